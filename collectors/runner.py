@@ -1,0 +1,155 @@
+"""One run of one feed, as DESIGN §5 prescribes.
+
+1. read the cursor (closed start, minus the lag window; never past the run's start);
+2. fetch through the feed's HTTP client (retries live there);
+3. validate every record; invalid ones go to quarantine with feed, record and field;
+4. in ONE transaction: upsert the rows, quarantine, advance the cursor, write the ``feed_run`` row —
+   a crash anywhere leaves the previous state intact;
+5. log on transitions only (failing → recovered), not on every failed poll.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from collectors.config import FeedConfig
+from collectors.contract import Batch, Cursor, Rejected
+from collectors.http import AuthError, FeedHttpClient, FetchError
+from collectors.records import RECORD_MODELS
+from collectors.registry import create_collector
+from collectors.sinks import store
+from dashboard.db import feedops
+from dashboard.db.upsert import UpsertCounts
+from dashboard.geo.locator import DistrictLocator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What a run did (also stored as its ``feed_run`` row)."""
+
+    feed: str
+    status: str  # ok | failed | auth_failed
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+
+def _validation_reason(feed: FeedConfig, ref: str, exc: ValidationError) -> tuple[str | None, str]:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(record)'}: {e['msg']}" for e in exc.errors())
+    return field, f"feed {feed.name}, record {ref}: {problems}"
+
+
+def validate(feed: FeedConfig, batch: Batch) -> tuple[list, list[Rejected]]:
+    """Split the batch into valid records and rejects (the feed's own rejects included)."""
+    model = RECORD_MODELS[feed.domain]
+    valid, rejected = [], list(batch.rejected)
+    for record in batch.records:
+        try:
+            valid.append(model.model_validate({"source_id": record.ref, **record.data}))
+        except ValidationError as exc:
+            field, reason = _validation_reason(feed, record.ref, exc)
+            rejected.append(Rejected(record.ref, field, reason, record.raw))
+    return valid, rejected
+
+
+def _clamped_cursor(batch: Batch, started: datetime) -> dict[str, str]:
+    """Cursor values to store: times never beyond the run's start (the signpost rule)."""
+    values = {}
+    for partition, value in batch.cursor.items():
+        if isinstance(value, datetime):
+            value = min(value.astimezone(UTC), started).isoformat()
+        values[partition] = value
+    return values
+
+
+def _max_source_time(records: list) -> datetime | None:
+    times = [getattr(r, "updated_at", None) or getattr(r, "observed_at", None) for r in records]
+    times = [t for t in times if t is not None]
+    return max(times) if times else None
+
+
+class FeedRunner:
+    """Runs feeds against one database; keeps the district locator and last outcome per feed."""
+
+    def __init__(self, engine: Engine, http_factory=FeedHttpClient) -> None:
+        self.engine = engine
+        self._http_factory = http_factory
+        self._locator: DistrictLocator | None = None
+
+    def _district_locator(self) -> DistrictLocator:
+        if self._locator is None or self._locator.empty:
+            with self.engine.connect() as conn:
+                self._locator = DistrictLocator.from_connection(conn)
+        return self._locator
+
+    def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
+        """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
+        started = (now or datetime.now(UTC)).astimezone(UTC)
+        with self.engine.connect() as conn:
+            stored = feedops.read_cursor(conn, feed.name)
+            previous_status = feedops.last_run_status(conn, feed.name)
+        cursor = Cursor(
+            values=stored,
+            run_started_at=started,
+            lag=timedelta(seconds=feed.lag_seconds),
+            default_start=started - timedelta(days=feed.backfill_days),
+            override_start=since,
+        )
+        try:
+            with self._http_factory(feed) as http:
+                batch = create_collector(feed, http).fetch(cursor)
+        except AuthError as exc:
+            return self._failed(feed, started, "auth_failed", str(exc), previous_status)
+        except FetchError as exc:
+            return self._failed(feed, started, "failed", str(exc), previous_status)
+
+        valid, rejected = validate(feed, batch)
+        locator = self._district_locator() if feed.domain == "complaints" else None
+        with self.engine.begin() as conn:
+            counts = store(conn, feed.domain, feed.source_name, valid, started, locator) if valid else UpsertCounts()
+            run_id = feedops.record_run(
+                conn,
+                feed=feed.name,
+                started_at=started,
+                finished_at=datetime.now(UTC),
+                status="ok",
+                fetched=len(batch.records) + len(batch.rejected),
+                new=counts.new,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                rejected=len(rejected),
+                max_source_time=_max_source_time(valid),
+            )
+            feedops.quarantine(conn, feed.name, run_id, started, rejected)
+            feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
+        for callback in batch.after_commit:
+            callback()
+        if previous_status not in (None, "ok"):
+            log.warning("feed %s recovered: %d new, %d updated", feed.name, counts.new, counts.updated)
+        if rejected:
+            log.info("feed %s: %d records quarantined (first: %s)", feed.name, len(rejected), rejected[0].reason)
+        return RunResult(
+            feed.name, "ok", len(batch.records) + len(batch.rejected), counts.new, counts.updated,
+            counts.unchanged, len(rejected),
+        )
+
+    def _failed(self, feed: FeedConfig, started: datetime, status: str, error: str, previous: str | None) -> RunResult:
+        with self.engine.begin() as conn:
+            feedops.record_run(
+                conn, feed=feed.name, started_at=started, finished_at=datetime.now(UTC), status=status, error=error
+            )
+        if previous != status:
+            log.error("feed %s is failing (%s): %s", feed.name, status, error)
+        return RunResult(feed.name, status, error=error)

@@ -1,0 +1,78 @@
+"""APScheduler 3 jobs, one per feed, run in the collector process (never inside web workers).
+
+Each job has ``max_instances=1`` (a slow run is never overlapped by the next), ``coalesce=True`` (missed
+runs collapse into one), an explicit misfire grace time and a jitter so feeds do not poll in lockstep.
+A feed whose credentials are refused is paused until the process restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
+
+from collectors.config import FeedConfig
+from collectors.runner import FeedRunner
+
+log = logging.getLogger(__name__)
+
+MAX_JITTER_SECONDS = 5
+
+
+class FeedJob:
+    """The callable the scheduler runs for one feed; database outages are logged once, not raised."""
+
+    def __init__(self, runner: FeedRunner, feed: FeedConfig, scheduler: BaseScheduler) -> None:
+        self.runner = runner
+        self.feed = feed
+        self.scheduler = scheduler
+        self._database_down = False
+
+    def __call__(self) -> None:
+        try:
+            result = self.runner.run(self.feed)
+        except SQLAlchemyError as exc:
+            if not self._database_down:
+                log.error("feed %s: database unavailable, will retry next interval: %s", self.feed.name, exc)
+            self._database_down = True
+            return
+        if self._database_down:
+            log.warning("feed %s: database reachable again", self.feed.name)
+            self._database_down = False
+        if result.status == "auth_failed":
+            log.error("feed %s paused: %s", self.feed.name, result.error)
+            self.scheduler.pause_job(self.feed.name)
+
+
+def add_feed_jobs(scheduler: BaseScheduler, runner: FeedRunner, feeds: list[FeedConfig]) -> None:
+    """Schedule every enabled feed, the first run right away."""
+    now = datetime.now(UTC)
+    for feed in feeds:
+        if not feed.enabled:
+            continue
+        scheduler.add_job(
+            FeedJob(runner, feed, scheduler),
+            trigger=IntervalTrigger(
+                seconds=feed.interval_seconds, jitter=min(MAX_JITTER_SECONDS, feed.interval_seconds // 10)
+            ),
+            id=feed.name,
+            name=f"feed {feed.name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(feed.interval_seconds, 30),
+            next_run_time=now,
+            replace_existing=True,
+        )
+
+
+def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
+    """A scheduler with one job per feed; blocking for the collector process, background for the demo."""
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
+    add_feed_jobs(scheduler, runner, feeds)
+    return scheduler

@@ -1,0 +1,66 @@
+"""Turn validated records into rows of their domain's table and store them (one call per batch)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from collectors.records import ComplaintRecord
+from dashboard.db.models import Complaint, ComplaintEvent, HallTicket, SensorReading, TrafficObservation
+from dashboard.db.upsert import UpsertCounts, upsert
+from dashboard.geo.locator import DistrictLocator
+
+#: domain -> (table, version column: newer versions overwrite, None: observations never change)
+TABLES = {
+    "complaints": (Complaint.__table__, "updated_at"),
+    "traffic": (TrafficObservation.__table__, None),
+    "sensors": (SensorReading.__table__, None),
+    "halls": (HallTicket.__table__, "updated_at"),
+}
+
+
+def _locate_complaints(records: list[ComplaintRecord], rows: list[dict], locator: DistrictLocator | None) -> None:
+    if locator is None or locator.empty:
+        return
+    located = locator.locate([r.lon for r in records], [r.lat for r in records])
+    for row, district, street, cell in zip(rows, located.district, located.subdistrict, located.h3, strict=True):
+        row["district_code"] = row.get("district_code") or district
+        row["subdistrict_code"] = row.get("subdistrict_code") or street
+        row["h3"] = cell
+        if row.get("lon") is not None and district is None:
+            row["location_flag"] = "null_island" if row["lon"] == 0 and row["lat"] == 0 else "outside_city"
+        else:
+            row["location_flag"] = None
+
+
+def _complaint_rows(records: list[ComplaintRecord], source: str, now: datetime, locator) -> tuple[list, list]:
+    rows, events = [], []
+    for record in records:
+        row = record.model_dump(exclude={"events"})
+        row.update(source=source, ingested_at=now)
+        rows.append(row)
+        events.extend(
+            {"source": source, "ticket_id": record.source_id, **event.model_dump()} for event in record.events
+        )
+    _locate_complaints(records, rows, locator)
+    return rows, events
+
+
+def store(
+    conn: Connection,
+    domain: str,
+    source: str,
+    records: list,
+    now: datetime,
+    locator: DistrictLocator | None = None,
+) -> UpsertCounts:
+    """Upsert validated ``records`` of ``domain`` under ``source``; complaint events go to their own table."""
+    table, version = TABLES[domain]
+    if domain == "complaints":
+        rows, events = _complaint_rows(records, source, now, locator)
+        counts = upsert(conn, table, rows, version=version)
+        upsert(conn, ComplaintEvent.__table__, events, key=("source", "ticket_id", "status", "occurred_at"))
+        return counts
+    rows = [{**record.model_dump(), "source": source} for record in records]
+    return upsert(conn, table, rows, version=version)

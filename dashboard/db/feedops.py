@@ -1,0 +1,100 @@
+"""Writes and reads of the feed-operations tables: cursors, runs, quarantine and the feed mirror."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from dashboard.db.models import Feed, FeedCursor, FeedRun, Quarantine
+from dashboard.db.upsert import dialect_insert
+
+#: Version of the cursor value format written by this code.
+CURSOR_FORMAT_VERSION = 1
+
+#: Largest payload kept in quarantine (characters); bigger ones are truncated with a marker.
+MAX_QUARANTINE_PAYLOAD = 100_000
+
+
+def read_cursor(conn: Connection, feed: str) -> dict[str, str]:
+    """Every partition's stored cursor value for ``feed``."""
+    rows = conn.execute(select(FeedCursor.partition, FeedCursor.value).where(FeedCursor.feed == feed))
+    return {partition: value for partition, value in rows}
+
+
+def write_cursor(conn: Connection, feed: str, values: Mapping[str, str], now: datetime) -> None:
+    """Store new cursor values (one row per partition)."""
+    if not values:
+        return
+    insert = dialect_insert(conn)(FeedCursor.__table__)
+    stmt = insert.on_conflict_do_update(
+        index_elements=["feed", "partition"],
+        set_={"value": insert.excluded.value, "format_version": insert.excluded.format_version,
+              "updated_at": insert.excluded.updated_at},
+    )
+    conn.execute(
+        stmt,
+        [
+            {"feed": feed, "partition": p, "value": v, "format_version": CURSOR_FORMAT_VERSION, "updated_at": now}
+            for p, v in values.items()
+        ],
+    )
+
+
+def record_run(conn: Connection, **fields: Any) -> int:
+    """Insert a ``feed_run`` row; returns its id."""
+    result = conn.execute(FeedRun.__table__.insert().returning(FeedRun.id), [fields])
+    return result.scalar_one()
+
+
+def last_run_status(conn: Connection, feed: str) -> str | None:
+    """Status of the feed's most recent run, or None if it never ran."""
+    stmt = select(FeedRun.status).where(FeedRun.feed == feed).order_by(FeedRun.id.desc()).limit(1)
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def _payload_text(raw: Any) -> str:
+    if isinstance(raw, bytes):
+        text = raw.decode("utf-8", "backslashreplace")
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+    if len(text) > MAX_QUARANTINE_PAYLOAD:
+        text = text[:MAX_QUARANTINE_PAYLOAD] + f"…[truncated, {len(text)} characters]"
+    return text
+
+
+def quarantine(conn: Connection, feed: str, run_id: int | None, received_at: datetime, entries: Iterable) -> int:
+    """Keep records that could not be stored; each entry has ``ref``, ``field``, ``reason`` and ``raw``."""
+    rows = [
+        {
+            "feed": feed,
+            "feed_run_id": run_id,
+            "received_at": received_at,
+            "record_ref": None if e.ref is None else str(e.ref)[:256],
+            "field": e.field,
+            "reason": e.reason,
+            "payload": _payload_text(e.raw),
+        }
+        for e in entries
+    ]
+    if rows:
+        conn.execute(Quarantine.__table__.insert(), rows)
+    return len(rows)
+
+
+def mirror_feeds(conn: Connection, feeds: Iterable[Mapping[str, Any]], now: datetime) -> None:
+    """Make the ``feed`` table mirror the configuration (name, domain, protocol, interval, enabled, JSON)."""
+    insert = dialect_insert(conn)(Feed.__table__)
+    rows = [{**f, "updated_at": now} for f in feeds]
+    if not rows:
+        return
+    stmt = insert.on_conflict_do_update(
+        index_elements=["name"],
+        set_={c: insert.excluded[c] for c in ("domain", "protocol", "interval_s", "enabled", "config_json", "updated_at")},
+    )
+    conn.execute(stmt, rows)

@@ -1,0 +1,338 @@
+"""The data model of DESIGN §4: reference data, domain facts, feed operations and alerts.
+
+Every domain fact has a natural key ``(source, source_id)`` enforced by a unique constraint, so re-pulling
+the same window of a feed changes nothing. Times are UTC (see :class:`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from dashboard.db.types import BigIntPK, Geometry, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with named constraints (needed by Alembic batch mode on SQLite)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- reference -------------------------------------------------------------------------------------------
+
+
+class District(Base):
+    """An administrative area: a district, or a sub-district (街道) whose parent is a district."""
+
+    __tablename__ = "district"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    level: Mapped[str] = mapped_column(String(16), index=True)  # "district" | "street"
+    parent_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    geometry: Mapped[object] = mapped_column(Geometry)
+
+
+class RoadSegment(Base):
+    """A road segment with its class and free-flow speed."""
+
+    __tablename__ = "road_segment"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    road_class: Mapped[str] = mapped_column(String(16))  # expressway | arterial | secondary
+    lanes: Mapped[int | None] = mapped_column(Integer)
+    length_m: Mapped[float] = mapped_column(Float)
+    free_flow_kmh: Mapped[float] = mapped_column(Float)
+    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    geometry: Mapped[object] = mapped_column(Geometry)
+
+
+class Station(Base):
+    """A sensor site: air-quality, noise or water-quality station."""
+
+    __tablename__ = "station"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # air | noise | water
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+
+
+class ServiceHall(Base):
+    """A government service hall (政务服务大厅)."""
+
+    __tablename__ = "service_hall"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    windows: Mapped[int | None] = mapped_column(Integer)
+
+
+class Department(Base):
+    """A department that handles complaints (承办单位)."""
+
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+
+
+class ServiceType(Base):
+    """A complaint category (诉求类型) with its handling department and deadline."""
+
+    __tablename__ = "service_type"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    deadline_days: Mapped[float | None] = mapped_column(Float)
+
+
+# --- domain facts ----------------------------------------------------------------------------------------
+
+
+class Complaint(Base):
+    """A citizen complaint ticket (12345 / 311) in its latest known state."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_complaint_requested_at", "requested_at"),
+        Index("ix_complaint_updated_at", "updated_at"),
+        Index("ix_complaint_district_code_requested_at", "district_code", "requested_at"),
+        Index("ix_complaint_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str | None] = mapped_column(String(64))
+    category_name: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # received dispatched accepted returned extended closed revisited
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    district_code: Mapped[str | None] = mapped_column(String(16))
+    subdistrict_code: Mapped[str | None] = mapped_column(String(16))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    h3: Mapped[str | None] = mapped_column(String(16))
+    location_flag: Mapped[str | None] = mapped_column(String(32))  # e.g. outside_city, null_island, swapped
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(String(32))  # satisfied basically_satisfied unsatisfied
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    extended_count: Mapped[int] = mapped_column(Integer, default=0)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplaintEvent(Base):
+    """One step of a complaint's lifecycle (受理→派单→签收→(退回/延期)→办结→回访)."""
+
+    __tablename__ = "complaint_event"
+    __table_args__ = (
+        UniqueConstraint("source", "ticket_id", "status", "occurred_at"),
+        Index("ix_complaint_event_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class TrafficObservation(Base):
+    """Traffic flow on a road segment over one observation interval (ending at ``observed_at``)."""
+
+    __tablename__ = "traffic_observation"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_traffic_observation_observed_at", "observed_at"),
+        Index("ix_traffic_observation_segment_code_observed_at", "segment_code", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(160))
+    segment_code: Mapped[str] = mapped_column(String(32))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_s: Mapped[int | None] = mapped_column(Integer)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    free_flow_kmh: Mapped[float | None] = mapped_column(Float)
+    volume: Mapped[float | None] = mapped_column(Float)
+    occupancy: Mapped[float | None] = mapped_column(Float)
+    congested: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class SensorReading(Base):
+    """One value of one quantity measured at a station."""
+
+    __tablename__ = "sensor_reading"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_sensor_reading_observed_at", "observed_at"),
+        Index("ix_sensor_reading_station_code_quantity_observed_at", "station_code", "quantity", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(160))
+    station_code: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[str] = mapped_column(String(32))  # pm25 pm10 no2 so2 o3 co laeq ph do turbidity …
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    quality: Mapped[str | None] = mapped_column(String(32))
+
+
+class HallTicket(Base):
+    """A queue ticket in a government service hall."""
+
+    __tablename__ = "hall_ticket"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_hall_ticket_issued_at", "issued_at"),
+        Index("ix_hall_ticket_hall_code_issued_at", "hall_code", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(128))
+    hall_code: Mapped[str] = mapped_column(String(32))
+    service_item: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(16))  # online | offline
+    status: Mapped[str | None] = mapped_column(String(16))
+    window: Mapped[str | None] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visits: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- feed operations -------------------------------------------------------------------------------------
+
+
+class Feed(Base):
+    """Mirror of one configured feed (the configuration file stays the source of truth)."""
+
+    __tablename__ = "feed"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    protocol: Mapped[str] = mapped_column(String(32))
+    interval_s: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedRun(Base):
+    """One run of a feed's collector and what it did."""
+
+    __tablename__ = "feed_run"
+    __table_args__ = (Index("ix_feed_run_feed_started_at", "feed", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    feed: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # ok | failed | auth_failed
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    max_source_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedCursor(Base):
+    """How far a feed (or one partition of it: a hall, a datastream, a file) has been read."""
+
+    __tablename__ = "feed_cursor"
+
+    feed: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partition: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    format_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Quarantine(Base):
+    """A record that arrived but could not be stored, with the reason — nothing is dropped silently."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_feed_received_at", "feed", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    feed: Mapped[str] = mapped_column(String(64))
+    feed_run_id: Mapped[int | None] = mapped_column(ForeignKey("feed_run.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    record_ref: Mapped[str | None] = mapped_column(String(256))
+    field: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class Alert(Base):
+    """An alert opened by a rule on a subject, closed with hysteresis, acknowledged by an operator."""
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_rule_subject_closed_at", "rule", "subject", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))  # info | warning | critical
+    subject: Mapped[str] = mapped_column(String(128))
+    message_zh: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))

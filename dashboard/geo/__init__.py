@@ -1,0 +1,1 @@
+"""Geography: the city's reference data, district lookup of points, coordinate systems."""

@@ -1,0 +1,71 @@
+"""Shared fixtures: migrated databases on SQLite and, when CITYOPS_TEST_DATABASE_URL is set, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+CITY_DIR = PROJECT_ROOT / "data" / "city"
+POSTGRES_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def realdata() -> Path:
+    """The folder of real third-party samples (tests using it skip when it is absent)."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real data samples not found at {REALDATA}")
+    return REALDATA
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """A migrated SQLite database in a temporary folder."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'cityops.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need CITYOPS_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+    server = make_url(POSTGRES_URL)
+    name = f"cityops_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(server.set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """A migrated, throw-away PostgreSQL database (skipped without a server)."""
+    yield from _postgres_engine()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path) -> Iterator[Engine]:
+    """A migrated database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+    else:
+        yield from _postgres_engine()
