@@ -94,6 +94,22 @@ class FeedRunner:
                 self._locator = DistrictLocator.from_connection(conn)
         return self._locator
 
+    def mirror(self, feeds: list[FeedConfig]) -> None:
+        """Mirror the configured feeds into the ``feed`` table (for the feeds page and freshness)."""
+        rows = [
+            {
+                "name": f.name,
+                "domain": f.domain,
+                "protocol": f.protocol,
+                "interval_s": f.interval_seconds,
+                "enabled": f.enabled,
+                "config_json": f.model_dump_json(),
+            }
+            for f in feeds
+        ]
+        with self.engine.begin() as conn:
+            feedops.mirror_feeds(conn, rows, datetime.now(UTC))
+
     def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
         """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
         started = (now or datetime.now(UTC)).astimezone(UTC)
