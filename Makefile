@@ -1,0 +1,48 @@
+# CityOps — the two commands: `make run` (demo city) and `make test` (whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8050
+DAYS ?= 30
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test reliability bench lint lock clean
+
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## run: the demo city — simulator, collectors and dashboard on SQLite in var/demo (prints the URLs)
+run: $(VENV)/.runtime
+	$(PY) -m dashboard demo --port $(PORT) --days $(DAYS) --var-dir var/demo
+
+## test: the whole suite (PostgreSQL, MQTT and browser tests run when their services are configured)
+test: $(VENV)/.dev
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+reliability: $(VENV)/.dev
+	$(PY) -m pytest tests/reliability -m reliability
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check dashboard collectors layouts simulator tests
+
+## lock: re-pin requirements*.txt from the ranges in pyproject.toml
+lock:
+	rm -rf /tmp/cityops-lock && $(PYTHON) -m venv /tmp/cityops-lock
+	/tmp/cityops-lock/bin/pip install --quiet -e .
+	(echo "# Runtime dependencies, pinned. pyproject.toml holds the ranges; regenerate with 'make lock'."; \
+	 /tmp/cityops-lock/bin/pip freeze --exclude-editable | LC_ALL=C sort -f) > requirements.txt
+	/tmp/cityops-lock/bin/pip install --quiet -e '.[dev]'
+	(echo "# Test and development dependencies, pinned."; echo "-r requirements.txt"; \
+	 LC_ALL=C comm -13 <(grep -v '^#' requirements.txt | LC_ALL=C sort) \
+	   <(/tmp/cityops-lock/bin/pip freeze --exclude-editable | LC_ALL=C sort)) > requirements-dev.txt
+
+clean:
+	rm -rf var .pytest_cache tests/artifacts

@@ -1,0 +1,193 @@
+"""The CityOps command line (``python -m dashboard``): demo, serve, collect, db, simulate, check."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dashboard.logs import configure_logging
+from dashboard.settings import Settings, get_settings
+
+app = typer.Typer(help="CityOps — smart-city operations dashboard.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+log = logging.getLogger("dashboard.cli")
+
+PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
+
+
+def _settings(var_dir: Path | None = None) -> Settings:
+    from dashboard.demo import var_dir_settings
+
+    settings = var_dir_settings(get_settings(), var_dir)
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _print_urls(host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    typer.echo("CityOps is up:")
+    for name, path in PAGES.items():
+        typer.echo(f"  {name:<9} http://{shown}:{port}{path}")
+
+
+def _serve(settings: Settings, engine, host: str, port: int) -> None:
+    from waitress import create_server
+
+    from dashboard.app import create_app
+
+    dash_app = create_app(engine, settings)
+    server = create_server(dash_app.server, host=host, port=port, threads=8, ident="cityops")
+    _print_urls(host, server.effective_port)
+    server.run()
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8050,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    days: Annotated[float, typer.Option(help="Days of history to backfill.")] = 30,
+    var_dir: Annotated[Path, typer.Option(help="Folder for the demo's state (database, drop folders).")] = Path(
+        "var/demo"
+    ),
+) -> None:
+    """Everything in one process: the simulated city, the collectors and the web app."""
+    from dashboard.demo import start_demo
+
+    settings = _settings(var_dir)
+    city = start_demo(settings, days)
+    typer.echo(f"Simulated city: {city.simulator.url}  (backfilling {days:g} days, then live)")
+    try:
+        _serve(settings, city.engine, host, port)
+    finally:
+        city.stop()
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default: settings).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address (default: settings).")] = None,
+) -> None:
+    """The web app alone (production runs it under gunicorn: dashboard.wsgi:server)."""
+    from dashboard.db.engine import get_engine
+
+    settings = _settings()
+    _serve(settings, get_engine(settings.resolved_database_url), host or settings.host, port or settings.port)
+
+
+@app.command()
+def collect() -> None:
+    """The collector process: every enabled feed on its schedule (runs until stopped)."""
+    from collectors.config import load_feeds
+    from collectors.runner import FeedRunner
+    from collectors.scheduler import build_scheduler
+    from dashboard.db.engine import get_engine
+
+    settings = _settings()
+    feeds = load_feeds(settings.feeds_file)
+    runner = FeedRunner(get_engine(settings.resolved_database_url))
+    runner.mirror(feeds)
+    scheduler = build_scheduler(runner, feeds, blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    typer.echo(f"collecting {sum(f.enabled for f in feeds)} feeds from {settings.feeds_file}")
+    scheduler.start()
+
+
+@app.command("collect-once")
+def collect_once(
+    feed: Annotated[str, typer.Argument(help="Feed name from the feeds file.")],
+    since: Annotated[
+        datetime | None, typer.Option(help="Read from this time instead of the cursor (backfill), ISO 8601.")
+    ] = None,
+) -> None:
+    """Run one feed once and print what it did."""
+    from collectors.config import load_feeds
+    from collectors.runner import FeedRunner
+    from dashboard.db.engine import get_engine
+
+    settings = _settings()
+    feeds = {f.name: f for f in load_feeds(settings.feeds_file)}
+    if feed not in feeds:
+        raise typer.BadParameter(f"unknown feed {feed!r}; configured: {', '.join(sorted(feeds))}")
+    if since is not None and since.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        since = since.replace(tzinfo=ZoneInfo(feeds[feed].timezone))
+    runner = FeedRunner(get_engine(settings.resolved_database_url))
+    runner.mirror(list(feeds.values()))
+    result = runner.run(feeds[feed], since=since.astimezone(UTC) if since else None)
+    typer.echo(
+        f"{result.feed}: {result.status} fetched={result.fetched} new={result.new} updated={result.updated} "
+        f"unchanged={result.unchanged} rejected={result.rejected}" + (f" error={result.error}" if result.error else "")
+    )
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Migrate the database schema (Alembic)."""
+    from dashboard.db.engine import make_engine
+    from dashboard.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings.resolved_database_url), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("load-reference")
+def db_load_reference(
+    city_dir: Annotated[Path | None, typer.Argument(help="Folder of reference files (default: settings).")] = None,
+) -> None:
+    """Load districts, roads, stations, halls and departments from a city folder."""
+    from dashboard.db.engine import make_engine
+    from dashboard.geo.reference import load_reference_data
+
+    settings = _settings()
+    with make_engine(settings.resolved_database_url).begin() as conn:
+        added = load_reference_data(conn, city_dir or settings.city_data_dir)
+    typer.echo(", ".join(f"{name}: {count} new" for name, count in added.items()) or "no reference files found")
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="Port of the simulated upstream systems.")] = 8900,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    days: Annotated[float, typer.Option(help="Days of history the systems hold.")] = 30,
+    drop_dir: Annotated[Path, typer.Option(help="Where hotline export files are written.")] = Path("var/drop/hotline"),
+) -> None:
+    """The simulated city alone (its upstream systems over HTTP), until interrupted."""
+    from dashboard.demo import DEMO_SEED
+    from simulator import SimulatorConfig, start
+
+    settings = _settings()
+    sim = start(SimulatorConfig(seed=DEMO_SEED, history_days=days, host=host, port=port, drop_dir=drop_dir,
+                                data_dir=settings.city_data_dir))
+    typer.echo(f"simulated city at {sim.url} (hotline exports in {drop_dir})")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+
+
+@app.command()
+def check() -> None:
+    """Check the configuration and connectivity: settings, feeds file, database, each feed's source."""
+    from dashboard.checks import run_checks
+
+    problems = 0
+    for name, ok, detail in run_checks(_settings()):
+        problems += not ok
+        typer.echo(f"{'ok  ' if ok else 'FAIL'} {name}: {detail}")
+    if problems:
+        raise typer.Exit(1)
