@@ -1,0 +1,56 @@
+"""Natural-key upserts: idempotent re-pulls, newer versions win, older ones never roll a row back."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from dashboard.db.models import HallTicket, SensorReading
+from dashboard.db.upsert import upsert
+
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+def _tickets(n, updated, status="waiting"):
+    return [
+        {"source": "halls", "source_id": f"T{i}", "hall_code": "H01", "issued_at": T0, "status": status,
+         "updated_at": updated}
+        for i in range(n)
+    ]
+
+
+def _table(conn, model):
+    return sorted(tuple(r) for r in conn.execute(select(model.__table__)).all())
+
+
+def test_same_rows_twice_change_nothing(engine):
+    with engine.begin() as conn:
+        first = upsert(conn, HallTicket.__table__, _tickets(1200, T0), version="updated_at")
+        before = _table(conn, HallTicket)
+        second = upsert(conn, HallTicket.__table__, _tickets(1200, T0), version="updated_at")
+        assert _table(conn, HallTicket) == before
+    assert (first.new, first.updated, first.unchanged) == (1200, 0, 0)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 1200)
+
+
+def test_newer_version_updates_and_older_is_ignored(engine):
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(3, T0), version="updated_at")
+        newer = upsert(conn, HallTicket.__table__, _tickets(2, T0 + timedelta(minutes=5), "finished"),
+                       version="updated_at")
+        older = upsert(conn, HallTicket.__table__, _tickets(3, T0 - timedelta(minutes=5), "abandoned"),
+                       version="updated_at")
+        rows = dict(conn.execute(select(HallTicket.source_id, HallTicket.status)).all())
+        stamp = conn.execute(select(HallTicket.updated_at).where(HallTicket.source_id == "T0")).scalar_one()
+    assert (newer.updated, older.updated, older.unchanged) == (2, 0, 3)
+    assert rows == {"T0": "finished", "T1": "finished", "T2": "waiting"}
+    assert stamp == T0 + timedelta(minutes=5)
+
+
+def test_duplicates_within_one_batch_are_stored_once(engine):
+    reading = {"source": "air", "source_id": "S1:pm25", "station_code": "S1", "quantity": "pm25",
+               "observed_at": T0, "value": 35.0, "unit": "µg/m³"}
+    with engine.begin() as conn:
+        counts = upsert(conn, SensorReading.__table__, [reading, dict(reading), dict(reading, value=99.0)])
+        values = conn.execute(select(SensorReading.value)).scalars().all()
+    assert (counts.new, counts.unchanged) == (1, 2)
+    assert len(values) == 1
