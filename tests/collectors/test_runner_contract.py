@@ -1,0 +1,124 @@
+"""The runner's contract with a stand-in feed: one transaction, quarantine, cursor rules, failures recorded."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from collectors import registry
+from collectors.config import FeedConfig
+from collectors.contract import Batch, Collector, Cursor, SourceRecord
+from collectors.http import FetchError
+from collectors.runner import FeedRunner
+from dashboard.db.models import FeedCursor, FeedRun, Quarantine, SensorReading
+
+RUN_AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+class StandInCollector(Collector):
+    """Returns whatever the test put in ``StandInCollector.script`` (a callable of the cursor)."""
+
+    script = staticmethod(lambda cursor: Batch())
+    seen: list[Cursor] = []
+
+    def fetch(self, cursor: Cursor) -> Batch:
+        StandInCollector.seen.append(cursor)
+        return StandInCollector.script(cursor)
+
+
+@pytest.fixture(autouse=True)
+def stand_in_protocol(monkeypatch):
+    monkeypatch.setitem(registry.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
+    StandInCollector.seen = []
+    yield
+
+
+def _feed(**extra) -> FeedConfig:
+    return FeedConfig(name="air", domain="sensors", protocol="stand-in", url="http://upstream.invalid",
+                      lag_seconds=600, backfill_days=2, **extra)
+
+
+def _reading(i: int, value=10.0, observed_at=None) -> SourceRecord:
+    data = {"station_code": "S1", "quantity": "pm25", "observed_at": observed_at or RUN_AT - timedelta(hours=i),
+            "value": value, "unit": "µg/m³"}
+    return SourceRecord(ref=f"S1:{i}", data=data, raw=dict(data, observed_at=str(data["observed_at"])))
+
+
+def _count(engine, model) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_first_run_reads_from_backfill_start_then_from_cursor_minus_lag(engine):
+    StandInCollector.script = lambda c: Batch(records=[_reading(1)], cursor={"*": RUN_AT - timedelta(minutes=5)})
+    runner = FeedRunner(engine)
+    runner.run(_feed(), now=RUN_AT)
+    runner.run(_feed(), now=RUN_AT + timedelta(minutes=1))
+    first, second = StandInCollector.seen
+    assert first.since() == RUN_AT - timedelta(days=2)
+    assert second.since() == RUN_AT - timedelta(minutes=5) - timedelta(minutes=10)
+
+
+def test_cursor_never_passes_the_run_start(engine):
+    StandInCollector.script = lambda c: Batch(records=[_reading(0)], cursor={"*": RUN_AT + timedelta(days=3)})
+    FeedRunner(engine).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        stored = conn.execute(select(FeedCursor.value)).scalar_one()
+    assert datetime.fromisoformat(stored) == RUN_AT
+
+
+def test_invalid_records_go_to_quarantine_naming_feed_record_and_field(engine):
+    good, bad = _reading(1), _reading(2, value="lots")
+    StandInCollector.script = lambda c: Batch(records=[good, bad], cursor={"*": RUN_AT})
+    result = FeedRunner(engine).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        entry = conn.execute(select(Quarantine)).one()
+    assert (result.new, result.rejected) == (1, 1)
+    assert (entry.feed, entry.record_ref, entry.field) == ("air", "S1:2", "value")
+    assert "feed air, record S1:2: value" in entry.reason
+    assert '"lots"' in entry.payload
+
+
+def test_crash_inside_the_transaction_leaves_previous_state(engine, monkeypatch):
+    StandInCollector.script = lambda c: Batch(records=[_reading(i) for i in range(5)], cursor={"*": RUN_AT})
+    runner = FeedRunner(engine)
+    runner.run(_feed(), now=RUN_AT)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    StandInCollector.script = lambda c: Batch(records=[_reading(i) for i in range(10)],
+                                              cursor={"*": RUN_AT + timedelta(hours=1)})
+    monkeypatch.setattr("dashboard.db.feedops.write_cursor", crash)
+    with pytest.raises(RuntimeError):
+        runner.run(_feed(), now=RUN_AT + timedelta(hours=1))
+    assert _count(engine, SensorReading) == 5
+    assert _count(engine, FeedRun) == 1
+    monkeypatch.undo()
+    monkeypatch.setitem(registry.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
+    result = runner.run(_feed(), now=RUN_AT + timedelta(hours=1))
+    assert (result.new, result.unchanged) == (5, 5)
+    assert _count(engine, SensorReading) == 10
+
+
+def test_upstream_failure_is_recorded_and_logged_once(engine, caplog):
+    def down(cursor):
+        raise FetchError("feed air: HTTP 503 (gave up after retries)")
+
+    StandInCollector.script = down
+    runner = FeedRunner(engine)
+    with caplog.at_level(logging.WARNING, logger="collectors.runner"):
+        for minute in range(3):
+            runner.run(_feed(), now=RUN_AT + timedelta(minutes=minute))
+        StandInCollector.script = lambda c: Batch(records=[_reading(0)], cursor={"*": RUN_AT})
+        runner.run(_feed(), now=RUN_AT + timedelta(minutes=3))
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("is failing" in m for m in messages) == 1
+    assert sum("recovered" in m for m in messages) == 1
+    with engine.connect() as conn:
+        statuses = conn.execute(select(FeedRun.status).order_by(FeedRun.id)).scalars().all()
+    assert statuses == ["failed", "failed", "failed", "ok"]
+    assert _count(engine, FeedCursor) == 1
