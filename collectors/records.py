@@ -5,11 +5,10 @@ A record that fails validation goes to quarantine with the field and the reason;
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 LIFECYCLE = ("received", "dispatched", "accepted", "returned", "extended", "closed", "revisited")
 Lifecycle = Literal["received", "dispatched", "accepted", "returned", "extended", "closed", "revisited"]
@@ -19,19 +18,22 @@ Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _plausible(value: datetime) -> datetime:
+    if value < EARLIEST_PLAUSIBLE:
+        raise ValueError(f"timestamp {value.isoformat()} is before {EARLIEST_PLAUSIBLE.year}")
+    return value
+
+
+#: A timezone-aware timestamp no earlier than :data:`EARLIEST_PLAUSIBLE`.
+Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Common to all records: the id in the source; NaN and infinities are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     source_id: str = Field(min_length=1, max_length=160)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _plausible(cls, value, info):
-        if isinstance(value, datetime) and value < EARLIEST_PLAUSIBLE:
-            raise ValueError(f"timestamp {value.isoformat()} is before {EARLIEST_PLAUSIBLE.year}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("number is not finite")
-        return value
 
 
 class ComplaintEventRecord(BaseModel):
@@ -40,7 +42,7 @@ class ComplaintEventRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Lifecycle
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     department_code: str | None = None
     note: str | None = Field(None, max_length=4000)
 
@@ -59,12 +61,12 @@ class ComplaintRecord(_Record):
     subdistrict_code: str | None = None
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
-    requested_at: AwareDatetime
-    assigned_at: AwareDatetime | None = None
-    closed_at: AwareDatetime | None = None
-    due_at: AwareDatetime | None = None
-    revisited_at: AwareDatetime | None = None
-    updated_at: AwareDatetime
+    requested_at: Timestamp
+    assigned_at: Timestamp | None = None
+    closed_at: Timestamp | None = None
+    due_at: Timestamp | None = None
+    revisited_at: Timestamp | None = None
+    updated_at: Timestamp
     satisfaction: Satisfaction | None = None
     returned_count: int = Field(0, ge=0)
     extended_count: int = Field(0, ge=0)
@@ -83,7 +85,7 @@ class TrafficRecord(_Record):
     """Traffic flow on a segment over one interval."""
 
     segment_code: str = Field(min_length=1)
-    observed_at: AwareDatetime
+    observed_at: Timestamp
     period_s: int | None = Field(None, gt=0, le=86_400)
     speed_kmh: float | None = Field(None, ge=0, le=250)
     free_flow_kmh: float | None = Field(None, gt=0, le=250)
@@ -97,7 +99,7 @@ class SensorRecord(_Record):
 
     station_code: str = Field(min_length=1)
     quantity: str = Field(min_length=1, max_length=32)
-    observed_at: AwareDatetime
+    observed_at: Timestamp
     value: float | None
     unit: str | None = None
     quality: str | None = None
@@ -111,13 +113,13 @@ class HallTicketRecord(_Record):
     channel: Literal["online", "offline"] | None = None
     status: str | None = None
     window: str | None = None
-    issued_at: AwareDatetime
-    called_at: AwareDatetime | None = None
-    served_at: AwareDatetime | None = None
-    finished_at: AwareDatetime | None = None
+    issued_at: Timestamp
+    called_at: Timestamp | None = None
+    served_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
     visits: int | None = Field(None, ge=1, le=100)
     rating: int | None = Field(None, ge=1, le=5)
-    updated_at: AwareDatetime
+    updated_at: Timestamp
 
     @model_validator(mode="after")
     def _ordered(self) -> HallTicketRecord:

@@ -49,18 +49,18 @@ def _latest_per_key(rows: Iterable[dict], key: Sequence[str], version: str | Non
     return list(latest.values()), total - len(latest)
 
 
-def _existing_versions(conn: Connection, table: Table, key: Sequence[str], version: str | None, rows) -> dict:
-    """The stored version (or None) of every row of ``rows`` that already exists."""
+def _existing_versions(conn: Connection, table: Table, key: Sequence[str], version: str, rows) -> dict:
+    """The stored version of every row of ``rows`` that already exists, by key."""
     cols = [table.c[c] for c in key]
-    wanted = [tuple(r[c] for c in key) for r in rows]
-    selected = [*cols, table.c[version]] if version else cols
-    stmt = select(*selected).where(tuple_(*cols).in_(wanted)) if len(cols) > 1 else select(*selected).where(
-        cols[0].in_([w[0] for w in wanted])
-    )
-    found = {}
-    for rec in conn.execute(stmt):
-        found[tuple(rec[: len(key)])] = rec[len(key)] if version else None
-    return found
+    prefix = {tuple(r[c] for c in key[:-1]) for r in rows}
+    if len(prefix) == 1:  # the usual case: one source — equality on the prefix, IN on the last column
+        (values,) = prefix
+        where = and_(*(col == v for col, v in zip(cols[:-1], values, strict=True)),
+                     cols[-1].in_([r[key[-1]] for r in rows]))
+    else:
+        where = tuple_(*cols).in_([tuple(r[c] for c in key) for r in rows])
+    found = conn.execute(select(*cols, table.c[version]).where(where))
+    return {tuple(rec[: len(key)]): rec[len(key)] for rec in found}
 
 
 def upsert(
@@ -79,6 +79,14 @@ def upsert(
     unique_rows, repeated = _latest_per_key(rows, key, version)
     counts = UpsertCounts(unchanged=repeated)
     insert = dialect_insert(conn)
+    if version is None:
+        # Observations never change: insert what is new, count the rest as unchanged.
+        stmt = insert(table).on_conflict_do_nothing(index_elements=list(key))
+        for chunk in _chunks(unique_rows, CHUNK_ROWS):
+            inserted = _inserted_count(conn, stmt, table, list(chunk))
+            counts.new += inserted
+            counts.unchanged += len(chunk) - inserted
+        return counts
     for chunk in _chunks(unique_rows, CHUNK_ROWS):
         existing = _existing_versions(conn, table, key, version, chunk)
         fresh, newer = [], []
@@ -86,7 +94,7 @@ def upsert(
             k = tuple(row[c] for c in key)
             if k not in existing:
                 fresh.append(row)
-            elif version is not None and _is_newer(row[version], existing[k]):
+            elif _is_newer(row[version], existing[k]):
                 newer.append(row)
             else:
                 counts.unchanged += 1
@@ -101,11 +109,19 @@ def upsert(
             stmt = stmt.on_conflict_do_update(
                 index_elements=list(key),
                 set_=update_cols,
-                where=and_(table.c[version] < stmt.excluded[version]),
+                where=table.c[version] < stmt.excluded[version],
             )
             conn.execute(stmt, newer)
             counts.updated += len(newer)
     return counts
+
+
+def _inserted_count(conn: Connection, stmt, table: Table, rows: list[dict]) -> int:
+    """Execute an ``ON CONFLICT DO NOTHING`` insert and count the rows it really inserted."""
+    if conn.dialect.name == "sqlite":
+        return conn.execute(stmt, rows).rowcount  # sqlite3 sums rowcount over executemany
+    primary = list(table.primary_key.columns)
+    return len(conn.execute(stmt.returning(*primary), rows).all())
 
 
 def _is_newer(candidate, stored) -> bool:

@@ -122,3 +122,21 @@ def test_upstream_failure_is_recorded_and_logged_once(engine, caplog):
         statuses = conn.execute(select(FeedRun.status).order_by(FeedRun.id)).scalars().all()
     assert statuses == ["failed", "failed", "failed", "ok"]
     assert _count(engine, FeedCursor) == 1
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_values_are_quarantined_not_stored(sqlite_engine, value):
+    StandInCollector.script = lambda c: Batch(records=[_reading(1, value=value)], cursor={"*": RUN_AT})
+    result = FeedRunner(sqlite_engine).run(_feed(), now=RUN_AT)
+    assert (result.new, result.rejected) == (0, 1)
+    assert _count(sqlite_engine, SensorReading) == 0
+
+
+def test_impossible_timestamp_is_quarantined(sqlite_engine):
+    ancient = datetime(1970, 1, 1, tzinfo=UTC)
+    StandInCollector.script = lambda c: Batch(records=[_reading(1, observed_at=ancient)], cursor={"*": RUN_AT})
+    FeedRunner(sqlite_engine).run(_feed(), now=RUN_AT)
+    with sqlite_engine.connect() as conn:
+        entry = conn.execute(select(Quarantine.field, Quarantine.reason)).one()
+    assert entry.field == "observed_at"
+    assert "before 2000" in entry.reason
