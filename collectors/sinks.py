@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from collectors.records import ComplaintRecord
+from dashboard.db import rollups
 from dashboard.db.models import Complaint, ComplaintEvent, HallTicket, SensorReading, TrafficObservation
 from dashboard.db.upsert import UpsertCounts, upsert
 from dashboard.geo.locator import DistrictLocator
@@ -55,12 +56,22 @@ def store(
     now: datetime,
     locator: DistrictLocator | None = None,
 ) -> UpsertCounts:
-    """Upsert validated ``records`` of ``domain`` under ``source``; complaint events go to their own table."""
+    """Upsert validated ``records`` of ``domain`` under ``source`` and refresh the hourly rollups they touch.
+
+    Complaint lifecycle events go to their own table.
+    """
     table, version = TABLES[domain]
+    events: list[dict] = []
     if domain == "complaints":
         rows, events = _complaint_rows(records, source, now, locator)
-        counts = upsert(conn, table, rows, version=version)
+    else:
+        rows = [{**record.model_dump(), "source": source} for record in records]
+    hours = rollups.hours_of(domain, rows)
+    if version is not None:
+        hours |= rollups.stored_hours(conn, domain, source, [row["source_id"] for row in rows])
+    counts = upsert(conn, table, rows, version=version)
+    if events:
         upsert(conn, ComplaintEvent.__table__, events, key=("source", "ticket_id", "status", "occurred_at"))
-        return counts
-    rows = [{**record.model_dump(), "source": source} for record in records]
-    return upsert(conn, table, rows, version=version)
+    if counts.new or counts.updated:
+        rollups.refresh(conn, domain, hours)
+    return counts

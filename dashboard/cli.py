@@ -155,6 +155,23 @@ def db_load_reference(
     typer.echo(", ".join(f"{name}: {count} new" for name, count in added.items()) or "no reference files found")
 
 
+@db_app.command("rebuild-rollups")
+def db_rebuild_rollups(
+    domain: Annotated[list[str] | None, typer.Option(help="complaints, traffic, sensors or halls (default: all).")] = None,
+) -> None:
+    """Recompute the hourly rollups from the facts (after a bulk import outside the collectors)."""
+    from dashboard.db import rollups
+    from dashboard.db.engine import make_engine
+
+    settings = _settings()
+    for name in domain or list(rollups.ROLLUPS):
+        if name not in rollups.ROLLUPS:
+            raise typer.BadParameter(f"unknown domain {name!r}; known: {', '.join(rollups.ROLLUPS)}")
+        with make_engine(settings.resolved_database_url).begin() as conn:
+            rollups.rebuild(conn, name)
+        typer.echo(f"{name}: rollup rebuilt")
+
+
 @app.command()
 def simulate(
     port: Annotated[int, typer.Option(help="Port of the simulated upstream systems.")] = 8900,

@@ -135,6 +135,8 @@ class Complaint(Base):
         Index("ix_complaint_updated_at", "updated_at"),
         Index("ix_complaint_district_code_requested_at", "district_code", "requested_at"),
         Index("ix_complaint_due_at", "due_at"),
+        Index("ix_complaint_closed_at", "closed_at"),
+        Index("ix_complaint_revisited_at", "revisited_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -252,6 +254,82 @@ class HallTicket(Base):
     visits: Mapped[int | None] = mapped_column(Integer)
     rating: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- derived: hourly rollups, maintained at ingest in the same transaction as the facts -----------------
+#
+# Each measure is counted in the hour of its own event time (received: requested_at; closed: closed_at;
+# due: due_at; rated: revisited_at), so any period's KPI is a sum of whole hours. Unknown dimensions are ''.
+
+
+class ComplaintHourly(Base):
+    """Complaint measures per UTC hour × district × category."""
+
+    __tablename__ = "complaint_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)  # returns (退回) of tickets received this hour
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    handling_seconds: Mapped[float] = mapped_column(Float, default=0)  # sum over tickets closed this hour
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    due_met: Mapped[int] = mapped_column(Integer, default=0)  # due this hour and closed by the deadline
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)  # satisfied or basically satisfied
+
+
+class TrafficHourly(Base):
+    """Traffic measures per UTC hour × road segment (sums, so harmonic means can be derived)."""
+
+    __tablename__ = "traffic_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    observations: Mapped[int] = mapped_column(Integer, default=0)
+    speed_sum: Mapped[float] = mapped_column(Float, default=0)
+    inverse_speed_sum: Mapped[float] = mapped_column(Float, default=0)  # Σ 1/speed over speed > 0
+    speeds: Mapped[int] = mapped_column(Integer, default=0)  # observations with speed > 0
+    volume_sum: Mapped[float] = mapped_column(Float, default=0)
+    occupancy_sum: Mapped[float] = mapped_column(Float, default=0)
+    congested: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SensorHourly(Base):
+    """Sensor measures per UTC hour × station × quantity."""
+
+    __tablename__ = "sensor_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    quantity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+    value_sum: Mapped[float] = mapped_column(Float, default=0)
+    value_min: Mapped[float | None] = mapped_column(Float)
+    value_max: Mapped[float | None] = mapped_column(Float)
+
+
+class HallHourly(Base):
+    """Service-hall measures per UTC hour of issue × hall × service item."""
+
+    __tablename__ = "hall_hourly"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    called: Mapped[int] = mapped_column(Integer, default=0)
+    wait_seconds: Mapped[float] = mapped_column(Float, default=0)  # Σ (called − issued)
+    waited_over_30min: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    handling_seconds: Mapped[float] = mapped_column(Float, default=0)  # Σ (finished − called)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    with_visits: Mapped[int] = mapped_column(Integer, default=0)
+    single_visit: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rated_good: Mapped[int] = mapped_column(Integer, default=0)  # rating 4 or 5
 
 
 # --- feed operations -------------------------------------------------------------------------------------
