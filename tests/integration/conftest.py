@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from collectors.config import FeedConfig, load_feeds
-from dashboard.db.models import Complaint, ComplaintEvent, FeedCursor, HallTicket, SensorReading, TrafficObservation
+from dashboard.db.models import (
+    Complaint,
+    ComplaintEvent,
+    FeedCursor,
+    HallTicket,
+    SensorReading,
+    TrafficObservation,
+)
 from dashboard.geo.reference import load_reference_data
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
