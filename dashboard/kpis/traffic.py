@@ -1,0 +1,93 @@
+"""Traffic: travel-time index (TTI) and the Chinese traffic performance index (TPI, 0–10) with its levels.
+
+TTI = free-flow speed / actual speed (1 = free flow). TPI is a piecewise-linear map of TTI chosen so that
+its level boundaries match the speed grades of GB/T 33171-2016 for an arterial road with a 60 km/h free-flow
+speed (畅通 > 40, 基本畅通 30–40, 轻度拥堵 20–30, 中度拥堵 15–20, 严重拥堵 ≤ 15 km/h):
+
+    TTI  1.0  1.5  2.0  3.0  4.0  5.0
+    TPI  0    2    4    6    8    10        (TTI ≤ 1 → 0, TTI ≥ 5 → 10)
+
+The network index is the TPI of the length-weighted mean TTI of the segments observed in the last interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+TTI_NODES = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+TPI_NODES = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
+
+
+@dataclass(frozen=True)
+class TpiLevel:
+    """A TPI level: upper bound (exclusive, except the last), key and map colour."""
+
+    upper: float
+    key: str
+    color: str
+
+
+TPI_LEVELS = (
+    TpiLevel(2.0, "smooth", "#2DC26B"),
+    TpiLevel(4.0, "basically_smooth", "#A6D96A"),
+    TpiLevel(6.0, "light_congestion", "#FDD835"),
+    TpiLevel(8.0, "moderate_congestion", "#FB8C00"),
+    TpiLevel(10.0, "heavy_congestion", "#D32F2F"),
+)
+
+
+@dataclass(frozen=True)
+class NetworkTpi:
+    """The network TPI with its TTI, level, the observed length and the number of segments."""
+
+    tpi: float
+    tti: float
+    level: TpiLevel
+    length_km: float
+    segments: int
+
+
+def tti(free_flow_kmh, speed_kmh):
+    """Travel-time index; NaN where the speed is missing or not positive (scalars or arrays)."""
+    speed = np.asarray(speed_kmh, dtype=float)
+    free = np.asarray(free_flow_kmh, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(speed > 0, free / speed, np.nan)
+    return float(result) if result.ndim == 0 else result
+
+
+def tpi_from_tti(value):
+    """TPI (0–10) from TTI by the table above (scalars or arrays; NaN stays NaN)."""
+    result = np.interp(np.asarray(value, dtype=float), TTI_NODES, TPI_NODES)
+    result = np.where(np.isnan(np.asarray(value, dtype=float)), np.nan, result)
+    return float(result) if result.ndim == 0 else result
+
+
+def tpi_level(tpi: float) -> TpiLevel:
+    """The level of a TPI value (a boundary value belongs to the more congested level)."""
+    return next((level for level in TPI_LEVELS if tpi < level.upper), TPI_LEVELS[-1])
+
+
+def segment_tpi(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``tti`` and ``tpi`` to rows with ``speed_kmh`` and ``free_flow_kmh``."""
+    out = frame.copy()
+    out["tti"] = tti(out["free_flow_kmh"], out["speed_kmh"])
+    out["tpi"] = tpi_from_tti(out["tti"])
+    return out
+
+
+def network_tpi(frame: pd.DataFrame) -> NetworkTpi | None:
+    """Network TPI from rows with ``speed_kmh``, ``free_flow_kmh`` and ``length_m``; None without data."""
+    rated = segment_tpi(frame)
+    rated = rated[rated["tti"].notna() & (rated["length_m"] > 0)]
+    if rated.empty:
+        return None
+    weights = rated["length_m"].to_numpy(dtype=float)
+    mean_tti = float(np.average(rated["tti"].to_numpy(dtype=float), weights=weights))
+    value = tpi_from_tti(mean_tti)
+    return NetworkTpi(
+        tpi=value, tti=mean_tti, level=tpi_level(value), length_km=float(weights.sum()) / 1000, segments=len(rated)
+    )

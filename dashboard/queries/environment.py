@@ -1,0 +1,94 @@
+"""Environment queries: latest-hour air-quality concentrations, the city AQI and each station's AQI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from dashboard.cache import cached
+from dashboard.db.models import SensorReading, Station
+from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, hourly_aqi
+from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.reference import stations
+
+
+@cached
+def latest_air_hour(engine: Engine) -> pd.DataFrame:
+    """Mean concentration per air station and pollutant over the hour ending at the newest reading.
+
+    Columns: station_code, quantity, value, observed_at (the station's newest reading of it).
+    """
+    columns = ["station_code", "quantity", "value", "observed_at"]
+    air = (SensorReading.quantity.in_(POLLUTANTS)) & (Station.kind == "air")
+    latest = read_scalar(
+        engine,
+        select(func.max(SensorReading.observed_at))
+        .join(Station, Station.code == SensorReading.station_code)
+        .where(air),
+    )
+    if latest is None:
+        return pd.DataFrame(columns=columns)
+    stmt = (
+        select(
+            SensorReading.station_code, SensorReading.quantity, SensorReading.value, SensorReading.observed_at
+        )
+        .join(Station, Station.code == SensorReading.station_code)
+        .where(air, SensorReading.observed_at > latest - timedelta(hours=1), SensorReading.value.is_not(None))
+    )
+    frame = read_frame(engine, stmt)
+    grouped = frame.groupby(["station_code", "quantity"]).agg(
+        value=("value", "mean"), observed_at=("observed_at", "max")
+    )
+    return grouped.reset_index()[columns]
+
+
+@dataclass(frozen=True)
+class CityAqi:
+    """The city's hourly AQI (mean of station concentrations) and the time of its newest reading."""
+
+    result: AqiResult
+    observed_at: datetime
+    stations: int
+
+
+def _aqi_at(concentrations: dict[str, float], observed_at: datetime, timezone: str) -> AqiResult | None:
+    day = observed_at.astimezone(ZoneInfo(timezone)).date()
+    return hourly_aqi(concentrations, breakpoints_for(day))
+
+
+def city_aqi(engine: Engine, timezone: str) -> CityAqi | None:
+    """AQI of the mean concentration over stations per pollutant in the latest hour; None without data."""
+    frame = latest_air_hour(engine)
+    if frame.empty:
+        return None
+    means = frame.groupby("quantity")["value"].mean().to_dict()
+    observed_at = frame["observed_at"].max().to_pydatetime()
+    result = _aqi_at(means, observed_at, timezone)
+    return None if result is None else CityAqi(result, observed_at, frame["station_code"].nunique())
+
+
+def station_aqi(engine: Engine, timezone: str) -> pd.DataFrame:
+    """Air stations rated by their latest-hour AQI: code, names, lon, lat, aqi, level, color, primary."""
+    sites = stations(engine, "air")
+    frame = latest_air_hour(engine)
+    rows = []
+    for code, group in frame.groupby("station_code"):
+        observed_at = group["observed_at"].max().to_pydatetime()
+        result = _aqi_at(dict(zip(group["quantity"], group["value"], strict=True)), observed_at, timezone)
+        if result is not None:
+            rows.append(
+                {
+                    "code": code,
+                    "aqi": result.aqi,
+                    "level": result.level.key,
+                    "color": result.level.color,
+                    "primary": ",".join(result.primary),
+                    "observed_at": observed_at,
+                }
+            )
+    rated = pd.DataFrame(rows, columns=["code", "aqi", "level", "color", "primary", "observed_at"])
+    return sites.merge(rated, how="inner", on="code")

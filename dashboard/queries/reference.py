@@ -1,0 +1,88 @@
+"""Reference data: districts, road segments, stations, service halls and complaint categories."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from dashboard.cache import cached
+from dashboard.db.models import Complaint, District, RoadSegment, ServiceHall, ServiceType, Station
+from dashboard.queries.base import read_frame
+
+
+@cached
+def districts(engine: Engine, level: str = "district") -> pd.DataFrame:
+    """Areas of one level ("district" or "street"): code, names, parent, population, shapely geometry."""
+    stmt = (
+        select(
+            District.code,
+            District.name_zh,
+            District.name_en,
+            District.parent_code,
+            District.population,
+            District.geometry,
+        )
+        .where(District.level == level)
+        .order_by(District.code)
+    )
+    return read_frame(engine, stmt)
+
+
+@cached
+def road_segments(engine: Engine) -> pd.DataFrame:
+    """Road segments with class, length, free-flow speed and shapely geometry."""
+    stmt = select(
+        RoadSegment.code,
+        RoadSegment.name_zh,
+        RoadSegment.name_en,
+        RoadSegment.road_class,
+        RoadSegment.length_m,
+        RoadSegment.free_flow_kmh,
+        RoadSegment.district_code,
+        RoadSegment.geometry,
+    ).order_by(RoadSegment.code)
+    return read_frame(engine, stmt)
+
+
+@cached
+def stations(engine: Engine, kind: str) -> pd.DataFrame:
+    """Stations of one kind (air, noise, water) with their position."""
+    stmt = (
+        select(
+            Station.code, Station.name_zh, Station.name_en, Station.lon, Station.lat, Station.district_code
+        )
+        .where(Station.kind == kind)
+        .order_by(Station.code)
+    )
+    return read_frame(engine, stmt)
+
+
+@cached
+def halls(engine: Engine) -> pd.DataFrame:
+    """Service halls with their position."""
+    stmt = select(
+        ServiceHall.code,
+        ServiceHall.name_zh,
+        ServiceHall.name_en,
+        ServiceHall.lon,
+        ServiceHall.lat,
+        ServiceHall.district_code,
+    ).order_by(ServiceHall.code)
+    return read_frame(engine, stmt)
+
+
+@cached
+def categories(engine: Engine) -> pd.DataFrame:
+    """Complaint categories: the configured service types plus any other category seen in complaints."""
+    known = read_frame(engine, select(ServiceType.code, ServiceType.name_zh, ServiceType.name_en))
+    seen = read_frame(
+        engine,
+        select(Complaint.category.label("code"), Complaint.category_name.label("name_zh"))
+        .where(Complaint.category.is_not(None))
+        .distinct(),
+    ).drop_duplicates("code")
+    seen = seen[~seen["code"].isin(known["code"])]
+    merged = pd.concat([known, seen.assign(name_en=lambda f: f["name_zh"])], ignore_index=True)
+    merged["name_zh"] = merged["name_zh"].fillna(merged["code"])
+    merged["name_en"] = merged["name_en"].fillna(merged["code"])
+    return merged.sort_values("code", ignore_index=True)

@@ -1,0 +1,70 @@
+"""Traffic queries: the latest observation interval per road segment, rated by TPI, and the network TPI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from dashboard.cache import cached
+from dashboard.db.models import RoadSegment, TrafficObservation
+from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_level
+from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.reference import road_segments
+
+#: Observation interval assumed when observations do not state theirs.
+DEFAULT_PERIOD_S = 900
+
+
+@cached
+def latest_observations(engine: Engine) -> pd.DataFrame:
+    """Each segment's newest observation within the last observation interval.
+
+    Columns: segment_code, observed_at, speed_kmh, free_flow_kmh (the segment's when the observation has
+    none), length_m, road_class. Empty before any observation.
+    """
+    latest = read_scalar(engine, select(func.max(TrafficObservation.observed_at)))
+    columns = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
+    if latest is None:
+        return pd.DataFrame(columns=columns)
+    period = read_scalar(
+        engine, select(func.max(TrafficObservation.period_s)).where(TrafficObservation.observed_at == latest)
+    )
+    window_start = latest - timedelta(seconds=period or DEFAULT_PERIOD_S)
+    stmt = (
+        select(
+            TrafficObservation.segment_code,
+            TrafficObservation.observed_at,
+            TrafficObservation.speed_kmh,
+            func.coalesce(TrafficObservation.free_flow_kmh, RoadSegment.free_flow_kmh).label("free_flow_kmh"),
+            RoadSegment.length_m,
+            RoadSegment.road_class,
+        )
+        .join(RoadSegment, RoadSegment.code == TrafficObservation.segment_code)
+        .where(TrafficObservation.observed_at > window_start)
+    )
+    frame = read_frame(engine, stmt)
+    frame = frame.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
+    return frame[columns].sort_values("segment_code", ignore_index=True)
+
+
+def rated_segments(engine: Engine) -> pd.DataFrame:
+    """Road segments (with geometry) rated by their latest observation: TTI, TPI, level key and colour."""
+    rated = segment_tpi(
+        latest_observations(engine)[["segment_code", "observed_at", "speed_kmh", "free_flow_kmh"]]
+    )
+    frame = road_segments(engine).merge(
+        rated.drop(columns="free_flow_kmh"), how="inner", left_on="code", right_on="segment_code"
+    )
+    frame = frame[frame["tpi"].notna()].drop(columns="segment_code")
+    levels = [tpi_level(value) for value in frame["tpi"]]
+    return frame.assign(level=[lv.key for lv in levels], color=[lv.color for lv in levels]).reset_index(
+        drop=True
+    )
+
+
+def network(engine: Engine) -> NetworkTpi | None:
+    """The network TPI of the latest observation interval; None without data."""
+    frame = latest_observations(engine)
+    return network_tpi(frame) if not frame.empty else None

@@ -1,0 +1,80 @@
+"""AQI after HJ 633: hand-computed IAQI per pollutant, breakpoint edges, the SO2 1-hour rule, versions."""
+
+from datetime import date
+
+import pytest
+
+from dashboard.kpis.aqi import HJ633_2012, HJ633_2026, breakpoints_for, hourly_aqi, hourly_iaqi, level_of
+
+
+@pytest.mark.parametrize(
+    ("pollutant", "concentration", "expected"),
+    [
+        ("pm25", 0, 0),
+        ("pm25", 35, 50),  # edge: exactly on a breakpoint
+        ("pm25", 35.1, 51),  # (100-50)/(75-35)*(0.1)+50 = 50.125, rounded up
+        ("pm25", 75, 100),
+        ("pm25", 60, 82),  # 50/40*25+50 = 81.25 → 82
+        ("pm25", 500, 500),
+        ("pm25", 650, 500),  # beyond the table
+        ("pm10", 150, 100),
+        ("pm10", 200, 125),  # 50/100*50+100
+        ("no2", 100, 50),  # 1-hour nodes
+        ("no2", 150, 75),
+        ("co", 5, 50),  # mg/m³, 1-hour nodes
+        ("co", 7.5, 75),
+        ("o3", 160, 50),
+        ("o3", 250, 125),  # 50/100*50+100
+        ("so2", 150, 50),
+        ("so2", 575, 125),  # 50/150*75+100
+        ("so2", 800, 200),  # last 1-hour node
+    ],
+)
+def test_hourly_iaqi_2012(pollutant, concentration, expected):
+    assert hourly_iaqi(pollutant, concentration, HJ633_2012) == expected
+
+
+def test_so2_above_800_uses_24_hour_nodes():
+    # 24-hour nodes: 800→200, 1600→300; 1200 → 100/800*400+200 = 250
+    assert hourly_iaqi("so2", 1200, HJ633_2012) == 250
+    assert hourly_iaqi("so2", 800.5, HJ633_2012) == 201  # 0.0625 above 200, rounded up
+
+
+def test_2026_set_changes_only_particulates():
+    assert hourly_iaqi("pm25", 60, HJ633_2026) == 100
+    assert hourly_iaqi("pm10", 120, HJ633_2026) == 100
+    assert hourly_iaqi("no2", 150, HJ633_2026) == hourly_iaqi("no2", 150, HJ633_2012)
+    assert breakpoints_for(date(2026, 2, 28)) is HJ633_2012
+    assert breakpoints_for(date(2026, 3, 1)) is HJ633_2026
+
+
+def test_aqi_is_max_iaqi_with_primary_only_above_50():
+    clean = hourly_aqi({"pm25": 20, "no2": 60, "o3": 100}, HJ633_2012)
+    assert clean.aqi == 32  # o3 100/160*50 = 31.25 → 32
+    assert clean.primary == ()
+    assert clean.level.key == "excellent"
+    dirty = hourly_aqi({"pm25": 115, "pm10": 250, "co": None}, HJ633_2012)
+    assert dirty.aqi == 150
+    assert dirty.primary == ("pm25", "pm10")  # a tie names both
+    assert dirty.level.key == "light"
+    assert dirty.level.color == "#FF7E00"
+    assert hourly_aqi({"laeq": 60}) is None
+
+
+@pytest.mark.parametrize(
+    ("aqi", "key"),
+    [
+        (0, "excellent"),
+        (50, "excellent"),
+        (51, "good"),
+        (100, "good"),
+        (101, "light"),
+        (200, "moderate"),
+        (201, "heavy"),
+        (300, "heavy"),
+        (301, "severe"),
+        (500, "severe"),
+    ],
+)
+def test_levels(aqi, key):
+    assert level_of(aqi).key == key

@@ -1,0 +1,62 @@
+"""TTI and TPI: the documented TTI→TPI map, level boundaries and the length-weighted network index."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from dashboard.kpis.traffic import network_tpi, tpi_from_tti, tpi_level, tti
+
+
+def test_tti_is_free_flow_over_speed():
+    assert tti(60, 30) == 2.0
+    assert math.isnan(tti(60, 0))
+    assert math.isnan(tti(60, float("nan")))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.8, 0.0),
+        (1.0, 0.0),
+        (1.25, 1.0),
+        (1.5, 2.0),
+        (2.0, 4.0),
+        (2.5, 5.0),
+        (3.0, 6.0),
+        (4.0, 8.0),
+        (5.0, 10.0),
+        (9.0, 10.0),
+    ],
+)
+def test_tpi_from_tti(value, expected):
+    assert tpi_from_tti(value) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("tpi", "key"),
+    [
+        (0, "smooth"),
+        (1.99, "smooth"),
+        (2, "basically_smooth"),
+        (4, "light_congestion"),
+        (5.9, "light_congestion"),
+        (6, "moderate_congestion"),
+        (8, "heavy_congestion"),
+        (10, "heavy_congestion"),
+    ],
+)
+def test_levels(tpi, key):
+    assert tpi_level(tpi).key == key
+
+
+def test_network_tpi_is_length_weighted():
+    frame = pd.DataFrame(
+        {"speed_kmh": [60, 30, 15, None], "free_flow_kmh": [60, 60, 60, 60], "length_m": [1000, 2000, 1000, 5000]}
+    )
+    result = network_tpi(frame)
+    assert result.tti == pytest.approx(2.25)  # (1·1 + 2·2 + 1·4) / 4 km; the segment without speed is left out
+    assert result.tpi == pytest.approx(4.5)
+    assert result.level.key == "light_congestion"
+    assert (result.segments, result.length_km) == (3, 4.0)
+    assert network_tpi(frame.iloc[3:]) is None
