@@ -21,9 +21,14 @@ _INVERSE_TOLERANCE_DEG = 1e-9
 _INVERSE_MAX_STEPS = 30
 
 _ALIASES = {
-    "WGS84": "WGS84", "WGS-84": "WGS84", "EPSG:4326": "WGS84",
-    "GCJ02": "GCJ02", "GCJ-02": "GCJ02",
-    "BD09": "BD09", "BD-09": "BD09", "BD09LL": "BD09",
+    "WGS84": "WGS84",
+    "WGS-84": "WGS84",
+    "EPSG:4326": "WGS84",
+    "GCJ02": "GCJ02",
+    "GCJ-02": "GCJ02",
+    "BD09": "BD09",
+    "BD-09": "BD09",
+    "BD09LL": "BD09",
 }
 
 ArrayLike = Sequence[float | None] | np.ndarray
@@ -76,7 +81,10 @@ def _invert(forward, target_lon: np.ndarray, target_lat: np.ndarray, lon: np.nda
         got_lon, got_lat = forward(lon, lat)
         err_lon, err_lat = target_lon - got_lon, target_lat - got_lat
         lon, lat = lon + err_lon, lat + err_lat
-        if max(np.nanmax(np.abs(err_lon), initial=0.0), np.nanmax(np.abs(err_lat), initial=0.0)) < _INVERSE_TOLERANCE_DEG:
+        if (
+            max(np.nanmax(np.abs(err_lon), initial=0.0), np.nanmax(np.abs(err_lat), initial=0.0))
+            < _INVERSE_TOLERANCE_DEG
+        ):
             break
     return lon, lat
 

@@ -1,0 +1,129 @@
+"""Reading one record's fields: coercions that name the field they fail on, and per-record error capture.
+
+A feed maps each upstream item with a function that raises :class:`FieldError`; :func:`map_items` turns
+such failures (and malformed items) into :class:`Rejected` entries, so one bad record never stops a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from collectors.config import FeedConfig
+from collectors.contract import Rejected, SourceRecord
+from collectors.timeparse import parse_instant
+from dashboard.geo.crs import normalize_crs, to_wgs84
+
+#: Cell values that mean "no value" in exports and vendor APIs.
+EMPTY_MARKERS = frozenset({"", "-", "--", "NA", "N/A", "n/a", "null", "NULL", "None"})
+
+
+class FieldError(ValueError):
+    """A field of one record could not be read."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+def text(value: Any) -> str | None:
+    """A trimmed string, or None for missing and empty markers."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    return None if value in EMPTY_MARKERS else value
+
+
+def number(value: Any, field: str) -> float | None:
+    """A float from a number or numeric string; None when missing."""
+    if isinstance(value, bool):
+        raise FieldError(field, f"expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    value = text(value)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise FieldError(field, f"expected a number, got {value!r}") from None
+
+
+def integer(value: Any, field: str) -> int | None:
+    """An integer from an integral number or string; None when missing."""
+    result = number(value, field)
+    if result is None:
+        return None
+    if not result.is_integer():
+        raise FieldError(field, f"expected an integer, got {value!r}")
+    return int(result)
+
+
+def instant(value: Any, field: str, tz: tzinfo, required: bool = False) -> datetime | None:
+    """An ISO 8601 time (naive ones in ``tz``); None when missing unless ``required``."""
+    if text(value) is None:
+        if required:
+            raise FieldError(field, "is missing")
+        return None
+    try:
+        return parse_instant(value, tz)
+    except ValueError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def required(value: Any, field: str) -> str:
+    """A non-empty string form of ``value``."""
+    result = text(value)
+    if result is None:
+        raise FieldError(field, "is missing")
+    return result
+
+
+def rejected(feed: FeedConfig, ref: str | None, field: str | None, message: str, raw: Any) -> Rejected:
+    """A quarantine entry whose reason names the feed, the record and the field."""
+    where = f"{field}: " if field else ""
+    return Rejected(ref, field, f"feed {feed.name}, record {ref or '(unknown)'}: {where}{message}", raw)
+
+
+def map_items(
+    feed: FeedConfig,
+    items: Iterable[Any],
+    mapper: Callable[[Any], list[SourceRecord]],
+    ref_of: Callable[[Any], str | None],
+) -> tuple[list[SourceRecord], list[Rejected]]:
+    """Map every item; a failing item becomes a :class:`Rejected` naming its field."""
+    records: list[SourceRecord] = []
+    failures: list[Rejected] = []
+    for item in items:
+        try:
+            records.extend(mapper(item))
+        except FieldError as exc:
+            failures.append(rejected(feed, ref_of(item), exc.field, exc.message, item))
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            failures.append(rejected(feed, ref_of(item), None, f"malformed record ({type(exc).__name__}: {exc})", item))
+    return records, failures
+
+
+def item_ref(*keys: str) -> Callable[[Any], str | None]:
+    """A ``ref_of`` for dict items: the first of ``keys`` present (never raises)."""
+
+    def ref_of(item: Any) -> str | None:
+        if isinstance(item, dict):
+            for key in keys:
+                if item.get(key) not in (None, ""):
+                    return str(item[key])
+        return None
+
+    return ref_of
+
+
+def reproject(records: list[SourceRecord], crs: str) -> None:
+    """Convert the ``lon``/``lat`` of ``records`` from ``crs`` to WGS-84 in place (one vectorised call)."""
+    located = [r for r in records if r.data.get("lon") is not None and r.data.get("lat") is not None]
+    if not located or normalize_crs(crs) == "WGS84":
+        return
+    lons, lats = to_wgs84([r.data["lon"] for r in located], [r.data["lat"] for r in located], crs)
+    for record, lon, lat in zip(located, lons.tolist(), lats.tolist(), strict=True):
+        record.data["lon"], record.data["lat"] = lon, lat
