@@ -29,10 +29,10 @@ class FieldError(ValueError):
 
 
 def text(value: Any) -> str | None:
-    """A trimmed string, or None for missing and empty markers."""
+    """A trimmed string without NUL characters (PostgreSQL refuses them), or None for missing and empty markers."""
     if value is None:
         return None
-    value = str(value).strip()
+    value = str(value).replace("\x00", "").strip()
     return None if value in EMPTY_MARKERS else value
 
 
