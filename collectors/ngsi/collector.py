@@ -15,7 +15,9 @@ TIME_ATTRIBUTES = {"TrafficFlowObserved": "dateObservedTo", "AirQualityObserved"
 
 
 class NgsiCollector(Collector):
-    """``GET {url}/entities?type=…&q=<time>>=…;<time><…&limit&offset&orderBy=<time>``.
+    """``GET {url}/entities?type=…&q=<time>>=…;<time><…&limit&offset&orderBy=<time>&options=count``.
+
+    Paging ends at ``Fiware-Total-Count`` (or, without it, at a short page).
 
     Options: ``entity_type`` (TrafficFlowObserved or AirQualityObserved), ``key_values`` (default true),
     ``time_attribute`` (default dateObservedTo for traffic, dateObserved otherwise),
@@ -39,18 +41,19 @@ class NgsiCollector(Collector):
             "limit": feed.page_size,
             "orderBy": time_attribute,
         }
-        if options.get("key_values", True):
-            params["options"] = "keyValues"
+        params["options"] = "keyValues,count" if options.get("key_values", True) else "count"
         batch, offset = Batch(), 0
         while True:
-            entities = self._page({**params, "offset": offset})
+            entities, total = self._page({**params, "offset": offset})
             records, failures = map_items(
                 feed, entities, lambda e: mapper(e, time_attribute, tz, per_observation), item_ref("id")
             )
             batch.records.extend(records)
             batch.rejected.extend(failures)
-            offset += len(entities)
-            if len(entities) < feed.page_size:
+            # Advance by distinct entities: a page served with duplicates must not make us skip any.
+            distinct = len({item_ref("id")(e) for e in entities})
+            offset += distinct
+            if distinct == 0 or (offset >= total if total is not None else len(entities) < feed.page_size):
                 batch.cursor[WHOLE_FEED] = end
                 break
             if offset >= feed.max_records_per_run:
@@ -60,8 +63,10 @@ class NgsiCollector(Collector):
                 break
         return batch
 
-    def _page(self, params: dict[str, Any]) -> list[Any]:
+    def _page(self, params: dict[str, Any]) -> tuple[list[Any], int | None]:
+        """One page of entities and the total count (``Fiware-Total-Count``) when the server gives it."""
         body, response = self.http.get_json(f"{self.feed.url.rstrip('/')}/entities", params)
         if not isinstance(body, list):
             raise FatalFetchError(f"feed {self.feed.name}: response from {response.url} is not a list of entities")
-        return body
+        total = response.headers.get("Fiware-Total-Count", "")
+        return body, int(total) if total.isdigit() else None

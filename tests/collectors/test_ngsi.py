@@ -100,7 +100,7 @@ def test_query_parameters_and_offset_paging(upstream):
     assert params["q"] == "dateObservedTo>=2026-11-20T00:00:00Z;dateObservedTo<2026-11-21T08:00:00Z"
     assert (params["type"], params["options"], params["orderBy"], params["limit"]) == (
         "TrafficFlowObserved",
-        "keyValues",
+        "keyValues,count",
         "dateObservedTo",
         "2",
     )
@@ -126,3 +126,21 @@ def test_a_non_numeric_pollutant_is_rejected_naming_it(upstream):
     batch = upstream(lambda r: json_response(entities)).fetch(_air_feed())
     assert not batch.records
     assert [(r.ref, r.field) for r in batch.rejected] == [("a1", "pm10"), ("a2", "pollutants"), ("a3", "dateObserved")]
+
+
+def test_duplicated_entities_in_a_page_do_not_make_paging_skip_any(upstream):
+    entities = [
+        {"id": f"aq-{i}", "dateObserved": f"2026-11-21T07:0{i}:00Z", "refPointOfInterest": "A01", "pm25": i}
+        for i in range(5)
+    ]
+
+    def handler(request):
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        page = entities[offset : offset + limit]
+        served = page + page[:1]  # the upstream repeats a record in every page
+        return json_response(served, headers={"Fiware-Total-Count": str(len(entities))})
+
+    up = upstream(handler)
+    batch = up.fetch(_air_feed(page_size=2))
+    assert [r.url.params["offset"] for r in up.requests] == ["0", "2", "4"]
+    assert sorted({r.ref for r in batch.records}) == [f"aq-{i}:pm25" for i in range(5)]
