@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from collectors.config import FeedConfig
 from collectors.http import FeedHttpClient
@@ -85,7 +85,13 @@ class Cursor:
 
 
 class Collector(ABC):
-    """Base class of every feed adapter; its records are validated against the model of ``feed.domain``."""
+    """Base class of every feed adapter; its records are validated against the model of ``feed.domain``.
+
+    A collector is made afresh for every run, unless it is ``persistent`` (e.g. a live subscription): then
+    one instance serves every run of its feed and is closed when the collector process stops.
+    """
+
+    persistent: ClassVar[bool] = False
 
     def __init__(self, feed: FeedConfig, http: FeedHttpClient) -> None:
         self.feed = feed
@@ -94,3 +100,6 @@ class Collector(ABC):
     @abstractmethod
     def fetch(self, cursor: Cursor) -> Batch:
         """Read everything new since ``cursor`` (bounded by the feed's limits) and return it."""
+
+    def close(self) -> None:
+        """Release what a persistent collector holds (connections, threads)."""

@@ -15,6 +15,7 @@ PROTOCOLS: dict[str, str] = {
     "sensorthings": "collectors.sensorthings:SensorThingsCollector",
     "hall-queue": "collectors.queue:HallQueueCollector",
     "hotline-csv": "collectors.tabular:HotlineExportCollector",
+    "mqtt": "collectors.mqtt:MqttCollector",
 }
 
 
@@ -24,6 +25,6 @@ def collector_class(protocol: str) -> type[Collector]:
     return getattr(import_module(module_name), class_name)
 
 
-def create_collector(feed: FeedConfig, http: FeedHttpClient) -> Collector:
-    """A collector for ``feed`` that fetches through ``http``."""
+def create_collector(feed: FeedConfig, http: FeedHttpClient | None) -> Collector:
+    """A collector for ``feed`` that fetches through ``http`` (None for persistent collectors)."""
     return collector_class(feed.protocol)(feed, http)

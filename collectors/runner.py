@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from collectors.config import FeedConfig
-from collectors.contract import Batch, Cursor, Rejected
+from collectors.contract import Batch, Collector, Cursor, Rejected
 from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import RECORD_MODELS
-from collectors.registry import create_collector
+from collectors.registry import collector_class, create_collector
 from collectors.sinks import store
 from dashboard.db import feedops
 from dashboard.db.upsert import UpsertCounts
@@ -87,6 +87,21 @@ class FeedRunner:
         self.engine = engine
         self._http_factory = http_factory
         self._locator: DistrictLocator | None = None
+        self._persistent: dict[str, Collector] = {}
+
+    def _fetch(self, feed: FeedConfig, cursor: Cursor) -> Batch:
+        if collector_class(feed.protocol).persistent:
+            if feed.name not in self._persistent:
+                self._persistent[feed.name] = create_collector(feed, None)
+            return self._persistent[feed.name].fetch(cursor)
+        with self._http_factory(feed) as http:
+            return create_collector(feed, http).fetch(cursor)
+
+    def close(self) -> None:
+        """Close persistent collectors (live subscriptions)."""
+        for collector in self._persistent.values():
+            collector.close()
+        self._persistent.clear()
 
     def _district_locator(self) -> DistrictLocator:
         if self._locator is None or self._locator.empty:
@@ -124,8 +139,7 @@ class FeedRunner:
             override_start=since,
         )
         try:
-            with self._http_factory(feed) as http:
-                batch = create_collector(feed, http).fetch(cursor)
+            batch = self._fetch(feed, cursor)
         except AuthError as exc:
             return self._failed(feed, started, "auth_failed", str(exc), previous_status)
         except FetchError as exc:

@@ -96,7 +96,10 @@ def collect() -> None:
     scheduler = build_scheduler(runner, feeds, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     typer.echo(f"collecting {sum(f.enabled for f in feeds)} feeds from {settings.feeds_file}")
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        runner.close()
 
 
 @app.command("collect-once")
