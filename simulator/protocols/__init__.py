@@ -1,0 +1,1 @@
+"""The upstream systems' HTTP interfaces, one module per protocol."""
