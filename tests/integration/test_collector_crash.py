@@ -9,12 +9,11 @@ import sys
 import time
 
 import pytest
+from democity import DEMO_FEEDS, PROJECT_ROOT, snapshot, with_reference_data
 
 from collectors.runner import FeedRunner
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
-
-from .conftest import DEMO_FEEDS, PROJECT_ROOT, snapshot, with_reference_data
 
 KILLS = 4
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from democity import FACT_TABLES, FROZEN_AT, snapshot, with_reference_data
 from sqlalchemy import func, select
 
 from collectors.runner import FeedRunner
 from dashboard.db.models import Complaint, FeedRun, Quarantine
-
-from .conftest import FACT_TABLES, FROZEN_AT, snapshot, with_reference_data
 
 
 def _run_all(runner: FeedRunner, feeds, at):
