@@ -1,0 +1,64 @@
+"""The composition root: ``create_app(engine, settings)`` builds the Dash app over a given engine."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+from dash import html
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from dashboard.cache import init_cache
+from dashboard.health import register_health
+from dashboard.settings import Settings
+
+LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What pages and callbacks need from the composition root."""
+
+    engine: Engine
+    settings: Settings
+
+
+def _state() -> AppState:
+    return current_app.extensions["cityops"]
+
+
+def current_engine() -> Engine:
+    """The engine of the app serving the current request."""
+    return _state().engine
+
+
+def current_settings() -> Settings:
+    """The settings of the app serving the current request."""
+    return _state().settings
+
+
+def create_app(engine: Engine, settings: Settings) -> dash.Dash:
+    """The Dash app (pages from ``layouts/pages``, local assets only) with ``/health`` and ``/readyz``."""
+    server = Flask("cityops")
+    server.secret_key = settings.secret_key.get_secret_value()
+    server.extensions["cityops"] = AppState(engine, settings)
+    init_cache(server, settings)
+    register_health(server, engine, settings.stale_after_intervals)
+    app = dash.Dash(
+        "layouts",
+        server=server,
+        use_pages=True,
+        pages_folder=str(LAYOUTS_DIR / "pages"),
+        assets_folder=str(LAYOUTS_DIR / "assets"),
+        serve_locally=True,
+        title=f"{settings.city_name_zh} · CityOps",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.layout = html.Div(dash.page_container, id="cityops-root")
+    for page in dash.page_registry.values():
+        sys.modules[page["module"]].register_callbacks(app)
+    return app

@@ -1,0 +1,53 @@
+"""Liveness (``/health``) and readiness (``/readyz``: database reachable, every enabled feed fresh)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from flask import Flask, jsonify
+
+from dashboard.kpis.freshness import feed_freshness
+from dashboard.queries.base import DatabaseUnavailable, ping
+from dashboard.queries.feeds import feed_status
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def readiness(engine, stale_factor: float, now: datetime) -> tuple[dict, bool]:
+    """The readiness report and whether the app is ready (never served from the cache)."""
+    try:
+        ping(engine)
+        status = feed_status.__wrapped__(engine)
+    except DatabaseUnavailable as exc:
+        return {"status": "not_ready", "database": {"ok": False, "error": str(exc)}, "feeds": {}}, False
+    report = {}
+    for row in status.itertuples(index=False):
+        as_of = None if pd.isna(row.max_source_time) else row.max_source_time.to_pydatetime()
+        fresh = feed_freshness(as_of, 0 if pd.isna(row.interval_s) else float(row.interval_s), now, stale_factor)
+        report[row.name] = {
+            "enabled": not pd.isna(row.enabled) and bool(row.enabled),
+            "stale": fresh.stale,
+            "max_source_time": _iso(fresh.as_of),
+            "lag_s": None if fresh.as_of is None else round((now - fresh.as_of).total_seconds(), 1),
+            "last_status": None if pd.isna(row.last_status) else row.last_status,
+            "consecutive_failures": int(row.consecutive_failures),
+        }
+    ready = not any(feed["stale"] for feed in report.values() if feed["enabled"])
+    body = {"status": "ready" if ready else "not_ready", "database": {"ok": True}, "feeds": report}
+    return body, ready
+
+
+def register_health(server: Flask, engine, stale_factor: float) -> None:
+    """Add ``/health`` and ``/readyz`` to the Flask server."""
+
+    @server.get("/health")
+    def health():
+        return jsonify({"status": "ok", "time": _iso(datetime.now(UTC))})
+
+    @server.get("/readyz")
+    def readyz():
+        body, ready = readiness(engine, stale_factor, datetime.now(UTC))
+        return jsonify(body), 200 if ready else 503

@@ -1,0 +1,1 @@
+"""What is drawn: pages, components, pure figure functions, themes, assets and translations."""

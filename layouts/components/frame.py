@@ -1,0 +1,34 @@
+"""The frame every page shares: theme attribute, preferences store, the one refresh interval, the banner."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.app import current_settings
+from layouts.i18n import language
+from layouts.themes import theme as theme_of
+
+
+def preferences(lang: str | None, theme: str | None, default_theme: str | None = None) -> dict:
+    """Language and theme of a request (``?lang=``, ``?theme=``) with the settings' defaults."""
+    settings = current_settings()
+    return {
+        "lang": language(lang, settings.default_language),
+        "theme": theme_of(theme, default_theme or settings.default_theme),
+    }
+
+
+def page_frame(page: str, prefs: dict, children: list, class_name: str = "", **data_attributes) -> html.Div:
+    """A page: theme attributes (Bootstrap, AG Grid), the ``{page}-prefs`` store and ``{page}-interval``."""
+    refresh_ms = current_settings().refresh_seconds * 1000
+    return html.Div(
+        [
+            dcc.Store(id=f"{page}-prefs", data=prefs),
+            dcc.Interval(id=f"{page}-interval", interval=refresh_ms, n_intervals=0),
+            *children,
+        ],
+        className=f"cityops-page theme-{prefs['theme']} {class_name}".strip(),
+        lang="zh-CN" if prefs["lang"] == "zh" else "en",
+        **{"data-bs-theme": prefs["theme"], "data-ag-theme-mode": prefs["theme"]},
+        **data_attributes,
+    )

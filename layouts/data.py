@@ -1,0 +1,42 @@
+"""Gathering the frames a page draws, from the read side (no SQL here: every query is in dashboard.queries)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dashboard.app import current_engine, current_settings
+from dashboard.kpis.periods import floor_time
+from dashboard.queries import complaints, environment, reference, traffic
+from layouts.figures.city_map import MapLayers
+
+PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def snapshot_time() -> datetime:
+    """Now, rounded down to the refresh interval so that concurrent viewers share cached queries."""
+    return floor_time(datetime.now(UTC), current_settings().refresh_seconds)
+
+
+def map_layers(
+    now: datetime,
+    period: str = "24h",
+    district: str | None = None,
+    category: str | None = None,
+    with_points: bool = True,
+) -> MapLayers:
+    """The layers of the city map for a period and optional district and category filters."""
+    engine = current_engine()
+    timezone = current_settings().city_timezone
+    districts = reference.districts(engine)
+    rates = complaints.per_district(engine, now - PERIODS[period], now, category)
+    if district:
+        districts = districts[districts["code"] == district]
+        rates = rates[rates["code"] == district]
+    points = complaints.points(engine, now - PERIODS["24h"], now, district, category) if with_points else None
+    return MapLayers(
+        districts=districts,
+        rates=rates,
+        points=points,
+        roads=traffic.rated_segments(engine),
+        stations=environment.station_aqi(engine, timezone),
+    )

@@ -1,0 +1,1 @@
+"""Pure figure functions: DataFrames in, plotly figures out (no Dash, no database)."""

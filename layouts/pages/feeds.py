@@ -1,0 +1,187 @@
+"""Feeds (``/feeds``): health of every feed and the quarantine browser (payloads shown as inert text)."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from dashboard.app import current_engine, current_settings
+from dashboard.kpis.freshness import feed_freshness
+from dashboard.queries import feeds
+from layouts.components.frame import page_frame, preferences
+from layouts.components.guard import guarded
+from layouts.components.navbar import navbar
+from layouts.data import snapshot_time
+from layouts.format import duration, local_time, number
+from layouts.i18n import TRANSLATIONS, prefixed, t
+
+dash.register_page(__name__, path="/feeds", name="feeds", title="CityOps · Feeds")
+
+STATUS_COLOURS = {"ok": "success", "failed": "danger", "auth_failed": "danger"}
+QUARANTINE_COLUMNS = ("time", "feed", "record", "field", "reason", "payload")
+
+
+def _grid_columns(lang: str) -> list[dict]:
+    widths = {"time": 130, "feed": 170, "record": 140, "field": 110, "reason": 260}
+    columns = [
+        {
+            "field": c,
+            "headerName": t(f"quarantine.col.{c}", lang),
+            "width": widths.get(c),
+            "filter": True,
+            "sortable": True,
+            "resizable": True,
+        }
+        for c in QUARANTINE_COLUMNS
+    ]
+    columns[-1] |= {"flex": 1, "wrapText": False, "tooltipField": "payload"}
+    return columns
+
+
+def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
+    prefs = preferences(lang, theme)
+    lang = prefs["lang"]
+    return page_frame(
+        "feeds",
+        prefs,
+        [
+            navbar("feeds", prefs),
+            dbc.Container(
+                [
+                    html.Div(id="feeds-banner"),
+                    html.H1(t("feeds.title", lang), className="page-title"),
+                    html.Div(id="feeds-table", className="mb-4"),
+                    html.H2(t("feeds.quarantine", lang), className="page-subtitle"),
+                    html.P(t("feeds.quarantine.note", lang), className="text-body-secondary small"),
+                    dbc.Row(
+                        dbc.Col(
+                            dcc.Dropdown(
+                                id="feeds-quarantine-feed", placeholder=t("feeds.quarantine.all", lang), clearable=True
+                            ),
+                            md=4,
+                        ),
+                        className="mb-2",
+                    ),
+                    dag.AgGrid(
+                        id="feeds-quarantine",
+                        columnDefs=_grid_columns(lang),
+                        rowData=[],
+                        dashGridOptions={
+                            "pagination": True,
+                            "paginationPageSize": 20,
+                            "tooltipShowDelay": 300,
+                            "localeText": prefixed("grid", lang),
+                        },
+                        style={"height": "520px"},
+                    ),
+                ],
+                fluid=True,
+            ),
+        ],
+    )
+
+
+def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
+    return dbc.Badge(text, color=colour, className="feed-badge", **kwargs)
+
+
+def _feeds_table(status: pd.DataFrame, now, factor: float, lang: str, tz: str) -> dbc.Table:
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(f"feeds.col.{c}", lang))
+                for c in (
+                    "feed",
+                    "domain",
+                    "last_run",
+                    "status",
+                    "last_success",
+                    "lag",
+                    "rows",
+                    "failures",
+                    "freshness",
+                )
+            ]
+        )
+    )
+    rows = []
+    for row in status.itertuples(index=False):
+        as_of = None if pd.isna(row.max_source_time) else row.max_source_time.to_pydatetime()
+        interval = 0.0 if pd.isna(row.interval_s) else float(row.interval_s)
+        fresh = feed_freshness(as_of, interval, now, factor)
+        ran = not pd.isna(row.last_status)
+        status_text = (
+            t(f"feeds.status.{row.last_status}", lang)
+            if ran and (f"feeds.status.{row.last_status}" in TRANSLATIONS[lang])
+            else (row.last_status if ran else "")
+        )
+        domain_key = f"domain.{row.domain}"
+        cells = [
+            html.Td(html.Code(row.name)),
+            html.Td(t(domain_key, lang) if domain_key in TRANSLATIONS[lang] else (row.domain or "")),
+            html.Td(local_time(None if pd.isna(row.last_run_at) else row.last_run_at, tz)),
+            html.Td(
+                _badge(
+                    status_text,
+                    STATUS_COLOURS.get(row.last_status, "secondary"),
+                    title=None if pd.isna(row.last_error) else str(row.last_error),
+                )
+                if ran
+                else _badge(t("feeds.never", lang), "secondary")
+            ),
+            html.Td(local_time(None if pd.isna(row.last_success_at) else row.last_success_at, tz)),
+            html.Td(duration(None if as_of is None else (now - as_of).total_seconds(), lang)),
+            html.Td(" / ".join(number(v, lang) for v in (row.new, row.updated, row.unchanged, row.rejected))),
+            html.Td(
+                number(row.consecutive_failures, lang),
+                className="text-danger fw-bold" if row.consecutive_failures else "",
+            ),
+            html.Td(
+                _badge(t("feeds.stale", lang), "warning", text_color="dark")
+                if fresh.stale
+                else _badge(t("feeds.fresh", lang), "success")
+            ),
+        ]
+        rows.append(html.Tr(cells, className="feed-stale" if fresh.stale else "", id=f"feed-row-{row.name}"))
+    return dbc.Table([head, html.Tbody(rows)], hover=True, responsive=True, className="feeds-table align-middle")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("feeds-table", "children"),
+        Output("feeds-quarantine", "rowData"),
+        Output("feeds-quarantine-feed", "options"),
+        Output("feeds-banner", "children"),
+        Input("feeds-interval", "n_intervals"),
+        Input("feeds-quarantine-feed", "value"),
+        State("feeds-prefs", "data"),
+    )
+    def refresh(_n, feed, prefs):
+        lang = prefs["lang"]
+
+        def render():
+            engine, settings = current_engine(), current_settings()
+            tz = settings.city_timezone
+            status = feeds.feed_status(engine)
+            held = feeds.quarantine(engine, feed or None)
+            rows = [
+                {
+                    "time": local_time(r.received_at, tz),
+                    "feed": r.feed,
+                    "record": r.record_ref or "",
+                    "field": r.field or "",
+                    "reason": r.reason,
+                    "payload": r.payload,
+                }
+                for r in held.itertuples(index=False)
+            ]
+            return (
+                _feeds_table(status, snapshot_time(), settings.stale_after_intervals, lang, tz),
+                rows,
+                [{"label": name, "value": name} for name in status["name"]],
+            )
+
+        return guarded(render, 3, lang)

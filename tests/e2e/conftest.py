@@ -1,0 +1,65 @@
+"""A live CityOps server over the synthetic city, and a headless Chromium (skipped when unavailable)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.settings import Settings
+from tests.dashboard.synthetic_city import populate
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory) -> Iterator[str]:
+    """Base URL of the app (waitress in a thread) over a fresh synthetic city as of now."""
+    from waitress import create_server
+
+    from dashboard.app import create_app
+
+    folder = tmp_path_factory.mktemp("e2e")
+    engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")
+    upgrade(engine)
+    populate(engine, datetime.now(UTC), background=True)
+    app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30))
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

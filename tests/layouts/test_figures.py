@@ -1,0 +1,79 @@
+"""Pure figures: the map's offline base, its layers and inert hover text; the trend in local time."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import shapely
+
+from layouts.figures.city_map import MapLayers, blank_style, city_map
+from layouts.figures.trend import hourly_trend
+
+DISTRICTS = pd.DataFrame(
+    {
+        "code": ["1", "2"],
+        "name_zh": ["甲区", "乙区"],
+        "name_en": ["A", "B"],
+        "geometry": [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)],
+    }
+)
+
+
+def test_blank_base_has_no_sources():
+    style = blank_style("dark")
+    assert style["sources"] == {}
+    assert [layer["type"] for layer in style["layers"]] == ["background"]
+
+
+def test_map_layers_and_escaped_hover():
+    layers = MapLayers(
+        districts=DISTRICTS,
+        rates=pd.DataFrame({"code": ["1", "2"], "count": [3, 0], "per_10k": [1.5, 0.0]}),
+        points=pd.DataFrame(
+            {
+                "category": ["x"],
+                "category_name": ["<script>alert(1)</script>"],
+                "status": ["closed"],
+                "requested_at": [datetime(2026, 11, 21, 4, tzinfo=UTC)],
+                "lon": [120.55],
+                "lat": [30.85],
+            }
+        ),
+        roads=pd.DataFrame(
+            {
+                "name_zh": ["路"],
+                "name_en": ["Rd"],
+                "tpi": [4.5],
+                "level": ["light_congestion"],
+                "speed_kmh": [30.0],
+                "geometry": [shapely.LineString([(120.5, 30.8), (120.6, 30.9)])],
+            }
+        ),
+        stations=pd.DataFrame(
+            {
+                "name_zh": ["站"],
+                "name_en": ["S"],
+                "lon": [120.6],
+                "lat": [30.85],
+                "aqi": [110],
+                "level": ["light"],
+                "color": ["#FF7E00"],
+                "primary": ["pm25"],
+            }
+        ),
+    )
+    fig = city_map(layers, "zh", "dark", "Asia/Shanghai")
+    assert [trace.type for trace in fig.data] == ["choroplethmap", "scattermap", "scattermap", "scattermap"]
+    assert fig.layout.map.style["sources"] == {}
+    hover = fig.data[2].hovertext[0]
+    assert "&lt;script&gt;" in hover and "<script>" not in hover
+    assert "12:00" in hover  # shown in Asia/Shanghai
+    assert city_map(
+        layers, "en", "light", "Asia/Shanghai", style_url="http://tiles.intranet/style.json"
+    ).layout.map.style == ("http://tiles.intranet/style.json")
+
+
+def test_trend_in_local_time():
+    hourly = pd.DataFrame({"hour": pd.to_datetime(["2026-11-21T03:00Z", "2026-11-21T04:00Z"]), "count": [2, 5]})
+    fig = hourly_trend(hourly, "en", "light", "Asia/Shanghai")
+    assert pd.Timestamp(fig.data[0].x[0]).hour == 11
+    assert list(fig.data[0].y) == [2, 5]
