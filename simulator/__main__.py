@@ -34,10 +34,21 @@ def main(argv: list[str] | None = None) -> None:
             print(path)
         return
     began = time.perf_counter()
-    sim = start(SimulatorConfig(seed=args.seed, history_days=args.days, host=args.host, port=args.port,
-                                drop_dir=args.drop_dir, data_dir=args.data_dir))
-    print(f"simulated city at {sim.url} ({args.days:g} days generated in {time.perf_counter() - began:.1f} s; "
-          f"hotline exports in {args.drop_dir})", flush=True)
+    sim = start(
+        SimulatorConfig(
+            seed=args.seed,
+            history_days=args.days,
+            host=args.host,
+            port=args.port,
+            drop_dir=args.drop_dir,
+            data_dir=args.data_dir,
+        )
+    )
+    print(
+        f"simulated city at {sim.url} ({args.days:g} days generated in {time.perf_counter() - began:.1f} s; "
+        f"hotline exports in {args.drop_dir})",
+        flush=True,
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:

@@ -9,17 +9,47 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.dynamics.complaints import CHANNELS, CLOSED, EVENTS, EXTENDED, REVISITED, SATISFACTION, \
-    SATISFACTION_ZH, latest_event
+from simulator.dynamics.complaints import (
+    CHANNELS,
+    CLOSED,
+    EVENTS,
+    EXTENDED,
+    REVISITED,
+    SATISFACTION,
+    SATISFACTION_ZH,
+    latest_event,
+)
 from simulator.ledger import Ledger
 from simulator.timefmt import DAY_S, LOCAL_OFFSET_S, day_start, local_day_number, slash_local
 from simulator.world import World
 
-HEADERS = ["工单编号", "受理时间", "诉求渠道", "诉求类型", "诉求内容", "所属区县", "所属街道", "承办单位", "工单状态",
-           "办结时限", "办结时间", "满意度", "地址", "经度", "纬度"]
+HEADERS = [
+    "工单编号",
+    "受理时间",
+    "诉求渠道",
+    "诉求类型",
+    "诉求内容",
+    "所属区县",
+    "所属街道",
+    "承办单位",
+    "工单状态",
+    "办结时限",
+    "办结时间",
+    "满意度",
+    "地址",
+    "经度",
+    "纬度",
+]
 CHANNEL_ZH = {"phone": "电话", "app": "APP", "wechat": "微信", "web": "网站"}
-STATUS_ZH = {"received": "已受理", "dispatched": "已派单", "accepted": "已签收", "returned": "已退回",
-             "extended": "已延期", "closed": "已办结", "revisited": "已回访"}
+STATUS_ZH = {
+    "received": "已受理",
+    "dispatched": "已派单",
+    "accepted": "已签收",
+    "returned": "已退回",
+    "extended": "已延期",
+    "closed": "已办结",
+    "revisited": "已回访",
+}
 
 
 def export_name(boundary: int) -> str:
@@ -71,16 +101,30 @@ class HotlineExporter:
             kind = city.service_types[int(table["category"][row])]
             dept = city.departments[int(table["dept"][row][last])]
             sub = self.subdistricts[int(table["sub"][row])]
-            deadline = table["final_deadline"][row] if last >= EXTENDED and ev[EXTENDED] < end else table["deadline"][row]
+            deadline = (
+                table["final_deadline"][row] if last >= EXTENDED and ev[EXTENDED] < end else table["deadline"][row]
+            )
             received, due, closed = slash_local(np.array([ev[0], deadline, ev[CLOSED] if last >= CLOSED else 0]))
             satisfaction = int(table["satisfaction"][row])
-            out.append([
-                str(table["id"][row]), received, CHANNEL_ZH[CHANNELS[int(table["channel"][row])]], kind["name_zh"],
-                str(table["description"][row]), self.districts[sub["parent_code"]], sub["name_zh"], dept["name_zh"],
-                STATUS_ZH[EVENTS[last]], due, closed if last >= CLOSED else "",
-                SATISFACTION_ZH[SATISFACTION[satisfaction]] if last >= REVISITED and satisfaction >= 0 else "",
-                str(table["address"][row]), f"{table['lon'][row]:.6f}", f"{table['lat'][row]:.6f}",
-            ])
+            out.append(
+                [
+                    str(table["id"][row]),
+                    received,
+                    CHANNEL_ZH[CHANNELS[int(table["channel"][row])]],
+                    kind["name_zh"],
+                    str(table["description"][row]),
+                    self.districts[sub["parent_code"]],
+                    sub["name_zh"],
+                    dept["name_zh"],
+                    STATUS_ZH[EVENTS[last]],
+                    due,
+                    closed if last >= CLOSED else "",
+                    SATISFACTION_ZH[SATISFACTION[satisfaction]] if last >= REVISITED and satisfaction >= 0 else "",
+                    str(table["address"][row]),
+                    f"{table['lon'][row]:.6f}",
+                    f"{table['lat'][row]:.6f}",
+                ]
+            )
         return out, changed, latest
 
     def write(self, begin: int, end: int) -> Path:

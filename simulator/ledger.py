@@ -6,8 +6,14 @@ import threading
 
 import numpy as np
 
-FEED_NAMES = ("open311", "ngsi:TrafficFlowObserved", "ngsi:AirQualityObserved", "sta:Observations", "halls:tickets",
-              "hotline:files")
+FEED_NAMES = (
+    "open311",
+    "ngsi:TrafficFlowObserved",
+    "ngsi:AirQualityObserved",
+    "sta:Observations",
+    "halls:tickets",
+    "hotline:files",
+)
 
 
 class _FeedLedger:
@@ -34,8 +40,15 @@ class Ledger:
         self._feeds = {name: _FeedLedger() for name in FEED_NAMES}
         self._lock = threading.Lock()
 
-    def mark(self, feed: str, rows: np.ndarray, versions: np.ndarray | None = None, width: int = 1,
-             malformed: list[str] | None = None, files: int = 0) -> None:
+    def mark(
+        self,
+        feed: str,
+        rows: np.ndarray,
+        versions: np.ndarray | None = None,
+        width: int = 1,
+        malformed: list[str] | None = None,
+        files: int = 0,
+    ) -> None:
         """Record that ``rows`` (record indexes) were served at ``versions`` (version indexes < ``width``)."""
         rows = np.asarray(rows, dtype=np.int64)
         versions = np.zeros(len(rows), dtype=np.int64) if versions is None else np.asarray(versions, dtype=np.int64)

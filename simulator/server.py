@@ -67,14 +67,18 @@ class Simulator:
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
         self.state = SimState(World(config, load_city(config)), FaultInjector(config.seed, config.faults), Ledger())
-        self.hotline = HotlineExporter(self.state.world, self.state.ledger, config.drop_dir,
-                                       config.hotline_export_minutes, config.hotline_encoding)
+        self.hotline = HotlineExporter(
+            self.state.world, self.state.ledger, config.drop_dir, config.hotline_export_minutes, config.hotline_encoding
+        )
         self.hotline.catch_up(self.state.world.now())
-        self._server = make_server(config.host, config.port, create_app(self.state), threaded=True,
-                                   request_handler=_QuietHandler)
+        self._server = make_server(
+            config.host, config.port, create_app(self.state), threaded=True, request_handler=_QuietHandler
+        )
         self._stopped = threading.Event()
-        self._threads = [threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
-                         threading.Thread(target=self._tick, name="simulator-clock", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
+            threading.Thread(target=self._tick, name="simulator-clock", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
 

@@ -110,8 +110,9 @@ def _ray_to_outline(outline: Polygon, angle: float, start: float) -> LineString:
     end = far.intersection(outline.exterior)
     end = min(getattr(end, "geoms", [end]), key=lambda p: p.distance(Point(0, 0)))
     reach = Point(0, 0).distance(end) - 300
-    return LineString([(start * math.cos(angle), start * math.sin(angle)),
-                       (reach * math.cos(angle), reach * math.sin(angle))])
+    return LineString(
+        [(start * math.cos(angle), start * math.sin(angle)), (reach * math.cos(angle), reach * math.sin(angle))]
+    )
 
 
 def _along_river(line: LineString, river: Polygon) -> bool:
@@ -120,7 +121,9 @@ def _along_river(line: LineString, river: Polygon) -> bool:
     return len(parts) > 2 or any(part.length > 900 for part in parts)
 
 
-def _road_lines(rng: np.random.Generator, outline: Polygon, river: Polygon) -> list[tuple[LineString, str, tuple[str, str]]]:
+def _road_lines(
+    rng: np.random.Generator, outline: Polygon, river: Polygon
+) -> list[tuple[LineString, str, tuple[str, str]]]:
     ring = _ellipse(0, -500, 12500, 11000, rng.uniform(-0.2, 0.2), rng, 64).exterior
     lines = [(LineString(ring.coords), "expressway", names.RING_ROAD)]
     for k, name in enumerate(names.RADIAL_ROADS):
@@ -187,27 +190,50 @@ def build_city(seed: int) -> City:
             urban = cell.centroid.distance(Point(0, 0)) < 9000
             code = f"{d_code}{j + 1:03d}"
             geom = to_lonlat(cell)
-            subdistricts.append(Feature({
-                "code": code, "name_zh": stem_zh + ("街道" if urban else "镇"),
-                "name_en": stem_en + (" Subdistrict" if urban else " Town"), "level": "street",
-                "parent_code": d_code, "population": int(pop), "area_km2": round(geodesic_area_km2(geom), 2),
-            }, geom))
+            subdistricts.append(
+                Feature(
+                    {
+                        "code": code,
+                        "name_zh": stem_zh + ("街道" if urban else "镇"),
+                        "name_en": stem_en + (" Subdistrict" if urban else " Town"),
+                        "level": "street",
+                        "parent_code": d_code,
+                        "population": int(pop),
+                        "area_km2": round(geodesic_area_km2(geom), 2),
+                    },
+                    geom,
+                )
+            )
             sub_polys.append((cell, code))
             sub_pop[code] = int(pop)
     district_pop = [sum(p for c, p in sub_pop.items() if c.startswith(d)) for d in district_codes]
 
     districts = []
-    for (zh, en, _, _), poly, code, pop in zip(names.DISTRICTS, district_polys, district_codes, district_pop, strict=True):
+    for (zh, en, _, _), poly, code, pop in zip(
+        names.DISTRICTS, district_polys, district_codes, district_pop, strict=True
+    ):
         geom = to_lonlat(poly)
-        districts.append(Feature({
-            "code": code, "name_zh": zh, "name_en": en, "level": "district", "parent_code": names.CITY_CODE,
-            "population": int(pop), "area_km2": round(geodesic_area_km2(geom), 2),
-        }, geom))
+        districts.append(
+            Feature(
+                {
+                    "code": code,
+                    "name_zh": zh,
+                    "name_en": en,
+                    "level": "district",
+                    "parent_code": names.CITY_CODE,
+                    "population": int(pop),
+                    "area_km2": round(geodesic_area_km2(geom), 2),
+                },
+                geom,
+            )
+        )
     district_index = list(zip(district_polys, district_codes, strict=True))
 
     water = [Feature({"name_zh": names.RIVER[0], "name_en": names.RIVER[1], "kind": "river"}, to_lonlat(river))]
-    water += [Feature({"name_zh": zh, "name_en": en, "kind": "lake"}, to_lonlat(lake))
-              for (zh, en), lake in zip(names.LAKES, lakes, strict=True)]
+    water += [
+        Feature({"name_zh": zh, "name_en": en, "kind": "lake"}, to_lonlat(lake))
+        for (zh, en), lake in zip(names.LAKES, lakes, strict=True)
+    ]
 
     roads: list[Feature] = []
     road_pieces: list[tuple[LineString, str, tuple[str, str]]] = []
@@ -220,21 +246,39 @@ def build_city(seed: int) -> City:
             lanes = int(rng.choice({"expressway": [6, 8], "arterial": [4, 6], "secondary": [2, 4]}[road_class]))
             free_flow = {"expressway": [90, 100], "arterial": [50, 60], "secondary": [35, 40, 45]}[road_class]
             geom = to_lonlat(piece)
-            roads.append(Feature({
-                "code": f"R{len(roads) + 1:04d}", "name_zh": zh, "name_en": en, "road_class": road_class,
-                "lanes": lanes, "length_m": round(geodesic_length_m(geom), 1),
-                "free_flow_kmh": float(rng.choice(free_flow)), "bridge": bridge,
-                "district_code": _containing(district_index, piece.interpolate(0.5, normalized=True)),
-            }, geom))
+            roads.append(
+                Feature(
+                    {
+                        "code": f"R{len(roads) + 1:04d}",
+                        "name_zh": zh,
+                        "name_en": en,
+                        "road_class": road_class,
+                        "lanes": lanes,
+                        "length_m": round(geodesic_length_m(geom), 1),
+                        "free_flow_kmh": float(rng.choice(free_flow)),
+                        "bridge": bridge,
+                        "district_code": _containing(district_index, piece.interpolate(0.5, normalized=True)),
+                    },
+                    geom,
+                )
+            )
             road_pieces.append((piece, road_class, name))
 
-    stations = _stations(rng, district_codes, district_pop, subdistricts, sub_polys, water_all, road_pieces,
-                         river_line, district_index)
+    stations = _stations(
+        rng, district_codes, district_pop, subdistricts, sub_polys, water_all, road_pieces, river_line, district_index
+    )
     halls = _halls(rng, districts, district_index, sub_polys, sub_pop, water_all)
     departments = [{"code": c, "name_zh": zh, "name_en": en} for c, zh, en in names.DEPARTMENTS]
     service_types = [
-        {"service_code": code, "name_zh": zh, "name_en": en, "department_code": dept, "deadline_days": days,
-         "share": share, "group": group}
+        {
+            "service_code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "department_code": dept,
+            "deadline_days": days,
+            "share": share,
+            "group": group,
+        }
         for code, zh, en, dept, days, share, group in names.SERVICE_TYPES
     ]
     return City(districts, subdistricts, water, roads, stations, halls, departments, service_types)
@@ -245,16 +289,20 @@ def _station_row(code: str, zh: str, en: str, kind: str, point: Point, district:
     return {"code": code, "name_zh": zh, "name_en": en, "kind": kind, "lon": lon, "lat": lat, "district_code": district}
 
 
-def _stations(rng, district_codes, district_pop, subdistricts, sub_polys, water_all, road_pieces, river_line,
-              district_index) -> list[dict[str, object]]:
+def _stations(
+    rng, district_codes, district_pop, subdistricts, sub_polys, water_all, road_pieces, river_line, district_index
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     extra = np.round(6 * np.array(district_pop) / sum(district_pop)).astype(int)
     extra[int(np.argmax(district_pop))] += 6 - extra.sum()
     used: set[str] = set()
     air = []
     for d_code, n_extra in zip(district_codes, extra, strict=True):
-        subs = [(f, poly) for f, (poly, _) in zip(subdistricts, sub_polys, strict=True)
-                if f.properties["parent_code"] == d_code]
+        subs = [
+            (f, poly)
+            for f, (poly, _) in zip(subdistricts, sub_polys, strict=True)
+            if f.properties["parent_code"] == d_code
+        ]
         weights = np.array([f.properties["population"] for f, _ in subs], dtype=float)
         picks = rng.choice(len(subs), size=2 + int(n_extra), replace=False, p=weights / weights.sum())
         for pick in picks:
@@ -279,8 +327,16 @@ def _stations(rng, district_codes, district_pop, subdistricts, sub_polys, water_
         piece, (zh, en) = by_road[str(road)]
         mid = piece.interpolate(0.5, normalized=True)
         point = Point(mid.x + 20, mid.y + 20)
-        rows.append(_station_row(f"3399N{i + 1:02d}", zh + "噪声监测点", en + " Noise Site", "noise", point,
-                                 _containing(district_index, point)))
+        rows.append(
+            _station_row(
+                f"3399N{i + 1:02d}",
+                zh + "噪声监测点",
+                en + " Noise Site",
+                "noise",
+                point,
+                _containing(district_index, point),
+            )
+        )
 
     used_names: set[str] = set()
     for i, fraction in enumerate(np.linspace(0.12, 0.88, 6)):
@@ -292,22 +348,40 @@ def _stations(rng, district_codes, district_pop, subdistricts, sub_polys, water_
         if zh in used_names:
             zh, en = zh.removesuffix("断面") + "下游断面", en.removesuffix(" Section") + " Downstream Section"
         used_names.add(zh)
-        rows.append(_station_row(f"3399W{i + 1:02d}", "澄江" + zh, "Chengjiang " + en, "water", point,
-                                 _containing(district_index, point)))
+        rows.append(
+            _station_row(
+                f"3399W{i + 1:02d}", "澄江" + zh, "Chengjiang " + en, "water", point, _containing(district_index, point)
+            )
+        )
     return rows
 
 
 def _halls(rng, districts, district_index, sub_polys, sub_pop, water_all) -> list[dict[str, object]]:
     def row(code, zh, en, point, district, windows):
         lon, lat = point_lonlat(point.x, point.y)
-        return {"code": code, "name_zh": zh, "name_en": en, "lon": lon, "lat": lat, "district_code": district,
-                "windows": windows}
+        return {
+            "code": code,
+            "name_zh": zh,
+            "name_en": en,
+            "lon": lon,
+            "lat": lat,
+            "district_code": district,
+            "windows": windows,
+        }
 
     centre = Point(0, 2500)
     while water_all.contains(centre):
         centre = Point(centre.x, centre.y + 300)
-    rows = [row("H01", names.CITY_ZH + "市民中心", "Chengjiang Citizen Service Center", centre,
-                _containing(district_index, centre), 60)]
+    rows = [
+        row(
+            "H01",
+            names.CITY_ZH + "市民中心",
+            "Chengjiang Citizen Service Center",
+            centre,
+            _containing(district_index, centre),
+            60,
+        )
+    ]
     top = max(int(d.properties["population"]) for d in districts)
     for i, district in enumerate(districts):
         code = str(district.properties["code"])
@@ -317,6 +391,14 @@ def _halls(rng, districts, district_index, sub_polys, sub_pop, water_all) -> lis
         if water_all.contains(point):
             point = _random_point(rng, poly, water_all)
         windows = round(12 + 33 * int(district.properties["population"]) / top)
-        rows.append(row(f"H{i + 2:02d}", f"{district.properties['name_zh']}政务服务中心",
-                        f"{district.properties['name_en']} Government Service Center", point, code, windows))
+        rows.append(
+            row(
+                f"H{i + 2:02d}",
+                f"{district.properties['name_zh']}政务服务中心",
+                f"{district.properties['name_en']} Government Service Center",
+                point,
+                code,
+                windows,
+            )
+        )
     return rows

@@ -25,8 +25,11 @@ _NUMERIC = {"lon": float, "lat": float, "windows": int, "deadline_days": int, "s
 def _geojson(name: str, features: list[Feature]) -> str:
     lines = []
     for feature in features:
-        geometry = shapely.orient_polygons(feature.geometry) if feature.geometry.geom_type.endswith("Polygon") \
+        geometry = (
+            shapely.orient_polygons(feature.geometry)
+            if feature.geometry.geom_type.endswith("Polygon")
             else feature.geometry
+        )
         record = {"type": "Feature", "properties": feature.properties, "geometry": mapping(geometry)}
         lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     head = json.dumps({"type": "FeatureCollection", "name": name}, ensure_ascii=False)[:-1]

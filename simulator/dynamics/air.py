@@ -14,8 +14,9 @@ PHI = 0.85
 
 def _ar1(seed: int, stream: int, day: int, n_stations: int, per_day: int) -> np.ndarray:
     """AR(1) noise for ``day`` whose innovations are fixed per day, so adjacent days join smoothly."""
-    shocks = np.vstack([rng_for(seed, stream, d).normal(0, 1, (per_day, n_stations))
-                        for d in range(day - BURN_IN_DAYS, day + 1)])
+    shocks = np.vstack(
+        [rng_for(seed, stream, d).normal(0, 1, (per_day, n_stations)) for d in range(day - BURN_IN_DAYS, day + 1)]
+    )
     state = np.zeros(n_stations)
     out = np.empty_like(shocks)
     scale = np.sqrt(1 - PHI**2)
@@ -48,19 +49,22 @@ def air_day(seed: int, n_stations: int, day: int) -> Table:
     pm25 = 30 * winter * np.exp(w + 0.35 * ar + offset) * night + episode * np.exp(0.1 * ar)
     pm10 = pm25 * (1.35 + 0.1 * traffic_exposure) + 14 * np.exp(0.3 * ar2)
     rush = _bump(hour, 8.0, 1.2) + _bump(hour, 18.5, 1.5)
-    no2 = (16 + 24 * rush * np.where(weekday, 1.0, 0.6)) * traffic_exposure * np.sqrt(winter) \
-        * np.exp(0.4 * w + 0.3 * ar2) + 0.08 * episode
+    no2 = (16 + 24 * rush * np.where(weekday, 1.0, 0.6)) * traffic_exposure * np.sqrt(winter) * np.exp(
+        0.4 * w + 0.3 * ar2
+    ) + 0.08 * episode
     o3 = (18 + 115 * _bump(hour, 15, 2.5) * summer) * np.exp(-0.25 * w + 0.2 * ar)
     so2 = 6 * winter * np.exp(0.3 * w + 0.4 * ar2)
     co = 0.45 + 0.007 * pm25 * np.exp(0.1 * ar2)
     n = len(times)
-    return Table({
-        "station": np.tile(np.arange(n_stations, dtype=np.int32), n),
-        "time": np.repeat(times, n_stations),
-        "pm25": np.round(pm25).ravel(),
-        "pm10": np.round(pm10).ravel(),
-        "no2": np.round(no2).ravel(),
-        "so2": np.round(so2).ravel(),
-        "o3": np.round(o3).ravel(),
-        "co": np.round(co, 1).ravel(),
-    })
+    return Table(
+        {
+            "station": np.tile(np.arange(n_stations, dtype=np.int32), n),
+            "time": np.repeat(times, n_stations),
+            "pm25": np.round(pm25).ravel(),
+            "pm10": np.round(pm10).ravel(),
+            "no2": np.round(no2).ravel(),
+            "so2": np.round(so2).ravel(),
+            "o3": np.round(o3).ravel(),
+            "co": np.round(co, 1).ravel(),
+        }
+    )

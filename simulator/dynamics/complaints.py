@@ -13,14 +13,47 @@ from simulator.timefmt import DAY_S, MISSING, day_start, local_day, local_hours,
 # Event columns of the lifecycle matrix, in order; a ticket may skip returned/redispatch/reaccept/extended.
 EVENTS = ["received", "dispatched", "accepted", "returned", "dispatched", "accepted", "extended", "closed", "revisited"]
 RETURNED, REDISPATCHED, REACCEPTED, EXTENDED, CLOSED, REVISITED = 3, 4, 5, 6, 7, 8
-STATUS_ZH = {"received": "受理", "dispatched": "派单", "accepted": "签收", "returned": "退回", "extended": "延期",
-             "closed": "办结", "revisited": "回访"}
+STATUS_ZH = {
+    "received": "受理",
+    "dispatched": "派单",
+    "accepted": "签收",
+    "returned": "退回",
+    "extended": "延期",
+    "closed": "办结",
+    "revisited": "回访",
+}
 CHANNELS = ["phone", "app", "wechat", "web"]
 CHANNEL_SHARE = [0.6, 0.17, 0.15, 0.08]
 SATISFACTION = ["satisfied", "basically_satisfied", "unsatisfied"]
 SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
-HOURLY = np.array([0.8, 0.5, 0.3, 0.25, 0.3, 0.5, 1.2, 2.8, 5.5, 7.8, 8.2, 7.4, 5.0, 4.6, 7.0, 7.6, 7.3,
-                   6.2, 4.6, 4.0, 3.6, 3.0, 2.2, 1.4])
+HOURLY = np.array(
+    [
+        0.8,
+        0.5,
+        0.3,
+        0.25,
+        0.3,
+        0.5,
+        1.2,
+        2.8,
+        5.5,
+        7.8,
+        8.2,
+        7.4,
+        5.0,
+        4.6,
+        7.0,
+        7.6,
+        7.3,
+        6.2,
+        4.6,
+        4.0,
+        3.6,
+        3.0,
+        2.2,
+        1.4,
+    ]
+)
 
 
 def _next_morning(times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -49,12 +82,15 @@ def complaints_day(ctx: CityContext, stream: int, per_day: float, day: int, id_p
     dept = np.repeat(ctx.category_department[category][:, None], len(EVENTS), axis=1).astype(np.int16)
     ev[:, 0] = received
     ev[:, 1] = received + np.clip(rng.lognormal(np.log(12 * 60), 0.7, n), 120, 4 * 3600).astype(np.int64)
-    ev[:, 2] = _next_morning(ev[:, 1] + np.clip(rng.lognormal(np.log(1.5 * 3600), 0.8, n), 300, 20 * 3600)
-                             .astype(np.int64), rng)
+    ev[:, 2] = _next_morning(
+        ev[:, 1] + np.clip(rng.lognormal(np.log(1.5 * 3600), 0.8, n), 300, 20 * 3600).astype(np.int64), rng
+    )
     returned = rng.random(n) < 0.08
     ev[returned, RETURNED] = ev[returned, 2] + rng.integers(1800, 24 * 3600, returned.sum())
     ev[returned, REDISPATCHED] = ev[returned, RETURNED] + rng.integers(600, 3600, returned.sum())
-    ev[returned, REACCEPTED] = _next_morning(ev[returned, REDISPATCHED] + rng.integers(1200, 4 * 3600, returned.sum()), rng)
+    ev[returned, REACCEPTED] = _next_morning(
+        ev[returned, REDISPATCHED] + rng.integers(1200, 4 * 3600, returned.sum()), rng
+    )
     other = (dept[returned, 0] + rng.integers(1, n_departments, returned.sum())) % n_departments
     dept[returned, REDISPATCHED:] = other[:, None]
     last_accept = np.where(returned, ev[:, REACCEPTED], ev[:, 2])
@@ -63,12 +99,17 @@ def complaints_day(ctx: CityContext, stream: int, per_day: float, day: int, id_p
     deadline = received + deadline_days.astype(np.int64) * DAY_S
     extended = rng.random(n) < 0.05
     span = np.maximum(deadline - last_accept, 3600)
-    ev[extended, EXTENDED] = last_accept[extended] + (span[extended] * rng.uniform(0.3, 0.8, extended.sum())).astype(np.int64)
+    ev[extended, EXTENDED] = last_accept[extended] + (span[extended] * rng.uniform(0.3, 0.8, extended.sum())).astype(
+        np.int64
+    )
     final_deadline = np.where(extended, deadline + np.maximum(deadline_days, 2).astype(np.int64) * DAY_S, deadline)
 
     kind = rng.random(n)
-    fraction = np.where(kind < 0.92, 0.04 + 0.92 * rng.beta(1.6, 2.6, n),
-                        np.where(kind < 0.985, rng.uniform(1.03, 1.8, n), rng.uniform(2.5, 5.0, n)))
+    fraction = np.where(
+        kind < 0.92,
+        0.04 + 0.92 * rng.beta(1.6, 2.6, n),
+        np.where(kind < 0.985, rng.uniform(1.03, 1.8, n), rng.uniform(2.5, 5.0, n)),
+    )
     closed = received + ((final_deadline - received) * fraction).astype(np.int64)
     floor = np.maximum(last_accept, np.where(extended, ev[:, EXTENDED], 0)) + 600
     ev[:, CLOSED] = np.maximum(closed, floor)
@@ -88,25 +129,30 @@ def complaints_day(ctx: CityContext, stream: int, per_day: float, day: int, id_p
         place = texts.address(rng, CITY_ZH, str(d["name_zh"]), str(s["name_zh"]), roads[int(rng.integers(len(roads)))])
         ids.append(f"{id_prefix}{day_text}{i + 1:05d}")
         addresses.append(place)
-        descriptions.append(texts.description(rng, str(city.service_types[int(category[i])]["service_code"]),
-                                              place.removeprefix(CITY_ZH)))
-    return Table({
-        "id": np.array(ids, dtype=object),
-        "events": ev,
-        "dept": dept,
-        "category": category.astype(np.int16),
-        "channel": channel.astype(np.int8),
-        "sub": sub.astype(np.int16),
-        "lon": point[:, 0],
-        "lat": point[:, 1],
-        "deadline": deadline,
-        "final_deadline": final_deadline,
-        "satisfaction": satisfaction,
-        "result": rng.integers(0, len(texts.RESULTS), n).astype(np.int8),
-        "reason": rng.integers(0, len(texts.RETURN_REASONS), n).astype(np.int8),
-        "address": np.array(addresses, dtype=object),
-        "description": np.array(descriptions, dtype=object),
-    })
+        descriptions.append(
+            texts.description(
+                rng, str(city.service_types[int(category[i])]["service_code"]), place.removeprefix(CITY_ZH)
+            )
+        )
+    return Table(
+        {
+            "id": np.array(ids, dtype=object),
+            "events": ev,
+            "dept": dept,
+            "category": category.astype(np.int16),
+            "channel": channel.astype(np.int8),
+            "sub": sub.astype(np.int16),
+            "lon": point[:, 0],
+            "lat": point[:, 1],
+            "deadline": deadline,
+            "final_deadline": final_deadline,
+            "satisfaction": satisfaction,
+            "result": rng.integers(0, len(texts.RESULTS), n).astype(np.int8),
+            "reason": rng.integers(0, len(texts.RETURN_REASONS), n).astype(np.int8),
+            "address": np.array(addresses, dtype=object),
+            "description": np.array(descriptions, dtype=object),
+        }
+    )
 
 
 def latest_event(events: np.ndarray, now: int) -> np.ndarray:

@@ -37,7 +37,9 @@ def _simulate(arrivals: np.ndarray, service: np.ndarray, patience: np.ndarray, s
     called = np.full(len(arrivals), MISSING, dtype=np.int64)
     window = np.full(len(arrivals), -1, dtype=np.int16)
     abandoned = np.full(len(arrivals), MISSING, dtype=np.int64)
-    for i, (arrival, duration, limit) in enumerate(zip(arrivals.tolist(), service.tolist(), patience.tolist())):
+    for i, (arrival, duration, limit) in enumerate(
+        zip(arrivals.tolist(), service.tolist(), patience.tolist(), strict=True)
+    ):
         ready, w = free[0]
         begin = max(arrival, ready)
         if begin - arrival > limit:
@@ -77,23 +79,30 @@ def halls_day(seed: int, windows: list[int], day: int) -> Table:
         finished = np.where(done, served + service, MISSING)
         wait_min = np.where(done, (called - issued) / 60, 0)
         rated = done & (rng.random(n) < 0.68)
-        rating = np.where(wait_min > 40, rng.choice([2, 3, 4, 5], n, p=[0.15, 0.25, 0.3, 0.3]),
-                          rng.choice([1, 2, 3, 4, 5], n, p=[0.02, 0.03, 0.07, 0.18, 0.7]))
+        rating = np.where(
+            wait_min > 40,
+            rng.choice([2, 3, 4, 5], n, p=[0.15, 0.25, 0.3, 0.3]),
+            rng.choice([1, 2, 3, 4, 5], n, p=[0.02, 0.03, 0.07, 0.18, 0.7]),
+        )
         date_text = local_day(start).strftime("%Y%m%d")
-        parts.append(Table({
-            "id": np.array([f"H{h + 1:02d}-{date_text}-{k + 1:04d}" for k in range(n)], dtype=object),
-            "hall": np.full(n, h, dtype=np.int16),
-            "item": item.astype(np.int16),
-            "online": rng.random(n) < 0.35,
-            "issued": issued,
-            "called": called,
-            "served": served,
-            "finished": finished,
-            "abandoned": abandoned,
-            "window": window,
-            "rating": np.where(rated, rating, 0).astype(np.int8),
-            "visits": rng.choice([1, 2, 3], n, p=[0.9, 0.07, 0.03]).astype(np.int8),
-        }))
+        parts.append(
+            Table(
+                {
+                    "id": np.array([f"H{h + 1:02d}-{date_text}-{k + 1:04d}" for k in range(n)], dtype=object),
+                    "hall": np.full(n, h, dtype=np.int16),
+                    "item": item.astype(np.int16),
+                    "online": rng.random(n) < 0.35,
+                    "issued": issued,
+                    "called": called,
+                    "served": served,
+                    "finished": finished,
+                    "abandoned": abandoned,
+                    "window": window,
+                    "rating": np.where(rated, rating, 0).astype(np.int8),
+                    "visits": rng.choice([1, 2, 3], n, p=[0.9, 0.07, 0.03]).astype(np.int8),
+                }
+            )
+        )
     table = Table({})
     for part in parts:
         table = table.concat(part)

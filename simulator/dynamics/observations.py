@@ -10,16 +10,20 @@ from simulator.city import City
 from simulator.dynamics.table import Table
 
 QUANTITIES = {
-    "air": [("pm25", "PM2.5", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
-            ("pm10", "PM10", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
-            ("no2", "NO2", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
-            ("so2", "SO2", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
-            ("o3", "O3", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
-            ("co", "CO", "milligram per cubic metre", "mg/m³", "ucum:mg/m3")],
+    "air": [
+        ("pm25", "PM2.5", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
+        ("pm10", "PM10", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
+        ("no2", "NO2", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
+        ("so2", "SO2", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
+        ("o3", "O3", "microgram per cubic metre", "µg/m³", "ucum:ug/m3"),
+        ("co", "CO", "milligram per cubic metre", "mg/m³", "ucum:mg/m3"),
+    ],
     "noise": [("laeq", "LAeq", "decibel A-weighted", "dB(A)", "ucum:dB[A]")],
-    "water": [("ph", "pH", "pH unit", "pH", "ucum:[pH]"),
-              ("do", "Dissolved oxygen", "milligram per litre", "mg/L", "ucum:mg/L"),
-              ("turbidity", "Turbidity", "nephelometric turbidity unit", "NTU", "ucum:[NTU]")],
+    "water": [
+        ("ph", "pH", "pH unit", "pH", "ucum:[pH]"),
+        ("do", "Dissolved oxygen", "milligram per litre", "mg/L", "ucum:mg/L"),
+        ("turbidity", "Turbidity", "nephelometric turbidity unit", "NTU", "ucum:[NTU]"),
+    ],
 }
 OBSERVED_PROPERTIES = [q for kind in ("air", "noise", "water") for q in QUANTITIES[kind]]
 ID_FACTOR = 10_000_000
@@ -53,8 +57,9 @@ class Catalogue:
             kind_index = kind_counter.get(kind, 0)
             kind_counter[kind] = kind_index + 1
             for quantity, label, unit, symbol, definition in QUANTITIES[kind]:
-                ds = Datastream(len(self.datastreams) + 1, thing_id, station, kind_index, quantity, label, unit,
-                                symbol, definition)
+                ds = Datastream(
+                    len(self.datastreams) + 1, thing_id, station, kind_index, quantity, label, unit, symbol, definition
+                )
                 self.datastreams.append(ds)
                 self._index[(kind, kind_index, quantity)] = ds.id
 
@@ -76,5 +81,11 @@ def observations_day(catalogue: Catalogue, air: Table, noise: Table, water: Tabl
     times = np.concatenate(time_parts)
     ids = ds * ID_FACTOR + times // 900
     order = np.lexsort((ids, times))
-    return Table({"id": ids[order], "datastream": ds[order].astype(np.int32), "time": times[order],
-                  "result": np.concatenate(result_parts)[order]})
+    return Table(
+        {
+            "id": ids[order],
+            "datastream": ds[order].astype(np.int32),
+            "time": times[order],
+            "result": np.concatenate(result_parts)[order],
+        }
+    )

@@ -54,11 +54,13 @@ def traffic_day(ctx: CityContext, day: int, interval_minutes: int) -> Table:
     intensity = np.round(flow_h * interval_minutes / 60).astype(np.int64)
     density = flow_h / ctx.lanes[None, :] / speed
     occupancy = np.round(np.clip(density * 0.0065, 0.0, 0.95), 3)
-    return Table({
-        "segment": np.tile(np.arange(n_s, dtype=np.int32), n_t),
-        "start": np.repeat(starts, n_s),
-        "speed": speed.ravel(),
-        "intensity": intensity.ravel(),
-        "occupancy": occupancy.ravel(),
-        "congested": (speed < 0.5 * ctx.free_flow[None, :]).ravel(),
-    })
+    return Table(
+        {
+            "segment": np.tile(np.arange(n_s, dtype=np.int32), n_t),
+            "start": np.repeat(starts, n_s),
+            "speed": speed.ravel(),
+            "intensity": intensity.ravel(),
+            "occupancy": occupancy.ravel(),
+            "congested": (speed < 0.5 * ctx.free_flow[None, :]).ravel(),
+        }
+    )

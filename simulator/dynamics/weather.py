@@ -34,8 +34,10 @@ def _episodes_of_month(seed: int, month_index: int) -> list[tuple[float, float, 
     rng = rng_for(seed, STREAM_EPISODES, month_index)
     year, month = divmod(month_index, 12)
     start = (date(year, month + 1, 1).toordinal() - date(1970, 1, 1).toordinal()) * 86400.0
-    return [(start + rng.uniform(0, 27) * 86400, rng.uniform(1.8, 3.2) * 86400, rng.uniform(150, 250))
-            for _ in range(int(rng.integers(1, 3)))]
+    return [
+        (start + rng.uniform(0, 27) * 86400, rng.uniform(1.8, 3.2) * 86400, rng.uniform(150, 250))
+        for _ in range(int(rng.integers(1, 3)))
+    ]
 
 
 def episode_pm25(seed: int, seconds: np.ndarray) -> np.ndarray:

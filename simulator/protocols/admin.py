@@ -16,9 +16,16 @@ def create_blueprint(state: SimState) -> Blueprint:
     @bp.get("/health")
     def health():
         world = state.world
-        return json_response({"status": "ok", "seed": world.config.seed, "now": iso_utc([world.now()])[0],
-                              "history_start": iso_utc([world.start])[0], "horizon": iso_utc([world.horizon])[0],
-                              "rows": {name: len(table) for name, table in world.tables.items()}})
+        return json_response(
+            {
+                "status": "ok",
+                "seed": world.config.seed,
+                "now": iso_utc([world.now()])[0],
+                "history_start": iso_utc([world.start])[0],
+                "horizon": iso_utc([world.horizon])[0],
+                "rows": {name: len(table) for name, table in world.tables.items()},
+            }
+        )
 
     @bp.get("/faults")
     def get_faults():

@@ -13,13 +13,25 @@ from simulator.faults import RecordSpec
 from simulator.protocols.common import BadRequest, int_param, json_response, request_faults
 from simulator.protocols.ngsi import normalize
 from simulator.state import SimState
-from simulator.timefmt import MISSING, day_start, iso_utc, local_day_number, local_hours, local_weekday, naive_local, \
-    to_epoch
+from simulator.timefmt import (
+    MISSING,
+    day_start,
+    iso_utc,
+    local_day_number,
+    local_hours,
+    local_weekday,
+    naive_local,
+    to_epoch,
+)
 
 EVENT_COLUMNS = ["issued", "called", "served", "finished", "abandoned"]
-SPEC = RecordSpec("ticket_id", ("ticket_id", "hall_id", "issued_at", "status", "updated_at"),
-                  times=("issued_at", "called_at", "served_at", "finished_at", "updated_at"),
-                  numbers=("visits", "rating"), bad_time="2026-02-30 25:61:00")
+SPEC = RecordSpec(
+    "ticket_id",
+    ("ticket_id", "hall_id", "issued_at", "status", "updated_at"),
+    times=("issued_at", "called_at", "served_at", "finished_at", "updated_at"),
+    numbers=("visits", "rating"),
+    bad_time="2026-02-30 25:61:00",
+)
 
 
 def _error(status: int, message: str):
@@ -76,10 +88,12 @@ class HallsApi:
         rows = np.flatnonzero(keep)
         rows = rows[np.lexsort((self.id_rank(table)[rows], updated[rows]))]
         total = len(rows)
-        page = rows[offset: offset + limit]
+        page = rows[offset : offset + limit]
         skew = request_faults().skew
-        times = {c: naive_local(np.where(table[c][page] == MISSING, 0, table[c][page]) + skew)
-                 for c in ("issued", "called", "served", "finished")}
+        times = {
+            c: naive_local(np.where(table[c][page] == MISSING, 0, table[c][page]) + skew)
+            for c in ("issued", "called", "served", "finished")
+        }
         stamp = naive_local(updated[page] + skew)
         out = []
         for i, row in enumerate(page.tolist()):
@@ -90,15 +104,23 @@ class HallsApi:
 
             window = int(table["window"][row])
             rating = int(table["rating"][row]) if s == 3 else 0
-            out.append({
-                "ticket_id": str(table["id"][row]), "hall_id": self.halls[int(table["hall"][row])]["code"],
-                "service_item": HALL_ITEMS[int(table["item"][row])][0],
-                "channel": "online" if table["online"][row] else "offline",
-                "issued_at": times["issued"][i], "called_at": at("called", 1), "served_at": at("served", 2),
-                "finished_at": at("finished", 3), "window": f"W{window + 1:02d}" if s in (1, 2, 3) else None,
-                "status": STATUSES[s], "rating": rating or None,
-                "visits": int(table["visits"][row]), "updated_at": stamp[i],
-            })
+            out.append(
+                {
+                    "ticket_id": str(table["id"][row]),
+                    "hall_id": self.halls[int(table["hall"][row])]["code"],
+                    "service_item": HALL_ITEMS[int(table["item"][row])][0],
+                    "channel": "online" if table["online"][row] else "offline",
+                    "issued_at": times["issued"][i],
+                    "called_at": at("called", 1),
+                    "served_at": at("served", 2),
+                    "finished_at": at("finished", 3),
+                    "window": f"W{window + 1:02d}" if s in (1, 2, 3) else None,
+                    "status": STATUSES[s],
+                    "rating": rating or None,
+                    "visits": int(table["visits"][row]),
+                    "updated_at": stamp[i],
+                }
+            )
         next_offset = offset + limit if offset + limit < total else None
         return {"tickets": out, "total": total, "next_offset": next_offset}, page, status[page]
 
@@ -117,22 +139,37 @@ class HallsApi:
             last_called = called[np.argmax(table["called"][called])] if len(called) else None
             hours = opening_hours(h, weekday)
             is_open = hours is not None and hours[0] <= hour < hours[1]
-            out.append({
-                "id": f"urn:ngsi-ld:QueueMonitor:{hall['code']}", "type": "QueueMonitor",
-                "dateModified": iso_utc(np.array([now]))[0], "name": hall["name_zh"], "alternateName": hall["name_en"],
-                "description": f"{hall['name_zh']}综合排队叫号系统",
-                "location": {"type": "Point", "coordinates": [hall["lon"], hall["lat"]]},
-                "address": {"addressLocality": CITY_ZH, "addressRegion": self.district_names[hall["district_code"]],
-                            "addressCountry": "CN"},
-                "areaServed": self.district_names[hall["district_code"]], "localId": hall["code"],
-                "officeName": hall["name_zh"], "serviceName": "综合窗口", "serviceId": f"{hall['code']}-all",
-                "serviceStatus": "Open" if is_open else "Closed", "queueLine": "综合排队", "linePriority": 1,
-                "lastTicketIssued": len(issued),
-                "lastTicketIssuedLabel": str(table["id"][issued[-1]]) if len(issued) else "",
-                "ticketServed": int(str(table["id"][last_called]).rsplit("-", 1)[1]) if last_called is not None else 0,
-                "ticketServedLabel": str(table["id"][last_called]) if last_called is not None else "",
-                "ticketsToServe": int(np.sum(mine & (status == 0))),
-            })
+            out.append(
+                {
+                    "id": f"urn:ngsi-ld:QueueMonitor:{hall['code']}",
+                    "type": "QueueMonitor",
+                    "dateModified": iso_utc(np.array([now]))[0],
+                    "name": hall["name_zh"],
+                    "alternateName": hall["name_en"],
+                    "description": f"{hall['name_zh']}综合排队叫号系统",
+                    "location": {"type": "Point", "coordinates": [hall["lon"], hall["lat"]]},
+                    "address": {
+                        "addressLocality": CITY_ZH,
+                        "addressRegion": self.district_names[hall["district_code"]],
+                        "addressCountry": "CN",
+                    },
+                    "areaServed": self.district_names[hall["district_code"]],
+                    "localId": hall["code"],
+                    "officeName": hall["name_zh"],
+                    "serviceName": "综合窗口",
+                    "serviceId": f"{hall['code']}-all",
+                    "serviceStatus": "Open" if is_open else "Closed",
+                    "queueLine": "综合排队",
+                    "linePriority": 1,
+                    "lastTicketIssued": len(issued),
+                    "lastTicketIssuedLabel": str(table["id"][issued[-1]]) if len(issued) else "",
+                    "ticketServed": int(str(table["id"][last_called]).rsplit("-", 1)[1])
+                    if last_called is not None
+                    else 0,
+                    "ticketServedLabel": str(table["id"][last_called]) if last_called is not None else "",
+                    "ticketsToServe": int(np.sum(mine & (status == 0))),
+                }
+            )
         return out
 
 
@@ -143,11 +180,23 @@ def create_blueprint(state: SimState) -> Blueprint:
 
     @bp.get("/api/v1/halls")
     def halls():
-        return json_response({"halls": [
-            {"hall_id": h["code"], "name": h["name_zh"], "name_en": h["name_en"], "district_code": h["district_code"],
-             "lon": h["lon"], "lat": h["lat"], "windows": h["windows"],
-             "opening_hours": "周一至周五 09:00-17:00" + ("，周六 09:00-12:00" if i == 0 else "")}
-            for i, h in enumerate(api.halls)]})
+        return json_response(
+            {
+                "halls": [
+                    {
+                        "hall_id": h["code"],
+                        "name": h["name_zh"],
+                        "name_en": h["name_en"],
+                        "district_code": h["district_code"],
+                        "lon": h["lon"],
+                        "lat": h["lat"],
+                        "windows": h["windows"],
+                        "opening_hours": "周一至周五 09:00-17:00" + ("，周六 09:00-12:00" if i == 0 else ""),
+                    }
+                    for i, h in enumerate(api.halls)
+                ]
+            }
+        )
 
     @bp.get("/api/v1/tickets")
     def tickets():

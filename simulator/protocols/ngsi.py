@@ -66,7 +66,9 @@ class EntityType:
     render: Callable[[object, np.ndarray, int], list[dict]]
 
 
-def _parse_query(q: str, columns: dict[str, np.ndarray], refs: dict[str, tuple[str, dict[str, int]]]) -> np.ndarray | None:
+def _parse_query(
+    q: str, columns: dict[str, np.ndarray], refs: dict[str, tuple[str, dict[str, int]]]
+) -> np.ndarray | None:
     """The row mask of the simple query language (statements joined by ``;``), or None when there is no query."""
     mask = None
     for statement in filter(None, (s.strip() for s in q.split(";"))):
@@ -100,8 +102,9 @@ def _parse_query(q: str, columns: dict[str, np.ndarray], refs: dict[str, tuple[s
             else:
                 if len(operands) != 1:
                     raise BadRequest(f"a list is not allowed with {op}: {statement!r}")
-                hit = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}[op](column,
-                                                                                                       operands[0])
+                hit = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}[op](
+                    column, operands[0]
+                )
         else:
             raise BadRequest(f"unknown attribute in query: {attr!r}")
         mask = hit if mask is None else mask & hit
@@ -121,10 +124,16 @@ def _entity_types(state: SimState) -> dict[str, EntityType]:
     segment_index.update({f"urn:ngsi-ld:RoadSegment:{c}": i for i, c in enumerate(road_codes)})
 
     def traffic_columns(t) -> dict[str, np.ndarray]:
-        return {"dateObservedFrom": t["start"], "dateObservedTo": t["start"] + interval,
-                "dateObserved": t["start"] + interval, "averageVehicleSpeed": t["speed"],
-                "intensity": t["intensity"], "occupancy": t["occupancy"], "congested": t["congested"],
-                "segment": t["segment"]}
+        return {
+            "dateObservedFrom": t["start"],
+            "dateObservedTo": t["start"] + interval,
+            "dateObserved": t["start"] + interval,
+            "averageVehicleSpeed": t["speed"],
+            "intensity": t["intensity"],
+            "occupancy": t["occupancy"],
+            "congested": t["congested"],
+            "segment": t["segment"],
+        }
 
     def traffic_render(t, rows: np.ndarray, skew: int) -> list[dict]:
         starts = t["start"][rows]
@@ -134,16 +143,27 @@ def _entity_types(state: SimState) -> dict[str, EntityType]:
         for i, row in enumerate(rows.tolist()):
             seg = int(t["segment"][row])
             code = road_codes[seg]
-            out.append({
-                "id": f"urn:ngsi-ld:TrafficFlowObserved:{code}:{stamps[i]}", "type": "TrafficFlowObserved",
-                "dateObserved": f"{begin[i]}/{end[i]}", "dateObservedFrom": begin[i], "dateObservedTo": end[i],
-                "averageVehicleSpeed": float(t["speed"][row]), "intensity": int(t["intensity"][row]),
-                "occupancy": float(t["occupancy"][row]), "congested": bool(t["congested"][row]),
-                "refRoadSegment": f"urn:ngsi-ld:RoadSegment:{code}", "laneDirection": "forward",
-                "address": {"streetAddress": roads[seg]["name_zh"], "addressLocality": CITY_ZH,
-                            "addressCountry": "CN"},
-                "location": lines[seg],
-            })
+            out.append(
+                {
+                    "id": f"urn:ngsi-ld:TrafficFlowObserved:{code}:{stamps[i]}",
+                    "type": "TrafficFlowObserved",
+                    "dateObserved": f"{begin[i]}/{end[i]}",
+                    "dateObservedFrom": begin[i],
+                    "dateObservedTo": end[i],
+                    "averageVehicleSpeed": float(t["speed"][row]),
+                    "intensity": int(t["intensity"][row]),
+                    "occupancy": float(t["occupancy"][row]),
+                    "congested": bool(t["congested"][row]),
+                    "refRoadSegment": f"urn:ngsi-ld:RoadSegment:{code}",
+                    "laneDirection": "forward",
+                    "address": {
+                        "streetAddress": roads[seg]["name_zh"],
+                        "addressLocality": CITY_ZH,
+                        "addressCountry": "CN",
+                    },
+                    "location": lines[seg],
+                }
+            )
         return out
 
     def air_columns(t) -> dict[str, np.ndarray]:
@@ -157,33 +177,65 @@ def _entity_types(state: SimState) -> dict[str, EntityType]:
         out = []
         for i, row in enumerate(rows.tolist()):
             station = air[int(t["station"][row])]
-            entity = {"id": f"urn:ngsi-ld:AirQualityObserved:{station['code']}:{stamps[i]}",
-                      "type": "AirQualityObserved", "dateObserved": observed[i]}
+            entity = {
+                "id": f"urn:ngsi-ld:AirQualityObserved:{station['code']}:{stamps[i]}",
+                "type": "AirQualityObserved",
+                "dateObserved": observed[i],
+            }
             entity.update({k: float(t[k][row]) for k in ("pm25", "pm10", "no2", "so2", "o3", "co")})
-            entity.update({
-                "refPointOfInterest": str(station["code"]),
-                "location": {"type": "Point", "coordinates": [station["lon"], station["lat"]]},
-                "address": {"streetAddress": station["name_zh"], "addressLocality": CITY_ZH, "addressCountry": "CN"},
-                "reliability": 0.9, "typeOfLocation": "outdoor",
-            })
+            entity.update(
+                {
+                    "refPointOfInterest": str(station["code"]),
+                    "location": {"type": "Point", "coordinates": [station["lon"], station["lat"]]},
+                    "address": {
+                        "streetAddress": station["name_zh"],
+                        "addressLocality": CITY_ZH,
+                        "addressCountry": "CN",
+                    },
+                    "reliability": 0.9,
+                    "typeOfLocation": "outdoor",
+                }
+            )
             out.append(entity)
         return out
 
-    traffic_spec = RecordSpec("id", ("id", "type", "dateObserved", "averageVehicleSpeed", "refRoadSegment", "location"),
-                              times=("dateObserved", "dateObservedFrom", "dateObservedTo"),
-                              numbers=("averageVehicleSpeed", "intensity", "occupancy"), geometry="location",
-                              bad_time="2026-02-30T25:61:00Z")
-    air_spec = RecordSpec("id", ("id", "type", "dateObserved", "pm25", "refPointOfInterest", "location"),
-                          times=("dateObserved",), numbers=("pm25", "pm10", "no2", "so2", "o3", "co"),
-                          geometry="location", bad_time="2026-02-30T25:61:00Z")
+    traffic_spec = RecordSpec(
+        "id",
+        ("id", "type", "dateObserved", "averageVehicleSpeed", "refRoadSegment", "location"),
+        times=("dateObserved", "dateObservedFrom", "dateObservedTo"),
+        numbers=("averageVehicleSpeed", "intensity", "occupancy"),
+        geometry="location",
+        bad_time="2026-02-30T25:61:00Z",
+    )
+    air_spec = RecordSpec(
+        "id",
+        ("id", "type", "dateObserved", "pm25", "refPointOfInterest", "location"),
+        times=("dateObserved",),
+        numbers=("pm25", "pm10", "no2", "so2", "o3", "co"),
+        geometry="location",
+        bad_time="2026-02-30T25:61:00Z",
+    )
     return {
-        "TrafficFlowObserved": EntityType("TrafficFlowObserved", "traffic", "ngsi:TrafficFlowObserved", traffic_spec,
-                                          "dateObservedTo", traffic_columns,
-                                          {"refRoadSegment": ("segment", segment_index)}, traffic_render),
-        "AirQualityObserved": EntityType("AirQualityObserved", "air", "ngsi:AirQualityObserved", air_spec,
-                                         "dateObserved", air_columns,
-                                         {"refPointOfInterest": ("station", {c: i for i, c in enumerate(air_codes)})},
-                                         air_render),
+        "TrafficFlowObserved": EntityType(
+            "TrafficFlowObserved",
+            "traffic",
+            "ngsi:TrafficFlowObserved",
+            traffic_spec,
+            "dateObservedTo",
+            traffic_columns,
+            {"refRoadSegment": ("segment", segment_index)},
+            traffic_render,
+        ),
+        "AirQualityObserved": EntityType(
+            "AirQualityObserved",
+            "air",
+            "ngsi:AirQualityObserved",
+            air_spec,
+            "dateObserved",
+            air_columns,
+            {"refPointOfInterest": ("station", {c: i for i, c in enumerate(air_codes)})},
+            air_render,
+        ),
     }
 
 
@@ -206,7 +258,9 @@ def create_blueprint(state: SimState, prefix: str = "/ngsi/v2") -> Blueprint:
             return orion_error(400, "BadRequest", f"Bad pagination: {exc}")
         name = args.get("type")
         if not name:
-            return orion_error(400, "BadRequest", "this server needs type=TrafficFlowObserved or type=AirQualityObserved")
+            return orion_error(
+                400, "BadRequest", "this server needs type=TrafficFlowObserved or type=AirQualityObserved"
+            )
         headers = {}
         kind = types.get(name)
         if kind is None:
@@ -228,11 +282,10 @@ def create_blueprint(state: SimState, prefix: str = "/ngsi/v2") -> Blueprint:
             if attr not in ("dateObserved", "dateObservedFrom", "dateObservedTo") or attr not in columns:
                 return orion_error(400, "BadRequest", f"orderBy is supported on the observation time only: {order_by}")
             keys = columns[attr][rows]
-            rows = rows[np.lexsort((rows, keys))] if not order_by.startswith("!") \
-                else rows[np.lexsort((-rows, -keys))]
+            rows = rows[np.lexsort((rows, keys))] if not order_by.startswith("!") else rows[np.lexsort((-rows, -keys))]
         if "count" in options:
             headers["Fiware-Total-Count"] = str(len(rows))
-        rows = rows[offset: offset + limit]
+        rows = rows[offset : offset + limit]
         faults = request_faults()
         records, malformed = faults.apply(kind.render(table, rows, faults.skew), kind.spec)
         state.ledger.mark(kind.feed, rows, malformed=malformed)

@@ -9,7 +9,15 @@ from flask import Blueprint, Response, request
 
 from simulator.dynamics import texts
 from simulator.dynamics.complaints import (
-    CHANNELS, CLOSED, EVENTS, EXTENDED, REVISITED, SATISFACTION, SATISFACTION_ZH, STATUS_ZH, latest_event,
+    CHANNELS,
+    CLOSED,
+    EVENTS,
+    EXTENDED,
+    REVISITED,
+    SATISFACTION,
+    SATISFACTION_ZH,
+    STATUS_ZH,
+    latest_event,
 )
 from simulator.faults import RecordSpec
 from simulator.protocols.common import BadRequest, int_param, json_response, request_faults
@@ -77,11 +85,19 @@ class Open311:
         self.district_index = {d.properties["code"]: i for i, d in enumerate(city.districts)}
 
     def services(self) -> list[dict]:
-        return [{"service_code": t["service_code"], "service_name": t["name_zh"],
-                 "description": f"{t['name_zh']}（{t['name_en']}），承办单位："
-                                f"{next(d['name_zh'] for d in self.departments if d['code'] == t['department_code'])}",
-                 "metadata": False, "type": "realtime", "keywords": str(t["name_en"]).lower(), "group": t["group"]}
-                for t in self.types]
+        return [
+            {
+                "service_code": t["service_code"],
+                "service_name": t["name_zh"],
+                "description": f"{t['name_zh']}（{t['name_en']}），承办单位："
+                f"{next(d['name_zh'] for d in self.departments if d['code'] == t['department_code'])}",
+                "metadata": False,
+                "type": "realtime",
+                "keywords": str(t["name_en"]).lower(),
+                "group": t["group"],
+            }
+            for t in self.types
+        ]
 
     def _notes(self, table, row: int, latest: int, skew: int) -> list[dict]:
         events, dept = table["events"][row], table["dept"][row]
@@ -94,16 +110,25 @@ class Open311:
             name = self.departments[int(dept[column])]["name_zh"]
             summary = {
                 0: f"市民通过{CHANNEL_ZH[CHANNELS[int(table['channel'][row])]]}反映诉求，已受理",
-                1: f"派单至{name}", 2: f"{name}已签收",
-                3: f"{name}退回：{texts.RETURN_REASONS[int(table['reason'][row])]}", 4: f"改派至{name}",
+                1: f"派单至{name}",
+                2: f"{name}已签收",
+                3: f"{name}退回：{texts.RETURN_REASONS[int(table['reason'][row])]}",
+                4: f"改派至{name}",
                 5: f"{name}已签收",
-                6: f"{name}申请延期，办结时限延至{iso_local(table['final_deadline'][row:row + 1] + skew)[0][:10]}",
+                6: f"{name}申请延期，办结时限延至{iso_local(table['final_deadline'][row : row + 1] + skew)[0][:10]}",
                 7: f"{name}已办结：{texts.RESULTS[int(table['result'][row])]}",
                 8: f"回访：{SATISFACTION_ZH.get(self._satisfaction(table, row, latest) or '', '')}",
             }[column]
-            notes.append({"datetime": times[column], "type": "status_change", "status": status,
-                          "status_zh": STATUS_ZH[status], "department_code": self.departments[int(dept[column])]["code"],
-                          "summary": summary})
+            notes.append(
+                {
+                    "datetime": times[column],
+                    "type": "status_change",
+                    "status": status,
+                    "status_zh": STATUS_ZH[status],
+                    "department_code": self.departments[int(dept[column])]["code"],
+                    "summary": summary,
+                }
+            )
         return notes
 
     @staticmethod
@@ -116,8 +141,11 @@ class Open311:
         dept = self.departments[int(table["dept"][row][latest])]
         sub = self.subdistricts[int(table["sub"][row])]
         events = table["events"][row]
-        deadline = table["final_deadline"][row] if latest >= EXTENDED and events[EXTENDED] <= events[latest] \
+        deadline = (
+            table["final_deadline"][row]
+            if latest >= EXTENDED and events[EXTENDED] <= events[latest]
             else table["deadline"][row]
+        )
         requested, updated, expected = iso_local(np.array([events[0], events[latest], deadline]) + now_skew)
         closed = latest >= CLOSED
         record = {
@@ -142,8 +170,10 @@ class Open311:
         if extensions:
             status = EVENTS[latest]
             record["extended_attributes"] = {
-                "lifecycle_status": status, "status_zh": STATUS_ZH[status],
-                "channel": CHANNELS[int(table["channel"][row])], "department_code": dept["code"],
+                "lifecycle_status": status,
+                "status_zh": STATUS_ZH[status],
+                "channel": CHANNELS[int(table["channel"][row])],
+                "department_code": dept["code"],
                 "satisfaction": self._satisfaction(table, row, latest),
                 "notes": self._notes(table, row, latest, now_skew),
             }
@@ -174,7 +204,7 @@ class Open311:
             wanted_codes = [codes.index(c) for c in args["service_code"].split(",") if c in codes]
             keep &= np.isin(table["category"], wanted_codes)
         rows = np.flatnonzero(keep)
-        rows = rows[np.lexsort((rows, updated[rows]))][(page - 1) * size: page * size]
+        rows = rows[np.lexsort((rows, updated[rows]))][(page - 1) * size : page * size]
         return self._render(table, rows, latest[rows], args)
 
     def one(self, request_id: str, args) -> tuple[list[dict], np.ndarray, np.ndarray]:
@@ -187,8 +217,11 @@ class Open311:
     def _render(self, table, rows, latest, args):
         extensions = args.get("extensions", "").lower() == "true"
         skew = request_faults().skew
-        return [self.record(table, int(r), int(v), skew, extensions) for r, v in zip(rows, latest, strict=True)], \
-            rows, latest
+        return (
+            [self.record(table, int(r), int(v), skew, extensions) for r, v in zip(rows, latest, strict=True)],
+            rows,
+            latest,
+        )
 
 
 def create_blueprint(state: SimState) -> Blueprint:

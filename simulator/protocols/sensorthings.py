@@ -19,8 +19,13 @@ OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measu
 KIND_ZH = {"air": "空气质量监测站", "noise": "声环境监测点", "water": "地表水水质监测断面"}
 TIME_CLAUSE = re.compile(r"^phenomenonTime\s+(ge|gt|le|lt|eq)\s+'?([0-9T:.\-+Z]+)'?$")
 DATASTREAM_CLAUSE = re.compile(r"^Datastream/@iot\.id\s+eq\s+(\d+)$")
-SPEC = RecordSpec("@iot.id", ("@iot.id", "phenomenonTime", "result"), times=("phenomenonTime", "resultTime"),
-                  numbers=("result",), bad_time="2026-02-30T25:61:00.000Z")
+SPEC = RecordSpec(
+    "@iot.id",
+    ("@iot.id", "phenomenonTime", "result"),
+    times=("phenomenonTime", "resultTime"),
+    numbers=("result",),
+    bad_time="2026-02-30T25:61:00.000Z",
+)
 DEFAULT_TOP, MAX_TOP = 100, 1000
 
 
@@ -58,38 +63,60 @@ class SensorThings:
     def thing(self, thing_id: int, expand: set[str]) -> dict:
         station = self.catalogue.things[thing_id - 1]
         link = f"{self.base}/Things({thing_id})"
-        out = {"@iot.id": thing_id, "@iot.selfLink": link, "name": station["name_zh"],
-               "description": f"{KIND_ZH[str(station['kind'])]} {station['name_en']}",
-               "properties": {"station_code": station["code"], "kind": station["kind"],
-                              "district_code": station["district_code"], "name_en": station["name_en"]},
-               "Locations@iot.navigationLink": f"{link}/Locations",
-               "Datastreams@iot.navigationLink": f"{link}/Datastreams"}
+        out = {
+            "@iot.id": thing_id,
+            "@iot.selfLink": link,
+            "name": station["name_zh"],
+            "description": f"{KIND_ZH[str(station['kind'])]} {station['name_en']}",
+            "properties": {
+                "station_code": station["code"],
+                "kind": station["kind"],
+                "district_code": station["district_code"],
+                "name_en": station["name_en"],
+            },
+            "Locations@iot.navigationLink": f"{link}/Locations",
+            "Datastreams@iot.navigationLink": f"{link}/Datastreams",
+        }
         if "Locations" in expand:
             out["Locations"] = [self.location(thing_id)]
         return out
 
     def location(self, thing_id: int) -> dict:
         station = self.catalogue.things[thing_id - 1]
-        return {"@iot.id": thing_id, "@iot.selfLink": f"{self.base}/Locations({thing_id})", "name": station["name_zh"],
-                "description": f"{station['name_en']} ({station['code']})", "encodingType": "application/geo+json",
-                "location": {"type": "Point", "coordinates": [station["lon"], station["lat"]]}}
+        return {
+            "@iot.id": thing_id,
+            "@iot.selfLink": f"{self.base}/Locations({thing_id})",
+            "name": station["name_zh"],
+            "description": f"{station['name_en']} ({station['code']})",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [station["lon"], station["lat"]]},
+        }
 
     def observed_property(self, quantity: str) -> dict:
         index = self.properties[quantity]
         _, label, unit, symbol, _ = OBSERVED_PROPERTIES[index - 1]
-        return {"@iot.id": index, "@iot.selfLink": f"{self.base}/ObservedProperties({index})", "name": label,
-                "definition": f"urn:cityops:quantity:{quantity}", "description": f"{label} in {unit} ({symbol})"}
+        return {
+            "@iot.id": index,
+            "@iot.selfLink": f"{self.base}/ObservedProperties({index})",
+            "name": label,
+            "definition": f"urn:cityops:quantity:{quantity}",
+            "description": f"{label} in {unit} ({symbol})",
+        }
 
     def datastream(self, ds: Datastream, expand: set[str]) -> dict:
         link = f"{self.base}/Datastreams({ds.id})"
-        out = {"@iot.id": ds.id, "@iot.selfLink": link, "name": f"{ds.station['name_zh']} {ds.label}",
-               "description": f"{ds.label} at {ds.station['name_en']} ({ds.station['code']})",
-               "observationType": OM_MEASUREMENT,
-               "unitOfMeasurement": {"name": ds.unit_name, "symbol": ds.unit_symbol, "definition": ds.unit_definition},
-               "properties": {"station_code": ds.station["code"], "quantity": ds.quantity},
-               "Thing@iot.navigationLink": f"{link}/Thing",
-               "ObservedProperty@iot.navigationLink": f"{link}/ObservedProperty",
-               "Observations@iot.navigationLink": f"{link}/Observations"}
+        out = {
+            "@iot.id": ds.id,
+            "@iot.selfLink": link,
+            "name": f"{ds.station['name_zh']} {ds.label}",
+            "description": f"{ds.label} at {ds.station['name_en']} ({ds.station['code']})",
+            "observationType": OM_MEASUREMENT,
+            "unitOfMeasurement": {"name": ds.unit_name, "symbol": ds.unit_symbol, "definition": ds.unit_definition},
+            "properties": {"station_code": ds.station["code"], "quantity": ds.quantity},
+            "Thing@iot.navigationLink": f"{link}/Thing",
+            "ObservedProperty@iot.navigationLink": f"{link}/ObservedProperty",
+            "Observations@iot.navigationLink": f"{link}/Observations",
+        }
         if "Thing" in expand or "Thing/Locations" in expand:
             out["Thing"] = self.thing(ds.thing_id, {"Locations"} if "Thing/Locations" in expand else set())
         if "ObservedProperty" in expand:
@@ -109,8 +136,9 @@ class SensorThings:
                     instant = parse_instant(value)
                 except ValueError:
                     raise BadRequest(f"invalid time in $filter: {value}") from None
-                mask &= {"ge": np.greater_equal, "gt": np.greater, "le": np.less_equal, "lt": np.less,
-                         "eq": np.equal}[op](times, instant)
+                mask &= {"ge": np.greater_equal, "gt": np.greater, "le": np.less_equal, "lt": np.less, "eq": np.equal}[
+                    op
+                ](times, instant)
             elif match := DATASTREAM_CLAUSE.match(clause):
                 mask &= ds == int(match.group(1))
             else:
@@ -125,17 +153,22 @@ class SensorThings:
             rows = rows[::-1]
         top, skip, _ = _paging(args)
         total = len(rows)
-        page = rows[skip: skip + top]
+        page = rows[skip : skip + top]
         expand = _expansions(args)
         skew = request_faults().skew
         stamps = iso_utc_millis(times[page] + skew)
         out = []
         for i, row in enumerate(page.tolist()):
             oid = int(ids[row])
-            record = {"@iot.id": oid, "@iot.selfLink": f"{self.base}/Observations({oid})", "phenomenonTime": stamps[i],
-                      "resultTime": stamps[i], "result": float(table["result"][row]),
-                      "resultQuality": {"status": "valid", "quality": "Good"},
-                      "Datastream@iot.navigationLink": f"{self.base}/Observations({oid})/Datastream"}
+            record = {
+                "@iot.id": oid,
+                "@iot.selfLink": f"{self.base}/Observations({oid})",
+                "phenomenonTime": stamps[i],
+                "resultTime": stamps[i],
+                "result": float(table["result"][row]),
+                "resultQuality": {"status": "valid", "quality": "Good"},
+                "Datastream@iot.navigationLink": f"{self.base}/Observations({oid})/Datastream",
+            }
             if "Datastream" in expand:
                 record["Datastream"] = self.datastream(self.catalogue.datastreams[int(ds[row]) - 1], set())
             out.append(record)
@@ -183,9 +216,12 @@ def create_blueprint(state: SimState) -> Blueprint:
     @bp.get("/")
     def root():
         names = ["Things", "Locations", "Datastreams", "ObservedProperties", "Observations"]
-        return json_response({"value": [{"name": n, "url": f"{api.base}/{n}"} for n in names],
-                              "serverSettings": {"conformance": ["http://www.opengis.net/spec/iot_sensing/1.1/req/"
-                                                                 "datamodel"]}})
+        return json_response(
+            {
+                "value": [{"name": n, "url": f"{api.base}/{n}"} for n in names],
+                "serverSettings": {"conformance": ["http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel"]},
+            }
+        )
 
     @bp.get("/Things")
     def things():
