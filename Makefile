@@ -27,6 +27,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
+## bench: benchmarks against same-run baselines; prints the table and appends it to bench/results.md
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
 reliability: $(VENV)/.dev
 	$(PY) -m pytest tests/reliability -m reliability
 

@@ -1,0 +1,1 @@
+"""Benchmarks of CityOps against baselines measured in the same run (``make bench``)."""

@@ -1,0 +1,21 @@
+"""``python -m bench [--rows N]``: run the benchmarks, print the table, append it to bench/results.md."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import ingest
+from bench.report import publish
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the ingest benchmark at 1×")
+    parser.add_argument("--scales", default="1,3", help="data scales to run, e.g. 1,3,10")
+    args = parser.parse_args()
+    scales = [int(s) for s in args.scales.split(",")]
+    publish([ingest.run(args.rows * scale) for scale in scales])
+
+
+if __name__ == "__main__":
+    main()

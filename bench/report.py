@@ -1,0 +1,55 @@
+"""The results table: printed, and appended to bench/results.md with the machine and the date."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results.md")
+
+
+@dataclass
+class Result:
+    """One benchmark figure: a ratio against its same-run baseline, with the absolute numbers behind it."""
+
+    name: str
+    ratio: float
+    target: str
+    met: bool
+    detail: str
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def render(results: list[Result]) -> str:
+    """A Markdown table of the results."""
+    lines = [
+        "| benchmark | ratio | target | met | measured |",
+        "|---|---|---|---|---|",
+        *(f"| {r.name} | {r.ratio:.2f}× | {r.target} | {'yes' if r.met else 'no'} | {r.detail} |" for r in results),
+    ]
+    return "\n".join(lines)
+
+
+def publish(results: list[Result]) -> str:
+    """Print the table and append it, with CPU, cores and date, to bench/results.md."""
+    header = (
+        f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {_cpu()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    table = render(results)
+    print(header, table, sep="\n\n")
+    with RESULTS.open("a", encoding="utf-8") as out:
+        out.write(f"\n{header}\n\n{table}\n")
+    return table
