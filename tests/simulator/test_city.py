@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shapely
+from conftest import CITY_DIR
 from shapely.geometry import Point
 
 from simulator.city import build_city, write_city
 from simulator.config import DEFAULT_SEED
-from conftest import CITY_DIR
 
 
 def test_files_reproduce_byte_for_byte(tmp_path):
