@@ -37,8 +37,11 @@ def city():
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory) -> Iterator:
     clock = Clock(NOW)
-    simulator = start(SimulatorConfig(history_days=3, port=0, clock=clock, data_dir=CITY_DIR,
-                                      drop_dir=tmp_path_factory.mktemp("drop")))
+    simulator = start(
+        SimulatorConfig(
+            history_days=3, port=0, clock=clock, data_dir=CITY_DIR, drop_dir=tmp_path_factory.mktemp("drop")
+        )
+    )
     simulator.clock = clock
     yield simulator
     simulator.stop()
@@ -46,7 +49,16 @@ def sim(tmp_path_factory) -> Iterator:
 
 @pytest.fixture
 def client(sim) -> Iterator[httpx.Client]:
-    sim.set_faults(error_rate=0.0, timeout_rate=0.0, latency_ms=0.0, malformed_rate=0.0, duplicate_rate=0.0,
-                   shuffle=False, outage=False, clock_skew_seconds=0.0, rate_limit=0)
+    sim.set_faults(
+        error_rate=0.0,
+        timeout_rate=0.0,
+        latency_ms=0.0,
+        malformed_rate=0.0,
+        duplicate_rate=0.0,
+        shuffle=False,
+        outage=False,
+        clock_skew_seconds=0.0,
+        rate_limit=0,
+    )
     with httpx.Client(base_url=sim.url, timeout=30) as http:
         yield http

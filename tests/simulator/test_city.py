@@ -32,7 +32,8 @@ def test_districts_tile_the_city(city):
     assert union.geom_type == "Polygon"
     assert abs(sum(g.area for g in districts) - union.area) < 1e-9 * union.area + 1e-12
     assert sum(d.properties["population"] for d in city.districts) == sum(
-        s.properties["population"] for s in city.subdistricts)
+        s.properties["population"] for s in city.subdistricts
+    )
     assert 2_900_000 < sum(d.properties["population"] for d in city.districts) < 3_100_000
 
 
@@ -68,8 +69,11 @@ def test_roads(city):
     for road in city.roads:
         p = road.properties
         assert 500 <= p["length_m"] <= 3000
-        assert {"expressway": (90, 100), "arterial": (50, 60), "secondary": (35, 45)}[p["road_class"]][0] <= \
-            p["free_flow_kmh"] <= {"expressway": 100, "arterial": 60, "secondary": 45}[p["road_class"]]
+        assert (
+            {"expressway": (90, 100), "arterial": (50, 60), "secondary": (35, 45)}[p["road_class"]][0]
+            <= p["free_flow_kmh"]
+            <= {"expressway": 100, "arterial": 60, "secondary": 45}[p["road_class"]]
+        )
     assert any(r.properties["bridge"] for r in city.roads)
 
 

@@ -25,8 +25,9 @@ def test_open311_window_pages_give_each_ticket_once(client):
     assert len(ids) == len(set(ids)) > 3000
     keys = [(r["updated_datetime"], r["service_request_id"]) for r in whole]
     assert keys == sorted(keys)
-    split = _open311_walk(client, start_date="2026-11-17T00:00:00+08:00", end_date="2026-11-18T15:30:00+08:00") + \
-        _open311_walk(client, start_date="2026-11-18T15:30:00+08:00", end_date="2026-11-20T12:00:00+08:00")
+    split = _open311_walk(
+        client, start_date="2026-11-17T00:00:00+08:00", end_date="2026-11-18T15:30:00+08:00"
+    ) + _open311_walk(client, start_date="2026-11-18T15:30:00+08:00", end_date="2026-11-20T12:00:00+08:00")
     assert sorted(r["service_request_id"] for r in split) == sorted(ids)
     assert all(r["updated_datetime"].endswith("+08:00") for r in whole)
     assert client.get("/open311/v2/requests.json", params={"start_date": "yesterday"}).status_code == 400
@@ -34,8 +35,9 @@ def test_open311_window_pages_give_each_ticket_once(client):
 
 
 def test_open311_extensions_xml_and_single(client):
-    records = client.get("/open311/v2/requests.json", params={"extensions": "true", "page_size": 1000,
-                                                               "status": "closed"}).json()
+    records = client.get(
+        "/open311/v2/requests.json", params={"extensions": "true", "page_size": 1000, "status": "closed"}
+    ).json()
     assert records and all(r["status"] == "closed" for r in records)
     ext = records[0]["extended_attributes"]
     assert ext["lifecycle_status"] in ("closed", "revisited") and ext["notes"][0]["status"] == "received"
@@ -65,8 +67,12 @@ def test_open311_state_follows_the_clock(sim, client):
 
 
 def test_ngsi_query_paging_and_count(client):
-    params = {"type": "TrafficFlowObserved", "options": "keyValues,count", "limit": 1000,
-              "q": "refRoadSegment==R0003;dateObservedTo>=2026-11-19T00:00:00Z;dateObservedTo<2026-11-19T06:00:00Z"}
+    params = {
+        "type": "TrafficFlowObserved",
+        "options": "keyValues,count",
+        "limit": 1000,
+        "q": "refRoadSegment==R0003;dateObservedTo>=2026-11-19T00:00:00Z;dateObservedTo<2026-11-19T06:00:00Z",
+    }
     response = client.get("/ngsi/v2/entities", params=params)
     assert response.headers["Fiware-Total-Count"] == "24"
     rows = response.json()
@@ -84,22 +90,31 @@ def test_ngsi_query_paging_and_count(client):
 
 
 def test_ngsi_serves_only_the_past(sim, client):
-    rows = client.get("/ngsi/v2/entities", params={"type": "AirQualityObserved", "options": "keyValues",
-                                                    "orderBy": "!dateObserved", "limit": 1}).json()
+    rows = client.get(
+        "/ngsi/v2/entities",
+        params={"type": "AirQualityObserved", "options": "keyValues", "orderBy": "!dateObserved", "limit": 1},
+    ).json()
     assert rows[0]["dateObserved"] == "2026-11-20T04:00:00Z"
-    traffic = client.get("/ngsi/v2/entities", params={"type": "TrafficFlowObserved", "options": "keyValues",
-                                                      "orderBy": "!dateObservedTo", "limit": 1}).json()
+    traffic = client.get(
+        "/ngsi/v2/entities",
+        params={"type": "TrafficFlowObserved", "options": "keyValues", "orderBy": "!dateObservedTo", "limit": 1},
+    ).json()
     assert traffic[0]["dateObservedTo"] == "2026-11-20T04:00:00Z"
 
 
 def test_sensorthings_next_link_walk(client):
-    streams = client.get("/sta/v1.1/Datastreams", params={"$expand": "Thing/Locations,ObservedProperty",
-                                                           "$count": "true"}).json()
+    streams = client.get(
+        "/sta/v1.1/Datastreams", params={"$expand": "Thing/Locations,ObservedProperty", "$count": "true"}
+    ).json()
     assert streams["@iot.count"] == 20 * 6 + 12 + 6 * 3
     first = streams["value"][0]
-    assert first["Thing"]["properties"]["station_code"] and first["Thing"]["Locations"][0]["location"]["type"] == "Point"
-    url = "/sta/v1.1/Observations?$filter=phenomenonTime ge 2026-11-19T00:00:00Z and phenomenonTime lt " \
-          "2026-11-19T12:00:00Z&$top=700&$count=true"
+    assert (
+        first["Thing"]["properties"]["station_code"] and first["Thing"]["Locations"][0]["location"]["type"] == "Point"
+    )
+    url = (
+        "/sta/v1.1/Observations?$filter=phenomenonTime ge 2026-11-19T00:00:00Z and phenomenonTime lt "
+        "2026-11-19T12:00:00Z&$top=700&$count=true"
+    )
     seen, total = [], None
     while url:
         body = client.get(url).json()
@@ -107,8 +122,9 @@ def test_sensorthings_next_link_walk(client):
         seen += [o["@iot.id"] for o in body["value"]]
         url = body.get("@iot.nextLink")
     assert len(seen) == len(set(seen)) == total == 12 * (20 * 6 + 6 * 3) + 48 * 12
-    ds = client.get(f"/sta/v1.1/Datastreams({first['@iot.id']})/Observations",
-                    params={"$orderby": "phenomenonTime desc", "$top": 3}).json()["value"]
+    ds = client.get(
+        f"/sta/v1.1/Datastreams({first['@iot.id']})/Observations", params={"$orderby": "phenomenonTime desc", "$top": 3}
+    ).json()["value"]
     assert ds[0]["phenomenonTime"] == "2026-11-20T04:00:00.000Z" and ds[0]["phenomenonTime"] > ds[1]["phenomenonTime"]
     assert client.get("/sta/v1.1/Observations", params={"$filter": "result gt 3"}).status_code == 400
 
@@ -116,8 +132,9 @@ def test_sensorthings_next_link_walk(client):
 def test_halls_updated_since(client):
     halls = client.get("/halls/api/v1/halls").json()["halls"]
     assert len(halls) == 8
-    body = client.get("/halls/api/v1/tickets", params={"hall_id": "H01", "updated_since": "2026-11-20 10:00:00",
-                                                       "limit": 1000}).json()
+    body = client.get(
+        "/halls/api/v1/tickets", params={"hall_id": "H01", "updated_since": "2026-11-20 10:00:00", "limit": 1000}
+    ).json()
     tickets = body["tickets"]
     assert body["total"] == len(tickets) > 100 and body["next_offset"] is None
     assert all(t["updated_at"] >= "2026-11-20 10:00:00" and t["hall_id"] == "H01" for t in tickets)
@@ -127,8 +144,10 @@ def test_halls_updated_since(client):
     assert statuses["finished"] and statuses["waiting"] + statuses["serving"] + statuses["called"] > 0
     walked, offset = [], 0
     while offset is not None:
-        page = client.get("/halls/api/v1/tickets", params={"hall_id": "H01", "updated_since": "2026-11-20 10:00:00",
-                                                           "limit": 50, "offset": offset}).json()
+        page = client.get(
+            "/halls/api/v1/tickets",
+            params={"hall_id": "H01", "updated_since": "2026-11-20 10:00:00", "limit": 50, "offset": offset},
+        ).json()
         walked += page["tickets"]
         offset = page["next_offset"]
     assert walked == tickets

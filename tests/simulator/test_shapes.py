@@ -29,7 +29,9 @@ def _kind(value: object) -> str:
 def _same_types(ours: dict, theirs: dict, *, skip: tuple[str, ...] = ()) -> list[str]:
     common = (set(ours) & set(theirs)) - set(skip)
     assert common, "no common fields"
-    return [f"{k}: {_kind(ours[k])} vs {_kind(theirs[k])}" for k in sorted(common) if _kind(ours[k]) != _kind(theirs[k])]
+    return [
+        f"{k}: {_kind(ours[k])} vs {_kind(theirs[k])}" for k in sorted(common) if _kind(ours[k]) != _kind(theirs[k])
+    ]
 
 
 def test_open311_json_and_xml(client, real):
