@@ -17,7 +17,8 @@ class SensorThingsCollector(Collector):
     """``GET {url}/Datastreams?$expand=Thing/Locations,ObservedProperty``, then per datastream
     ``GET {url}/Datastreams(id)/Observations?$filter=phenomenonTime ge … and phenomenonTime lt …``.
 
-    Options: ``station_property`` (default "station_code"), ``quantities`` (ObservedProperty name -> quantity).
+    Options: ``station_property`` (default "station_code"), ``quantities`` (ObservedProperty name -> quantity),
+    ``observed_properties`` (read only datastreams of these ObservedProperty names; default all).
     The cursor has one partition per datastream id.
     """
 
@@ -26,6 +27,7 @@ class SensorThingsCollector(Collector):
         tz = zone(feed.timezone)
         station_property = feed.options.get("station_property", "station_code")
         quantities = feed.options.get("quantities", {})
+        wanted = set(feed.options.get("observed_properties", ()))
         end = whole_second(cursor.run_started_at)
         base = feed.url.rstrip("/")
         batch, read = Batch(), 0
@@ -36,6 +38,8 @@ class SensorThingsCollector(Collector):
                 ref = f"Datastream({item_ref('@iot.id')(datastream)})"
                 field, message = getattr(exc, "field", None), getattr(exc, "message", f"malformed Datastream: {exc}")
                 batch.rejected.append(rejected(feed, ref, field, message, datastream))
+                continue
+            if wanted and stream.observed_property not in wanted:
                 continue
             start = whole_second(cursor.since(stream.id))
             params = {

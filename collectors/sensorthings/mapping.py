@@ -20,6 +20,7 @@ class Stream:
     """What every observation of one datastream shares."""
 
     id: str
+    observed_property: str
     station_code: str
     quantity: str
     unit: str | None
@@ -53,7 +54,7 @@ def describe(datastream: Any, station_property: str, quantities: dict[str, str])
         raise FieldError("ObservedProperty", "has no name")
     unit = datastream.get("unitOfMeasurement") or {}
     symbol = text(unit.get("symbol")) or text(unit.get("name"))
-    return Stream(stream_id, station, quantities.get(observed, observed), symbol, path)
+    return Stream(stream_id, observed, station, quantities.get(observed, observed), symbol, path)
 
 
 def _quality(value: Any) -> str | None:

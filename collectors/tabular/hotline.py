@@ -36,7 +36,7 @@ HEADERS = {
     "纬度": "lat",
 }
 REQUIRED_HEADERS = ("工单编号", "受理时间")
-STATUS = {
+_STATUS = {
     "受理": "received",
     "派单": "dispatched",
     "签收": "accepted",
@@ -45,6 +45,8 @@ STATUS = {
     "办结": "closed",
     "回访": "revisited",
 }
+#: 工单状态 as exports write it (with or without the perfective 已) -> lifecycle code.
+STATUS = {**_STATUS, **{f"已{name}": code for name, code in _STATUS.items()}}
 SATISFACTION = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "unsatisfied"}
 TIME_FORMATS = ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y-%m-%d")
 #: Characters trimmed from header names besides whitespace.
