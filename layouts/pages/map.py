@@ -63,7 +63,7 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
                     html.P(t("map.points.note", lang), className="text-body-secondary small mb-2"),
                     dcc.Graph(
                         id="map-graph",
-                        className="map-graph",
+                        style={"height": "calc(100vh - 220px)", "minHeight": "480px"},
                         config={"displaylogo": False, "responsive": True, "locale": "zh-CN" if lang == "zh" else "en"},
                     ),
                 ],

@@ -32,7 +32,7 @@ def _panel(title_id: str, title: str, graph_id: str, lang: str) -> dbc.Card:
                 html.H2(title, className="panel-title", id=title_id),
                 dcc.Graph(
                     id=graph_id,
-                    className="panel-graph",
+                    style={"height": "380px"},
                     config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
                 ),
             ]

@@ -42,6 +42,7 @@ def _panel(name: str, title: str, lang: str) -> html.Section:
             dcc.Graph(
                 id=f"wall-{name}",
                 className="wall-graph",
+                style={"height": "100%"},
                 config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
             ),
         ],
@@ -149,6 +150,7 @@ def register_callbacks(app: dash.Dash) -> None:
                     settings.map_style_url,
                     show_legend=False,
                     font_size=WALL_FONT,
+                    fit_px=(1050, 540),
                 ),
                 hourly_trend(hourly, lang, theme, tz, font_size=WALL_FONT),
                 freshness_line(map_fresh, lang, tz),
