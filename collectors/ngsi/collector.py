@@ -15,7 +15,7 @@ TIME_ATTRIBUTES = {"TrafficFlowObserved": "dateObservedTo", "AirQualityObserved"
 
 
 class NgsiCollector(Collector):
-    """``GET {url}/entities?type=…&q=<time>>=…;<time><…&limit&offset&orderBy=<time>&options=count``.
+    """``GET {url}/entities?type=…&q=<time>>=<since>;<time><=<run start>&limit&offset&orderBy=<time>&options=count``.
 
     Paging ends at ``Fiware-Total-Count`` (or, without it, at a short page).
 
@@ -37,7 +37,7 @@ class NgsiCollector(Collector):
         start, end = whole_second(cursor.since()), whole_second(cursor.run_started_at)
         params = {
             "type": entity_type,
-            "q": f"{time_attribute}>={utc_z(start)};{time_attribute}<{utc_z(end)}",
+            "q": f"{time_attribute}>={utc_z(start)};{time_attribute}<={utc_z(end)}",
             "limit": feed.page_size,
             "orderBy": time_attribute,
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
@@ -59,7 +59,7 @@ class Open311Collector(Collector):
         url = f"{feed.url.rstrip('/')}/requests.{fmt}"
         params = {
             "start_date": utc_z(start),
-            "end_date": utc_z(end),
+            "end_date": utc_z(end + timedelta(seconds=1)),  # exclusive: the run's start second is included
             "page": page,
             "page_size": feed.page_size,
             "extensions": "true",

@@ -15,7 +15,7 @@ from collectors.timeparse import utc_z, whole_second, zone
 
 class SensorThingsCollector(Collector):
     """``GET {url}/Datastreams?$expand=Thing/Locations,ObservedProperty``, then per datastream
-    ``GET {url}/Datastreams(id)/Observations?$filter=phenomenonTime ge … and phenomenonTime lt …``.
+    ``GET {url}/Datastreams(id)/Observations?$filter=phenomenonTime ge <since> and phenomenonTime le <run start>``.
 
     Options: ``station_property`` (default "station_code"), ``quantities`` (ObservedProperty name -> quantity),
     ``observed_properties`` (read only datastreams of these ObservedProperty names; default all).
@@ -43,7 +43,7 @@ class SensorThingsCollector(Collector):
                 continue
             start = whole_second(cursor.since(stream.id))
             params = {
-                "$filter": f"phenomenonTime ge {utc_z(start)} and phenomenonTime lt {utc_z(end)}",
+                "$filter": f"phenomenonTime ge {utc_z(start)} and phenomenonTime le {utc_z(end)}",
                 "$orderby": "phenomenonTime asc",
                 "$top": feed.page_size,
             }

@@ -97,7 +97,7 @@ def test_query_parameters_and_offset_paging(upstream):
     up = upstream(lambda r: json_response(entities[int(r.url.params["offset"]) :][: int(r.url.params["limit"])]))
     batch = up.fetch(_traffic_feed(page_size=2), make_cursor(since=datetime(2026, 11, 20, tzinfo=UTC)))
     params = up.params(0)
-    assert params["q"] == "dateObservedTo>=2026-11-20T00:00:00Z;dateObservedTo<2026-11-21T08:00:00Z"
+    assert params["q"] == "dateObservedTo>=2026-11-20T00:00:00Z;dateObservedTo<=2026-11-21T08:00:00Z"
     assert (params["type"], params["options"], params["orderBy"], params["limit"]) == (
         "TrafficFlowObserved",
         "keyValues,count",

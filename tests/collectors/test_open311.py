@@ -189,7 +189,7 @@ def test_pages_until_a_short_page_and_the_cursor_reaches_the_run_start(upstream)
     up = upstream(handler)
     batch = up.fetch(_feed(page_size=2), make_cursor(run_at=RUN_AT.replace(microsecond=123456)))
     assert [r.url.params["page"] for r in up.requests] == ["1", "2", "3"]
-    assert up.params(0)["end_date"] == "2026-11-21T08:00:00Z"
+    assert up.params(0)["end_date"] == "2026-11-21T08:00:01Z"  # exclusive: data stamped at the run start is read
     assert len(batch.records) == 5 and batch.cursor == {"*": RUN_AT}
 
 

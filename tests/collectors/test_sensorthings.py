@@ -63,7 +63,7 @@ def test_real_bgs_samples_bare_arrays_are_stored_with_their_values(engine, reald
     assert (result.status, result.new, result.rejected) == ("ok", 2, 0)
     assert up.params(0)["$expand"] == "Thing/Locations,ObservedProperty"
     assert (
-        up.params(1)["$filter"] == "phenomenonTime ge 2023-03-01T00:00:00Z and phenomenonTime lt 2023-04-01T00:00:00Z"
+        up.params(1)["$filter"] == "phenomenonTime ge 2023-03-01T00:00:00Z and phenomenonTime le 2023-04-01T00:00:00Z"
     )
     with engine.connect() as conn:
         rows = {r.source_id: r for r in conn.execute(select(SensorReading))}
