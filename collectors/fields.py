@@ -81,6 +81,15 @@ def required(value: Any, field: str) -> str:
     return result
 
 
+def coordinates(lon: Any, lat: Any, lon_field: str, lat_field: str) -> tuple[float | None, float | None]:
+    """A point's longitude and latitude, both or neither (the missing one is named)."""
+    x, y = number(lon, lon_field), number(lat, lat_field)
+    if (x is None) != (y is None):
+        missing, given = (lon_field, lat_field) if x is None else (lat_field, lon_field)
+        raise FieldError(missing, f"is missing while {given} is given")
+    return x, y
+
+
 def rejected(feed: FeedConfig, ref: str | None, field: str | None, message: str, raw: Any) -> Rejected:
     """A quarantine entry whose reason names the feed, the record and the field."""
     where = f"{field}: " if field else ""

@@ -6,7 +6,7 @@ from datetime import tzinfo
 from typing import Any
 
 from collectors.contract import SourceRecord
-from collectors.fields import FieldError, instant, number, required, text
+from collectors.fields import FieldError, coordinates, instant, required, text
 
 #: Plain Open311 status (no extensions) -> lifecycle code.
 PLAIN_STATUS = {"open": "received", "closed": "closed"}
@@ -78,7 +78,7 @@ def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
     if closed_at is None and not events and status == "closed":
         closed_at = updated_at  # plain Open311 says when it last changed, and a closed request changed last by closing
     satisfaction = text(extended.get("satisfaction"))
-    lat, lon = number(item.get("lat"), "lat"), number(item.get("long"), "long")
+    lon, lat = coordinates(item.get("long"), item.get("lat"), "long", "lat")
     data = {
         "category": text(item.get("service_code")),
         "category_name": text(item.get("service_name")),

@@ -12,7 +12,7 @@ import io
 from datetime import tzinfo
 
 from collectors.contract import Batch, Collector, Cursor, SourceRecord
-from collectors.fields import FieldError, map_items, number, rejected, reproject, required, text
+from collectors.fields import FieldError, coordinates, map_items, rejected, reproject, required, text
 from collectors.http import FatalFetchError
 from collectors.tabular.files import UnreadableFile, decode, move_to, reject_file, sha256
 from collectors.timeparse import parse_local, zone
@@ -78,6 +78,7 @@ def map_row(raw: dict[str, str], tz: tzinfo) -> list[SourceRecord]:
     closed_at = _time(row, "closed_at", tz)
     department = text(row.get("department"))
     status, satisfaction = text(row.get("status")), text(row.get("satisfaction"))
+    lon, lat = coordinates(row.get("lon"), row.get("lat"), "lon", "lat")
     events = [{"status": "received", "occurred_at": requested_at, "department_code": None, "note": None}]
     if closed_at is not None:
         events.append({"status": "closed", "occurred_at": closed_at, "department_code": department, "note": None})
@@ -90,8 +91,8 @@ def map_row(raw: dict[str, str], tz: tzinfo) -> list[SourceRecord]:
         "department_code": department,
         "district_code": _code(text(row.get("district"))),
         "subdistrict_code": _code(text(row.get("subdistrict"))),
-        "lon": number(row.get("lon"), "lon"),
-        "lat": number(row.get("lat"), "lat"),
+        "lon": lon,
+        "lat": lat,
         "requested_at": requested_at,
         "closed_at": closed_at,
         "due_at": _time(row, "due_at", tz),
