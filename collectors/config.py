@@ -49,6 +49,9 @@ class FeedConfig(BaseModel):
     enabled: bool = True
     interval_seconds: int = Field(60, ge=1)
     lag_seconds: int = Field(300, ge=0, description="Re-read this much before the cursor, for late data.")
+    max_data_age_seconds: int | None = Field(
+        None, gt=0, description="Data older than this means the upstream went quiet (None: judge by runs only)."
+    )
     backfill_days: float = Field(1.0, ge=0, description="How far back the first run reads.")
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(4, ge=0)

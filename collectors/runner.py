@@ -117,6 +117,7 @@ class FeedRunner:
                 "domain": f.domain,
                 "protocol": f.protocol,
                 "interval_s": f.interval_seconds,
+                "max_data_age_s": f.max_data_age_seconds,
                 "enabled": f.enabled,
                 "config_json": f.model_dump_json(),
             }

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 from flask import Flask, jsonify
 
-from dashboard.kpis.freshness import feed_freshness
+from dashboard.kpis.freshness import row_freshness
 from dashboard.queries.base import DatabaseUnavailable, ping
 from dashboard.queries.feeds import feed_status
 
@@ -25,8 +25,7 @@ def readiness(engine, stale_factor: float, now: datetime) -> tuple[dict, bool]:
         return {"status": "not_ready", "database": {"ok": False, "error": str(exc)}, "feeds": {}}, False
     report = {}
     for row in status.itertuples(index=False):
-        as_of = None if pd.isna(row.max_source_time) else row.max_source_time.to_pydatetime()
-        fresh = feed_freshness(as_of, 0 if pd.isna(row.interval_s) else float(row.interval_s), now, stale_factor)
+        fresh = row_freshness(row, now, stale_factor)
         report[row.name] = {
             "enabled": not pd.isna(row.enabled) and bool(row.enabled),
             "stale": fresh.stale,

@@ -88,13 +88,13 @@ def quarantine(conn: Connection, feed: str, run_id: int | None, received_at: dat
 
 
 def mirror_feeds(conn: Connection, feeds: Iterable[Mapping[str, Any]], now: datetime) -> None:
-    """Make the ``feed`` table mirror the configuration (name, domain, protocol, interval, enabled, JSON)."""
+    """Make the ``feed`` table mirror the configuration (name, domain, protocol, interval, data age, JSON)."""
     insert = dialect_insert(conn)(Feed.__table__)
     rows = [{**f, "updated_at": now} for f in feeds]
     if not rows:
         return
     stmt = insert.on_conflict_do_update(
         index_elements=["name"],
-        set_={c: insert.excluded[c] for c in ("domain", "protocol", "interval_s", "enabled", "config_json", "updated_at")},
+        set_={c: insert.excluded[c] for c in ("domain", "protocol", "interval_s", "max_data_age_s", "enabled", "config_json", "updated_at")},
     )
     conn.execute(stmt, rows)

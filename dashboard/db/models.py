@@ -344,6 +344,7 @@ class Feed(Base):
     domain: Mapped[str] = mapped_column(String(32))
     protocol: Mapped[str] = mapped_column(String(32))
     interval_s: Mapped[int] = mapped_column(Integer)
+    max_data_age_s: Mapped[int | None] = mapped_column(Integer)  # older data means the upstream went quiet
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     config_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,10 @@
-"""Freshness of a KPI: the newest source time of the feeds it depends on, and since when it is stale."""
+"""Freshness: how new the data of a feed (or of a KPI fed by several feeds) is, and since when it is stale.
+
+A feed is stale when its collector is late — no successful run for ``factor`` × its interval (upstream
+down, credentials refused, collector stopped) — or, for a feed that declares ``max_data_age_s``, when its
+newest source time is older than that (the upstream answers but has stopped producing). Feeds whose data
+legitimately pauses (service halls at night) declare no data age and are judged by their runs alone.
+"""
 
 from __future__ import annotations
 
@@ -21,21 +27,57 @@ class Freshness:
         return self.as_of is None or self.stale_since is not None
 
 
-def feed_freshness(as_of: datetime | None, interval_s: float, now: datetime, factor: float) -> Freshness:
-    """A feed is stale once its newest source time is older than ``factor`` × its interval."""
+def _moment(value) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def feed_freshness(
+    as_of: datetime | None,
+    last_success_at: datetime | None,
+    interval_s: float,
+    max_data_age_s: float | None,
+    now: datetime,
+    factor: float,
+) -> Freshness:
+    """Freshness of one feed (see the module's rule)."""
     if as_of is None:
         return Freshness(None, None)
-    limit = as_of + timedelta(seconds=factor * interval_s)
-    return Freshness(as_of, limit if now > limit else None)
+    limits = []
+    if last_success_at is not None:
+        limits.append(last_success_at + timedelta(seconds=factor * interval_s))
+    if max_data_age_s is not None:
+        limits.append(as_of + timedelta(seconds=max_data_age_s))
+    passed = [limit for limit in limits if now > limit]
+    return Freshness(as_of, min(passed) if passed else None)
+
+
+def row_freshness(row, now: datetime, factor: float) -> Freshness:
+    """Freshness of a row of ``dashboard.queries.feeds.feed_status``."""
+    return feed_freshness(
+        _moment(row.max_source_time),
+        _moment(row.last_success_at),
+        _number(row.interval_s) or 0.0,
+        _number(row.max_data_age_s),
+        now,
+        factor,
+    )
 
 
 def domain_freshness(feeds: pd.DataFrame, domains: Iterable[str], now: datetime, factor: float) -> Freshness:
-    """Freshness of data fed by the feeds of ``domains`` (rows: domain, interval_s, max_source_time).
+    """Freshness of data fed by the enabled feeds of ``domains`` (rows of ``feed_status``).
 
-    The newest source time among those feeds counts, judged against the interval of the feed that has it.
+    The data time is the newest among those feeds; the data is stale as soon as any of them is, since then.
     """
-    rows = feeds[feeds["domain"].isin(list(domains)) & feeds["max_source_time"].notna()]
-    if rows.empty:
+    rows = feeds[feeds["domain"].isin(list(domains)) & feeds["enabled"].fillna(False).astype(bool)]
+    judged = [row_freshness(row, now, factor) for row in rows.itertuples(index=False)]
+    received = [f for f in judged if f.as_of is not None]
+    if not received:
         return Freshness(None, None)
-    newest = rows.loc[rows["max_source_time"].idxmax()]
-    return feed_freshness(newest["max_source_time"].to_pydatetime(), float(newest["interval_s"]), now, factor)
+    stale = [f.stale_since for f in judged if f.stale_since is not None]
+    return Freshness(max(f.as_of for f in received), min(stale) if stale else None)

@@ -19,6 +19,7 @@ STATUS_COLUMNS = [
     "domain",
     "protocol",
     "interval_s",
+    "max_data_age_s",
     "enabled",
     "last_run_at",
     "last_status",
@@ -41,7 +42,7 @@ def feed_status(engine: Engine) -> pd.DataFrame:
     The last run's counts, the last successful run's end, the newest source time over all runs and the number
     of failed runs since the last success.
     """
-    feeds = read_frame(engine, select(Feed.name, Feed.domain, Feed.protocol, Feed.interval_s, Feed.enabled))
+    feeds = read_frame(engine, select(Feed.name, Feed.domain, Feed.protocol, Feed.interval_s, Feed.max_data_age_s, Feed.enabled))
     last_ids = select(func.max(FeedRun.id)).group_by(FeedRun.feed)
     last = read_frame(
         engine,

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.app import current_engine, current_settings
-from dashboard.kpis.freshness import feed_freshness
+from dashboard.kpis.freshness import row_freshness
 from dashboard.queries import feeds
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -109,9 +109,7 @@ def _feeds_table(status: pd.DataFrame, now, factor: float, lang: str, tz: str) -
     )
     rows = []
     for row in status.itertuples(index=False):
-        as_of = None if pd.isna(row.max_source_time) else row.max_source_time.to_pydatetime()
-        interval = 0.0 if pd.isna(row.interval_s) else float(row.interval_s)
-        fresh = feed_freshness(as_of, interval, now, factor)
+        fresh = row_freshness(row, now, factor)
         ran = not pd.isna(row.last_status)
         status_text = (
             t(f"feeds.status.{row.last_status}", lang)
@@ -133,7 +131,7 @@ def _feeds_table(status: pd.DataFrame, now, factor: float, lang: str, tz: str) -
                 else _badge(t("feeds.never", lang), "secondary")
             ),
             html.Td(local_time(None if pd.isna(row.last_success_at) else row.last_success_at, tz)),
-            html.Td(duration(None if as_of is None else (now - as_of).total_seconds(), lang)),
+            html.Td(duration(None if fresh.as_of is None else (now - fresh.as_of).total_seconds(), lang)),
             html.Td(" / ".join(number(v, lang) for v in (row.new, row.updated, row.unchanged, row.rejected))),
             html.Td(
                 number(row.consecutive_failures, lang),

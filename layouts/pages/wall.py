@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.app import current_engine, current_settings
-from dashboard.kpis.freshness import domain_freshness, feed_freshness
+from dashboard.kpis.freshness import domain_freshness, row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.queries import complaints, feeds, halls
 from dashboard.queries.overview import overview_kpis
@@ -88,8 +88,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
 def _ticker(status: pd.DataFrame, problems: pd.DataFrame, waits: pd.DataFrame, now, factor: float, lang: str) -> list:
     items = []
     for row in status.itertuples(index=False):
-        as_of = None if pd.isna(row.max_source_time) else row.max_source_time.to_pydatetime()
-        if row.enabled and feed_freshness(as_of, float(row.interval_s), now, factor).stale:
+        if row.enabled and row_freshness(row, now, factor).stale:
             items.append(("warning", t("wall.ticker.stale", lang, feed=row.name)))
     for row in problems.itertuples(index=False):
         if row.failed_runs:
