@@ -31,8 +31,9 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) -m bench
 
+## reliability: fault, crash, fuzz and soak tests at full size, with their figures printed
 reliability: $(VENV)/.dev
-	$(PY) -m pytest tests/reliability -m reliability
+	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/reliability tests/integration/test_collector_crash.py -s -p no:randomly
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check dashboard collectors layouts simulator tests

@@ -207,6 +207,54 @@ def import_boundaries_command(
     typer.echo(f"{count} {level} boundaries imported from {file} ({crs} → WGS-84)")
 
 
+#: feed protocol (and entity type) -> the simulator ledger's name for what it served
+SIMULATOR_LEDGER = {
+    ("open311", None): "open311",
+    ("ngsi", "TrafficFlowObserved"): "ngsi:TrafficFlowObserved",
+    ("ngsi", "AirQualityObserved"): "ngsi:AirQualityObserved",
+    ("sensorthings", None): "sta:Observations",
+    ("hall-queue", None): "halls:tickets",
+}
+
+
+@app.command()
+def reconcile(
+    simulator_url: Annotated[
+        str | None, typer.Option(help="Also compare with what this simulated city served (its /_sim/ledger).")
+    ] = None,
+) -> None:
+    """Account for every record: stored once or quarantined with a reason; exits 1 on any discrepancy."""
+    import httpx
+
+    from collectors.config import load_feeds
+    from dashboard.db.engine import make_engine
+    from dashboard.db.reconcile import reconcile as account_for
+
+    settings = _settings()
+    served = {}
+    if simulator_url:
+        ledger = httpx.get(f"{simulator_url.rstrip('/')}/_sim/ledger", timeout=30).json()
+        for feed in load_feeds(settings.feeds_file):
+            key = SIMULATOR_LEDGER.get((feed.protocol, feed.options.get("entity_type")))
+            if key in ledger:
+                served[feed.name] = (key, int(ledger[key]["ids"]))
+    with make_engine(settings.resolved_database_url).connect() as conn:
+        accounts = account_for(conn, served)
+    problems = 0
+    typer.echo(f"{'feed':<22}{'fetched':>10}{'stored':>10}{'quarantined':>13}{'dupl.':>7}{'served':>10}{'lost':>7}")
+    for a in accounts:
+        typer.echo(
+            f"{a.feed:<22}{a.fetched:>10}{a.stored:>10}{a.quarantined:>13}{a.duplicates:>7}"
+            f"{'' if a.served is None else a.served:>10}{'' if a.lost is None else a.lost:>7}"
+        )
+        for problem in a.problems:
+            problems += 1
+            typer.echo(f"  ! {problem}")
+    typer.echo("every record accounted for" if not problems else f"{problems} discrepancies")
+    if problems:
+        raise typer.Exit(1)
+
+
 @app.command()
 def simulate(
     port: Annotated[int, typer.Option(help="Port of the simulated upstream systems.")] = 8900,
