@@ -1,0 +1,200 @@
+"""Map explorer queries: one filtered complaint selection served as capped points, H3 cells, area KPIs,
+an hourly series for the time slider and export rows; plus the water base from the city's data folder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import h3
+import pandas as pd
+import shapely
+from sqlalchemy import Engine, case, func, or_, select
+
+from dashboard.cache import cached
+from dashboard.db.models import Complaint, ComplaintHourly, Department, ServiceType
+from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.reference import districts
+
+#: Most complaint points sent to the browser at once (newest first); beyond it the map shows cells.
+MAX_POINTS = 3000
+#: Most rows of one export file.
+MAX_EXPORT_ROWS = 50_000
+#: H3 resolution stored in ``complaint.h3``.
+STORED_RES = 8
+#: Area KPIs of the choropleth.
+AREA_KPIS = ("per_10k", "on_time", "received")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The complaints chosen on the map: received in [start, end) and the optional filters."""
+
+    start: datetime
+    end: datetime
+    district: str | None = None
+    category: str | None = None
+    status: str | None = None
+    department: str | None = None
+
+
+def category_is(code: str):
+    """Complaints of a category, by its code or (hotline rows carry names only) by its Chinese name."""
+    names = select(ServiceType.name_zh).where(ServiceType.code == code).scalar_subquery()
+    return or_(Complaint.category == code, Complaint.category.is_(None) & (Complaint.category_name == names))
+
+
+def department_is(code: str):
+    """Complaints handled by a department, by its code or its Chinese name."""
+    names = select(Department.name_zh).where(Department.code == code).scalar_subquery()
+    return or_(Complaint.department_code == code, Complaint.department_code == names)
+
+
+def selected(stmt, sel: Selection, located: bool = False, time=Complaint.requested_at):
+    """``stmt`` restricted to the selection (``time`` in its period; ``located``: usable map points only)."""
+    stmt = stmt.where(time >= sel.start, time < sel.end)
+    if sel.district:
+        stmt = stmt.where(Complaint.district_code == sel.district)
+    if sel.category:
+        stmt = stmt.where(category_is(sel.category))
+    if sel.status:
+        stmt = stmt.where(Complaint.status == sel.status)
+    if sel.department:
+        stmt = stmt.where(department_is(sel.department))
+    if located:
+        stmt = stmt.where(Complaint.lon.is_not(None), Complaint.lat.is_not(None), Complaint.location_flag.is_(None))
+    return stmt
+
+
+@cached
+def count(engine: Engine, sel: Selection) -> int:
+    """Complaints in the selection (located or not)."""
+    return int(read_scalar(engine, selected(select(func.count()), sel)) or 0)
+
+
+@cached
+def points(engine: Engine, sel: Selection, limit: int = MAX_POINTS) -> pd.DataFrame:
+    """Located complaints of the selection, newest first, at most ``limit``."""
+    stmt = select(
+        Complaint.source,
+        Complaint.source_id,
+        func.coalesce(Complaint.category_name, Complaint.category).label("category_name"),
+        Complaint.status,
+        Complaint.requested_at,
+        Complaint.district_code,
+        Complaint.lon,
+        Complaint.lat,
+    )
+    stmt = selected(stmt, sel, located=True).order_by(Complaint.requested_at.desc()).limit(limit)
+    return read_frame(engine, stmt)
+
+
+@cached
+def cells(engine: Engine, sel: Selection, resolution: int = STORED_RES) -> pd.DataFrame:
+    """Complaints of the selection per H3 cell (``h3``, ``count``), coarsened to ``resolution``."""
+    stmt = selected(select(Complaint.h3, func.count().label("count")), sel, located=True)
+    frame = read_frame(engine, stmt.where(Complaint.h3.is_not(None)).group_by(Complaint.h3))
+    if frame.empty:
+        return pd.DataFrame({"h3": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
+    if resolution < STORED_RES:
+        frame["h3"] = [h3.cell_to_parent(c, resolution) for c in frame["h3"]]
+        frame = frame.groupby("h3", as_index=False)["count"].sum()
+    centres = [h3.cell_to_latlng(c) for c in frame["h3"]]
+    frame["lat"] = [c[0] for c in centres]
+    frame["lon"] = [c[1] for c in centres]
+    return frame.sort_values("count", ascending=False, ignore_index=True)
+
+
+def _rollup_fits(sel: Selection) -> bool:
+    return sel.status is None and sel.department is None and sel.category is None
+
+
+@cached
+def area_kpis(engine: Engine, sel: Selection, level: str = "district") -> pd.DataFrame:
+    """Per area of ``level`` ("district", or "street" inside ``sel.district``): received, closed, due, due_met,
+    per_10k, on_time (%).
+
+    Each measure counts in its own event time (received, closed, due in the period), as the hourly rollup
+    does; the rollup is read when the filters fit its dimensions, else the facts.
+    """
+    areas = districts(engine, level)
+    if level == "street" and sel.district:
+        areas = areas[areas["parent_code"] == sel.district]
+    if level == "district" and _rollup_fits(sel):
+        h = ComplaintHourly
+        stmt = select(
+            h.district_code.label("code"),
+            func.sum(h.received).label("received"),
+            func.sum(h.closed).label("closed"),
+            func.sum(h.due).label("due"),
+            func.sum(h.due_met).label("due_met"),
+        ).where(h.hour >= sel.start, h.hour < sel.end)
+        counts = read_frame(engine, stmt.group_by(h.district_code))
+    else:
+        key = Complaint.district_code if level == "district" else Complaint.subdistrict_code
+        met = func.sum(case((Complaint.closed_at <= Complaint.due_at, 1), else_=0))
+        parts = [
+            selected(select(key.label("code"), func.count().label("received")), sel),
+            selected(select(key.label("code"), func.count().label("closed")), sel, time=Complaint.closed_at),
+            selected(
+                select(key.label("code"), func.count().label("due"), met.label("due_met")), sel, time=Complaint.due_at
+            ),
+        ]
+        counts = pd.DataFrame({"code": pd.Series(dtype=str)})
+        for stmt in parts:
+            counts = counts.merge(read_frame(engine, stmt.group_by(key)), how="outer", on="code")
+    frame = areas[["code", "name_zh", "name_en", "population", "geometry"]].merge(counts, how="left", on="code")
+    for column in ("received", "closed", "due", "due_met"):
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
+    population = frame["population"].astype("Float64")
+    frame["per_10k"] = (frame["received"] / population.where(population > 0) * 10_000).astype(float)
+    frame["on_time"] = (frame["due_met"] / frame["due"].where(frame["due"] > 0) * 100).astype(float)
+    return frame.reset_index(drop=True)
+
+
+@cached
+def hourly(engine: Engine, sel: Selection) -> pd.DataFrame:
+    """Complaints of the selection per UTC hour (``hour``, ``count``), every hour of the period present."""
+    times = read_frame(engine, selected(select(Complaint.requested_at), sel))["requested_at"]
+    hours = pd.date_range(pd.Timestamp(sel.start).floor("h"), pd.Timestamp(sel.end), freq="h", inclusive="left")
+    counts = pd.to_datetime(times, utc=True).dt.floor("h").value_counts().reindex(hours, fill_value=0)
+    return pd.DataFrame({"hour": hours, "count": counts.to_numpy(dtype=int)})
+
+
+def export_rows(engine: Engine, sel: Selection, limit: int = MAX_EXPORT_ROWS) -> pd.DataFrame:
+    """The selection's complaints for export (no free text), oldest first, at most ``limit`` rows."""
+    stmt = select(
+        Complaint.source_id.label("ticket"),
+        Complaint.source,
+        func.coalesce(Complaint.category_name, Complaint.category).label("category"),
+        Complaint.status,
+        Complaint.district_code.label("district"),
+        Complaint.subdistrict_code.label("subdistrict"),
+        Complaint.department_code.label("department"),
+        Complaint.requested_at,
+        Complaint.due_at,
+        Complaint.closed_at,
+        Complaint.lon,
+        Complaint.lat,
+        Complaint.h3,
+    )
+    return read_frame(engine, selected(stmt, sel).order_by(Complaint.requested_at, Complaint.id).limit(limit))
+
+
+@lru_cache(maxsize=4)
+def water(data_dir: Path) -> pd.DataFrame:
+    """Rivers and lakes of the city (``water.geojson`` in its data folder): name_zh, name_en, geometry."""
+    path = Path(data_dir) / "water.geojson"
+    if not path.exists():
+        return pd.DataFrame(columns=["name_zh", "name_en", "geometry"])
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return pd.DataFrame(
+        {
+            "name_zh": [f["properties"].get("name_zh", "") for f in features],
+            "name_en": [f["properties"].get("name_en", "") for f in features],
+            "geometry": [shapely.geometry.shape(f["geometry"]) for f in features],
+        }
+    )
