@@ -65,8 +65,10 @@ def reconcile(conn: Connection, served: dict[str, tuple[str, int]] | None = None
         account = FeedAccount(name, _source_of(config_json, name))
         sums = conn.execute(
             select(
-                func.coalesce(func.sum(FeedRun.fetched), 0), func.coalesce(func.sum(FeedRun.new), 0),
-                func.coalesce(func.sum(FeedRun.updated), 0), func.coalesce(func.sum(FeedRun.unchanged), 0),
+                func.coalesce(func.sum(FeedRun.fetched), 0),
+                func.coalesce(func.sum(FeedRun.new), 0),
+                func.coalesce(func.sum(FeedRun.updated), 0),
+                func.coalesce(func.sum(FeedRun.unchanged), 0),
                 func.coalesce(func.sum(FeedRun.rejected), 0),
             ).where(FeedRun.feed == name)
         ).one()
@@ -89,7 +91,9 @@ def reconcile(conn: Connection, served: dict[str, tuple[str, int]] | None = None
         if account.duplicates:
             account.problems.append(f"{account.duplicates} duplicated records")
         if account.stored != account.new:
-            account.problems.append(f"{account.stored} records stored under {account.source}, runs inserted {account.new}")
+            account.problems.append(
+                f"{account.stored} records stored under {account.source}, runs inserted {account.new}"
+            )
         if name in served:
             ledger_key, count = served[name]
             key = _entity_key(model, ledger_key)

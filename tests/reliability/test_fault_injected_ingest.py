@@ -38,8 +38,14 @@ FAULTS = {
 def faulty_city(tmp_path_factory):
     simulator = pytest.importorskip("simulator")
     sim = simulator.start(
-        simulator.SimulatorConfig(seed=11, history_days=HISTORY_HOURS / 24, port=0, drop_dir=tmp_path_factory.mktemp("drop"),
-                                  data_dir=PROJECT_ROOT / "data" / "city", clock=lambda: FROZEN_AT)
+        simulator.SimulatorConfig(
+            seed=11,
+            history_days=HISTORY_HOURS / 24,
+            port=0,
+            drop_dir=tmp_path_factory.mktemp("drop"),
+            data_dir=PROJECT_ROOT / "data" / "city",
+            clock=lambda: FROZEN_AT,
+        )
     )
     yield sim
     sim.stop()
@@ -86,11 +92,15 @@ def test_every_served_record_is_stored_once_or_quarantined(faulty_city, engine):
     quarantined = sum(accounts[f].quarantined for f in served)
     lost = sum(accounts[f].lost or 0 for f in served)
     duplicates = sum(a.duplicates for a in accounts.values())
-    print(f"\nfault-injected ingest: served {served_total} records, stored {stored} rows, quarantined {quarantined}, "
-          f"lost {lost}, duplicates {duplicates}, failed runs {statuses.count('failed')} of {len(statuses)}")
+    print(
+        f"\nfault-injected ingest: served {served_total} records, stored {stored} rows, quarantined {quarantined}, "
+        f"lost {lost}, duplicates {duplicates}, failed runs {statuses.count('failed')} of {len(statuses)}"
+    )
     for name, (key, count) in served.items():
         a = accounts[name]
-        print(f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, quarantined {a.quarantined:>4}, lost {a.lost}")
+        print(
+            f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, quarantined {a.quarantined:>4}, lost {a.lost}"
+        )
     assert "failed" in statuses  # the outage was noticed
     assert quarantined > 0  # malformed records were kept, with their reasons
     assert (lost, duplicates) == (0, 0)

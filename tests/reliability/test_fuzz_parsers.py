@@ -32,8 +32,24 @@ HOSTILE = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
-    st.sampled_from(["", "-", "-;", "NA", "NaN", "1e999", "<script>alert(1)</script>", "\x00", "0000-00-00",
-                     "2026-13-45T25:61:00Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "180.5", "-91"]),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "-;",
+            "NA",
+            "NaN",
+            "1e999",
+            "<script>alert(1)</script>",
+            "\x00",
+            "0000-00-00",
+            "2026-13-45T25:61:00Z",
+            "1970-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "180.5",
+            "-91",
+        ]
+    ),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
@@ -41,41 +57,93 @@ HOSTILE = st.one_of(
 
 def _open311(i: int) -> dict:
     t = (RUN_AT - timedelta(minutes=30 + i)).isoformat()
-    return {"service_request_id": f"R{i}", "status": "open", "service_code": "noise", "service_name": "噪音",
-            "description": "夜间施工", "requested_datetime": t, "updated_datetime": t, "expected_datetime": t,
-            "address": "江北路 1 号", "lat": 30.9, "long": 120.6}
+    return {
+        "service_request_id": f"R{i}",
+        "status": "open",
+        "service_code": "noise",
+        "service_name": "噪音",
+        "description": "夜间施工",
+        "requested_datetime": t,
+        "updated_datetime": t,
+        "expected_datetime": t,
+        "address": "江北路 1 号",
+        "lat": 30.9,
+        "long": 120.6,
+    }
 
 
 def _traffic(i: int) -> dict:
     end = RUN_AT - timedelta(minutes=15 * (i + 1))
     begin = end - timedelta(minutes=15)
-    return {"id": f"urn:ngsi-ld:TrafficFlowObserved:R{i:04d}", "type": "TrafficFlowObserved",
-            "dateObserved": f"{begin:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}",
-            "dateObservedFrom": f"{begin:%Y-%m-%dT%H:%M:%SZ}", "dateObservedTo": f"{end:%Y-%m-%dT%H:%M:%SZ}",
-            "averageVehicleSpeed": 42.0, "intensity": 120, "occupancy": 0.2, "congested": False,
-            "refRoadSegment": f"urn:ngsi-ld:RoadSegment:R{i:04d}"}
+    return {
+        "id": f"urn:ngsi-ld:TrafficFlowObserved:R{i:04d}",
+        "type": "TrafficFlowObserved",
+        "dateObserved": f"{begin:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}",
+        "dateObservedFrom": f"{begin:%Y-%m-%dT%H:%M:%SZ}",
+        "dateObservedTo": f"{end:%Y-%m-%dT%H:%M:%SZ}",
+        "averageVehicleSpeed": 42.0,
+        "intensity": 120,
+        "occupancy": 0.2,
+        "congested": False,
+        "refRoadSegment": f"urn:ngsi-ld:RoadSegment:R{i:04d}",
+    }
 
 
 def _air(i: int) -> dict:
-    return {"id": f"urn:ngsi-ld:AirQualityObserved:A{i}", "type": "AirQualityObserved",
-            "dateObserved": f"{RUN_AT - timedelta(hours=i + 1):%Y-%m-%dT%H:%M:%SZ}", "pm25": 35.0, "pm10": 60.0,
-            "no2": 20.0, "so2": 5.0, "o3": 80.0, "co": 0.6, "refPointOfInterest": f"A{i}"}
+    return {
+        "id": f"urn:ngsi-ld:AirQualityObserved:A{i}",
+        "type": "AirQualityObserved",
+        "dateObserved": f"{RUN_AT - timedelta(hours=i + 1):%Y-%m-%dT%H:%M:%SZ}",
+        "pm25": 35.0,
+        "pm10": 60.0,
+        "no2": 20.0,
+        "so2": 5.0,
+        "o3": 80.0,
+        "co": 0.6,
+        "refPointOfInterest": f"A{i}",
+    }
 
 
 def _ticket(i: int) -> dict:
     t = (RUN_AT - timedelta(minutes=60 + i)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    return {"ticket_id": f"T{i}", "hall_id": "H01", "service_item": "社保业务", "channel": "offline",
-            "issued_at": t, "called_at": None, "served_at": None, "finished_at": None, "window": None,
-            "status": "waiting", "rating": None, "visits": 1, "updated_at": t}
+    return {
+        "ticket_id": f"T{i}",
+        "hall_id": "H01",
+        "service_item": "社保业务",
+        "channel": "offline",
+        "issued_at": t,
+        "called_at": None,
+        "served_at": None,
+        "finished_at": None,
+        "window": None,
+        "status": "waiting",
+        "rating": None,
+        "visits": 1,
+        "updated_at": t,
+    }
 
 
 #: protocol name -> (feed settings, record factory, how to serve a page of records)
 CASES = {
     "open311": ({"domain": "complaints", "protocol": "open311", "url": "http://up.test/open311/v2"}, _open311),
-    "ngsi-traffic": ({"domain": "traffic", "protocol": "ngsi", "url": "http://up.test/ngsi/v2",
-                      "options": {"entity_type": "TrafficFlowObserved"}}, _traffic),
-    "ngsi-air": ({"domain": "sensors", "protocol": "ngsi", "url": "http://up.test/ngsi/v2",
-                  "options": {"entity_type": "AirQualityObserved"}}, _air),
+    "ngsi-traffic": (
+        {
+            "domain": "traffic",
+            "protocol": "ngsi",
+            "url": "http://up.test/ngsi/v2",
+            "options": {"entity_type": "TrafficFlowObserved"},
+        },
+        _traffic,
+    ),
+    "ngsi-air": (
+        {
+            "domain": "sensors",
+            "protocol": "ngsi",
+            "url": "http://up.test/ngsi/v2",
+            "options": {"entity_type": "AirQualityObserved"},
+        },
+        _air,
+    ),
     "hall-queue": ({"domain": "halls", "protocol": "hall-queue", "url": "http://up.test/halls/api/v1"}, _ticket),
 }
 

@@ -24,15 +24,48 @@ class _Entry:
 @pytest.fixture
 def accounted_db(sqlite_engine, monkeypatch):
     with sqlite_engine.begin() as conn:
-        mirror_feeds(conn, [{"name": "air", "domain": "sensors", "protocol": "ngsi", "interval_s": 60,
-                             "max_data_age_s": None, "enabled": True, "config_json": "{}"}], NOW)
-        run_id = record_run(conn, feed="air", started_at=NOW, finished_at=NOW, status="ok", fetched=3, new=2,
-                            updated=0, unchanged=0, rejected=1)
+        mirror_feeds(
+            conn,
+            [
+                {
+                    "name": "air",
+                    "domain": "sensors",
+                    "protocol": "ngsi",
+                    "interval_s": 60,
+                    "max_data_age_s": None,
+                    "enabled": True,
+                    "config_json": "{}",
+                }
+            ],
+            NOW,
+        )
+        run_id = record_run(
+            conn,
+            feed="air",
+            started_at=NOW,
+            finished_at=NOW,
+            status="ok",
+            fetched=3,
+            new=2,
+            updated=0,
+            unchanged=0,
+            rejected=1,
+        )
         quarantine(conn, "air", run_id, NOW, [_Entry("S1:pm25")])
-        conn.execute(SensorReading.__table__.insert(), [
-            {"source": "air", "source_id": f"S{i}:pm10", "station_code": f"S{i}", "quantity": "pm10",
-             "observed_at": NOW, "value": 40.0} for i in (1, 2)
-        ])
+        conn.execute(
+            SensorReading.__table__.insert(),
+            [
+                {
+                    "source": "air",
+                    "source_id": f"S{i}:pm10",
+                    "station_code": f"S{i}",
+                    "quantity": "pm10",
+                    "observed_at": NOW,
+                    "value": 40.0,
+                }
+                for i in (1, 2)
+            ],
+        )
     monkeypatch.setenv("CITYOPS_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
     yield sqlite_engine

@@ -35,23 +35,34 @@ def _status(engine):
 @pytest.mark.reliability
 def test_an_upstream_outage_turns_exactly_its_data_stale_and_recovery_clears_it(sqlite_engine, tmp_path):
     simulator = pytest.importorskip("simulator")
-    sim = simulator.start(simulator.SimulatorConfig(seed=5, history_days=0.05, port=0, drop_dir=tmp_path / "drop",
-                                                    data_dir=PROJECT_ROOT / "data" / "city"))
+    sim = simulator.start(
+        simulator.SimulatorConfig(
+            seed=5, history_days=0.05, port=0, drop_dir=tmp_path / "drop", data_dir=PROJECT_ROOT / "data" / "city"
+        )
+    )
     try:
-        env = {"CITYOPS_SIMULATOR_URL": sim.url, "CITYOPS_HOTLINE_DROP_DIR": str(tmp_path), "CITYOPS_BACKFILL_DAYS": "0.05"}
+        env = {
+            "CITYOPS_SIMULATOR_URL": sim.url,
+            "CITYOPS_HOTLINE_DROP_DIR": str(tmp_path),
+            "CITYOPS_BACKFILL_DAYS": "0.05",
+        }
         feeds = {
             f.name: f.model_copy(update={"interval_seconds": INTERVAL, "max_data_age_seconds": None})
             for f in load_feeds(PROJECT_ROOT / "data" / "feeds" / "demo.toml", env=env)
             if f.name in ("complaints-open311", "traffic-ngsi")
         }
-        runner = FeedRunner(sqlite_engine, http_factory=lambda f: FeedHttpClient(f, initial_backoff=0.001, max_backoff=0.001))
+        runner = FeedRunner(
+            sqlite_engine, http_factory=lambda f: FeedHttpClient(f, initial_backoff=0.001, max_backoff=0.001)
+        )
         runner.mirror(list(feeds.values()))
         for feed in feeds.values():
             assert runner.run(feed).status == "ok"
         _, ready = readiness(sqlite_engine, FACTOR, datetime.now(UTC))
         assert ready
 
-        down = feeds["traffic-ngsi"].model_copy(update={"url": f"http://127.0.0.1:{_closed_port()}/ngsi/v2", "max_retries": 0})
+        down = feeds["traffic-ngsi"].model_copy(
+            update={"url": f"http://127.0.0.1:{_closed_port()}/ngsi/v2", "max_retries": 0}
+        )
         outage_began = datetime.now(UTC)
         while datetime.now(UTC) - outage_began < timedelta(seconds=FACTOR * INTERVAL + 1.5):
             assert runner.run(feeds["complaints-open311"]).status == "ok"
