@@ -1,0 +1,137 @@
+"""Soak: the wall in a real Chromium at a 5-second refresh with live ingest. Zero failed callbacks, JS heap
+growth ≤ 20 %, server memory and open files flat. `make test` runs a short soak; `make reliability` 30 minutes
+(CITYOPS_SOAK_SECONDS sets any length)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from collectors.config import load_feeds
+from collectors.runner import FeedRunner
+from collectors.scheduler import build_scheduler
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.geo.reference import load_reference_data
+from dashboard.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SOAK_SECONDS = float(os.environ.get("CITYOPS_SOAK_SECONDS", "30"))
+WARM_UP_SECONDS = 20
+HEAP_GROWTH_LIMIT = 0.20
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def live_city(tmp_path):
+    """Simulator, collectors every 5 s and the web app, all on loopback; yields the app's base URL."""
+    simulator = pytest.importorskip("simulator")
+    from waitress import create_server
+
+    from dashboard.app import create_app
+
+    sim = simulator.start(
+        simulator.SimulatorConfig(
+            seed=3, history_days=0.05, port=0, drop_dir=tmp_path / "drop", data_dir=PROJECT_ROOT / "data" / "city"
+        )
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'cityops.db'}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        load_reference_data(conn, PROJECT_ROOT / "data" / "city")
+    env = {
+        "CITYOPS_SIMULATOR_URL": sim.url,
+        "CITYOPS_HOTLINE_DROP_DIR": str(tmp_path / "drop"),
+        "CITYOPS_BACKFILL_DAYS": "0.05",
+    }
+    feeds = [
+        f.model_copy(update={"interval_seconds": 5})
+        for f in load_feeds(PROJECT_ROOT / "data" / "feeds" / "demo.toml", env=env)
+    ]
+    runner = FeedRunner(engine)
+    runner.mirror(feeds)
+    scheduler = build_scheduler(runner, feeds, blocking=False)
+    scheduler.start()
+    app = create_app(engine, Settings(var_dir=tmp_path, refresh_seconds=5))
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    scheduler.shutdown(wait=False)
+    runner.close()
+    sim.stop()
+    engine.dispose()
+
+
+@pytest.mark.reliability
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_wall_soak(live_city):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip(f"{CHROMIUM} is not installed")
+    failed, console_errors, callbacks = [], [], []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+
+        def on_response(response):
+            if "_dash-update-component" in response.url:
+                callbacks.append(response.status)
+                if response.status != 200:
+                    failed.append(response.status)
+
+        page.on("response", on_response)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+
+        def heap() -> float:
+            cdp.send("HeapProfiler.collectGarbage")
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            return metrics["JSHeapUsedSize"]
+
+        page.goto(f"{live_city}/wall", wait_until="networkidle")
+        time.sleep(min(WARM_UP_SECONDS, SOAK_SECONDS / 3))
+        heap_start, rss_start, files_start = heap(), _rss_kib(), _open_files()
+        time.sleep(SOAK_SECONDS)
+        heap_end, rss_end, files_end = heap(), _rss_kib(), _open_files()
+        browser.close()
+    growth = (heap_end - heap_start) / heap_start
+    print(
+        f"\nwall soak {SOAK_SECONDS:.0f} s at a 5 s refresh with live ingest: {len(callbacks)} callbacks, "
+        f"{len(failed)} failed; JS heap {heap_start / 1e6:.1f} → {heap_end / 1e6:.1f} MB ({growth:+.1%}); "
+        f"server RSS {rss_start / 1024:.0f} → {rss_end / 1024:.0f} MiB; open files {files_start} → {files_end}"
+    )
+    assert failed == [] and console_errors == []
+    assert len(callbacks) >= SOAK_SECONDS / 5  # the wall kept refreshing
+    assert growth <= HEAP_GROWTH_LIMIT
+    assert files_end <= files_start + 5
+    assert rss_end <= rss_start * 1.5
