@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DOMAINS = ("complaints", "traffic", "sensors", "halls")
 _ENV_REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -78,6 +78,13 @@ class FeedConfig(BaseModel):
             raise ValueError(f"unknown protocol {value!r}; known: {', '.join(sorted(PROTOCOLS))}")
         return value
 
+    @model_validator(mode="after")
+    def _known_options(self) -> FeedConfig:
+        from collectors.registry import check_options
+
+        check_options(self)
+        return self
+
 
 def expand_env(value: Any, env: Mapping[str, str]) -> Any:
     """Replace ``${NAME}`` / ``${NAME:-default}`` in every string of a parsed TOML document."""
@@ -109,7 +116,10 @@ def parse_feeds(document: Mapping[str, Any], env: Mapping[str, str] | None = Non
         try:
             feeds.append(FeedConfig.model_validate(expand_env({**defaults, **raw}, env)))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"].removeprefix("Value error, ")
+                for e in exc.errors()
+            )
             raise FeedConfigError(f"feed {label}: {problems}") from None
     names = [f.name for f in feeds]
     duplicated = sorted({n for n in names if names.count(n) > 1})

@@ -123,9 +123,9 @@ class FeedHttpClient:
             reraise=True,
         )(self._get_once)
 
-    def _get_once(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
+    def _get_once(self, url: str, params: dict[str, Any] | None, headers: dict[str, str] | None) -> httpx.Response:
         self.requests_made += 1
-        with self._client.stream("GET", url, params=params) as response:
+        with self._client.stream("GET", url, params=params, headers=headers) as response:
             if response.status_code in (401, 403):
                 raise AuthError(f"feed {self.feed.name}: HTTP {response.status_code} from {url} (credentials refused)")
             if response.status_code == 429 or response.status_code >= 500:
@@ -146,18 +146,22 @@ class FeedHttpClient:
                 response.status_code, headers=response.headers, content=b"".join(chunks), request=response.request
             )
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+    def get(
+        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         """GET ``url``; transient failures are retried, the rest raise a :class:`FetchError`."""
         try:
-            return self._get_with_retries(url, params)
+            return self._get_with_retries(url, params, headers)
         except TransientHttpError as exc:
             raise FetchError(f"feed {self.feed.name}: {exc} (gave up after retries)") from exc
         except httpx.TransportError as exc:
             raise FetchError(f"feed {self.feed.name}: {type(exc).__name__} for {url} (gave up after retries)") from exc
 
-    def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, httpx.Response]:
+    def get_json(
+        self, url: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[Any, httpx.Response]:
         """GET and decode JSON; a body that is not JSON is a :class:`FatalFetchError` naming the feed."""
-        response = self.get(url, params)
+        response = self.get(url, params, headers)
         try:
             return json.loads(response.content), response
         except ValueError as exc:

@@ -12,9 +12,11 @@ from collectors.http import FeedHttpClient
 PROTOCOLS: dict[str, str] = {
     "open311": "collectors.open311:Open311Collector",
     "ngsi": "collectors.ngsi:NgsiCollector",
+    "ngsi-ld": "collectors.ngsi:NgsiLdCollector",
     "sensorthings": "collectors.sensorthings:SensorThingsCollector",
     "hall-queue": "collectors.queue:HallQueueCollector",
     "hotline-csv": "collectors.tabular:HotlineExportCollector",
+    "tabular": "collectors.tabular:TabularCollector",
     "mqtt": "collectors.mqtt:MqttCollector",
 }
 
@@ -23,6 +25,13 @@ def collector_class(protocol: str) -> type[Collector]:
     """The collector class registered for ``protocol``."""
     module_name, _, class_name = PROTOCOLS[protocol].partition(":")
     return getattr(import_module(module_name), class_name)
+
+
+def check_options(feed: FeedConfig) -> None:
+    """Validate ``feed.options`` when its collector declares how (ValueError naming the option)."""
+    check = getattr(collector_class(feed.protocol), "check_options", None)
+    if check is not None:
+        check(feed)
 
 
 def create_collector(feed: FeedConfig, http: FeedHttpClient | None) -> Collector:

@@ -1,5 +1,6 @@
-"""FIWARE NGSI v2 entities: TrafficFlowObserved (traffic) and AirQualityObserved (sensors)."""
+"""FIWARE NGSI v2 and NGSI-LD entities: traffic flow, air quality, noise, queues and service requests."""
 
 from collectors.ngsi.collector import NgsiCollector
+from collectors.ngsi.ld import NgsiLdCollector
 
-__all__ = ["NgsiCollector"]
+__all__ = ["NgsiCollector", "NgsiLdCollector"]

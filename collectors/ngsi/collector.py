@@ -7,11 +7,17 @@ from typing import Any
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor
 from collectors.fields import item_ref, map_items
 from collectors.http import FatalFetchError
-from collectors.ngsi.mapping import MAPPERS
+from collectors.ngsi.mapping import DOMAINS, MAPPERS
 from collectors.timeparse import utc_z, whole_second, zone
 
 #: Default time attribute to filter and order on, per entity type.
-TIME_ATTRIBUTES = {"TrafficFlowObserved": "dateObservedTo", "AirQualityObserved": "dateObserved"}
+TIME_ATTRIBUTES = {
+    "TrafficFlowObserved": "dateObservedTo",
+    "AirQualityObserved": "dateObserved",
+    "NoiseLevelObserved": "dateObservedTo",
+    "QueueMonitor": "dateModified",
+    "Open311ServiceRequest": "updated_datetime",
+}
 
 
 class NgsiCollector(Collector):
@@ -19,11 +25,21 @@ class NgsiCollector(Collector):
 
     Paging ends at ``Fiware-Total-Count`` (or, without it, at a short page).
 
-    Options: ``entity_type`` (TrafficFlowObserved or AirQualityObserved), ``key_values`` (default true),
-    ``time_attribute`` (default dateObservedTo for traffic, dateObserved otherwise),
+    Options: ``entity_type`` (a key of :data:`~collectors.ngsi.mapping.MAPPERS`), ``key_values`` (default true),
+    ``time_attribute`` (default: :data:`TIME_ATTRIBUTES`),
     ``entity_per_observation`` (default true; false for entities updated in place, whose records then
     get the observation time appended to their id).
     """
+
+    @classmethod
+    def check_options(cls, feed) -> None:
+        """The entity type must be known and belong to the feed's domain."""
+        entity_type = feed.options.get("entity_type")
+        if entity_type not in MAPPERS:
+            raise ValueError(f"options.entity_type: must be one of {', '.join(MAPPERS)}, not {entity_type!r}")
+        if DOMAINS[entity_type] != feed.domain:
+            domain = DOMAINS[entity_type]
+            raise ValueError(f"options.entity_type: {entity_type} records are {domain}, not {feed.domain}")
 
     def fetch(self, cursor: Cursor) -> Batch:
         feed, options = self.feed, self.feed.options

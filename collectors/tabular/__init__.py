@@ -1,5 +1,6 @@
-"""Tabular exports dropped in a folder: the citizen hotline's CSV work-order exports."""
+"""Tabular and JSON sources (drop folders or HTTP) read through a declarative mapping; the hotline's exports."""
 
+from collectors.tabular.collector import TabularCollector
 from collectors.tabular.hotline import HotlineExportCollector
 
-__all__ = ["HotlineExportCollector"]
+__all__ = ["HotlineExportCollector", "TabularCollector"]

@@ -32,8 +32,11 @@ def write_cursor(conn: Connection, feed: str, values: Mapping[str, str], now: da
     insert = dialect_insert(conn)(FeedCursor.__table__)
     stmt = insert.on_conflict_do_update(
         index_elements=["feed", "partition"],
-        set_={"value": insert.excluded.value, "format_version": insert.excluded.format_version,
-              "updated_at": insert.excluded.updated_at},
+        set_={
+            "value": insert.excluded.value,
+            "format_version": insert.excluded.format_version,
+            "updated_at": insert.excluded.updated_at,
+        },
     )
     conn.execute(
         stmt,
@@ -56,15 +59,24 @@ def last_run_status(conn: Connection, feed: str) -> str | None:
     return conn.execute(stmt).scalar_one_or_none()
 
 
+def _without_nul(text: str) -> str:
+    """PostgreSQL text refuses NUL: keep it visible as ``\\x00``."""
+    return text.replace("\x00", "\\x00")
+
+
 def _payload_text(raw: Any) -> str:
     if isinstance(raw, bytes):
-        text = raw.decode("utf-8", "backslashreplace")
+        text = raw[: MAX_QUARANTINE_PAYLOAD * 4].decode("utf-8", "backslashreplace")
+        size = len(raw)
     elif isinstance(raw, str):
-        text = raw
+        text, size = raw, len(raw)
     else:
         text = json.dumps(raw, ensure_ascii=False, default=str)
+        size = len(text)
+    text = _without_nul(text)
     if len(text) > MAX_QUARANTINE_PAYLOAD:
-        text = text[:MAX_QUARANTINE_PAYLOAD] + f"…[truncated, {len(text)} characters]"
+        unit = "bytes" if isinstance(raw, bytes) else "characters"
+        text = text[:MAX_QUARANTINE_PAYLOAD] + f"…[truncated, {size} {unit}]"
     return text
 
 
@@ -75,9 +87,9 @@ def quarantine(conn: Connection, feed: str, run_id: int | None, received_at: dat
             "feed": feed,
             "feed_run_id": run_id,
             "received_at": received_at,
-            "record_ref": None if e.ref is None else str(e.ref)[:256],
-            "field": e.field,
-            "reason": e.reason,
+            "record_ref": None if e.ref is None else _without_nul(str(e.ref))[:256],
+            "field": None if e.field is None else _without_nul(e.field)[:128],
+            "reason": _without_nul(e.reason),
             "payload": _payload_text(e.raw),
         }
         for e in entries
@@ -95,6 +107,9 @@ def mirror_feeds(conn: Connection, feeds: Iterable[Mapping[str, Any]], now: date
         return
     stmt = insert.on_conflict_do_update(
         index_elements=["name"],
-        set_={c: insert.excluded[c] for c in ("domain", "protocol", "interval_s", "max_data_age_s", "enabled", "config_json", "updated_at")},
+        set_={
+            c: insert.excluded[c]
+            for c in ("domain", "protocol", "interval_s", "max_data_age_s", "enabled", "config_json", "updated_at")
+        },
     )
     conn.execute(stmt, rows)

@@ -4,7 +4,13 @@ import pytest
 
 from collectors.config import FeedConfigError, load_feeds, parse_feeds
 
-FEED = {"name": "traffic", "domain": "traffic", "protocol": "ngsi", "url": "${UPSTREAM}/ngsi/v2"}
+FEED = {
+    "name": "traffic",
+    "domain": "traffic",
+    "protocol": "ngsi",
+    "url": "${UPSTREAM}/ngsi/v2",
+    "options": {"entity_type": "TrafficFlowObserved"},
+}
 
 
 def test_environment_references_are_expanded():

@@ -94,7 +94,7 @@ def test_a_move_left_undone_by_a_crash_is_finished_without_reingesting(engine, t
     inbox = tmp_path / "inbox"
     _drop(inbox, "12345_export_20261121_1600.csv")
     runner = FeedRunner(engine)
-    monkeypatch.setattr("collectors.tabular.hotline.move_to", lambda *a: (_ for _ in ()).throw(OSError("killed")))
+    monkeypatch.setattr("collectors.tabular.collector.move_to", lambda *a: (_ for _ in ()).throw(OSError("killed")))
     with pytest.raises(OSError):
         runner.run(_feed(inbox), now=RUN_AT)  # committed, then died before moving the file
     monkeypatch.undo()
