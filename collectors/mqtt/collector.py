@@ -29,12 +29,17 @@ DEFAULT_FIELDS = {
 class PayloadMapping:
     """How a message becomes a sensor reading: field names and the topic level of the station."""
 
-    def __init__(self, fields: dict[str, str], station_topic_level: int | None, timezone: str) -> None:
+    def __init__(
+        self, fields: dict[str, str], station_topic_level: int | None, timezone: str, max_bytes: int = 1 << 20
+    ) -> None:
         self.fields = {**DEFAULT_FIELDS, **fields}
+        self.max_bytes = max_bytes
         self.station_level = station_topic_level
         self.tz = zone(timezone)
 
     def __call__(self, message: Message) -> list[SourceRecord]:
+        if len(message.payload) > self.max_bytes:
+            raise FieldError("payload", f"{len(message.payload)} bytes, more than {self.max_bytes}")
         try:
             body: Any = json.loads(message.payload)
         except ValueError as exc:
@@ -68,7 +73,9 @@ class MqttCollector(Collector):
     def __init__(self, feed: FeedConfig, http=None) -> None:
         super().__init__(feed, http)
         options = feed.options
-        self.mapping = PayloadMapping(options.get("fields", {}), options.get("station_topic_level"), feed.timezone)
+        self.mapping = PayloadMapping(
+            options.get("fields", {}), options.get("station_topic_level"), feed.timezone, feed.max_response_bytes
+        )
         self.subscription = Subscription(
             feed.url or "",
             topic=options.get("topic", "#"),

@@ -6,23 +6,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
-from collectors.fields import item_ref, map_items, reproject
+from collectors.fields import item_ref, map_items, reproject, text
 from collectors.http import FatalFetchError
 from collectors.open311.mapping import map_request
-from collectors.open311.xml import parse_requests
+from collectors.open311.xml import parse_list, parse_requests
 from collectors.timeparse import utc_z, whole_second, zone
 
 
 class Open311Collector(Collector):
     """``GET {url}/requests.json|.xml?start_date&end_date&page&page_size&extensions=true``.
 
-    Options: ``format`` ("json" or "xml"), ``jurisdiction_id``. Records seen twice (duplicated pages)
-    are kept once, in their newest version.
+    Options: ``format`` ("json" or "xml"), ``jurisdiction_id``, ``services`` (default false: true reads
+    ``GET services`` first and names the category of requests that give only a ``service_code``).
+    Records seen twice (duplicated pages) are kept once, in their newest version.
     """
 
     def fetch(self, cursor: Cursor) -> Batch:
         feed = self.feed
         tz = zone(feed.timezone)
+        names = self._service_names() if feed.options.get("services") else {}
         start, end = whole_second(cursor.since()), whole_second(cursor.run_started_at)
         latest: dict[str, SourceRecord] = {}
         batch = Batch()
@@ -33,6 +35,9 @@ class Open311Collector(Collector):
                 feed, items, lambda item: map_request(item, tz), item_ref("service_request_id")
             )
             reproject(records, feed.crs)
+            for record in records:
+                if record.data["category_name"] is None:
+                    record.data["category_name"] = names.get(record.data["category"])
             batch.rejected.extend(failures)
             for record in records:
                 kept = latest.get(record.ref)
@@ -51,11 +56,36 @@ class Open311Collector(Collector):
         batch.records = list(latest.values())
         return batch
 
+    def _format(self) -> str:
+        fmt = self.feed.options.get("format", "json")
+        if fmt not in ("json", "xml"):
+            raise FatalFetchError(f"feed {self.feed.name}: options.format must be json or xml, not {fmt!r}")
+        return fmt
+
+    def _service_names(self) -> dict[str, str]:
+        """``GET services``: service_code (as text; some servers send integers) -> service_name."""
+        feed, fmt = self.feed, self._format()
+        url = f"{feed.url.rstrip('/')}/services.{fmt}"
+        params = {"jurisdiction_id": feed.options["jurisdiction_id"]} if "jurisdiction_id" in feed.options else None
+        if fmt == "xml":
+            response = self.http.get(url, params)
+            try:
+                services = parse_list(response.content, "services")
+            except ValueError as exc:
+                raise FatalFetchError(f"feed {feed.name}: response from {response.url}: {exc}") from None
+        else:
+            services, response = self.http.get_json(url, params)
+        if not isinstance(services, list):
+            raise FatalFetchError(f"feed {feed.name}: response from {response.url} is not a list of services")
+        names = {}
+        for service in services:
+            if isinstance(service, dict) and text(service.get("service_code")) and text(service.get("service_name")):
+                names[text(service["service_code"])] = text(service["service_name"])
+        return names
+
     def _page(self, start: datetime, end: datetime, page: int) -> list[Any]:
         feed = self.feed
-        fmt = feed.options.get("format", "json")
-        if fmt not in ("json", "xml"):
-            raise FatalFetchError(f"feed {feed.name}: options.format must be json or xml, not {fmt!r}")
+        fmt = self._format()
         url = f"{feed.url.rstrip('/')}/requests.{fmt}"
         params = {
             "start_date": utc_z(start),

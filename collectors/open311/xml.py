@@ -22,12 +22,17 @@ def _value(element: ElementTree.Element) -> Any:
     return result
 
 
-def parse_requests(body: bytes) -> list[Any]:
-    """The ``<request>`` elements of a ``<service_requests>`` document (ValueError if it is not one)."""
+def parse_list(body: bytes, root_tag: str) -> list[Any]:
+    """The child elements of a ``<root_tag>`` document as dicts (ValueError if it is not one)."""
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as exc:
         raise ValueError(f"not well-formed XML: {exc}") from None
-    if root.tag != "service_requests":
-        raise ValueError(f"expected a <service_requests> document, got <{root.tag}>")
+    if root.tag != root_tag:
+        raise ValueError(f"expected a <{root_tag}> document, got <{root.tag}>")
     return [_value(element) for element in root]
+
+
+def parse_requests(body: bytes) -> list[Any]:
+    """The ``<request>`` elements of a ``<service_requests>`` document."""
+    return parse_list(body, "service_requests")
