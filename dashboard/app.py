@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from dash import html
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
+from dashboard.api import api
+from dashboard.auth import register_auth
 from dashboard.cache import init_cache
 from dashboard.health import register_health
 from dashboard.settings import Settings
@@ -41,17 +44,21 @@ def current_settings() -> Settings:
 
 
 def create_app(engine: Engine, settings: Settings) -> dash.Dash:
-    """The Dash app (pages from ``layouts/pages``, local assets only) with ``/health`` and ``/readyz``."""
+    """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API."""
+    from layouts.i18n import t
+
     server = Flask("cityops")
     server.secret_key = settings.secret_key.get_secret_value()
     server.extensions["cityops"] = AppState(engine, settings)
     init_cache(server, settings)
     register_health(server, engine, settings.stale_after_intervals)
+    gate = register_auth(server, engine, settings, t)
+    server.register_blueprint(api)
     app = dash.Dash(
         "layouts",
         server=server,
         use_pages=True,
-        pages_folder=str(LAYOUTS_DIR / "pages"),
+        pages_folder="",  # imported below as regular modules of ``layouts.pages``
         assets_folder=str(LAYOUTS_DIR / "assets"),
         serve_locally=True,
         title=f"{settings.city_name_zh} · CityOps",
@@ -59,6 +66,13 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
         suppress_callback_exceptions=True,
     )
     app.layout = html.Div(dash.page_container, id="cityops-root")
+    for path in sorted((LAYOUTS_DIR / "pages").glob("[!_]*.py")):
+        importlib.import_module(f"layouts.pages.{path.stem}")
     for page in dash.page_registry.values():
-        sys.modules[page["module"]].register_callbacks(app)
+        module = sys.modules[page["module"]]
+        if page["supplied_layout"] is None:
+            page["layout"] = module.layout
+        before = set(app.callback_map)
+        module.register_callbacks(app)
+        gate.callback_pages.update(dict.fromkeys(set(app.callback_map) - before, page["path"]))
     return app

@@ -17,6 +17,12 @@ from dashboard.settings import Settings, get_settings
 app = typer.Typer(help="CityOps — smart-city operations dashboard.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Accounts of leaders, analysts and admins.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="Read-only tokens for wall screens and API clients.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+alerts_app = typer.Typer(help="Alert rules: evaluate them, acknowledge an alert.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 log = logging.getLogger("dashboard.cli")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
@@ -26,7 +32,7 @@ def _settings(var_dir: Path | None = None) -> Settings:
     from dashboard.demo import var_dir_settings
 
     settings = var_dir_settings(get_settings(), var_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
@@ -175,6 +181,37 @@ def db_rebuild_rollups(
         typer.echo(f"{name}: rollup rebuilt")
 
 
+@alerts_app.command("evaluate")
+def alerts_evaluate() -> None:
+    """Evaluate every alert rule now (the collector process also does it every minute)."""
+    from dashboard.alerts.evaluate import evaluate
+    from dashboard.db.engine import make_engine
+
+    settings = _settings()
+    result = evaluate(make_engine(settings.resolved_database_url), datetime.now(UTC), settings.city_timezone,
+                      settings.stale_after_intervals)
+    typer.echo(f"alerts: {result.opened} opened, {result.closed} closed")
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: Annotated[int, typer.Argument(help="Id of the alert.")],
+    by: Annotated[str, typer.Option("--by", help="Name of the operator acknowledging it.")],
+) -> None:
+    """Acknowledge an alert: record who and when (the first acknowledgement stays)."""
+    from dashboard.alerts.store import UnknownAlert, acknowledge
+    from dashboard.db.engine import make_engine
+
+    settings = _settings()
+    try:
+        with make_engine(settings.resolved_database_url).begin() as conn:
+            done = acknowledge(conn, alert_id, by, datetime.now(UTC))
+    except UnknownAlert as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"alert {alert_id} acknowledged by {by}" if done else f"alert {alert_id} was already acknowledged")
+
+
 @app.command("import-boundaries")
 def import_boundaries_command(
     file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile or GeoPackage of the boundaries.")],
@@ -278,6 +315,90 @@ def simulate(
         pass
     finally:
         sim.stop()
+
+
+def _access_engine():
+    from dashboard.db.engine import make_engine
+
+    return make_engine(_settings().resolved_database_url)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="leader, analyst or admin.")] = "analyst",
+) -> None:
+    """Add an account; the password is asked for (twice) and stored hashed."""
+    from dashboard.auth.store import AccessError, add_user
+
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        add_user(_access_engine(), username, password, role)
+    except AccessError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"user {username} ({role}) added")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    from dashboard.auth.store import users
+
+    for user in users(_access_engine()):
+        typer.echo(f"{user['username']:<24}{user['role']:<10}{'active' if user['active'] else 'inactive'}")
+
+
+@users_app.command("set")
+def users_set(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    active: Annotated[bool | None, typer.Option("--active/--inactive", help="Allow or stop signing in.")] = None,
+    password: Annotated[bool, typer.Option("--password", help="Set a new password (asked for).")] = False,
+) -> None:
+    """Activate or deactivate an account, or set its password."""
+    from dashboard.auth.store import AccessError, set_user
+
+    secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True) if password else None
+    try:
+        found = set_user(_access_engine(), username, active=active, password=secret)
+    except AccessError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not found:
+        raise typer.BadParameter(f"no user {username!r}")
+    typer.echo(f"user {username} updated")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. wall-screen-3.")],
+    role: Annotated[str, typer.Option(help="wall, leader or analyst (read-only).")] = "wall",
+) -> None:
+    """Create a token and print it once (wall URL: /wall?token=…; API: Authorization: Bearer …)."""
+    from dashboard.auth.store import AccessError, create_token
+
+    try:
+        secret = create_token(_access_engine(), name, role, created_by="cli")
+    except AccessError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(secret)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: screens and clients using it lose access at their next request."""
+    from dashboard.auth.store import revoke_token
+
+    if not revoke_token(_access_engine(), name):
+        raise typer.BadParameter(f"no live token {name!r}")
+    typer.echo(f"token {name} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List the tokens (never their secrets)."""
+    from dashboard.auth.store import tokens
+
+    for token in tokens(_access_engine()):
+        typer.echo(f"{token['name']:<24}{token['role']:<10}{'revoked' if token['revoked_at'] else 'live'}")
 
 
 @app.command()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<var_dir>/cityops.db")
     city_data_dir: Path = Field(PROJECT_ROOT / "data" / "city", description="Reference data of the city.")
     feeds_file: Path = Field(PROJECT_ROOT / "data" / "feeds" / "demo.toml", description="Feed configuration.")
+    kpi_targets_file: Annotated[Path | None, BeforeValidator(lambda value: value or None)] = Field(
+        None, description="TOML overriding KPI targets, RAG thresholds and ranking weights."
+    )
     city_timezone: str = Field("Asia/Shanghai", description="Zone in which times are shown.")
     city_name_zh: str = "澄江市"
     city_name_en: str = "Chengjiang"
@@ -37,6 +40,44 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Shared cache for web workers; file cache otherwise.")
     secret_key: SecretStr = Field(SecretStr("change-me"), description="Flask session secret.")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
+
+    auth_mode: Literal["open", "login"] = Field(
+        "open", description="open: no login, everyone is an analyst (demo, tests); login: production."
+    )
+    public_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Pages and API paths served without login (comma-separated)."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Reverse proxies whose X-Forwarded-For and user headers are believed."
+    )
+    remote_user_header: str = Field("", description="Header naming the user, set by a trusted proxy (off if empty).")
+    remote_role_header: str = Field("X-Remote-Role", description="Header with that user's role.")
+    personal_data_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["analyst", "admin"], description="Roles that see phone and ID numbers unmasked."
+    )
+    cookie_secure: bool | None = Field(None, description="Secure cookies (HTTPS only); default: on unless open.")
+    session_hours: float = Field(12, gt=0, description="Lifetime of a login session.")
+    login_rate_limit: str = Field("5 per minute;30 per hour", description="Login attempts per client address.")
+
+    @field_validator("public_paths", "trusted_proxies", "personal_data_roles", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value):
+        return None if value == "" else value
+
+    @field_validator("personal_data_roles")
+    @classmethod
+    def _never_wall_or_public(cls, value: list[str]) -> list[str]:
+        if {"wall", "public"} & set(value):
+            raise ValueError("the wall and the public never see personal data")
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -44,6 +85,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'cityops.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are sent over HTTPS only (on unless explicitly off, or in open mode)."""
+        return self.auth_mode != "open" if self.cookie_secure is None else self.cookie_secure
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,17 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from dashboard.db.types import set_postgis
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: PostGIS is used when the extension is installed and the geometry columns (if made yet) are PostGIS columns.
+POSTGIS_PROBE = """
+SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')
+   AND COALESCE((SELECT udt_name = 'geometry' FROM information_schema.columns
+                  WHERE table_schema = current_schema() AND table_name = 'district' AND column_name = 'geometry'),
+                true)
+"""
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
@@ -29,7 +39,18 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    event.listen(engine, "first_connect", lambda dbapi_connection, _record: _detect_postgis(engine, dbapi_connection))
+    return engine
+
+
+def _detect_postgis(engine: Engine, dbapi_connection) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(POSTGIS_PROBE)
+    enabled = bool(cursor.fetchone()[0])
+    cursor.close()
+    dbapi_connection.rollback()
+    set_postgis(engine.dialect, enabled)
 
 
 @lru_cache(maxsize=4)

@@ -271,6 +271,7 @@ class ComplaintHourly(Base):
     district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
     received: Mapped[int] = mapped_column(Integer, default=0)
+    received_closed: Mapped[int] = mapped_column(Integer, default=0)  # of those received this hour, closed by now
     returned: Mapped[int] = mapped_column(Integer, default=0)  # returns (退回) of tickets received this hour
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -415,3 +416,46 @@ class Alert(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- access control (see dashboard.auth) ------------------------------------------------------------------
+
+
+class AppUser(Base):
+    """A person who signs in: leader, analyst or admin; the password is stored as a salted scrypt hash."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # leader | analyst | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessToken(Base):
+    """A revocable read-only token (wall kiosks, API clients); only its SHA-256 digest is stored."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # wall | leader | analyst
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KpiTarget(Base):
+    """A KPI target set by an admin, overriding the target declared in the KPI registry."""
+
+    __tablename__ = "kpi_target"
+
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    target: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))

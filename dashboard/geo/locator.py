@@ -36,7 +36,11 @@ class DistrictLocator:
 
     @classmethod
     def from_connection(cls, conn: Connection) -> DistrictLocator:
-        """Build from the ``district`` table."""
+        """Build from the ``district`` table (on PostGIS: a locator that asks the database)."""
+        from dashboard.db.spatial import database_locator
+
+        if (in_database := database_locator(conn)) is not None:
+            return in_database
         by_level: dict[str, list[tuple[str, object]]] = {"district": [], "street": []}
         for code, level, geom in conn.execute(select(District.code, District.level, District.geometry)):
             if geom is not None:

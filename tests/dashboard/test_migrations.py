@@ -5,11 +5,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from dashboard.db.models import Base
+from dashboard.db.spatial import include_object
 
 
 def test_migrated_schema_matches_models(engine):
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         assert compare_metadata(context, Base.metadata) == []
 
 

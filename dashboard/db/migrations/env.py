@@ -6,6 +6,7 @@ from alembic import context
 
 from dashboard.db.engine import make_engine
 from dashboard.db.models import Base
+from dashboard.db.spatial import include_object
 from dashboard.settings import get_settings
 
 config = context.config
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=url.startswith("sqlite"),
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +49,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

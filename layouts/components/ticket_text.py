@@ -1,0 +1,19 @@
+"""The one way complaint free text (descriptions, addresses, notes) reaches a page: inert plain text."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard.auth import may_see_personal_data
+from dashboard.privacy import mask_address, mask_text
+
+
+def ticket_text(value: str | None, kind: str = "description", class_name: str = "") -> html.Span:
+    """``value`` as a text node (never HTML); ``kind`` names the field (description, address, note).
+
+    Names, phone and ID numbers are masked unless the viewer's role may see personal data.
+    """
+    text = "" if value is None else str(value)
+    if not may_see_personal_data():
+        text = mask_address(text) if kind == "address" else mask_text(text)
+    return html.Span(text, className=f"ticket-text ticket-{kind} {class_name}".strip())
