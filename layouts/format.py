@@ -6,6 +6,8 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from layouts.i18n import t
 
 
@@ -21,7 +23,7 @@ def number(value: float | None, lang: str, digits: int = 0) -> str:
 
 def local_time(value: datetime | None, timezone: str, with_date: bool = True) -> str:
     """An aware time shown in the city's zone (``MM-DD HH:MM`` or ``HH:MM``); empty for None."""
-    if value is None:
+    if value is None or pd.isna(value):
         return ""
     local = value.astimezone(ZoneInfo(timezone))
     return local.strftime("%m-%d %H:%M" if with_date else "%H:%M")
@@ -35,3 +37,8 @@ def duration(seconds: float | None, lang: str) -> str:
         if seconds < limit:
             return t(f"duration.{key}", lang, value=number(seconds / scale, lang))
     return t("duration.days", lang, value=number(seconds / 86400, lang))
+
+
+def text_or_empty(value) -> str:
+    """A value as text; missing values (None, NaN) as the empty string."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)

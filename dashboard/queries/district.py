@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import ComplaintHourly
+from dashboard.db.models import Complaint, ComplaintHourly
 from dashboard.queries.base import read_frame
 from dashboard.queries.reference import districts
 
@@ -54,18 +55,36 @@ def area(engine: Engine, code: str) -> dict | None:
 
 
 @cached
-def complaint_summary(engine: Engine, code: str, start: datetime, end: datetime) -> DistrictComplaints:
-    """The district's complaint measures in [start, end) from the hourly rollup."""
+def complaint_summary(engine: Engine, code: str | None, start: datetime, end: datetime) -> DistrictComplaints:
+    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup."""
     h = ComplaintHourly
     names = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
     stmt = select(*(func.coalesce(func.sum(getattr(h, n)), 0).label(n) for n in names)).where(
-        h.district_code == code, h.hour >= start, h.hour < end
+        h.hour >= start, h.hour < end
     )
+    if code:
+        stmt = stmt.where(h.district_code == code)
     row = read_frame(engine, stmt).iloc[0]
-    info = area(engine, code)
-    population = info.get("population") if info else None
+    if code:
+        info = area(engine, code)
+        population = info.get("population") if info else None
+    else:
+        population = pd.to_numeric(districts(engine)["population"]).sum()
     return DistrictComplaints(
         **{n: int(row[n]) for n in names if n != "handling_seconds"},
         handling_seconds=float(row["handling_seconds"]),
         population=int(population) if population and population == population else None,
     )
+
+
+@cached
+def open_tickets(engine: Engine, now: datetime, code: str | None = None) -> tuple[int, int]:
+    """Tickets still open at ``now`` (backlog) and those of them past their deadline (overdue)."""
+    still_open = Complaint.closed_at.is_(None)
+    stmt = select(func.count(), func.coalesce(func.sum(case((Complaint.due_at < now, 1), else_=0)), 0)).where(
+        still_open, Complaint.requested_at < now
+    )
+    if code:
+        stmt = stmt.where(Complaint.district_code == code)
+    row = read_frame(engine, stmt).iloc[0]
+    return int(row.iloc[0]), int(row.iloc[1])

@@ -1,5 +1,5 @@
 """Domain-page queries: complaint lifecycle, breakdowns and tickets; traffic, air and hall trends from the
-hourly rollups; open alerts; feed run history."""
+hourly rollups; feed run history."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import (
-    Alert,
     Complaint,
     ComplaintEvent,
     ComplaintHourly,
@@ -32,6 +31,7 @@ from dashboard.queries.mapview import Selection, selected
 #: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
 FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
 SIDE_STEPS = ("returned", "extended")
+STATUS_KEYS = FUNNEL + SIDE_STEPS
 #: Sortable columns of the ticket table.
 TICKET_COLUMNS = ("ticket", "requested_at", "category", "status", "district", "department", "due_at", "closed_at")
 
@@ -403,20 +403,7 @@ def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     )
 
 
-# --- alerts and feed runs --------------------------------------------------------------------------------
-
-
-@cached
-def open_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:
-    """Open alerts, most severe and newest first: rule, severity, subject, message_zh, message_en, opened_at."""
-    rank = case((Alert.severity == "critical", 0), (Alert.severity == "warning", 1), else_=2)
-    stmt = (
-        select(Alert.rule, Alert.severity, Alert.subject, Alert.message_zh, Alert.message_en, Alert.opened_at)
-        .where(Alert.closed_at.is_(None))
-        .order_by(rank, Alert.opened_at.desc())
-        .limit(limit)
-    )
-    return read_frame(engine, stmt)
+# --- feed runs --------------------------------------------------------------------------------
 
 
 @cached

@@ -79,6 +79,7 @@ def count(engine: Engine, sel: Selection) -> int:
 def points(engine: Engine, sel: Selection, limit: int = MAX_POINTS) -> pd.DataFrame:
     """Located complaints of the selection, newest first, at most ``limit``."""
     stmt = select(
+        Complaint.id,
         Complaint.source,
         Complaint.source_id,
         func.coalesce(Complaint.category_name, Complaint.category).label("category_name"),
@@ -198,3 +199,9 @@ def water(data_dir: Path) -> pd.DataFrame:
             "geometry": [shapely.geometry.shape(f["geometry"]) for f in features],
         }
     )
+
+
+@cached
+def departments(engine: Engine) -> pd.DataFrame:
+    """Departments for the filter: code, name_zh, name_en."""
+    return read_frame(engine, select(Department.code, Department.name_zh, Department.name_en).order_by(Department.code))

@@ -5,40 +5,74 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+from flask_wtf.csrf import generate_csrf
 
 from dashboard.app import current_settings
+from dashboard.auth import current_principal
 from layouts.i18n import t
 
-PAGES = (("overview", "/"), ("map", "/map"), ("feeds", "/feeds"), ("wall", "/wall"))
+PAGES = (
+    ("overview", "/"),
+    ("map", "/map"),
+    ("complaints", "/complaints"),
+    ("traffic", "/traffic"),
+    ("environment", "/environment"),
+    ("halls", "/halls"),
+    ("feeds", "/feeds"),
+    ("wall", "/wall"),
+)
 
 
 def _href(path: str, lang: str, theme: str) -> str:
     return f"{path}?{urlencode({'lang': lang, 'theme': theme})}"
 
 
-def navbar(active: str, prefs: dict) -> dbc.Navbar:
+def _switch(text: str, element_id: str, href: str, param: str, value: str) -> dbc.NavItem:
+    """A link that flips one URL parameter of the current page and keeps the others (see 30-navigation.js)."""
+    return dbc.NavItem(
+        html.A(text, href=href, id=element_id, className="nav-link", **{"data-set-param": param, "data-value": value})
+    )
+
+
+def _account(lang: str) -> list[dbc.NavItem]:
+    """Admin link and sign-out for a signed-in user, sign-in for the public; nothing in open mode or on a kiosk."""
+    principal = current_principal()
+    if principal is None or principal.kind == "public":
+        return [dbc.NavItem(dbc.NavLink(t("nav.login", lang), href=f"/login?lang={lang}", id="nav-login"))]
+    if principal.kind != "user":
+        return []
+    items = [dbc.NavItem(dbc.NavLink(t("nav.admin", lang), href=f"/admin?lang={lang}", id="nav-admin"))]
+    sign_out = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button(f"{t('nav.logout', lang)} ({principal.name})", type="submit", className="btn btn-link nav-link"),
+        ],
+        method="POST",
+        action="/logout",
+        id="nav-logout",
+    )
+    return (items if principal.role == "admin" else []) + [dbc.NavItem(sign_out)]
+
+
+def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
     """Links keep the current language and theme; the switches flip one of them on the current page."""
     lang, theme = prefs["lang"], prefs["theme"]
     settings = current_settings()
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
-    path = dict(PAGES)[active]
+    path = path or dict(PAGES).get(active, "/")
     links = [
         dbc.NavItem(
             dbc.NavLink(t(f"nav.{name}", lang), href=_href(p, lang, theme), active=name == active, id=f"nav-{name}")
         )
         for name, p in PAGES
     ]
+    other_lang = "en" if lang == "zh" else "zh"
     other_theme = "light" if theme == "dark" else "dark"
     switches = [
-        dbc.NavItem(
-            dbc.NavLink(
-                t("nav.language", lang), href=_href(path, "en" if lang == "zh" else "zh", theme), id="nav-language"
-            )
-        ),
-        dbc.NavItem(
-            dbc.NavLink(t(f"nav.theme.{other_theme}", lang), href=_href(path, lang, other_theme), id="nav-theme")
-        ),
+        _switch(t("nav.language", lang), "nav-language", _href(path, other_lang, theme), "lang", other_lang),
+        _switch(t(f"nav.theme.{other_theme}", lang), "nav-theme", _href(path, lang, other_theme), "theme", other_theme),
+        *_account(lang),
     ]
     return dbc.Navbar(
         dbc.Container(

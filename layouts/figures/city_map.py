@@ -27,10 +27,8 @@ STATUS_COLOURS = {
     "revisited": "#BDBDBD",
 }
 OTHER_STATUS_COLOUR = "#78909C"
-CHOROPLETH_SCALES = {
-    "dark": [[0, "#102A43"], [0.5, "#1F6F8B"], [1, "#7FD1E8"]],
-    "light": [[0, "#EAF3FB"], [0.5, "#8DC0E6"], [1, "#1769AA"]],
-}
+#: Sequential scale readable by colour-blind viewers.
+SEQUENTIAL = "Cividis"
 
 
 @dataclass(frozen=True)
@@ -60,11 +58,11 @@ def blank_style(theme: str) -> dict:
     }
 
 
-def _name(row, lang: str) -> str:
+def area_name(row, lang: str) -> str:
     return html.escape(str(row["name_en"] if lang == "en" else row["name_zh"]))
 
 
-def _geojson(districts: pd.DataFrame) -> dict:
+def area_geojson(districts: pd.DataFrame) -> dict:
     features = [
         {"type": "Feature", "id": code, "properties": {"code": code}, "geometry": shapely.geometry.mapping(geom)}
         for code, geom in zip(districts["code"], districts["geometry"], strict=True)
@@ -72,7 +70,7 @@ def _geojson(districts: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, float]:
+def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, float]:
     """Centre and zoom that fit the districts into a panel of ``fit_px`` (width, height) pixels."""
     if districts.empty:
         return {"lon": 120.6, "lat": 30.9}, 9.0
@@ -84,7 +82,7 @@ def _view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, float
     return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}, zoom
 
 
-def _lines(geometries) -> tuple[list, list, list[int]]:
+def line_coords(geometries) -> tuple[list, list, list[int]]:
     """Coordinates of (multi)line strings joined with None gaps, and each vertex's row index."""
     lons: list = []
     lats: list = []
@@ -107,7 +105,7 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.BaseTraceTy
     colours = palette(theme)
     districts = layers.districts
     if layers.rates is None:
-        lons, lats, _ = _lines(districts["geometry"])
+        lons, lats, _ = line_coords(districts["geometry"])
         return [
             go.Scattermap(
                 lon=lons,
@@ -123,7 +121,7 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.BaseTraceTy
         t(
             "map.hover.district",
             lang,
-            name=_name(row, lang),
+            name=area_name(row, lang),
             count=number(row["count"], lang),
             rate=number(row["per_10k"], lang, 2),
         )
@@ -131,10 +129,10 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.BaseTraceTy
     ]
     return [
         go.Choroplethmap(
-            geojson=_geojson(frame),
+            geojson=area_geojson(frame),
             locations=frame["code"],
             z=frame["per_10k"].fillna(0),
-            colorscale=CHOROPLETH_SCALES[colours.name],
+            colorscale=SEQUENTIAL,
             marker={"line": {"color": colours.outline, "width": 1.5}, "opacity": 0.75},
             colorbar={
                 "title": {"text": t("map.layer.choropleth", lang)},
@@ -154,18 +152,18 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.BaseTraceTy
     ]
 
 
-def _roads(roads: pd.DataFrame, lang: str) -> list[go.BaseTraceType]:
+def road_traces(roads: pd.DataFrame, lang: str) -> list[go.BaseTraceType]:
     traces = []
     for level in TPI_LEVELS:
         subset = roads[roads["level"] == level.key].reset_index(drop=True)
         if subset.empty:
             continue
-        lons, lats, rows = _lines(subset["geometry"])
+        lons, lats, rows = line_coords(subset["geometry"])
         labels = [
             t(
                 "map.hover.road",
                 lang,
-                name=_name(row, lang),
+                name=area_name(row, lang),
                 tpi=number(row["tpi"], lang, 1),
                 level=t(f"tpi.{row['level']}", lang),
                 speed=number(row["speed_kmh"], lang),
@@ -220,31 +218,39 @@ def _points(points: pd.DataFrame, lang: str, timezone: str) -> list[go.BaseTrace
     return traces
 
 
-def _stations(stations: pd.DataFrame, lang: str) -> go.Scattermap:
+def station_traces(stations: pd.DataFrame, lang: str) -> list[go.Scattermap]:
+    """One trace per AQI level, named with its level so the legend labels the standard colours in words."""
+
     def primary(value: str) -> str:
         names = [t(f"pollutant.{p}", lang) for p in value.split(",") if f"pollutant.{p}" in TRANSLATIONS[lang]]
         return "、".join(names) if names else t("pollutant.none", lang)
 
-    hover = [
-        t(
-            "map.hover.station",
-            lang,
-            name=_name(row, lang),
-            aqi=number(row["aqi"], lang),
-            level=t(f"aqi.{row['level']}", lang),
-            primary=primary(row["primary"] or ""),
+    traces = []
+    for level, group in stations.groupby("level", sort=False):
+        hover = [
+            t(
+                "map.hover.station",
+                lang,
+                name=area_name(row, lang),
+                aqi=number(row["aqi"], lang),
+                level=t(f"aqi.{row['level']}", lang),
+                primary=primary(row["primary"] or ""),
+            )
+            for _, row in group.iterrows()
+        ]
+        traces.append(
+            go.Scattermap(
+                lon=group["lon"],
+                lat=group["lat"],
+                mode="markers",
+                marker={"size": 16, "color": group["color"].iloc[0], "opacity": 0.95},
+                hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>",
+                name=f"{t('map.layer.stations', lang)} · {t(f'aqi.{level}', lang)}",
+                legendgroup="stations",
+            )
         )
-        for _, row in stations.iterrows()
-    ]
-    return go.Scattermap(
-        lon=stations["lon"],
-        lat=stations["lat"],
-        mode="markers",
-        marker={"size": 16, "color": stations["color"], "opacity": 0.95},
-        hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>",
-        name=t("map.layer.stations", lang),
-    )
+    return traces
 
 
 def city_map(
@@ -260,13 +266,13 @@ def city_map(
     """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style."""
     traces = _choropleth(layers, lang, theme)
     if layers.roads is not None and not layers.roads.empty:
-        traces += _roads(layers.roads, lang)
+        traces += road_traces(layers.roads, lang)
     if layers.points is not None and not layers.points.empty:
         traces += _points(layers.points, lang, timezone)
     if layers.stations is not None and not layers.stations.empty:
-        traces.append(_stations(layers.stations, lang))
+        traces += station_traces(layers.stations, lang)
     fig = styled(go.Figure(traces), theme, font_size)
-    centre, zoom = _view(layers.districts, fit_px)
+    centre, zoom = fit_view(layers.districts, fit_px)
     colours = palette(theme)
     fig.update_layout(
         map={"style": style_url or blank_style(theme), "center": centre, "zoom": zoom},

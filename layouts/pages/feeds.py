@@ -1,6 +1,9 @@
-"""Feeds (``/feeds``): health of every feed and the quarantine browser (payloads shown as inert text)."""
+"""Feeds (``/feeds``): health of every feed, rows per run over the last day, run history and the quarantine
+browser (payloads shown as inert text)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import dash
 import dash_ag_grid as dag
@@ -10,11 +13,13 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.app import current_engine, current_settings
 from dashboard.kpis.freshness import row_freshness
-from dashboard.queries import feeds
+from dashboard.queries import domains, feeds
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
+from layouts.components.panel import graph_config
 from layouts.data import snapshot_time
+from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
 
@@ -41,6 +46,36 @@ def _grid_columns(lang: str) -> list[dict]:
     return columns
 
 
+RUN_COLUMNS = ("started", "feed", "status", "seconds", "fetched", "new", "updated", "unchanged", "rejected", "error")
+
+
+def _run_columns(lang: str) -> list[dict]:
+    columns = [{"field": c, "headerName": t(f"feeds.runs.col.{c}", lang), "width": 110} for c in RUN_COLUMNS]
+    columns[0]["width"], columns[1]["width"] = 140, 180
+    columns[-1] |= {"flex": 1, "tooltipField": "error"}
+    return columns
+
+
+def _run_rows(runs: pd.DataFrame, lang: str, tz: str) -> list[dict]:
+    return [
+        {
+            "started": local_time(r.started_at, tz),
+            "feed": r.feed,
+            "status": t(f"feeds.status.{r.status}", lang)
+            if f"feeds.status.{r.status}" in TRANSLATIONS[lang]
+            else r.status,
+            "seconds": None if pd.isna(r.seconds) else round(float(r.seconds), 2),
+            "fetched": int(r.fetched),
+            "new": int(r.new),
+            "updated": int(r.updated),
+            "unchanged": int(r.unchanged),
+            "rejected": int(r.rejected),
+            "error": r.error or "",
+        }
+        for r in runs.itertuples(index=False)
+    ]
+
+
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
@@ -54,6 +89,22 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
                     html.Div(id="feeds-banner"),
                     html.H1(t("feeds.title", lang), className="page-title"),
                     html.Div(id="feeds-table", className="mb-4"),
+                    html.H2(t("feeds.runs", lang), className="page-subtitle"),
+                    html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
+                    dcc.Graph(id="feeds-runs-chart", style={"height": "300px"}, config=graph_config(lang)),
+                    dag.AgGrid(
+                        id="feeds-runs",
+                        columnDefs=_run_columns(lang),
+                        rowData=[],
+                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                        dashGridOptions={
+                            "pagination": True,
+                            "paginationPageSize": 15,
+                            "localeText": prefixed("grid", lang),
+                        },
+                        style={"height": "420px"},
+                        className="mb-4",
+                    ),
                     html.H2(t("feeds.quarantine", lang), className="page-subtitle"),
                     html.P(t("feeds.quarantine.note", lang), className="text-body-secondary small"),
                     dbc.Row(
@@ -152,13 +203,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("feeds-table", "children"),
         Output("feeds-quarantine", "rowData"),
         Output("feeds-quarantine-feed", "options"),
+        Output("feeds-runs-chart", "figure"),
+        Output("feeds-runs", "rowData"),
         Output("feeds-banner", "children"),
         Input("feeds-interval", "n_intervals"),
         Input("feeds-quarantine-feed", "value"),
         State("feeds-prefs", "data"),
     )
     def refresh(_n, feed, prefs):
-        lang = prefs["lang"]
+        lang, theme = prefs["lang"], prefs["theme"]
 
         def render():
             engine, settings = current_engine(), current_settings()
@@ -176,10 +229,14 @@ def register_callbacks(app: dash.Dash) -> None:
                 }
                 for r in held.itertuples(index=False)
             ]
+            now = snapshot_time()
+            runs = domains.feed_runs(engine, now - timedelta(hours=24), feed or None)
             return (
-                _feeds_table(status, snapshot_time(), settings.stale_after_intervals, lang, tz),
+                _feeds_table(status, now, settings.stale_after_intervals, lang, tz),
                 rows,
                 [{"label": name, "value": name} for name in status["name"]],
+                rows_per_run(runs, lang, theme, tz),
+                _run_rows(runs, lang, tz),
             )
 
-        return guarded(render, 3, lang)
+        return guarded(render, 5, lang)

@@ -1,69 +1,94 @@
-"""Wall (``/wall``): the 16:9 dark command-centre screen — clock, KPI cards, map, trend and alarm ticker."""
+"""Wall (``/wall``): the 16:9 dark command-centre screen. Scenes rotate as a playlist set by the URL
+(``?scenes=city,traffic&rotate=60&lang=zh&theme=dark``); every panel shows its data time and turns stale;
+one refresh at a time, figures updated by ``dash.Patch`` once drawn, alarms in the ticker."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash
-import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from dashboard.app import current_engine, current_settings
-from dashboard.kpis.freshness import domain_freshness, row_freshness
-from dashboard.kpis.periods import local_day
-from dashboard.queries import complaints, feeds, halls
+from dashboard.kpis.freshness import domain_freshness
+from dashboard.queries import feeds
 from dashboard.queries.overview import overview_kpis
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
-from layouts.data import map_layers, snapshot_time
-from layouts.figures.city_map import city_map
-from layouts.figures.trend import hourly_trend
-from layouts.format import number
+from layouts.components.wall_panels import PANELS, SCENES, Context, alarms, playlist
+from layouts.data import snapshot_time
 from layouts.i18n import t
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
-#: Base font size of the wall's figures (pixels at 1920 × 1080).
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "staticPlot": False}
+#: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
 WALL_FONT = 20
+#: Seconds per scene unless ``?rotate=`` says otherwise (at least 3).
+DEFAULT_ROTATE = 60
 
 
-def _panel(name: str, title: str, lang: str) -> html.Section:
+def _panel(name: str, lang: str) -> html.Section:
+    spec = PANELS[name]
+    body = (
+        dcc.Graph(
+            id={"type": "wall-graph", "panel": name},
+            className="wall-graph",
+            style={"height": "100%"},
+            config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
+        )
+        if spec.graph
+        else html.Div(id={"type": "wall-html", "panel": name}, className="wall-graph wall-html")
+    )
     return html.Section(
         [
             html.Div(
                 [
-                    html.H2(title, className="wall-panel-title"),
-                    html.Div(id=f"wall-{name}-fresh", className="wall-fresh"),
+                    html.H2(t(spec.title, lang), className="wall-panel-title"),
+                    html.Div(id={"type": "wall-fresh", "panel": name}, className="wall-fresh"),
                 ],
                 className="wall-panel-head",
             ),
-            dcc.Graph(
-                id=f"wall-{name}",
-                className="wall-graph",
-                style={"height": "100%"},
-                config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
-            ),
+            body,
         ],
+        id={"type": "wall-panel", "panel": name},
         className=f"wall-panel wall-panel-{name}",
     )
 
 
-def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
+def layout(
+    lang: str | None = None, theme: str | None = None, scenes: str | None = None, rotate: str | None = None, **_query
+) -> html.Div:
     prefs = preferences(lang, theme, default_theme="dark")
     lang = prefs["lang"]
     settings = current_settings()
+    chosen = playlist(scenes)
+    try:
+        seconds = max(3.0, float(rotate)) if rotate else DEFAULT_ROTATE
+    except ValueError:
+        seconds = DEFAULT_ROTATE
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     header = html.Header(
         [
             html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
+            html.Div(t(f"wall.scene.{chosen[0]}", lang), id="wall-scene-name", className="wall-scene-name"),
             html.Div(id="wall-banner", className="wall-banner"),
             html.Div(
                 className="cityops-clock wall-clock", **{"data-timezone": settings.city_timezone, "data-lang": lang}
             ),
         ],
         className="wall-header",
+    )
+    stage = html.Div(
+        [
+            html.Div(
+                [_panel(p, lang) for p in SCENES[s]],
+                id={"type": "wall-scene", "scene": s},
+                className="wall-scene" + (" active" if i == 0 else ""),
+            )
+            for i, s in enumerate(chosen)
+        ],
+        className="wall-stage",
+        id="wall-stage",
     )
     footer = html.Footer(
         [
@@ -72,89 +97,95 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
         ],
         className="wall-footer",
     )
-    main = html.Div(
-        [_panel("map", t("overview.map.title", lang), lang), _panel("trend", t("overview.trend.title", lang), lang)],
-        className="wall-main",
-    )
     return page_frame(
         "wall",
         prefs,
-        [header, html.Div(id="wall-kpis", className="wall-kpis"), main, footer],
+        [
+            header,
+            html.Div(id="wall-kpis", className="wall-kpis"),
+            stage,
+            footer,
+            dcc.Store(id="wall-playlist", data=[{"scene": s, "name": t(f"wall.scene.{s}", lang)} for s in chosen]),
+            dcc.Store(id="wall-scale", data=1.0),
+            dcc.Store(id="wall-drawn", data=False),
+            dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
+        ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
     )
 
 
-def _ticker(status: pd.DataFrame, problems: pd.DataFrame, waits: pd.DataFrame, now, factor: float, lang: str) -> list:
-    items = []
-    for row in status.itertuples(index=False):
-        if row.enabled and row_freshness(row, now, factor).stale:
-            items.append(("warning", t("wall.ticker.stale", lang, feed=row.name)))
-    for row in problems.itertuples(index=False):
-        if row.failed_runs:
-            items.append(("danger", t("wall.ticker.feed_failed", lang, feed=row.feed, count=row.failed_runs)))
-        if row.quarantined:
-            items.append(("warning", t("wall.ticker.quarantine", lang, feed=row.feed, count=row.quarantined)))
-    for row in waits.itertuples(index=False):
-        hall = row.name_en if lang == "en" else row.name_zh
-        items.append(
-            (
-                "danger",
-                t(
-                    "wall.ticker.hall_wait",
-                    lang,
-                    hall=hall,
-                    count=row.tickets,
-                    minutes=number(row.max_wait_minutes, lang),
-                ),
-            )
-        )
-    if not items:
-        return [html.Span(t("wall.ticker.none", lang), className="ticker-item ticker-ok")]
-    return [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in items]
+def data_patch(figure) -> Patch:
+    """A patch that replaces only the figure's traces, annotations and shapes (its layout stays)."""
+    patch = Patch()
+    patch["data"] = figure.to_plotly_json()["data"]
+    patch["layout"]["annotations"] = list(figure.layout.annotations or [])
+    patch["layout"]["shapes"] = list(figure.layout.shapes or [])
+    return patch
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    app.clientside_callback(
+        ClientsideFunction("cityopsWall", "rotate"),
+        Output({"type": "wall-scene", "scene": ALL}, "className"),
+        Output("wall-scene-name", "children"),
+        Input("wall-rotate", "n_intervals"),
+        State("wall-playlist", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("cityopsWall", "scale"),
+        Output("wall-scale", "data"),
+        Input("wall-prefs", "data"),
+    )
+
     @app.callback(
         Output("wall-kpis", "children"),
-        Output("wall-map", "figure"),
-        Output("wall-trend", "figure"),
-        Output("wall-map-fresh", "children"),
-        Output("wall-trend-fresh", "children"),
+        Output({"type": "wall-graph", "panel": ALL}, "figure"),
+        Output({"type": "wall-html", "panel": ALL}, "children"),
+        Output({"type": "wall-fresh", "panel": ALL}, "children"),
+        Output({"type": "wall-panel", "panel": ALL}, "className"),
         Output("wall-ticker", "children"),
+        Output("wall-drawn", "data"),
         Output("wall-banner", "children"),
         Input("wall-interval", "n_intervals"),
+        Input("wall-scale", "data"),
         State("wall-prefs", "data"),
+        State("wall-drawn", "data"),
+        running=[(Output("wall-interval", "disabled"), True, False)],
     )
-    def refresh(_n, prefs):
+    def refresh(_n, scale, prefs, drawn):
         lang, theme = prefs["lang"], prefs["theme"]
+        outputs = dash.ctx.outputs_list
+        graphs = [o["id"]["panel"] for o in outputs[1]]
+        blocks = [o["id"]["panel"] for o in outputs[2]]
+        panels = [o["id"]["panel"] for o in outputs[4]]
+        patch_only = bool(drawn) and dash.ctx.triggered_id == "wall-interval"
 
         def render():
             engine, settings = current_engine(), current_settings()
             now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
+            ctx = Context(
+                engine, now, tz, lang, theme, round(WALL_FONT * max(1.0, float(scale or 1))), settings.map_style_url
+            )
             status = feeds.feed_status(engine)
-            kpis = overview_kpis(engine, now, tz, factor)
-            hourly = complaints.hourly_counts(engine, now - timedelta(hours=48), now)
-            problems = feeds.recent_problems(engine, now - timedelta(hours=1))
-            waits = halls.long_waits(engine, local_day(now, tz)[0], now)
-            map_fresh = domain_freshness(status, ("complaints", "traffic", "sensors"), now, factor)
-            trend_fresh = domain_freshness(status, ("complaints",), now, factor)
+            fresh = {p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels}
+            figures = [PANELS[p].build(ctx) for p in graphs]
+            items = alarms(ctx)
+            ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in items] or [
+                html.Span(t("wall.ticker.none", lang), className="ticker-item ticker-ok")
+            ]
             return (
-                kpi_row(kpis, lang, tz),
-                city_map(
-                    map_layers(now, with_points=False),
-                    lang,
-                    theme,
-                    tz,
-                    settings.map_style_url,
-                    show_legend=False,
-                    font_size=WALL_FONT,
-                    fit_px=(1050, 540),
-                ),
-                hourly_trend(hourly, lang, theme, tz, font_size=WALL_FONT),
-                freshness_line(map_fresh, lang, tz),
-                freshness_line(trend_fresh, lang, tz),
-                _ticker(status, problems, waits, now, factor, lang),
+                kpi_row(overview_kpis(engine, now, tz, factor), lang, tz),
+                [data_patch(f) if patch_only else f for f in figures],
+                [PANELS[p].build(ctx) for p in blocks],
+                [freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels],
+                [
+                    f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
+                    for p in panels
+                ],
+                ticker,
+                True,
             )
 
-        return guarded(render, 6, lang)
+        return guarded(render, 7, lang)

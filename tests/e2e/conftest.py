@@ -14,6 +14,7 @@ from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
 from tests.dashboard.synthetic_city import populate
+from tests.e2e.city import enrich
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,6 +39,7 @@ def live_url(tmp_path_factory) -> Iterator[str]:
     engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")
     upgrade(engine)
     populate(engine, datetime.now(UTC), background=True)
+    enrich(engine)
     app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)

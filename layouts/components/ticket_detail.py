@@ -1,0 +1,48 @@
+"""A ticket's detail: facts, its free text (through ``ticket_text``) and its lifecycle timeline."""
+
+from __future__ import annotations
+
+from dash import html
+
+from dashboard.queries.domains import STATUS_KEYS
+from layouts.components.ticket_text import ticket_text
+from layouts.format import local_time, text_or_empty
+from layouts.i18n import t
+
+
+def _status(value: str, lang: str) -> str:
+    return t(f"status.{value}", lang) if value in STATUS_KEYS else text_or_empty(value)
+
+
+def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
+    """A ticket's facts, its text (through ``ticket_text``) and its event timeline."""
+    facts = [
+        (t("tickets.col.requested_at", lang), local_time(row["requested_at"], tz)),
+        (t("tickets.col.category", lang), text_or_empty(row["category"])),
+        (t("tickets.col.status", lang), _status(row["status"], lang)),
+        (t("tickets.col.department", lang), text_or_empty(row["department"])),
+        (t("tickets.col.due_at", lang), local_time(row["due_at"], tz)),
+    ]
+    timeline = [
+        html.Li(
+            [
+                html.Span(local_time(e.occurred_at, tz), className="timeline-time"),
+                html.Span(_status(e.status, lang), className="timeline-status"),
+                html.Span(text_or_empty(e.department), className="timeline-dept"),
+                ticket_text(e.note, "note") if e.note else None,
+            ],
+            className="timeline-item",
+        )
+        for e in events.itertuples(index=False)
+    ]
+    return html.Div(
+        [
+            html.Dl([part for k, v in facts for part in (html.Dt(k), html.Dd(v))], className="ticket-facts"),
+            html.H3(t("ticket.description", lang), className="ticket-heading"),
+            html.P(ticket_text(row["description"], "description")),
+            html.H3(t("ticket.address", lang), className="ticket-heading"),
+            html.P(ticket_text(row["address"], "address")),
+            html.H3(t("ticket.timeline", lang), className="ticket-heading"),
+            html.Ol(timeline or [html.Li(t("ticket.no_events", lang))], className="ticket-timeline"),
+        ]
+    )

@@ -1,0 +1,216 @@
+"""The wall's scenes and panels: what each panel draws (a figure or a list), from which feed domains its
+freshness comes, and the alarm list shared by the alerts panel and the ticker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dash import html
+
+from dashboard.app import current_settings
+from dashboard.kpis.aqi import LEVELS
+from dashboard.kpis.freshness import row_freshness
+from dashboard.kpis.periods import local_day
+from dashboard.kpis.traffic import TPI_LEVELS
+from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
+from dashboard.queries.mapview import Selection
+from layouts.data import map_layers
+from layouts.figures.charts import funnel, ranked_bars, time_lines
+from layouts.figures.city_map import MapLayers, city_map
+from layouts.figures.trend import hourly_trend
+from layouts.format import local_time
+from layouts.i18n import t
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a panel builder needs."""
+
+    engine: object
+    now: datetime
+    tz: str
+    lang: str
+    theme: str
+    font: int
+    style_url: str | None
+
+
+def _name_col(ctx: Context) -> str:
+    return "name_en" if ctx.lang == "en" else "name_zh"
+
+
+def _city_map(ctx):
+    return city_map(
+        map_layers(ctx.now, with_points=False),
+        ctx.lang,
+        ctx.theme,
+        ctx.tz,
+        ctx.style_url,
+        show_legend=False,
+        font_size=ctx.font,
+        fit_px=(1050, 600),
+    )
+
+
+def _city_trend(ctx):
+    hourly = complaints.hourly_counts(ctx.engine, ctx.now - timedelta(hours=48), ctx.now)
+    return hourly_trend(hourly, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font)
+
+
+def _complaints_funnel(ctx):
+    return funnel(
+        domains.funnel(ctx.engine, Selection(ctx.now - timedelta(days=7), ctx.now)),
+        ctx.lang,
+        ctx.theme,
+        font_size=ctx.font,
+    )
+
+
+def _complaints_categories(ctx):
+    frame = domains.by_category(ctx.engine, Selection(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
+    return ranked_bars(list(frame["key"]), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+
+
+def _traffic_map(ctx):
+    layers = MapLayers(districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine))
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=(1050, 600))
+
+
+def _traffic_trend(ctx):
+    trend = domains.traffic_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now)
+    bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
+    return time_lines(
+        trend, {"tpi": t("traffic.series.tpi", ctx.lang)}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands
+    )
+
+
+def _environment_map(ctx):
+    layers = MapLayers(districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz))
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=(1050, 600))
+
+
+def _environment_aqi(ctx):
+    trend = domains.air_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now, ctx.tz)
+    lows = (0, *[lv.upper for lv in LEVELS[:-1]])
+    bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
+    return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands)
+
+
+def _halls_ranking(ctx):
+    stats = domains.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now).sort_values(
+        "wait_min", ascending=False
+    )
+    return ranked_bars(
+        list(stats[_name_col(ctx)]),
+        list(stats["wait_min"]),
+        ctx.lang,
+        ctx.theme,
+        digits=1,
+        unit=" " + t("unit.minutes", ctx.lang),
+        font_size=ctx.font,
+        limit=8,
+    )
+
+
+def _halls_trend(ctx):
+    trend = domains.hall_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now)
+    return time_lines(
+        trend,
+        {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},
+        ctx.lang,
+        ctx.theme,
+        ctx.tz,
+        bars=("issued",),
+        font_size=ctx.font,
+    )
+
+
+def _alerts_list(ctx):
+    items = alarms(ctx)
+    if not items:
+        return html.Div(t("wall.ticker.none", ctx.lang), className="wall-list-empty")
+    return html.Ul(
+        [html.Li(text, className=f"wall-list-item ticker-{level}") for level, text in items[:10]], className="wall-list"
+    )
+
+
+def _feeds_list(ctx):
+    settings = current_settings()
+    status = feeds.feed_status(ctx.engine)
+    rows = []
+    for row in status.itertuples(index=False):
+        fresh = row_freshness(row, ctx.now, settings.stale_after_intervals)
+        state = t("feeds.stale", ctx.lang) if fresh.stale else t("feeds.fresh", ctx.lang)
+        rows.append(
+            html.Li(
+                [
+                    html.Span(row.name, className="wall-feed-name"),
+                    html.Span(local_time(fresh.as_of, ctx.tz), className="wall-feed-time"),
+                    html.Span(state, className="wall-feed-state"),
+                ],
+                className="wall-list-item " + ("ticker-warning" if fresh.stale else "ticker-ok"),
+            )
+        )
+    return html.Ul(rows, className="wall-list wall-feeds")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a scene: its title key, the feed domains of its data, and its builder."""
+
+    title: str
+    domains: tuple[str, ...]
+    build: Callable[[Context], object]
+    graph: bool = True
+
+
+PANELS: dict[str, Panel] = {
+    "city_map": Panel("wall.panel.city_map", ("complaints", "traffic", "sensors"), _city_map),
+    "city_trend": Panel("overview.trend.title", ("complaints",), _city_trend),
+    "complaints_funnel": Panel("wall.panel.complaints_funnel", ("complaints",), _complaints_funnel),
+    "complaints_categories": Panel("wall.panel.complaints_categories", ("complaints",), _complaints_categories),
+    "traffic_map": Panel("wall.panel.traffic_map", ("traffic",), _traffic_map),
+    "traffic_trend": Panel("wall.panel.traffic_trend", ("traffic",), _traffic_trend),
+    "environment_map": Panel("wall.panel.environment_map", ("sensors",), _environment_map),
+    "environment_aqi": Panel("wall.panel.environment_aqi", ("sensors",), _environment_aqi),
+    "halls_ranking": Panel("wall.panel.halls_ranking", ("halls",), _halls_ranking),
+    "halls_trend": Panel("wall.panel.halls_trend", ("halls",), _halls_trend),
+    "alerts_list": Panel("wall.panel.alerts_list", (), _alerts_list, graph=False),
+    "feeds_list": Panel("wall.panel.feeds_list", (), _feeds_list, graph=False),
+}
+SCENES: dict[str, tuple[str, str]] = {
+    "city": ("city_map", "city_trend"),
+    "complaints": ("complaints_funnel", "complaints_categories"),
+    "traffic": ("traffic_map", "traffic_trend"),
+    "environment": ("environment_map", "environment_aqi"),
+    "halls": ("halls_ranking", "halls_trend"),
+    "alerts": ("alerts_list", "feeds_list"),
+}
+
+
+def playlist(scenes: str | None) -> list[str]:
+    """The scenes named in ``?scenes=`` (known ones, in order, once each), else all of them."""
+    chosen = [s for s in dict.fromkeys((scenes or "").split(",")) if s in SCENES]
+    return chosen or list(SCENES)
+
+
+def alarms(ctx: Context) -> list[tuple[str, str]]:
+    """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
+    rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
+    settings = current_settings()
+    factor = settings.stale_after_intervals
+    items = []
+    for row in alerts.open_alerts(ctx.engine).itertuples(index=False):
+        level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
+        items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
+    for row in feeds.feed_status(ctx.engine).itertuples(index=False):
+        if row.enabled and row_freshness(row, ctx.now, factor).stale:
+            items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
+    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1)).itertuples(index=False):
+        if row.failed_runs:
+            items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
+        if row.quarantined:
+            items.append(("warning", t("wall.ticker.quarantine", ctx.lang, feed=row.feed, count=row.quarantined)))
+    return items

@@ -1,0 +1,101 @@
+"""The explorer's queries and figures over the synthetic city, the wall's playlist and patches, exports."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.queries import domains, mapview, reference
+from layouts.figures.charts import funnel, ranked_bars, time_lines
+from layouts.figures.explorer_map import ExplorerLayers, explorer_map
+from tests.dashboard.synthetic_city import NOW, populate
+from tests.e2e.city import enrich
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('views') / 'city.db'}")
+    upgrade(engine)
+    populate(engine, NOW)
+    enrich(engine)
+    yield engine
+    engine.dispose()
+
+
+WEEK = mapview.Selection(NOW - timedelta(days=7), NOW)
+
+
+def test_selection_filters_and_located_points(engine):
+    assert mapview.count(engine, WEEK) == 9  # 5 today, 3 yesterday, 1 received 3 days ago
+    road = mapview.Selection(WEEK.start, NOW, category="road")
+    assert mapview.count(engine, road) == 1
+    assert mapview.count(engine, mapview.Selection(WEEK.start, NOW, department="D1")) == 8
+    assert mapview.count(engine, mapview.Selection(WEEK.start, NOW, status="dispatched")) == 1
+    points = mapview.points(engine, WEEK)
+    assert len(points) == 8  # the point outside the city is not drawn
+    cells = mapview.cells(engine, WEEK)
+    assert cells["count"].sum() == 8
+    assert mapview.cells(engine, WEEK, 6)["count"].sum() == 8
+
+
+def test_area_kpis_from_rollup_and_facts_agree(engine):
+    from_rollup = mapview.area_kpis(engine, WEEK).set_index("code")
+    from_facts = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, status=None, department="D1"))
+    assert from_rollup.loc["339902", "received"] == 4
+    assert from_rollup.loc["339901", "per_10k"] == pytest.approx(4 / 100_000 * 10_000)
+    assert from_facts.set_index("code").loc["339901", "received"] == 4
+    streets = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, district="339901"), "street")
+    assert list(streets["code"]) == ["339901001"]
+
+
+def test_export_rows_match_the_count_and_hold_no_free_text(engine):
+    sel = mapview.Selection(WEEK.start, NOW, district="339902")
+    rows = mapview.export_rows(engine, sel)
+    assert len(rows) == mapview.count(engine, sel)
+    assert "description" not in rows.columns and "address" not in rows.columns
+
+
+def test_funnel_tickets_and_timeline(engine):
+    steps = domains.funnel(engine, WEEK).set_index("step")["tickets"]
+    assert steps["received"] == 9 and steps["dispatched"] >= 1
+    page, total = domains.tickets_page(engine, WEEK, 0, 5)
+    assert total == 9 and len(page) == 5
+    assert page["requested_at"].is_monotonic_decreasing
+    ticket, events = domains.ticket(engine, int(page.iloc[0]["id"]))
+    assert list(events["status"])[0] == "received"
+
+
+def test_explorer_figure_layers(engine):
+    districts = reference.districts(engine)
+    layers = ExplorerLayers(
+        outlines=districts,
+        areas=mapview.area_kpis(engine, WEEK),
+        cells=mapview.cells(engine, WEEK),
+        water=mapview.water(Path("data/city")),
+    )
+    fig = explorer_map(layers, "en", "light", "Asia/Shanghai")
+    assert [tr.type for tr in fig.data] == ["scattermap", "choroplethmap", "scattermap", "choroplethmap"]
+    assert fig.layout.map.style["sources"] == {}
+    heat = explorer_map(
+        ExplorerLayers(outlines=districts, cells=layers.cells, heat=True), "zh", "dark", "Asia/Shanghai"
+    )
+    assert heat.data[-1].type == "densitymap"
+    points = explorer_map(ExplorerLayers(outlines=districts, points=mapview.points(engine, WEEK)), "zh", "dark", "UTC")
+    assert sum(len(tr.lon) for tr in points.data[1:]) == 8
+
+
+def test_charts_label_values_and_sides():
+    steps = pd.DataFrame({"step": list(domains.STATUS_KEYS), "tickets": [10, 8, 7, 5, 2, 1, 1]})
+    fig = funnel(steps, "zh", "dark")
+    assert list(fig.data[0].y) == ["受理", "派单", "签收", "办结", "回访"]
+    assert "退回 1" in fig.layout.annotations[0].text
+    bars = ranked_bars(["<b>x</b>", "y"], [3, 5], "en", "light")
+    assert list(bars.data[0].y) == ["&lt;b&gt;x&lt;/b&gt;", "y"]  # largest (y) drawn last, on top
+    hours = pd.DataFrame({"hour": pd.to_datetime(["2026-11-21T03:00Z"]), "aqi": [120]})
+    lines = time_lines(
+        hours, {"aqi": "AQI"}, "zh", "dark", "Asia/Shanghai", bands=((0, 50, "#0f0"), (300, 500, "#f00"))
+    )
+    assert len(lines.layout.shapes) == 1  # bands above the data are left out
