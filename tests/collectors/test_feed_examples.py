@@ -51,7 +51,7 @@ def simulated_city(tmp_path_factory) -> Iterator[object]:
     sim = simulator.start(
         simulator.SimulatorConfig(
             seed=11,
-            history_days=0.1,
+            history_days=0.04,
             port=0,
             drop_dir=tmp_path_factory.mktemp("drop"),
             data_dir=PROJECT_ROOT / "data" / "city",
@@ -62,6 +62,7 @@ def simulated_city(tmp_path_factory) -> Iterator[object]:
     sim.stop()
 
 
+@pytest.mark.slow
 def test_examples_pointing_at_the_simulator_ingest(simulated_city, sqlite_engine, monkeypatch):
     monkeypatch.setenv("OPEN311_API_KEY", "demo")
     feeds = _example_feeds(simulated_city.url)
