@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any, Literal
 
-from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,7 +74,7 @@ class Source(BaseModel):
         if self.path is not None:
             try:
                 parse_jsonpath(self.path)
-            except (JsonPathParserError, Exception) as exc:  # the parser raises bare Exceptions too
+            except Exception as exc:  # jsonpath-ng raises JsonPathParserError and bare Exceptions
                 raise ValueError(f"invalid JSONPath {self.path!r}: {exc}") from None
         return self
 
