@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import ingest
+from bench import ingest, kpi_reads
 from bench.report import publish
 
 
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--scales", default="1,3", help="data scales to run, e.g. 1,3,10")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
-    publish([ingest.run(args.rows * scale) for scale in scales])
+    publish([*(ingest.run(args.rows * scale) for scale in scales), *kpi_reads.run()])
 
 
 if __name__ == "__main__":

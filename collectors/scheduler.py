@@ -70,9 +70,28 @@ def add_feed_jobs(scheduler: BaseScheduler, runner: FeedRunner, feeds: list[Feed
         )
 
 
+ALERT_INTERVAL_SECONDS = 60
+
+
+def evaluate_alerts(engine) -> None:
+    """The alert job: evaluate every alert rule now; a database outage is logged, never raised."""
+    from dashboard.alerts.evaluate import evaluate
+    from dashboard.settings import get_settings
+
+    settings = get_settings()
+    try:
+        evaluate(engine, datetime.now(UTC), settings.city_timezone, settings.stale_after_intervals)
+    except SQLAlchemyError as exc:
+        log.warning("alert rules not evaluated, database unavailable: %s", exc)
+
+
 def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
-    """A scheduler with one job per feed; blocking for the collector process, background for the demo."""
+    """A scheduler with one job per feed and the alert job; blocking for the collector process, background
+    for the demo."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
+    scheduler.add_job(evaluate_alerts, args=[runner.engine], trigger=IntervalTrigger(seconds=ALERT_INTERVAL_SECONDS),
+                      id="alerts", name="alert rules", max_instances=1, coalesce=True,
+                      misfire_grace_time=ALERT_INTERVAL_SECONDS, replace_existing=True)
     return scheduler

@@ -115,7 +115,8 @@ def _complaint_parts(ranges):
         )
 
     return [
-        part(c.requested_at, _within(c.requested_at, ranges), received=literal(1), returned=c.returned_count),
+        part(c.requested_at, _within(c.requested_at, ranges), received=literal(1),
+             received_closed=_flag(c.closed_at.is_not(None)), returned=c.returned_count),
         part(
             c.closed_at,
             _within(c.closed_at, ranges),
@@ -134,8 +135,8 @@ def _complaint_parts(ranges):
     ]
 
 
-COMPLAINT_MEASURES = ("received", "returned", "closed", "closed_on_time", "handling_seconds", "due", "due_met",
-                      "rated", "satisfied")
+COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "closed_on_time", "handling_seconds",
+                      "due", "due_met", "rated", "satisfied")
 
 
 def _complaint_select(ranges):

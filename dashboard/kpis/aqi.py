@@ -1,9 +1,15 @@
 """Air quality index (AQI) after HJ 633: IAQI per pollutant, AQI = max IAQI, primary pollutant, level.
 
 Breakpoint sets are versioned and chosen by observation date: HJ 633-2012, and HJ 633-2026 (in force from
-2026-03-01), which changes only the PM2.5 and PM10 24-hour nodes. The hourly (real-time) AQI uses the 1-hour
-nodes of SO2, NO2, CO and O3 and the 24-hour nodes of PM2.5 and PM10; SO2 above 800 µg/m³ (the end of its
-1-hour table) is rated on the 24-hour nodes, as the standard prescribes.
+2026-03-01), which changes only the PM2.5 and PM10 24-hour nodes. US EPA's 2024 revision is a third,
+separate family (for cities reporting the US AQI), see :func:`epa_iaqi`.
+
+The hourly (real-time) AQI rates the **1-hour** concentrations of every pollutant: SO2, NO2, CO and O3 on
+their 1-hour nodes, and the 1-hour PM2.5 and PM10 values on the 24-hour nodes (HJ 633 has no 1-hour
+particulate table). This is what CNEMC publishes: its real-time station feed carries both ``pm2_5`` and the
+24-hour moving average ``pm2_5_24h``, and the published AQI and primary pollutant are reproduced by the 1-hour
+values, not by the moving averages (tests/dashboard/test_kpi_aqi_cnemc.py). SO2 above 800 µg/m³ (the end of
+its 1-hour table) is rated on the 24-hour nodes, as the standard prescribes.
 """
 
 from __future__ import annotations
@@ -95,7 +101,7 @@ class AqiResult:
 
 
 def breakpoints_for(day: date) -> BreakpointSet:
-    """The breakpoint set in force on ``day``."""
+    """The HJ 633 breakpoint set in force on ``day``."""
     current = BREAKPOINT_SETS[0]
     for candidate in BREAKPOINT_SETS:
         if candidate.valid_from <= day:
@@ -127,15 +133,111 @@ def level_of(aqi: float) -> AqiLevel:
     return next(level for level in LEVELS if aqi <= level.upper)
 
 
-def hourly_aqi(
-    concentrations: Mapping[str, float | None], breakpoints: BreakpointSet = HJ633_2012
-) -> AqiResult | None:
+def hourly_aqi(concentrations: Mapping[str, float | None], breakpoints: BreakpointSet = HJ633_2012) -> AqiResult | None:
     """AQI from 1-hour concentrations per pollutant; None when no pollutant has a value."""
     iaqi = {
         p: hourly_iaqi(p, float(c), breakpoints)
         for p, c in concentrations.items()
         if p in HOURLY_TABLE and c is not None and not math.isnan(c)
     }
+    if not iaqi:
+        return None
+    aqi = max(iaqi.values())
+    primary = tuple(p for p in POLLUTANTS if iaqi.get(p) == aqi) if aqi > 50 else ()
+    return AqiResult(aqi=aqi, iaqi=iaqi, primary=primary, level=level_of(aqi))
+
+
+# --- US EPA AQI (2024 revision, in force from 2024-05-06) ------------------------------------------------
+
+#: EPA segments per pollutant: (C_lo, C_hi, I_lo, I_hi) in the EPA unit, and the decimals C is truncated to.
+EPA_2024: dict[str, tuple[tuple[tuple[float, float, int, int], ...], int]] = {
+    "pm25": (
+        (
+            (0.0, 9.0, 0, 50),
+            (9.1, 35.4, 51, 100),
+            (35.5, 55.4, 101, 150),
+            (55.5, 125.4, 151, 200),
+            (125.5, 225.4, 201, 300),
+            (225.5, 325.4, 301, 500),
+        ),
+        1,
+    ),  # µg/m³, 24 h
+    "pm10": (
+        (
+            (0, 54, 0, 50),
+            (55, 154, 51, 100),
+            (155, 254, 101, 150),
+            (255, 354, 151, 200),
+            (355, 424, 201, 300),
+            (425, 604, 301, 500),
+        ),
+        0,
+    ),  # µg/m³, 24 h
+    "o3": (((0, 54, 0, 50), (55, 70, 51, 100), (71, 85, 101, 150), (86, 105, 151, 200), (106, 200, 201, 300)), 0),
+    "o3_1h": (((125, 164, 101, 150), (165, 204, 151, 200), (205, 404, 201, 300), (405, 604, 301, 500)), 0),
+    "no2": (
+        (
+            (0, 53, 0, 50),
+            (54, 100, 51, 100),
+            (101, 360, 101, 150),
+            (361, 649, 151, 200),
+            (650, 1249, 201, 300),
+            (1250, 2049, 301, 500),
+        ),
+        0,
+    ),  # ppb, 1 h
+    "so2": (((0, 35, 0, 50), (36, 75, 51, 100), (76, 185, 101, 150), (186, 304, 151, 200)), 0),  # ppb, 1 h
+    "co": (
+        (
+            (0.0, 4.4, 0, 50),
+            (4.5, 9.4, 51, 100),
+            (9.5, 12.4, 101, 150),
+            (12.5, 15.4, 151, 200),
+            (15.5, 30.4, 201, 300),
+            (30.5, 50.4, 301, 500),
+        ),
+        1,
+    ),  # ppm, 8 h
+}
+EPA_VALID_FROM = date(2024, 5, 6)
+
+#: µg/m³ (CO: mg/m³) → the EPA unit at 25 °C, 1 atm: ppb = µg/m³ × 24.45 / molar mass (CO: ppm from mg/m³).
+_TO_EPA_UNIT = {
+    "pm25": 1.0,
+    "pm10": 1.0,
+    "o3": 24.45 / 48.00,
+    "no2": 24.45 / 46.01,
+    "so2": 24.45 / 64.07,
+    "co": 24.45 / 28.01,
+}
+
+
+def epa_iaqi(pollutant: str, concentration: float) -> int | None:
+    """US AQI of one pollutant (µg/m³, CO mg/m³), EPA 2024: truncated concentration, rounded to nearest.
+
+    O3 above the 8-hour table's end (200 ppb) is rated on the 1-hour table; None beyond every table.
+    """
+    value = concentration * _TO_EPA_UNIT[pollutant]
+    tables = [pollutant, "o3_1h"] if pollutant == "o3" else [pollutant]
+    for name in tables:
+        segments, decimals = EPA_2024[name]
+        c = math.floor(value * 10**decimals + 1e-9) / 10**decimals
+        if c < segments[0][0]:
+            continue
+        for c_lo, c_hi, i_lo, i_hi in segments:
+            if c <= c_hi:
+                return int(round((i_hi - i_lo) / (c_hi - c_lo) * (max(c, c_lo) - c_lo) + i_lo))
+    return None
+
+
+def epa_aqi(concentrations: Mapping[str, float | None]) -> AqiResult | None:
+    """US AQI (EPA 2024) with its primary pollutants; None when no pollutant has a value."""
+    iaqi = {}
+    for p, c in concentrations.items():
+        if p in _TO_EPA_UNIT and c is not None and not math.isnan(c):
+            value = epa_iaqi(p, float(c))
+            if value is not None:
+                iaqi[p] = value
     if not iaqi:
         return None
     aqi = max(iaqi.values())

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.kpis.measure import Measure, ratio
+
 TTI_NODES = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
 TPI_NODES = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
 
@@ -91,3 +93,52 @@ def network_tpi(frame: pd.DataFrame) -> NetworkTpi | None:
     return NetworkTpi(
         tpi=value, tti=mean_tti, level=tpi_level(value), length_km=float(weights.sum()) / 1000, segments=len(rated)
     )
+
+
+#: Speed grades by road class (km/h): the lower bounds of 畅通, 基本畅通, 轻度拥堵, 中度拥堵 (below: 严重拥堵).
+SPEED_GRADES = {
+    "expressway": (65.0, 50.0, 35.0, 20.0),
+    "arterial": (40.0, 30.0, 20.0, 15.0),
+    "secondary": (35.0, 25.0, 15.0, 10.0),
+}
+
+
+def speed_level(road_class: str, speed_kmh: float) -> TpiLevel | None:
+    """The congestion level of a speed on a road of ``road_class`` (a bound belongs to the slower grade)."""
+    grades = SPEED_GRADES.get(road_class)
+    if grades is None or speed_kmh is None or np.isnan(speed_kmh):
+        return None
+    index = next((i for i, bound in enumerate(grades) if speed_kmh > bound), len(grades))
+    return TPI_LEVELS[index]
+
+
+def network_measures(segments: pd.DataFrame) -> dict[str, Measure]:
+    """Network KPIs over a period from per-segment rollup sums.
+
+    ``segments`` has ``length_m``, ``free_flow_kmh``, ``road_class``, ``speeds`` (observations with a speed)
+    and ``inverse_speed_sum`` (Σ 1/v). A segment's speed is its harmonic mean ``speeds / Σ 1/v``; the network
+    speed is the space-mean Σ L / Σ (L / v); TTI is length-weighted; the congested share is the length whose
+    road-class grade is moderate or heavy congestion.
+    """
+    rows = segments[(segments["speeds"] > 0) & (segments["inverse_speed_sum"] > 0) & (segments["length_m"] > 0)]
+    if rows.empty:
+        return {
+            k: Measure(None, 0, 0)
+            for k in ("traffic_tti", "traffic_tpi", "traffic_network_speed", "traffic_congested_share")
+        }
+    length = rows["length_m"].to_numpy(dtype=float)
+    speed = rows["speeds"].to_numpy(dtype=float) / rows["inverse_speed_sum"].to_numpy(dtype=float)
+    mean_tti = float(np.average(rows["free_flow_kmh"].to_numpy(dtype=float) / speed, weights=length))
+    congested = np.array(
+        [
+            (level := speed_level(c, v)) is not None and level.key in ("moderate_congestion", "heavy_congestion")
+            for c, v in zip(rows["road_class"], speed, strict=True)
+        ]
+    )
+    km, segments_n = length.sum() / 1000, len(rows)
+    return {
+        "traffic_tti": Measure(mean_tti, km, segments_n),
+        "traffic_tpi": Measure(float(tpi_from_tti(mean_tti)), km, segments_n),
+        "traffic_network_speed": Measure(float(length.sum() / (length / speed).sum()), km, segments_n),
+        "traffic_congested_share": ratio(length[congested].sum() / 1000, km),
+    }

@@ -75,7 +75,8 @@ def _oracle_complaints(engine) -> pd.DataFrame:
     facts["category"] = facts["category"].fillna("")
     parts = []
     for time_col, measures in {
-        "requested_at": lambda f: {"received": 1, "returned": f["returned_count"]},
+        "requested_at": lambda f: {"received": 1, "received_closed": f["closed_at"].notna().astype(int),
+                                   "returned": f["returned_count"]},
         "closed_at": lambda f: {"closed": 1, "closed_on_time": (f["closed_at"] <= f["due_at"]).astype(int),
                                 "handling_seconds": (f["closed_at"] - f["requested_at"]).dt.total_seconds()},
         "due_at": lambda f: {"due": 1, "due_met": (f["closed_at"].notna() & (f["closed_at"] <= f["due_at"])).astype(int)},

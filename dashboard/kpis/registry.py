@@ -1,0 +1,153 @@
+"""The KPI registry, shaped like FIWARE KeyPerformanceIndicator: one declaration per KPI.
+
+Targets, RAG thresholds, city-score membership and the department-ranking weights are a city's own
+configuration: the defaults live in :mod:`dashboard.kpis.definitions`, a TOML file (setting
+``kpi_targets_file``) overrides them::
+
+    [kpis.complaint_on_time_rate]
+    target = 0.98
+    thresholds = [0.98, 0.9]     # green from, red below (higher is better); green up to, red above otherwise
+    scored = true
+
+    [ranking.weights]
+    on_time_rate = 0.5
+    satisfaction = 0.3
+    return_rate = 0.2
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+Direction = Literal["higher", "lower"]
+Period = Literal["hour", "day", "week", "month", "quarter", "now"]
+Scope = Literal["city", "district", "sub-district", "department", "hall", "segment", "station"]
+
+#: Most a KPI contributes to the city score (Boston's CityScore cap).
+SCORE_CAP = 1.25
+
+#: Default weights of the department ranking (考核): on-time closure, satisfaction, return rate.
+RANKING_WEIGHTS = {"on_time_rate": 0.5, "satisfaction": 0.3, "return_rate": 0.2}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One key performance indicator.
+
+    ``thresholds`` are the (green, red) boundaries: higher-is-better KPIs are green at or above the first and
+    red below the second; lower-is-better KPIs are green at or below the first and red above the second;
+    amber in between. Rates are fractions (0–1); the UI shows them as percentages. A KPI without a target
+    (a volume, a backlog) is shown but neither coloured nor scored.
+    """
+
+    id: str
+    domain: str
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+    unit_zh: str
+    unit_en: str
+    formula: str
+    direction: Direction
+    target: float | None
+    thresholds: tuple[float, float] | None
+    period: Period
+    scope: tuple[Scope, ...]
+    feeds: tuple[str, ...]
+    percent: bool = False
+    scored: bool = False
+    page: str = "/"
+    denominator_zh: str = ""
+    denominator_en: str = ""
+
+    def rag(self, value: float | None) -> str | None:
+        """``green``, ``amber`` or ``red`` for ``value``; None without a value."""
+        if value is None or self.thresholds is None:
+            return None
+        green, red = self.thresholds
+        if self.direction == "higher":
+            return "green" if value >= green else "red" if value < red else "amber"
+        return "green" if value <= green else "red" if value > red else "amber"
+
+    def score(self, value: float | None) -> float | None:
+        """CityScore of ``value``: actual/target (target/actual when lower is better), capped at 1.25."""
+        if value is None or self.target is None:
+            return None
+        if self.direction == "higher":
+            ratio = value / self.target if self.target else SCORE_CAP
+        else:
+            ratio = self.target / value if value > 0 else SCORE_CAP
+        return min(max(ratio, 0.0), SCORE_CAP)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The KPIs of a city in display order, and the department-ranking weights."""
+
+    kpis: tuple[Kpi, ...]
+    ranking_weights: Mapping[str, float] = field(default_factory=lambda: dict(RANKING_WEIGHTS))
+
+    def __iter__(self) -> Iterator[Kpi]:
+        return iter(self.kpis)
+
+    def __getitem__(self, kpi_id: str) -> Kpi:
+        for kpi in self.kpis:
+            if kpi.id == kpi_id:
+                return kpi
+        raise KeyError(kpi_id)
+
+    @property
+    def scored(self) -> tuple[Kpi, ...]:
+        """The KPIs that make up the city score."""
+        return tuple(k for k in self.kpis if k.scored)
+
+
+class KpiConfigError(ValueError):
+    """The KPI targets file names an unknown KPI or setting, or gives a value of the wrong shape."""
+
+
+_OVERRIDABLE = {"target", "thresholds", "scored"}
+
+
+def _override(kpi: Kpi, values: Mapping) -> Kpi:
+    unknown = set(values) - _OVERRIDABLE
+    if unknown:
+        raise KpiConfigError(f"kpis.{kpi.id}: unknown setting(s) {sorted(unknown)}; allowed: {sorted(_OVERRIDABLE)}")
+    changes: dict = {}
+    if "target" in values:
+        changes["target"] = float(values["target"])
+    if "thresholds" in values:
+        pair = tuple(float(v) for v in values["thresholds"])
+        if len(pair) != 2:
+            raise KpiConfigError(f"kpis.{kpi.id}.thresholds: expected [green, red]")
+        changes["thresholds"] = pair
+    if "scored" in values:
+        changes["scored"] = bool(values["scored"])
+    return replace(kpi, **changes)
+
+
+@lru_cache(maxsize=4)
+def load_registry(path: Path | None = None) -> Registry:
+    """The default registry with the overrides of the TOML file at ``path`` (if any)."""
+    from dashboard.kpis.definitions import DEFAULT_KPIS
+
+    if path is None:
+        return Registry(DEFAULT_KPIS)
+    config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    overrides = config.get("kpis", {})
+    known = {k.id for k in DEFAULT_KPIS}
+    if unknown := set(overrides) - known:
+        raise KpiConfigError(f"{path}: unknown KPI(s) {sorted(unknown)}")
+    kpis = tuple(_override(k, overrides[k.id]) if k.id in overrides else k for k in DEFAULT_KPIS)
+    weights = dict(RANKING_WEIGHTS)
+    given = config.get("ranking", {}).get("weights", {})
+    if unknown := set(given) - set(RANKING_WEIGHTS):
+        raise KpiConfigError(f"{path}: unknown ranking weight(s) {sorted(unknown)}")
+    weights |= {k: float(v) for k, v in given.items()}
+    return Registry(kpis, weights)

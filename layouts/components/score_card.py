@@ -1,0 +1,121 @@
+"""A registry KPI card: value against target in its RAG colour, sparkline, period comparison, denominator,
+freshness; the whole card links to its domain page with ``?kpi=<id>``."""
+
+from __future__ import annotations
+
+import math
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.kpis.freshness import Freshness
+from dashboard.kpis.registry import Kpi
+from layouts.components.kpi_card import freshness_line
+from layouts.figures.score_breakdown import RAG_COLOURS
+from layouts.format import number
+from layouts.i18n import t
+
+SPARK = "▁▂▃▄▅▆▇█"
+#: KPIs shown as whole numbers.
+WHOLE = {"complaints_received", "complaint_backlog", "complaint_overdue", "air_exceedance_hours", "air_aqi"}
+
+
+def display(kpi: Kpi, value: float | None, lang: str) -> str:
+    """The KPI value as shown: rates in percent, counts whole, the rest with one decimal."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return t("kpi.no_value", lang)
+    if kpi.percent:
+        return number(value * 100, lang, 1)
+    return number(value, lang, 0 if kpi.id in WHOLE else 1)
+
+
+def sparkline(values: list[float | None]) -> str:
+    """Unicode block sparkline of ``values`` (gaps as spaces)."""
+    known = [v for v in values if v is not None and not math.isnan(v)]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    return "".join(" " if v is None or math.isnan(v) else SPARK[min(7, int((v - low) / span * 7.999))] for v in values)
+
+
+def _comparison(kpi: Kpi, value, previous, period: str, lang: str) -> html.Span:
+    if value is None or previous is None or math.isnan(value) or math.isnan(previous):
+        return html.Span(t(f"score.vs.{period}", lang, delta=t("kpi.no_value", lang)))
+    delta = (value - previous) * (100 if kpi.percent else 1)
+    better = delta == 0 or (delta > 0) == (kpi.direction == "higher")
+    unit = t("score.pt", lang) if kpi.percent else ""
+    text = t(f"score.vs.{period}", lang, delta=f"{'+' if delta >= 0 else '−'}{number(abs(delta), lang, 1)}{unit}")
+    return html.Span(text, className="text-success" if better else "text-danger")
+
+
+def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
+    template = kpi.denominator_zh if lang == "zh" else kpi.denominator_en
+    facts = {}
+    for key in ("numerator", "denominator"):
+        v = row.get(key)
+        facts[key] = t("kpi.no_value", lang) if v is None or math.isnan(v) else number(v, lang, 0 if v == int(v) else 1)
+    return template.format(**facts)
+
+
+def score_card(
+    kpi: Kpi,
+    row: dict,
+    previous: float | None,
+    trend: list,
+    freshness: Freshness,
+    period: str,
+    lang: str,
+    timezone: str,
+) -> dcc.Link:
+    """The card of one registry KPI (``row``: its kpi_table row for the period)."""
+    value = row.get("value")
+    value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+    rag = row.get("rag") if isinstance(row.get("rag"), str) else None
+    unit = kpi.unit_zh if lang == "zh" else kpi.unit_en
+    target = (
+        t("score.target", lang, target=display(kpi, kpi.target, lang) + ("%" if kpi.percent else f" {unit}".rstrip()))
+        if kpi.target is not None
+        else t("score.no_target", lang)
+    )
+    body = dbc.CardBody(
+        [
+            html.Div(
+                [
+                    html.Span(kpi.name_zh if lang == "zh" else kpi.name_en, className="fw-semibold"),
+                    html.Span(
+                        sparkline(trend),
+                        className="ms-auto font-monospace",
+                        style={"letterSpacing": "-1px", "color": RAG_COLOURS[rag]},
+                    ),
+                ],
+                className="d-flex align-items-center small",
+            ),
+            html.Div(
+                [
+                    html.Span(display(kpi, value, lang), style={"fontSize": "1.6rem", "fontWeight": 700}),
+                    html.Span(unit, className="ms-1 small text-body-secondary"),
+                    html.Span(target, className="ms-auto small text-body-secondary"),
+                ],
+                className="d-flex align-items-baseline",
+            ),
+            html.Div(_comparison(kpi, value, previous, period, lang), className="small"),
+            html.Div(
+                _denominator(kpi, row, lang),
+                className="small text-body-secondary text-truncate",
+                title=kpi.description_zh if lang == "zh" else kpi.description_en,
+            ),
+            html.Div(freshness_line(freshness, lang, timezone), className="small text-body-secondary text-truncate"),
+        ],
+        className="py-2 px-3",
+    )
+    return dcc.Link(
+        dbc.Card(
+            body,
+            className="h-100 score-card" + (" kpi-stale" if freshness.stale else ""),
+            style={"borderLeft": f"5px solid {RAG_COLOURS[rag]}"},
+        ),
+        href=f"{kpi.page}?kpi={kpi.id}&lang={lang}",
+        className="text-reset text-decoration-none",
+        id={"type": "score-card", "kpi": kpi.id},
+    )
