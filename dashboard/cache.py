@@ -17,7 +17,7 @@ F = TypeVar("F", bound=Callable)
 
 def init_cache(server: Flask, settings: Settings) -> None:
     """Attach the cache to ``server``; entries live about one refresh interval."""
-    config = {"CACHE_DEFAULT_TIMEOUT": settings.refresh_seconds, "CACHE_KEY_PREFIX": "cityops:"}
+    config = {"CACHE_DEFAULT_TIMEOUT": settings.refresh_seconds, "CACHE_KEY_PREFIX": settings.cache_key_prefix}
     if settings.redis_url:
         config |= {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url}
     else:

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     stale_after_intervals: float = Field(2.0, gt=0, description="A feed is stale after this many intervals.")
 
     redis_url: str | None = Field(None, description="Shared cache for web workers; file cache otherwise.")
+    cache_key_prefix: str = Field("cityops:", description="Prefix of cache keys (several instances, one Redis).")
     secret_key: SecretStr = Field(SecretStr("change-me"), description="Flask session secret.")
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
