@@ -35,6 +35,12 @@ class Context:
     theme: str
     font: int
     style_url: str | None
+    scale: float = 1.0
+
+    @property
+    def map_px(self) -> tuple[int, int]:
+        """The map panel's size in pixels, for fitting the city into it."""
+        return round(1050 * self.scale), round(600 * self.scale)
 
 
 def _name_col(ctx: Context) -> str:
@@ -50,7 +56,7 @@ def _city_map(ctx):
         ctx.style_url,
         show_legend=False,
         font_size=ctx.font,
-        fit_px=(1050, 600),
+        fit_px=ctx.map_px,
     )
 
 
@@ -75,7 +81,7 @@ def _complaints_categories(ctx):
 
 def _traffic_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=(1050, 600))
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _traffic_trend(ctx):
@@ -88,7 +94,7 @@ def _traffic_trend(ctx):
 
 def _environment_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=(1050, 600))
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _environment_aqi(ctx):

@@ -56,6 +56,7 @@ def funnel(steps: pd.DataFrame, lang: str, theme: str, font_size: int = 13) -> g
         font={"color": colours.muted},
     )
     fig.update_layout(margin={"l": 8, "r": 8, "t": 8, "b": 36}, showlegend=False)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -73,6 +74,8 @@ def ranked_bars(
     """Horizontal bars, largest on top, each labelled with its value (at most ``limit``)."""
     frame = pd.DataFrame({"label": labels, "value": values, "color": colors or [palette(theme).accent] * len(labels)})
     frame = frame.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable").head(limit).iloc[::-1]
+    if frame.empty:
+        return empty(t("fresh.none", lang), theme, font_size)
     fig = go.Figure(
         go.Bar(
             x=frame["value"],

@@ -58,6 +58,12 @@ def blank_style(theme: str) -> dict:
     }
 
 
+def blank_style_url(theme: str) -> str:
+    """The blank style served from our assets (``map-blank-<theme>.json``, equal to ``blank_style``). A URL,
+    not a dict: Plotly then sees the same style on every update and never resets the map's layers."""
+    return f"/assets/map-blank-{palette(theme).name}.json"
+
+
 def area_name(row, lang: str) -> str:
     return html.escape(str(row["name_en"] if lang == "en" else row["name_zh"]))
 
@@ -275,7 +281,7 @@ def city_map(
     centre, zoom = fit_view(layers.districts, fit_px)
     colours = palette(theme)
     fig.update_layout(
-        map={"style": style_url or blank_style(theme), "center": centre, "zoom": zoom},
+        map={"style": style_url or blank_style_url(theme), "center": centre, "zoom": zoom},
         showlegend=show_legend,
         legend={
             "x": 0.01,

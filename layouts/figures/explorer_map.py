@@ -17,7 +17,7 @@ from layouts.figures.city_map import (
     STATUS_COLOURS,
     area_geojson,
     area_name,
-    blank_style,
+    blank_style_url,
     fit_view,
     line_coords,
     road_traces,
@@ -274,7 +274,7 @@ def explorer_map(
     centre, zoom = fit_view(focus, fit_px)
     colours = palette(theme)
     fig.update_layout(
-        map={"style": style_url or blank_style(theme), "center": centre, "zoom": zoom},
+        map={"style": style_url or blank_style_url(theme), "center": centre, "zoom": zoom},
         showlegend=show_legend,
         legend={
             "x": 0.01,

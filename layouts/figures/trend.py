@@ -24,6 +24,6 @@ def hourly_trend(hourly: pd.DataFrame, lang: str, theme: str, timezone: str, fon
     )
     styled(fig, theme, font_size)
     fig.update_layout(bargap=0.15, showlegend=False, uirevision="trend")
-    fig.update_xaxes(showgrid=False, tickformat="%H:%M\n%m-%d", color=colours.muted)
-    fig.update_yaxes(gridcolor=colours.grid, color=colours.muted, rangemode="tozero", title=None)
+    fig.update_xaxes(showgrid=False, tickformat="%H:%M\n%m-%d", color=colours.muted, automargin=True)
+    fig.update_yaxes(gridcolor=colours.grid, color=colours.muted, rangemode="tozero", title=None, automargin=True)
     return fig

@@ -48,11 +48,18 @@ def selection(now: datetime, period: str, hour: int | None, **filters) -> mapvie
     return mapview.Selection(start, min(end, now) if end > now else end, **{k: v or None for k, v in filters.items()})
 
 
-def _dropdown(name: str, lang: str, value) -> dbc.Col:
+def _dropdown(name: str, lang: str, value, options: list[dict]) -> dbc.Col:
+    known = {o["value"] for o in options}
     return dbc.Col(
         [
             dbc.Label(t(f"map.{name}", lang), className="filter-label"),
-            dcc.Dropdown(id=f"map-{name}", value=value, placeholder=t(f"map.{name}.all", lang), clearable=True),
+            dcc.Dropdown(
+                id=f"map-{name}",
+                value=value if value in known else None,
+                options=options,
+                placeholder=t(f"map.{name}.all", lang),
+                clearable=True,
+            ),
         ],
         md=3,
         lg=2,
@@ -82,6 +89,7 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
+    engine = current_engine()
     period = period if period in PERIODS else "7d"
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
     hours = int(PERIODS[period] / timedelta(hours=1))
@@ -102,8 +110,8 @@ def layout(
                 md=12,
                 lg=3,
             ),
-            _dropdown("district", lang, district),
-            _dropdown("category", lang, category),
+            _dropdown("district", lang, district, _options(reference.districts(engine), lang)),
+            _dropdown("category", lang, category, _options(reference.categories(engine), lang)),
             dbc.Col(
                 [
                     dbc.Label(t("map.status", lang), className="filter-label"),
@@ -118,7 +126,7 @@ def layout(
                 md=3,
                 lg=2,
             ),
-            _dropdown("department", lang, department),
+            _dropdown("department", lang, department, _options(mapview.departments(engine), lang)),
         ],
         className="g-2 mb-2 map-filters",
     )
@@ -258,9 +266,6 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("map-graph", "figure"),
         Output("map-summary", "children"),
         Output("map-hour-label", "children"),
-        Output("map-district", "options"),
-        Output("map-category", "options"),
-        Output("map-department", "options"),
         Output("map-banner", "children"),
         Input("map-interval", "n_intervals"),
         Input("map-period", "value"),
@@ -289,7 +294,11 @@ def register_callbacks(app: dash.Dash) -> None:
             districts = reference.districts(engine)
             parts: dict = {}
             if "areas" in chosen:
-                parts["areas"] = mapview.area_kpis(engine, sel, "street" if district else "district")
+                areas = mapview.area_kpis(engine, sel, "street") if district else None
+                if areas is None or areas.empty:  # no sub-districts: the district level (drilled: that district)
+                    areas = mapview.area_kpis(engine, sel)
+                    areas = areas[areas["code"] == district] if district else areas
+                parts["areas"] = areas
             if "complaints" in chosen:
                 parts |= _complaints_layer(engine, sel, mode or "auto", zoom or "far")
             if "roads" in chosen:
@@ -322,12 +331,9 @@ def register_callbacks(app: dash.Dash) -> None:
                 figure,
                 summary,
                 _hour_label(now, period_, hour, lang, tz),
-                _options(districts, lang),
-                _options(reference.categories(engine), lang),
-                _options(mapview.departments(engine), lang),
             )
 
-        return guarded(render, 6, lang)
+        return guarded(render, 3, lang)
 
     @app.callback(
         Output("map-hour", "max"),

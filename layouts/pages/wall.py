@@ -165,9 +165,8 @@ def register_callbacks(app: dash.Dash) -> None:
         def render():
             engine, settings = current_engine(), current_settings()
             now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
-            ctx = Context(
-                engine, now, tz, lang, theme, round(WALL_FONT * max(1.0, float(scale or 1))), settings.map_style_url
-            )
+            factor_px = max(1.0, float(scale or 1))
+            ctx = Context(engine, now, tz, lang, theme, round(WALL_FONT * factor_px), settings.map_style_url, factor_px)
             status = feeds.feed_status(engine)
             fresh = {p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels}
             figures = [PANELS[p].build(ctx) for p in graphs]

@@ -1,13 +1,16 @@
 """Pure figures: the map's offline base, its layers and inert hover text; the trend in local time."""
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import shapely
 
-from layouts.figures.city_map import MapLayers, blank_style, city_map
+from layouts.figures.city_map import MapLayers, blank_style, blank_style_url, city_map
 from layouts.figures.trend import hourly_trend
 
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
 DISTRICTS = pd.DataFrame(
     {
         "code": ["1", "2"],
@@ -22,6 +25,9 @@ def test_blank_base_has_no_sources():
     style = blank_style("dark")
     assert style["sources"] == {}
     assert [layer["type"] for layer in style["layers"]] == ["background"]
+    for theme in ("dark", "light"):  # served from our assets, by URL
+        asset = LAYOUTS / "assets" / blank_style_url(theme).rsplit("/", 1)[1]
+        assert json.loads(asset.read_text(encoding="utf-8")) == blank_style(theme)
 
 
 def test_map_layers_and_escaped_hover():
@@ -63,7 +69,7 @@ def test_map_layers_and_escaped_hover():
     )
     fig = city_map(layers, "zh", "dark", "Asia/Shanghai")
     assert [trace.type for trace in fig.data] == ["choroplethmap", "scattermap", "scattermap", "scattermap"]
-    assert fig.layout.map.style["sources"] == {}
+    assert fig.layout.map.style == "/assets/map-blank-dark.json"
     hover = fig.data[2].hovertext[0]
     assert "&lt;script&gt;" in hover and "<script>" not in hover
     assert "12:00" in hover  # shown in Asia/Shanghai

@@ -78,7 +78,7 @@ def test_explorer_figure_layers(engine):
     )
     fig = explorer_map(layers, "en", "light", "Asia/Shanghai")
     assert [tr.type for tr in fig.data] == ["scattermap", "choroplethmap", "scattermap", "choroplethmap"]
-    assert fig.layout.map.style["sources"] == {}
+    assert fig.layout.map.style == "/assets/map-blank-light.json"
     heat = explorer_map(
         ExplorerLayers(outlines=districts, cells=layers.cells, heat=True), "zh", "dark", "Asia/Shanghai"
     )
