@@ -8,6 +8,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return [classes, playlist[active].name];
     },
     scale: function () {
+      /* set once at load; its change triggers the wall's first refresh, drawn at the right size */
       return Math.max(1, Math.round((window.innerWidth / 1920) * 100) / 100);
     }
   }

@@ -18,7 +18,7 @@ from dashboard.queries import alerts, complaints, domains, environment, feeds, r
 from dashboard.queries.mapview import Selection
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
-from layouts.figures.city_map import MapLayers, city_map
+from layouts.figures.city_map import MapLayers, blank_style, city_map
 from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
@@ -38,6 +38,12 @@ class Context:
     scale: float = 1.0
 
     @property
+    def map_style(self) -> str | dict:
+        """The intranet style when set, else the blank style inline: it loads with the map itself, and the
+        wall only ever patches its maps' traces afterwards, so the style is never set twice."""
+        return self.style_url or blank_style(self.theme)
+
+    @property
     def map_px(self) -> tuple[int, int]:
         """The map panel's size in pixels, for fitting the city into it."""
         return round(1050 * self.scale), round(600 * self.scale)
@@ -53,7 +59,7 @@ def _city_map(ctx):
         ctx.lang,
         ctx.theme,
         ctx.tz,
-        ctx.style_url,
+        ctx.map_style,
         show_legend=False,
         font_size=ctx.font,
         fit_px=ctx.map_px,
@@ -81,7 +87,7 @@ def _complaints_categories(ctx):
 
 def _traffic_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.map_style, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _traffic_trend(ctx):
@@ -94,7 +100,7 @@ def _traffic_trend(ctx):
 
 def _environment_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.map_style, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _environment_aqi(ctx):

@@ -264,12 +264,13 @@ def city_map(
     lang: str,
     theme: str,
     timezone: str,
-    style_url: str | None = None,
+    style_url: str | dict | None = None,
     show_legend: bool = True,
     font_size: int = 13,
     fit_px: tuple[int, int] = (600, 400),
 ) -> go.Figure:
-    """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style."""
+    """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style (or is a
+    style itself)."""
     traces = _choropleth(layers, lang, theme)
     if layers.roads is not None and not layers.roads.empty:
         traces += road_traces(layers.roads, lang)

@@ -106,7 +106,7 @@ def layout(
             stage,
             footer,
             dcc.Store(id="wall-playlist", data=[{"scene": s, "name": t(f"wall.scene.{s}", lang)} for s in chosen]),
-            dcc.Store(id="wall-scale", data=1.0),
+            dcc.Store(id="wall-scale"),
             dcc.Store(id="wall-drawn", data=False),
             dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
         ],
@@ -153,6 +153,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("wall-prefs", "data"),
         State("wall-drawn", "data"),
         running=[(Output("wall-interval", "disabled"), True, False)],
+        prevent_initial_call=True,
     )
     def refresh(_n, scale, prefs, drawn):
         lang, theme = prefs["lang"], prefs["theme"]

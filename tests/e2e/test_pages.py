@@ -116,12 +116,11 @@ def test_wall_rotates_and_marks_stale_panels(browser, live_url, screenshots):
     page, problems, callbacks = open_page(browser, live_url, "/wall?scenes=halls,city&rotate=3&lang=zh", "dark")
     try:
         settle(page, READY["wall"])
-        # the halls feed is stale: both panels of the halls scene say since when; the city map's feeds are fresh
-        stale = page.locator(".wall-panel-stale")
+        # the halls feed is stale: both panels of the halls scene say since when (the other feeds of the
+        # fixture turn stale too a few minutes into the session)
+        stale = page.locator(".wall-panel-halls_ranking.wall-panel-stale, .wall-panel-halls_trend.wall-panel-stale")
         assert stale.count() == 2
-        assert page.locator(".wall-panel-halls_ranking.wall-panel-stale").count() == 1
         assert "起过期" in stale.first.locator(".wall-fresh").text_content()
-        assert page.locator(".wall-panel-city_map.wall-panel-stale").count() == 0
         # the scenes take turns by themselves
         for scene in ("办事大厅", "城市总览", "办事大厅"):
             page.wait_for_function(f"document.getElementById('wall-scene-name').innerText === '{scene}'", timeout=8_000)
@@ -145,7 +144,7 @@ def test_overview_card_drills_to_its_page(browser, live_url):
         href = link.get_attribute("href")
         link.click()
         page.wait_for_url(lambda url: urlparse(url).path == urlparse(href).path, timeout=10_000)
-        page.wait_for_selector(".kpi-highlight", timeout=15_000)
+        page.wait_for_selector(".kpi-highlight", timeout=30_000)
         assert_clean(problems, callbacks)
     finally:
         page.close()
