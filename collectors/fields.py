@@ -32,12 +32,18 @@ def text(value: Any) -> str | None:
     """A trimmed string without NUL characters (PostgreSQL refuses them), or None for missing and empty markers."""
     if value is None:
         return None
-    value = str(value).replace("\x00", "").strip()
+    if value.__class__ is not str:
+        value = str(value)
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    value = value.strip()
     return None if value in EMPTY_MARKERS else value
 
 
 def number(value: Any, field: str) -> float | None:
     """A float from a number or numeric string; None when missing."""
+    if value.__class__ is float:  # the common case first
+        return value
     if isinstance(value, bool):
         raise FieldError(field, f"expected a number, got {value!r}")
     if isinstance(value, int | float):

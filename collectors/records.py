@@ -1,14 +1,21 @@
 """Record models of the four domains: every record a feed returns is validated against one of these.
 
 A record that fails validation goes to quarantine with the field and the reason; nothing is dropped.
+Collectors validate whole batches with :func:`row_validator`, which applies a model's rules (fields,
+constraints, configuration and record-level checks) but yields plain dicts: building a model instance
+per record would cost several times the validation itself.
 """
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from typing_extensions import TypedDict
 
 LIFECYCLE = ("received", "dispatched", "accepted", "returned", "extended", "closed", "revisited")
 Lifecycle = Literal["received", "dispatched", "accepted", "returned", "extended", "closed", "revisited"]
@@ -26,6 +33,24 @@ def _plausible(value: datetime) -> datetime:
 
 #: A timezone-aware timestamp no earlier than :data:`EARLIEST_PLAUSIBLE`.
 Timestamp = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
+def _complaint_checks(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    closed_at, requested_at = values.get("closed_at"), values.get("requested_at")
+    if closed_at is not None and closed_at < requested_at:
+        raise ValueError("closed_at is before requested_at")
+    if (values.get("lon") is None) != (values.get("lat") is None):
+        raise ValueError("lon and lat must be given together")
+    return values
+
+
+def _hall_ticket_checks(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    called_at, finished_at = values.get("called_at"), values.get("finished_at")
+    if called_at is not None and called_at < values.get("issued_at"):
+        raise ValueError("called_at is before issued_at")
+    if finished_at is not None and called_at is not None and finished_at < called_at:
+        raise ValueError("finished_at is before called_at")
+    return values
 
 
 class _Record(BaseModel):
@@ -74,10 +99,7 @@ class ComplaintRecord(_Record):
 
     @model_validator(mode="after")
     def _ordered(self) -> ComplaintRecord:
-        if self.closed_at is not None and self.closed_at < self.requested_at:
-            raise ValueError("closed_at is before requested_at")
-        if (self.lon is None) != (self.lat is None):
-            raise ValueError("lon and lat must be given together")
+        _complaint_checks(self.__dict__)
         return self
 
 
@@ -123,10 +145,7 @@ class HallTicketRecord(_Record):
 
     @model_validator(mode="after")
     def _ordered(self) -> HallTicketRecord:
-        if self.called_at is not None and self.called_at < self.issued_at:
-            raise ValueError("called_at is before issued_at")
-        if self.finished_at is not None and self.called_at is not None and self.finished_at < self.called_at:
-            raise ValueError("finished_at is before called_at")
+        _hall_ticket_checks(self.__dict__)
         return self
 
 
@@ -136,3 +155,78 @@ RECORD_MODELS: dict[str, type[_Record]] = {
     "sensors": SensorRecord,
     "halls": HallTicketRecord,
 }
+
+#: Record-level checks of a model (its ``model_validator``), applied to rows as well.
+RECORD_CHECKS: dict[type[BaseModel], Callable[[Mapping[str, Any]], Mapping[str, Any]]] = {
+    ComplaintRecord: _complaint_checks,
+    HallTicketRecord: _hall_ticket_checks,
+}
+
+_ROW_CONFIG = ("extra", "str_strip_whitespace", "allow_inf_nan")
+
+
+def _row_annotation(annotation: Any) -> Any:
+    """``annotation`` with every record model in it replaced by its row type."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _row_type(annotation)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is list and args:
+        return list[_row_annotation(args[0])]
+    return annotation
+
+
+def _completer(model: type[BaseModel]) -> Callable[[dict], dict]:
+    """Fills in the defaults of ``model`` and applies its record-level checks."""
+    fields = model.model_fields.items()
+    defaults = {n: i.default for n, i in fields if not i.is_required() and i.default_factory is None}
+    factories = {n: i.default_factory for n, i in fields if i.default_factory is not None}
+    check = RECORD_CHECKS.get(model)
+
+    def complete(row: dict) -> dict:
+        row = {**defaults, **row}
+        for name, factory in factories.items():
+            if name not in row:
+                row[name] = factory()
+        return check(row) if check else row
+
+    def fill(row: dict) -> dict:
+        return {**defaults, **row}
+
+    return fill if not factories and check is None else complete
+
+
+@cache
+def _row_type(model: type[BaseModel]) -> Any:
+    """A TypedDict with the fields, constraints and configuration of ``model``, completed and checked like it."""
+    fields = {}
+    for name, info in model.model_fields.items():
+        annotation = _row_annotation(info.annotation)
+        if info.metadata:
+            annotation = Annotated[annotation, *info.metadata]
+        fields[name] = annotation if info.is_required() else NotRequired[annotation]
+    row = TypedDict(f"{model.__name__}Row", fields)  # type: ignore[operator]
+    row.__pydantic_config__ = ConfigDict(**{k: model.model_config[k] for k in _ROW_CONFIG if k in model.model_config})
+    return Annotated[row, AfterValidator(_completer(model))]
+
+
+class RowValidator:
+    """Validates records against a model's rules into plain dicts with every field present."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+        self._one = TypeAdapter(_row_type(model))
+        self._many = TypeAdapter(list[_row_type(model)])
+
+    def many(self, items: list[dict]) -> list[dict]:
+        """Every item validated (raises ``ValidationError``; each error's ``loc`` starts with the item's index)."""
+        return self._many.validate_python(items)
+
+    def one(self, item: dict) -> dict:
+        """One item validated (raises ``ValidationError``)."""
+        return self._one.validate_python(item)
+
+
+@cache
+def row_validator(domain: str) -> RowValidator:
+    """The row validator of ``domain``'s record model."""
+    return RowValidator(RECORD_MODELS[domain])

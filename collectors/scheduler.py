@@ -2,14 +2,17 @@
 
 Each job has ``max_instances=1`` (a slow run is never overlapped by the next), ``coalesce=True`` (missed
 runs collapse into one), an explicit misfire grace time and a jitter so feeds do not poll in lockstep.
+A feed still backfilling (its run stopped at ``max_records_per_run``) is run again as soon as the run ends.
 A feed whose credentials are refused is paused until the process restarts.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -33,20 +36,39 @@ class FeedJob:
         self.scheduler = scheduler
         self._database_down = False
 
-    def __call__(self) -> None:
+    def __call__(self) -> bool:
+        """Run the feed once; returns whether it has more to read right away (a backfill in progress)."""
         try:
             result = self.runner.run(self.feed)
         except SQLAlchemyError as exc:
             if not self._database_down:
                 log.error("feed %s: database unavailable, will retry next interval: %s", self.feed.name, exc)
             self._database_down = True
-            return
+            return False
         if self._database_down:
             log.warning("feed %s: database reachable again", self.feed.name)
             self._database_down = False
         if result.status == "auth_failed":
             log.error("feed %s paused: %s", self.feed.name, result.error)
             self.scheduler.pause_job(self.feed.name)
+        return result.more
+
+
+def run_again_when_behind(scheduler: BaseScheduler) -> None:
+    """A feed job that returns True (stopped at ``max_records_per_run``) runs again at once, not an interval
+    later. The listener fires once the run has finished, so runs never overlap."""
+
+    def run_now(job_id: str) -> None:
+        if scheduler.get_job(job_id) is not None:
+            scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    def listener(event: JobExecutionEvent) -> None:
+        # From a thread of its own: a run that ends before the scheduler loop has set the job's next regular
+        # run time notifies from inside that loop, which would then overwrite ours.
+        if event.retval is True:
+            threading.Thread(target=run_now, args=(event.job_id,), name=f"rerun-{event.job_id}").start()
+
+    scheduler.add_listener(listener, EVENT_JOB_EXECUTED)
 
 
 def add_feed_jobs(scheduler: BaseScheduler, runner: FeedRunner, feeds: list[FeedConfig]) -> None:
@@ -91,6 +113,7 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
+    run_again_when_behind(scheduler)
     scheduler.add_job(evaluate_alerts, args=[runner.engine], trigger=IntervalTrigger(seconds=ALERT_INTERVAL_SECONDS),
                       id="alerts", name="alert rules", max_instances=1, coalesce=True,
                       misfire_grace_time=ALERT_INTERVAL_SECONDS, replace_existing=True)

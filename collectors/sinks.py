@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import Connection
 
-from collectors.records import ComplaintRecord
 from dashboard.db import rollups
 from dashboard.db.models import Complaint, ComplaintEvent, HallTicket, SensorReading, TrafficObservation
 from dashboard.db.upsert import UpsertCounts, upsert
@@ -21,10 +21,15 @@ TABLES = {
 }
 
 
-def _locate_complaints(records: list[ComplaintRecord], rows: list[dict], locator: DistrictLocator | None) -> None:
+def _as_rows(records: list) -> list[dict]:
+    """Validated rows as they are; record model instances (as tests and tools build them) dumped."""
+    return [r.model_dump() if isinstance(r, BaseModel) else r for r in records]
+
+
+def _locate_complaints(rows: list[dict], locator: DistrictLocator | None) -> None:
     if locator is None or locator.empty:
         return
-    located = locator.locate([r.lon for r in records], [r.lat for r in records])
+    located = locator.locate([r["lon"] for r in rows], [r["lat"] for r in rows])
     for row, district, street, cell in zip(rows, located.district, located.subdistrict, located.h3, strict=True):
         row["district_code"] = row.get("district_code") or district
         row["subdistrict_code"] = row.get("subdistrict_code") or street
@@ -35,16 +40,14 @@ def _locate_complaints(records: list[ComplaintRecord], rows: list[dict], locator
             row["location_flag"] = None
 
 
-def _complaint_rows(records: list[ComplaintRecord], source: str, now: datetime, locator) -> tuple[list, list]:
+def _complaint_rows(records: list[dict], source: str, now: datetime, locator) -> tuple[list, list]:
     rows, events = [], []
     for record in records:
-        row = record.model_dump(exclude={"events"})
+        row = {k: v for k, v in record.items() if k != "events"}
         row.update(source=source, ingested_at=now)
         rows.append(row)
-        events.extend(
-            {"source": source, "ticket_id": record.source_id, **event.model_dump()} for event in record.events
-        )
-    _locate_complaints(records, rows, locator)
+        events.extend({"source": source, "ticket_id": record["source_id"], **event} for event in record["events"])
+    _locate_complaints(rows, locator)
     return rows, events
 
 
@@ -56,16 +59,18 @@ def store(
     now: datetime,
     locator: DistrictLocator | None = None,
 ) -> UpsertCounts:
-    """Upsert validated ``records`` of ``domain`` under ``source`` and refresh the hourly rollups they touch.
+    """Upsert validated ``records`` (rows from :func:`collectors.runner.validate`, or record models) of
+    ``domain`` under ``source`` and refresh the hourly rollups they touch.
 
     Complaint lifecycle events go to their own table.
     """
     table, version = TABLES[domain]
     events: list[dict] = []
+    records = _as_rows(records)
     if domain == "complaints":
         rows, events = _complaint_rows(records, source, now, locator)
     else:
-        rows = [{**record.model_dump(), "source": source} for record in records]
+        rows = [{**record, "source": source} for record in records]
     hours = rollups.hours_of(domain, rows)
     if version is not None:
         hours |= rollups.stored_hours(conn, domain, source, [row["source_id"] for row in rows])

@@ -6,7 +6,7 @@ import copy
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from simulator.config import FaultConfig
 
@@ -25,6 +25,18 @@ class RecordSpec:
     geometry: str | None = None
     bad_time: str = "2026-02-30T25:61:00+08:00"
 
+    def restricted_to(self, served: list[str]) -> RecordSpec:
+        """The spec of records served with only these attributes: only those can be malformed."""
+        kept = set(served) | {self.id_field}
+        return replace(
+            self,
+            required=tuple(f for f in self.required if f in kept),
+            times=tuple(f for f in self.times if f in kept),
+            numbers=tuple(f for f in self.numbers if f in kept),
+            lat_lon=self.lat_lon if self.lat_lon and set(self.lat_lon) <= kept else None,
+            geometry=self.geometry if self.geometry in kept else None,
+        )
+
 
 @dataclass
 class RequestFaults:
@@ -37,6 +49,11 @@ class RequestFaults:
 
     def __post_init__(self) -> None:
         self.skew = int(round(self.config.clock_skew_seconds))
+
+    @property
+    def alters_records(self) -> bool:
+        """Whether records may be malformed, duplicated or shuffled (else they are served as rendered)."""
+        return bool(self.config.malformed_rate or self.config.duplicate_rate or self.config.shuffle)
 
     def _malform(self, record: dict, spec: RecordSpec) -> dict:
         record = copy.deepcopy(record)

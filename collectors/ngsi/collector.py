@@ -28,7 +28,8 @@ class NgsiCollector(Collector):
     Options: ``entity_type`` (a key of :data:`~collectors.ngsi.mapping.MAPPERS`), ``key_values`` (default true),
     ``time_attribute`` (default: :data:`TIME_ATTRIBUTES`),
     ``entity_per_observation`` (default true; false for entities updated in place, whose records then
-    get the observation time appended to their id).
+    get the observation time appended to their id), ``attrs`` (NGSI's ``attrs=``: ask only for these
+    attributes, a list or comma-separated names — e.g. without a segment's LineString ``location``; default all).
     """
 
     @classmethod
@@ -58,16 +59,19 @@ class NgsiCollector(Collector):
             "orderBy": time_attribute,
         }
         params["options"] = "keyValues,count" if options.get("key_values", True) else "count"
-        batch, offset = Batch(), 0
+        attrs = options.get("attrs")
+        if attrs:
+            params["attrs"] = attrs if isinstance(attrs, str) else ",".join(attrs)
+        batch, offset, ref_of = Batch(), 0, item_ref("id")
         while True:
             entities, total = self._page({**params, "offset": offset})
             records, failures = map_items(
-                feed, entities, lambda e: mapper(e, time_attribute, tz, per_observation), item_ref("id")
+                feed, entities, lambda e: mapper(e, time_attribute, tz, per_observation), ref_of
             )
             batch.records.extend(records)
             batch.rejected.extend(failures)
             # Advance by distinct entities: a page served with duplicates must not make us skip any.
-            distinct = len({item_ref("id")(e) for e in entities})
+            distinct = len({ref_of(e) for e in entities})
             offset += distinct
             if distinct == 0 or (offset >= total if total is not None else len(entities) < feed.page_size):
                 batch.cursor[WHOLE_FEED] = end

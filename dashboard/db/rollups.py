@@ -218,7 +218,8 @@ FACTS = {
 
 def hours_of(domain: str, rows: Iterable[dict]) -> set[datetime]:
     """The hours the event times of ``rows`` fall in."""
-    return {_floor(row[col]) for row in rows for col in EVENT_TIMES[domain] if row.get(col) is not None}
+    times = {row.get(col) for row in rows for col in EVENT_TIMES[domain]}
+    return {_floor(t) for t in times if t is not None}
 
 
 def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[str]) -> set[datetime]:

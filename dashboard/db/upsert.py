@@ -1,12 +1,19 @@
-"""Idempotent writes on a natural key: ``INSERT … ON CONFLICT`` for SQLite and PostgreSQL alike."""
+"""Idempotent writes on a natural key: ``INSERT … ON CONFLICT`` for SQLite and PostgreSQL alike.
+
+On SQLite new rows go in with one ``executemany`` of plain tuples (values converted column by column, the
+way the column types would bind them); PostgreSQL gets SQLAlchemy's batched multi-row inserts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, select, tuple_
+from sqlalchemy import Column, Connection, Table, and_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+
+from dashboard.db.types import UTCDateTime
 
 #: Rows per statement; keeps SQLite below its bound-parameter limit.
 CHUNK_ROWS = 500
@@ -76,17 +83,15 @@ def upsert(
     (e.g. ``updated_at``) an existing row is overwritten only by a strictly newer version, so re-pulls and
     out-of-order pages never roll a record back. Rows repeated within the batch count as unchanged.
     """
+    if version is None:
+        # Observations never change: insert what is new (a repeat within the batch conflicts like a stored
+        # row does), count the rest as unchanged.
+        rows = rows if isinstance(rows, list) else list(rows)
+        inserted = insert_new(conn, table, rows, key)
+        return UpsertCounts(new=inserted, unchanged=len(rows) - inserted)
     unique_rows, repeated = _latest_per_key(rows, key, version)
     counts = UpsertCounts(unchanged=repeated)
     insert = dialect_insert(conn)
-    if version is None:
-        # Observations never change: insert what is new, count the rest as unchanged.
-        stmt = insert(table).on_conflict_do_nothing(index_elements=list(key))
-        for chunk in _chunks(unique_rows, CHUNK_ROWS):
-            inserted = _inserted_count(conn, stmt, table, list(chunk))
-            counts.new += inserted
-            counts.unchanged += len(chunk) - inserted
-        return counts
     for chunk in _chunks(unique_rows, CHUNK_ROWS):
         existing = _existing_versions(conn, table, key, version, chunk)
         fresh, newer = [], []
@@ -99,8 +104,7 @@ def upsert(
             else:
                 counts.unchanged += 1
         if fresh:
-            conn.execute(insert(table).on_conflict_do_nothing(index_elements=list(key)), fresh)
-            counts.new += len(fresh)
+            counts.new += insert_new(conn, table, fresh, key)
         if newer:
             stmt = insert(table)
             update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name in newer[0]}
@@ -116,12 +120,53 @@ def upsert(
     return counts
 
 
-def _inserted_count(conn: Connection, stmt, table: Table, rows: list[dict]) -> int:
-    """Execute an ``ON CONFLICT DO NOTHING`` insert and count the rows it really inserted."""
+def insert_new(conn: Connection, table: Table, rows: list[dict], key: Sequence[str]) -> int:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` of ``rows``; returns how many were really inserted."""
+    if not rows:
+        return 0
     if conn.dialect.name == "sqlite":
-        return conn.execute(stmt, rows).rowcount  # sqlite3 sums rowcount over executemany
+        names, values = _sqlite_values(conn, table, rows)
+        quote = conn.dialect.identifier_preparer.quote
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+            f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT ({', '.join(map(quote, key))}) DO NOTHING"
+        )
+        return conn.exec_driver_sql(sql, values).rowcount  # sqlite3 sums rowcount over executemany
+    stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(key))
     primary = list(table.primary_key.columns)
-    return len(conn.execute(stmt.returning(*primary), rows).all())
+    return sum(len(conn.execute(stmt.returning(*primary), list(chunk)).all()) for chunk in _chunks(rows, CHUNK_ROWS))
+
+
+def sqlite_utc_text(value: datetime) -> str:
+    """A timestamp as :class:`UTCDateTime` stores it in SQLite: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    offset = value.utcoffset()
+    if offset:
+        value = value - offset
+    text = value.replace(tzinfo=None).isoformat(" ")
+    return text if value.microsecond else text + ".000000"
+
+
+def _sqlite_converter(column: Column, conn: Connection) -> Callable | None:
+    if isinstance(column.type, UTCDateTime):
+        return sqlite_utc_text
+    return column.type._cached_bind_processor(conn.dialect)
+
+
+def _sqlite_values(conn: Connection, table: Table, rows: list[dict]) -> tuple[list[str], list[tuple]]:
+    """The columns given in the first row (or having a scalar default) and every row's values as a tuple."""
+    names, columns = [], []
+    first = rows[0]
+    for column in table.columns:
+        default = column.default.arg if column.default is not None and column.default.is_scalar else None
+        if column.name not in first and default is None:
+            continue
+        values = [row.get(column.name, default) for row in rows]
+        convert = _sqlite_converter(column, conn)
+        if convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        names.append(column.name)
+        columns.append(values)
+    return names, list(zip(*columns, strict=True))
 
 
 def _is_newer(candidate, stored) -> bool:

@@ -15,7 +15,11 @@ class BadRequest(Exception):
 
 def json_response(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """UTF-8 JSON (Chinese left readable) with the right content type."""
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return json_response_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status, headers)
+
+
+def json_response_text(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A response of JSON text encoded already."""
     return Response(text, status=status, headers=headers, content_type="application/json; charset=utf-8")
 
 

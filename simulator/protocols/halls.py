@@ -94,30 +94,31 @@ class HallsApi:
             c: naive_local(np.where(table[c][page] == MISSING, 0, table[c][page]) + skew)
             for c in ("issued", "called", "served", "finished")
         }
+        present = {c: (table[c][page] != MISSING).tolist() for c in ("called", "served", "finished")}
         stamp = naive_local(updated[page] + skew)
+        states = status[page].tolist()
+        columns = {c: table[c][page].tolist() for c in ("id", "hall", "item", "online", "window", "rating", "visits")}
         out = []
-        for i, row in enumerate(page.tolist()):
-            s = int(status[row])
+        for i, s in enumerate(states):
 
-            def at(column: str, index: int, i=i, row=row, s=s) -> str | None:
-                return times[column][i] if s in range(index, 4) and table[column][row] != MISSING else None
+            def at(column: str, index: int, i=i, s=s) -> str | None:
+                return times[column][i] if index <= s < 4 and present[column][i] else None
 
-            window = int(table["window"][row])
-            rating = int(table["rating"][row]) if s == 3 else 0
+            rating = columns["rating"][i] if s == 3 else 0
             out.append(
                 {
-                    "ticket_id": str(table["id"][row]),
-                    "hall_id": self.halls[int(table["hall"][row])]["code"],
-                    "service_item": HALL_ITEMS[int(table["item"][row])][0],
-                    "channel": "online" if table["online"][row] else "offline",
+                    "ticket_id": str(columns["id"][i]),
+                    "hall_id": self.halls[columns["hall"][i]]["code"],
+                    "service_item": HALL_ITEMS[columns["item"][i]][0],
+                    "channel": "online" if columns["online"][i] else "offline",
                     "issued_at": times["issued"][i],
                     "called_at": at("called", 1),
                     "served_at": at("served", 2),
                     "finished_at": at("finished", 3),
-                    "window": f"W{window + 1:02d}" if s in (1, 2, 3) else None,
+                    "window": f"W{columns['window'][i] + 1:02d}" if s in (1, 2, 3) else None,
                     "status": STATUSES[s],
                     "rating": rating or None,
-                    "visits": int(table["visits"][row]),
+                    "visits": int(columns["visits"][i]),
                     "updated_at": stamp[i],
                 }
             )

@@ -22,7 +22,7 @@ from simulator.dynamics.complaints import (
 from simulator.faults import RecordSpec
 from simulator.protocols.common import BadRequest, int_param, json_response, request_faults
 from simulator.state import SimState
-from simulator.timefmt import DAY_S, iso_local, parse_instant
+from simulator.timefmt import DAY_S, MISSING, iso_local, parse_instant
 
 CHANNEL_ZH = {"phone": "12345热线电话", "app": "政务APP", "wechat": "微信公众号", "web": "政务网站"}
 SPEC = RecordSpec(
@@ -99,85 +99,108 @@ class Open311:
             for t in self.types
         ]
 
-    def _notes(self, table, row: int, latest: int, skew: int) -> list[dict]:
-        events, dept = table["events"][row], table["dept"][row]
-        times = iso_local(events[: latest + 1] + skew)
+    def _notes(self, page: dict, i: int, latest: int, dept_names: list[str], dept_codes: list[str]) -> list[dict]:
+        events, times = page["events"][i], page["times"][i]
         notes = []
         for column in range(latest + 1):
-            if events[column] == np.iinfo(np.int64).max:
+            if events[column] == MISSING:
                 continue
             status = EVENTS[column]
-            name = self.departments[int(dept[column])]["name_zh"]
-            summary = {
-                0: f"市民通过{CHANNEL_ZH[CHANNELS[int(table['channel'][row])]]}反映诉求，已受理",
-                1: f"派单至{name}",
-                2: f"{name}已签收",
-                3: f"{name}退回：{texts.RETURN_REASONS[int(table['reason'][row])]}",
-                4: f"改派至{name}",
-                5: f"{name}已签收",
-                6: f"{name}申请延期，办结时限延至{iso_local(table['final_deadline'][row : row + 1] + skew)[0][:10]}",
-                7: f"{name}已办结：{texts.RESULTS[int(table['result'][row])]}",
-                8: f"回访：{SATISFACTION_ZH.get(self._satisfaction(table, row, latest) or '', '')}",
-            }[column]
+            summary = self._summary(page, i, column, dept_names[column], latest)
             notes.append(
                 {
                     "datetime": times[column],
                     "type": "status_change",
                     "status": status,
                     "status_zh": STATUS_ZH[status],
-                    "department_code": self.departments[int(dept[column])]["code"],
+                    "department_code": dept_codes[column],
                     "summary": summary,
                 }
             )
         return notes
 
+    def _summary(self, page: dict, i: int, column: int, name: str, latest: int) -> str:
+        if column == 0:
+            return f"市民通过{CHANNEL_ZH[CHANNELS[page['channel'][i]]]}反映诉求，已受理"
+        if column in (1, 4):
+            return f"{'派单至' if column == 1 else '改派至'}{name}"
+        if column in (2, 5):
+            return f"{name}已签收"
+        if column == 3:
+            return f"{name}退回：{texts.RETURN_REASONS[page['reason'][i]]}"
+        if column == 6:
+            return f"{name}申请延期，办结时限延至{page['final_deadline_text'][i][:10]}"
+        if column == 7:
+            return f"{name}已办结：{texts.RESULTS[page['result'][i]]}"
+        return f"回访：{SATISFACTION_ZH.get(self._satisfaction(page['satisfaction'][i], latest) or '', '')}"
+
     @staticmethod
-    def _satisfaction(table, row: int, latest: int) -> str | None:
-        value = int(table["satisfaction"][row])
+    def _satisfaction(value: int, latest: int) -> str | None:
         return SATISFACTION[value] if latest >= REVISITED and value >= 0 else None
 
-    def record(self, table, row: int, latest: int, now_skew: int, extensions: bool) -> dict:
-        kind = self.types[int(table["category"][row])]
-        dept = self.departments[int(table["dept"][row][latest])]
-        sub = self.subdistricts[int(table["sub"][row])]
-        events = table["events"][row]
-        deadline = (
-            table["final_deadline"][row]
-            if latest >= EXTENDED and events[EXTENDED] <= events[latest]
-            else table["deadline"][row]
-        )
-        requested, updated, expected = iso_local(np.array([events[0], events[latest], deadline]) + now_skew)
-        closed = latest >= CLOSED
-        record = {
-            "service_request_id": str(table["id"][row]),
-            "status": "closed" if closed else "open",
-            "status_notes": f"已办结：{texts.RESULTS[int(table['result'][row])]}" if closed else "",
-            "service_name": kind["name_zh"],
-            "service_code": kind["service_code"],
-            "description": str(table["description"][row]),
-            "agency_responsible": dept["name_zh"],
-            "service_notice": f"办结时限{kind['deadline_days']}天",
-            "requested_datetime": requested,
-            "updated_datetime": updated,
-            "expected_datetime": expected,
-            "address": str(table["address"][row]),
-            "address_id": str(sub["code"]),
-            "zipcode": f"3140{self.district_index[sub['parent_code']] + 1:02d}",
-            "lat": float(table["lat"][row]),
-            "long": float(table["lon"][row]),
-            "media_url": "",
+    def records(self, table, rows: np.ndarray, latest: np.ndarray, skew: int, extensions: bool) -> list[dict]:
+        """The GeoReport records of ``rows`` at their ``latest`` event (columns converted once per page)."""
+        n = len(rows)
+        if n == 0:
+            return []
+        events = table["events"][rows]
+        latest_list = latest.tolist()
+        updated = events[np.arange(n), latest]
+        extended = (latest >= EXTENDED) & (events[:, EXTENDED] <= updated)
+        deadline = np.where(extended, table["final_deadline"][rows], table["deadline"][rows])
+        stamps = iso_local(np.column_stack([events[:, 0], updated, deadline]).ravel() + skew)
+        page = {
+            name: table[name][rows].tolist()
+            for name in ("id", "category", "sub", "lat", "lon", "result", "address", "description", "channel",
+                         "satisfaction", "reason")
         }
+        dept = table["dept"][rows].tolist()
         if extensions:
-            status = EVENTS[latest]
-            record["extended_attributes"] = {
-                "lifecycle_status": status,
-                "status_zh": STATUS_ZH[status],
-                "channel": CHANNELS[int(table["channel"][row])],
-                "department_code": dept["code"],
-                "satisfaction": self._satisfaction(table, row, latest),
-                "notes": self._notes(table, row, latest, now_skew),
+            page["events"] = events.tolist()
+            visible = np.where(events == MISSING, 0, events) + skew
+            page["times"] = np.reshape(iso_local(visible.ravel()), events.shape).tolist()
+            page["final_deadline_text"] = iso_local(table["final_deadline"][rows] + skew)
+        out = []
+        for i in range(n):
+            last = latest_list[i]
+            kind = self.types[page["category"][i]]
+            department = self.departments[dept[i][last]]
+            sub = self.subdistricts[page["sub"][i]]
+            closed = last >= CLOSED
+            record = {
+                "service_request_id": str(page["id"][i]),
+                "status": "closed" if closed else "open",
+                "status_notes": f"已办结：{texts.RESULTS[page['result'][i]]}" if closed else "",
+                "service_name": kind["name_zh"],
+                "service_code": kind["service_code"],
+                "description": str(page["description"][i]),
+                "agency_responsible": department["name_zh"],
+                "service_notice": f"办结时限{kind['deadline_days']}天",
+                "requested_datetime": stamps[3 * i],
+                "updated_datetime": stamps[3 * i + 1],
+                "expected_datetime": stamps[3 * i + 2],
+                "address": str(page["address"][i]),
+                "address_id": str(sub["code"]),
+                "zipcode": f"3140{self.district_index[sub['parent_code']] + 1:02d}",
+                "lat": page["lat"][i],
+                "long": page["lon"][i],
+                "media_url": "",
             }
-        return record
+            if extensions:
+                status = EVENTS[last]
+                departments = [self.departments[d] for d in dept[i]]
+                record["extended_attributes"] = {
+                    "lifecycle_status": status,
+                    "status_zh": STATUS_ZH[status],
+                    "channel": CHANNELS[page["channel"][i]],
+                    "department_code": department["code"],
+                    "satisfaction": self._satisfaction(page["satisfaction"][i], last),
+                    "notes": self._notes(
+                        page, i, last, [d["name_zh"] for d in departments], [d["code"] for d in departments]
+                    ),
+                }
+            out.append(record)
+        return out
 
     def query(self, args) -> tuple[list[dict], np.ndarray, np.ndarray]:
         """Requests matching the GeoReport parameters: (records, table rows, latest event per row)."""
@@ -216,12 +239,7 @@ class Open311:
 
     def _render(self, table, rows, latest, args):
         extensions = args.get("extensions", "").lower() == "true"
-        skew = request_faults().skew
-        return (
-            [self.record(table, int(r), int(v), skew, extensions) for r, v in zip(rows, latest, strict=True)],
-            rows,
-            latest,
-        )
+        return self.records(table, rows, latest, request_faults().skew, extensions), rows, latest
 
 
 def create_blueprint(state: SimState) -> Blueprint:

@@ -171,3 +171,14 @@ def test_hotline_exports(sim):
     finally:
         sim.clock.advance(hours=-1)
     assert (drop / "12345_export_20261120_1300.csv").exists()
+
+
+def test_ngsi_attrs_serves_only_the_listed_attributes_in_both_forms(client):
+    params = {"type": "TrafficFlowObserved", "limit": 50, "orderBy": "dateObservedTo"}
+    full = client.get("/ngsi/v2/entities", params={**params, "options": "keyValues"}).json()
+    wanted = ["averageVehicleSpeed", "refRoadSegment", "dateObservedTo"]
+    some = client.get("/ngsi/v2/entities", params={**params, "options": "keyValues", "attrs": ",".join(wanted)}).json()
+    assert some == [{k: v for k, v in e.items() if k in ("id", "type", *wanted)} for e in full]
+    normalized = client.get("/ngsi/v2/entities", params={**params, "attrs": ",".join(wanted)}).json()
+    assert [set(e) for e in normalized] == [{"id", "type", *wanted}] * len(full)
+    assert [e["averageVehicleSpeed"]["value"] for e in normalized] == [e["averageVehicleSpeed"] for e in full]
