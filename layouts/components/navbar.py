@@ -46,7 +46,9 @@ def _account(lang: str) -> list[dbc.NavItem]:
     sign_out = html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
-            html.Button(f"{t('nav.logout', lang)} ({principal.name})", type="submit", className="btn btn-link nav-link"),
+            html.Button(
+                f"{t('nav.logout', lang)} ({principal.name})", type="submit", className="btn btn-link nav-link"
+            ),
         ],
         method="POST",
         action="/logout",

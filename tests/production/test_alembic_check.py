@@ -31,8 +31,8 @@ def test_postgis_columns_and_gist_indexes_when_installed(engine):
         spatial = {name for name in indexes if name in SPATIAL_INDEXES}
         assert spatial == (set(SPATIAL_INDEXES) if installed else set())
         if installed:
-            kind = "SELECT udt_name FROM information_schema.columns WHERE table_name = 'district' AND column_name = 'geometry'"
-            assert conn.exec_driver_sql(kind).scalar() == "geometry"
+            kind = "SELECT udt_name FROM information_schema.columns WHERE table_name = 'district' AND column_name = %s"
+            assert conn.exec_driver_sql(kind, ("geometry",)).scalar() == "geometry"
 
 
 def test_district_lookup_in_postgis_agrees_with_shapely(engine):
@@ -43,7 +43,8 @@ def test_district_lookup_in_postgis_agrees_with_shapely(engine):
         in_database = DistrictLocator.from_connection(conn)
         rows = conn.execute(select(District.code, District.level, District.geometry)).all()
     assert isinstance(in_database, PostgisLocator)
-    in_python = DistrictLocator({level: [(c, g) for c, lv, g in rows if lv == level] for level in ("district", "street")})
+    levels = ("district", "street")
+    in_python = DistrictLocator({level: [(c, g) for c, lv, g in rows if lv == level] for level in levels})
     minx, miny, maxx, maxy = shapely.union_all([g for *_, g in rows]).bounds
     rng = np.random.default_rng(6)
     lons = list(rng.uniform(minx - 0.01, maxx + 0.01, 400)) + [None]

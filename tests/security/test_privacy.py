@@ -41,7 +41,9 @@ def _assert_shown(text: str, role: str) -> None:
 def cities(tmp_path_factory):
     return {
         "private": make_city(tmp_path_factory.mktemp("private")),
-        "public": make_city(tmp_path_factory.mktemp("public"), public_paths=["/api/v1/complaints", "/api/v1/complaints.csv", "/wall"]),
+        "public": make_city(
+            tmp_path_factory.mktemp("public"), public_paths=["/api/v1/complaints", "/api/v1/complaints.csv", "/wall"]
+        ),
     }
 
 
