@@ -209,11 +209,11 @@ def test_hostile_records_are_quarantined_never_crash(case):
         valid, rejected = validate(feed, batch)
         for reject in rejected:
             assert reject.reason.startswith(f"feed {feed.name}, record "), reject.reason
-        for record in valid:
-            for value in record.model_dump().values():
+        for row in valid:
+            for value in row.values():
                 assert not (isinstance(value, float) and not math.isfinite(value))
         good = len(records) - len(spoiled)
-        produced = {r.source_id.rsplit(":", 1)[0] if case == "ngsi-air" else r.source_id for r in valid}
+        produced = {r["source_id"].rsplit(":", 1)[0] if case == "ngsi-air" else r["source_id"] for r in valid}
         assert len(produced) + len(rejected) >= good
 
     run()
