@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
+from collectors import geoquality
 from dashboard.db import rollups
 from dashboard.db.models import Complaint, ComplaintEvent, HallTicket, SensorReading, TrafficObservation
 from dashboard.db.upsert import UpsertCounts, upsert
@@ -27,17 +28,20 @@ def _as_rows(records: list) -> list[dict]:
 
 
 def _locate_complaints(rows: list[dict], locator: DistrictLocator | None) -> None:
+    """District, sub-district and H3 cell of each complaint; swapped coordinates corrected, odd points flagged."""
     if locator is None or locator.empty:
         return
-    located = locator.locate([r["lon"] for r in rows], [r["lat"] for r in rows])
-    for row, district, street, cell in zip(rows, located.district, located.subdistrict, located.h3, strict=True):
-        row["district_code"] = row.get("district_code") or district
-        row["subdistrict_code"] = row.get("subdistrict_code") or street
-        row["h3"] = cell
-        if row.get("lon") is not None and district is None:
-            row["location_flag"] = "null_island" if row["lon"] == 0 and row["lat"] == 0 else "outside_city"
-        else:
-            row["location_flag"] = None
+    checked = geoquality.assess(
+        [r["lon"] for r in rows],
+        [r["lat"] for r in rows],
+        geoquality.within_districts(lambda lons, lats: locator.locate(lons, lats).district),
+    )
+    located = locator.locate(checked.lons, checked.lats)
+    for i, row in enumerate(rows):
+        row["lon"], row["lat"], row["location_flag"] = checked.lons[i], checked.lats[i], checked.flags[i]
+        row["district_code"] = row.get("district_code") or located.district[i]
+        row["subdistrict_code"] = row.get("subdistrict_code") or located.subdistrict[i]
+        row["h3"] = located.h3[i]
 
 
 def _complaint_rows(records: list[dict], source: str, now: datetime, locator) -> tuple[list, list]:
