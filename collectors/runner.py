@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -98,6 +100,9 @@ class FeedRunner:
         self._http_factory = http_factory
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
+        # SQLite has one writer: feeds of this process take turns here instead of failing on its busy timeout
+        # behind another feed's long backfill transaction.
+        self._writing = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     def _fetch(self, feed: FeedConfig, cursor: Cursor) -> Batch:
         if collector_class(feed.protocol).persistent:
@@ -158,7 +163,7 @@ class FeedRunner:
 
         valid, rejected = validate(feed, batch)
         locator = self._district_locator() if feed.domain == "complaints" else None
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             counts = store(conn, feed.domain, feed.source_name, valid, started, locator) if valid else UpsertCounts()
             run_id = feedops.record_run(
                 conn,
@@ -188,7 +193,7 @@ class FeedRunner:
         )
 
     def _failed(self, feed: FeedConfig, started: datetime, status: str, error: str, previous: str | None) -> RunResult:
-        with self.engine.begin() as conn:
+        with self._writing, self.engine.begin() as conn:
             feedops.record_run(
                 conn, feed=feed.name, started_at=started, finished_at=datetime.now(UTC), status=status, error=error
             )
