@@ -12,7 +12,9 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.app import current_engine, current_settings
+from dashboard.auth import may_see_personal_data
 from dashboard.kpis.freshness import row_freshness
+from dashboard.privacy import mask_text
 from dashboard.queries import domains, feeds
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -218,14 +220,15 @@ def register_callbacks(app: dash.Dash) -> None:
             tz = settings.city_timezone
             status = feeds.feed_status(engine)
             held = feeds.quarantine(engine, feed or None)
+            unmasked = may_see_personal_data()
             rows = [
                 {
                     "time": local_time(r.received_at, tz),
                     "feed": r.feed,
                     "record": r.record_ref or "",
                     "field": r.field or "",
-                    "reason": r.reason,
-                    "payload": r.payload,
+                    "reason": r.reason if unmasked else mask_text(r.reason),
+                    "payload": r.payload if unmasked else mask_text(r.payload),
                 }
                 for r in held.itertuples(index=False)
             ]
