@@ -91,7 +91,8 @@ def ranked_bars(
     fig.update_layout(showlegend=False, bargap=0.25)
     _axes(fig, theme)
     fig.update_xaxes(showgrid=True, gridcolor=palette(theme).grid)
-    fig.update_yaxes(showgrid=False)
+    # room for at least five bars, so that one or two bars do not fill the panel
+    fig.update_yaxes(showgrid=False, range=[len(frame) - 5.5, len(frame) - 0.5] if len(frame) < 5 else None)
     return fig
 
 
