@@ -17,6 +17,9 @@ from dashboard.geo.crs import normalize_crs, to_wgs84
 
 #: Cell values that mean "no value" in exports and vendor APIs.
 EMPTY_MARKERS = frozenset({"", "-", "--", "NA", "N/A", "n/a", "null", "NULL", "None"})
+#: Longest record reference and message a quarantine reason quotes (what arrived may be megabytes).
+MAX_REF_CHARS = 200
+MAX_MESSAGE_CHARS = 1000
 
 
 class FieldError(ValueError):
@@ -47,7 +50,10 @@ def number(value: Any, field: str) -> float | None:
     if isinstance(value, bool):
         raise FieldError(field, f"expected a number, got {value!r}")
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise FieldError(field, "number out of range") from None
     value = text(value)
     if value is None:
         return None
@@ -96,10 +102,20 @@ def coordinates(lon: Any, lat: Any, lon_field: str, lat_field: str) -> tuple[flo
     return x, y
 
 
+def _clip(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters (marked) when longer."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def reject_reason(feed: FeedConfig, ref: str | None, message: str) -> str:
+    """A quarantine reason naming the feed and the record; bounded, whatever arrived."""
+    return f"feed {feed.name}, record {_clip(ref or '(unknown)', MAX_REF_CHARS)}: {_clip(message, MAX_MESSAGE_CHARS)}"
+
+
 def rejected(feed: FeedConfig, ref: str | None, field: str | None, message: str, raw: Any) -> Rejected:
     """A quarantine entry whose reason names the feed, the record and the field."""
     where = f"{field}: " if field else ""
-    return Rejected(ref, field, f"feed {feed.name}, record {ref or '(unknown)'}: {where}{message}", raw)
+    return Rejected(ref, field, reject_reason(feed, ref, f"{where}{message}"), raw)
 
 
 def map_items(
@@ -116,7 +132,7 @@ def map_items(
             records.extend(mapper(item))
         except FieldError as exc:
             failures.append(rejected(feed, ref_of(item), exc.field, exc.message, item))
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        except (TypeError, ValueError, AttributeError, KeyError, ArithmeticError, RecursionError) as exc:
             failures.append(rejected(feed, ref_of(item), None, f"malformed record ({type(exc).__name__}: {exc})", item))
     return records, failures
 

@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import orjson
 from tenacity import (
     RetryCallState,
     retry,
@@ -96,6 +97,18 @@ def _auth_headers(feed: FeedConfig) -> tuple[dict[str, str], httpx.Auth | None]:
     return {auth.header: value}, None
 
 
+def _decode_json(content: bytes) -> Any:
+    """JSON text as Python values: orjson for speed, the standard library for what orjson refuses but feeds
+    send (NaN and Infinity literals, integers beyond 64 bits, UTF-16 bodies)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(content)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+
+
 class FeedHttpClient:
     """GET requests for one feed, with its timeouts, credentials, retry policy and size bound."""
 
@@ -163,9 +176,11 @@ class FeedHttpClient:
         """GET and decode JSON; a body that is not JSON is a :class:`FatalFetchError` naming the feed."""
         response = self.get(url, params, headers)
         try:
-            return json.loads(response.content), response
+            return _decode_json(response.content), response
         except ValueError as exc:
-            raise FatalFetchError(f"feed {self.feed.name}: response from {response.url} is not valid JSON: {exc}") from exc
+            raise FatalFetchError(
+                f"feed {self.feed.name}: response from {response.url} is not valid JSON: {exc}"
+            ) from exc
 
     def close(self) -> None:
         self._client.close()

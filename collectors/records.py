@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from typing_extensions import TypedDict
 
-LIFECYCLE = ("received", "dispatched", "accepted", "returned", "extended", "closed", "revisited")
-Lifecycle = Literal["received", "dispatched", "accepted", "returned", "extended", "closed", "revisited"]
+LIFECYCLE = ("received", "dispatched", "accepted", "returned", "extended", "closed", "revisited", "reopened")
+Lifecycle = Literal["received", "dispatched", "accepted", "returned", "extended", "closed", "revisited", "reopened"]
 Satisfaction = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 
 #: Timestamps before this are impossible for a live city feed.
@@ -54,7 +54,8 @@ def _hall_ticket_checks(values: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 class _Record(BaseModel):
-    """Common to all records: the id in the source; NaN and infinities are refused."""
+    """Common to all records: the id in the source; NaN and infinities are refused. Strings are no longer than
+    the columns that store them (PostgreSQL refuses longer ones, and with them the whole batch)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
@@ -68,22 +69,23 @@ class ComplaintEventRecord(BaseModel):
 
     status: Lifecycle
     occurred_at: Timestamp
-    department_code: str | None = None
+    department_code: str | None = Field(None, max_length=32)
     note: str | None = Field(None, max_length=4000)
 
 
 class ComplaintRecord(_Record):
     """A complaint ticket in its latest state, with the lifecycle steps the source reported."""
 
-    category: str | None = None
-    category_name: str | None = None
-    channel: str | None = None
+    source_id: str = Field(min_length=1, max_length=128)
+    category: str | None = Field(None, max_length=64)
+    category_name: str | None = Field(None, max_length=128)
+    channel: str | None = Field(None, max_length=32)
     status: Lifecycle
     description: str | None = Field(None, max_length=20_000)
     address: str | None = Field(None, max_length=1000)
-    department_code: str | None = None
-    district_code: str | None = None
-    subdistrict_code: str | None = None
+    department_code: str | None = Field(None, max_length=32)
+    district_code: str | None = Field(None, max_length=16)
+    subdistrict_code: str | None = Field(None, max_length=16)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     requested_at: Timestamp
@@ -95,6 +97,7 @@ class ComplaintRecord(_Record):
     satisfaction: Satisfaction | None = None
     returned_count: int = Field(0, ge=0)
     extended_count: int = Field(0, ge=0)
+    reopened_count: int = Field(0, ge=0)  # 重办: times reopened after closure
     events: list[ComplaintEventRecord] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -106,7 +109,7 @@ class ComplaintRecord(_Record):
 class TrafficRecord(_Record):
     """Traffic flow on a segment over one interval."""
 
-    segment_code: str = Field(min_length=1)
+    segment_code: str = Field(min_length=1, max_length=32)
     observed_at: Timestamp
     period_s: int | None = Field(None, gt=0, le=86_400)
     speed_kmh: float | None = Field(None, ge=0, le=250)
@@ -119,22 +122,23 @@ class TrafficRecord(_Record):
 class SensorRecord(_Record):
     """One measured value of one quantity at a station."""
 
-    station_code: str = Field(min_length=1)
+    station_code: str = Field(min_length=1, max_length=32)
     quantity: str = Field(min_length=1, max_length=32)
     observed_at: Timestamp
     value: float | None
-    unit: str | None = None
-    quality: str | None = None
+    unit: str | None = Field(None, max_length=16)
+    quality: str | None = Field(None, max_length=32)
 
 
 class HallTicketRecord(_Record):
     """A service-hall queue ticket in its latest state."""
 
-    hall_code: str = Field(min_length=1)
-    service_item: str | None = None
+    source_id: str = Field(min_length=1, max_length=128)
+    hall_code: str = Field(min_length=1, max_length=32)
+    service_item: str | None = Field(None, max_length=64)
     channel: Literal["online", "offline"] | None = None
-    status: str | None = None
-    window: str | None = None
+    status: str | None = Field(None, max_length=16)
+    window: str | None = Field(None, max_length=16)
     issued_at: Timestamp
     called_at: Timestamp | None = None
     served_at: Timestamp | None = None

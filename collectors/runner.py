@@ -18,9 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from tenacity import before_sleep_log, retry, retry_if_exception_type, wait_exponential
 
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, Rejected
+from collectors.fields import reject_reason
 from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import row_validator
 from collectors.registry import collector_class, create_collector
@@ -30,6 +33,9 @@ from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
 
 log = logging.getLogger(__name__)
+
+#: Longest wait between attempts to reach a database that is down when the collector starts.
+MIRROR_MAX_WAIT_S = 30
 
 
 @dataclass
@@ -51,7 +57,7 @@ def _validation_reason(feed: FeedConfig, ref: str, exc: ValidationError) -> tupl
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(record)'}: {e['msg']}" for e in exc.errors())
-    return field, f"feed {feed.name}, record {ref}: {problems}"
+    return field, reject_reason(feed, ref, problems)
 
 
 def validate(feed: FeedConfig, batch: Batch) -> tuple[list[dict], list[Rejected]]:
@@ -124,8 +130,11 @@ class FeedRunner:
                 self._locator = DistrictLocator.from_connection(conn)
         return self._locator
 
+    @retry(retry=retry_if_exception_type(OperationalError), wait=wait_exponential(multiplier=1, max=MIRROR_MAX_WAIT_S),
+           before_sleep=before_sleep_log(log, logging.WARNING, exc_info=False), reraise=True)
     def mirror(self, feeds: list[FeedConfig]) -> None:
-        """Mirror the configured feeds into the ``feed`` table (for the feeds page and freshness)."""
+        """Mirror the configured feeds into the ``feed`` table (for the feeds page and freshness); a database that
+        is not up yet is waited for (the collector process starts with the database, in any order)."""
         rows = [
             {
                 "name": f.name,
@@ -160,6 +169,11 @@ class FeedRunner:
             return self._failed(feed, started, "auth_failed", str(exc), previous_status)
         except FetchError as exc:
             return self._failed(feed, started, "failed", str(exc), previous_status)
+        except Exception as exc:  # a defect in a collector: recorded as a failed run, never raised to the scheduler
+            if previous_status != "failed":
+                log.exception("feed %s: unexpected error while fetching", feed.name)
+            error = f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}"
+            return self._failed(feed, started, "failed", error[:1000], previous_status)
 
         valid, rejected = validate(feed, batch)
         locator = self._district_locator() if feed.domain == "complaints" else None

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
+from dashboard.db.engine import refresh_statistics
 
 log = logging.getLogger(__name__)
 
@@ -95,16 +96,43 @@ def add_feed_jobs(scheduler: BaseScheduler, runner: FeedRunner, feeds: list[Feed
 ALERT_INTERVAL_SECONDS = 60
 
 
-def evaluate_alerts(engine) -> None:
-    """The alert job: evaluate every alert rule now; a database outage is logged, never raised."""
+class HousekeepingJob:
+    """A periodic job on the database (alert rules, planner statistics): a database outage never raises, and is
+    logged once when it begins and once when it ends, not at every run."""
+
+    def __init__(self, name: str, work) -> None:
+        self.name = name
+        self.work = work
+        self.failing = False
+
+    def __call__(self, engine) -> None:
+        try:
+            self.work(engine)
+        except SQLAlchemyError as exc:
+            if not self.failing:
+                log.warning("%s: database unavailable, retrying every run: %s", self.name, exc)
+            self.failing = True
+            return
+        if self.failing:
+            log.info("%s: database available again", self.name)
+        self.failing = False
+
+
+def _evaluate_alerts(engine) -> None:
+    """Evaluate every alert rule now."""
     from dashboard.alerts.evaluate import evaluate
     from dashboard.settings import get_settings
 
     settings = get_settings()
-    try:
-        evaluate(engine, datetime.now(UTC), settings.city_timezone, settings.stale_after_intervals)
-    except SQLAlchemyError as exc:
-        log.warning("alert rules not evaluated, database unavailable: %s", exc)
+    evaluate(engine, datetime.now(UTC), settings.city_timezone, settings.stale_after_intervals)
+
+
+STATISTICS_INTERVAL_SECONDS = 600
+
+
+def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, engine, seconds: int) -> None:
+    scheduler.add_job(job, args=[engine], trigger=IntervalTrigger(seconds=seconds), id=job.name, name=job.name,
+                      max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
 
 
 def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
@@ -114,7 +142,8 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
     run_again_when_behind(scheduler)
-    scheduler.add_job(evaluate_alerts, args=[runner.engine], trigger=IntervalTrigger(seconds=ALERT_INTERVAL_SECONDS),
-                      id="alerts", name="alert rules", max_instances=1, coalesce=True,
-                      misfire_grace_time=ALERT_INTERVAL_SECONDS, replace_existing=True)
+    _add_housekeeping(scheduler, HousekeepingJob("alert rules", _evaluate_alerts), runner.engine,
+                      ALERT_INTERVAL_SECONDS)
+    _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner.engine,
+                      STATISTICS_INTERVAL_SECONDS)
     return scheduler

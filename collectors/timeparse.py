@@ -6,7 +6,7 @@ A time without an offset is read in the feed's zone (``FeedConfig.timezone``); e
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -24,6 +24,12 @@ def parse_instant(value: str, tz: tzinfo) -> datetime:
     """An ISO 8601 instant; naive ones are in ``tz``. Raises ValueError for anything else."""
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 time string, got {type(value).__name__}")
+    return _parse_instant_text(value, tz)
+
+
+@lru_cache(maxsize=8192)
+def _parse_instant_text(value: str, tz: tzinfo) -> datetime:
+    """:func:`parse_instant` of a string, memoized: a page of observations repeats the same few times."""
     try:
         return _aware(datetime.fromisoformat(value.strip()), tz)
     except ValueError:

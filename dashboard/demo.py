@@ -1,14 +1,19 @@
-"""The demo city in one process: simulated upstream systems, collectors and the web app.
+"""The demo city: simulated upstream systems in a child process, collectors and the web app in this one.
 
 It is the same code path a real city uses — the collectors pull the simulator over HTTP on loopback
-with the feed configuration in ``data/feeds/demo.toml`` — only all parts share one process and an SQLite
-database under the demo's var directory.
+with the feed configuration in ``data/feeds/demo.toml`` — only the collectors and the web app share one
+process and an SQLite database under the demo's var directory. The simulator has a process (and so a core)
+of its own: generating and serving 30 days of history must not wait on the collectors' interpreter lock.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +34,7 @@ class DemoCity:
     """The running parts of a demo: stop() shuts them down in order."""
 
     engine: Engine
-    simulator: object
+    simulator: SimulatorProcess
     scheduler: object
 
     def stop(self) -> None:
@@ -49,20 +54,54 @@ def prepare_database(settings: Settings) -> Engine:
     return engine
 
 
+@dataclass
+class SimulatorProcess:
+    """The simulated city as a child process (``python -m simulator serve``) and the URL it serves."""
+
+    process: subprocess.Popen
+    url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM when the demo process dies, however it dies (Linux only)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start_simulator(days: float, seed: int, drop_dir: Path, data_dir: Path) -> SimulatorProcess:
+    """Start the simulator on a free loopback port and wait until it has generated its history and serves."""
+    command = [sys.executable, "-m", "simulator", "serve", "--host", "127.0.0.1", "--port", "0", "--days", f"{days:g}",
+               "--seed", str(seed), "--drop-dir", str(drop_dir), "--data-dir", str(Path(data_dir).resolve())]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+    first_line = process.stdout.readline() if process.stdout else ""
+    if not first_line.startswith("simulated city at "):
+        process.kill()
+        raise RuntimeError(f"the simulator did not start (exit code {process.wait()}): {first_line.strip()}")
+    log.info("%s", first_line.strip())
+    return SimulatorProcess(process, first_line.split()[3])
+
+
 def start_demo(settings: Settings, days: float, seed: int = DEMO_SEED) -> DemoCity:
-    """Start the simulator and the collectors (in background threads) against a prepared database."""
+    """Start the simulator (a child process) and the collectors (background threads) on a prepared database."""
     from collectors.config import load_feeds
     from collectors.runner import FeedRunner
     from collectors.scheduler import build_scheduler
-    from simulator import SimulatorConfig, start
 
     engine = prepare_database(settings)
     drop_dir = (settings.var_dir / "drop" / "hotline").resolve()
     drop_dir.mkdir(parents=True, exist_ok=True)
-    simulator = start(
-        SimulatorConfig(seed=seed, history_days=days, host="127.0.0.1", port=0, drop_dir=drop_dir,
-                        data_dir=settings.city_data_dir)
-    )
+    simulator = start_simulator(days, seed, drop_dir, settings.city_data_dir)
     os.environ["CITYOPS_SIMULATOR_URL"] = simulator.url
     os.environ["CITYOPS_HOTLINE_DROP_DIR"] = str(drop_dir)
     os.environ["CITYOPS_BACKFILL_DAYS"] = str(days)

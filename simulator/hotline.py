@@ -11,12 +11,14 @@ import numpy as np
 
 from simulator.dynamics.complaints import (
     CHANNELS,
-    CLOSED,
     EVENTS,
     EXTENDED,
+    REOPENED,
     REVISITED,
     SATISFACTION,
     SATISFACTION_ZH,
+    closed_time,
+    is_closed,
     latest_event,
 )
 from simulator.ledger import Ledger
@@ -36,6 +38,7 @@ HEADERS = [
     "办结时限",
     "办结时间",
     "满意度",
+    "重办次数",
     "地址",
     "经度",
     "纬度",
@@ -49,6 +52,7 @@ STATUS_ZH = {
     "extended": "已延期",
     "closed": "已办结",
     "revisited": "已回访",
+    "reopened": "重办",
 }
 
 
@@ -104,7 +108,8 @@ class HotlineExporter:
             deadline = (
                 table["final_deadline"][row] if last >= EXTENDED and ev[EXTENDED] < end else table["deadline"][row]
             )
-            received, due, closed = slash_local(np.array([ev[0], deadline, ev[CLOSED] if last >= CLOSED else 0]))
+            closed_now = bool(is_closed(np.array(last)))
+            received, due, closed = slash_local(np.array([ev[0], deadline, closed_time(ev, last) if closed_now else 0]))
             satisfaction = int(table["satisfaction"][row])
             out.append(
                 [
@@ -118,8 +123,9 @@ class HotlineExporter:
                     dept["name_zh"],
                     STATUS_ZH[EVENTS[last]],
                     due,
-                    closed if last >= CLOSED else "",
+                    closed if closed_now else "",
                     SATISFACTION_ZH[SATISFACTION[satisfaction]] if last >= REVISITED and satisfaction >= 0 else "",
+                    str(int(last >= REOPENED)),
                     str(table["address"][row]),
                     f"{table['lon'][row]:.6f}",
                     f"{table['lat'][row]:.6f}",

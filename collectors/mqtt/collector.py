@@ -42,7 +42,7 @@ class PayloadMapping:
             raise FieldError("payload", f"{len(message.payload)} bytes, more than {self.max_bytes}")
         try:
             body: Any = json.loads(message.payload)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise FieldError("payload", f"not JSON: {exc}") from None
         if not isinstance(body, dict):
             raise FieldError("payload", "expected a JSON object per reading")

@@ -60,6 +60,12 @@ def _last(events: list[dict], status: str):
     return next((e["occurred_at"] for e in reversed(events) if e["status"] == status), None)
 
 
+def _closed_at(events: list[dict]):
+    """The last closure, unless the ticket was reopened (重办) after it: then it is open again."""
+    closed, reopened = _last(events, "closed"), _last(events, "reopened")
+    return None if closed is None or (reopened is not None and reopened > closed) else closed
+
+
 def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
     """The complaint record of one request; raises :class:`FieldError` naming the field it cannot read."""
     if not isinstance(item, dict):
@@ -74,7 +80,7 @@ def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
         raise FieldError("status", "is missing")
     events = _events(_as_list(extended.get("notes"), "extended_attributes.notes"), tz)
     updated_at = instant(item.get("updated_datetime"), "updated_datetime", tz, required=True)
-    closed_at = _last(events, "closed")
+    closed_at = _closed_at(events)
     if closed_at is None and not events and status == "closed":
         closed_at = updated_at  # plain Open311 says when it last changed, and a closed request changed last by closing
     satisfaction = text(extended.get("satisfaction"))
@@ -98,6 +104,7 @@ def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
         "satisfaction": SATISFACTION.get(satisfaction, satisfaction),
         "returned_count": sum(e["status"] == "returned" for e in events),
         "extended_count": sum(e["status"] == "extended" for e in events),
+        "reopened_count": sum(e["status"] == "reopened" for e in events),
         "events": events,
     }
     return [SourceRecord(ref, data, item)]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
+from urllib.parse import quote
 
 from collectors.contract import SourceRecord
 from collectors.fields import FieldError, number, required, text
@@ -24,7 +25,7 @@ class Stream:
     station_code: str
     quantity: str
     unit: str | None
-    path: str  # Datastreams(<id>), the id quoted when it is a string
+    path: str  # Datastreams(<id>), the id quoted (and percent-encoded) when it is a string
 
 
 def describe(datastream: Any, station_property: str, quantities: dict[str, str]) -> Stream:
@@ -38,7 +39,7 @@ def describe(datastream: Any, station_property: str, quantities: dict[str, str])
         raise FieldError(None, f"expected a Datastream object, got {type(datastream).__name__}")
     raw_id = datastream.get("@iot.id")
     stream_id = required(raw_id, "@iot.id")
-    quoted = stream_id if isinstance(raw_id, int) else "'{}'".format(stream_id.replace("'", "''"))
+    quoted = stream_id if isinstance(raw_id, int) else quote("'{}'".format(stream_id.replace("'", "''")), safe="'")
     path = f"Datastreams({quoted})"
     thing = datastream.get("Thing") or {}
     properties = thing.get("properties") or {}

@@ -14,6 +14,7 @@ _STATUS = {
     "延期": "extended",
     "办结": "closed",
     "回访": "revisited",
+    "重办": "reopened",
 }
 #: 工单状态 as exports write it (with or without the perfective 已) -> lifecycle code.
 STATUS = {**_STATUS, **{f"已{name}": code for name, code in _STATUS.items()}}
@@ -39,6 +40,7 @@ HOTLINE_MAPPING: dict[str, Any] = {
         "due_at": {"column": "办结时限", "format": TIME_FORMATS},
         "closed_at": {"column": "办结时间", "format": TIME_FORMATS},
         "satisfaction": {"column": "满意度", "values": SATISFACTION},
+        "reopened_count": "重办次数",
         "address": "地址",
         "lon": "经度",
         "lat": "纬度",

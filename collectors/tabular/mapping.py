@@ -222,6 +222,11 @@ class Mapping:
         separator = options.thousands
         self._thousands = re.compile(_THOUSANDS % re.escape(separator)) if separator else None
         self._check()
+        model_fields = RECORD_MODELS[domain].model_fields
+        #: Mapped fields with a default (counts): an empty cell or an absent column means the default.
+        self._defaulted = [
+            n for n in self.fields if not model_fields[n].is_required() and model_fields[n].default is not None
+        ]
 
     def _check(self) -> None:
         model_fields = RECORD_MODELS[self.domain].model_fields
@@ -277,7 +282,7 @@ class Mapping:
             value = value.replace("\x00", "").strip()
             return None if value in self.sentinels else value
         if isinstance(value, int | float) and not isinstance(value, bool):
-            as_text = str(int(value)) if float(value).is_integer() else str(value)
+            as_text = str(value) if isinstance(value, int) or not value.is_integer() else str(int(value))
             return None if as_text in self.sentinels else value
         return value
 
@@ -288,7 +293,10 @@ class Mapping:
         if isinstance(value, bool):
             raise FieldError(field, f"expected a number, got {value!r}")
         if isinstance(value, int | float):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                raise FieldError(field, "number out of range") from None
         raw = str(value)
         if self._thousands is not None and self._thousands.fullmatch(raw):
             raw = raw.replace(self.options.thousands, "")
@@ -357,6 +365,9 @@ class Mapping:
             missing = [s.label for s in self.keys if text(self._present(s.read(row))) is None]
             raise FieldError("source_id", f"key {', '.join(missing)} is missing")
         data = {name: self.read(name, spec, row, tz) for name, spec in self.fields.items()}
+        for name in self._defaulted:
+            if data[name] is None:
+                del data[name]
         if self.domain == "sensors" and "value" in self.fields and self.fields["value"].unit is not None:
             data["unit"] = data.get("unit") or canonical(self.fields["value"].to or self.fields["value"].unit)
         if self.domain == "complaints" and "lon" not in self.fields and row.point is not None:

@@ -104,7 +104,7 @@ def _point(feature: dict) -> tuple[float, float] | None:
 def read_json(content: bytes, options: TabularOptions, geojson: bool) -> list[Row]:
     try:
         document = json.loads(decode(content) if options.encoding == "auto" else content.decode(options.encoding))
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise UnreadableFile(f"not valid JSON: {exc}") from None
     if geojson:
         if not isinstance(document, dict) or document.get("type") != "FeatureCollection":

@@ -84,6 +84,7 @@ class Station(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    noise_class: Mapped[str | None] = mapped_column(String(4))  # GB 3096-2008 acoustic class: 0 1 2 3 4a 4b
 
 
 class ServiceHall(Base):
@@ -135,8 +136,13 @@ class Complaint(Base):
         Index("ix_complaint_updated_at", "updated_at"),
         Index("ix_complaint_district_code_requested_at", "district_code", "requested_at"),
         Index("ix_complaint_due_at", "due_at"),
-        Index("ix_complaint_closed_at", "closed_at"),
+        # Closure ranges, and the open tickets (closed_at IS NULL) with their deadlines from the index alone:
+        # the backlog and overdue counts never read the history.
+        Index("ix_complaint_closed_at_due_at", "closed_at", "due_at"),
         Index("ix_complaint_revisited_at", "revisited_at"),
+        # The map's H3 cells of any time range and filter, counted from the index alone (no row lookups).
+        Index("ix_complaint_h3_requested_at", "h3", "requested_at", "district_code", "category", "status",
+              "department_code", "location_flag"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -164,6 +170,7 @@ class Complaint(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(32))  # satisfied basically_satisfied unsatisfied
     returned_count: Mapped[int] = mapped_column(Integer, default=0)
     extended_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)  # 重办: reopened after closure
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -256,39 +263,68 @@ class HallTicket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# --- derived: hourly rollups, maintained at ingest in the same transaction as the facts -----------------
+# --- derived: rollups, maintained at ingest in the same transaction as the facts (dashboard.db.rollups) ----
 #
 # Each measure is counted in the hour of its own event time (received: requested_at; closed: closed_at;
 # due: due_at; rated: revisited_at), so any period's KPI is a sum of whole hours. Unknown dimensions are ''.
+# The daily level sums the hourly one per local day of the city (``day`` is the UTC start of that day); the
+# KPI reads take the whole days of a period from it and the hours at its edges from the hourly level.
+# Every rollup table is clustered on its key in SQLite (WITHOUT ROWID): a range of hours or days is read
+# sequentially, not row by row through an index.
+
+CLUSTERED = {"sqlite_with_rowid": False}
 
 
-class ComplaintHourly(Base):
+class ComplaintMeasures:
+    """Complaint measures (sums) of an hour or a day."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    received_closed: Mapped[int] = mapped_column(Integer, default=0)  # of those received, closed by now
+    returned: Mapped[int] = mapped_column(Integer, default=0)  # returns (退回) of the tickets received
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    handling_seconds: Mapped[float] = mapped_column(Float, default=0)  # sum over the tickets closed
+    due: Mapped[int] = mapped_column(Integer, default=0)
+    due_met: Mapped[int] = mapped_column(Integer, default=0)  # due and closed by the deadline
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)  # satisfied or basically satisfied
+    reopened: Mapped[int] = mapped_column(Integer, default=0)  # of the tickets closed, those reopened (重办)
+
+
+class ComplaintHourly(ComplaintMeasures, Base):
     """Complaint measures per UTC hour × district × category."""
 
     __tablename__ = "complaint_hourly"
+    __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    received_closed: Mapped[int] = mapped_column(Integer, default=0)  # of those received this hour, closed by now
-    returned: Mapped[int] = mapped_column(Integer, default=0)  # returns (退回) of tickets received this hour
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    handling_seconds: Mapped[float] = mapped_column(Float, default=0)  # sum over tickets closed this hour
-    due: Mapped[int] = mapped_column(Integer, default=0)
-    due_met: Mapped[int] = mapped_column(Integer, default=0)  # due this hour and closed by the deadline
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)  # satisfied or basically satisfied
 
 
-class TrafficHourly(Base):
-    """Traffic measures per UTC hour × road segment (sums, so harmonic means can be derived)."""
+class ComplaintDaily(ComplaintMeasures, Base):
+    """Complaint measures per local day × category (city totals, department ranking)."""
 
-    __tablename__ = "traffic_hourly"
+    __tablename__ = "complaint_daily"
+    __table_args__ = CLUSTERED
 
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ComplaintAreaDaily(ComplaintMeasures, Base):
+    """Complaint measures per local day × district (the map's district choropleth over long periods)."""
+
+    __tablename__ = "complaint_area_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class TrafficMeasures:
+    """Traffic measures (sums, so harmonic means can be derived) of an hour or a day."""
+
     observations: Mapped[int] = mapped_column(Integer, default=0)
     speed_sum: Mapped[float] = mapped_column(Float, default=0)
     inverse_speed_sum: Mapped[float] = mapped_column(Float, default=0)  # Σ 1/speed over speed > 0
@@ -298,10 +334,31 @@ class TrafficHourly(Base):
     congested: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TrafficHourly(TrafficMeasures, Base):
+    """Traffic measures per UTC hour × road segment."""
+
+    __tablename__ = "traffic_hourly"
+    __table_args__ = CLUSTERED
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class TrafficDaily(TrafficMeasures, Base):
+    """Traffic measures per local day × road segment."""
+
+    __tablename__ = "traffic_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class SensorHourly(Base):
     """Sensor measures per UTC hour × station × quantity."""
 
     __tablename__ = "sensor_hourly"
+    __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -312,14 +369,39 @@ class SensorHourly(Base):
     value_max: Mapped[float | None] = mapped_column(Float)
 
 
-class HallHourly(Base):
-    """Service-hall measures per UTC hour of issue × hall × service item."""
+class EnvironmentMeasures:
+    """The city's environment over an hour or a day: hourly city AQI sums and noise station-hours."""
 
-    __tablename__ = "hall_hourly"
+    aqi_hours: Mapped[int] = mapped_column(Integer, default=0)  # hours with a city AQI
+    aqi_sum: Mapped[float] = mapped_column(Float, default=0)  # Σ hourly city AQI
+    aqi_over_100_hours: Mapped[int] = mapped_column(Integer, default=0)
+    noise_day_hours: Mapped[int] = mapped_column(Integer, default=0)  # noise station-hours 06–22 local
+    noise_day_within: Mapped[int] = mapped_column(Integer, default=0)  # of them, within the class's day limit
+    noise_night_hours: Mapped[int] = mapped_column(Integer, default=0)  # 22–06 local
+    noise_night_within: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EnvironmentHourly(EnvironmentMeasures, Base):
+    """The city's environment per UTC hour (from sensor_hourly and the stations' acoustic classes)."""
+
+    __tablename__ = "environment_hourly"
+    __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    service_item: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class EnvironmentDaily(EnvironmentMeasures, Base):
+    """The city's environment per local day."""
+
+    __tablename__ = "environment_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class HallMeasures:
+    """Service-hall measures of the tickets issued in an hour or a day."""
+
     issued: Mapped[int] = mapped_column(Integer, default=0)
     called: Mapped[int] = mapped_column(Integer, default=0)
     wait_seconds: Mapped[float] = mapped_column(Float, default=0)  # Σ (called − issued)
@@ -331,6 +413,55 @@ class HallHourly(Base):
     single_visit: Mapped[int] = mapped_column(Integer, default=0)
     rated: Mapped[int] = mapped_column(Integer, default=0)
     rated_good: Mapped[int] = mapped_column(Integer, default=0)  # rating 4 or 5
+
+
+class HallHourly(HallMeasures, Base):
+    """Service-hall measures per UTC hour of issue × hall × service item."""
+
+    __tablename__ = "hall_hourly"
+    __table_args__ = CLUSTERED
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_item: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class HallDaily(HallMeasures, Base):
+    """Service-hall measures per local day of issue × hall."""
+
+    __tablename__ = "hall_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class DurationBuckets:
+    """A histogram bucket of durations (see ``dashboard.kpis.durations``): how many tickets, the least and the most."""
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # complaint_handling | hall_wait
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
+    min_seconds: Mapped[float] = mapped_column(Float)
+    max_seconds: Mapped[float] = mapped_column(Float)
+
+
+class DurationHourly(DurationBuckets, Base):
+    """Duration histograms per UTC hour: handling times by hour of closure, hall waits by hour of issue."""
+
+    __tablename__ = "duration_hourly"
+    __table_args__ = CLUSTERED
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class DurationDaily(DurationBuckets, Base):
+    """Duration histograms per local day."""
+
+    __tablename__ = "duration_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 # --- feed operations -------------------------------------------------------------------------------------
@@ -451,11 +582,13 @@ class AccessToken(Base):
 
 
 class KpiTarget(Base):
-    """A KPI target set by an admin, overriding the target declared in the KPI registry."""
+    """A KPI target (and optionally its RAG thresholds) set by an admin, overriding the registry and the TOML."""
 
     __tablename__ = "kpi_target"
 
     kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
     target: Mapped[float] = mapped_column(Float)
+    threshold_green: Mapped[float | None] = mapped_column(Float)
+    threshold_red: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))

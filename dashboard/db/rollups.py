@@ -1,36 +1,66 @@
-"""Hourly rollups of the fact tables, maintained at ingest inside the same transaction as the facts.
+"""Rollups of the fact tables, maintained at ingest inside the same transaction as the facts.
 
-Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before
-and after the change) are deleted from the rollup and recomputed from the facts with one
-``INSERT … SELECT … GROUP BY``. A rollup therefore always equals a recomputation from the facts, whatever
-order inserts, updates and re-pulls come in; ``rebuild`` recomputes a whole table (after a backfill or
-an import done outside the collectors).
+Two levels, so that no KPI read touches the facts:
+
+- **hourly**, per UTC hour: the sums of each domain (``*_hourly``), the duration histograms of complaint
+  handling times (by hour of closure) and hall waits (by hour of issue) (``duration_hourly``, see
+  :mod:`dashboard.kpis.durations`), and the city's environment (``environment_hourly``: hourly city AQI, noise
+  station-hours within their class limit, computed in Python from ``sensor_hourly`` and the stations' classes);
+- **daily**, per local day of the city (``*_daily``; ``day`` is the UTC start of the local day in the zone of
+  the ``city_timezone`` setting, so a day of Asia/Shanghai runs 16:00–16:00 UTC): sums of the hourly level.
+
+Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before and
+after the change) are deleted and recomputed from the facts with ``INSERT … SELECT … GROUP BY``, then the
+local days holding those hours are recomputed from the hourly level. A rollup therefore always equals a
+recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
+domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
+zone or of the stations' acoustic classes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+import math
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
+import pandas as pd
+from sqlalchemy import Connection, Table, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.types import Float
+from sqlalchemy.types import Float, Integer
 
 from dashboard.db.models import (
     Complaint,
+    ComplaintAreaDaily,
+    ComplaintDaily,
     ComplaintHourly,
+    DurationDaily,
+    DurationHourly,
+    EnvironmentDaily,
+    EnvironmentHourly,
+    HallDaily,
     HallHourly,
     HallTicket,
     SensorHourly,
     SensorReading,
+    Station,
+    TrafficDaily,
     TrafficHourly,
     TrafficObservation,
 )
 from dashboard.db.types import UTCDateTime
+from dashboard.kpis import durations
+from dashboard.kpis.aqi import POLLUTANTS
+from dashboard.kpis.environment import NOISE, environment_hours
 
 HOUR = timedelta(hours=1)
 IN_CHUNK = 500
+#: Hour ranges per statement, and local days per statement (bounded statement size).
+RANGES_PER_STATEMENT = 100
+DAYS_PER_STATEMENT = 62
 
 #: Event-time columns of each domain's facts: a change to any of them moves the row between hours.
 EVENT_TIMES = {
@@ -79,6 +109,53 @@ def _seconds_postgresql(element, compiler, **kw):
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
+class duration_bucket(FunctionElement):  # noqa: N801 - SQL function naming
+    """The histogram bucket of a duration in seconds (see :mod:`dashboard.kpis.durations`)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+def _bucket_sql(seconds: str, log2: str) -> str:
+    last = 2.0 ** (durations.LAST_BUCKET / durations.PER_DOUBLING)
+    return (
+        f"(CASE WHEN {seconds} < 1 THEN {durations.UNDER_ONE_SECOND} WHEN {seconds} >= {last!r} "
+        f"THEN {durations.LAST_BUCKET} ELSE CAST(floor({durations.PER_DOUBLING} * {log2}) AS INTEGER) END)"
+    )
+
+
+@compiles(duration_bucket, "sqlite")
+def _bucket_sqlite(element, compiler, **kw):
+    (arg,) = element.clauses
+    seconds = compiler.process(arg, **kw)
+    return _bucket_sql(seconds, f"log2({seconds})")
+
+
+@compiles(duration_bucket, "postgresql")
+def _bucket_postgresql(element, compiler, **kw):
+    (arg,) = element.clauses
+    seconds = compiler.process(arg, **kw)
+    return _bucket_sql(seconds, f"log(2, CAST({seconds} AS numeric))")  # numeric: exact at powers of two
+
+
+@cache
+def _sqlite_has_math() -> bool:
+    """Whether this process's SQLite library was built with its math functions (``log2``, ``floor``)."""
+    try:
+        sqlite3.connect(":memory:").execute("SELECT log2(2), floor(1.5)")
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def _math_functions(conn: Connection) -> None:
+    """Give an SQLite connection ``log2`` and ``floor`` when its library lacks them."""
+    if conn.dialect.name == "sqlite" and not _sqlite_has_math():
+        raw = conn.connection.driver_connection
+        raw.create_function("log2", 1, lambda x: None if x is None else math.log2(x), deterministic=True)
+        raw.create_function("floor", 1, lambda x: None if x is None else math.floor(x), deterministic=True)
+
+
 def _floor(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
@@ -94,12 +171,35 @@ def hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
     return ranges
 
 
+def local_days(hours: Iterable[datetime], timezone: str) -> list[tuple[datetime, datetime]]:
+    """UTC ``[start, end)`` of each local day of ``timezone`` holding one of ``hours``, in order."""
+    zone = ZoneInfo(timezone)
+    days = set()
+    for hour in hours:
+        local = hour.astimezone(zone)
+        start = datetime(local.year, local.month, local.day, tzinfo=zone)
+        following = start.replace(tzinfo=None) + timedelta(days=1)
+        days.add((start.astimezone(UTC), following.replace(tzinfo=zone).astimezone(UTC)))
+    return sorted(days)
+
+
 def _within(column, ranges) -> ColumnElement[bool]:
     return or_(*(and_(column >= start, column < end) for start, end in ranges))
 
 
 def _flag(condition) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
+
+
+def _day_of(column, days: list[tuple[datetime, datetime]]) -> ColumnElement:
+    """The UTC start of the local day (one of ``days``, in order) that ``column`` falls in."""
+    return case(*((column < end, literal(start, UTCDateTime())) for start, end in days))
+
+
+# --- hourly level: from the facts -----------------------------------------------------------------------
+
+COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "closed_on_time", "handling_seconds",
+                      "due", "due_met", "rated", "satisfied", "reopened")
 
 
 def _complaint_parts(ranges):
@@ -123,6 +223,7 @@ def _complaint_parts(ranges):
             closed=literal(1),
             closed_on_time=_flag(c.closed_at <= c.due_at),
             handling_seconds=seconds_between(c.requested_at, c.closed_at),
+            reopened=_flag(c.reopened_count > 0),
         ),
         part(c.due_at, _within(c.due_at, ranges), due=literal(1),
              due_met=_flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at))),
@@ -133,10 +234,6 @@ def _complaint_parts(ranges):
             satisfied=_flag(c.satisfaction.in_(("satisfied", "basically_satisfied"))),
         ),
     ]
-
-
-COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "closed_on_time", "handling_seconds",
-                      "due", "due_met", "rated", "satisfied")
 
 
 def _complaint_select(ranges):
@@ -201,12 +298,54 @@ def _hall_select(ranges):
     ).where(_within(h.issued_at, ranges)).group_by(hour, h.hall_code, item)
 
 
-ROLLUPS = {
-    "complaints": (ComplaintHourly.__table__, _complaint_select),
-    "traffic": (TrafficHourly.__table__, _traffic_select),
-    "sensors": (SensorHourly.__table__, _sensor_select),
-    "halls": (HallHourly.__table__, _hall_select),
+def _histogram(time_col, seconds, where, kind: str):
+    """Rows of ``duration_hourly``: durations per hour of ``time_col`` and bucket."""
+    rows = select(
+        hour_floor(time_col).label("hour"), seconds.label("seconds"), duration_bucket(seconds).label("bucket")
+    ).where(where).subquery()
+    return select(
+        rows.c.hour,
+        literal(kind).label("kind"),
+        rows.c.bucket,
+        func.count().label("tickets"),
+        func.min(rows.c.seconds).label("min_seconds"),
+        func.max(rows.c.seconds).label("max_seconds"),
+    ).group_by(rows.c.hour, rows.c.bucket)
+
+
+def _handling_histogram(ranges):
+    c = Complaint.__table__.c
+    return _histogram(
+        c.closed_at, seconds_between(c.requested_at, c.closed_at), _within(c.closed_at, ranges), durations.HANDLING
+    )
+
+
+def _wait_histogram(ranges):
+    h = HallTicket.__table__.c
+    wait = seconds_between(h.issued_at, h.called_at)
+    clipped = case((wait < 0, 0.0), else_=wait)  # a call logged before the ticket waited no time
+    return _histogram(
+        h.issued_at, clipped, and_(h.called_at.is_not(None), _within(h.issued_at, ranges)), durations.WAIT
+    )
+
+
+#: domain -> (hourly table, its rows for a list of hour ranges, the histogram ``kind`` it owns or None).
+HourlyLevel = tuple[Table, Callable, str | None]
+HOURLY: dict[str, list[HourlyLevel]] = {
+    "complaints": [
+        (ComplaintHourly.__table__, _complaint_select, None),
+        (DurationHourly.__table__, _handling_histogram, durations.HANDLING),
+    ],
+    "traffic": [(TrafficHourly.__table__, _traffic_select, None)],
+    "sensors": [(SensorHourly.__table__, _sensor_select, None)],
+    "halls": [
+        (HallHourly.__table__, _hall_select, None),
+        (DurationHourly.__table__, _wait_histogram, durations.WAIT),
+    ],
 }
+
+#: The hourly sums of each domain (kept for the reads and the CLI, which name the domains by them).
+ROLLUPS = {domain: levels[0][0] for domain, levels in HOURLY.items()}
 
 FACTS = {
     "complaints": Complaint.__table__,
@@ -214,6 +353,103 @@ FACTS = {
     "sensors": SensorReading.__table__,
     "halls": HallTicket.__table__,
 }
+
+
+def _refresh_hourly(conn: Connection, table: Table, build: Callable, kind: str | None, ranges) -> None:
+    for start in range(0, len(ranges), RANGES_PER_STATEMENT):
+        part = ranges[start : start + RANGES_PER_STATEMENT]
+        condition = _within(table.c.hour, part)
+        if kind is not None:
+            condition = and_(table.c.kind == kind, condition)
+        conn.execute(table.delete().where(condition))
+        query = build(part)
+        conn.execute(table.insert().from_select([c.name for c in query.selected_columns], query))
+
+
+def _refresh_environment(conn: Connection, ranges, timezone: str) -> None:
+    """Recompute the city's environment for the hour ranges from the station hours and acoustic classes."""
+    s = SensorHourly.__table__.c
+    mean = func.avg(s.value_sum / s.readings).label("mean")  # air: the mean over stations, as the city AQI rates
+    air = select(s.hour, literal("").label("station_code"), s.quantity, mean).where(
+        s.quantity.in_(POLLUTANTS), s.readings > 0
+    ).group_by(s.hour, s.quantity)
+    noise = select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean")).where(
+        s.quantity == NOISE, s.readings > 0
+    )
+    classes = dict(conn.execute(select(Station.code, Station.noise_class).where(Station.kind == "noise")).all())
+    table = EnvironmentHourly.__table__
+    for start in range(0, len(ranges), RANGES_PER_STATEMENT):
+        part = ranges[start : start + RANGES_PER_STATEMENT]
+        rows = [tuple(r) for q in (air, noise) for r in conn.execute(q.where(_within(s.hour, part)))]
+        hours = pd.DataFrame(rows, columns=["hour", "station_code", "quantity", "mean"])
+        conn.execute(table.delete().where(_within(table.c.hour, part)))
+        frame = environment_hours(hours, classes, timezone)
+        if not frame.empty:
+            frame["hour"] = [pd.Timestamp(h).to_pydatetime() for h in frame["hour"]]
+            conn.execute(table.insert(), frame.to_dict("records"))
+
+
+# --- daily level: from the hourly one -------------------------------------------------------------------
+
+#: domain -> (daily table, hourly table, histogram ``kind`` or None); the daily key's other columns are the
+#: hourly table's dimensions kept; min_/max_ columns take the least/greatest, every other column the sum.
+DAILY: dict[str, list[tuple[Table, Table, str | None]]] = {
+    "complaints": [
+        (ComplaintDaily.__table__, ComplaintHourly.__table__, None),
+        (ComplaintAreaDaily.__table__, ComplaintHourly.__table__, None),
+        (DurationDaily.__table__, DurationHourly.__table__, durations.HANDLING),
+    ],
+    "traffic": [(TrafficDaily.__table__, TrafficHourly.__table__, None)],
+    "sensors": [(EnvironmentDaily.__table__, EnvironmentHourly.__table__, None)],
+    "halls": [
+        (HallDaily.__table__, HallHourly.__table__, None),
+        (DurationDaily.__table__, DurationHourly.__table__, durations.WAIT),
+    ],
+}
+
+
+def _aggregate(column):
+    if column.name.startswith("min_"):
+        return func.min(column)
+    if column.name.startswith("max_"):
+        return func.max(column)
+    return func.sum(column)
+
+
+def _daily_select(daily: Table, hourly: Table, kind: str | None, days: list[tuple[datetime, datetime]]):
+    dims = [c.name for c in daily.primary_key.columns if c.name != "day"]
+    measures = [c.name for c in daily.columns if c.name not in dims and c.name != "day"]
+    condition = _within(hourly.c.hour, days)
+    if kind is not None:
+        condition = and_(hourly.c.kind == kind, condition)
+    rows = select(
+        _day_of(hourly.c.hour, days).label("day"), *(hourly.c[d] for d in dims), *(hourly.c[m] for m in measures)
+    ).where(condition).subquery()
+    return select(
+        rows.c.day, *(rows.c[d] for d in dims), *(_aggregate(rows.c[m]).label(m) for m in measures)
+    ).group_by(rows.c.day, *(rows.c[d] for d in dims))
+
+
+def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, datetime]]) -> None:
+    for daily, hourly, kind in DAILY[domain]:
+        for start in range(0, len(days), DAYS_PER_STATEMENT):
+            part = days[start : start + DAYS_PER_STATEMENT]
+            condition = daily.c.day.in_([day for day, _ in part])
+            if kind is not None:
+                condition = and_(daily.c.kind == kind, condition)
+            conn.execute(daily.delete().where(condition))
+            query = _daily_select(daily, hourly, kind, part)
+            conn.execute(daily.insert().from_select([c.name for c in query.selected_columns], query))
+
+
+# --- maintenance ----------------------------------------------------------------------------------------
+
+
+def rollup_timezone() -> str:
+    """The zone of the daily level: the city's (``city_timezone`` setting)."""
+    from dashboard.settings import get_settings
+
+    return get_settings().city_timezone
 
 
 def hours_of(domain: str, rows: Iterable[dict]) -> set[datetime]:
@@ -235,25 +471,39 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
     return hours
 
 
-def refresh(conn: Connection, domain: str, hours: Iterable[datetime]) -> int:
-    """Recompute the rollup of ``domain`` for ``hours``; returns the number of hour ranges refreshed."""
+def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str | None = None) -> int:
+    """Recompute every rollup of ``domain`` for ``hours`` and their local days (of ``timezone``, default the
+    city's); returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
-    rollup, build = ROLLUPS[domain]
-    for start in range(0, len(ranges), 100):  # bounded statement size
-        part = ranges[start : start + 100]
-        conn.execute(rollup.delete().where(_within(rollup.c.hour, part)))
-        query = build(part)
-        conn.execute(rollup.insert().from_select([c.name for c in query.selected_columns], query))
+    timezone = timezone or rollup_timezone()
+    _math_functions(conn)
+    for table, build, kind in HOURLY[domain]:
+        _refresh_hourly(conn, table, build, kind, ranges)
+    if domain == "sensors":
+        _refresh_environment(conn, ranges, timezone)
+    _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone))
     return len(ranges)
 
 
-def rebuild(conn: Connection, domain: str) -> int:
-    """Recompute the whole rollup of ``domain`` from its facts."""
+def _hours_in(ranges: list[tuple[datetime, datetime]]) -> Iterable[datetime]:
+    for start, end in ranges:
+        hour = start
+        while hour < end:
+            yield hour
+            hour += HOUR
+
+
+def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
+    """Recompute every rollup of ``domain`` from its facts."""
     table = FACTS[domain]
-    rollup, _ = ROLLUPS[domain]
-    conn.execute(rollup.delete())
+    for rollup, _, kind in HOURLY[domain]:
+        conn.execute(rollup.delete() if kind is None else rollup.delete().where(rollup.c.kind == kind))
+    for daily, _, kind in DAILY[domain]:
+        conn.execute(daily.delete() if kind is None else daily.delete().where(daily.c.kind == kind))
+    if domain == "sensors":
+        conn.execute(EnvironmentHourly.__table__.delete())
     bounds = [
         conn.execute(select(func.min(table.c[col]), func.max(table.c[col]))).one()
         for col in EVENT_TIMES[domain]
@@ -262,7 +512,7 @@ def rebuild(conn: Connection, domain: str) -> int:
     highs = [high for _, high in bounds if high is not None]
     if not lows:
         return 0
-    return refresh(conn, domain, _hours_between(min(lows), max(highs)))
+    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone)
 
 
 def _hours_between(first: datetime, last: datetime) -> list[datetime]:

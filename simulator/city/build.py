@@ -284,9 +284,25 @@ def build_city(seed: int) -> City:
     return City(districts, subdistricts, water, roads, stations, halls, departments, service_types)
 
 
-def _station_row(code: str, zh: str, en: str, kind: str, point: Point, district: str) -> dict[str, object]:
+#: GB 3096-2008 acoustic classes of noise sites beside secondary roads, in turn: mixed (2), residential (1),
+#: industrial (3) areas; a site beside an arterial road is in class 4a (both sides of a traffic artery).
+SECONDARY_ROAD_ZONES = ("2", "1", "3")
+
+
+def _station_row(
+    code: str, zh: str, en: str, kind: str, point: Point, district: str, noise_class: str = ""
+) -> dict[str, object]:
     lon, lat = point_lonlat(point.x, point.y)
-    return {"code": code, "name_zh": zh, "name_en": en, "kind": kind, "lon": lon, "lat": lat, "district_code": district}
+    return {
+        "code": code,
+        "name_zh": zh,
+        "name_en": en,
+        "kind": kind,
+        "lon": lon,
+        "lat": lat,
+        "district_code": district,
+        "noise_class": noise_class,
+    }
 
 
 def _stations(
@@ -321,10 +337,10 @@ def _stations(
     by_road: dict[str, tuple[LineString, tuple[str, str]]] = {}
     for piece, road_class, name in road_pieces:
         if road_class != "expressway" and name[0] not in by_road and not piece.intersects(water_all):
-            by_road[name[0]] = (piece, name)
+            by_road[name[0]] = (piece, name, road_class)
     chosen = rng.choice(sorted(by_road), size=12, replace=False)
     for i, road in enumerate(chosen):
-        piece, (zh, en) = by_road[str(road)]
+        piece, (zh, en), road_class = by_road[str(road)]
         mid = piece.interpolate(0.5, normalized=True)
         point = Point(mid.x + 20, mid.y + 20)
         rows.append(
@@ -335,6 +351,7 @@ def _stations(
                 "noise",
                 point,
                 _containing(district_index, point),
+                "4a" if road_class == "arterial" else SECONDARY_ROAD_ZONES[i % len(SECONDARY_ROAD_ZONES)],
             )
         )
 

@@ -14,7 +14,7 @@ from simulator.city.model import City, Feature
 
 LAYERS = ("districts", "subdistricts", "water", "roads")
 TABLES = {
-    "stations": ["code", "name_zh", "name_en", "kind", "lon", "lat", "district_code"],
+    "stations": ["code", "name_zh", "name_en", "kind", "lon", "lat", "district_code", "noise_class"],
     "halls": ["code", "name_zh", "name_en", "lon", "lat", "district_code", "windows"],
     "departments": ["code", "name_zh", "name_en"],
     "service_types": ["service_code", "name_zh", "name_en", "department_code", "deadline_days", "share", "group"],

@@ -1,4 +1,4 @@
-"""Citizen complaints and their Chinese lifecycle: 受理 → 派单 → 签收 → (退回/延期) → 办结 → 回访."""
+"""Citizen complaints and their Chinese lifecycle: 受理 → 派单 → 签收 → (退回/延期) → 办结 → 回访 → (重办 → 办结)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from simulator.dynamics.context import CityContext
 from simulator.dynamics.table import Table, rng_for
 from simulator.timefmt import DAY_S, MISSING, day_start, local_day, local_hours, local_weekday
 
-# Event columns of the lifecycle matrix, in order; a ticket may skip returned/redispatch/reaccept/extended.
-EVENTS = ["received", "dispatched", "accepted", "returned", "dispatched", "accepted", "extended", "closed", "revisited"]
-RETURNED, REDISPATCHED, REACCEPTED, EXTENDED, CLOSED, REVISITED = 3, 4, 5, 6, 7, 8
+# Event columns of the lifecycle matrix, in order; a ticket may skip returned/redispatch/reaccept/extended, and
+# one found unsatisfactory at its revisit may be reopened (重办) and closed again.
+EVENTS = [
+    "received", "dispatched", "accepted", "returned", "dispatched", "accepted", "extended", "closed", "revisited",
+    "reopened", "closed",
+]
+RETURNED, REDISPATCHED, REACCEPTED, EXTENDED, CLOSED, REVISITED, REOPENED, RECLOSED = 3, 4, 5, 6, 7, 8, 9, 10
+#: Share of the tickets rated unsatisfied at their revisit that are reopened.
+REOPEN_SHARE = 0.4
 STATUS_ZH = {
     "received": "受理",
     "dispatched": "派单",
@@ -21,6 +27,7 @@ STATUS_ZH = {
     "extended": "延期",
     "closed": "办结",
     "revisited": "回访",
+    "reopened": "重办",
 }
 CHANNELS = ["phone", "app", "wechat", "web"]
 CHANNEL_SHARE = [0.6, 0.17, 0.15, 0.08]
@@ -134,6 +141,9 @@ def complaints_day(ctx: CityContext, stream: int, per_day: float, day: int, id_p
                 rng, str(city.service_types[int(category[i])]["service_code"]), place.removeprefix(CITY_ZH)
             )
         )
+    result = rng.integers(0, len(texts.RESULTS), n).astype(np.int8)
+    reason = rng.integers(0, len(texts.RETURN_REASONS), n).astype(np.int8)
+    _reopen(ev, satisfaction, rng)
     return Table(
         {
             "id": np.array(ids, dtype=object),
@@ -147,12 +157,30 @@ def complaints_day(ctx: CityContext, stream: int, per_day: float, day: int, id_p
             "deadline": deadline,
             "final_deadline": final_deadline,
             "satisfaction": satisfaction,
-            "result": rng.integers(0, len(texts.RESULTS), n).astype(np.int8),
-            "reason": rng.integers(0, len(texts.RETURN_REASONS), n).astype(np.int8),
+            "result": result,
+            "reason": reason,
             "address": np.array(addresses, dtype=object),
             "description": np.array(descriptions, dtype=object),
         }
     )
+
+
+def _reopen(ev: np.ndarray, satisfaction: np.ndarray, rng: np.random.Generator) -> None:
+    """Reopen (重办) a share of the tickets rated unsatisfied: hours after the revisit, closed again days later."""
+    unsatisfied = np.flatnonzero(satisfaction == SATISFACTION.index("unsatisfied"))
+    chosen = unsatisfied[rng.random(len(unsatisfied)) < REOPEN_SHARE]
+    ev[chosen, REOPENED] = ev[chosen, REVISITED] + rng.integers(3600, 8 * 3600, len(chosen))
+    ev[chosen, RECLOSED] = ev[chosen, REOPENED] + rng.integers(DAY_S, 5 * DAY_S, len(chosen))
+
+
+def is_closed(latest: np.ndarray) -> np.ndarray:
+    """Whether a ticket whose latest event is ``latest`` is closed (a reopened one is open again)."""
+    return (latest >= CLOSED) & (latest != REOPENED)
+
+
+def closed_time(events: np.ndarray, latest: np.ndarray) -> np.ndarray:
+    """When each closed ticket was (last) closed, at its ``latest`` event."""
+    return np.where(latest == RECLOSED, events[..., RECLOSED], events[..., CLOSED])
 
 
 def latest_event(events: np.ndarray, now: int) -> np.ndarray:

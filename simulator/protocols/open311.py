@@ -10,13 +10,15 @@ from flask import Blueprint, Response, request
 from simulator.dynamics import texts
 from simulator.dynamics.complaints import (
     CHANNELS,
-    CLOSED,
     EVENTS,
     EXTENDED,
+    RECLOSED,
+    REOPENED,
     REVISITED,
     SATISFACTION,
     SATISFACTION_ZH,
     STATUS_ZH,
+    is_closed,
     latest_event,
 )
 from simulator.faults import RecordSpec
@@ -132,6 +134,10 @@ class Open311:
             return f"{name}申请延期，办结时限延至{page['final_deadline_text'][i][:10]}"
         if column == 7:
             return f"{name}已办结：{texts.RESULTS[page['result'][i]]}"
+        if column == REOPENED:
+            return f"回访不满意，重办：再次派至{name}"
+        if column == RECLOSED:
+            return f"{name}重办后已办结"
         return f"回访：{SATISFACTION_ZH.get(self._satisfaction(page['satisfaction'][i], latest) or '', '')}"
 
     @staticmethod
@@ -145,6 +151,7 @@ class Open311:
             return []
         events = table["events"][rows]
         latest_list = latest.tolist()
+        closed_list = is_closed(latest).tolist()
         updated = events[np.arange(n), latest]
         extended = (latest >= EXTENDED) & (events[:, EXTENDED] <= updated)
         deadline = np.where(extended, table["final_deadline"][rows], table["deadline"][rows])
@@ -166,7 +173,7 @@ class Open311:
             kind = self.types[page["category"][i]]
             department = self.departments[dept[i][last]]
             sub = self.subdistricts[page["sub"][i]]
-            closed = last >= CLOSED
+            closed = closed_list[i]
             record = {
                 "service_request_id": str(page["id"][i]),
                 "status": "closed" if closed else "open",
@@ -220,7 +227,7 @@ class Open311:
             wanted = {s.strip() for s in args["status"].split(",")}
             if not wanted <= {"open", "closed"}:
                 raise BadRequest("status must be open, closed or both")
-            closed = latest >= CLOSED
+            closed = is_closed(latest)
             keep &= (closed & ("closed" in wanted)) | (~closed & ("open" in wanted))
         if args.get("service_code"):
             codes = [t["service_code"] for t in self.types]
