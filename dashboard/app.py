@@ -16,6 +16,7 @@ from dashboard.api import api
 from dashboard.auth import register_auth
 from dashboard.cache import init_cache
 from dashboard.health import register_health
+from dashboard.query_guard import register_query_guard
 from dashboard.settings import Settings
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
@@ -45,6 +46,7 @@ def current_settings() -> Settings:
 
 def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API."""
+    from layouts.components.guard import guarded_layout
     from layouts.i18n import t
 
     server = Flask("cityops")
@@ -52,6 +54,7 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     server.extensions["cityops"] = AppState(engine, settings)
     init_cache(server, settings)
     register_health(server, engine, settings.stale_after_intervals)
+    register_query_guard(server, t)
     gate = register_auth(server, engine, settings, t)
     server.register_blueprint(api)
     app = dash.Dash(
@@ -71,7 +74,7 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     for page in dash.page_registry.values():
         module = sys.modules[page["module"]]
         if page["supplied_layout"] is None:
-            page["layout"] = module.layout
+            page["layout"] = guarded_layout(module.layout)
         before = set(app.callback_map)
         module.register_callbacks(app)
         gate.callback_pages.update(dict.fromkeys(set(app.callback_map) - before, page["path"]))

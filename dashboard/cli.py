@@ -63,7 +63,7 @@ def demo(
         "var/demo"
     ),
 ) -> None:
-    """Everything in one process: the simulated city, the collectors and the web app."""
+    """The demo city: the simulator (a child process), the collectors and the web app."""
     from dashboard.demo import start_demo
 
     settings = _settings(var_dir)
@@ -168,7 +168,7 @@ def db_load_reference(
 def db_rebuild_rollups(
     domain: Annotated[list[str] | None, typer.Option(help="complaints, traffic, sensors or halls (default: all).")] = None,
 ) -> None:
-    """Recompute the hourly rollups from the facts (after a bulk import outside the collectors)."""
+    """Recompute the rollups (hourly, daily, histograms) from the facts, e.g. after a bulk import."""
     from dashboard.db import rollups
     from dashboard.db.engine import make_engine
 

@@ -1,15 +1,22 @@
-"""Liveness (``/health``) and readiness (``/readyz``: database reachable, every enabled feed fresh)."""
+"""Liveness (``/health``), readiness (``/readyz``: database reachable, every enabled feed fresh) and a clean 503
+for any request the database could not answer."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pandas as pd
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.kpis.freshness import row_freshness
 from dashboard.queries.base import DatabaseUnavailable, ping
 from dashboard.queries.feeds import feed_status
+
+log = logging.getLogger(__name__)
+#: Seconds a client is asked to wait before retrying while the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 def _iso(value) -> str | None:
@@ -39,8 +46,19 @@ def readiness(engine, stale_factor: float, now: datetime) -> tuple[dict, bool]:
     return body, ready
 
 
+def database_unavailable(exc: Exception):
+    """503 for a request the database could not answer (down, restarting, locked): JSON, no traceback."""
+    log.warning("%s %s: database unavailable (%s)", request.method, request.path, type(exc).__name__)
+    response = jsonify({"error": "database unavailable"})
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_health(server: Flask, engine, stale_factor: float) -> None:
-    """Add ``/health`` and ``/readyz`` to the Flask server."""
+    """Add ``/health``, ``/readyz`` and the 503 answer to database failures to the Flask server."""
+    server.register_error_handler(SQLAlchemyError, database_unavailable)
+    server.register_error_handler(DatabaseUnavailable, database_unavailable)
 
     @server.get("/health")
     def health():

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.auth.policy import TOKEN_ROLES, USER_ROLES
 from dashboard.db.models import AccessToken, Alert, AppUser, KpiTarget
+from dashboard.kpis.registry import AdminTarget
 
 #: Checked when the user does not exist, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("cityops-no-such-user")
@@ -160,21 +161,24 @@ def token_by_id(engine: Engine, token_id: int) -> Principal | None:
     return None if row is None else Principal(row.name, row.role, "token", token_id)
 
 
-def kpi_targets(engine: Engine) -> dict[str, float]:
-    """KPI targets set by admins, by KPI id."""
+def kpi_targets(engine: Engine) -> dict[str, AdminTarget]:
+    """KPI targets (and thresholds) set by admins, by KPI id."""
+    columns = (KpiTarget.kpi, KpiTarget.target, KpiTarget.threshold_green, KpiTarget.threshold_red)
     with engine.connect() as conn:
-        return dict(conn.execute(select(KpiTarget.kpi, KpiTarget.target)).all())
+        return {kpi: AdminTarget(*values) for kpi, *values in conn.execute(select(*columns)).all()}
 
 
-def set_kpi_target(engine: Engine, kpi: str, target: float, by: str) -> None:
-    """Set (or replace) one KPI's target."""
+def set_kpi_target(
+    engine: Engine, kpi: str, target: float, by: str, thresholds: tuple[float, float] | None = None
+) -> None:
+    """Set (or replace) one KPI's target and, optionally, its (green, red) RAG thresholds."""
     now = datetime.now(UTC)
+    green, red = thresholds or (None, None)
+    values = {"target": target, "threshold_green": green, "threshold_red": red, "updated_at": now, "updated_by": by}
     with engine.begin() as conn:
-        done = conn.execute(
-            update(KpiTarget).where(KpiTarget.kpi == kpi).values(target=target, updated_at=now, updated_by=by)
-        ).rowcount
+        done = conn.execute(update(KpiTarget).where(KpiTarget.kpi == kpi).values(**values)).rowcount
         if not done:
-            conn.execute(KpiTarget.__table__.insert().values(kpi=kpi, target=target, updated_at=now, updated_by=by))
+            conn.execute(KpiTarget.__table__.insert().values(kpi=kpi, **values))
 
 
 def open_alerts(engine: Engine, limit: int = 200) -> list[dict]:

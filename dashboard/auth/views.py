@@ -160,7 +160,11 @@ def register_views(server: Flask, engine: Engine, settings: Settings, limiter: L
         def save():
             if kpi not in _kpi_ids():
                 raise AccessError(f"unknown KPI {kpi!r}")
-            store.set_kpi_target(engine, kpi, float(request.form.get("target", "")), by)
+            green, red = (request.form.get(f"threshold_{n}", "").strip() for n in ("green", "red"))
+            if bool(green) != bool(red):
+                raise ValueError("give both thresholds (green and red) or neither")
+            thresholds = (float(green), float(red)) if green else None
+            store.set_kpi_target(engine, kpi, float(request.form.get("target", "")), by, thresholds)
 
         return _done(save)
 
@@ -176,7 +180,7 @@ def register_views(server: Flask, engine: Engine, settings: Settings, limiter: L
 
 
 def _kpi_ids() -> list[str]:
-    from dashboard.queries.overview import KPI_DOMAINS
+    from dashboard.kpis.definitions import DEFAULT_KPIS
 
-    return list(KPI_DOMAINS)
+    return [kpi.id for kpi in DEFAULT_KPIS if kpi.target is not None]
 

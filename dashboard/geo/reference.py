@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table
 
 from dashboard.db.models import Department, District, RoadSegment, ServiceHall, ServiceType, Station
 from dashboard.db.upsert import upsert
+from dashboard.kpis.environment import NOISE_LIMITS
 
 
 def _records(frame: pd.DataFrame, table: Table) -> list[dict]:
@@ -34,6 +35,18 @@ def _geo_records(path: Path, table: Table) -> list[dict]:
     for row, geom in zip(rows, frame.geometry, strict=True):
         row["geometry"] = geom
     return rows
+
+
+def _check_noise_classes(frame: pd.DataFrame, path: Path) -> None:
+    """Every given acoustic class is one of GB 3096-2008's (a station without one is rated as class 2)."""
+    given = frame["noise_class"].dropna()
+    wrong = given[~given.isin(list(NOISE_LIMITS))]
+    if not wrong.empty:
+        code, value = frame.loc[wrong.index[0], "code"], wrong.iloc[0]
+        raise ValueError(
+            f"{path.name}: station {code}: noise_class {value!r} is not a GB 3096-2008 class "
+            f"({', '.join(NOISE_LIMITS)})"
+        )
 
 
 def load_reference_data(conn: Connection, city_dir: Path) -> dict[str, int]:
@@ -57,7 +70,8 @@ def load_reference_data(conn: Connection, city_dir: Path) -> dict[str, int]:
     for name, model in csv_files.items():
         path = city_dir / name
         if path.exists():
-            frame = pd.read_csv(path, dtype=str if model is not Station else None, encoding="utf-8-sig")
+            types = str if model is not Station else {"noise_class": str}
+            frame = pd.read_csv(path, dtype=types, encoding="utf-8-sig")
             if model is ServiceType:
                 frame = frame.rename(columns={"service_code": "code"})
                 frame["deadline_days"] = pd.to_numeric(frame["deadline_days"])
@@ -67,5 +81,7 @@ def load_reference_data(conn: Connection, city_dir: Path) -> dict[str, int]:
             if model is Station:
                 frame["code"] = frame["code"].astype(str)
                 frame["district_code"] = frame["district_code"].astype(str)
+                if "noise_class" in frame:
+                    _check_noise_classes(frame, path)
             added[name] = _replace(conn, model.__table__, _records(frame, model.__table__))
     return added

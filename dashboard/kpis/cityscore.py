@@ -41,3 +41,13 @@ def city_score(table: pd.DataFrame) -> float | None:
     """Mean score of the scored KPIs that have one; None when none has."""
     scores = table.loc[table["scored"].astype(bool), "score"].dropna()
     return float(scores.mean()) if not scores.empty else None
+
+
+def values_and_score(
+    registry: Registry, measures: Mapping[str, Measure]
+) -> tuple[dict[str, float | None], float | None]:
+    """Each registry KPI's value and the city score, as :func:`kpi_table` and :func:`city_score` give them
+    (without building a table: a trend computes this for every day)."""
+    values = {kpi.id: measures.get(kpi.id, Measure(None)).value for kpi in registry}
+    scores = [s for kpi in registry.scored if (s := kpi.score(values[kpi.id])) is not None]
+    return values, (sum(scores) / len(scores) if scores else None)

@@ -1,22 +1,32 @@
-"""Complaint KPIs from hourly rollup sums (DESIGN §6): closure, on-time closure, satisfaction, returns, rates.
+"""Complaint KPIs from rollup sums (DESIGN §6): closure, on-time closure, satisfaction, returns, redo, rates.
 
 Every ratio is over one cohort so that it never exceeds 100%: closure over the tickets *received* in the
 period (``received_closed``: of them, closed by now); on-time closure over the tickets whose *deadline* fell
 in the period, overdue tickets still open included (``due_met`` / ``due``); satisfaction over the tickets
-*rated* in the period; returns per ticket *received*. Handling-time percentiles come from the facts of the
-tickets closed in the period (see ``dashboard.queries.kpis.handling_hours``).
+*rated* in the period; returns per ticket *received*; redo (重办) over the tickets *closed* in the period, those
+of them that had been reopened after an earlier closure. Handling-time percentiles come from the duration
+histograms (:mod:`dashboard.kpis.durations`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
-
 from dashboard.kpis.measure import Measure, count, ratio
 
 #: Rollup columns the complaint KPIs are computed from.
-SUMS = ("received", "received_closed", "returned", "closed", "handling_seconds", "due", "due_met", "rated", "satisfied")
+SUMS = (
+    "received",
+    "received_closed",
+    "returned",
+    "closed",
+    "handling_seconds",
+    "due",
+    "due_met",
+    "rated",
+    "satisfied",
+    "reopened",
+)
 
 
 def complaint_measures(sums: Mapping[str, float], days: float, population: float | None) -> dict[str, Measure]:
@@ -31,15 +41,8 @@ def complaint_measures(sums: Mapping[str, float], days: float, population: float
         "complaint_on_time_rate": ratio(sums.get("due_met"), sums.get("due")),
         "complaint_satisfaction": ratio(sums.get("satisfied"), sums.get("rated")),
         "complaint_return_rate": ratio(sums.get("returned"), received),
+        "complaint_redo_rate": ratio(sums.get("reopened"), closed),
         "complaint_handling_hours": Measure(mean_hours.value, closed, closed),
         "complaints_per_10k": ratio(per_day, population, 10_000),
     }
 
-
-def percentile_hours(seconds, q: float) -> Measure:
-    """The ``q``-th percentile (0–100) of handling durations in seconds, in hours, over how many tickets."""
-    values = np.asarray(seconds, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return Measure(None, 0, 0)
-    return Measure(float(np.percentile(values, q)) / 3600, values.size, values.size)

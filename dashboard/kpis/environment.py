@@ -1,9 +1,14 @@
-"""Environment KPIs from hourly station rollups: the hourly city AQI and its exceedances, noise compliance.
+"""Environment KPIs: the hourly city AQI and its exceedances, noise against the limits of each station's class.
 
 The city AQI of an hour rates the mean over stations of each station's hourly mean concentration, with the
 breakpoint set in force on the hour's local date. Noise: a station-hour complies when its mean Leq is within
-the GB 3096-2008 limit of the station's acoustic class for day (06–22 local) or night (22–06). The rollup
-keeps arithmetic sums, so the hourly Leq is the arithmetic mean of the readings (each already an Leq).
+the GB 3096-2008 limit of the station's acoustic environment class (0, 1, 2, 3, 4a, 4b) for day (06–22 local)
+or night (22–06); a station without a class (or with one GB 3096 does not know) is rated as class 2 (mixed
+residential and commercial). The
+hourly Leq is the arithmetic mean of the hour's readings (each already an Leq).
+
+These hourly figures are kept per hour and per local day (``environment_hourly`` / ``environment_daily``,
+maintained by ``dashboard.db.rollups``); a period's KPIs are ratios of their sums (:data:`SUMS`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,18 @@ NOISE_LIMITS = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a"
 DEFAULT_NOISE_CLASS = "2"
 DAY_HOURS = range(6, 22)
 EXCEEDANCE_AQI = 100
+NOISE = "laeq"
+
+#: Columns of the environment rollups, summed over a period.
+SUMS = (
+    "aqi_hours",
+    "aqi_sum",
+    "aqi_over_100_hours",
+    "noise_day_hours",
+    "noise_day_within",
+    "noise_night_hours",
+    "noise_night_within",
+)
 
 
 def hourly_city_aqi(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
@@ -39,27 +56,47 @@ def hourly_city_aqi(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["hour", "aqi", "primary"])
 
 
-def air_measures(city_hours: pd.DataFrame) -> dict[str, Measure]:
-    """Mean hourly AQI over the period and the hours above 100 (out of the rated hours)."""
-    hours = len(city_hours)
-    if hours == 0:
-        return {"air_aqi": Measure(None, 0, 0), "air_exceedance_hours": Measure(None, 0, 0)}
-    exceed = int((city_hours["aqi"] > EXCEEDANCE_AQI).sum())
-    return {
-        "air_aqi": Measure(float(city_hours["aqi"].mean()), hours, hours),
-        "air_exceedance_hours": Measure(float(exceed), exceed, hours),
-    }
-
-
-def noise_measures(hourly: pd.DataFrame, timezone: str, classes: Mapping[str, str] | None = None) -> dict[str, Measure]:
-    """Share of noise station-hours within their day/night limit; rows of ``hour``, ``station_code``, ``mean``."""
-    noise = hourly[hourly["quantity"] == "laeq"]
-    if noise.empty:
-        return {"noise_compliance": Measure(None, 0, 0)}
-    local_hour = pd.to_datetime(noise["hour"], utc=True).dt.tz_convert(timezone).dt.hour
+def environment_hours(hourly: pd.DataFrame, classes: Mapping[str, str | None], timezone: str) -> pd.DataFrame:
+    """The rollup row (``hour`` and :data:`SUMS`) of every hour of station means (rows of ``hour``,
+    ``station_code``, ``quantity``, ``mean``); ``classes`` maps noise stations to their acoustic class."""
+    air = hourly_city_aqi(hourly, timezone).set_index("hour")["aqi"].astype(float)
+    noise = hourly[hourly["quantity"] == NOISE]
+    local_hour = pd.to_datetime(noise["hour"], utc=True).dt.tz_convert(timezone).dt.hour.to_numpy()
+    by_day = pd.Series([h in DAY_HOURS for h in local_hour], index=noise.index, dtype=bool)
     limits = [
-        NOISE_LIMITS[(classes or {}).get(code, DEFAULT_NOISE_CLASS)][0 if h in DAY_HOURS else 1]
-        for code, h in zip(noise["station_code"], local_hour, strict=True)
+        NOISE_LIMITS.get(classes.get(code) or DEFAULT_NOISE_CLASS, NOISE_LIMITS[DEFAULT_NOISE_CLASS])[0 if day else 1]
+        for code, day in zip(noise["station_code"], by_day, strict=True)
     ]
-    within = int((noise["mean"].to_numpy() <= pd.Series(limits).to_numpy()).sum())
-    return {"noise_compliance": ratio(within, len(noise))}
+    within = noise["mean"].to_numpy(dtype=float) <= pd.Series(limits, dtype=float).to_numpy()
+    flags = pd.DataFrame(
+        {
+            "hour": noise["hour"].to_numpy(),
+            "noise_day_hours": by_day.to_numpy(dtype=int),
+            "noise_day_within": (by_day.to_numpy() & within).astype(int),
+            "noise_night_hours": (~by_day.to_numpy()).astype(int),
+            "noise_night_within": (~by_day.to_numpy() & within).astype(int),
+        }
+    )
+    rows = flags.groupby("hour").sum()
+    frame = pd.DataFrame(index=air.index.union(rows.index))
+    frame["aqi_hours"] = frame.index.isin(air.index).astype(int)
+    frame["aqi_sum"] = air.reindex(frame.index).fillna(0.0)
+    frame["aqi_over_100_hours"] = (air.reindex(frame.index) > EXCEEDANCE_AQI).astype(int)
+    frame = frame.join(rows).fillna(0)
+    return frame.rename_axis("hour").reset_index()[["hour", *SUMS]]
+
+
+def environment_measures(sums: Mapping[str, float]) -> dict[str, Measure]:
+    """KPI id → measure, from a period's sums of the environment rollup."""
+    hours = float(sums.get("aqi_hours") or 0)
+    over = float(sums.get("aqi_over_100_hours") or 0)
+    day_hours, night_hours = float(sums.get("noise_day_hours") or 0), float(sums.get("noise_night_hours") or 0)
+    day_within, night_within = float(sums.get("noise_day_within") or 0), float(sums.get("noise_night_within") or 0)
+    mean = ratio(sums.get("aqi_sum"), hours)
+    return {
+        "air_aqi": Measure(mean.value, hours, hours),
+        "air_exceedance_hours": Measure(over if hours else None, over, hours),
+        "noise_compliance": ratio(day_within + night_within, day_hours + night_hours),
+        "noise_day_compliance": ratio(day_within, day_hours),
+        "noise_night_compliance": ratio(night_within, night_hours),
+    }

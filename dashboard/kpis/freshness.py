@@ -69,13 +69,23 @@ def row_freshness(row, now: datetime, factor: float) -> Freshness:
     )
 
 
+def _judged(feeds: pd.DataFrame, domains: Iterable[str], now: datetime, factor: float) -> list[Freshness]:
+    """Freshness of each enabled feed of ``domains`` (plain column lists: no row objects per call)."""
+    wanted = set(domains)
+    columns = ("domain", "enabled", "max_source_time", "last_success_at", "interval_s", "max_data_age_s")
+    return [
+        feed_freshness(_moment(as_of), _moment(success), _number(interval) or 0.0, _number(age), now, factor)
+        for domain, enabled, as_of, success, interval, age in zip(*(feeds[c].tolist() for c in columns), strict=True)
+        if domain in wanted and _number(enabled)
+    ]
+
+
 def domain_freshness(feeds: pd.DataFrame, domains: Iterable[str], now: datetime, factor: float) -> Freshness:
     """Freshness of data fed by the enabled feeds of ``domains`` (rows of ``feed_status``).
 
     The data time is the newest among those feeds; the data is stale as soon as any of them is, since then.
     """
-    rows = feeds[feeds["domain"].isin(list(domains)) & feeds["enabled"].fillna(False).astype(bool)]
-    judged = [row_freshness(row, now, factor) for row in rows.itertuples(index=False)]
+    judged = _judged(feeds, domains, now, factor)
     received = [f for f in judged if f.as_of is not None]
     if not received:
         return Freshness(None, None)

@@ -1,10 +1,9 @@
-"""Service-hall KPIs from hourly rollup sums: waits, long waits, service time, online, one visit, ratings."""
+"""Service-hall KPIs from rollup sums: waits, long waits, service time, online, one visit, ratings (the wait
+P90 comes from the duration histograms, :mod:`dashboard.kpis.durations`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-import numpy as np
 
 from dashboard.kpis.measure import Measure, ratio
 
@@ -35,11 +34,3 @@ def hall_measures(sums: Mapping[str, float]) -> dict[str, Measure]:
         "hall_good_rating_rate": ratio(sums.get("rated_good"), sums.get("rated")),
     }
 
-
-def wait_percentile(wait_seconds, q: float = 90) -> Measure:
-    """The ``q``-th percentile wait in minutes over the called tickets."""
-    values = np.asarray(wait_seconds, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return Measure(None, 0, 0)
-    return Measure(float(np.percentile(np.clip(values, 0, None), q)) / 60, values.size, values.size)

@@ -1,8 +1,9 @@
 """The KPI registry, shaped like FIWARE KeyPerformanceIndicator: one declaration per KPI.
 
 Targets, RAG thresholds, city-score membership and the department-ranking weights are a city's own
-configuration: the defaults live in :mod:`dashboard.kpis.definitions`, a TOML file (setting
-``kpi_targets_file``) overrides them::
+configuration. Precedence, lowest first: the defaults in :mod:`dashboard.kpis.definitions`; a TOML file
+(setting ``kpi_targets_file``); the targets and thresholds an admin sets on the admin page (``kpi_target``
+rows, applied by :func:`with_admin_targets` whenever the registry is loaded for a request). The TOML file::
 
     [kpis.complaint_on_time_rate]
     target = 0.98
@@ -151,3 +152,27 @@ def load_registry(path: Path | None = None) -> Registry:
         raise KpiConfigError(f"{path}: unknown ranking weight(s) {sorted(unknown)}")
     weights |= {k: float(v) for k, v in given.items()}
     return Registry(kpis, weights)
+
+
+@dataclass(frozen=True)
+class AdminTarget:
+    """A ``kpi_target`` row: the target, and the (green, red) thresholds when both are set."""
+
+    target: float
+    threshold_green: float | None = None
+    threshold_red: float | None = None
+
+
+def with_admin_targets(registry: Registry, targets: Mapping[str, AdminTarget]) -> Registry:
+    """``registry`` with the admins' targets and thresholds over its own (rows of unknown KPIs are ignored)."""
+    kpis = []
+    for kpi in registry:
+        row = targets.get(kpi.id)
+        if row is None:
+            kpis.append(kpi)
+            continue
+        values: dict = {"target": row.target}
+        if row.threshold_green is not None and row.threshold_red is not None:
+            values["thresholds"] = (row.threshold_green, row.threshold_red)
+        kpis.append(_override(kpi, values))
+    return Registry(tuple(kpis), registry.ranking_weights)

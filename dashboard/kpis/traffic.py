@@ -103,42 +103,60 @@ SPEED_GRADES = {
 }
 
 
-def speed_level(road_class: str, speed_kmh: float) -> TpiLevel | None:
-    """The congestion level of a speed on a road of ``road_class`` (a bound belongs to the slower grade)."""
-    grades = SPEED_GRADES.get(road_class)
-    if grades is None or speed_kmh is None or np.isnan(speed_kmh):
-        return None
-    index = next((i for i, bound in enumerate(grades) if speed_kmh > bound), len(grades))
-    return TPI_LEVELS[index]
+def congested_speeds(road_class, speed) -> np.ndarray:
+    """Whether each speed on a road of its class is graded moderate or heavy congestion (at or below the lower
+    bound of the class's 轻度拥堵 grade); unknown classes and missing speeds are not."""
+    classes = np.asarray(road_class, dtype=object)
+    speeds = np.asarray(speed, dtype=float)
+    bound = np.array([SPEED_GRADES.get(c, (np.nan,) * 4)[2] for c in classes], dtype=float)
+    return np.nan_to_num(speeds, nan=np.inf) <= np.nan_to_num(bound, nan=-np.inf)
 
 
-def network_measures(segments: pd.DataFrame) -> dict[str, Measure]:
-    """Network KPIs over a period from per-segment rollup sums.
+NETWORK_KPIS = ("traffic_tti", "traffic_tpi", "traffic_network_speed", "traffic_congested_share")
 
-    ``segments`` has ``length_m``, ``free_flow_kmh``, ``road_class``, ``speeds`` (observations with a speed)
-    and ``inverse_speed_sum`` (Σ 1/v). A segment's speed is its harmonic mean ``speeds / Σ 1/v``; the network
-    speed is the space-mean Σ L / Σ (L / v); TTI is length-weighted; the congested share is the length whose
-    road-class grade is moderate or heavy congestion.
+
+def network_measures_by(segments: pd.DataFrame, key: str) -> dict:
+    """Network KPIs per value of column ``key`` (e.g. each day of a trend) from per-segment rollup sums: rows of
+    ``key``, ``length_m``, ``free_flow_kmh``, ``road_class``, ``speeds`` and ``inverse_speed_sum``."""
+    columns = (key, "length_m", "free_flow_kmh", "road_class", "speeds", "inverse_speed_sum")
+    return network_measures_of(*(segments[c].to_numpy() for c in columns))
+
+
+def network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum) -> dict:
+    """Network KPIs per key from per-segment rollup sums given as columns (see :func:`network_measures_by`).
+
+    ``speeds`` counts the observations with a speed and ``inverse_speed_sum`` is their Σ 1/v. A segment's speed is
+    its harmonic mean ``speeds / Σ 1/v``; the network speed is the space-mean Σ L / Σ (L / v); TTI is
+    length-weighted; the congested share is the length whose road-class grade is moderate or heavy congestion.
+    Keys without a rated segment are left out.
     """
-    rows = segments[(segments["speeds"] > 0) & (segments["inverse_speed_sum"] > 0) & (segments["length_m"] > 0)]
-    if rows.empty:
-        return {
-            k: Measure(None, 0, 0)
-            for k in ("traffic_tti", "traffic_tpi", "traffic_network_speed", "traffic_congested_share")
+    count, inverse = np.asarray(speeds, dtype=float), np.asarray(inverse_speed_sum, dtype=float)
+    length = np.asarray(length_m, dtype=float)
+    rated = (count > 0) & (inverse > 0) & (length > 0)
+    codes, values = pd.factorize(np.asarray(keys, dtype=object)[rated])
+    length, speed = length[rated], count[rated] / inverse[rated]
+    congested = congested_speeds(np.asarray(road_class, dtype=object)[rated], speed)
+
+    def total(weights=None) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(values))
+
+    lengths, travel_times, segment_counts = total(length), total(length / speed), total()
+    mean_ttis = total(length * np.asarray(free_flow_kmh, dtype=float)[rated] / speed) / lengths
+    congested_km = total(np.where(congested, length, 0.0)) / 1000
+    out = {}
+    for i, value in enumerate(values):
+        km, segments, mean_tti = float(lengths[i] / 1000), int(segment_counts[i]), float(mean_ttis[i])
+        out[value.to_pydatetime() if isinstance(value, pd.Timestamp) else value] = {
+            "traffic_tti": Measure(mean_tti, km, segments),
+            "traffic_tpi": Measure(float(tpi_from_tti(mean_tti)), km, segments),
+            "traffic_network_speed": Measure(float(lengths[i] / travel_times[i]), km, segments),
+            "traffic_congested_share": ratio(float(congested_km[i]), km),
         }
-    length = rows["length_m"].to_numpy(dtype=float)
-    speed = rows["speeds"].to_numpy(dtype=float) / rows["inverse_speed_sum"].to_numpy(dtype=float)
-    mean_tti = float(np.average(rows["free_flow_kmh"].to_numpy(dtype=float) / speed, weights=length))
-    congested = np.array(
-        [
-            (level := speed_level(c, v)) is not None and level.key in ("moderate_congestion", "heavy_congestion")
-            for c, v in zip(rows["road_class"], speed, strict=True)
-        ]
-    )
-    km, segments_n = length.sum() / 1000, len(rows)
-    return {
-        "traffic_tti": Measure(mean_tti, km, segments_n),
-        "traffic_tpi": Measure(float(tpi_from_tti(mean_tti)), km, segments_n),
-        "traffic_network_speed": Measure(float(length.sum() / (length / speed).sum()), km, segments_n),
-        "traffic_congested_share": ratio(length[congested].sum() / 1000, km),
-    }
+    return out
+
+
+def network_measures(length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum) -> dict[str, Measure]:
+    """Network KPIs over a period from per-segment rollup sums given as columns (see :func:`network_measures_of`)."""
+    empty = {k: Measure(None, 0, 0) for k in NETWORK_KPIS}
+    keys = np.zeros(len(length_m), dtype=int)
+    return network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum).get(0, empty)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from dashboard.cache import cached
 from dashboard.db.models import SensorReading, Station
@@ -24,11 +24,13 @@ def latest_air_hour(engine: Engine) -> pd.DataFrame:
     """
     columns = ["station_code", "quantity", "value", "observed_at"]
     air = (SensorReading.quantity.in_(POLLUTANTS)) & (Station.kind == "air")
-    latest = read_scalar(
+    latest = read_scalar(  # newest first along the time index: stops at the first air reading, no scan
         engine,
-        select(func.max(SensorReading.observed_at))
+        select(SensorReading.observed_at)
         .join(Station, Station.code == SensorReading.station_code)
-        .where(air),
+        .where(air)
+        .order_by(SensorReading.observed_at.desc())
+        .limit(1),
     )
     if latest is None:
         return pd.DataFrame(columns=columns)

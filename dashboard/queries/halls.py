@@ -29,15 +29,18 @@ def _tickets(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     return read_frame(engine, stmt)
 
 
+def _minutes_waited(issued: pd.Series, called: pd.Series) -> pd.Series:
+    """Minutes from issue to call; both parsed as UTC times (a column of only None comes back as objects)."""
+    return (pd.to_datetime(called, utc=True) - pd.to_datetime(issued, utc=True)).dt.total_seconds() / 60
+
+
 @cached
 def wait_stats(engine: Engine, start: datetime, end: datetime) -> HallWait:
     """Mean wait of tickets issued in [start, end) that have been called."""
     tickets = _tickets(engine, start, end).dropna(subset=["called_at"])
     if tickets.empty:
         return HallWait(None, 0)
-    minutes = (
-        pd.to_datetime(tickets["called_at"]) - pd.to_datetime(tickets["issued_at"])
-    ).dt.total_seconds() / 60
+    minutes = _minutes_waited(tickets["issued_at"], tickets["called_at"])
     return HallWait(float(minutes.clip(lower=0).mean()), len(tickets))
 
 
@@ -51,9 +54,8 @@ def long_waits(engine: Engine, start: datetime, now: datetime, threshold_minutes
     columns = ["hall_code", "name_zh", "name_en", "tickets", "max_wait_minutes"]
     if tickets.empty:
         return pd.DataFrame(columns=columns)
-    issued = pd.to_datetime(tickets["issued_at"])
-    called = pd.to_datetime(tickets["called_at"]).fillna(pd.Timestamp(now))
-    tickets["wait"] = (called - issued).dt.total_seconds() / 60
+    called = pd.to_datetime(tickets["called_at"], utc=True).fillna(pd.Timestamp(now))
+    tickets["wait"] = _minutes_waited(tickets["issued_at"], called)
     long = tickets[tickets["wait"] > threshold_minutes]
     grouped = long.groupby("hall_code")["wait"].agg(tickets="count", max_wait_minutes="max").reset_index()
     names = halls(engine)[["code", "name_zh", "name_en"]].rename(columns={"code": "hall_code"})

@@ -1,175 +1,266 @@
-"""KPI reads from the hourly rollups (never a scan of the fact tables), cached by period.
+"""KPI reads from the rollups (never a scan of the fact tables), cached by period.
 
-Every period KPI is a sum over whole UTC hours of a rollup, so a local day of Asia/Shanghai (16:00–16:00 UTC)
-or any other zone is exact. Three reads use the facts, each through an index range rather than a scan:
-handling-time median/P90 (tickets closed in the period, ``ix_complaint_closed_at``), the hall wait P90
-(tickets issued in the period, ``ix_hall_ticket_issued_at``), and the backlog and overdue tickets as of now
-(open tickets: the ``closed_at IS NULL`` range of ``ix_complaint_closed_at``). Percentiles need the
-distribution, which a sum rollup does not keep; a day holds a few thousand tickets.
+A period's whole local days come from the daily rollups and the hours at its edges (today so far, a window
+starting mid-day) from the hourly ones (:func:`_rows`), each statement built once per shape of period with its
+bounds as parameters; every read is therefore a sum of whole hours, exact in any zone. Percentiles come from
+the duration histograms (:mod:`dashboard.kpis.durations`). The backlog and overdue counts read the index
+(closed_at, due_at) alone, where the open tickets (closed_at IS NULL) lie together: bounded by how many tickets
+are open, not by the history.
+
+The daily level is kept in the city's zone (``city_timezone``); ``timezone`` here is that same setting.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Table, bindparam, case, false, func, select, true, type_coerce, union_all
+from sqlalchemy.types import NullType
 
 from dashboard.cache import cached
 from dashboard.db.models import (
     Complaint,
+    ComplaintAreaDaily,
+    ComplaintDaily,
     ComplaintHourly,
     Department,
     District,
+    DurationDaily,
+    DurationHourly,
+    EnvironmentDaily,
+    EnvironmentHourly,
+    HallDaily,
     HallHourly,
-    HallTicket,
+    KpiTarget,
     RoadSegment,
-    SensorHourly,
     ServiceType,
+    TrafficDaily,
     TrafficHourly,
 )
-from dashboard.db.rollups import seconds_between
+from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
+from dashboard.kpis import environment as environment_kpis
 from dashboard.kpis import halls as hall_kpis
-from dashboard.kpis.cityscore import city_score, kpi_table
-from dashboard.kpis.environment import air_measures, hourly_city_aqi, noise_measures
+from dashboard.kpis.cityscore import kpi_table, values_and_score
+from dashboard.kpis.durations import duration_measures
 from dashboard.kpis.measure import Measure
-from dashboard.kpis.periods import local_days
+from dashboard.kpis.periods import local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
-from dashboard.kpis.registry import Registry
-from dashboard.kpis.traffic import network_measures
-from dashboard.queries.base import read_frame
+from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
+from dashboard.kpis.traffic import network_measures, network_measures_of
+from dashboard.queries.base import read_frame, read_rows
 
-#: Sensor quantities the environment KPIs read.
-ENV_QUANTITIES = ("pm25", "pm10", "o3", "no2", "so2", "co", "laeq")
-
-
-def _sums(table, names):
-    return [func.coalesce(func.sum(table.c[n]), 0).label(n) for n in names]
-
-
-def _in_period(column, start: datetime, end: datetime):
-    return (column >= start) & (column < end)
-
-
-def _day_bucket(column, days: list[tuple[datetime, datetime]]):
-    """The index of the local day ``column`` falls in (exact in any zone: one WHEN per day boundary)."""
-    return case(*((column < end, i) for i, (_, end) in enumerate(days)), else_=len(days)).label("day")
+#: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
+LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
+    "complaints": (ComplaintHourly.__table__, ComplaintDaily.__table__, complaint_kpis.SUMS),
+    "halls": (HallHourly.__table__, HallDaily.__table__, hall_kpis.SUMS),
+    "environment": (EnvironmentHourly.__table__, EnvironmentDaily.__table__, environment_kpis.SUMS),
+}
+TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
+AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
+DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
 
 
-# --- rollup sums ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Span:
+    """How a period [start, end) splits between the levels: the whole local days [first, last) from the daily
+    rollups, and the hours before (head) and after (tail) them from the hourly ones."""
+
+    days: tuple[datetime, datetime] | None
+    head: tuple[datetime, datetime] | None
+    tail: tuple[datetime, datetime] | None
+
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        return self.days is not None, self.head is not None, self.tail is not None
+
+    def params(self, timezone: str) -> dict[str, datetime]:
+        """The values of the statement's bound parameters (see :func:`_rows`)."""
+        values = {}
+        if self.days:
+            values["first"], values["last"] = self.days
+        for name, edge in (("head", self.head), ("tail", self.tail)):
+            if edge:
+                day, split = period_bounds(edge[0], timezone, "day")
+                values |= {f"{name}_start": edge[0], f"{name}_end": edge[1], f"{name}_day": day,
+                           f"{name}_split": split}
+        return values
+
+
+def _span(start: datetime, end: datetime, timezone: str) -> _Span:
+    first = period_bounds(start, timezone, "day")[0]
+    if first < start:
+        first = period_bounds(start, timezone, "day")[1]
+    last = period_bounds(end, timezone, "day")[0]
+    if first < last:
+        return _Span((first, last), (start, first) if start < first else None, (last, end) if last < end else None)
+    return _Span(None, (start, end) if start < end else None, None)
+
+
+def _time(name: str):
+    return bindparam(name, type_=UTCDateTime())
+
+
+def _rows(levels: tuple[Table, Table], columns, shape: tuple[bool, bool, bool], by_day: bool = False):
+    """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
+    days, hourly rows of the hours at its edges; with ``day`` (the UTC start of each row's local day) when
+    ``by_day``. The bounds are bound parameters, so one statement serves every period of the shape."""
+    hourly, daily = levels
+    has_days, has_head, has_tail = shape
+    parts = []
+    if has_days:
+        day = [daily.c.day] if by_day else []
+        in_days = (daily.c.day >= _time("first")) & (daily.c.day < _time("last"))
+        parts.append(select(*day, *(daily.c[c] for c in columns)).where(in_days))
+    for name, present in (("head", has_head), ("tail", has_tail)):
+        if present:  # an edge spans at most two local days: before and after its split
+            day = [case((hourly.c.hour < _time(f"{name}_split"), _time(f"{name}_day")),
+                        else_=_time(f"{name}_split")).label("day")] if by_day else []
+            in_edge = (hourly.c.hour >= _time(f"{name}_start")) & (hourly.c.hour < _time(f"{name}_end"))
+            parts.append(select(*day, *(hourly.c[c] for c in columns)).where(in_edge))
+    if not parts:  # an empty period: no rows, the same columns
+        day = [hourly.c.hour.label("day")] if by_day else []
+        parts.append(select(*day, *(hourly.c[c] for c in columns)).where(false()))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _sums(rows, names):
+    return [func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names]
+
+
+def _read(engine: Engine, build, start: datetime, end: datetime, timezone: str, *args) -> pd.DataFrame:
+    """Run the statement ``build(shape, *args)`` (built once per shape) for the period [start, end)."""
+    span = _span(start, end, timezone)
+    return read_frame(engine, build(span.shape, *args), span.params(timezone))
+
+
+def _read_rows(engine: Engine, build, start: datetime, end: datetime, timezone: str, *args) -> list:
+    """:func:`_read` for small results: the rows as they come."""
+    span = _span(start, end, timezone)
+    return read_rows(engine, build(span.shape, *args), span.params(timezone))
+
+
+# --- a period's reads ------------------------------------------------------------------------------------
+
+
+POPULATION = select(func.sum(District.population)).where(District.level == "district").scalar_subquery()
+
+
+@lru_cache(maxsize=16)
+def _period_sums_statement(shape):
+    aggregates = {
+        domain: select(*_sums(_rows((hourly, daily), names, shape), names)).subquery(domain)
+        for domain, (hourly, daily, names) in LEVELS.items()
+    }
+    columns = [aggregates[d].c[n].label(f"{d}.{n}") for d, (_, _, names) in LEVELS.items() for n in names]
+    one_row_each = aggregates["complaints"].join(aggregates["halls"], true()).join(aggregates["environment"], true())
+    return select(*columns, POPULATION.label("population")).select_from(one_row_each)
 
 
 @cached
-def complaint_sums(engine: Engine, start: datetime, end: datetime) -> dict[str, float]:
-    """Sums of the complaint rollup over [start, end)."""
-    t = ComplaintHourly.__table__
-    stmt = select(*_sums(t, complaint_kpis.SUMS)).where(_in_period(t.c.hour, start, end))
-    return read_frame(engine, stmt).iloc[0].astype(float).to_dict()
+def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict:
+    """Over [start, end), in one statement: the sums of the complaint, hall and environment rollups (a dict per
+    domain) and the city's ``population`` (None when unknown)."""
+    (row,) = _read_rows(engine, _period_sums_statement, start, end, timezone)
+    values = row._mapping
+    sums: dict = {d: {n: float(values[f"{d}.{n}"]) for n in names} for d, (_, _, names) in LEVELS.items()}
+    sums["population"] = None if values["population"] is None else float(values["population"])
+    return sums
+
+
+@lru_cache(maxsize=16)
+def _district_sums_statement(shape, names: tuple[str, ...]):
+    rows = _rows(AREAS, ("district_code", *names), shape)
+    return select(rows.c.district_code.label("code"), *_sums(rows, names)).group_by(rows.c.district_code)
 
 
 @cached
-def hall_sums(engine: Engine, start: datetime, end: datetime) -> dict[str, float]:
-    """Sums of the hall rollup over [start, end)."""
-    t = HallHourly.__table__
-    stmt = select(*_sums(t, hall_kpis.SUMS)).where(_in_period(t.c.hour, start, end))
-    return read_frame(engine, stmt).iloc[0].astype(float).to_dict()
+def district_sums(
+    engine: Engine, start: datetime, end: datetime, timezone: str, names: tuple[str, ...]
+) -> pd.DataFrame:
+    """Per district (``code``) over [start, end): the sums of the complaint measures ``names``."""
+    return _read(engine, _district_sums_statement, start, end, timezone, names)
+
+
+@lru_cache(maxsize=32)
+def _segments_statement(shape, by_day: bool = False):
+    """Per segment (and local day when ``by_day``, as the driver returns it: converting each row's timestamp
+    would cost more than the query): speeds and Σ 1/v, with its length, free flow and class."""
+    rows = _rows(TRAFFIC, ("segment_code", "speeds", "inverse_speed_sum"), shape, by_day)
+    keys = [rows.c.day, rows.c.segment_code] if by_day else [rows.c.segment_code]
+    speeds = func.sum(rows.c.speeds).label("speeds")
+    inverse = func.sum(rows.c.inverse_speed_sum).label("inverse_speed_sum")
+    sums = select(*keys, speeds, inverse).group_by(*keys).subquery()
+    key = type_coerce(sums.c.day, NullType()).label("day") if by_day else sums.c.segment_code
+    return select(  # the order of kpis.traffic.network_measures_of
+        key, RoadSegment.length_m, RoadSegment.free_flow_kmh, RoadSegment.road_class, sums.c.speeds,
+        sums.c.inverse_speed_sum,
+    ).join(RoadSegment, RoadSegment.code == sums.c.segment_code)
 
 
 @cached
-def segment_sums(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Per road segment over [start, end): speeds, Σ 1/v, with its length, free-flow speed and class."""
-    t = TrafficHourly.__table__
-    sums = (
-        select(
-            t.c.segment_code,
-            func.sum(t.c.speeds).label("speeds"),
-            func.sum(t.c.inverse_speed_sum).label("inverse_speed_sum"),
-        )
-        .where(_in_period(t.c.hour, start, end))
-        .group_by(t.c.segment_code)
-        .subquery()
-    )
-    stmt = select(sums, RoadSegment.length_m, RoadSegment.free_flow_kmh, RoadSegment.road_class).join(
-        RoadSegment, RoadSegment.code == sums.c.segment_code
-    )
-    return read_frame(engine, stmt)
+def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
+    """Per road segment over [start, end): rows of its code, length, free-flow speed, class, speeds and Σ 1/v."""
+    return _read_rows(engine, _segments_statement, start, end, timezone)
+
+
+def _network(rows) -> dict[str, Measure]:
+    """The network KPIs of :func:`segment_sums` rows."""
+    columns = list(zip(*rows, strict=True)) or [()] * 6
+    return network_measures(*columns[1:])
+
+
+@lru_cache(maxsize=16)
+def _histograms_statement(shape):
+    rows = _rows(DURATIONS, ("kind", "bucket", "tickets", "min_seconds", "max_seconds"), shape)
+    return select(
+        rows.c.kind,
+        rows.c.bucket,
+        func.sum(rows.c.tickets).label("tickets"),
+        func.min(rows.c.min_seconds).label("min_seconds"),
+        func.max(rows.c.max_seconds).label("max_seconds"),
+    ).group_by(rows.c.kind, rows.c.bucket).order_by(rows.c.kind, rows.c.bucket)
 
 
 @cached
-def sensor_hours(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Hourly mean per station and quantity (air pollutants and noise) over [start, end)."""
-    t = SensorHourly.__table__
-    stmt = select(t.c.hour, t.c.station_code, t.c.quantity, (t.c.value_sum / t.c.readings).label("mean")).where(
-        _in_period(t.c.hour, start, end), t.c.quantity.in_(ENV_QUANTITIES), t.c.readings > 0
-    )
-    return read_frame(engine, stmt)
+def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
+    """The duration histograms of [start, end): rows of ``kind``, ``bucket``, ``tickets``, ``min_seconds``,
+    ``max_seconds`` in bucket order (handling times of the tickets closed, waits of the hall tickets issued)."""
+    return _read_rows(engine, _histograms_statement, start, end, timezone)
 
 
-@cached
-def population(engine: Engine) -> float | None:
-    """Population of the city: the sum over its districts (None when unknown)."""
-    frame = read_frame(engine, select(func.sum(District.population).label("p")).where(District.level == "district"))
-    value = frame.iloc[0]["p"]
-    return None if value is None or pd.isna(value) else float(value)
-
-
-# --- index-range reads of the facts ----------------------------------------------------------------------
-
-
-@cached
-def handling_seconds(engine: Engine, start: datetime, end: datetime) -> pd.Series:
-    """Handling durations (s) of the tickets closed in [start, end)."""
-    stmt = select(seconds_between(Complaint.requested_at, Complaint.closed_at).label("s")).where(
-        _in_period(Complaint.closed_at, start, end)
-    )
-    return read_frame(engine, stmt)["s"]
-
-
-@cached
-def wait_seconds(engine: Engine, start: datetime, end: datetime) -> pd.Series:
-    """Waits (s) of the hall tickets issued in [start, end) and called."""
-    stmt = select(seconds_between(HallTicket.issued_at, HallTicket.called_at).label("s")).where(
-        _in_period(HallTicket.issued_at, start, end), HallTicket.called_at.is_not(None)
-    )
-    return read_frame(engine, stmt)["s"]
+OPEN_TICKETS = select(
+    func.count().label("open"),
+    func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0).label("overdue"),
+).where(Complaint.closed_at.is_(None))
 
 
 @cached
 def open_tickets(engine: Engine, now: datetime) -> tuple[int, int]:
-    """(backlog, overdue) as of ``now``: tickets not closed, and those of them past their deadline."""
-    overdue = func.sum(case(((Complaint.due_at < now), 1), else_=0))
-    stmt = select(func.count().label("open"), func.coalesce(overdue, 0).label("overdue")).where(
-        Complaint.closed_at.is_(None), Complaint.requested_at < now
-    )
-    row = read_frame(engine, stmt).iloc[0]
-    return int(row["open"]), int(row["overdue"])
+    """(backlog, overdue) as of ``now``: tickets not closed, and those of them past their deadline (read from
+    the index of the open tickets' deadlines alone)."""
+    ((backlog, overdue),) = read_rows(engine, OPEN_TICKETS, {"now": now})
+    return int(backlog), int(overdue)
 
 
 # --- KPI tables -------------------------------------------------------------------------------------------
 
 
-def period_measures(
-    engine: Engine, start: datetime, end: datetime, timezone: str, percentiles: bool = True
-) -> dict[str, Measure]:
-    """Every period KPI over [start, end) (measures by KPI id); ``percentiles`` also reads the distributions."""
+def period_measures(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, Measure]:
+    """Every period KPI over [start, end) (measures by KPI id)."""
+    sums = period_sums(engine, start, end, timezone)
     days = (end - start).total_seconds() / 86400
-    sensors = sensor_hours(engine, start, end)
-    measures = (
-        complaint_kpis.complaint_measures(complaint_sums(engine, start, end), days, population(engine))
-        | hall_kpis.hall_measures(hall_sums(engine, start, end))
-        | network_measures(segment_sums(engine, start, end))
-        | air_measures(hourly_city_aqi(sensors, timezone))
-        | noise_measures(sensors, timezone)
+    return (
+        complaint_kpis.complaint_measures(sums["complaints"], days, sums["population"])
+        | hall_kpis.hall_measures(sums["halls"])
+        | environment_kpis.environment_measures(sums["environment"])
+        | _network(segment_sums(engine, start, end, timezone))
+        | duration_measures(duration_histograms(engine, start, end, timezone))
     )
-    if percentiles:
-        durations = handling_seconds(engine, start, end)
-        measures |= {
-            "complaint_handling_hours_median": complaint_kpis.percentile_hours(durations, 50),
-            "complaint_handling_hours_p90": complaint_kpis.percentile_hours(durations, 90),
-            "hall_wait_p90_minutes": hall_kpis.wait_percentile(wait_seconds(engine, start, end)),
-        }
-    return measures
 
 
 def kpi_values(
@@ -185,110 +276,95 @@ def kpi_values(
     return kpi_table(registry, measures)
 
 
-@cached
-def _daily_complaints(engine: Engine, days: tuple) -> pd.DataFrame:
-    t = ComplaintHourly.__table__
-    bucket = _day_bucket(t.c.hour, list(days))
-    stmt = (
-        select(bucket, *_sums(t, complaint_kpis.SUMS))
-        .where(_in_period(t.c.hour, days[0][0], days[-1][1]))
-        .group_by(bucket)
-    )
-    return read_frame(engine, stmt)
+@lru_cache(maxsize=16)
+def _daily_sums_statement(shape, domain: str):
+    hourly, daily, names = LEVELS[domain]
+    rows = _rows((hourly, daily), names, shape, by_day=True)
+    return select(rows.c.day, *_sums(rows, names)).group_by(rows.c.day)
 
 
 @cached
-def _daily_halls(engine: Engine, days: tuple) -> pd.DataFrame:
-    t = HallHourly.__table__
-    bucket = _day_bucket(t.c.hour, list(days))
-    stmt = (
-        select(bucket, *_sums(t, hall_kpis.SUMS)).where(_in_period(t.c.hour, days[0][0], days[-1][1])).group_by(bucket)
-    )
-    return read_frame(engine, stmt)
+def daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, dict[datetime, dict]]:
+    """Per domain, per local day of [start, end) (keyed by its UTC start): the sums of the domain's rollup."""
+    return {
+        domain: {row.day: dict(row._mapping) for row in _read_rows(engine, _daily_sums_statement, start, end,
+                                                                 timezone, domain)}
+        for domain in LEVELS
+    }
 
 
 @cached
-def _daily_segments(engine: Engine, days: tuple) -> pd.DataFrame:
-    t = TrafficHourly.__table__
-    bucket = _day_bucket(t.c.hour, list(days))
-    sums = (
-        select(
-            bucket,
-            t.c.segment_code,
-            func.sum(t.c.speeds).label("speeds"),
-            func.sum(t.c.inverse_speed_sum).label("inverse_speed_sum"),
-        )
-        .where(_in_period(t.c.hour, days[0][0], days[-1][1]))
-        .group_by(bucket, t.c.segment_code)
-        .subquery()
-    )
-    stmt = select(sums, RoadSegment.length_m, RoadSegment.free_flow_kmh, RoadSegment.road_class).join(
-        RoadSegment, RoadSegment.code == sums.c.segment_code
-    )
-    return read_frame(engine, stmt)
+def daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
+    """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums."""
+    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
+    if not rows:
+        return {}
+    return {_utc(day): measures for day, measures in network_measures_of(*zip(*rows, strict=True)).items()}
+
+
+def _utc(moment: str | datetime) -> datetime:
+    """A stored timestamp as the driver returns it (SQLite: text; PostgreSQL: a naive datetime), as UTC."""
+    return (datetime.fromisoformat(moment) if isinstance(moment, str) else moment).replace(tzinfo=UTC)
 
 
 def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, days: int = 14) -> pd.DataFrame:
     """Per local day of the last ``days`` (today so far last): ``day`` (local date), ``city_score`` and one
     column per period KPI (percentile KPIs and the as-of-now counts are left out)."""
-    bounds = local_days(now, now, timezone)[0]
-    spans = tuple(local_days(bounds[0] - pd.Timedelta(days=days - 1), bounds[1], timezone))[-days:]
-    pop = population(engine)
-    complaints_by_day = _daily_complaints(engine, spans).set_index("day")
-    halls_by_day = _daily_halls(engine, spans).set_index("day")
-    segments_by_day = _daily_segments(engine, spans)
-    sensors = sensor_hours(engine, spans[0][0], spans[-1][1])
-    sensor_day = pd.to_datetime(sensors["hour"], utc=True).dt.tz_convert(timezone).dt.date
+    today = period_bounds(now, timezone, "day")[0]
+    start = period_bounds(now, timezone, "day", back=days - 1)[0]
+    past = daily_sums(engine, start, today, timezone)  # whole days: the daily level only
+    networks = daily_network(engine, start, today, timezone)
+    current = period_sums(engine, today, now, timezone)  # today so far: the very reads of the day's KPIs
+    by_day = {
+        day: ({d: past[d].get(day, {}) for d in LEVELS}, networks.get(day, {}), end)
+        for day, end in local_days(start, today, timezone)
+    }
+    by_day[today] = (current, _network(segment_sums(engine, today, now, timezone)), now)
+    zone = ZoneInfo(timezone)
     rows = []
-    for i, (start, end) in enumerate(spans):
-        length = (min(end, now) - start).total_seconds() / 86400
-        local_date = pd.Timestamp(start).tz_convert(timezone).date()
-        day_sensors = sensors[sensor_day == local_date]
+    for day, (sums, network, end) in by_day.items():
+        length = (end - day).total_seconds() / 86400
         measures = (
-            complaint_kpis.complaint_measures(_row(complaints_by_day, i), length, pop)
-            | hall_kpis.hall_measures(_row(halls_by_day, i))
-            | network_measures(segments_by_day[segments_by_day["day"] == i])
-            | air_measures(hourly_city_aqi(day_sensors, timezone))
-            | noise_measures(day_sensors, timezone)
+            complaint_kpis.complaint_measures(sums["complaints"], length, current["population"])
+            | hall_kpis.hall_measures(sums["halls"])
+            | environment_kpis.environment_measures(sums["environment"])
+            | network
         )
-        table = kpi_table(registry, measures)
-        rows.append(
-            {"day": local_date, "city_score": city_score(table), **dict(zip(table["id"], table["value"], strict=True))}
-        )
+        values, score = values_and_score(registry, measures)
+        rows.append({"day": day.astimezone(zone).date(), "city_score": score, **values})
     return pd.DataFrame(rows)
-
-
-def _row(frame: pd.DataFrame, index: int) -> dict[str, float]:
-    return frame.loc[index].astype(float).to_dict() if index in frame.index else {}
 
 
 # --- department ranking and district rates ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
+def _department_statement(shape):
+    names = ("due", "due_met", "rated", "satisfied", "received", "returned")
+    rows = _rows(LEVELS["complaints"][:2], ("category", *names), shape)
+    return (
+        select(ServiceType.department_code, Department.name_zh, Department.name_en, *_sums(rows, names))
+        .join(ServiceType, ServiceType.code == rows.c.category)
+        .outerjoin(Department, Department.code == ServiceType.department_code)
+        .where(ServiceType.department_code.is_not(None))
+        .group_by(ServiceType.department_code, Department.name_zh, Department.name_en)
+    )
+
+
 @cached
-def department_sums(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
     """Complaint rollup sums per department over [start, end), names included.
 
-    The rollup is by category; each category belongs to the department its service type names (承办单位).
+    The rollups are by category; each category belongs to the department its service type names (承办单位).
     """
-    t = ComplaintHourly.__table__
-    names = ("due", "due_met", "rated", "satisfied", "received", "returned")
-    stmt = (
-        select(ServiceType.department_code, *[func.sum(t.c[n]).label(n) for n in names])
-        .join(ServiceType, ServiceType.code == t.c.category)
-        .where(_in_period(t.c.hour, start, end), ServiceType.department_code.is_not(None))
-        .group_by(ServiceType.department_code)
-    )
-    sums = read_frame(engine, stmt)
-    departments = read_frame(
-        engine, select(Department.code.label("department_code"), Department.name_zh, Department.name_en)
-    )
-    return sums.merge(departments, how="left", on="department_code")
+    return _read(engine, _department_statement, start, end, timezone)
 
 
-def department_ranking(engine: Engine, registry: Registry, start: datetime, end: datetime) -> pd.DataFrame:
+def department_ranking(
+    engine: Engine, registry: Registry, start: datetime, end: datetime, timezone: str
+) -> pd.DataFrame:
     """Departments ranked by the weighted score of ``registry.ranking_weights`` (see kpis.ranking)."""
-    sums = department_sums(engine, start, end)
+    sums = department_sums(engine, start, end, timezone)
     ranked = rank_departments(sums, registry.ranking_weights)
     names = sums[["department_code", "name_zh", "name_en"]]
     merged = ranked.merge(names, how="left", on="department_code")
@@ -303,7 +379,7 @@ def district_rates(engine: Engine, start: datetime, end: datetime) -> pd.DataFra
     t = ComplaintHourly.__table__
     stmt = (
         select(t.c.district_code.label("code"), func.sum(t.c.received).label("received"))
-        .where(_in_period(t.c.hour, start, end))
+        .where(t.c.hour >= start, t.c.hour < end)
         .group_by(t.c.district_code)
     )
     counts = read_frame(engine, stmt)
@@ -319,3 +395,26 @@ def district_rates(engine: Engine, start: datetime, end: datetime) -> pd.DataFra
     population_ = frame["population"].astype("Float64")
     frame["per_10k_day"] = (frame["received"] / days / population_.where(population_ > 0) * 10_000).astype(float)
     return frame
+
+
+# --- the registry of a request ----------------------------------------------------------------------------
+
+
+@cached
+def admin_targets(engine: Engine) -> dict[str, AdminTarget]:
+    """The targets and thresholds admins have set, by KPI id."""
+    columns = (KpiTarget.kpi, KpiTarget.target, KpiTarget.threshold_green, KpiTarget.threshold_red)
+    rows = read_frame(engine, select(*columns))
+    return {
+        row.kpi: AdminTarget(
+            float(row.target),
+            None if pd.isna(row.threshold_green) else float(row.threshold_green),
+            None if pd.isna(row.threshold_red) else float(row.threshold_red),
+        )
+        for row in rows.itertuples(index=False)
+    }
+
+
+def kpi_registry(engine: Engine, targets_file) -> Registry:
+    """The registry for a request: defaults, then the city's TOML file, then the admins' targets."""
+    return with_admin_targets(load_registry(targets_file), admin_targets(engine))

@@ -15,8 +15,9 @@ import shapely
 from sqlalchemy import Engine, case, func, or_, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, ComplaintHourly, Department, ServiceType
+from dashboard.db.models import Complaint, Department, ServiceType
 from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.kpis import district_sums
 from dashboard.queries.reference import districts
 
 #: Most complaint points sent to the browser at once (newest first); beyond it the map shows cells.
@@ -69,6 +70,12 @@ def selected(stmt, sel: Selection, located: bool = False, time=Complaint.request
     return stmt
 
 
+def located_cells(stmt, sel: Selection):
+    """``stmt`` restricted to the selection's unflagged points that have a cell: answered from the covering
+    index ``ix_complaint_h3_requested_at`` alone (a cell implies coordinates)."""
+    return selected(stmt, sel).where(Complaint.h3.is_not(None), Complaint.location_flag.is_(None))
+
+
 @cached
 def count(engine: Engine, sel: Selection) -> int:
     """Complaints in the selection (located or not)."""
@@ -96,8 +103,8 @@ def points(engine: Engine, sel: Selection, limit: int = MAX_POINTS) -> pd.DataFr
 @cached
 def cells(engine: Engine, sel: Selection, resolution: int = STORED_RES) -> pd.DataFrame:
     """Complaints of the selection per H3 cell (``h3``, ``count``), coarsened to ``resolution``."""
-    stmt = selected(select(Complaint.h3, func.count().label("count")), sel, located=True)
-    frame = read_frame(engine, stmt.where(Complaint.h3.is_not(None)).group_by(Complaint.h3))
+    stmt = located_cells(select(Complaint.h3, func.count().label("count")), sel)
+    frame = read_frame(engine, stmt.group_by(Complaint.h3))
     if frame.empty:
         return pd.DataFrame({"h3": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
     if resolution < STORED_RES:
@@ -114,26 +121,19 @@ def _rollup_fits(sel: Selection) -> bool:
 
 
 @cached
-def area_kpis(engine: Engine, sel: Selection, level: str = "district") -> pd.DataFrame:
+def area_kpis(engine: Engine, sel: Selection, timezone: str, level: str = "district") -> pd.DataFrame:
     """Per area of ``level`` ("district", or "street" inside ``sel.district``): received, closed, due, due_met,
     per_10k, on_time (%).
 
-    Each measure counts in its own event time (received, closed, due in the period), as the hourly rollup
-    does; the rollup is read when the filters fit its dimensions, else the facts.
+    Each measure counts in its own event time (received, closed, due in the period), as the rollups do; they
+    are read (whole local days of ``timezone`` from the daily level) when the filters fit their dimensions,
+    else the facts.
     """
     areas = districts(engine, level)
     if level == "street" and sel.district:
         areas = areas[areas["parent_code"] == sel.district]
     if level == "district" and _rollup_fits(sel):
-        h = ComplaintHourly
-        stmt = select(
-            h.district_code.label("code"),
-            func.sum(h.received).label("received"),
-            func.sum(h.closed).label("closed"),
-            func.sum(h.due).label("due"),
-            func.sum(h.due_met).label("due_met"),
-        ).where(h.hour >= sel.start, h.hour < sel.end)
-        counts = read_frame(engine, stmt.group_by(h.district_code))
+        counts = district_sums(engine, sel.start, sel.end, timezone, ("received", "closed", "due", "due_met"))
     else:
         key = Complaint.district_code if level == "district" else Complaint.subdistrict_code
         met = func.sum(case((Complaint.closed_at <= Complaint.due_at, 1), else_=0))

@@ -1,16 +1,23 @@
-"""The overview KPIs: each value with its unit, denominator facts and freshness (DESIGN §6)."""
+"""The overview KPIs: each value with its unit, denominator facts and freshness (DESIGN §6).
+
+Counts, on-time closure and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`,
+so the page's other KPI reads of the same periods share them through the cache); the network TPI and the
+city AQI are those of the latest observation interval and hour.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from dashboard.kpis.freshness import Freshness, domain_freshness
+from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
-from dashboard.queries import complaints, environment, feeds, halls, traffic
+from dashboard.queries import environment, feeds, traffic
+from dashboard.queries.kpis import period_sums
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
 KPI_DOMAINS: dict[str, tuple[str, ...]] = {
@@ -21,7 +28,7 @@ KPI_DOMAINS: dict[str, tuple[str, ...]] = {
     "city_aqi": ("sensors",),
 }
 
-#: Days over which the on-time closure rate is computed.
+#: Local days (today so far and the whole days before it) over which the on-time closure rate is computed.
 ON_TIME_DAYS = 30
 
 
@@ -44,26 +51,28 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
     def fresh(kpi: str) -> Freshness:
         return domain_freshness(status, KPI_DOMAINS[kpi], now, stale_factor)
 
-    today = local_day(now, timezone)
-    yesterday = local_day(now, timezone, days_back=1)
-    received = complaints.count_received(engine, today[0], now)
-    received_yesterday = complaints.count_received(engine, *yesterday)
-    closure = complaints.on_time_closure(engine, now - timedelta(days=ON_TIME_DAYS), now)
-    wait = halls.wait_stats(engine, today[0], now)
+    today = period_sums(engine, local_day(now, timezone)[0], now, timezone)
+    yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
+    window = period_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone)["complaints"]
+    closure = ratio(window["due_met"], window["due"], 100)
+    wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
     tpi = traffic.network(engine)
     air = environment.city_aqi(engine, timezone)
 
     cards = [
         KpiValue(
-            "complaints_today", received, fresh("complaints_today"), facts={"yesterday": received_yesterday}
+            "complaints_today",
+            int(today["complaints"]["received"]),
+            fresh("complaints_today"),
+            facts={"yesterday": int(yesterday["complaints"]["received"])},
         ),
         KpiValue(
             "on_time_closure",
-            None if closure.rate is None else closure.rate * 100,
+            closure.value,
             fresh("on_time_closure"),
-            facts={"on_time": closure.on_time, "due": closure.due, "days": ON_TIME_DAYS},
+            facts={"on_time": int(window["due_met"]), "due": int(window["due"]), "days": ON_TIME_DAYS},
         ),
-        KpiValue("hall_wait", wait.mean_minutes, fresh("hall_wait"), facts={"called": wait.called}),
+        KpiValue("hall_wait", wait.value, fresh("hall_wait"), facts={"called": int(today["halls"]["called"])}),
     ]
     if tpi is None:
         cards.append(KpiValue("network_tpi", None, fresh("network_tpi")))

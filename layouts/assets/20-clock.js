@@ -6,10 +6,11 @@
       var zone = el.getAttribute("data-timezone") || undefined;
       var locale = el.getAttribute("data-lang") === "en" ? "en-GB" : "zh-CN";
       var now = new Date();
-      var date = now.toLocaleDateString(locale, { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
-        weekday: "short" });
+      var date = now.toLocaleDateString(locale, { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+      var weekday = now.toLocaleDateString(locale, { timeZone: zone, weekday: "short" });
       var time = now.toLocaleTimeString(locale, { timeZone: zone, hour12: false });
-      el.textContent = date + " " + time;
+      /* "2026/11/22 周日 08:00:00", "Sun 22/11/2026 08:00:00" */
+      el.textContent = (locale === "en-GB" ? [weekday, date, time] : [date, weekday, time]).join(" ");
     });
   }
   var reloadArmed = false;

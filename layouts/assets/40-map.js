@@ -19,8 +19,15 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       params.set("mode", mode);
       params.set("kpi", kpi);
       if (hour !== null && hour !== undefined && hour < hourMax) { params.set("hour", String(hour)); }
-      window.history.replaceState(window.history.state, "", window.location.pathname + "?" + params.toString());
+      /* after the callbacks of this change went out: replacing the URL takes a while */
+      var url = window.location.pathname + "?" + params.toString();
+      window.setTimeout(function () { window.history.replaceState(window.history.state, "", url); }, 0);
       return params.toString();
+    },
+    resetHour: function (period, hoursByPeriod) {
+      /* a new period shows all of it: the slider at its end, without a round trip to the server */
+      var hours = hoursByPeriod[period] || hoursByPeriod["7d"];
+      return [hours, hours];
     },
     togglePlay: function (_clicks, disabled) {
       return !disabled;

@@ -1,13 +1,28 @@
-"""The frame of the domain pages: navbar, title, period and district controls, tiles and panels."""
+"""The domain pages' common shape: navbar, title, period (and district) controls, tiles, rows of panels and a
+"data as of" line; one refresh callback draws them from a page's ``draw`` function."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
-from dash import dcc, html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+from sqlalchemy import Engine
+
+from dashboard.app import current_engine, current_settings
+from dashboard.kpis.freshness import domain_freshness
+from dashboard.queries import feeds, reference
+from dashboard.settings import Settings
 from layouts.components.frame import page_frame
+from layouts.components.guard import guarded
+from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
-from layouts.data import PERIODS
+from layouts.components.panel import panel, stat_tile, tile_row
+from layouts.data import PERIODS, snapshot_time
 from layouts.i18n import t
 
 
@@ -16,14 +31,80 @@ def period_of(value: str | None, default: str = "7d") -> str:
     return value if value in PERIODS else default
 
 
-def controls(page: str, lang: str, period: str, district: str | None, with_district: bool = True) -> dbc.Row:
-    """Period switch and district filter (options filled by the page's callback)."""
+class Slot(NamedTuple):
+    """A panel: the graph ``{page}-{key}`` titled ``title`` (an i18n key; ``{page}.{key}`` when None), ``lg``
+    of twelve columns wide."""
+
+    key: str
+    lg: int
+    title: str | None = None
+    height: str = "340px"
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    """A domain page: its ``name`` (the prefix of its ids), rows of panels, the feed ``domains`` its "data as
+    of" line follows, its default period, how it picks a district (``"value"``: a dropdown; ``"data"``: the
+    page's own, fixed; None: no district) and the tile a KPI link (``?kpi=``) highlights."""
+
+    name: str
+    rows: tuple[tuple[Slot, ...], ...]
+    domains: tuple[str, ...]
+    default_period: str = "7d"
+    district: str | None = "value"
+    highlight: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class View:
+    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them."""
+
+    engine: Engine
+    settings: Settings
+    now: datetime
+    period: str
+    district: str | None
+    lang: str
+    theme: str
+
+    @property
+    def start(self) -> datetime:
+        return self.now - PERIODS[self.period]
+
+    @property
+    def tz(self) -> str:
+        return self.settings.city_timezone
+
+    @property
+    def name(self) -> str:
+        """The column of names in the page's language."""
+        return "name_en" if self.lang == "en" else "name_zh"
+
+
+class Tile(NamedTuple):
+    """A stat tile (``tile-{key}``): its title, value and detail line."""
+
+    key: str
+    title: str
+    value: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a domain page's ``draw`` returns: its tiles and a figure for each slot key."""
+
+    tiles: list[Tile]
+    figures: dict[str, object]
+
+
+def _controls(spec: DomainSpec, lang: str, period: str, district: str | None) -> dbc.Row:
     cols = [
         dbc.Col(
             [
                 dbc.Label(t("map.period", lang), className="filter-label"),
                 dbc.RadioItems(
-                    id=f"{page}-period",
+                    id=f"{spec.name}-period",
                     value=period,
                     inline=True,
                     options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in PERIODS],
@@ -33,13 +114,16 @@ def controls(page: str, lang: str, period: str, district: str | None, with_distr
             lg=4,
         )
     ]
-    if with_district:
+    if spec.district == "value":
         cols.append(
             dbc.Col(
                 [
                     dbc.Label(t("map.district", lang), className="filter-label"),
                     dcc.Dropdown(
-                        id=f"{page}-district", value=district, placeholder=t("map.district.all", lang), clearable=True
+                        id=f"{spec.name}-district",
+                        value=district,
+                        placeholder=t("map.district.all", lang),
+                        clearable=True,
                     ),
                 ],
                 md=4,
@@ -49,22 +133,103 @@ def controls(page: str, lang: str, period: str, district: str | None, with_distr
     return dbc.Row(cols, className="g-3 mb-3 page-controls")
 
 
-def domain_page(page: str, prefs: dict, title: str, top: list, body: list, path: str | None = None) -> html.Div:
-    """A domain page: ``top`` (controls) above the ``{page}-tiles`` row, then ``body``."""
+def domain_layout(
+    spec: DomainSpec,
+    prefs: dict,
+    title: str,
+    period: str | None,
+    district: str | None,
+    kpi: str | None,
+    extra: tuple = (),
+    path: str | None = None,
+) -> html.Div:
+    """The page: controls, ``{name}-tiles``, the panels row by row, then ``extra``."""
+    name, lang = spec.name, prefs["lang"]
+    rows = [
+        dbc.Row(
+            [
+                dbc.Col(
+                    panel(f"{name}-{s.key}", t(s.title or f"{name}.{s.key}", lang), lang, s.height, fresh=False),
+                    lg=s.lg,
+                )
+                for s in row
+            ],
+            className="g-3 mb-3",
+        )
+        for row in spec.rows
+    ]
+    stores = [dcc.Store(id=f"{name}-kpi", data=spec.highlight.get(kpi, kpi))]
+    if spec.district == "data":
+        stores.append(dcc.Store(id=f"{name}-district", data=district))
     return page_frame(
-        page,
+        name,
         prefs,
         [
-            navbar(page, prefs, path),
+            navbar(name, prefs, path),
             dbc.Container(
                 [
-                    html.Div(id=f"{page}-banner"),
+                    html.Div(id=f"{name}-banner"),
                     html.H1(title, className="page-title"),
-                    *top,
-                    html.Div(id=f"{page}-tiles"),
-                    *body,
+                    _controls(spec, lang, period_of(period, spec.default_period), district),
+                    html.Div(id=f"{name}-fresh", className="page-fresh mb-2"),
+                    html.Div(id=f"{name}-tiles"),
+                    *stores,
+                    *rows,
+                    *extra,
                 ],
                 fluid=True,
             ),
         ],
     )
+
+
+def _district_options(engine: Engine, name: str) -> list[dict]:
+    areas = reference.districts(engine)
+    return [{"label": n, "value": c} for c, n in zip(areas["code"], areas[name], strict=True)]
+
+
+def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
+    """The page's refresh: on its timer and on each choice of period (and district) it draws tiles, panels,
+    the district options and the "data as of" line; a failure keeps them and shows the banner."""
+    name = spec.name
+    slots = [s.key for row in spec.rows for s in row]
+    choices = [Input(f"{name}-district", spec.district)] if spec.district else []
+    options = [Output(f"{name}-district", "options")] if spec.district == "value" else []
+
+    @app.callback(
+        Output(f"{name}-tiles", "children"),
+        *(Output(f"{name}-{key}", "figure") for key in slots),
+        *options,
+        Output(f"{name}-fresh", "children"),
+        Output(f"{name}-banner", "children"),
+        Input(f"{name}-interval", "n_intervals"),
+        Input(f"{name}-period", "value"),
+        *choices,
+        State(f"{name}-prefs", "data"),
+        State(f"{name}-kpi", "data"),
+    )
+    def refresh(_n, period, *values):
+        *district, prefs, highlight = values
+        lang = prefs["lang"]
+
+        def render():
+            engine, settings = current_engine(), current_settings()
+            view = View(
+                engine,
+                settings,
+                snapshot_time(),
+                period_of(period, spec.default_period),
+                (district[0] or None) if district else None,
+                lang,
+                prefs["theme"],
+            )
+            drawn = draw(view)
+            fresh = domain_freshness(feeds.feed_status(engine), spec.domains, view.now, settings.stale_after_intervals)
+            return (
+                tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
+                *(drawn.figures[key] for key in slots),
+                *([_district_options(engine, view.name)] if options else []),
+                freshness_line(fresh, lang, view.tz),
+            )
+
+        return guarded(render, 2 + len(slots) + len(options), lang)

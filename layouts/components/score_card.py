@@ -10,9 +10,8 @@ from dash import dcc, html
 
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.registry import Kpi
-from layouts.components.kpi_card import freshness_line
 from layouts.figures.score_breakdown import RAG_COLOURS
-from layouts.format import number
+from layouts.format import local_time, number
 from layouts.i18n import t
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -39,14 +38,14 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(" " if v is None or math.isnan(v) else SPARK[min(7, int((v - low) / span * 7.999))] for v in values)
 
 
-def _comparison(kpi: Kpi, value, previous, period: str, lang: str) -> html.Span:
+def _comparison(kpi: Kpi, value, previous, period: str, lang: str) -> html.Div:
     if value is None or previous is None or math.isnan(value) or math.isnan(previous):
-        return html.Span(t(f"score.vs.{period}", lang, delta=t("kpi.no_value", lang)))
+        return html.Div(t(f"score.vs.{period}", lang, delta=t("kpi.no_value", lang)), className="sc-line")
     delta = (value - previous) * (100 if kpi.percent else 1)
     better = delta == 0 or (delta > 0) == (kpi.direction == "higher")
     unit = t("score.pt", lang) if kpi.percent else ""
     text = t(f"score.vs.{period}", lang, delta=f"{'+' if delta >= 0 else '−'}{number(abs(delta), lang, 1)}{unit}")
-    return html.Span(text, className="text-success" if better else "text-danger")
+    return html.Div(text, className="sc-line " + ("text-success" if better else "text-danger"))
 
 
 def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
@@ -56,6 +55,17 @@ def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
         v = row.get(key)
         facts[key] = t("kpi.no_value", lang) if v is None or math.isnan(v) else number(v, lang, 0 if v == int(v) else 1)
     return template.format(**facts)
+
+
+def _freshness(freshness: Freshness, lang: str, timezone: str) -> html.Div:
+    """The data time; when stale, the "stale since" badge instead (the data time in its tooltip)."""
+    if freshness.as_of is None:
+        return html.Div(t("fresh.none", lang), className="sc-line")
+    as_of = t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone))
+    if freshness.stale_since is None:
+        return html.Div(as_of, className="sc-line")
+    since = t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone))
+    return html.Div(dbc.Badge(since, color="warning", text_color="dark", className="stale-badge"), title=as_of)
 
 
 def score_card(
@@ -68,54 +78,48 @@ def score_card(
     lang: str,
     timezone: str,
 ) -> dcc.Link:
-    """The card of one registry KPI (``row``: its kpi_table row for the period)."""
+    """The card of one registry KPI (``row``: its kpi_table row for the period). Few elements, styled by
+    ``.score-card`` rules: the overview draws some thirty of them and the renderer's cost grows faster than
+    their number."""
     value = row.get("value")
     value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
     rag = row.get("rag") if isinstance(row.get("rag"), str) else None
     unit = kpi.unit_zh if lang == "zh" else kpi.unit_en
+    name = kpi.name_zh if lang == "zh" else kpi.name_en
     target = (
         t("score.target", lang, target=display(kpi, kpi.target, lang) + ("%" if kpi.percent else f" {unit}".rstrip()))
         if kpi.target is not None
         else t("score.no_target", lang)
     )
-    body = dbc.CardBody(
-        [
-            html.Div(
-                [
-                    html.Span(kpi.name_zh if lang == "zh" else kpi.name_en, className="fw-semibold"),
-                    html.Span(
-                        sparkline(trend),
-                        className="ms-auto font-monospace",
-                        style={"letterSpacing": "-1px", "color": RAG_COLOURS[rag]},
-                    ),
-                ],
-                className="d-flex align-items-center small",
-            ),
-            html.Div(
-                [
-                    html.Span(display(kpi, value, lang), style={"fontSize": "1.6rem", "fontWeight": 700}),
-                    html.Span(unit, className="ms-1 small text-body-secondary"),
-                    html.Span(target, className="ms-auto small text-body-secondary"),
-                ],
-                className="d-flex align-items-baseline",
-            ),
-            html.Div(_comparison(kpi, value, previous, period, lang), className="small"),
-            html.Div(
-                _denominator(kpi, row, lang),
-                className="small text-body-secondary text-truncate",
-                title=kpi.description_zh if lang == "zh" else kpi.description_en,
-            ),
-            html.Div(freshness_line(freshness, lang, timezone), className="small text-body-secondary text-truncate"),
-        ],
-        className="py-2 px-3",
-    )
+    body = [
+        html.Div(
+            [html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}), name],
+            className="sc-name",
+            title=name,
+        ),
+        html.Div(
+            [
+                html.Span(target, className="sc-target"),
+                html.Span(display(kpi, value, lang), className="sc-number"),
+                unit,
+            ],
+            className="sc-value",
+            title=target,
+        ),
+        _comparison(kpi, value, previous, period, lang),
+        html.Div(
+            _denominator(kpi, row, lang),
+            className="sc-line",
+            title=kpi.description_zh if lang == "zh" else kpi.description_en,
+        ),
+        _freshness(freshness, lang, timezone),
+    ]
     return dcc.Link(
-        dbc.Card(
+        html.Div(
             body,
-            className="h-100 score-card" + (" kpi-stale" if freshness.stale else ""),
-            style={"borderLeft": f"5px solid {RAG_COLOURS[rag]}"},
+            className="card h-100 score-card" + (" kpi-stale" if freshness.stale else ""),
+            style={"borderLeftColor": RAG_COLOURS[rag]},
         ),
         href=f"{kpi.page}?kpi={kpi.id}&lang={lang}",
         className="text-reset text-decoration-none",
-        id={"type": "score-card", "kpi": kpi.id},
     )

@@ -29,7 +29,7 @@ def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
                 html.Span(local_time(e.occurred_at, tz), className="timeline-time"),
                 html.Span(_status(e.status, lang), className="timeline-status"),
                 html.Span(text_or_empty(e.department), className="timeline-dept"),
-                ticket_text(e.note, "note") if e.note else None,
+                ticket_text(e.note, "note") if text_or_empty(e.note) else None,
             ],
             className="timeline-item",
         )

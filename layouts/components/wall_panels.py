@@ -18,7 +18,7 @@ from dashboard.queries import alerts, complaints, domains, environment, feeds, r
 from dashboard.queries.mapview import Selection
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
-from layouts.figures.city_map import MapLayers, blank_style, city_map
+from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
@@ -38,10 +38,9 @@ class Context:
     scale: float = 1.0
 
     @property
-    def map_style(self) -> str | dict:
-        """The intranet style when set, else the blank style inline: it loads with the map itself, and the
-        wall only ever patches its maps' traces afterwards, so the style is never set twice."""
-        return self.style_url or blank_style(self.theme)
+    def day(self) -> tuple[datetime, datetime]:
+        """The last 24 hours, the period of the wall's trends."""
+        return self.now - timedelta(hours=24), self.now
 
     @property
     def map_px(self) -> tuple[int, int]:
@@ -59,7 +58,7 @@ def _city_map(ctx):
         ctx.lang,
         ctx.theme,
         ctx.tz,
-        ctx.map_style,
+        ctx.style_url,
         show_legend=False,
         font_size=ctx.font,
         fit_px=ctx.map_px,
@@ -87,27 +86,26 @@ def _complaints_categories(ctx):
 
 def _traffic_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.map_style, font_size=ctx.font, fit_px=ctx.map_px)
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _traffic_trend(ctx):
-    trend = domains.traffic_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now)
+    trend = domains.traffic_trend(ctx.engine, *ctx.day)
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
-    return time_lines(
-        trend, {"tpi": t("traffic.series.tpi", ctx.lang)}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands
-    )
+    series = {"tpi": t("traffic.series.tpi", ctx.lang)}
+    return time_lines(trend, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
 
 
 def _environment_map(ctx):
     layers = MapLayers(districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz))
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.map_style, font_size=ctx.font, fit_px=ctx.map_px)
+    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
 def _environment_aqi(ctx):
-    trend = domains.air_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now, ctx.tz)
+    trend = domains.air_trend(ctx.engine, *ctx.day, ctx.tz)
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
-    return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands)
+    return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
 
 
 def _halls_ranking(ctx):
@@ -127,7 +125,7 @@ def _halls_ranking(ctx):
 
 
 def _halls_trend(ctx):
-    trend = domains.hall_trend(ctx.engine, ctx.now - timedelta(hours=24), ctx.now)
+    trend = domains.hall_trend(ctx.engine, *ctx.day)
     return time_lines(
         trend,
         {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},
@@ -136,6 +134,7 @@ def _halls_trend(ctx):
         ctx.tz,
         bars=("issued",),
         font_size=ctx.font,
+        span=ctx.day,
     )
 
 

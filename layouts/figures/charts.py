@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.figures.base import COLORWAY, styled
+from layouts.figures.base import COLORWAY, figure
 from layouts.format import number
 from layouts.i18n import t
 from layouts.themes import palette
 
 #: Colour-blind-safe qualitative colours (Okabe–Ito) for several series on one chart.
 SERIES_COLOURS = COLORWAY
+#: Series of at most this many points are drawn with markers.
+SPARSE_POINTS = 48
 
 
 def _local(hours: pd.Series, timezone: str) -> pd.Series:
     return pd.to_datetime(hours, utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
 
 
-def _axes(fig: go.Figure, theme: str) -> go.Figure:
+def _axes(theme: str, x: dict | None = None, y: dict | None = None) -> dict:
+    """The x and y axes of a chart: a y grid from zero, both in the muted colour, with ``x``/``y`` added."""
     colours = palette(theme)
-    fig.update_xaxes(showgrid=False, color=colours.muted, automargin=True)
-    fig.update_yaxes(gridcolor=colours.grid, color=colours.muted, automargin=True, rangemode="tozero")
-    return fig
+    return {
+        "xaxis": {"showgrid": False, "color": colours.muted, "automargin": True} | (x or {}),
+        "yaxis": {"gridcolor": colours.grid, "color": colours.muted, "automargin": True, "rangemode": "tozero"}
+        | (y or {}),
+    }
 
 
 def funnel(steps: pd.DataFrame, lang: str, theme: str, font_size: int = 13) -> go.Figure:
@@ -32,32 +38,37 @@ def funnel(steps: pd.DataFrame, lang: str, theme: str, font_size: int = 13) -> g
     colours = palette(theme)
     main = steps[~steps["step"].isin(("returned", "extended"))]
     side = steps[steps["step"].isin(("returned", "extended"))]
-    fig = go.Figure(
-        go.Funnel(
-            y=[t(f"status.{s}", lang) for s in main["step"]],
-            x=main["tickets"],
-            text=[number(v, lang) for v in main["tickets"]],
-            textinfo="text+percent initial",
-            marker={"color": colours.accent},
-            connector={"line": {"color": colours.grid}},
-            hovertemplate="%{y}: %{x}<extra></extra>",
-        )
-    )
-    styled(fig, theme, font_size)
     notes = "  ·  ".join(f"{t(f'status.{s}', lang)} {number(v, lang)}" for s, v in side.itertuples(index=False))
-    fig.add_annotation(
-        text=notes,
-        x=1,
-        y=-0.08,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        xanchor="right",
-        font={"color": colours.muted},
+    return figure(
+        [
+            go.Funnel(
+                y=[t(f"status.{s}", lang) for s in main["step"]],
+                x=main["tickets"],
+                text=[number(v, lang) for v in main["tickets"]],
+                textinfo="text+percent initial",
+                marker={"color": colours.accent},
+                connector={"line": {"color": colours.grid}},
+                hovertemplate="%{y}: %{x}<extra></extra>",
+            )
+        ],
+        theme,
+        font_size,
+        annotations=[
+            {
+                "text": notes,
+                "x": 1,
+                "y": -0.08,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "right",
+                "font": {"color": colours.muted},
+            }
+        ],
+        margin={"l": 8, "r": 8, "t": 8, "b": 36},
+        showlegend=False,
+        yaxis={"automargin": True},
     )
-    fig.update_layout(margin={"l": 8, "r": 8, "t": 8, "b": 36}, showlegend=False)
-    fig.update_yaxes(automargin=True)
-    return fig
 
 
 def ranked_bars(
@@ -76,24 +87,26 @@ def ranked_bars(
     frame = frame.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable").head(limit).iloc[::-1]
     if frame.empty:
         return empty(t("fresh.none", lang), theme, font_size)
-    fig = go.Figure(
-        go.Bar(
-            x=frame["value"],
-            y=[html.escape(str(v)) for v in frame["label"]],
-            orientation="h",
-            marker_color=list(frame["color"]),
-            text=[f"{number(v, lang, digits)}{unit}" for v in frame["value"]],
-            textposition="auto",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-    )
-    styled(fig, theme, font_size)
-    fig.update_layout(showlegend=False, bargap=0.25)
-    _axes(fig, theme)
-    fig.update_xaxes(showgrid=True, gridcolor=palette(theme).grid)
     # room for at least five bars, so that one or two bars do not fill the panel
-    fig.update_yaxes(showgrid=False, range=[len(frame) - 5.5, len(frame) - 0.5] if len(frame) < 5 else None)
-    return fig
+    rows = {"range": [len(frame) - 5.5, len(frame) - 0.5]} if len(frame) < 5 else {}
+    return figure(
+        [
+            go.Bar(
+                x=frame["value"],
+                y=[html.escape(str(v)) for v in frame["label"]],
+                orientation="h",
+                marker_color=list(frame["color"]),
+                text=[f"{number(v, lang, digits)}{unit}" for v in frame["value"]],
+                textposition="auto",
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
+        ],
+        theme,
+        font_size,
+        showlegend=False,
+        bargap=0.25,
+        **_axes(theme, x={"showgrid": True, "gridcolor": palette(theme).grid}, y={"showgrid": False} | rows),
+    )
 
 
 def time_lines(
@@ -106,17 +119,26 @@ def time_lines(
     font_size: int = 13,
     y_title: str | None = None,
     bands: tuple[tuple[float, float, str], ...] = (),
+    span: tuple[datetime, datetime] | None = None,
 ) -> go.Figure:
     """Hourly series of ``frame`` (column ``hour`` in UTC) drawn in local time; ``series`` maps column → label;
     columns in ``bars`` are bars. ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to
-    the data's top only."""
+    the data's top only. ``span`` (UTC) is the time axis's range: the whole period, however little data came;
+    a series of few points is drawn with markers (a single point would not show as a line)."""
     x = _local(frame["hour"], timezone) if not frame.empty else []
     traces = []
     for i, (column, label) in enumerate(series.items()):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         kind = go.Bar if column in bars else go.Scatter
+        sparse = len(frame) <= SPARSE_POINTS
         extra = (
-            {"marker_color": colour} if column in bars else {"line": {"color": colour, "width": 2.5}, "mode": "lines"}
+            {"marker_color": colour}
+            if column in bars
+            else {
+                "line": {"color": colour, "width": 2.5},
+                "mode": "lines+markers" if sparse else "lines",
+                "marker": {"size": 5},
+            }
         )
         traces.append(
             kind(
@@ -127,39 +149,60 @@ def time_lines(
                 **extra,
             )
         )
-    fig = styled(go.Figure(traces), theme, font_size)
     values = pd.concat([pd.to_numeric(frame[c]) for c in series if c in frame]) if not frame.empty else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
-    for low, high, colour in bands:
-        if low >= top:
-            continue
-        high = min(high, top)
-        fig.add_hrect(y0=low, y1=high, fillcolor=colour, opacity=0.08, line_width=0, layer="below")
-    fig.update_layout(
+    shaded = [
+        {
+            "type": "rect",
+            "xref": "x domain",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": low,
+            "y1": min(high, top),
+            "fillcolor": colour,
+            "opacity": 0.08,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for low, high, colour in bands
+        if low < top
+    ]
+    return figure(
+        traces,
+        theme,
+        font_size,
+        shapes=shaded,
         showlegend=len(series) > 1,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",
+        **_axes(
+            theme,
+            x={"tickformat": "%H:%M\n%m-%d"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+            y={"title": {"text": y_title}} if y_title else {},
+        ),
     )
-    _axes(fig, theme)
-    fig.update_xaxes(tickformat="%H:%M\n%m-%d")
-    fig.update_yaxes(title=y_title)
-    return fig
 
 
 def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
     """A figure that says there is nothing to draw (never a blank panel)."""
-    fig = styled(go.Figure(), theme, font_size)
-    fig.add_annotation(
-        text=html.escape(message),
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"color": palette(theme).muted, "size": font_size + 2},
+    return figure(
+        [],
+        theme,
+        font_size,
+        annotations=[
+            {
+                "text": html.escape(message),
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"color": palette(theme).muted, "size": font_size + 2},
+            }
+        ],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig

@@ -3,27 +3,27 @@ by TPI level, air stations by AQI and halls by waiting time — all our own laye
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import h3
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.figures.base import styled
-from layouts.figures.city_map import (
-    OTHER_STATUS_COLOUR,
+from layouts.figures.map_base import (
     SEQUENTIAL,
-    STATUS_COLOURS,
     area_geojson,
     area_name,
-    blank_style_url,
-    fit_view,
+    colorbar,
+    complaint_traces,
     line_coords,
+    map_figure,
+    marker_trace,
+    outline_trace,
+    present,
     road_traces,
     station_traces,
 )
-from layouts.format import local_time, number
+from layouts.format import number
 from layouts.i18n import t
 from layouts.themes import palette
 
@@ -100,33 +100,11 @@ def _areas(layers: ExplorerLayers, lang: str, theme: str) -> go.Choroplethmap:
         customdata=[["area", c] for c in frame["code"]],
         colorscale=SEQUENTIAL,
         marker={"line": {"color": colours.outline, "width": 1.5}, "opacity": 0.55},
-        colorbar={
-            "title": {"text": t(unit_key, lang)},
-            "thickness": 12,
-            "len": 0.4,
-            "x": 0.99,
-            "xanchor": "right",
-            "y": 0.98,
-            "yanchor": "top",
-            "bgcolor": "rgba(0,0,0,0.35)" if colours.name == "dark" else "rgba(255,255,255,0.7)",
-        },
+        colorbar=colorbar(t(unit_key, lang), theme),
         hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>",
         showlegend=False,
         name="areas",
-    )
-
-
-def _outlines(outlines: pd.DataFrame, theme: str) -> go.Scattermap:
-    lons, lats, _ = line_coords(outlines["geometry"])
-    return go.Scattermap(
-        lon=lons,
-        lat=lats,
-        mode="lines",
-        line={"color": palette(theme).outline, "width": 1.5},
-        hoverinfo="skip",
-        showlegend=False,
-        name="outlines",
     )
 
 
@@ -149,16 +127,7 @@ def _cells(cells: pd.DataFrame, lang: str, theme: str) -> go.Choroplethmap:
         customdata=[["cell", c] for c in cells["h3"]],
         colorscale=SEQUENTIAL,
         marker={"line": {"color": colours.paper, "width": 0.5}, "opacity": 0.8},
-        colorbar={
-            "title": {"text": t("map.layer.cells", lang)},
-            "thickness": 12,
-            "len": 0.4,
-            "x": 0.99,
-            "xanchor": "right",
-            "y": 0.5,
-            "yanchor": "top",
-            "bgcolor": "rgba(0,0,0,0.35)" if colours.name == "dark" else "rgba(255,255,255,0.7)",
-        },
+        colorbar=colorbar(t("map.layer.cells", lang), theme, y=0.5),
         hovertext=[t("map.hover.cell", lang, count=number(n, lang)) for n in cells["count"]],
         hovertemplate="%{hovertext}<extra></extra>",
         name=t("map.layer.cells", lang),
@@ -180,35 +149,6 @@ def _heat(cells: pd.DataFrame, lang: str) -> go.Densitymap:
     )
 
 
-def _points(points: pd.DataFrame, lang: str, timezone: str) -> list[go.Scattermap]:
-    traces = []
-    for status, group in points.groupby(points["status"].where(points["status"].isin(list(STATUS_COLOURS)), "other")):
-        hover = [
-            t(
-                "map.hover.complaint",
-                lang,
-                category=html.escape(str(row["category_name"] or "")),
-                time=local_time(row["requested_at"], timezone),
-                status=t(f"status.{status}", lang),
-            )
-            for _, row in group.iterrows()
-        ]
-        traces.append(
-            go.Scattermap(
-                lon=group["lon"],
-                lat=group["lat"],
-                mode="markers",
-                marker={"size": 8, "color": STATUS_COLOURS.get(status, OTHER_STATUS_COLOUR), "opacity": 0.85},
-                customdata=[["ticket", int(i)] for i in group["id"]],
-                hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>",
-                name=t(f"status.{status}", lang),
-                legendgroup="points",
-            )
-        )
-    return traces
-
-
 def _halls(halls: pd.DataFrame, lang: str) -> list[go.Scattermap]:
     traces = []
     wait = halls["wait_min"].fillna(0)
@@ -227,16 +167,13 @@ def _halls(halls: pd.DataFrame, lang: str) -> list[go.Scattermap]:
             for _, row in group.iterrows()
         ]
         traces.append(
-            go.Scattermap(
-                lon=group["lon"],
-                lat=group["lat"],
-                mode="markers",
-                marker={"size": 18, "color": colour, "symbol": "circle"},
-                customdata=[["hall", c] for c in group["code"]],
-                hovertext=hover,
-                hovertemplate="%{hovertext}<extra></extra>",
-                name=f"{t('map.layer.halls', lang)} · {t(f'map.wait.{key}', lang)}",
-                legendgroup="halls",
+            marker_trace(
+                group,
+                {"size": 18, "color": colour, "symbol": "circle"},
+                hover,
+                f"{t('map.layer.halls', lang)} · {t(f'map.wait.{key}', lang)}",
+                "halls",
+                [["hall", c] for c in group["code"]],
             )
         )
     return traces
@@ -254,36 +191,21 @@ def explorer_map(
 ) -> go.Figure:
     """The explorer figure; ``uirevision`` keeps the user's pan and zoom until the focus changes."""
     traces: list = []
-    if layers.water is not None and not layers.water.empty:
+    if present(layers.water):
         traces.append(_water(layers.water, theme))
-    if layers.areas is not None and not layers.areas.empty:
+    if present(layers.areas):
         traces.append(_areas(layers, lang, theme))
-    traces.append(_outlines(layers.outlines, theme))
-    if layers.cells is not None and not layers.cells.empty:
+    traces.append(outline_trace(layers.outlines, theme))
+    if present(layers.cells):
         traces.append(_heat(layers.cells, lang) if layers.heat else _cells(layers.cells, lang, theme))
-    if layers.roads is not None and not layers.roads.empty:
+    if present(layers.roads):
         traces += road_traces(layers.roads, lang)
-    if layers.points is not None and not layers.points.empty:
-        traces += _points(layers.points, lang, timezone)
-    if layers.stations is not None and not layers.stations.empty:
+    if present(layers.points):
+        traces += complaint_traces(layers.points, lang, timezone, size=8)
+    if present(layers.stations):
         traces += station_traces(layers.stations, lang)
-    if layers.halls is not None and not layers.halls.empty:
+    if present(layers.halls):
         traces += _halls(layers.halls, lang)
-    fig = styled(go.Figure(traces), theme, font_size)
-    focus = layers.focus if layers.focus is not None and not layers.focus.empty else layers.outlines
-    centre, zoom = fit_view(focus, fit_px)
-    colours = palette(theme)
-    fig.update_layout(
-        map={"style": style_url or blank_style_url(theme), "center": centre, "zoom": zoom},
-        showlegend=show_legend,
-        legend={
-            "x": 0.01,
-            "y": 0.99,
-            "xanchor": "left",
-            "yanchor": "top",
-            "bgcolor": "rgba(14,22,32,0.75)" if colours.name == "dark" else "rgba(255,255,255,0.85)",
-        },
-        uirevision="|".join(sorted(focus["code"])) if "code" in focus else "explorer",
-        clickmode="event",
-    )
-    return fig
+    focus = layers.focus if present(layers.focus) else layers.outlines
+    revision = "|".join(sorted(focus["code"])) if "code" in focus else "explorer"
+    return map_figure(traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, clickmode="event")

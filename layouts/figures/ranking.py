@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.figures.base import styled
+from layouts.figures.base import figure
 from layouts.themes import palette
 
 
@@ -13,20 +13,25 @@ def ranking_bars(ranking: pd.DataFrame, lang: str, theme: str, hover: str, font_
     """One bar per department (score 0–1 as %); ``hover`` formats on-time, satisfaction and return rate."""
     colours = palette(theme)
     rows = ranking.dropna(subset=["score"]).iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=rows["score"].astype(float) * 100,
-            y=[f"{int(r)}. {n}" for r, n in zip(rows["rank"], rows[f"name_{lang}"], strict=True)],
-            orientation="h",
-            marker_color=colours.accent,
-            text=[f"{s * 100:.1f}" for s in rows["score"]],
-            textposition="inside",
-            customdata=(rows[["on_time_rate", "satisfaction", "return_rate"]].astype(float) * 100).to_numpy(),
-            hovertemplate=hover + "<extra></extra>",
-        )
+    return figure(
+        [
+            go.Bar(
+                x=rows["score"].astype(float) * 100,
+                y=[f"{int(r)}. {n}" for r, n in zip(rows["rank"], rows[f"name_{lang}"], strict=True)],
+                orientation="h",
+                marker_color=colours.accent,
+                text=[f"{s * 100:.1f}" for s in rows["score"]],
+                textposition="inside",
+                customdata=(rows[["on_time_rate", "satisfaction", "return_rate"]].astype(float) * 100).to_numpy(),
+                hovertemplate=hover + "<extra></extra>",
+            )
+        ],
+        theme,
+        font_size,
+        showlegend=False,
+        bargap=0.25,
+        uirevision="ranking",
+        margin={"l": 8, "r": 8, "t": 4, "b": 20},
+        xaxis={"range": [0, 100], "gridcolor": colours.grid, "color": colours.muted},
+        yaxis={"color": colours.text, "automargin": True},
     )
-    styled(fig, theme, font_size)
-    fig.update_layout(showlegend=False, bargap=0.25, uirevision="ranking", margin={"l": 8, "r": 8, "t": 4, "b": 20})
-    fig.update_xaxes(range=[0, 100], gridcolor=colours.grid, color=colours.muted)
-    fig.update_yaxes(color=colours.text, automargin=True)
-    return fig

@@ -5,27 +5,31 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.figures.base import styled
+from layouts.figures.base import figure, level_line
 from layouts.themes import palette
 
 
 def score_trend(trend: pd.DataFrame, theme: str, font_size: int = 12) -> go.Figure:
     """Line of ``city_score`` per ``day``; a dashed line marks the target (1.0)."""
     colours = palette(theme)
-    fig = go.Figure(
-        go.Scatter(
-            x=pd.to_datetime(trend["day"]) if len(trend) else [],
-            y=trend["city_score"] if len(trend) else [],
-            mode="lines+markers",
-            line={"color": colours.accent, "width": 2},
-            marker={"size": 5},
-            hovertemplate="%{x|%m-%d}: %{y:.2f}<extra></extra>",
-            connectgaps=False,
-        )
+    return figure(
+        [
+            go.Scatter(
+                x=pd.to_datetime(trend["day"]) if len(trend) else [],
+                y=trend["city_score"] if len(trend) else [],
+                mode="lines+markers",
+                line={"color": colours.accent, "width": 2},
+                marker={"size": 5},
+                hovertemplate="%{x|%m-%d}: %{y:.2f}<extra></extra>",
+                connectgaps=False,
+            )
+        ],
+        theme,
+        font_size,
+        shapes=[level_line("y", 1.0, colours.muted)],
+        showlegend=False,
+        uirevision="score-trend",
+        margin={"l": 30, "r": 8, "t": 4, "b": 24},
+        xaxis={"showgrid": False, "tickformat": "%m-%d", "color": colours.muted},
+        yaxis={"gridcolor": colours.grid, "color": colours.muted, "range": [0, 1.3], "dtick": 0.25},
     )
-    styled(fig, theme, font_size)
-    fig.add_hline(y=1.0, line={"color": colours.muted, "dash": "dash", "width": 1})
-    fig.update_layout(showlegend=False, uirevision="score-trend", margin={"l": 30, "r": 8, "t": 4, "b": 24})
-    fig.update_xaxes(showgrid=False, tickformat="%m-%d", color=colours.muted)
-    fig.update_yaxes(gridcolor=colours.grid, color=colours.muted, range=[0, 1.3], dtick=0.25)
-    return fig

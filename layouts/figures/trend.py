@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.figures.base import styled
+from layouts.figures.base import figure
 from layouts.i18n import t
 from layouts.themes import palette
 
@@ -14,16 +14,20 @@ def hourly_trend(hourly: pd.DataFrame, lang: str, theme: str, timezone: str, fon
     """Bars of ``count`` per ``hour`` (UTC) drawn in ``timezone``."""
     colours = palette(theme)
     hours = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
-    fig = go.Figure(
-        go.Bar(
-            x=hours,
-            y=hourly["count"],
-            marker_color=colours.accent,
-            hovertemplate="%{x|%m-%d %H:00}<br>%{y} " + t("trend.axis", lang) + "<extra></extra>",
-        )
+    return figure(
+        [
+            go.Bar(
+                x=hours,
+                y=hourly["count"],
+                marker_color=colours.accent,
+                hovertemplate="%{x|%m-%d %H:00}<br>%{y} " + t("trend.axis", lang) + "<extra></extra>",
+            )
+        ],
+        theme,
+        font_size,
+        bargap=0.15,
+        showlegend=False,
+        uirevision="trend",
+        xaxis={"showgrid": False, "tickformat": "%H:%M\n%m-%d", "color": colours.muted, "automargin": True},
+        yaxis={"gridcolor": colours.grid, "color": colours.muted, "rangemode": "tozero", "automargin": True},
     )
-    styled(fig, theme, font_size)
-    fig.update_layout(bargap=0.15, showlegend=False, uirevision="trend")
-    fig.update_xaxes(showgrid=False, tickformat="%H:%M\n%m-%d", color=colours.muted, automargin=True)
-    fig.update_yaxes(gridcolor=colours.grid, color=colours.muted, rangemode="tozero", title=None, automargin=True)
-    return fig

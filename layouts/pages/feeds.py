@@ -93,7 +93,9 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
                     html.Div(id="feeds-table", className="mb-4"),
                     html.H2(t("feeds.runs", lang), className="page-subtitle"),
                     html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
-                    dcc.Graph(id="feeds-runs-chart", style={"height": "300px"}, config=graph_config(lang)),
+                    dcc.Graph(
+                        id="feeds-runs-chart", style={"height": "300px"}, className="mb-3", config=graph_config(lang)
+                    ),
                     dag.AgGrid(
                         id="feeds-runs",
                         columnDefs=_run_columns(lang),

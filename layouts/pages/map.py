@@ -19,8 +19,8 @@ from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.ticket_detail import ticket_detail
 from layouts.data import PERIODS, snapshot_time
-from layouts.figures.city_map import STATUS_COLOURS
 from layouts.figures.explorer_map import COMPLAINT_MODES, ExplorerLayers, explorer_map
+from layouts.figures.map_base import STATUS_COLOURS
 from layouts.format import local_time, number
 from layouts.i18n import t
 
@@ -230,6 +230,7 @@ def layout(
                     replay,
                     body,
                     dcc.Store(id="map-zoom", data="far"),
+                    dcc.Store(id="map-period-hours", data={p: int(d / timedelta(hours=1)) for p, d in PERIODS.items()}),
                     dcc.Store(id="map-url-sync"),
                     dcc.Interval(id="map-play-interval", interval=1200, disabled=True),
                     dcc.Download(id="map-download"),
@@ -294,9 +295,9 @@ def register_callbacks(app: dash.Dash) -> None:
             districts = reference.districts(engine)
             parts: dict = {}
             if "areas" in chosen:
-                areas = mapview.area_kpis(engine, sel, "street") if district else None
+                areas = mapview.area_kpis(engine, sel, tz, "street") if district else None
                 if areas is None or areas.empty:  # no sub-districts: the district level (drilled: that district)
-                    areas = mapview.area_kpis(engine, sel)
+                    areas = mapview.area_kpis(engine, sel, tz)
                     areas = areas[areas["code"] == district] if district else areas
                 parts["areas"] = areas
             if "complaints" in chosen:
@@ -335,15 +336,14 @@ def register_callbacks(app: dash.Dash) -> None:
 
         return guarded(render, 3, lang)
 
-    @app.callback(
+    app.clientside_callback(
+        ClientsideFunction("cityopsMap", "resetHour"),
         Output("map-hour", "max"),
         Output("map-hour", "value"),
         Input("map-period", "value"),
+        State("map-period-hours", "data"),
         prevent_initial_call=True,
     )
-    def reset_slider(period):
-        hours = int(PERIODS.get(period, PERIODS["7d"]) / timedelta(hours=1))
-        return hours, hours
 
     @app.callback(
         Output("map-district", "value"),

@@ -1,28 +1,30 @@
-"""Overview (``/``): the live KPI strip, the city score with its trend and decomposition, every registry KPI
-against its target, the department ranking and the open alerts."""
+"""Overview (``/``): the live KPI strip, the city score with its trend and decomposition, the department ranking,
+the open alerts, every registry KPI against its target and a small city map — one screen at 1920 × 1080."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard.app import current_engine, current_settings
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import PERIODS, period_bounds
-from dashboard.kpis.registry import load_registry
 from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
-from dashboard.queries.kpis import department_ranking, kpi_trend, kpi_values
+from dashboard.queries.base import DatabaseUnavailable
+from dashboard.queries.kpis import department_ranking, kpi_registry, kpi_trend, kpi_values
 from dashboard.queries.overview import overview_kpis
+from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import score_card
-from layouts.data import snapshot_time
+from layouts.data import map_layers, snapshot_time
+from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
 from layouts.figures.score_trend import score_trend
@@ -33,11 +35,17 @@ dash.register_page(__name__, path="/", name="overview", title="CityOps")
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 TREND_DAYS = 14
+#: Size of the small map's panel in pixels at 1920 × 1080, for fitting the city into it.
+MAP_PX = (440, 400)
 
 
-def _graph(graph_id: str, height: str, lang: str) -> dcc.Graph:
+def _graph(graph_id: str, lang: str, figure, class_name: str = "", **style) -> dcc.Graph:
     return dcc.Graph(
-        id=graph_id, style={"height": height}, config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"}
+        id=graph_id,
+        figure=figure,
+        style=style,
+        className=class_name,
+        config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
     )
 
 
@@ -50,32 +58,84 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
     period = period if period in PERIODS else "day"
+    try:
+        drawn, banner = content(lang, prefs["theme"], period), None
+    except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
+        drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     selector = dbc.RadioItems(
         id="overview-period",
         options=[{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS],
         value=period,
         inline=True,
-        className="btn-group btn-group-sm flex-nowrap",
+        className="btn-group btn-group-sm",
         inputClassName="btn-check",
-        labelClassName="btn btn-outline-primary btn-sm py-0 px-2",
+        labelClassName="btn btn-outline-primary btn-sm py-0 px-2 text-nowrap",
         labelCheckedClassName="active",
     )
     score = html.Div(
         [
             html.Div(
                 [
-                    html.Span(id="overview-score", style={"fontSize": "2.6rem", "fontWeight": 700}),
-                    html.Span(id="overview-score-note", className="ms-2 small text-body-secondary"),
+                    html.Span(
+                        drawn["overview-score"], id="overview-score", style={"fontSize": "2.6rem", "fontWeight": 700}
+                    ),
+                    html.Span(
+                        drawn["overview-score-note"],
+                        id="overview-score-note",
+                        className="ms-2 small text-body-secondary",
+                    ),
                 ],
                 className="d-flex align-items-baseline",
             ),
             html.Div(t("score.trend", lang, days=TREND_DAYS), className="small text-body-secondary"),
-            _graph("overview-score-trend", "120px", lang),
+            _graph("overview-score-trend", lang, drawn["overview-score-trend"], height="120px"),
         ]
     )
     title = html.Div(
         [html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title"), selector],
         className="d-flex flex-column gap-1",
+    )
+    panels = [
+        (
+            "overview-breakdown",
+            "score.breakdown",
+            _graph("overview-breakdown", lang, drawn["overview-breakdown"], height="250px"),
+        ),
+        (
+            "overview-ranking",
+            "ranking.title",
+            _graph("overview-ranking", lang, drawn["overview-ranking"], height="250px"),
+        ),
+        (
+            "overview-alerts",
+            "alerts.title",
+            html.Div(drawn["overview-alerts"], id="overview-alerts", className="overview-alerts"),
+        ),
+    ]
+    top = dbc.Row(
+        [
+            dbc.Col(dbc.Card(dbc.CardBody([title, score], className="py-2 px-3"), className="h-100"), xl=3, md=6),
+            *(
+                dbc.Col(_panel(f"{key}-title", t(title_key, lang), [body]), xl=3, md=6)
+                for key, title_key, body in panels
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    cards = dbc.Row(
+        [
+            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards", className="score-grid"), xl=9),
+            dbc.Col(
+                _panel(
+                    "overview-map-title",
+                    t("overview.map.title", lang),
+                    [_graph("overview-map", lang, drawn["overview-map"], "overview-map")],
+                ),
+                xl=3,
+                className="overview-map-col",
+            ),
+        ],
+        className="g-2",
     )
     return page_frame(
         "overview",
@@ -85,46 +145,10 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
             dcc.Location(id="overview-go", refresh=True),
             dbc.Container(
                 [
-                    html.Div(id="overview-banner"),
-                    html.Div(id="overview-kpis", className="mb-2"),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                dbc.Card(dbc.CardBody([title, score], className="py-2 px-3"), className="h-100"), lg=3
-                            ),
-                            dbc.Col(
-                                _panel(
-                                    "overview-breakdown-title",
-                                    t("score.breakdown", lang),
-                                    [_graph("overview-breakdown", "236px", lang)],
-                                ),
-                                lg=4,
-                            ),
-                            dbc.Col(
-                                _panel(
-                                    "overview-ranking-title",
-                                    t("ranking.title", lang),
-                                    [_graph("overview-ranking", "236px", lang)],
-                                ),
-                                lg=5,
-                            ),
-                        ],
-                        className="g-2 mb-2",
-                    ),
-                    dbc.Row(
-                        [
-                            dbc.Col(html.Div(id="overview-cards"), lg=9),
-                            dbc.Col(
-                                _panel(
-                                    "overview-alerts-title",
-                                    t("alerts.title", lang),
-                                    [html.Div(id="overview-alerts", style={"maxHeight": "520px", "overflowY": "auto"})],
-                                ),
-                                lg=3,
-                            ),
-                        ],
-                        className="g-2",
-                    ),
+                    html.Div(banner, id="overview-banner"),
+                    html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
+                    top,
+                    cards,
                 ],
                 fluid=True,
             ),
@@ -132,87 +156,103 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     )
 
 
+def content(lang: str, theme: str, period: str) -> dict[str, object]:
+    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
+    (no round trip before the first paint) and again by each refresh."""
+    engine, settings = current_engine(), current_settings()
+    registry = kpi_registry(engine, settings.kpi_targets_file)
+    now = snapshot_time()
+    tz = settings.city_timezone
+    current = period_bounds(now, tz, period)
+    previous = period_bounds(now, tz, period, back=1)
+    table = kpi_values(engine, registry, *current, now, tz)
+    before = kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"]
+    trend = kpi_trend(engine, registry, now, tz, TREND_DAYS)
+    status = feeds.feed_status(engine)
+    names = {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in registry}
+    cards = [
+        score_card(
+            kpi,
+            row,
+            _value(before.get(kpi.id)),
+            list(trend[kpi.id]) if kpi.id in trend else [],
+            domain_freshness(status, kpi.feeds, now, settings.stale_after_intervals),
+            period,
+            lang,
+            tz,
+        )
+        for kpi, row in zip(registry, table.to_dict("records"), strict=True)
+    ]
+    scored = table[table["scored"].astype(bool)]
+    note = t(
+        "score.note",
+        lang,
+        period=t(f"period.{period}", lang),
+        kpis=int(scored["score"].notna().sum()),
+        total=len(scored),
+    )
+    ranking = department_ranking(engine, registry, *current, tz)
+    city = map_layers(now, with_points=False)
+    return {
+        "overview-kpis": kpi_row(overview_kpis(engine, now, tz, settings.stale_after_intervals), lang, tz),
+        "overview-score": number(city_score(table), lang, 2),
+        "overview-score-note": note,
+        "overview-score-trend": score_trend(trend, theme),
+        "overview-breakdown": score_breakdown(table, names, theme),
+        "overview-ranking": ranking_bars(ranking, lang, theme, t("ranking.hover", lang)),
+        "overview-cards": cards,
+        "overview-alerts": alert_list(open_alerts(engine), lang, tz),
+        "overview-map": city_map(
+            city, lang, theme, tz, settings.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
+        ),
+    }
+
+
+#: The property of each component of ``content`` that a refresh sets.
+OUTPUTS = {
+    "overview-kpis": "children",
+    "overview-score": "children",
+    "overview-score-note": "children",
+    "overview-score-trend": "figure",
+    "overview-breakdown": "figure",
+    "overview-ranking": "figure",
+    "overview-cards": "children",
+    "overview-alerts": "children",
+    "overview-map": "figure",
+}
+
+
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
-        Output("overview-kpis", "children"),
-        Output("overview-score", "children"),
-        Output("overview-score-note", "children"),
-        Output("overview-score-trend", "figure"),
-        Output("overview-breakdown", "figure"),
-        Output("overview-ranking", "figure"),
-        Output("overview-cards", "children"),
-        Output("overview-alerts", "children"),
+        *(Output(component, prop) for component, prop in OUTPUTS.items()),
         Output("overview-banner", "children"),
         Input("overview-interval", "n_intervals"),
         Input("overview-period", "value"),
         State("overview-prefs", "data"),
+        prevent_initial_call=True,
     )
     def refresh(_n, period, prefs):
-        lang, theme = prefs["lang"], prefs["theme"]
-
         def render():
-            engine, settings = current_engine(), current_settings()
-            registry = load_registry(settings.kpi_targets_file)
-            now = snapshot_time()
-            tz = settings.city_timezone
-            current = period_bounds(now, tz, period)
-            previous = period_bounds(now, tz, period, back=1)
-            table = kpi_values(engine, registry, *current, now, tz)
-            before = kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"]
-            trend = kpi_trend(engine, registry, now, tz, TREND_DAYS)
-            status = feeds.feed_status(engine)
-            names = {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in registry}
-            cards = [
-                dbc.Col(
-                    score_card(
-                        kpi,
-                        row,
-                        _value(before.get(kpi.id)),
-                        list(trend[kpi.id]) if kpi.id in trend else [],
-                        domain_freshness(status, kpi.feeds, now, settings.stale_after_intervals),
-                        period,
-                        lang,
-                        tz,
-                    ),
-                    xl=2,
-                    lg=3,
-                    md=4,
-                    sm=6,
-                )
-                for kpi, row in zip(registry, table.to_dict("records"), strict=True)
-            ]
-            score = city_score(table)
-            scored = table[table["scored"].astype(bool)]
-            note = t(
-                "score.note",
-                lang,
-                period=t(f"period.{period}", lang),
-                kpis=int(scored["score"].notna().sum()),
-                total=len(scored),
-            )
-            hover = t("ranking.hover", lang)
-            return (
-                kpi_row(overview_kpis(engine, now, tz, settings.stale_after_intervals), lang, tz),
-                number(score, lang, 2),
-                note,
-                score_trend(trend, theme),
-                score_breakdown(table, names, theme),
-                ranking_bars(department_ranking(engine, registry, *current), lang, theme, hover),
-                dbc.Row(cards, className="g-2"),
-                alert_list(open_alerts(engine), lang, tz),
-            )
+            drawn = content(prefs["lang"], prefs["theme"], period)
+            return tuple(drawn[component] for component in OUTPUTS)
 
-        return guarded(render, 8, lang)
+        return guarded(render, len(OUTPUTS), prefs["lang"])
 
     @app.callback(
         Output("overview-go", "href"),
         Input("overview-breakdown", "clickData"),
+        Input("overview-map", "clickData"),
         State("overview-prefs", "data"),
         prevent_initial_call=True,
     )
-    def drill(click, prefs):
-        kpi = load_registry(current_settings().kpi_targets_file)[click["points"][0]["customdata"]]
-        return f"{kpi.page}?kpi={kpi.id}&lang={prefs['lang']}"
+    def drill(kpi_click, map_click, prefs):
+        """A bar of the score opens its KPI's page, a district of the map the district's page."""
+        lang, theme = prefs["lang"], prefs["theme"]
+        if dash.ctx.triggered_id == "overview-map":
+            district = map_click["points"][0].get("location")
+            return f"/district/{district}?lang={lang}&theme={theme}" if district else no_update
+        kpi = kpi_registry(current_engine(), current_settings().kpi_targets_file)[kpi_click["points"][0]["customdata"]]
+        return f"{kpi.page}?kpi={kpi.id}&lang={lang}"
 
 
 def _value(value):

@@ -1,8 +1,11 @@
 """Wall (``/wall``): the 16:9 dark command-centre screen. Scenes rotate as a playlist set by the URL
 (``?scenes=city,traffic&rotate=60&lang=zh&theme=dark``); every panel shows its data time and turns stale;
-one refresh at a time, figures updated by ``dash.Patch`` once drawn, alarms in the ticker."""
+one refresh at a time, figures drawn with the page (for its screen: ``?scale=``) and then updated by
+``dash.Patch``, alarms in the ticker."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
@@ -10,7 +13,9 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 from dashboard.app import current_engine, current_settings
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries import feeds
+from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.overview import overview_kpis
+from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
@@ -27,36 +32,50 @@ WALL_FONT = 20
 DEFAULT_ROTATE = 60
 
 
-def _panel(name: str, lang: str) -> html.Section:
+def _panel(name: str, lang: str, drawn: WallContent) -> html.Section:
     spec = PANELS[name]
     body = (
         dcc.Graph(
             id={"type": "wall-graph", "panel": name},
+            figure=drawn.bodies[name],
             className="wall-graph",
             style={"height": "100%"},
             config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
         )
         if spec.graph
-        else html.Div(id={"type": "wall-html", "panel": name}, className="wall-graph wall-html")
+        else html.Div(drawn.bodies[name], id={"type": "wall-html", "panel": name}, className="wall-graph wall-html")
     )
     return html.Section(
         [
             html.Div(
                 [
                     html.H2(t(spec.title, lang), className="wall-panel-title"),
-                    html.Div(id={"type": "wall-fresh", "panel": name}, className="wall-fresh"),
+                    html.Div(drawn.fresh[name], id={"type": "wall-fresh", "panel": name}, className="wall-fresh"),
                 ],
                 className="wall-panel-head",
             ),
             body,
         ],
         id={"type": "wall-panel", "panel": name},
-        className=f"wall-panel wall-panel-{name}",
+        className=drawn.classes[name],
     )
 
 
+def screen_scale(value: str | None) -> float:
+    """The ``?scale=`` the page is drawn for (its screen's width / 1920 px; 1 to 4, else 1)."""
+    try:
+        return min(4.0, max(1.0, float(value))) if value else 1.0
+    except ValueError:
+        return 1.0
+
+
 def layout(
-    lang: str | None = None, theme: str | None = None, scenes: str | None = None, rotate: str | None = None, **_query
+    lang: str | None = None,
+    theme: str | None = None,
+    scenes: str | None = None,
+    rotate: str | None = None,
+    scale: str | None = None,
+    **_query,
 ) -> html.Div:
     prefs = preferences(lang, theme, default_theme="dark")
     lang = prefs["lang"]
@@ -67,11 +86,17 @@ def layout(
     except ValueError:
         seconds = DEFAULT_ROTATE
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
+    drawn_scale = screen_scale(scale)
+    panels = [p for s in chosen for p in SCENES[s]]
+    try:
+        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale), None
+    except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
+        drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
     header = html.Header(
         [
             html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
             html.Div(t(f"wall.scene.{chosen[0]}", lang), id="wall-scene-name", className="wall-scene-name"),
-            html.Div(id="wall-banner", className="wall-banner"),
+            html.Div(banner, id="wall-banner", className="wall-banner"),
             html.Div(
                 className="cityops-clock wall-clock", **{"data-timezone": settings.city_timezone, "data-lang": lang}
             ),
@@ -81,7 +106,7 @@ def layout(
     stage = html.Div(
         [
             html.Div(
-                [_panel(p, lang) for p in SCENES[s]],
+                [_panel(p, lang, drawn) for p in SCENES[s]],
                 id={"type": "wall-scene", "scene": s},
                 className="wall-scene" + (" active" if i == 0 else ""),
             )
@@ -93,7 +118,7 @@ def layout(
     footer = html.Footer(
         [
             html.Span(t("wall.ticker", lang), className="wall-ticker-label"),
-            html.Div(id="wall-ticker", className="wall-ticker"),
+            html.Div(drawn.ticker, id="wall-ticker", className="wall-ticker"),
         ],
         className="wall-footer",
     )
@@ -102,16 +127,57 @@ def layout(
         prefs,
         [
             header,
-            html.Div(id="wall-kpis", className="wall-kpis"),
+            html.Div(drawn.kpis, id="wall-kpis", className="wall-kpis"),
             stage,
             footer,
             dcc.Store(id="wall-playlist", data=[{"scene": s, "name": t(f"wall.scene.{s}", lang)} for s in chosen]),
-            dcc.Store(id="wall-scale"),
-            dcc.Store(id="wall-drawn", data=False),
+            dcc.Store(id="wall-scale", data=drawn_scale),
+            dcc.Store(id="wall-drawn", data=banner is None),
+            dcc.Location(id="wall-rescale", refresh=True),
             dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
+    )
+
+
+@dataclass(frozen=True)
+class WallContent:
+    """What the data decides on the wall: the KPI strip, each panel's figure or list (``bodies``), its data time
+    and class (stale or not), and the ticker."""
+
+    kpis: object
+    bodies: dict[str, object]
+    fresh: dict[str, list]
+    classes: dict[str, str]
+    ticker: list
+
+    @classmethod
+    def blank(cls, panels: list[str]) -> WallContent:
+        """Nothing drawn yet (the database could not be read)."""
+        return cls(
+            None, dict.fromkeys(panels), {p: [] for p in panels}, {p: f"wall-panel wall-panel-{p}" for p in panels}, []
+        )
+
+
+def content(panels: list[str], lang: str, theme: str, scale: float) -> WallContent:
+    """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
+    with the page itself (nothing waits for a round trip at load) and again by each refresh."""
+    engine, settings = current_engine(), current_settings()
+    now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
+    ctx = Context(engine, now, tz, lang, theme, round(WALL_FONT * scale), settings.map_style_url, scale)
+    status = feeds.feed_status(engine)
+    fresh = {p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels}
+    ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
+    return WallContent(
+        kpis=kpi_row(overview_kpis(engine, now, tz, factor), lang, tz),
+        bodies={p: PANELS[p].build(ctx) for p in panels},
+        fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
+        classes={
+            p: f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
+            for p in panels
+        },
+        ticker=ticker or [html.Span(t("wall.ticker.none", lang), className="ticker-item ticker-ok")],
     )
 
 
@@ -134,9 +200,9 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        ClientsideFunction("cityopsWall", "scale"),
-        Output("wall-scale", "data"),
-        Input("wall-prefs", "data"),
+        ClientsideFunction("cityopsWall", "rescale"),
+        Output("wall-rescale", "href"),
+        Input("wall-scale", "data"),
     )
 
     @app.callback(
@@ -149,43 +215,30 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("wall-drawn", "data"),
         Output("wall-banner", "children"),
         Input("wall-interval", "n_intervals"),
-        Input("wall-scale", "data"),
+        State("wall-scale", "data"),
         State("wall-prefs", "data"),
         State("wall-drawn", "data"),
         running=[(Output("wall-interval", "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh(_n, scale, prefs, drawn):
-        lang, theme = prefs["lang"], prefs["theme"]
+    def refresh(_n, scale, prefs, drawn_before):
+        """Patches of the figures' data (their layout, sized once for the screen, stays); whole figures when
+        the page could not draw them."""
         outputs = dash.ctx.outputs_list
         graphs = [o["id"]["panel"] for o in outputs[1]]
         blocks = [o["id"]["panel"] for o in outputs[2]]
         panels = [o["id"]["panel"] for o in outputs[4]]
-        patch_only = bool(drawn) and dash.ctx.triggered_id == "wall-interval"
 
         def render():
-            engine, settings = current_engine(), current_settings()
-            now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
-            factor_px = max(1.0, float(scale or 1))
-            ctx = Context(engine, now, tz, lang, theme, round(WALL_FONT * factor_px), settings.map_style_url, factor_px)
-            status = feeds.feed_status(engine)
-            fresh = {p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels}
-            figures = [PANELS[p].build(ctx) for p in graphs]
-            items = alarms(ctx)
-            ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in items] or [
-                html.Span(t("wall.ticker.none", lang), className="ticker-item ticker-ok")
-            ]
+            drawn = content(panels, prefs["lang"], prefs["theme"], scale)
             return (
-                kpi_row(overview_kpis(engine, now, tz, factor), lang, tz),
-                [data_patch(f) if patch_only else f for f in figures],
-                [PANELS[p].build(ctx) for p in blocks],
-                [freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels],
-                [
-                    f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
-                    for p in panels
-                ],
-                ticker,
+                drawn.kpis,
+                [data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p] for p in graphs],
+                [drawn.bodies[p] for p in blocks],
+                [drawn.fresh[p] for p in panels],
+                [drawn.classes[p] for p in panels],
+                drawn.ticker,
                 True,
             )
 
-        return guarded(render, 7, lang)
+        return guarded(render, 7, prefs["lang"])

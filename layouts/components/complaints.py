@@ -1,0 +1,178 @@
+"""What the complaints page and the district page share: the complaint tiles, the ticket table (AG Grid, paged
+on the server) and the dialog with a ticket's detail and timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, html, no_update
+
+from dashboard.app import current_engine, current_settings
+from dashboard.queries import domains
+from dashboard.queries.district import DistrictComplaints
+from dashboard.queries.mapview import Selection
+from layouts.components.domain import Tile
+from layouts.components.ticket_detail import ticket_detail
+from layouts.format import local_time, number
+from layouts.i18n import prefixed, t
+
+PAGE_SIZE = 25
+#: Every complaint tile, in the order shown.
+TILES = ("received", "on_time", "backlog", "satisfaction", "handling")
+
+
+def complaint_tiles(
+    summary: DistrictComplaints,
+    backlog: int,
+    overdue: int,
+    lang: str,
+    keys: tuple[str, ...] = TILES,
+    received_detail: str = "complaints.tile.received.detail",
+) -> list[Tile]:
+    """The tiles named in ``keys`` (see ``TILES``)."""
+
+    def pct(value):
+        return number(value, lang, 1) + "%" if value is not None else t("kpi.no_value", lang)
+
+    specs = {
+        "received": (number(summary.received, lang), t(received_detail, lang, rate=number(summary.per_10k, lang, 1))),
+        "on_time": (
+            pct(summary.on_time),
+            t("complaints.tile.on_time.detail", lang, met=number(summary.due_met, lang), due=number(summary.due, lang)),
+        ),
+        "backlog": (number(backlog, lang), t("complaints.tile.backlog.detail", lang, overdue=number(overdue, lang))),
+        "satisfaction": (
+            pct(summary.satisfaction),
+            t(
+                "complaints.tile.satisfaction.detail",
+                lang,
+                satisfied=number(summary.satisfied, lang),
+                rated=number(summary.rated, lang),
+            ),
+        ),
+        "handling": (
+            number(summary.handling_hours, lang, 1),
+            t("complaints.tile.handling.detail", lang, closed=number(summary.closed, lang)),
+        ),
+    }
+    return [Tile(k, t(f"complaints.tile.{k}", lang), *specs[k]) for k in keys]
+
+
+def _grid(page: str, lang: str) -> dag.AgGrid:
+    columns = [
+        {"field": c, "headerName": t(f"tickets.col.{c}", lang), "sortable": True, "resizable": True}
+        for c in domains.TICKET_COLUMNS
+    ]
+    columns[0] |= {"pinned": "left", "width": 190}
+    return dag.AgGrid(
+        id=f"{page}-grid",
+        columnDefs=columns,
+        rowModelType="infinite",
+        getRowId="params.data.id",  # a clicked cell names its row by the ticket's row id
+        defaultColDef={"flex": 1, "minWidth": 110},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 4,
+            "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+            "localeText": prefixed("grid", lang),
+        },
+        style={"height": "560px"},
+    )
+
+
+def ticket_table(page: str, lang: str, title: str) -> list:
+    """The heading, the grid ``{page}-grid`` (rebuilt in ``{page}-grid-box`` when the selection changes) and
+    the dialog ``{page}-ticket-modal`` that a click on a row opens."""
+    return [
+        html.H2(title, className="page-subtitle"),
+        html.P(t("complaints.tickets.note", lang), className="text-body-secondary small"),
+        html.Div(_grid(page, lang), id=f"{page}-grid-box"),
+        dbc.Modal(
+            [dbc.ModalHeader(dbc.ModalTitle(id=f"{page}-ticket-title")), dbc.ModalBody(id=f"{page}-ticket")],
+            id=f"{page}-ticket-modal",
+            size="lg",
+            is_open=False,
+        ),
+    ]
+
+
+def register_ticket_table(
+    app: dash.Dash, page: str, chosen: list[tuple[str, str]], selection: Callable[..., Selection]
+) -> None:
+    """Rows, reset and dialog of ``page``'s ticket table; ``chosen`` are the (id, property) pairs that choose
+    the tickets and ``selection(*their values)`` the tickets they choose."""
+
+    @app.callback(
+        Output(f"{page}-grid", "getRowsResponse"),
+        Input(f"{page}-grid", "getRowsRequest"),
+        *(State(component, prop) for component, prop in chosen),
+        State(f"{page}-prefs", "data"),
+    )
+    def rows(request, *values):
+        if not request:
+            return no_update
+        *chosen_values, prefs = values
+        tz = current_settings().city_timezone
+        sort = (request.get("sortModel") or [{}])[0]
+        start = int(request.get("startRow", 0))
+        tickets, total = domains.tickets_page(
+            current_engine(),
+            selection(*chosen_values),
+            start,
+            int(request.get("endRow", start + PAGE_SIZE)) - start,
+            sort.get("colId", "requested_at"),
+            sort.get("sort", "desc") == "desc",
+        )
+        lang = prefs["lang"]
+        data = [
+            {
+                "id": int(r.id),
+                "ticket": r.ticket,
+                "requested_at": local_time(r.requested_at, tz),
+                "category": r.category or "",
+                "status": t(f"status.{r.status}", lang) if r.status in domains.STATUS_KEYS else r.status,
+                "district": r.district or "",
+                "department": r.department or "",
+                "due_at": local_time(r.due_at, tz),
+                "closed_at": local_time(r.closed_at, tz),
+            }
+            for r in tickets.itertuples(index=False)
+        ]
+        return {"rowData": data, "rowCount": total}
+
+    @app.callback(
+        Output(f"{page}-grid-box", "children"),
+        *(Input(component, prop) for component, prop in chosen),
+        State(f"{page}-prefs", "data"),
+        prevent_initial_call=True,
+    )
+    def reset_grid(*values):
+        return _grid(page, values[-1]["lang"])
+
+    @app.callback(
+        Output(f"{page}-ticket-modal", "is_open"),
+        Output(f"{page}-ticket-title", "children"),
+        Output(f"{page}-ticket", "children"),
+        Input(f"{page}-grid", "cellClicked"),
+        State(f"{page}-prefs", "data"),
+        prevent_initial_call=True,
+    )
+    def open_ticket(cell, prefs):
+        row_id = (cell or {}).get("rowId")
+        if row_id in (None, ""):
+            return no_update, no_update, no_update
+        lang = prefs["lang"]
+        ticket, events = domains.ticket(current_engine(), int(row_id))
+        if ticket.empty:
+            return True, t("ticket.missing", lang), None
+        return (
+            True,
+            ticket.at[0, "ticket"],
+            ticket_detail(ticket.iloc[0], events, lang, current_settings().city_timezone),
+        )

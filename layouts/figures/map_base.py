@@ -1,0 +1,262 @@
+"""What the city map and the explorer share: the offline base style, fitting a view to areas, the layers both
+draw (district outlines, complaints by status, roads by TPI level, stations by AQI), colour bars and the
+figure around them."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+
+from dashboard.kpis.traffic import TPI_LEVELS
+from layouts.figures.base import figure
+from layouts.format import local_time, number
+from layouts.i18n import TRANSLATIONS, t
+from layouts.themes import palette
+
+STATUS_COLOURS = {
+    "received": "#42A5F5",
+    "dispatched": "#7E57C2",
+    "accepted": "#26A69A",
+    "returned": "#EF5350",
+    "extended": "#FFA726",
+    "closed": "#9CCC65",
+    "revisited": "#BDBDBD",
+}
+OTHER_STATUS_COLOUR = "#78909C"
+#: Sequential scale readable by colour-blind viewers.
+SEQUENTIAL = "Cividis"
+
+
+def blank_style_url(theme: str) -> str:
+    """The blank offline style served from our assets (``map-blank-<theme>.json``: no sources, only the theme's
+    background colour). A URL, not a dict: Plotly then sees the same style on every update and never resets
+    the map's layers."""
+    return f"/assets/map-blank-{palette(theme).name}.json"
+
+
+def area_name(row, lang: str) -> str:
+    return html.escape(str(row["name_en"] if lang == "en" else row["name_zh"]))
+
+
+def area_geojson(districts: pd.DataFrame) -> dict:
+    features = [
+        {"type": "Feature", "id": code, "properties": {"code": code}, "geometry": shapely.geometry.mapping(geom)}
+        for code, geom in zip(districts["code"], districts["geometry"], strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, float]:
+    """Centre and zoom that fit the districts into a panel of ``fit_px`` (width, height) pixels."""
+    if districts.empty:
+        return {"lon": 120.6, "lat": 30.9}, 9.0
+    minx, miny, maxx, maxy = shapely.total_bounds(districts["geometry"].to_numpy())
+    dx, dy = max(maxx - minx, 1e-3), max(maxy - miny, 1e-3)
+    # at zoom z the world is 512·2^z pixels wide; latitude degrees are longer by 1/cos(lat)
+    stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
+    zoom = min(math.log2(fit_px[0] * 360 / (512 * dx)), math.log2(fit_px[1] * 360 / (512 * dy * stretch))) - 0.15
+    return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}, zoom
+
+
+def line_coords(geometries) -> tuple[list, list, list[int]]:
+    """Coordinates of (multi)line strings joined with None gaps, and each vertex's row index."""
+    lons: list = []
+    lats: list = []
+    rows: list[int] = []
+    for i, geom in enumerate(geometries):
+        parts = getattr(geom, "geoms", [geom])
+        for part in parts:
+            coords = list(part.exterior.coords) if part.geom_type == "Polygon" else list(part.coords)
+            for x, y in coords:
+                lons.append(x)
+                lats.append(y)
+                rows.append(i)
+            lons.append(None)
+            lats.append(None)
+            rows.append(i)
+    return lons, lats, rows
+
+
+def present(frame: pd.DataFrame | None) -> bool:
+    """Whether a layer has anything to draw."""
+    return frame is not None and not frame.empty
+
+
+def outline_trace(areas: pd.DataFrame, theme: str) -> go.Scattermap:
+    """The areas' outlines as lines (no fill, no hover)."""
+    lons, lats, _ = line_coords(areas["geometry"])
+    return go.Scattermap(
+        lon=lons,
+        lat=lats,
+        mode="lines",
+        line={"color": palette(theme).outline, "width": 1.5},
+        hoverinfo="skip",
+        showlegend=False,
+        name="outlines",
+    )
+
+
+def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:
+    """A slim colour bar at the map's right edge, its top at ``y``."""
+    dark = palette(theme).name == "dark"
+    return {
+        "title": {"text": title},
+        "thickness": 12,
+        "len": length,
+        "x": 0.99,
+        "xanchor": "right",
+        "y": y,
+        "yanchor": "top",
+        "bgcolor": "rgba(0,0,0,0.35)" if dark else "rgba(255,255,255,0.7)",
+    }
+
+
+def marker_trace(
+    points: pd.DataFrame, marker: dict, hover: list[str], name: str, group: str, customdata: list | None = None
+) -> go.Scattermap:
+    """``points`` (lon, lat) as markers with their hover texts, named and grouped in the legend."""
+    return go.Scattermap(
+        lon=points["lon"],
+        lat=points["lat"],
+        mode="markers",
+        marker=marker,
+        customdata=customdata,
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+        name=name,
+        legendgroup=group,
+    )
+
+
+def complaint_traces(points: pd.DataFrame, lang: str, timezone: str, size: int = 7) -> list[go.Scattermap]:
+    """One trace per status, in lifecycle order (unknown statuses last, as "other"); with an ``id`` column each
+    point carries ``["ticket", id]`` for a click."""
+    traces = []
+    known = points["status"].isin(list(STATUS_COLOURS))
+    statuses = [s for s in STATUS_COLOURS if s in set(points["status"])] + (["other"] if not known.all() else [])
+    for status in statuses:
+        group = points[points["status"] == status] if status != "other" else points[~known]
+        hover = [
+            t(
+                "map.hover.complaint",
+                lang,
+                category=html.escape(str(row.get("category_name") or row.get("category") or "")),
+                time=local_time(row["requested_at"], timezone),
+                status=t(f"status.{status}", lang),
+            )
+            for _, row in group.iterrows()
+        ]
+        traces.append(
+            marker_trace(
+                group,
+                {"size": size, "color": STATUS_COLOURS.get(status, OTHER_STATUS_COLOUR), "opacity": 0.85},
+                hover,
+                t(f"status.{status}", lang),
+                "points",
+                [["ticket", int(i)] for i in group["id"]] if "id" in group else None,
+            )
+        )
+    return traces
+
+
+def road_traces(roads: pd.DataFrame, lang: str) -> list[go.BaseTraceType]:
+    traces = []
+    for level in TPI_LEVELS:
+        subset = roads[roads["level"] == level.key].reset_index(drop=True)
+        if subset.empty:
+            continue
+        lons, lats, rows = line_coords(subset["geometry"])
+        labels = [
+            t(
+                "map.hover.road",
+                lang,
+                name=area_name(row, lang),
+                tpi=number(row["tpi"], lang, 1),
+                level=t(f"tpi.{row['level']}", lang),
+                speed=number(row["speed_kmh"], lang),
+            )
+            for _, row in subset.iterrows()
+        ]
+        traces.append(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                line={"color": level.color, "width": 4},
+                hovertext=[labels[i] for i in rows],
+                hovertemplate="%{hovertext}<extra></extra>",
+                name=f"{t('map.layer.roads', lang)} · {t(f'tpi.{level.key}', lang)}",
+                legendgroup="roads",
+            )
+        )
+    return traces
+
+
+def station_traces(stations: pd.DataFrame, lang: str) -> list[go.Scattermap]:
+    """One trace per AQI level, named with its level so the legend labels the standard colours in words."""
+
+    def primary(value: str) -> str:
+        names = [t(f"pollutant.{p}", lang) for p in value.split(",") if f"pollutant.{p}" in TRANSLATIONS[lang]]
+        return "、".join(names) if names else t("pollutant.none", lang)
+
+    traces = []
+    for level, group in stations.groupby("level", sort=False):
+        hover = [
+            t(
+                "map.hover.station",
+                lang,
+                name=area_name(row, lang),
+                aqi=number(row["aqi"], lang),
+                level=t(f"aqi.{row['level']}", lang),
+                primary=primary(row["primary"] or ""),
+            )
+            for _, row in group.iterrows()
+        ]
+        traces.append(
+            marker_trace(
+                group,
+                {"size": 16, "color": group["color"].iloc[0], "opacity": 0.95},
+                hover,
+                f"{t('map.layer.stations', lang)} · {t(f'aqi.{level}', lang)}",
+                "stations",
+            )
+        )
+    return traces
+
+
+def map_figure(
+    traces: list,
+    focus: pd.DataFrame,
+    theme: str,
+    style: str | dict | None,
+    fit_px: tuple[int, int],
+    font_size: int,
+    show_legend: bool,
+    uirevision: str,
+    **layout,
+) -> go.Figure:
+    """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, on ``style`` (default:
+    the blank offline base), the legend at the top left; ``uirevision`` keeps the user's pan and zoom while it
+    stays the same."""
+    centre, zoom = fit_view(focus, fit_px)
+    dark = palette(theme).name == "dark"
+    return figure(
+        traces,
+        theme,
+        font_size,
+        map={"style": style or blank_style_url(theme), "center": centre, "zoom": zoom},
+        showlegend=show_legend,
+        legend={
+            "x": 0.01,
+            "y": 0.99,
+            "xanchor": "left",
+            "yanchor": "top",
+            "bgcolor": "rgba(14,22,32,0.75)" if dark else "rgba(255,255,255,0.85)",
+        },
+        uirevision=uirevision,
+        **layout,
+    )
