@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
 CITY_DIR = PROJECT_ROOT / "data" / "city"
 POSTGRES_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _no_logging_into_closed_streams() -> Iterator[None]:
+    """A CLI test configures logging onto the stream its runner captured; once that stream is closed, later
+    tests must not log into it."""
+    yield
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if getattr(getattr(handler, "stream", None), "closed", False):
+            root.removeHandler(handler)
 
 
 @pytest.fixture

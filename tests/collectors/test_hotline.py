@@ -156,3 +156,21 @@ def test_an_unreadable_file_goes_to_rejected_with_its_reason_and_content_in_quar
 def test_a_missing_drop_folder_fails_the_run_clearly(engine, tmp_path):
     result = FeedRunner(engine).run(_feed(tmp_path / "nowhere"), now=RUN_AT)
     assert result.status == "failed" and "feed hotline: drop folder" in result.error
+
+
+def test_a_reopened_ticket_and_its_redo_count(engine, tmp_path):
+    inbox = tmp_path / "inbox"
+    header = HEADER.replace("满意度,", "满意度,重办次数,")
+    rows = [
+        "G20261121003,2026/11/20 09:05,电话,道路破损,路面塌陷,南湖区,建设街道,市政工程处,重办,2026/11/24 09:05,,"
+        "不满意,1,,,",
+        "G20261121004,2026/11/19 09:05,电话,道路破损,路面塌陷,南湖区,建设街道,市政工程处,已办结,2026/11/24 09:05,"
+        "2026/11/21 15:40,满意,,,,",
+    ]
+    _drop(inbox, "export.csv", rows=rows, header=header)
+    result = FeedRunner(engine).run(_feed(inbox), now=RUN_AT)
+    assert (result.new, result.rejected) == (2, 0)
+    tickets = _complaints(engine)
+    assert (tickets["G20261121003"].status, tickets["G20261121003"].reopened_count) == ("reopened", 1)
+    assert tickets["G20261121003"].closed_at is None
+    assert tickets["G20261121004"].reopened_count == 0  # an empty cell (or no such column): never reopened

@@ -212,3 +212,29 @@ def test_duplicated_pages_keep_each_request_once_in_its_newest_version(upstream)
     by_ref = {r.ref: r for r in batch.records}
     assert sorted(by_ref) == ["R0001", "R0002"]
     assert by_ref["R0001"].data["updated_at"] == datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+
+
+def test_a_reopened_ticket_is_open_again_until_closed_again(engine, upstream):
+    notes = [
+        {"datetime": "2026-11-21T09:00:00+08:00", "status": "received"},
+        {"datetime": "2026-11-22T09:00:00+08:00", "status": "closed"},
+        {"datetime": "2026-11-23T09:00:00+08:00", "status": "revisited"},
+        {"datetime": "2026-11-23T11:00:00+08:00", "status": "reopened", "summary": "回访不满意，重办"},
+    ]
+    reclosed = {"datetime": "2026-11-24T16:00:00+08:00", "status": "closed"}
+
+    def request(notes, lifecycle, updated):
+        return _request(1, updated=updated, status="open", extended_attributes={
+            "lifecycle_status": lifecycle, "satisfaction": "不满意", "notes": notes})
+
+    first = request(notes, "reopened", "2026-11-23T11:00:00+08:00")
+    _runner(engine, upstream(lambda r: json_response([first]))).run(_feed(), now=datetime(2026, 11, 24, tzinfo=UTC))
+    with engine.connect() as conn:
+        row = conn.execute(select(Complaint)).one()
+    assert (row.status, row.closed_at, row.reopened_count) == ("reopened", None, 1)  # open: in the backlog again
+
+    again = request([*notes, reclosed], "closed", "2026-11-24T16:00:00+08:00")
+    _runner(engine, upstream(lambda r: json_response([again]))).run(_feed(), now=datetime(2026, 11, 25, tzinfo=UTC))
+    with engine.connect() as conn:
+        row = conn.execute(select(Complaint)).one()
+    assert (row.status, row.closed_at, row.reopened_count) == ("closed", datetime(2026, 11, 24, 8, 0, tzinfo=UTC), 1)

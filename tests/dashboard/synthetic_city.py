@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import shapely
 from sqlalchemy import Engine, insert
 
+from dashboard.db import rollups
 from dashboard.db.models import (
     Complaint,
     District,
@@ -379,7 +380,7 @@ def _background(now: datetime, seed: int = 7) -> dict[type, list[dict]]:
 
 
 def populate(engine: Engine, now: datetime = NOW, background: bool = False) -> None:
-    """Fill a migrated, empty database with the synthetic city as seen at ``now``."""
+    """Fill a migrated, empty database with the synthetic city as seen at ``now``, rollups included."""
     feeds, runs, quarantine = _feed_ops(now)
     tables: dict[type, list[dict]] = _reference(now) | {
         Complaint: _complaints(now),
@@ -397,3 +398,5 @@ def populate(engine: Engine, now: datetime = NOW, background: bool = False) -> N
         for model, rows in tables.items():
             keys = set().union(*(row.keys() for row in rows))
             conn.execute(insert(model), [{key: row.get(key) for key in keys} for row in rows])
+        for domain in rollups.ROLLUPS:
+            rollups.rebuild(conn, domain)

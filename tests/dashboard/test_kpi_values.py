@@ -2,6 +2,7 @@
 both dialects; edge cases: no data, zero denominators, local days of Asia/Shanghai against UTC storage."""
 
 import math
+from datetime import timedelta
 
 import pytest
 
@@ -82,7 +83,16 @@ def test_trend_ranking_and_district_rates(rolled):
     trend = kpis.kpi_trend(rolled, REGISTRY, NOW, TZ, 3)
     assert [str(d) for d in trend["day"]] == ["2026-11-19", "2026-11-20", "2026-11-21"]
     assert list(trend["complaints_received"]) == [0, 3, 5]
-    ranking = kpis.department_ranking(rolled, REGISTRY, *period_bounds(NOW, TZ, "month"))
+    today = _values(rolled)[1]["value"]
+    for kpi in ("traffic_tti", "air_aqi", "noise_compliance", "hall_wait_minutes", "complaint_closure_rate"):
+        assert trend[kpi].iloc[-1] == pytest.approx(today[kpi]), kpi  # today's point is today's value
+    assert trend["city_score"].iloc[-1] == pytest.approx(city_score(_values(rolled)[0]))
+    later = NOW + timedelta(days=1)  # the same day, whole and past: read from the daily level
+    whole = kpis.kpi_values(rolled, REGISTRY, *period_bounds(NOW, TZ, "day"), later, TZ).set_index("id")["value"]
+    past = kpis.kpi_trend(rolled, REGISTRY, later, TZ, 3).iloc[-2]
+    for kpi in ("traffic_tti", "traffic_congested_share", "air_aqi", "noise_compliance", "hall_wait_minutes"):
+        assert past[kpi] == pytest.approx(whole[kpi]), kpi
+    ranking = kpis.department_ranking(rolled, REGISTRY, *period_bounds(NOW, TZ, "month"), TZ)
     assert list(ranking["department_code"]) == ["D2", "D1"]  # D1: on time 2/5 → lower score
     rates = kpis.district_rates(rolled, period_bounds(NOW, TZ, "day")[0], NOW).set_index("code")
     assert rates.at["339902", "per_10k_day"] == pytest.approx(1 / 0.5 / 200_000 * 10_000)
@@ -97,4 +107,4 @@ def test_empty_database_has_no_values(engine):
         .all()
     )
     assert city_score(table) is None
-    assert kpis.department_ranking(engine, REGISTRY, *period_bounds(NOW, TZ, "day")).empty
+    assert kpis.department_ranking(engine, REGISTRY, *period_bounds(NOW, TZ, "day"), TZ).empty

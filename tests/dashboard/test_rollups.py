@@ -1,34 +1,59 @@
-"""Hourly rollups equal a recomputation from the facts after any sequence of inserts, updates and re-pulls."""
+"""Rollups (hourly, daily, duration histograms, the city's environment) equal a recomputation from the facts after
+any sequence of inserts, updates and re-pulls; the daily level is the hourly one summed per local day."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from collectors.records import ComplaintRecord, HallTicketRecord, SensorRecord, TrafficRecord
 from collectors.sinks import store
 from dashboard.db import rollups
 from dashboard.db.models import (
     Complaint,
+    ComplaintAreaDaily,
+    ComplaintDaily,
     ComplaintEvent,
     ComplaintHourly,
+    DurationDaily,
+    DurationHourly,
+    EnvironmentDaily,
+    EnvironmentHourly,
+    HallDaily,
     HallHourly,
+    HallTicket,
     SensorHourly,
+    SensorReading,
+    Station,
+    TrafficDaily,
     TrafficHourly,
+    TrafficObservation,
 )
+from dashboard.kpis import durations
 
-T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
+T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: three days of facts cross local midnights
 NOW = T0 + timedelta(days=3)
+TZ = "Asia/Shanghai"
 SATISFACTION = st.sampled_from([None, "satisfied", "basically_satisfied", "unsatisfied"])
+EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+#: The tables of each domain's rollups (hourly level first).
+TABLES = {
+    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly, DurationDaily),
+    "halls": (HallHourly, HallDaily, DurationHourly, DurationDaily),
+    "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
+    "traffic": (TrafficHourly, TrafficDaily),
+}
 
 
 @st.composite
 def complaint_versions(draw):
-    """A ticket at some version: times within three days, maybe closed, maybe rated."""
+    """A ticket at some version: times within three days, maybe closed, maybe rated, maybe reopened."""
     ticket = draw(st.integers(0, 7))
     requested = T0 + timedelta(minutes=draw(st.integers(0, 48 * 60)))
     closed = draw(st.one_of(st.none(), st.integers(1, 30 * 60).map(lambda m: requested + timedelta(minutes=m))))
@@ -45,25 +70,128 @@ def complaint_versions(draw):
         revisited_at=closed + timedelta(hours=5) if closed and version % 2 else None,
         satisfaction=draw(SATISFACTION) if closed else None,
         returned_count=draw(st.integers(0, 2)),
+        reopened_count=draw(st.integers(0, 1)),
         updated_at=T0 + timedelta(days=4, minutes=version),
     )
 
 
-def _table(engine, model) -> pd.DataFrame:
+@st.composite
+def hall_versions(draw):
+    """A hall ticket at some version: issued within three days, maybe called (or called before it was issued:
+    a clock skew the wait histogram counts as no wait), maybe finished."""
+    ticket = draw(st.integers(0, 7))
+    issued = T0 + timedelta(minutes=draw(st.integers(0, 60 * 60)))
+    wait = draw(st.one_of(st.none(), st.integers(0, 240)))
+    called = None if wait is None else issued + timedelta(minutes=wait)
+    finished = None if called is None or draw(st.booleans()) else called + timedelta(minutes=draw(st.integers(1, 60)))
+    version = draw(st.integers(0, 5))
+    return HallTicketRecord(
+        source_id=f"Q{ticket}",
+        hall_code=draw(st.sampled_from(["H1", "H2"])),
+        service_item=draw(st.sampled_from(["社保", None])),
+        channel=draw(st.sampled_from(["online", "offline", None])),
+        issued_at=issued,
+        called_at=called,
+        finished_at=finished,
+        visits=draw(st.sampled_from([None, 1, 2])),
+        rating=draw(st.sampled_from([None, 2, 5])),
+        updated_at=T0 + timedelta(days=4, minutes=version),
+    )
+
+
+@st.composite
+def sensor_readings(draw):
+    """A reading of an air or a noise station within three days (re-pulls repeat a source id)."""
+    station, quantity, scale = draw(st.sampled_from([("A1", "pm25", 200), ("A1", "no2", 300), ("N1", "laeq", 80),
+                                                     ("N2", "laeq", 80)]))
+    minute = draw(st.integers(0, 72 * 60 - 1))
+    return SensorRecord(source_id=f"{station}/{quantity}@{minute}", station_code=station, quantity=quantity,
+                        observed_at=T0 + timedelta(minutes=minute), value=float(draw(st.integers(0, scale))))
+
+
+@st.composite
+def traffic_observations(draw):
+    """A 15-minute observation of a segment within three days."""
+    segment, step = draw(st.sampled_from(["R1", "R2"])), draw(st.integers(0, 3 * 96 - 1))
+    speed = float(draw(st.integers(0, 80)))
+    return TrafficRecord(source_id=f"{segment}:{step}", segment_code=segment,
+                         observed_at=T0 + timedelta(minutes=15 * step), period_s=900, speed_kmh=speed, volume=10.0,
+                         occupancy=0.1, congested=speed < 20)
+
+
+def _table(engine, model, **where) -> pd.DataFrame:
+    table = model.__table__
+    stmt = select(table).where(*(table.c[k] == v for k, v in where.items()))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(select(model.__table__)).mappings().all())
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
     if frame.empty:
         return frame
-    keys = [c.name for c in model.__table__.primary_key.columns]
+    keys = [c.name for c in table.primary_key.columns]
     return frame.sort_values(keys).reset_index(drop=True)
 
 
-def _assert_equals_rebuild(engine, domain, model):
-    incremental = _table(engine, model)
+def _of_domain(domain: str, model) -> dict:
+    """The rows of ``model`` maintained by ``domain`` (the duration tables hold one histogram per domain)."""
+    if model in (DurationHourly, DurationDaily):
+        return {"kind": durations.HANDLING if domain == "complaints" else durations.WAIT}
+    return {}
+
+
+def _assert_equals_rebuild(engine, domain: str) -> dict:
+    """Every rollup of ``domain`` equals its recomputation from the facts; returns the incremental tables."""
+    incremental = {m: _table(engine, m, **_of_domain(domain, m)) for m in TABLES[domain]}
     with engine.begin() as conn:
         rollups.rebuild(conn, domain)
-    pd.testing.assert_frame_equal(incremental, _table(engine, model), check_dtype=False)
+    for model, frame in incremental.items():
+        rebuilt = _table(engine, model, **_of_domain(domain, model))
+        pd.testing.assert_frame_equal(frame, rebuilt, check_dtype=False, obj=model.__tablename__)
     return incremental
+
+
+def _local_day(hours: pd.Series) -> pd.Series:
+    """The UTC start of the local day of each hour."""
+    local = pd.to_datetime(hours, utc=True).dt.tz_convert(TZ)
+    return local.dt.normalize().dt.tz_convert("UTC")
+
+
+def _assert_daily_sums_hourly(hourly: pd.DataFrame, daily: pd.DataFrame, dims: list[str]) -> None:
+    """The daily rows are the hourly rows summed (least / greatest for min_ / max_) per local day."""
+    if hourly.empty:
+        assert daily.empty
+        return
+    measures = [c for c in daily.columns if c not in ("day", *dims)]
+    aggregations = {m: "min" if m.startswith("min_") else "max" if m.startswith("max_") else "sum" for m in measures}
+    expected = hourly.assign(day=_local_day(hourly["hour"])).groupby(["day", *dims], as_index=False).agg(aggregations)
+    actual = daily.assign(day=pd.to_datetime(daily["day"], utc=True))
+    merged = expected.merge(actual, on=["day", *dims], how="outer", suffixes=("", "_daily"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    for m in measures:
+        assert np.allclose(merged[m].astype(float), merged[f"{m}_daily"].astype(float), atol=1e-6), m
+
+
+def _buckets(seconds: pd.Series) -> np.ndarray:
+    values = seconds.to_numpy(dtype=float)
+    with np.errstate(divide="ignore"):
+        buckets = np.floor(durations.PER_DOUBLING * np.log2(np.maximum(values, 1))).astype(int)
+    return np.where(values < 1, durations.UNDER_ONE_SECOND, np.minimum(buckets, durations.LAST_BUCKET))
+
+
+def _assert_histogram(histogram: pd.DataFrame, hours: pd.Series, seconds: pd.Series) -> None:
+    """The hourly histogram holds each duration once, in its hour and bucket, with the bucket's least and most."""
+    facts = pd.DataFrame({"hour": pd.to_datetime(hours, utc=True).dt.floor("h"), "bucket": _buckets(seconds),
+                          "seconds": seconds.to_numpy(dtype=float)})
+    expected = facts.groupby(["hour", "bucket"], as_index=False).agg(
+        tickets=("seconds", "size"), min_seconds=("seconds", "min"), max_seconds=("seconds", "max")
+    )
+    actual = histogram.assign(hour=pd.to_datetime(histogram["hour"], utc=True)) if not histogram.empty else histogram
+    assert len(actual) == len(expected)
+    if expected.empty:
+        return
+    merged = expected.merge(actual, on=["hour", "bucket"], suffixes=("", "_rollup"))
+    assert len(merged) == len(expected)
+    assert (merged["tickets"] == merged["tickets_rollup"]).all()
+    for column in ("min_seconds", "max_seconds"):
+        assert np.allclose(merged[column], merged[f"{column}_rollup"], atol=1e-3), column  # julianday arithmetic
 
 
 def _oracle_complaints(engine) -> pd.DataFrame:
@@ -78,9 +206,12 @@ def _oracle_complaints(engine) -> pd.DataFrame:
         "requested_at": lambda f: {"received": 1, "received_closed": f["closed_at"].notna().astype(int),
                                    "returned": f["returned_count"]},
         "closed_at": lambda f: {"closed": 1, "closed_on_time": (f["closed_at"] <= f["due_at"]).astype(int),
-                                "handling_seconds": (f["closed_at"] - f["requested_at"]).dt.total_seconds()},
-        "due_at": lambda f: {"due": 1, "due_met": (f["closed_at"].notna() & (f["closed_at"] <= f["due_at"])).astype(int)},
-        "rated_at": lambda f: {"rated": 1, "satisfied": f["satisfaction"].isin(["satisfied", "basically_satisfied"]).astype(int)},
+                                "handling_seconds": (f["closed_at"] - f["requested_at"]).dt.total_seconds(),
+                                "reopened": (f["reopened_count"] > 0).astype(int)},
+        "due_at": lambda f: {"due": 1,
+                             "due_met": (f["closed_at"].notna() & (f["closed_at"] <= f["due_at"])).astype(int)},
+        "rated_at": lambda f: {"rated": 1,
+                               "satisfied": f["satisfaction"].isin(["satisfied", "basically_satisfied"]).astype(int)},
     }.items():
         f = facts.assign(rated_at=facts["revisited_at"].fillna(facts["closed_at"]))
         if time_col == "rated_at":
@@ -93,21 +224,77 @@ def _oracle_complaints(engine) -> pd.DataFrame:
     return oracle
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
-def test_complaint_rollup_equals_recomputation(sqlite_engine, batches):
-    with sqlite_engine.begin() as conn:
-        for model in (Complaint, ComplaintEvent, ComplaintHourly):
+def _clear(engine, *models) -> None:
+    with engine.begin() as conn:
+        for model in models:
             conn.execute(delete(model))
+
+
+def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
     for batch in batches + batches[:1]:  # the first batch is pulled again at the end
-        with sqlite_engine.begin() as conn:
-            store(conn, "complaints", "hotline", batch, NOW)
-    incremental = _assert_equals_rebuild(sqlite_engine, "complaints", ComplaintHourly)
+        with engine.begin() as conn:
+            store(conn, domain, source, batch, NOW)
+
+
+@EXAMPLES
+@given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
+def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
+    _clear(sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
+           DurationDaily)
+    _pull(sqlite_engine, "complaints", "hotline", batches)
+    tables = _assert_equals_rebuild(sqlite_engine, "complaints")
+    incremental = tables[ComplaintHourly]
     oracle = _oracle_complaints(sqlite_engine)
-    measures = list(rollups.COMPLAINT_MEASURES)
     merged = incremental.merge(oracle, on=["hour", "district_code", "category"], how="outer", suffixes=("", "_oracle"))
-    for m in measures:
+    for m in rollups.COMPLAINT_MEASURES:
         assert (merged[m].fillna(0) - merged[f"{m}_oracle"].fillna(0)).abs().max() < 1e-3, m
+    _assert_daily_sums_hourly(incremental.drop(columns="district_code"), tables[ComplaintDaily], ["category"])
+    _assert_daily_sums_hourly(incremental.drop(columns="category"), tables[ComplaintAreaDaily], ["district_code"])
+    _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
+    facts = _table(sqlite_engine, Complaint)
+    closed = facts[facts["closed_at"].notna()]
+    handling = pd.to_datetime(closed["closed_at"], utc=True) - pd.to_datetime(closed["requested_at"], utc=True)
+    _assert_histogram(tables[DurationHourly], closed["closed_at"], handling.dt.total_seconds())
+
+
+@EXAMPLES
+@given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
+def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
+    _clear(sqlite_engine, HallTicket, HallHourly, HallDaily, DurationHourly, DurationDaily)
+    _pull(sqlite_engine, "halls", "queue", batches)
+    tables = _assert_equals_rebuild(sqlite_engine, "halls")
+    _assert_daily_sums_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallDaily], ["hall_code"])
+    _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
+    facts = _table(sqlite_engine, HallTicket)
+    called = facts[facts["called_at"].notna()]
+    wait = pd.to_datetime(called["called_at"], utc=True) - pd.to_datetime(called["issued_at"], utc=True)
+    _assert_histogram(tables[DurationHourly], called["issued_at"], wait.dt.total_seconds().clip(lower=0))
+
+
+@EXAMPLES
+@given(
+    readings=st.lists(st.lists(sensor_readings(), min_size=1, max_size=8), min_size=1, max_size=4),
+    observations=st.lists(st.lists(traffic_observations(), min_size=1, max_size=8), min_size=1, max_size=4),
+)
+def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings, observations):
+    _clear(sqlite_engine, SensorReading, SensorHourly, EnvironmentHourly, EnvironmentDaily, Station,
+           TrafficObservation, TrafficHourly, TrafficDaily)
+    with sqlite_engine.begin() as conn:
+        conn.execute(insert(Station), [
+            {"code": "N1", "name_zh": "N1", "name_en": "N1", "kind": "noise", "lon": 0, "lat": 0, "noise_class": "1"},
+            {"code": "N2", "name_zh": "N2", "name_en": "N2", "kind": "noise", "lon": 0, "lat": 0, "noise_class": None},
+        ])
+    _pull(sqlite_engine, "sensors", "air", readings)
+    _pull(sqlite_engine, "traffic", "ngsi", observations)
+    sensors = _assert_equals_rebuild(sqlite_engine, "sensors")
+    traffic = _assert_equals_rebuild(sqlite_engine, "traffic")
+    _assert_daily_sums_hourly(sensors[EnvironmentHourly], sensors[EnvironmentDaily], [])
+    _assert_daily_sums_hourly(traffic[TrafficHourly], traffic[TrafficDaily], ["segment_code"])
+    noise = sensors[SensorHourly]
+    noise = noise[noise["quantity"] == "laeq"] if not noise.empty else noise
+    environment = sensors[EnvironmentHourly]
+    rated = 0 if environment.empty else int((environment["noise_day_hours"] + environment["noise_night_hours"]).sum())
+    assert rated == len(noise)  # every noise station-hour is rated, by day or by night
 
 
 def test_observation_and_hall_rollups_on_both_dialects(engine):
@@ -131,15 +318,39 @@ def test_observation_and_hall_rollups_on_both_dialects(engine):
         store(conn, "traffic", "ngsi", segments, NOW)
         store(conn, "sensors", "air", readings, NOW)
         store(conn, "halls", "queue", tickets, NOW)
-    traffic = _assert_equals_rebuild(engine, "traffic", TrafficHourly)
-    sensors = _assert_equals_rebuild(engine, "sensors", SensorHourly)
-    halls = _assert_equals_rebuild(engine, "halls", HallHourly)
+    traffic = _assert_equals_rebuild(engine, "traffic")[TrafficHourly]
+    sensors = _assert_equals_rebuild(engine, "sensors")
+    halls = _assert_equals_rebuild(engine, "halls")
 
     first = traffic.iloc[0]
     assert (first.observations, first.speeds, first.congested) == (4, 3, 2)
     assert first.inverse_speed_sum == 1 / 40 + 1 / 20 + 1 / 10
-    assert list(sensors.readings) == [3, 1] and list(sensors.value_max) == [50.0, 70.0]
-    hall = halls.iloc[0]
+    assert list(sensors[SensorHourly].readings) == [3, 1] and list(sensors[SensorHourly].value_max) == [50.0, 70.0]
+    # city AQI of PM2.5 means 30 and 70 µg/m³ (HJ 633-2026 24-hour nodes, rounded up): 50/35·30 → 43 and
+    # 100 + 50/55·10 → 110
+    environment = sensors[EnvironmentHourly]
+    assert list(environment.aqi_hours) == [1, 1] and list(environment.aqi_sum) == [43, 110]
+    assert list(environment.aqi_over_100_hours) == [0, 1]
+    day = sensors[EnvironmentDaily].iloc[0]
+    assert (day.aqi_hours, day.aqi_sum, day.aqi_over_100_hours) == (2, 153, 1)
+    hall = halls[HallHourly].iloc[0]
     assert (hall.issued, hall.called, hall.waited_over_30min, hall.finished) == (2, 2, 1, 1)
     assert abs(hall.wait_seconds - (40 + 10) * 60) < 0.01  # julianday arithmetic: sub-millisecond error
     assert (hall.online, hall.single_visit, hall.rated, hall.rated_good) == (1, 1, 2, 1)
+    waits = halls[DurationHourly]
+    assert list(waits.tickets) == [1, 1] and np.allclose(waits.min_seconds, [600, 2400], atol=0.01)
+    assert list(halls[HallDaily].issued) == [2]
+
+
+def test_daily_rows_follow_the_local_day(engine):
+    # 15:30 and 16:30 UTC on 11-16 are 23:30 on 11-16 and 00:30 on 11-17 in Shanghai: two local days
+    evening, midnight = T0 + timedelta(hours=15, minutes=30), T0 + timedelta(hours=16, minutes=30)
+    tickets = [
+        ComplaintRecord(source_id=f"C{i}", category="noise", status="received", requested_at=at, updated_at=at)
+        for i, at in enumerate([evening, midnight, midnight + timedelta(minutes=5)])
+    ]
+    with engine.begin() as conn:
+        store(conn, "complaints", "hotline", tickets, NOW)
+    daily = _table(engine, ComplaintDaily)
+    assert [d.astimezone(UTC) for d in daily["day"]] == [T0 - timedelta(hours=8), T0 + timedelta(hours=16)]
+    assert list(daily["received"]) == [1, 2]

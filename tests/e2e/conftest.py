@@ -28,6 +28,11 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
 
+def pytest_collection_modifyitems(items):
+    """The long browser tests (the wall soak) first: the other tests then run beside them, not after them."""
+    items.sort(key=lambda item: not ("e2e" in item.keywords and item.get_closest_marker("slow")))
+
+
 @pytest.fixture(scope="session")
 def live_url(tmp_path_factory) -> Iterator[str]:
     """Base URL of the app (waitress in a thread) over a fresh synthetic city as of now."""
@@ -59,6 +64,14 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context per worker: its pages share the HTTP cache and compiled scripts."""
+    context = browser.new_context(accept_downloads=True)
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from browsing import READY, assert_clean, open_page, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -22,55 +23,11 @@ PATHS = {
 }
 VARIANTS = (("zh", "light"), ("en", "dark"))
 CASES = [(name, lang, theme) for name in PATHS for lang, theme in VARIANTS]
-#: What must be drawn on each page before it counts as rendered.
-READY = {
-    "overview": ".kpi-card .kpi-number",
-    "map": "#map-graph .maplibregl-canvas",
-    "complaints": "#complaints-funnel .main-svg",
-    "traffic": "#traffic-trend .main-svg",
-    "environment": "#environment-aqi .main-svg",
-    "halls": "#halls-trend .main-svg",
-    "district": "#district-map .maplibregl-canvas",
-    "feeds": "#feed-row-halls-queue",
-    "wall": ".wall-scene.active .wall-panel .main-svg",
-}
-
-
-def open_page(browser, live_url, path, theme="light", viewport=(1920, 1080)):
-    """A page with its console errors, outside requests and callback statuses recorded."""
-    page = browser.new_page(
-        viewport={"width": viewport[0], "height": viewport[1]}, color_scheme=theme, accept_downloads=True
-    )
-    problems: list[str] = []
-    callbacks: list[int] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    host = urlparse(live_url).netloc
-
-    def check_request(request):
-        if urlparse(request.url).netloc not in (host, "") and not request.url.startswith(("data:", "blob:")):
-            problems.append(f"external request: {request.url}")
-
-    page.on("request", check_request)
-    page.on("response", lambda r: callbacks.append(r.status) if "_dash-update-component" in r.url else None)
-    page.goto(live_url + path, wait_until="networkidle")
-    return page, problems, callbacks
-
-
-def settle(page, selector):
-    page.wait_for_selector(selector, timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(600)
-
-
-def assert_clean(problems, callbacks):
-    assert callbacks and all(status == 200 for status in callbacks), callbacks
-    assert not problems, problems
 
 
 @pytest.mark.parametrize(("name", "lang", "theme"), CASES, ids=[f"{n}-{lg}-{th}" for n, lg, th in CASES])
-def test_page_renders(browser, live_url, screenshots, name, lang, theme):
-    page, problems, callbacks = open_page(browser, live_url, f"{PATHS[name]}?lang={lang}&theme={theme}", theme)
+def test_page_renders(context, live_url, screenshots, name, lang, theme):
+    page, problems, callbacks = open_page(context, live_url, f"{PATHS[name]}?lang={lang}&theme={theme}", theme)
     try:
         settle(page, READY[name])
         assert page.locator(f"[data-bs-theme='{theme}']").count() >= 1
@@ -102,8 +59,8 @@ def test_page_renders(browser, live_url, screenshots, name, lang, theme):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_wall_in_4k(browser, live_url, screenshots, lang):
-    page, problems, callbacks = open_page(browser, live_url, f"/wall?lang={lang}&rotate=600", "dark", (3840, 2160))
+def test_wall_in_4k(context, live_url, screenshots, lang):
+    page, problems, callbacks = open_page(context, live_url, f"/wall?lang={lang}&rotate=600", "dark", (3840, 2160))
     try:
         settle(page, READY["wall"])
         page.screenshot(path=str(screenshots / f"wall-4k-{lang}-dark.png"))
@@ -112,8 +69,8 @@ def test_wall_in_4k(browser, live_url, screenshots, lang):
         page.close()
 
 
-def test_wall_rotates_and_marks_stale_panels(browser, live_url, screenshots):
-    page, problems, callbacks = open_page(browser, live_url, "/wall?scenes=halls,city&rotate=3&lang=zh", "dark")
+def test_wall_rotates_and_marks_stale_panels(context, live_url, screenshots):
+    page, problems, callbacks = open_page(context, live_url, "/wall?scenes=halls,city&rotate=3&lang=zh", "dark")
     try:
         settle(page, READY["wall"])
         # the halls feed is stale: both panels of the halls scene say since when (the other feeds of the
@@ -124,20 +81,21 @@ def test_wall_rotates_and_marks_stale_panels(browser, live_url, screenshots):
         # the scenes take turns by themselves
         for scene in ("办事大厅", "城市总览", "办事大厅"):
             page.wait_for_function(f"document.getElementById('wall-scene-name').innerText === '{scene}'", timeout=8_000)
+        page.wait_for_timeout(700)  # the scene's fade-in
         page.screenshot(path=str(screenshots / "wall-stale-halls.png"))
         assert_clean(problems, callbacks)
     finally:
         page.close()
 
 
-def test_overview_card_drills_to_its_page(browser, live_url):
-    page, problems, callbacks = open_page(browser, live_url, "/complaints?kpi=complaint_on_time_rate&lang=en")
+def test_overview_card_drills_to_its_page(context, live_url):
+    page, problems, callbacks = open_page(context, live_url, "/complaints?kpi=complaint_on_time_rate&lang=en")
     try:
         settle(page, "#tile-on_time")
         assert "kpi-highlight" in page.locator("#tile-on_time").get_attribute("class")
     finally:
         page.close()
-    page, problems, callbacks = open_page(browser, live_url, "/?lang=zh")
+    page, problems, callbacks = open_page(context, live_url, "/?lang=zh")
     try:
         settle(page, READY["overview"])
         link = page.locator("a[href*='?kpi=']").first
@@ -150,8 +108,8 @@ def test_overview_card_drills_to_its_page(browser, live_url):
         page.close()
 
 
-def test_language_switch_keeps_the_view(browser, live_url):
-    page, problems, callbacks = open_page(browser, live_url, "/map?lang=zh&period=24h&layers=areas,roads")
+def test_language_switch_keeps_the_view(context, live_url):
+    page, problems, callbacks = open_page(context, live_url, "/map?lang=zh&period=24h&layers=areas,roads")
     try:
         settle(page, READY["map"])
         assert page.locator("#nav-map").inner_text() == "地图"

@@ -80,6 +80,7 @@ def live_city(tmp_path):
 @pytest.mark.reliability
 @pytest.mark.e2e
 @pytest.mark.slow
+@pytest.mark.timeout(SOAK_SECONDS + WARM_UP_SECONDS + 240)  # the soak itself, then the city's start and shutdown
 def test_wall_soak(live_city, browser):
     failed, console_errors, callbacks = [], [], []
     page = browser.new_page(viewport={"width": 1920, "height": 1080})

@@ -36,7 +36,7 @@ def test_generated_keys_exist():
     from dashboard.kpis.aqi import LEVELS, POLLUTANTS
     from dashboard.kpis.traffic import TPI_LEVELS
     from dashboard.queries.overview import KPI_DOMAINS
-    from layouts.figures.city_map import STATUS_COLOURS
+    from layouts.figures.map_base import STATUS_COLOURS
 
     keys = [f"aqi.{lv.key}" for lv in LEVELS] + [f"tpi.{lv.key}" for lv in TPI_LEVELS]
     keys += [f"pollutant.{p}" for p in POLLUTANTS] + [f"status.{s}" for s in STATUS_COLOURS]

@@ -26,6 +26,7 @@ def engine(tmp_path_factory):
 
 
 WEEK = mapview.Selection(NOW - timedelta(days=7), NOW)
+TZ = "Asia/Shanghai"
 
 
 def test_selection_filters_and_located_points(engine):
@@ -42,12 +43,12 @@ def test_selection_filters_and_located_points(engine):
 
 
 def test_area_kpis_from_rollup_and_facts_agree(engine):
-    from_rollup = mapview.area_kpis(engine, WEEK).set_index("code")
-    from_facts = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, status=None, department="D1"))
+    from_rollup = mapview.area_kpis(engine, WEEK, TZ).set_index("code")
+    from_facts = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, status=None, department="D1"), TZ)
     assert from_rollup.loc["339902", "received"] == 4
     assert from_rollup.loc["339901", "per_10k"] == pytest.approx(4 / 100_000 * 10_000)
     assert from_facts.set_index("code").loc["339901", "received"] == 4
-    streets = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, district="339901"), "street")
+    streets = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, district="339901"), TZ, "street")
     assert list(streets["code"]) == ["339901001"]
 
 
@@ -72,7 +73,7 @@ def test_explorer_figure_layers(engine):
     districts = reference.districts(engine)
     layers = ExplorerLayers(
         outlines=districts,
-        areas=mapview.area_kpis(engine, WEEK),
+        areas=mapview.area_kpis(engine, WEEK, TZ),
         cells=mapview.cells(engine, WEEK),
         water=mapview.water(Path("data/city")),
     )

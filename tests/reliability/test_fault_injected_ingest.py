@@ -99,7 +99,8 @@ def test_every_served_record_is_stored_once_or_quarantined(faulty_city, engine):
     for name, (key, count) in served.items():
         a = accounts[name]
         print(
-            f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, quarantined {a.quarantined:>4}, lost {a.lost}"
+            f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, "
+            f"quarantined {a.quarantined:>4}, lost {a.lost}"
         )
     assert "failed" in statuses  # the outage was noticed
     assert quarantined > 0  # malformed records were kept, with their reasons

@@ -149,3 +149,22 @@ def test_trusted_header_only_from_trusted_proxies(tmp_path):
 def test_login_mode_refuses_the_default_secret(tmp_path):
     with pytest.raises(ValueError, match="SECRET_KEY"):
         make_city(tmp_path, secret_key="change-me")
+
+
+def test_admin_sets_a_kpi_target_and_its_thresholds(city):
+    from dashboard.queries.kpis import kpi_registry
+    from tests.security.conftest import csrf_token
+
+    client = signed_in(city, "adm")
+    page = client.get("/admin").get_data(as_text=True)
+    assert 'value="air_aqi"' in page and 'value="complaints_today"' not in page  # the registry's KPIs
+
+    def post(**form):
+        data = {"kpi": "air_aqi", "target": "60", "csrf_token": csrf_token(client, "/admin")} | form
+        return client.post("/admin/targets", data=data)
+
+    assert post(threshold_green="60", threshold_red="120").status_code == 302
+    aqi = kpi_registry(city.engine, None)["air_aqi"]
+    assert (aqi.target, aqi.thresholds) == (60, (60, 120))
+    post(target="50", threshold_green="50")  # one threshold alone: refused, nothing changed
+    assert kpi_registry(city.engine, None)["air_aqi"].target == 60

@@ -1,0 +1,59 @@
+"""Opening the app's pages in the worker's Chromium: problems recorded (console errors, outside requests,
+failed callbacks), and waiting until a page is drawn."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+#: What must be drawn on each page before it counts as rendered.
+READY = {
+    "overview": ".kpi-card .kpi-number",
+    "map": "#map-graph .maplibregl-canvas",
+    "complaints": "#complaints-funnel .main-svg",
+    "traffic": "#traffic-trend .main-svg",
+    "environment": "#environment-aqi .main-svg",
+    "halls": "#halls-trend .main-svg",
+    "district": "#district-map .maplibregl-canvas",
+    "feeds": "#feed-row-halls-queue",
+    "wall": ".wall-scene.active .wall-panel .main-svg",
+}
+#: Nothing loading, every visible figure drawn, every map's sources loaded.
+DRAWN = """() => !document.querySelector('[data-dash-is-loading]')
+  && Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => g.offsetParent !== null)
+    .every(g => g.querySelector('.main-svg')
+      && !(g._fullLayout && g._fullLayout.map && !g._fullLayout.map._subplot.map.loaded()))"""
+
+
+def open_page(context, live_url, path, theme="light", viewport=(1920, 1080)):
+    """A new tab of the worker's browser context (its cache shared: scripts load once per worker) on ``path``,
+    with its console errors, outside requests and callback statuses recorded."""
+    page = context.new_page()
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    page.emulate_media(color_scheme=theme)
+    problems: list[str] = []
+    callbacks: list[int] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    host = urlparse(live_url).netloc
+
+    def check_request(request):
+        if urlparse(request.url).netloc not in (host, "") and not request.url.startswith(("data:", "blob:")):
+            problems.append(f"external request: {request.url}")
+
+    page.on("request", check_request)
+    page.on("response", lambda r: callbacks.append(r.status) if "_dash-update-component" in r.url else None)
+    page.goto(live_url + path, wait_until="load")
+    return page, problems, callbacks
+
+
+def settle(page, selector):
+    """Wait for ``selector``, then until the page is drawn and quiet (and its fades are over)."""
+    page.wait_for_selector(selector, timeout=30_000)
+    page.wait_for_function(DRAWN, timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+
+
+def assert_clean(problems, callbacks):
+    assert callbacks and all(status == 200 for status in callbacks), callbacks
+    assert not problems, problems
