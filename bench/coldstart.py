@@ -1,6 +1,6 @@
 """Demo cold start: ``python -m dashboard demo`` from an empty database until every feed has caught up.
 
-The demo runs as a subprocess (one process: simulator, collectors and web app, as a user starts it). The
+The demo runs as a subprocess, as a user starts it (collectors and web app; the simulator in its own child). The
 benchmark polls its SQLite database: a feed has caught up when it has a successful run and each of its
 time cursors is within the feed's lag window of now (a run stopped by ``max_records_per_run`` leaves the
 cursor at the newest record it read, days behind); file cursors (checksums) need only the successful run.

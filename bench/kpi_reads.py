@@ -1,38 +1,68 @@
-"""KPI reads: the overview's KPI reads from the rollups vs the naive full-scan query, one year of a
-3-million-people city (≈ 9M facts).
+"""KPI reads: every read the overview page makes, from the rollups, vs the naive full scan computing the same
+numbers; one year of a 3-million-people city (≈ 9M facts).
 
-The database is built once (facts with raw ``sqlite3.executemany``, rollups with ``rollups.rebuild``) and
-cached under bench/.data/ (git-ignored). Each overview KPI read (today's and yesterday's period sums, percentile
-and backlog index ranges, the department ranking, district rates) is timed uncached over
-``REPEATS`` random days of the year; the naive baseline computes the same day's complaint, hall, traffic and
-sensor KPIs with one aggregate pass over each fact table. The 14-day trend is timed and printed apart.
+The database is built once (facts with raw ``sqlite3.executemany``, rollups with ``rollups.rebuild``) and cached
+under bench/.data/ (git-ignored). At ``REPEATS`` random moments of the year and for each period of the page's
+selector (day, week, month, quarter), one overview refresh is run as the page's callback runs it: the request's
+registry (admin targets), the KPIs of the period and of the period before, the 14-day trend, the KPI strip
+(today, yesterday, 30-day on-time closure, latest TPI and AQI), the feeds' freshness, the department ranking and
+the open alerts. Each refresh starts from an empty query cache, so every read goes to the database; a read the
+page makes twice in one refresh is served the second time from that cache, as in the app. Every read that went
+to the database — each call of a query function (:data:`READS`) that ran a statement — is timed; the p95 is over
+all of them. The page-level calls and the whole refresh are reported too.
+
+The naive baseline computes the same numbers of a day-period refresh from the facts: full scans (every time
+condition on an expression, so no index is used) with one aggregate pass per fact table and event time, grouped
+by local day (and category, segment, station), the durations for the percentiles and the open tickets; the
+reads that use no rollup (feeds, latest TPI and AQI, alerts, registry) are the same calls. Its numbers are
+checked against the rollups' before the ratio is printed.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import statistics
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from flask import Flask
+from sqlalchemy import event
 
 from bench.report import Result
+from dashboard.cache import cache, init_cache
 from dashboard.db import rollups
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
-from dashboard.kpis.periods import period_bounds
-from dashboard.kpis.registry import load_registry
-from dashboard.queries import kpis
+from dashboard.kpis import complaints as complaint_kpis
+from dashboard.kpis import environment as environment_kpis
+from dashboard.kpis import halls as hall_kpis
+from dashboard.kpis.cityscore import kpi_table, values_and_score
+from dashboard.kpis.durations import PER_DOUBLING
+from dashboard.kpis.measure import Measure, ratio
+from dashboard.kpis.periods import PERIODS, local_days, period_bounds
+from dashboard.kpis.ranking import rank_departments
+from dashboard.kpis.traffic import network_measures_by
+from dashboard.queries import alerts, environment, feeds, kpis, overview, traffic
+from dashboard.settings import Settings
 
 DATA = Path(__file__).with_name(".data")
-VERSION = 1
+VERSION = 4
 START = datetime(2025, 11, 22, tzinfo=UTC)
 END = START + timedelta(days=365)
 TZ = "Asia/Shanghai"
 SEED = 20261122
-REPEATS = 20
+REPEATS = 25
+NAIVE_REPEATS = 3
+TREND_DAYS = 14
+ON_TIME_DAYS = 30
+STALE_FACTOR = 2.0
+LOCAL_OFFSET = "+8 hours"  # Asia/Shanghai has no daylight saving: SQLite's date() gives the local day
 TARGET_P95_MS = 20.0
 TARGET_RATIO = 100.0
 
@@ -49,6 +79,27 @@ HALL_TICKETS = 1_500_000
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
 
 
+@dataclass(frozen=True)
+class Size:
+    """What one benchmark database holds: at 1× the year of the 3-million-people city; a scale below 1 keeps the
+    year and shrinks the city (fewer tickets, road segments and stations), for the scaling curve."""
+
+    scale: float
+    complaints: int
+    hall_tickets: int
+    segments: int
+    air_stations: int
+    noise_stations: int
+
+    @classmethod
+    def of(cls, scale: float) -> Size:
+        def part(n: int) -> int:
+            return max(1, round(n * scale))
+
+        return cls(scale, part(COMPLAINTS), part(HALL_TICKETS), part(SEGMENTS), part(AIR_STATIONS),
+                   part(NOISE_STATIONS))
+
+
 def _times(seconds: np.ndarray) -> list[str | None]:
     """Seconds after START as the SQLite text of UTCDateTime (None for NaN)."""
     base = np.datetime64(START.replace(tzinfo=None), "us")
@@ -57,7 +108,7 @@ def _times(seconds: np.ndarray) -> list[str | None]:
     return [None if np.isnan(s) else v for s, v in zip(seconds, text.tolist(), strict=True)]
 
 
-def _reference(conn: sqlite3.Connection, rng: np.random.Generator) -> None:
+def _reference(conn: sqlite3.Connection, rng: np.random.Generator, size: Size) -> None:
     weights = rng.dirichlet(np.ones(DISTRICTS) * 4)
     conn.executemany(
         "INSERT INTO district (code, name_zh, name_en, level, population, geometry) "
@@ -88,15 +139,16 @@ def _reference(conn: sqlite3.Connection, rng: np.random.Generator) -> None:
                 float(rng.uniform(300, 3000)),
                 (80.0, 60.0, 45.0)[i % 3],
             )
-            for i in range(SEGMENTS)
+            for i in range(size.segments)
         ],
     )
-    stations = [(f"A{i:02d}", "air") for i in range(AIR_STATIONS)] + [
-        (f"N{i:02d}", "noise") for i in range(NOISE_STATIONS)
+    stations = [(f"A{i:02d}", "air") for i in range(size.air_stations)] + [
+        (f"N{i:02d}", "noise") for i in range(size.noise_stations)
     ]
+    classes = ("1", "2", "3", "4a")
     conn.executemany(
-        "INSERT INTO station (code, name_zh, name_en, kind, lon, lat) VALUES (?, ?, ?, ?, 120.6, 30.9)",
-        [(c, c, c, k) for c, k in stations],
+        "INSERT INTO station (code, name_zh, name_en, kind, lon, lat, noise_class) VALUES (?, ?, ?, ?, 120.6, 30.9, ?)",
+        [(c, c, c, k, classes[i % 4] if k == "noise" else None) for i, (c, k) in enumerate(stations)],
     )
     conn.executemany(
         "INSERT INTO service_hall (code, name_zh, name_en, lon, lat) VALUES (?, ?, ?, 120.6, 30.9)",
@@ -104,8 +156,8 @@ def _reference(conn: sqlite3.Connection, rng: np.random.Generator) -> None:
     )
 
 
-def _complaints(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
-    n, span = COMPLAINTS, (END - START).total_seconds()
+def _complaints(conn: sqlite3.Connection, rng: np.random.Generator, size: Size) -> int:
+    n, span = size.complaints, (END - START).total_seconds()
     requested = np.sort(rng.uniform(0, span, n))
     category = rng.integers(0, CATEGORIES, n)
     due = requested + (1 + category % 7) * 86400.0
@@ -116,6 +168,7 @@ def _complaints(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
     satisfaction = np.where(rng.random(n) < 0.9, "satisfied", "unsatisfied")
     district = rng.integers(0, DISTRICTS, n)
     returned = (rng.random(n) < 0.05).astype(int)
+    reopened = (rated & (satisfaction == "unsatisfied") & (rng.random(n) < 0.4)).astype(int)
     times = [_times(a) for a in (requested, closed, due, revisited)]
     rows = (
         (
@@ -132,44 +185,46 @@ def _complaints(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
             times[0][i],
             satisfaction[i] if rated[i] else None,
             int(returned[i]),
+            int(reopened[i]),
             times[0][i],
         )
         for i in range(n)
     )
     conn.executemany(
         "INSERT INTO complaint (source, source_id, category, status, department_code, district_code, requested_at, "
-        "closed_at, due_at, revisited_at, updated_at, satisfaction, returned_count, extended_count, ingested_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+        "closed_at, due_at, revisited_at, updated_at, satisfaction, returned_count, reopened_count, extended_count, "
+        "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         rows,
     )
     return n
 
 
-def _traffic(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
-    free = np.array([(80.0, 60.0, 45.0)[i % 3] for i in range(SEGMENTS)])
+def _traffic(conn: sqlite3.Connection, rng: np.random.Generator, size: Size) -> int:
+    segments = size.segments
+    free = np.array([(80.0, 60.0, 45.0)[i % 3] for i in range(segments)])
     total = 0
     for day in range(365):
         steps = np.arange(96) * 900.0 + day * 86400.0 + 900.0
         local_hour = ((steps / 3600 + 8) % 24)[:, None]
         rush = np.exp(-((local_hour - 8.5) ** 2) / 2) + np.exp(-((local_hour - 18) ** 2) / 2)
-        speed = free[None, :] / (1 + 1.5 * rush * rng.uniform(0.5, 1.5, (96, SEGMENTS)))
-        times = _times(np.repeat(steps, SEGMENTS))
+        speed = free[None, :] / (1 + 1.5 * rush * rng.uniform(0.5, 1.5, (96, segments)))
+        times = _times(np.repeat(steps, segments))
         flat = speed.ravel()
         conn.executemany(
             "INSERT INTO traffic_observation (source, source_id, segment_code, observed_at, period_s, speed_kmh) "
             "VALUES ('bench', ?, ?, ?, 900, ?)",
-            ((f"{day}:{i}", f"S{i % SEGMENTS:03d}", times[i], float(flat[i])) for i in range(flat.size)),
+            ((f"{day}:{i}", f"S{i % segments:03d}", times[i], float(flat[i])) for i in range(flat.size)),
         )
         total += flat.size
     return total
 
 
-def _sensors(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
+def _sensors(conn: sqlite3.Connection, rng: np.random.Generator, size: Size) -> int:
     hours = np.arange(365 * 24) * 3600.0 + 1800.0
     times = _times(hours)
     scale = {"pm25": 40, "pm10": 70, "o3": 90, "no2": 35, "so2": 8, "co": 0.8, "laeq": 55}
-    series = [(f"A{s:02d}", p) for s in range(AIR_STATIONS) for p in POLLUTANTS]
-    series += [(f"N{s:02d}", "laeq") for s in range(NOISE_STATIONS)]
+    series = [(f"A{s:02d}", p) for s in range(size.air_stations) for p in POLLUTANTS]
+    series += [(f"N{s:02d}", "laeq") for s in range(size.noise_stations)]
     for station, quantity in series:
         values = scale[quantity] * rng.lognormal(0, 0.4, hours.size)
         conn.executemany(
@@ -180,8 +235,8 @@ def _sensors(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
     return len(series) * hours.size
 
 
-def _halls(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
-    n = HALL_TICKETS
+def _halls(conn: sqlite3.Connection, rng: np.random.Generator, size: Size) -> int:
+    n = size.hall_tickets
     day = rng.integers(0, 365, n)
     issued = day * 86400.0 + rng.uniform(1 * 3600, 9 * 3600, n)  # 09:00–17:00 local
     called = issued + rng.exponential(12 * 60, n)
@@ -213,13 +268,17 @@ def _halls(conn: sqlite3.Connection, rng: np.random.Generator) -> int:
     return n
 
 
-def build(path: Path) -> int:
-    """Build the benchmark database at ``path`` (if absent); returns its number of facts."""
+def build(path: Path, size: Size | None = None) -> int:
+    """Build the benchmark database of ``size`` (default: the whole city) at ``path`` (if absent); returns its
+    number of facts."""
+    size = size or Size.of(1)
     marker = path.with_suffix(f".v{VERSION}")
     if path.exists() and marker.exists():
         return int(marker.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
+    for stale in path.parent.glob(f"{path.stem}.v*"):
+        stale.unlink()
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -228,8 +287,8 @@ def build(path: Path) -> int:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     with conn:
-        _reference(conn, rng)
-        facts = _complaints(conn, rng) + _traffic(conn, rng) + _sensors(conn, rng) + _halls(conn, rng)
+        _reference(conn, rng, size)
+        facts = sum(make(conn, rng, size) for make in (_complaints, _traffic, _sensors, _halls))
     conn.close()
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as db:
@@ -242,43 +301,265 @@ def build(path: Path) -> int:
     return facts
 
 
-NAIVE = (
-    "SELECT sum(requested_at >= :s AND requested_at < :e), sum(requested_at >= :s AND requested_at < :e "
-    "AND closed_at IS NOT NULL), sum(due_at >= :s AND due_at < :e), sum(due_at >= :s AND due_at < :e AND "
-    "closed_at <= due_at), sum(CASE WHEN closed_at >= :s AND closed_at < :e THEN julianday(closed_at) - "
-    "julianday(requested_at) END), sum(coalesce(revisited_at, closed_at) >= :s AND coalesce(revisited_at, "
-    "closed_at) < :e AND satisfaction IN ('satisfied', 'basically_satisfied')), sum(closed_at IS NULL) "
-    "FROM complaint",
-    "SELECT sum(CASE WHEN issued_at >= :s AND issued_at < :e THEN julianday(called_at) - julianday(issued_at) END), "
-    "sum(issued_at >= :s AND issued_at < :e AND channel = 'online') FROM hall_ticket",
-    "SELECT segment_code, sum(1.0 / speed_kmh) FROM traffic_observation WHERE julianday(observed_at) >= "
-    "julianday(:s) AND julianday(observed_at) < julianday(:e) AND speed_kmh > 0 GROUP BY segment_code",
-    "SELECT station_code, quantity, strftime('%Y-%m-%d %H', observed_at) AS h, avg(value) FROM sensor_reading "
-    "WHERE julianday(observed_at) >= julianday(:s) AND julianday(observed_at) < julianday(:e) GROUP BY 1, 2, 3",
+
+
+# --- the overview's reads --------------------------------------------------------------------------------
+
+#: Every query function an overview refresh calls (module, name); overview.py imports period_sums by name.
+READS = (
+    *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
+                                "daily_sums", "daily_network", "department_sums")),
+    (overview, "period_sums"),
+    (feeds, "feed_status"),
+    (traffic, "latest_observations"),
+    (environment, "latest_air_hour"),
+    (alerts, "open_alerts"),
 )
 
 
-def _overview_reads(engine, registry, now: datetime) -> dict[str, float]:
-    """Seconds of each KPI read the overview makes at ``now`` (uncached: no app context)."""
-    today, yesterday = period_bounds(now, TZ, "day"), period_bounds(now, TZ, "day", back=1)
-    reads = {
-        "complaint_sums": lambda: kpis.complaint_sums(engine, today[0], now),
-        "complaint_sums (yesterday)": lambda: kpis.complaint_sums(engine, *yesterday),
-        "hall_sums": lambda: kpis.hall_sums(engine, today[0], now),
-        "segment_sums": lambda: kpis.segment_sums(engine, today[0], now),
-        "sensor_hours": lambda: kpis.sensor_hours(engine, today[0], now),
-        "handling_seconds": lambda: kpis.handling_seconds(engine, today[0], now),
-        "wait_seconds": lambda: kpis.wait_seconds(engine, today[0], now),
-        "open_tickets": lambda: kpis.open_tickets(engine, now),
-        "department_sums": lambda: kpis.department_sums(engine, today[0], now),
-        "district_rates": lambda: kpis.district_rates(engine, today[0], now),
-    }
-    timings = {}
-    for name, read in reads.items():
+@contextmanager
+def timed_reads(engine, timings: list[tuple[str, float]]):
+    """Record (name, seconds) of every call of the :data:`READS` that ran a statement on ``engine``."""
+    originals = [(module, name, getattr(module, name)) for module, name in READS]
+    statements = [0]
+
+    def count(*_args) -> None:
+        statements[0] += 1
+
+    def timer(name, read):
+        @functools.wraps(read)
+        def timed(*args, **kwargs):
+            before, started = statements[0], time.perf_counter()
+            try:
+                return read(*args, **kwargs)
+            finally:
+                if statements[0] > before:
+                    timings.append((name, time.perf_counter() - started))
+
+        return timed
+
+    event.listen(engine, "before_cursor_execute", count)
+    for module, name, read in originals:
+        setattr(module, name, timer(name, read))
+    try:
+        yield
+    finally:
+        for module, name, read in originals:
+            setattr(module, name, read)
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def page_cache() -> Flask:
+    """An app with the query cache the pages use (in-process), to run a refresh in."""
+    server = Flask(__name__)
+    init_cache(server, Settings(redis_url=None))
+    return server
+
+
+def overview_refresh(engine, now: datetime, period: str) -> dict[str, float]:
+    """Seconds of each call the overview's callback makes at ``now`` for ``period`` (uncached: no app context)."""
+    current, previous = period_bounds(now, TZ, period), period_bounds(now, TZ, period, back=1)
+    calls: dict[str, float] = {}
+
+    def call(name: str, read):
         started = time.perf_counter()
-        read()
-        timings[name] = time.perf_counter() - started
-    return timings
+        value = read()
+        calls[name] = time.perf_counter() - started
+        return value
+
+    registry = call("kpi_registry", lambda: kpis.kpi_registry(engine, None))
+    call("kpi_values", lambda: kpis.kpi_values(engine, registry, *current, now, TZ))
+    call("kpi_values (previous)", lambda: kpis.kpi_values(engine, registry, *previous, previous[1], TZ))
+    call("kpi_trend", lambda: kpis.kpi_trend(engine, registry, now, TZ, TREND_DAYS))
+    call("feed_status", lambda: feeds.feed_status(engine))
+    call("overview_kpis", lambda: overview.overview_kpis(engine, now, TZ, STALE_FACTOR))
+    call("department_ranking", lambda: kpis.department_ranking(engine, registry, *current, TZ))
+    call("open_alerts", lambda: alerts.open_alerts(engine))
+    return calls
+
+
+# --- the naive baseline: the same numbers from full scans of the facts -----------------------------------
+
+
+def _day(column: str) -> str:
+    return f"date({column}, '{LOCAL_OFFSET}')"
+
+
+def _in(column: str) -> str:
+    """A time range on an expression of the column: SQLite scans the table (no index applies)."""
+    return f"julianday({column}) >= julianday(:s) AND julianday({column}) < julianday(:e)"
+
+
+COMPLAINT_SCANS = {
+    "requested_at": "count(*) AS received, sum(closed_at IS NOT NULL) AS received_closed, "
+    "sum(returned_count) AS returned",
+    "closed_at": "count(*) AS closed, sum(closed_at <= due_at) AS closed_on_time, "
+    "sum((julianday(closed_at) - julianday(requested_at)) * 86400.0) AS handling_seconds, "
+    "sum(reopened_count > 0) AS reopened",
+    "due_at": "count(*) AS due, sum(closed_at IS NOT NULL AND closed_at <= due_at) AS due_met",
+    "coalesce(revisited_at, closed_at)": "sum(satisfaction IS NOT NULL) AS rated, "
+    "sum(satisfaction IN ('satisfied', 'basically_satisfied')) AS satisfied",
+}
+HALL_SCAN = (
+    f"SELECT {_day('issued_at')} AS day, count(*) AS issued, count(called_at) AS called, "
+    "coalesce(sum((julianday(called_at) - julianday(issued_at)) * 86400.0), 0) AS wait_seconds, "
+    "sum((julianday(called_at) - julianday(issued_at)) * 86400.0 > 1800) AS waited_over_30min, "
+    "count(finished_at) AS finished, "
+    "coalesce(sum((julianday(finished_at) - julianday(called_at)) * 86400.0), 0) AS handling_seconds, "
+    "sum(channel = 'online') AS online, count(visits) AS with_visits, sum(visits = 1) AS single_visit, "
+    f"count(rating) AS rated, sum(rating >= 4) AS rated_good FROM hall_ticket WHERE {_in('issued_at')} GROUP BY 1"
+)
+TRAFFIC_SCAN = (
+    f"SELECT {_day('observed_at')} AS day, segment_code, sum(speed_kmh > 0) AS speeds, "
+    "sum(CASE WHEN speed_kmh > 0 THEN 1.0 / speed_kmh ELSE 0 END) AS inverse_speed_sum FROM traffic_observation "
+    f"WHERE {_in('observed_at')} GROUP BY 1, 2"
+)
+SENSOR_SCAN = (
+    "SELECT strftime('%Y-%m-%d %H:00:00', observed_at) AS hour, station_code, quantity, avg(value) AS mean "
+    f"FROM sensor_reading WHERE {_in('observed_at')} AND value IS NOT NULL GROUP BY 1, 2, 3"
+)
+HANDLING_SCAN = (
+    "SELECT (julianday(closed_at) - julianday(requested_at)) * 86400.0 FROM complaint WHERE " + _in("closed_at")
+)
+WAIT_SCAN = (
+    "SELECT max((julianday(called_at) - julianday(issued_at)) * 86400.0, 0) FROM hall_ticket "
+    f"WHERE called_at IS NOT NULL AND {_in('issued_at')}"
+)
+OPEN_SCAN = "SELECT sum(closed_at IS NULL), sum(closed_at IS NULL AND due_at < :now) FROM complaint"
+ON_TIME_SCAN = (
+    "SELECT sum(due_at >= :s AND due_at < :e), sum(due_at >= :s AND due_at < :e AND closed_at IS NOT NULL AND "
+    "closed_at <= due_at) FROM complaint"
+)
+
+
+def _text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _frame(conn: sqlite3.Connection, sql: str, **params) -> pd.DataFrame:
+    cursor = conn.execute(sql, {k: _text(v) if isinstance(v, datetime) else v for k, v in params.items()})
+    return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+
+def _naive_complaints(conn: sqlite3.Connection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Complaint sums per local day and category over [start, end), one full scan per event time."""
+    parts = []
+    for column, measures in COMPLAINT_SCANS.items():
+        sql = f"SELECT {_day(column)} AS day, category, {measures} FROM complaint WHERE {_in(column)} GROUP BY 1, 2"
+        parts.append(_frame(conn, sql, s=start, e=end))
+    return pd.concat(parts).fillna(0).groupby(["day", "category"], as_index=False).sum()
+
+
+def _local_date(moment: datetime) -> str:
+    return str(pd.Timestamp(moment).tz_convert(TZ).date())
+
+
+def _percentiles(conn: sqlite3.Connection, start: datetime, end: datetime) -> dict[str, Measure]:
+    handling = np.array([r[0] for r in conn.execute(HANDLING_SCAN, {"s": _text(start), "e": _text(end)})])
+    waits = np.array([r[0] for r in conn.execute(WAIT_SCAN, {"s": _text(start), "e": _text(end)})])
+
+    def exact(values, q, scale):
+        if not values.size:
+            return Measure(None)
+        return Measure(float(np.percentile(values, q)) * scale, values.size, values.size)
+
+    return {
+        "complaint_handling_hours_median": exact(handling, 50, 1 / 3600),
+        "complaint_handling_hours_p90": exact(handling, 90, 1 / 3600),
+        "hall_wait_p90_minutes": exact(waits, 90, 1 / 60),
+    }
+
+
+def _hour_up(moment: datetime) -> datetime:
+    """The end of the hour holding ``moment``: the KPI reads count whole hours (the rollups' grain)."""
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(hours=1)
+
+
+def naive_overview(path: Path, engine, now: datetime) -> dict:
+    """The numbers of a day-period overview refresh at ``now`` computed from the facts (see the module), to the
+    hour as the KPI reads count: today up to the end of the current hour."""
+    registry = kpis.kpi_registry(engine, None)
+    today, yesterday = period_bounds(now, TZ, "day"), period_bounds(now, TZ, "day", back=1)
+    first, end = today[0] - timedelta(days=TREND_DAYS - 1), _hour_up(now)
+    conn = sqlite3.connect(path)
+    complaints = _naive_complaints(conn, first, end)
+    halls = _frame(conn, HALL_SCAN, s=first, e=end).set_index("day")
+    segments = _frame(conn, TRAFFIC_SCAN, s=first, e=end).merge(
+        _frame(conn, "SELECT code AS segment_code, length_m, free_flow_kmh, road_class FROM road_segment"),
+        on="segment_code",
+    )
+    hours = _frame(conn, SENSOR_SCAN, s=first, e=end)
+    classes = dict(conn.execute("SELECT code, noise_class FROM station WHERE kind = 'noise'").fetchall())
+    population = conn.execute("SELECT sum(population) FROM district WHERE level = 'district'").fetchone()[0]
+    backlog, overdue = conn.execute(OPEN_SCAN, {"now": _text(now)}).fetchone()
+    window = {"s": _text(period_bounds(now, TZ, "day", back=ON_TIME_DAYS - 1)[0]), "e": _text(end)}
+    due, due_met = conn.execute(ON_TIME_SCAN, window).fetchone()
+    percentiles = {"today": _percentiles(conn, today[0], end), "yesterday": _percentiles(conn, *yesterday)}
+    conn.close()
+
+    hours["hour"] = pd.to_datetime(hours["hour"], utc=True)
+    environment_hours = environment_kpis.environment_hours(hours, classes, TZ)
+    environment_hours["day"] = environment_hours["hour"].dt.tz_convert(TZ).dt.date.astype(str)
+    environment_days = environment_hours.drop(columns="hour").groupby("day").sum()
+    complaint_days = complaints.drop(columns="category").groupby("day").sum()
+    networks = network_measures_by(segments, "day")
+
+    def measures(day: str, length: float) -> dict[str, Measure]:
+        def row(frame):
+            return frame.loc[day].to_dict() if day in frame.index else {}
+
+        return (
+            complaint_kpis.complaint_measures(row(complaint_days), length, population)
+            | hall_kpis.hall_measures(row(halls))
+            | environment_kpis.environment_measures(row(environment_days))
+            | networks.get(day, {})
+        )
+
+    def length(start: datetime, end: datetime) -> float:
+        return (min(end, now) - start).total_seconds() / 86400
+
+    spans = local_days(first, now, TZ)
+    trend = [values_and_score(registry, measures(_local_date(s), length(s, e)))[1] for s, e in spans]
+    open_counts = {"complaint_backlog": Measure(float(backlog)), "complaint_overdue": Measure(float(overdue))}
+    tables = {
+        name: kpi_table(registry, measures(_local_date(bounds[0]), length(*bounds)) | percentiles[name] | open_counts)
+        for name, bounds in (("today", today), ("yesterday", yesterday))
+    }
+    categories = complaints[complaints["day"] == _local_date(today[0])]
+    owners = [f"G{int(code[3:]) % DEPARTMENTS:02d}" for code in categories["category"]]  # as _reference assigns
+    departments = categories.assign(department_code=owners)
+    by_department = departments.drop(columns=["day", "category"]).groupby("department_code", as_index=False).sum()
+    ranking = rank_departments(by_department, registry.ranking_weights)
+    return {
+        "today": tables["today"],
+        "yesterday": tables["yesterday"],
+        "trend": trend,
+        "on_time": ratio(due_met, due),
+        "ranking": ranking,
+        "same calls": (
+            feeds.feed_status(engine), traffic.network(engine), environment.city_aqi(engine, TZ),
+            alerts.open_alerts(engine),
+        ),
+    }
+
+
+def _check(naive: dict, engine, now: datetime) -> None:
+    """The naive numbers are the rollups' (percentiles within the histograms' resolution)."""
+    registry = kpis.kpi_registry(engine, None)
+    today = period_bounds(now, TZ, "day")
+    rolled = kpis.kpi_values(engine, registry, *today, now, TZ).set_index("id")
+    scanned = naive["today"].set_index("id")
+    for kpi in rolled.index:
+        a, b = rolled.at[kpi, "value"], scanned.at[kpi, "value"]
+        if pd.isna(a) and pd.isna(b):
+            continue
+        tolerance = 2 ** (1 / PER_DOUBLING) - 1 if kpi.endswith(("median", "p90", "p90_minutes")) else 1e-6
+        if not np.isclose(a, b, rtol=tolerance, atol=1e-9):
+            raise AssertionError(f"naive and rollup {kpi} differ at {now}: {b} vs {a}")
+    trend = kpis.kpi_trend(engine, registry, now, TZ, TREND_DAYS)["city_score"].to_numpy(dtype=float)
+    if not np.allclose(trend, np.array(naive["trend"], dtype=float), equal_nan=True):
+        raise AssertionError(f"naive and rollup 14-day city scores differ at {now}")
 
 
 def _seconds(read) -> float:
@@ -287,62 +568,75 @@ def _seconds(read) -> float:
     return time.perf_counter() - started
 
 
-def _naive(path: Path, now: datetime) -> float:
-    start = period_bounds(now, TZ, "day")[0]
-    conn = sqlite3.connect(path)
-    params = {"s": start.strftime("%Y-%m-%d %H:%M:%S.%f"), "e": now.strftime("%Y-%m-%d %H:%M:%S.%f")}
-    started = time.perf_counter()
-    for sql in NAIVE:
-        conn.execute(sql, params).fetchall()
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return elapsed
+def _p95(seconds) -> float:
+    return float(np.percentile(seconds, 95)) * 1000
 
 
-def run() -> list[Result]:
-    """Build (or reuse) the year and time the overview's reads against the naive scan."""
-    path = DATA / "kpi-year.sqlite"
-    facts = build(path)
+def run(scale: float = 1) -> list[Result]:
+    """Build (or reuse) the year at ``scale``, time every overview read for each period, and the naive baseline;
+    the targets hold for the whole city (1×), smaller scales draw the scaling curve."""
+    path = DATA / ("kpi-year.sqlite" if scale == 1 else f"kpi-year-x{scale:g}.sqlite")
+    facts = build(path, Size.of(scale))
     engine = make_engine(f"sqlite:///{path}")
-    registry = load_registry()
     rng = np.random.default_rng(1)
     moments = [
-        START + timedelta(days=int(d), hours=int(h))
-        for d, h in zip(rng.integers(20, 364, REPEATS + 1), rng.integers(0, 24, REPEATS + 1), strict=True)
+        START + timedelta(days=int(d), hours=int(h), minutes=int(m))
+        for d, h, m in zip(
+            rng.integers(100, 364, REPEATS + 1), rng.integers(0, 24, REPEATS + 1), rng.integers(0, 60, REPEATS + 1),
+            strict=True,
+        )
     ]
-    _overview_reads(engine, registry, moments[0])  # warm-up: imports, page cache
-    per_read: dict[str, list[float]] = {}
-    totals = []
-    for now in moments[1:]:
-        timings = _overview_reads(engine, registry, now)
-        for name, seconds in timings.items():
-            per_read.setdefault(name, []).append(seconds)
-        totals.append(sum(timings.values()))
-    trend = [_seconds(lambda now=now: kpis.kpi_trend(engine, registry, now, TZ, 14)) for now in moments[1:6]]
-    naive = [_naive(path, now) for now in moments[1:6]]
+    reads: dict[str, list[tuple[str, float]]] = {p: [] for p in PERIODS}
+    calls: dict[str, dict[str, list[float]]] = {p: {} for p in PERIODS}
+    with page_cache().app_context():
+        overview_refresh(engine, moments[0], "day")  # warm-up: imports, page cache, statements
+        for now in moments[1:]:
+            for period in PERIODS:
+                cache.clear()
+                with timed_reads(engine, reads[period]):
+                    for name, seconds in overview_refresh(engine, now, period).items():
+                        calls[period].setdefault(name, []).append(seconds)
+    naive = []
+    for now in moments[1 : NAIVE_REPEATS + 1]:
+        started = time.perf_counter()
+        numbers = naive_overview(path, engine, now)
+        naive.append(time.perf_counter() - started)
+        _check(numbers, engine, now)
     engine.dispose()
-    all_reads = [s for values in per_read.values() for s in values]
-    p95 = float(np.percentile(all_reads, 95)) * 1000
-    slowest = max(per_read, key=lambda k: np.percentile(per_read[k], 95))
-    naive_s = statistics.median(naive)
-    rollup_s = statistics.median(totals)
-    ratio = naive_s / rollup_s
+
+    every = [s for period in PERIODS for _, s in reads[period]]
+    p95 = _p95(every)
+    by_read: dict[str, list[float]] = {}
+    for period in PERIODS:
+        for name, seconds in reads[period]:
+            by_read.setdefault(name, []).append(seconds)
+    slowest = max(by_read, key=lambda name: _p95(by_read[name]))
+    by_period = ", ".join(f"{p} {_p95([s for _, s in reads[p]]):.1f}" for p in PERIODS)
+    refresh = {p: np.sum([v for v in calls[p].values()], axis=0) * 1000 for p in PERIODS}
+    whole = ", ".join(f"{p} median {np.median(v):.0f} / p95 {np.percentile(v, 95):.0f}" for p, v in refresh.items())
+    page = ", ".join(f"{name} {_p95(seconds):.0f}" for name, seconds in calls["day"].items())
+    naive_ms = statistics.median(naive) * 1000
+    day_ms = float(np.median(refresh["day"]))
+    ratio_ = naive_ms / day_ms
+    whole_city = scale == 1
+    curve = f"curve ({scale:g}× of the city; the target is at 1×)"
     return [
         Result(
-            name=f"KPI reads, SQLite, one year, {facts:,} facts: p95 of each overview read",
+            name=f"KPI reads, SQLite, one year, {facts:,} facts: p95 of every read of an overview refresh, uncached",
             ratio=TARGET_P95_MS / p95,
-            target=f"p95 ≤ {TARGET_P95_MS:.0f} ms",
-            met=p95 <= TARGET_P95_MS,
-            detail=f"p95 {p95:.1f} ms over {len(all_reads)} reads ({len(per_read)} kinds × {REPEATS} days); slowest "
-            f"kind {slowest} p95 {np.percentile(per_read[slowest], 95) * 1000:.1f} ms",
+            target=f"p95 ≤ {TARGET_P95_MS:.0f} ms" if whole_city else curve,
+            met=p95 <= TARGET_P95_MS if whole_city else None,
+            detail=f"p95 {p95:.1f} ms over {len(every)} reads (the query-function calls of {len(PERIODS)} periods × "
+            f"{REPEATS} random moments that went to the database); p95 by period (ms): {by_period}; "
+            f"slowest {slowest} p95 {_p95(by_read[slowest]):.1f} ms; the page's calls, day period, p95 (ms): {page}; "
+            f"whole refresh (ms): {whole}",
         ),
         Result(
-            name="KPI reads: all overview KPIs of a day from rollups vs the naive full scan of the facts",
-            ratio=ratio,
-            target=f"≥ {TARGET_RATIO:.0f}× faster",
-            met=ratio >= TARGET_RATIO,
-            detail=f"rollups {rollup_s * 1000:.1f} ms per overview (median); naive scan {naive_s * 1000:.0f} ms; "
-            f"not included: the 14-day trend (daily buckets over 14 × 24 rollup hours) "
-            f"{statistics.median(trend) * 1000:.0f} ms median, served from the cache",
+            name=f"KPI reads, {facts:,} facts: a day-period overview refresh from rollups vs the naive full scans",
+            ratio=ratio_,
+            target=f"≥ {TARGET_RATIO:.0f}× faster" if whole_city else curve,
+            met=ratio_ >= TARGET_RATIO if whole_city else None,
+            detail=f"rollups {day_ms:.1f} ms per refresh (median of {REPEATS}); naive {naive_ms:.0f} ms (median of "
+            f"{NAIVE_REPEATS}), the same numbers (checked: every KPI of the day, the 14-day city scores)",
         ),
     ]

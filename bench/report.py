@@ -18,7 +18,7 @@ class Result:
     name: str
     ratio: float
     target: str
-    met: bool
+    met: bool | None  # None: reported, with no target
     detail: str
 
 
@@ -32,12 +32,16 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
+def _met(result: Result) -> str:
+    return "n/a" if result.met is None else "yes" if result.met else "no"
+
+
 def render(results: list[Result]) -> str:
     """A Markdown table of the results."""
     lines = [
         "| benchmark | ratio | target | met | measured |",
         "|---|---|---|---|---|",
-        *(f"| {r.name} | {r.ratio:.2f}× | {r.target} | {'yes' if r.met else 'no'} | {r.detail} |" for r in results),
+        *(f"| {r.name} | {r.ratio:.2f}× | {r.target} | {_met(r)} | {r.detail} |" for r in results),
     ]
     return "\n".join(lines)
 
