@@ -34,7 +34,13 @@ NORMALIZED_KEYS = frozenset({"type", "value", "metadata"})
 
 
 def attributes(entity: dict) -> tuple[dict[str, Any], dict[str, dict]]:
-    """The entity's attribute values and metadata, whether it came in keyValues or normalized form."""
+    """The entity's attribute values and metadata, whether it came in keyValues or normalized form (the values
+    may be the entity itself: read them, never change them)."""
+    for attr in entity.values():
+        if attr.__class__ is dict:
+            break
+    else:  # keyValues with only scalar and list values (the common case): nothing to unwrap
+        return entity, {}
     values, metadata = {}, {}
     for name, attr in entity.items():
         if isinstance(attr, dict) and "value" in attr and set(attr) <= NORMALIZED_KEYS:
