@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, select
 
-from dashboard.db.models import Feed, FeedCursor, FeedRun, Quarantine
+from dashboard.db.models import Feed, FeedCursor, FeedRun, FeedState, Quarantine
 from dashboard.db.upsert import dialect_insert
 
 #: Version of the cursor value format written by this code.
@@ -17,6 +17,9 @@ CURSOR_FORMAT_VERSION = 1
 
 #: Largest payload kept in quarantine (characters); bigger ones are truncated with a marker.
 MAX_QUARANTINE_PAYLOAD = 100_000
+
+#: What a run counts (its records fetched, and what became of them).
+RUN_COUNTS = ("fetched", "new", "updated", "unchanged", "rejected")
 
 
 def read_cursor(conn: Connection, feed: str) -> dict[str, str]:
@@ -48,9 +51,46 @@ def write_cursor(conn: Connection, feed: str, values: Mapping[str, str], now: da
 
 
 def record_run(conn: Connection, **fields: Any) -> int:
-    """Insert a ``feed_run`` row; returns its id."""
+    """Insert a ``feed_run`` row and bring the feed's ``feed_state`` up to it (the run is the feed's newest);
+    returns its id."""
     result = conn.execute(FeedRun.__table__.insert().returning(FeedRun.id), [fields])
+    _advance_state(conn, fields)
     return result.scalar_one()
+
+
+def _advance_state(conn: Connection, run: Mapping[str, Any]) -> None:
+    """Upsert the feed's state with ``run``: its outcome and counts replace the previous run's; the last success
+    and the newest source time only move forward; the failures since the last success count up or reset."""
+    ended = run.get("finished_at") or run["started_at"]
+    ok = run["status"] == "ok"
+    state = FeedState.__table__
+    insert = dialect_insert(conn)(state)
+    row = {
+        "feed": run["feed"],
+        "last_run_at": ended,
+        "last_status": run["status"],
+        "last_error": run.get("error"),
+        **{count: run.get(count) or 0 for count in RUN_COUNTS},
+        "last_success_at": ended if ok else None,
+        "max_source_time": run.get("max_source_time"),
+        "consecutive_failures": 0 if ok else 1,
+    }
+
+    def later(column: str):
+        new, old = insert.excluded[column], state.c[column]
+        return case((old.is_(None) | (new > old), new), else_=old)
+
+    stmt = insert.on_conflict_do_update(
+        index_elements=["feed"],
+        set_={
+            **{c: insert.excluded[c] for c in ("last_run_at", "last_status", "last_error", *RUN_COUNTS)},
+            "last_success_at": later("last_success_at"),
+            "max_source_time": later("max_source_time"),
+            "consecutive_failures": case((insert.excluded.last_status == "ok", 0),
+                                         else_=state.c.consecutive_failures + 1),
+        },
+    )
+    conn.execute(stmt, [row])
 
 
 def last_run_status(conn: Connection, feed: str) -> str | None:

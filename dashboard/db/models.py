@@ -502,6 +502,27 @@ class FeedRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class FeedState(Base):
+    """Where a feed stands after its newest run: that run's outcome and counts, its last success, its newest
+    source time and the failed runs since the last success. Written with each ``feed_run`` row (in the same
+    transaction) so that reading the feeds' health never scans their run history."""
+
+    __tablename__ = "feed_state"
+
+    feed: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the newest run's end (its start if unfinished)
+    last_status: Mapped[str] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_source_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class FeedCursor(Base):
     """How far a feed (or one partition of it: a hall, a datastream, a file) has been read."""
 

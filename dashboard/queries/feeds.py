@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, exists, func, null, select, union_all
 
 from dashboard.cache import cached
-from dashboard.db.models import Feed, FeedRun, Quarantine
+from dashboard.db.models import Feed, FeedRun, FeedState, Quarantine
 from dashboard.queries.base import read_frame
 
 #: Most quarantine rows sent to the browser at once (newest first).
@@ -35,55 +35,38 @@ STATUS_COLUMNS = [
 ]
 
 
+FEED_COLUMNS = (Feed.name, Feed.domain, Feed.protocol, Feed.interval_s, Feed.max_data_age_s, Feed.enabled)
+STATE_COLUMNS = (
+    FeedState.last_run_at,
+    FeedState.last_status,
+    FeedState.last_error,
+    FeedState.fetched,
+    FeedState.new,
+    FeedState.updated,
+    FeedState.unchanged,
+    FeedState.rejected,
+    FeedState.last_success_at,
+    FeedState.max_source_time,
+    FeedState.consecutive_failures,
+)
+#: Configured feeds with their state, then the feeds that ran without being configured.
+FEED_STATUS = union_all(
+    select(*FEED_COLUMNS, *STATE_COLUMNS).outerjoin(FeedState, FeedState.feed == Feed.name),
+    select(FeedState.feed, *(null() for _ in FEED_COLUMNS[1:]), *STATE_COLUMNS).where(
+        ~exists().where(Feed.name == FeedState.feed)
+    ),
+)
+
+
 @cached
 def feed_status(engine: Engine) -> pd.DataFrame:
     """One row per configured feed (and per feed that ran without being configured), see ``STATUS_COLUMNS``.
 
     The last run's counts, the last successful run's end, the newest source time over all runs and the number
-    of failed runs since the last success.
+    of failed runs since the last success, as ``feed_state`` keeps them.
     """
-    feeds = read_frame(engine, select(Feed.name, Feed.domain, Feed.protocol, Feed.interval_s, Feed.max_data_age_s, Feed.enabled))
-    last_ids = select(func.max(FeedRun.id)).group_by(FeedRun.feed)
-    last = read_frame(
-        engine,
-        select(
-            FeedRun.feed.label("name"),
-            func.coalesce(FeedRun.finished_at, FeedRun.started_at).label("last_run_at"),
-            FeedRun.status.label("last_status"),
-            FeedRun.error.label("last_error"),
-            FeedRun.fetched,
-            FeedRun.new,
-            FeedRun.updated,
-            FeedRun.unchanged,
-            FeedRun.rejected,
-        ).where(FeedRun.id.in_(last_ids)),
-    )
-    summary = read_frame(
-        engine,
-        select(
-            FeedRun.feed.label("name"),
-            func.max(FeedRun.max_source_time).label("max_source_time"),
-        ).group_by(FeedRun.feed),
-    )
-    success = read_frame(
-        engine,
-        select(
-            FeedRun.feed.label("name"),
-            func.max(FeedRun.id).label("last_ok_id"),
-            func.max(func.coalesce(FeedRun.finished_at, FeedRun.started_at)).label("last_success_at"),
-        )
-        .where(FeedRun.status == "ok")
-        .group_by(FeedRun.feed),
-    )
-    runs = read_frame(
-        engine, select(FeedRun.feed.label("name"), FeedRun.id, FeedRun.status).where(FeedRun.status != "ok")
-    )
-    frame = feeds.merge(last, how="outer", on="name").merge(summary, how="left", on="name")
-    frame = frame.merge(success, how="left", on="name")
-    failures = runs.merge(success[["name", "last_ok_id"]], how="left", on="name")
-    failures = failures[failures["last_ok_id"].isna() | (failures["id"] > failures["last_ok_id"])]
-    frame["consecutive_failures"] = frame["name"].map(failures.groupby("name").size()).fillna(0).astype(int)
-    for column in ("fetched", "new", "updated", "unchanged", "rejected"):
+    frame = read_frame(engine, FEED_STATUS)
+    for column in ("fetched", "new", "updated", "unchanged", "rejected", "consecutive_failures"):
         frame[column] = frame[column].fillna(0).astype(int)
     return frame[STATUS_COLUMNS].sort_values("name", ignore_index=True)
 

@@ -22,12 +22,11 @@ from datetime import UTC, datetime, timedelta
 import shapely
 from sqlalchemy import Engine, insert
 
-from dashboard.db import rollups
+from dashboard.db import feedops, rollups
 from dashboard.db.models import (
     Complaint,
     District,
     Feed,
-    FeedRun,
     HallTicket,
     Quarantine,
     RoadSegment,
@@ -388,7 +387,6 @@ def populate(engine: Engine, now: datetime = NOW, background: bool = False) -> N
         TrafficObservation: _traffic(now),
         SensorReading: _readings(now),
         Feed: feeds,
-        FeedRun: runs,
         Quarantine: quarantine,
     }
     if background:
@@ -398,5 +396,7 @@ def populate(engine: Engine, now: datetime = NOW, background: bool = False) -> N
         for model, rows in tables.items():
             keys = set().union(*(row.keys() for row in rows))
             conn.execute(insert(model), [{key: row.get(key) for key in keys} for row in rows])
+        for run in runs:  # as the collectors record them: the feeds' state follows
+            feedops.record_run(conn, **run)
         for domain in rollups.ROLLUPS:
             rollups.rebuild(conn, domain)

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine
 
 from dashboard.app import create_app
-from dashboard.db.models import FeedRun
+from dashboard.db.feedops import record_run
 from dashboard.settings import Settings
 from tests.dashboard.synthetic_city import populate
 
@@ -40,17 +40,9 @@ def test_readyz_503_when_a_feed_is_stale_then_200(live_city, tmp_path):
     assert body["feeds"]["halls-queue"]["consecutive_failures"] == 2
     assert body["feeds"]["traffic-ngsi"]["stale"] is False
     with engine.begin() as conn:
-        conn.execute(
-            insert(FeedRun),
-            [
-                {
-                    "feed": "halls-queue",
-                    "started_at": now,
-                    "finished_at": now,
-                    "status": "ok",
-                    "max_source_time": now - timedelta(seconds=5),
-                }
-            ],
+        record_run(
+            conn, feed="halls-queue", started_at=now, finished_at=now, status="ok",
+            max_source_time=now - timedelta(seconds=5),
         )
     response = client.get("/readyz")  # readiness is never served from the cache
     assert response.status_code == 200
