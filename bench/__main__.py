@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
 import traceback
 from collections.abc import Callable
 
@@ -24,12 +26,14 @@ MAP_POINTS = 100_000
 
 
 def _measured(name: str, measure: Callable[[], Result | list[Result]]) -> list[Result]:
-    """The results of ``measure``, or one row saying how it failed."""
+    """The results of ``measure``, or one row saying how it failed (its duration printed either way)."""
+    started = time.perf_counter()
     try:
         result = measure()
     except Exception as exc:  # a broken benchmark must not lose the others' figures
         traceback.print_exc()
-        return [Result(name=name, ratio=0.0, target="—", met=False, detail=f"failed: {type(exc).__name__}: {exc}")]
+        result = [Result(name=name, ratio=0.0, target="—", met=False, detail=f"failed: {type(exc).__name__}: {exc}")]
+    print(f"bench: {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return result if isinstance(result, list) else [result]
 
 
@@ -40,6 +44,7 @@ def main() -> None:
                         help="PostgreSQL server URL for the ingest-vs-COPY figures (default: none)")
     parser.add_argument("--coldstart-days", type=float, default=30, help="history of the demo cold start (0: skip it)")
     args = parser.parse_args()
+    started = time.perf_counter()
     scales = [int(s) for s in args.scales.split(",")]
     results: list[Result] = []
     for domain, rows in INGEST_ROWS.items():
@@ -55,7 +60,7 @@ def main() -> None:
     results += _measured("browser", browser.run)
     if args.coldstart_days:
         results += _measured("demo cold start", lambda: coldstart.run(args.coldstart_days))
-    publish(results)
+    publish(results, time.perf_counter() - started)
 
 
 if __name__ == "__main__":

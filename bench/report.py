@@ -46,11 +46,13 @@ def render(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def publish(results: list[Result]) -> str:
-    """Print the table and append it, with CPU, cores and date, to bench/results.md."""
+def publish(results: list[Result], seconds: float | None = None) -> str:
+    """Print the table and append it, with CPU, cores, date and (when given) the run's duration, to
+    bench/results.md."""
+    took = f", the whole run took {seconds / 60:.1f} min" if seconds is not None else ""
     header = (
         f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {_cpu()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}{took}"
     )
     table = render(results)
     print(header, table, sep="\n\n")
