@@ -52,6 +52,24 @@ HOSTILE = st.one_of(
 )
 
 
+@st.composite
+def spoiled(draw, records: list[dict]) -> tuple[list[dict], set[int]]:
+    """``records`` with some of them given a hostile value in one field, or that field removed, and the indexes
+    of those spoilt."""
+    out, spoilt = [], set()
+    for i, record in enumerate(records):
+        record = dict(record)
+        if draw(st.booleans()):
+            key = draw(st.sampled_from(sorted(record)))
+            if draw(st.booleans()):
+                record.pop(key)
+            else:
+                record[key] = draw(HOSTILE)
+            spoilt.add(i)
+        out.append(record)
+    return out, spoilt
+
+
 def check_rejects(feed_name: str, rejected: list[Rejected]) -> None:
     """Every reject names its feed and record, and the field unless the whole record is malformed; its reason
     stays short whatever arrived."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hostile import FUZZ, HOSTILE, RUN_AT, check_rejects, check_rows
+from hostile import FUZZ, RUN_AT, check_rejects, check_rows, spoiled
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,23 +34,6 @@ EXAMPLES_NOTE = "no crash, every reject named its feed, record and field, every 
 
 def _cursor() -> Cursor:
     return Cursor(values={}, run_started_at=RUN_AT, lag=timedelta(0), default_start=RUN_AT - timedelta(days=2))
-
-
-@st.composite
-def spoiled(draw, records: list[dict]) -> tuple[list[dict], set[int]]:
-    """``records`` with some of them given a hostile value in one field, or that field removed."""
-    out, spoilt = [], set()
-    for i, record in enumerate(records):
-        record = dict(record)
-        if draw(st.booleans()):
-            key = draw(st.sampled_from(sorted(record)))
-            if draw(st.booleans()):
-                record.pop(key)
-            else:
-                record[key] = draw(HOSTILE)
-            spoilt.add(i)
-        out.append(record)
-    return out, spoilt
 
 
 # --- SensorThings (noise and water quality) -------------------------------------------------------------------

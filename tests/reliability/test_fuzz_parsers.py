@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from hostile import FUZZ, HOSTILE, RUN_AT, check_rejects, check_rows
+from hostile import FUZZ, RUN_AT, check_rejects, check_rows, spoiled
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -132,22 +132,9 @@ def _transport(page: list) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-@st.composite
-def pages(draw, factory):
-    """A page of records, some with one field replaced by a hostile value or removed."""
-    size = draw(st.integers(1, 6))
-    records, spoiled = [], set()
-    for i in range(size):
-        record = factory(i)
-        if draw(st.booleans()):
-            key = draw(st.sampled_from(sorted(record)))
-            if draw(st.booleans()):
-                record.pop(key)
-            else:
-                record[key] = draw(HOSTILE)
-            spoiled.add(i)
-        records.append(record)
-    return records, spoiled
+def pages(factory):
+    """A page of one to six records, some spoilt (see :func:`hostile.spoiled`)."""
+    return st.integers(1, 6).flatmap(lambda size: spoiled([factory(i) for i in range(size)]))
 
 
 def _cursor() -> Cursor:
