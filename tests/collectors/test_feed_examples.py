@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from simcity import running_city
 
 from collectors.config import load_feeds
 from collectors.http import FeedHttpClient
@@ -47,19 +48,8 @@ def test_every_example_is_quoted_in_the_operator_guide_and_loads():
 
 @pytest.fixture(scope="module")
 def simulated_city(tmp_path_factory) -> Iterator[object]:
-    simulator = pytest.importorskip("simulator")
-    sim = simulator.start(
-        simulator.SimulatorConfig(
-            seed=11,
-            history_days=0.04,
-            port=0,
-            drop_dir=tmp_path_factory.mktemp("drop"),
-            data_dir=PROJECT_ROOT / "data" / "city",
-            clock=lambda: FROZEN_AT,
-        )
-    )
-    yield sim
-    sim.stop()
+    with running_city(tmp_path_factory.mktemp("drop"), 11, 0.04, FROZEN_AT) as sim:
+        yield sim
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from simcity import running_city
 from sqlalchemy import func, select
 
 from collectors.config import load_feeds
@@ -27,19 +28,8 @@ CHECKED = {
 
 @pytest.fixture(scope="module")
 def simulated_city(tmp_path_factory) -> Iterator[object]:
-    simulator = pytest.importorskip("simulator")
-    sim = simulator.start(
-        simulator.SimulatorConfig(
-            seed=7,
-            history_days=0.5,
-            port=0,
-            drop_dir=tmp_path_factory.mktemp("drop"),
-            data_dir=PROJECT_ROOT / "data" / "city",
-            clock=lambda: FROZEN_AT,
-        )
-    )
-    yield sim
-    sim.stop()
+    with running_city(tmp_path_factory.mktemp("drop"), 7, 0.5, FROZEN_AT) as sim:
+        yield sim
 
 
 def _feeds(sim):

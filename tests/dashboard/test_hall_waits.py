@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from simcity import running_city
 from sqlalchemy import select
 
 from collectors.config import load_feeds
@@ -22,19 +23,8 @@ NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # 10:00 in the city, halls open
 @pytest.fixture(scope="module")
 def queue_api(tmp_path_factory) -> Iterator[str]:
     """The simulated city's hall queue API (half a day of history), frozen at ``NOW``."""
-    simulator = pytest.importorskip("simulator")
-    sim = simulator.start(
-        simulator.SimulatorConfig(
-            seed=7,
-            history_days=0.5,
-            port=0,
-            drop_dir=tmp_path_factory.mktemp("drop"),
-            data_dir=PROJECT_ROOT / "data" / "city",
-            clock=lambda: NOW,
-        )
-    )
-    yield sim.url
-    sim.stop()
+    with running_city(tmp_path_factory.mktemp("drop"), 7, 0.5, NOW) as sim:
+        yield sim.url
 
 
 @pytest.fixture

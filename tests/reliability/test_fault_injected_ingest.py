@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from simcity import running_city
 
 from collectors.config import load_feeds
 from collectors.http import FeedHttpClient
@@ -36,19 +37,8 @@ FAULTS = {
 
 @pytest.fixture(scope="module")
 def faulty_city(tmp_path_factory):
-    simulator = pytest.importorskip("simulator")
-    sim = simulator.start(
-        simulator.SimulatorConfig(
-            seed=11,
-            history_days=HISTORY_HOURS / 24,
-            port=0,
-            drop_dir=tmp_path_factory.mktemp("drop"),
-            data_dir=PROJECT_ROOT / "data" / "city",
-            clock=lambda: FROZEN_AT,
-        )
-    )
-    yield sim
-    sim.stop()
+    with running_city(tmp_path_factory.mktemp("drop"), 11, HISTORY_HOURS / 24, FROZEN_AT) as sim:
+        yield sim
 
 
 def _http(feed):

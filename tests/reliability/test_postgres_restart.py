@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from databasedown import check_signed_in_while_down, check_web_app_while_down
 from privatepg import ClusterUnavailable, PrivateCluster
+from simcity import running_city
 from sqlalchemy import func, select
 
 from collectors.config import load_feeds
@@ -63,20 +64,9 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    simulator = pytest.importorskip("simulator")
-    sim = simulator.start(
-        simulator.SimulatorConfig(
-            seed=515,
-            history_days=HISTORY_HOURS / 24,
-            port=0,
-            drop_dir=tmp_path_factory.mktemp("hotline-drop"),
-            data_dir=PROJECT_ROOT / "data" / "city",
-            clock=lambda: FROZEN_AT,
-        )
-    )
-    sim.set_faults(malformed_rate=0.01)  # some records for the quarantine too
-    yield sim
-    sim.stop()
+    with running_city(tmp_path_factory.mktemp("hotline-drop"), 515, HISTORY_HOURS / 24, FROZEN_AT) as sim:
+        sim.set_faults(malformed_rate=0.01)  # some records for the quarantine too
+        yield sim
 
 
 def _feeds_file(folder: Path) -> Path:
