@@ -24,31 +24,35 @@ COLUMNS = [
 ]
 
 
-def _rate(num: pd.Series, den: pd.Series) -> pd.Series:
-    den = den.astype(float)
-    return (num.astype(float) / den.where(den > 0)).astype(float)
+def _rate(num: pd.Series, den: pd.Series) -> np.ndarray:
+    den = den.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num.to_numpy(dtype=float) / np.where(den > 0, den, np.nan)
 
 
 def rank_departments(sums: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
-    """Rank rows of ``department_code``, ``due``, ``due_met``, ``rated``, ``satisfied``, ``received``, ``returned``."""
+    """Rank rows of ``department_code``, ``due``, ``due_met``, ``rated``, ``satisfied``, ``received``, ``returned``.
+
+    Computed on arrays (a handful of departments: per-column pandas operations would cost more than the query).
+    """
     if sums.empty:
         return pd.DataFrame(columns=COLUMNS)
-    frame = sums.copy()
-    frame["on_time_rate"] = _rate(frame["due_met"], frame["due"])
-    frame["satisfaction"] = _rate(frame["satisfied"], frame["rated"])
-    frame["return_rate"] = _rate(frame["returned"], frame["received"])
-    components = pd.DataFrame(
-        {
-            "on_time_rate": frame["on_time_rate"],
-            "satisfaction": frame["satisfaction"],
-            "return_rate": (1 - frame["return_rate"]).clip(lower=0),
-        }
-    )
-    w = pd.Series({k: float(weights.get(k, 0)) for k in components.columns})
-    present = components.notna()
-    weighted = (components.fillna(0) * w).sum(axis=1)
-    total = (present * w).sum(axis=1)
-    frame["score"] = np.where(total > 0, weighted / total.where(total > 0), np.nan)
-    frame = frame.sort_values(["score", "due"], ascending=[False, False], na_position="last", ignore_index=True)
-    frame["rank"] = frame["score"].rank(method="min", ascending=False).astype("Int64")
-    return frame[COLUMNS]
+    rates = {
+        "on_time_rate": _rate(sums["due_met"], sums["due"]),
+        "satisfaction": _rate(sums["satisfied"], sums["rated"]),
+        "return_rate": _rate(sums["returned"], sums["received"]),
+    }
+    components = (rates["on_time_rate"], rates["satisfaction"], np.clip(1 - rates["return_rate"], 0, None))
+    w = [float(weights.get(k, 0)) for k in ("on_time_rate", "satisfaction", "return_rate")]
+    weighted = sum(np.nan_to_num(c, nan=0.0) * wk for c, wk in zip(components, w, strict=True))
+    total = sum(~np.isnan(c) * wk for c, wk in zip(components, w, strict=True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(total > 0, weighted / np.where(total > 0, total, np.nan), np.nan)
+    # best score first, then the most tickets due; departments without a score last (a stable sort)
+    order = np.lexsort((-sums["due"].to_numpy(dtype=float), np.where(np.isnan(score), np.inf, -score)))
+    score = score[order]
+    rank = [None if np.isnan(s) else int((score > s).sum()) + 1 for s in score]
+    columns = {"rank": pd.array(rank, dtype="Int64"), "department_code": sums["department_code"].to_numpy()[order]}
+    columns |= {name: rate[order] for name, rate in rates.items()}
+    columns |= {name: sums[name].to_numpy()[order] for name in ("due", "rated", "received")}
+    return pd.DataFrame(columns | {"score": score}, columns=COLUMNS)

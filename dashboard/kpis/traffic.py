@@ -83,15 +83,17 @@ def segment_tpi(frame: pd.DataFrame) -> pd.DataFrame:
 
 def network_tpi(frame: pd.DataFrame) -> NetworkTpi | None:
     """Network TPI from rows with ``speed_kmh``, ``free_flow_kmh`` and ``length_m``; None without data."""
-    rated = segment_tpi(frame)
-    rated = rated[rated["tti"].notna() & (rated["length_m"] > 0)]
-    if rated.empty:
+    ttis = np.asarray(tti(frame["free_flow_kmh"], frame["speed_kmh"]), dtype=float)
+    lengths = frame["length_m"].to_numpy(dtype=float)
+    rated = ~np.isnan(ttis) & (lengths > 0)
+    if not rated.any():
         return None
-    weights = rated["length_m"].to_numpy(dtype=float)
-    mean_tti = float(np.average(rated["tti"].to_numpy(dtype=float), weights=weights))
+    weights = lengths[rated]
+    mean_tti = float(np.average(ttis[rated], weights=weights))
     value = tpi_from_tti(mean_tti)
     return NetworkTpi(
-        tpi=value, tti=mean_tti, level=tpi_level(value), length_km=float(weights.sum()) / 1000, segments=len(rated)
+        tpi=value, tti=mean_tti, level=tpi_level(value), length_km=float(weights.sum()) / 1000,
+        segments=int(rated.sum()),
     )
 
 

@@ -41,11 +41,8 @@ def latest_air_hour(engine: Engine) -> pd.DataFrame:
         .join(Station, Station.code == SensorReading.station_code)
         .where(air, SensorReading.observed_at > latest - timedelta(hours=1), SensorReading.value.is_not(None))
     )
-    frame = read_frame(engine, stmt)
-    grouped = frame.groupby(["station_code", "quantity"]).agg(
-        value=("value", "mean"), observed_at=("observed_at", "max")
-    )
-    return grouped.reset_index()[columns]
+    groups = read_frame(engine, stmt).groupby(["station_code", "quantity"])
+    return pd.DataFrame({"value": groups["value"].mean(), "observed_at": groups["observed_at"].max()}).reset_index()
 
 
 @dataclass(frozen=True)

@@ -35,21 +35,14 @@ STATUS_COLUMNS = [
 ]
 
 
+#: The counts of a feed's state (0 for a feed that never ran).
+COUNTS = ("fetched", "new", "updated", "unchanged", "rejected", "consecutive_failures")
 FEED_COLUMNS = (Feed.name, Feed.domain, Feed.protocol, Feed.interval_s, Feed.max_data_age_s, Feed.enabled)
-STATE_COLUMNS = (
-    FeedState.last_run_at,
-    FeedState.last_status,
-    FeedState.last_error,
-    FeedState.fetched,
-    FeedState.new,
-    FeedState.updated,
-    FeedState.unchanged,
-    FeedState.rejected,
-    FeedState.last_success_at,
-    FeedState.max_source_time,
-    FeedState.consecutive_failures,
+STATE_COLUMNS = tuple(  # in the order of STATUS_COLUMNS
+    func.coalesce(FeedState.__table__.c[name], 0).label(name) if name in COUNTS else FeedState.__table__.c[name]
+    for name in STATUS_COLUMNS[len(FEED_COLUMNS):]
 )
-#: Configured feeds with their state, then the feeds that ran without being configured.
+#: Configured feeds with their state, then the feeds that ran without being configured (STATUS_COLUMNS).
 FEED_STATUS = union_all(
     select(*FEED_COLUMNS, *STATE_COLUMNS).outerjoin(FeedState, FeedState.feed == Feed.name),
     select(FeedState.feed, *(null() for _ in FEED_COLUMNS[1:]), *STATE_COLUMNS).where(
@@ -65,10 +58,8 @@ def feed_status(engine: Engine) -> pd.DataFrame:
     The last run's counts, the last successful run's end, the newest source time over all runs and the number
     of failed runs since the last success, as ``feed_state`` keeps them.
     """
-    frame = read_frame(engine, FEED_STATUS)
-    for column in ("fetched", "new", "updated", "unchanged", "rejected", "consecutive_failures"):
-        frame[column] = frame[column].fillna(0).astype(int)
-    return frame[STATUS_COLUMNS].sort_values("name", ignore_index=True)
+    frame = read_frame(engine, FEED_STATUS).astype(dict.fromkeys(COUNTS, int))
+    return frame.sort_values("name", ignore_index=True)
 
 
 @cached

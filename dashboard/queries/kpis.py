@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Table, bindparam, case, false, func, select, true, type_coerce, union_all
 from sqlalchemy.types import NullType
@@ -144,6 +145,12 @@ def _read_rows(engine: Engine, build, start: datetime, end: datetime, timezone: 
     return read_rows(engine, build(span.shape, *args), span.params(timezone))
 
 
+def _tuples(rows) -> list[tuple]:
+    """Rows as plain tuples, for results kept in the query cache: pickling rows (each through its result's
+    metadata) costs more than their query."""
+    return [tuple(row) for row in rows]
+
+
 # --- a period's reads ------------------------------------------------------------------------------------
 
 
@@ -189,12 +196,16 @@ def district_sums(
 @lru_cache(maxsize=32)
 def _segments_statement(shape, by_day: bool = False):
     """Per segment (and local day when ``by_day``, as the driver returns it: converting each row's timestamp
-    would cost more than the query): speeds and Σ 1/v, with its length, free flow and class."""
+    would cost more than the query): speeds and Σ 1/v, with its length, free flow and class. Whole days by day
+    are the daily rollup's rows as they are (one per day and segment: nothing to sum)."""
     rows = _rows(TRAFFIC, ("segment_code", "speeds", "inverse_speed_sum"), shape, by_day)
-    keys = [rows.c.day, rows.c.segment_code] if by_day else [rows.c.segment_code]
-    speeds = func.sum(rows.c.speeds).label("speeds")
-    inverse = func.sum(rows.c.inverse_speed_sum).label("inverse_speed_sum")
-    sums = select(*keys, speeds, inverse).group_by(*keys).subquery()
+    if by_day and shape == (True, False, False):
+        sums = rows
+    else:
+        keys = [rows.c.day, rows.c.segment_code] if by_day else [rows.c.segment_code]
+        speeds = func.sum(rows.c.speeds).label("speeds")
+        inverse = func.sum(rows.c.inverse_speed_sum).label("inverse_speed_sum")
+        sums = select(*keys, speeds, inverse).group_by(*keys).subquery()
     key = type_coerce(sums.c.day, NullType()).label("day") if by_day else sums.c.segment_code
     return select(  # the order of kpis.traffic.network_measures_of
         key, RoadSegment.length_m, RoadSegment.free_flow_kmh, RoadSegment.road_class, sums.c.speeds,
@@ -204,8 +215,8 @@ def _segments_statement(shape, by_day: bool = False):
 
 @cached
 def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
-    """Per road segment over [start, end): rows of its code, length, free-flow speed, class, speeds and Σ 1/v."""
-    return _read_rows(engine, _segments_statement, start, end, timezone)
+    """Per road segment over [start, end): tuples of its code, length, free-flow speed, class, speeds and Σ 1/v."""
+    return _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
 
 
 def _network(rows) -> dict[str, Measure]:
@@ -228,9 +239,9 @@ def _histograms_statement(shape):
 
 @cached
 def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
-    """The duration histograms of [start, end): rows of ``kind``, ``bucket``, ``tickets``, ``min_seconds``,
+    """The duration histograms of [start, end): tuples of ``kind``, ``bucket``, ``tickets``, ``min_seconds``,
     ``max_seconds`` in bucket order (handling times of the tickets closed, waits of the hall tickets issued)."""
-    return _read_rows(engine, _histograms_statement, start, end, timezone)
+    return _tuples(_read_rows(engine, _histograms_statement, start, end, timezone))
 
 
 OPEN_TICKETS = select(
@@ -366,11 +377,13 @@ def department_ranking(
     """Departments ranked by the weighted score of ``registry.ranking_weights`` (see kpis.ranking)."""
     sums = department_sums(engine, start, end, timezone)
     ranked = rank_departments(sums, registry.ranking_weights)
-    names = sums[["department_code", "name_zh", "name_en"]]
-    merged = ranked.merge(names, how="left", on="department_code")
-    merged["name_zh"] = merged["name_zh"].fillna(merged["department_code"])
-    merged["name_en"] = merged["name_en"].fillna(merged["department_code"])
-    return merged
+    codes = ranked["department_code"].tolist()
+
+    def names(column: str) -> np.ndarray:  # the department's name, its code when it has none
+        by_code = dict(zip(sums["department_code"].tolist(), sums[column].tolist(), strict=True))
+        return np.array([code if pd.isna(by_code[code]) else by_code[code] for code in codes], dtype=object)
+
+    return ranked.assign(name_zh=names("name_zh"), name_en=names("name_en"))
 
 
 @cached
@@ -404,14 +417,13 @@ def district_rates(engine: Engine, start: datetime, end: datetime) -> pd.DataFra
 def admin_targets(engine: Engine) -> dict[str, AdminTarget]:
     """The targets and thresholds admins have set, by KPI id."""
     columns = (KpiTarget.kpi, KpiTarget.target, KpiTarget.threshold_green, KpiTarget.threshold_red)
-    rows = read_frame(engine, select(*columns))
     return {
         row.kpi: AdminTarget(
             float(row.target),
             None if pd.isna(row.threshold_green) else float(row.threshold_green),
             None if pd.isna(row.threshold_red) else float(row.threshold_red),
         )
-        for row in rows.itertuples(index=False)
+        for row in read_rows(engine, select(*columns))
     }
 
 

@@ -10,11 +10,17 @@ from sqlalchemy import Engine, func, select
 from dashboard.cache import cached
 from dashboard.db.models import RoadSegment, TrafficObservation
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_level
-from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.base import read_frame, read_rows
 from dashboard.queries.reference import road_segments
 
 #: Observation interval assumed when observations do not state theirs.
 DEFAULT_PERIOD_S = 900
+
+
+#: The newest observation time and the longest interval stated by the observations ending then (two index reads).
+LATEST_INTERVAL = select(func.max(TrafficObservation.observed_at), func.max(TrafficObservation.period_s)).where(
+    TrafficObservation.observed_at == select(func.max(TrafficObservation.observed_at)).scalar_subquery()
+)
 
 
 @cached
@@ -24,13 +30,10 @@ def latest_observations(engine: Engine) -> pd.DataFrame:
     Columns: segment_code, observed_at, speed_kmh, free_flow_kmh (the segment's when the observation has
     none), length_m, road_class. Empty before any observation.
     """
-    latest = read_scalar(engine, select(func.max(TrafficObservation.observed_at)))
+    ((latest, period),) = read_rows(engine, LATEST_INTERVAL)
     columns = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
     if latest is None:
         return pd.DataFrame(columns=columns)
-    period = read_scalar(
-        engine, select(func.max(TrafficObservation.period_s)).where(TrafficObservation.observed_at == latest)
-    )
     window_start = latest - timedelta(seconds=period or DEFAULT_PERIOD_S)
     stmt = (
         select(
