@@ -308,7 +308,7 @@ def build(path: Path, size: Size | None = None) -> int:
 #: Every query function an overview refresh calls (module, name); overview.py imports period_sums by name.
 READS = (
     *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
-                                "daily_sums", "daily_network", "department_sums")),
+                                "daily_measures", "department_sums")),
     (overview, "period_sums"),
     (feeds, "feed_status"),
     (traffic, "latest_observations"),

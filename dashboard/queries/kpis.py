@@ -294,8 +294,7 @@ def _daily_sums_statement(shape, domain: str):
     return select(rows.c.day, *_sums(rows, names)).group_by(rows.c.day)
 
 
-@cached
-def daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, dict[datetime, dict]]:
+def _daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, dict[datetime, dict]]:
     """Per domain, per local day of [start, end) (keyed by its UTC start): the sums of the domain's rollup."""
     return {
         domain: {row.day: dict(row._mapping) for row in _read_rows(engine, _daily_sums_statement, start, end,
@@ -304,13 +303,19 @@ def daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) ->
     }
 
 
-@cached
-def daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
+def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
     """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums."""
     rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
     if not rows:
         return {}
     return {_utc(day): measures for day, measures in network_measures_of(*zip(*rows, strict=True)).items()}
+
+
+@cached
+def daily_measures(engine: Engine, start: datetime, end: datetime, timezone: str) -> tuple[dict, dict]:
+    """Per local day of [start, end) (keyed by its UTC start): the sums of each domain's rollup (by domain, then
+    day) and the network KPIs (by day); one cached read for the trend's whole days."""
+    return _daily_sums(engine, start, end, timezone), _daily_network(engine, start, end, timezone)
 
 
 def _utc(moment: str | datetime) -> datetime:
@@ -323,8 +328,7 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
     column per period KPI (percentile KPIs and the as-of-now counts are left out)."""
     today = period_bounds(now, timezone, "day")[0]
     start = period_bounds(now, timezone, "day", back=days - 1)[0]
-    past = daily_sums(engine, start, today, timezone)  # whole days: the daily level only
-    networks = daily_network(engine, start, today, timezone)
+    past, networks = daily_measures(engine, start, today, timezone)  # whole days: the daily level only
     current = period_sums(engine, today, now, timezone)  # today so far: the very reads of the day's KPIs
     by_day = {
         day: ({d: past[d].get(day, {}) for d in LEVELS}, networks.get(day, {}), end)
