@@ -305,11 +305,12 @@ def build(path: Path, size: Size | None = None) -> int:
 
 # --- the overview's reads --------------------------------------------------------------------------------
 
-#: Every query function an overview refresh calls (module, name); overview.py imports period_sums by name.
+#: Every query function an overview refresh calls (module, name); overview.py imports its rollup reads by name.
 READS = (
     *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
                                 "daily_measures", "department_sums")),
     (overview, "period_sums"),
+    (overview, "domain_sums"),
     (feeds, "feed_status"),
     (traffic, "latest_observations"),
     (environment, "latest_air_hour"),

@@ -180,6 +180,20 @@ def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
 
 
 @lru_cache(maxsize=16)
+def _domain_sums_statement(shape, domain: str):
+    hourly, daily, names = LEVELS[domain]
+    return select(*_sums(_rows((hourly, daily), names, shape), names))
+
+
+@cached
+def domain_sums(engine: Engine, start: datetime, end: datetime, timezone: str, domain: str) -> dict[str, float]:
+    """Over [start, end): the sums of one domain's rollup, as :func:`period_sums` gives them, for a period no
+    other read shares (reading the three domains would cost more)."""
+    (row,) = _read_rows(engine, _domain_sums_statement, start, end, timezone, domain)
+    return {name: float(value) for name, value in row._mapping.items()}
+
+
+@lru_cache(maxsize=16)
 def _district_sums_statement(shape, names: tuple[str, ...]):
     rows = _rows(AREAS, ("district_code", *names), shape)
     return select(rows.c.district_code.label("code"), *_sums(rows, names)).group_by(rows.c.district_code)

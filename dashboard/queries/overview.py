@@ -1,8 +1,8 @@
 """The overview KPIs: each value with its unit, denominator facts and freshness (DESIGN §6).
 
-Counts, on-time closure and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`,
-so the page's other KPI reads of the same periods share them through the cache); the network TPI and the
-city AQI are those of the latest observation interval and hour.
+Counts and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`, so the page's
+other KPI reads of the same periods share them through the cache), the 30-day on-time closure from the complaint
+rollup alone; the network TPI and the city AQI are those of the latest observation interval and hour.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
 from dashboard.queries import environment, feeds, traffic
-from dashboard.queries.kpis import period_sums
+from dashboard.queries.kpis import domain_sums, period_sums
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
 KPI_DOMAINS: dict[str, tuple[str, ...]] = {
@@ -53,7 +53,7 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
 
     today = period_sums(engine, local_day(now, timezone)[0], now, timezone)
     yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
-    window = period_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone)["complaints"]
+    window = domain_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone, "complaints")
     closure = ratio(window["due_met"], window["due"], 100)
     wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
     tpi = traffic.network(engine)
