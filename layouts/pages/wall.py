@@ -1,7 +1,10 @@
 """Wall (``/wall``): the 16:9 dark command-centre screen. Scenes rotate as a playlist set by the URL
 (``?scenes=city,traffic&rotate=60&lang=zh&theme=dark``); every panel shows its data time and turns stale;
 one refresh at a time, figures drawn with the page (for its screen: ``?scale=``) and then updated by
-``dash.Patch``, alarms in the ticker."""
+``dash.Patch``, alarms in the ticker. Only the first scene's figures are drawn at load (software WebGL takes a few
+hundred milliseconds a map): the others wait in the browser (``wall-deferred``) and are drawn when their
+scene is next, laid out but hidden, a few seconds after the page for the second scene, a turn before it shows
+for the others."""
 
 from __future__ import annotations
 
@@ -30,17 +33,19 @@ GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "staticPlot": False
 WALL_FONT = 20
 #: Seconds per scene unless ``?rotate=`` says otherwise (at least 3).
 DEFAULT_ROTATE = 60
+#: Milliseconds after the page is drawn until the second scene is laid out and drawn (at most half a turn).
+PREPARE_MS = 3_000
 
 
-def _panel(name: str, lang: str, drawn: WallContent) -> html.Section:
+def _panel(name: str, lang: str, drawn: WallContent, deferred: bool) -> html.Section:
     spec = PANELS[name]
     body = (
         dcc.Graph(
             id={"type": "wall-graph", "panel": name},
-            figure=drawn.bodies[name],
             className="wall-graph",
             style={"height": "100%"},
             config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
+            **({} if deferred else {"figure": drawn.bodies[name]}),
         )
         if spec.graph
         else html.Div(drawn.bodies[name], id={"type": "wall-html", "panel": name}, className="wall-graph wall-html")
@@ -92,6 +97,9 @@ def layout(
         drawn, banner = content(panels, lang, prefs["theme"], drawn_scale), None
     except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
         drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
+    # figures of the later scenes wait in the browser (not when the page could not draw them: the first
+    # refresh sends every figure whole)
+    deferred = {p: drawn.bodies[p] for s in chosen[1:] for p in SCENES[s] if PANELS[p].graph} if banner is None else {}
     header = html.Header(
         [
             html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
@@ -106,7 +114,7 @@ def layout(
     stage = html.Div(
         [
             html.Div(
-                [_panel(p, lang, drawn) for p in SCENES[s]],
+                [_panel(p, lang, drawn, p in deferred) for p in SCENES[s]],
                 id={"type": "wall-scene", "scene": s},
                 className="wall-scene" + (" active" if i == 0 else ""),
             )
@@ -130,11 +138,18 @@ def layout(
             html.Div(drawn.kpis, id="wall-kpis", className="wall-kpis"),
             stage,
             footer,
-            dcc.Store(id="wall-playlist", data=[{"scene": s, "name": t(f"wall.scene.{s}", lang)} for s in chosen]),
+            dcc.Store(
+                id="wall-playlist",
+                data=[{"scene": s, "name": t(f"wall.scene.{s}", lang), "panels": list(SCENES[s])} for s in chosen],
+            ),
+            dcc.Store(id="wall-deferred", data=deferred),
             dcc.Store(id="wall-scale", data=drawn_scale),
             dcc.Store(id="wall-drawn", data=banner is None),
             dcc.Location(id="wall-rescale", refresh=True),
             dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
+            dcc.Interval(
+                id="wall-prepare", interval=min(PREPARE_MS, int(seconds * 500)), max_intervals=1, disabled=not deferred
+            ),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
@@ -196,7 +211,19 @@ def register_callbacks(app: dash.Dash) -> None:
         Output({"type": "wall-scene", "scene": ALL}, "className"),
         Output("wall-scene-name", "children"),
         Input("wall-rotate", "n_intervals"),
+        Input("wall-prepare", "n_intervals"),
         State("wall-playlist", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("cityopsWall", "reveal"),
+        Output({"type": "wall-graph", "panel": ALL}, "figure", allow_duplicate=True),
+        Output("wall-deferred", "data", allow_duplicate=True),
+        Input({"type": "wall-scene", "scene": ALL}, "className"),
+        State("wall-playlist", "data"),
+        State("wall-deferred", "data"),
+        State({"type": "wall-graph", "panel": ALL}, "id"),
+        State({"type": "wall-graph", "panel": ALL}, "figure"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -212,18 +239,21 @@ def register_callbacks(app: dash.Dash) -> None:
         Output({"type": "wall-fresh", "panel": ALL}, "children"),
         Output({"type": "wall-panel", "panel": ALL}, "className"),
         Output("wall-ticker", "children"),
+        Output("wall-deferred", "data"),
         Output("wall-drawn", "data"),
         Output("wall-banner", "children"),
         Input("wall-interval", "n_intervals"),
         State("wall-scale", "data"),
         State("wall-prefs", "data"),
         State("wall-drawn", "data"),
+        State("wall-deferred", "data"),
         running=[(Output("wall-interval", "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh(_n, scale, prefs, drawn_before):
+    def refresh(_n, scale, prefs, drawn_before, deferred):
         """Patches of the figures' data (their layout, sized once for the screen, stays); whole figures when
-        the page could not draw them."""
+        the page could not draw them; figures not drawn yet, or drawn since the last scene change, are replaced
+        where they wait (``wall-deferred``)."""
         outputs = dash.ctx.outputs_list
         graphs = [o["id"]["panel"] for o in outputs[1]]
         blocks = [o["id"]["panel"] for o in outputs[2]]
@@ -231,14 +261,19 @@ def register_callbacks(app: dash.Dash) -> None:
 
         def render():
             drawn = content(panels, prefs["lang"], prefs["theme"], scale)
+            waiting = {p: drawn.bodies[p] for p in deferred or {}}
             return (
                 drawn.kpis,
-                [data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p] for p in graphs],
+                [
+                    dash.no_update if p in waiting else data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p]
+                    for p in graphs
+                ],
                 [drawn.bodies[p] for p in blocks],
                 [drawn.fresh[p] for p in panels],
                 [drawn.classes[p] for p in panels],
                 drawn.ticker,
+                waiting,
                 True,
             )
 
-        return guarded(render, 7, prefs["lang"])
+        return guarded(render, 8, prefs["lang"])

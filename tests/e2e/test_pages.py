@@ -78,9 +78,15 @@ def test_wall_rotates_and_marks_stale_panels(context, live_url, screenshots):
         stale = page.locator(".wall-panel-halls_ranking.wall-panel-stale, .wall-panel-halls_trend.wall-panel-stale")
         assert stale.count() == 2
         assert "起过期" in stale.first.locator(".wall-fresh").text_content()
-        # the scenes take turns by themselves
+        # the scenes take turns by themselves; the city's figures, not drawn with the page, are there when it shows
         for scene in ("办事大厅", "城市总览", "办事大厅"):
             page.wait_for_function(f"document.getElementById('wall-scene-name').innerText === '{scene}'", timeout=8_000)
+            if scene == "城市总览":
+                active = "Array.from(document.querySelectorAll('.wall-scene.active .js-plotly-plot'))"
+                assert page.evaluate(f"{active}.map(g => (g.data || []).length > 0)") == [True, True]
+                page.wait_for_function(
+                    f"{active}.every(g => !g._fullLayout.map || g._fullLayout.map._subplot.map.loaded())", timeout=5_000
+                )
         page.wait_for_timeout(700)  # the scene's fade-in
         page.screenshot(path=str(screenshots / "wall-stale-halls.png"))
         assert_clean(problems, callbacks)

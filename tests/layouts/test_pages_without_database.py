@@ -40,4 +40,5 @@ def test_frame_and_banner_without_database(app_without_database, page, frame):
     assert "数据库暂不可用" in str(drawn)
     assert {frame, f"{page}-banner", f"{page}-interval"} <= _ids(drawn)
     if page == "wall":  # its first refresh sends whole figures, not patches of figures never drawn
-        assert next(c for c in drawn.children if getattr(c, "id", None) == "wall-drawn").data is False
+        stores = {c.id: c.data for c in drawn.children if getattr(c, "id", None) in ("wall-drawn", "wall-deferred")}
+        assert stores == {"wall-drawn": False, "wall-deferred": {}}
