@@ -21,7 +21,10 @@ from dashboard.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SOAK_SECONDS = float(os.environ.get("CITYOPS_SOAK_SECONDS", "30"))
-WARM_UP_SECONDS = 20
+ROTATE_SECONDS = 10
+#: Before the first heap reading, every scene has been shown once (the wall draws a scene's figures, its map
+#: among them, when the scene comes next): six scenes at ``ROTATE_SECONDS``, with a margin.
+WARM_UP_SECONDS = 7 * ROTATE_SECONDS
 HEAP_GROWTH_LIMIT = 0.20
 REFRESH_SECONDS = 5
 #: Longest the wall may go without a refresh: a tick is skipped while the previous refresh still runs (on a
@@ -106,7 +109,7 @@ def test_wall_soak(live_city, browser):
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         return metrics["JSHeapUsedSize"]
 
-    page.goto(f"{live_city}/wall", wait_until="networkidle")
+    page.goto(f"{live_city}/wall?rotate={ROTATE_SECONDS}", wait_until="networkidle")
     time.sleep(min(WARM_UP_SECONDS, SOAK_SECONDS / 3))
     heap_start, rss_start, files_start = heap(), _rss_kib(), _open_files()
     soak_start = time.monotonic()
