@@ -45,7 +45,7 @@ def _panel(name: str, lang: str, drawn: WallContent, deferred: bool) -> html.Sec
             className="wall-graph",
             style={"height": "100%"},
             config=GRAPH_CONFIG | {"locale": "zh-CN" if lang == "zh" else "en"},
-            **({} if deferred else {"figure": drawn.bodies[name]}),
+            **({} if deferred or drawn.bodies[name] is None else {"figure": drawn.bodies[name]}),  # None: not drawn
         )
         if spec.graph
         else html.Div(drawn.bodies[name], id={"type": "wall-html", "panel": name}, className="wall-graph wall-html")

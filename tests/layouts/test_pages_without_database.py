@@ -3,7 +3,10 @@ database banner, not a bare error page; the first refresh that reaches the datab
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.app import create_app
 from dashboard.db.engine import make_engine
@@ -42,3 +45,6 @@ def test_frame_and_banner_without_database(app_without_database, page, frame):
     if page == "wall":  # its first refresh sends whole figures, not patches of figures never drawn
         stores = {c.id: c.data for c in drawn.children if getattr(c, "id", None) in ("wall-drawn", "wall-deferred")}
         assert stores == {"wall-drawn": False, "wall-deferred": {}}
+        # graphs not drawn have no figure at all (a null one makes the browser's Graph component throw)
+        sent = json.dumps(drawn, cls=PlotlyJSONEncoder)
+        assert '"type": "Graph"' in sent and '"figure": null' not in sent
