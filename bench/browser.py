@@ -52,7 +52,8 @@ SIDE, WEST, SOUTH = 0.05, 120.5, 30.8
 #: Nothing loading, something drawn, and every visible figure drawn with its data or its "no data" note (maps:
 #: every source loaded).
 RENDERED = """() => {
-  const graphs = Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => g.offsetParent !== null);
+  const graphs = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.offsetParent !== null && getComputedStyle(g).visibility !== 'hidden');
   return !document.querySelector('[data-dash-is-loading]') && graphs.length > 0
     && graphs.every(g => g.querySelector('.main-svg')
       && ((g.data || []).length || ((g.layout || {}).annotations || []).length)

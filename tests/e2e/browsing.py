@@ -17,9 +17,11 @@ READY = {
     "feeds": "#feed-row-halls-queue",
     "wall": ".wall-scene.active .wall-panel .main-svg",
 }
-#: Nothing loading, every visible figure drawn, every map's sources loaded.
+#: Nothing loading, every visible figure drawn (laid out and not hidden: the wall lays out its next scene hidden,
+#: before its figures arrive), every map's sources loaded.
 DRAWN = """() => !document.querySelector('[data-dash-is-loading]')
-  && Array.from(document.querySelectorAll('.js-plotly-plot')).filter(g => g.offsetParent !== null)
+  && Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.offsetParent !== null && getComputedStyle(g).visibility !== 'hidden')
     .every(g => g.querySelector('.main-svg')
       && !(g._fullLayout && g._fullLayout.map && !g._fullLayout.map._subplot.map.loaded()))"""
 

@@ -32,10 +32,10 @@ def test_page_renders(context, live_url, screenshots, name, lang, theme):
         settle(page, READY[name])
         assert page.locator(f"[data-bs-theme='{theme}']").count() >= 1
         assert page.locator(".problem-banner").count() == 0
-        # no empty graph: every drawn figure has traces or says why it has none
+        # no empty graph: every visible figure has traces or says why it has none
         empty = page.evaluate(
             """Array.from(document.querySelectorAll('.js-plotly-plot'))
-                .filter(g => g.offsetParent !== null)
+                .filter(g => g.offsetParent !== null && getComputedStyle(g).visibility !== 'hidden')
                 .filter(g => !(g.data || []).length && !((g.layout || {}).annotations || []).length)
                 .map(g => g.parentElement.id || g.id)"""
         )
