@@ -92,7 +92,7 @@ def _scanned(engine) -> pd.DataFrame:
     frame = feeds.merge(last, how="outer", on="name").merge(summary, how="left", on="name")
     frame = frame.merge(success, how="left", on="name")
     failures = runs.merge(success[["name", "last_ok_id"]], how="left", on="name")
-    failures = failures[failures["last_ok_id"].isna() | (failures["id"] > failures["last_ok_id"])]
+    failures = failures[failures["last_ok_id"].isna() | (failures["id"] > failures["last_ok_id"].fillna(-1))]
     frame["consecutive_failures"] = frame["name"].map(failures.groupby("name").size()).fillna(0).astype(int)
     for column in ("fetched", "new", "updated", "unchanged", "rejected"):
         frame[column] = frame[column].fillna(0).astype(int)
