@@ -4,6 +4,7 @@ growth ≤ 20 %, server memory and open files flat. `make test` runs a short soa
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -110,18 +111,20 @@ def test_wall_soak(live_city, browser):
         return metrics["JSHeapUsedSize"]
 
     page.goto(f"{live_city}/wall?rotate={ROTATE_SECONDS}", wait_until="networkidle")
-    time.sleep(min(WARM_UP_SECONDS, SOAK_SECONDS / 3))
+    # page.wait_for_timeout, not time.sleep: Playwright's sync API delivers the page's events (the callback
+    # times recorded above) only while it is called
+    page.wait_for_timeout(min(WARM_UP_SECONDS, SOAK_SECONDS / 3) * 1000)
     heap_start, rss_start, files_start = heap(), _rss_kib(), _open_files()
     soak_start = time.monotonic()
     heaps = []  # the heap along the way: a leak grows steadily, a working set levels off
     for _ in range(SAMPLES):
-        time.sleep(SOAK_SECONDS / SAMPLES)
+        page.wait_for_timeout(SOAK_SECONDS / SAMPLES * 1000)
         heaps.append(heap())
     heap_end, rss_end, files_end = heaps[-1], _rss_kib(), _open_files()
     page.close()
     growth = (heap_end - heap_start) / heap_start
     during = [soak_start] + [t for t in callbacks if t >= soak_start] + [soak_start + SOAK_SECONDS]
-    longest_gap = max(later - earlier for earlier, later in zip(during, during[1:]))
+    longest_gap = max(later - earlier for earlier, later in itertools.pairwise(during))
     refreshes = len(during) - 2
     print(
         f"\nwall soak {SOAK_SECONDS:.0f} s at a {REFRESH_SECONDS} s refresh with live ingest: {refreshes} callbacks "
