@@ -244,16 +244,6 @@ def import_boundaries_command(
     typer.echo(f"{count} {level} boundaries imported from {file} ({crs} → WGS-84)")
 
 
-#: feed protocol (and entity type) -> the simulator ledger's name for what it served
-SIMULATOR_LEDGER = {
-    ("open311", None): "open311",
-    ("ngsi", "TrafficFlowObserved"): "ngsi:TrafficFlowObserved",
-    ("ngsi", "AirQualityObserved"): "ngsi:AirQualityObserved",
-    ("sensorthings", None): "sta:Observations",
-    ("hall-queue", None): "halls:tickets",
-}
-
-
 @app.command()
 def reconcile(
     simulator_url: Annotated[
@@ -266,15 +256,13 @@ def reconcile(
     from collectors.config import load_feeds
     from dashboard.db.engine import make_engine
     from dashboard.db.reconcile import reconcile as account_for
+    from dashboard.db.reconcile import served_by_simulator
 
     settings = _settings()
     served = {}
     if simulator_url:
         ledger = httpx.get(f"{simulator_url.rstrip('/')}/_sim/ledger", timeout=30).json()
-        for feed in load_feeds(settings.feeds_file):
-            key = SIMULATOR_LEDGER.get((feed.protocol, feed.options.get("entity_type")))
-            if key in ledger:
-                served[feed.name] = (key, int(ledger[key]["ids"]))
+        served = served_by_simulator(load_feeds(settings.feeds_file), ledger)
     with make_engine(settings.resolved_database_url).connect() as conn:
         accounts = account_for(conn, served)
     problems = 0

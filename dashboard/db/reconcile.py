@@ -8,7 +8,9 @@ Given an upstream's own ledger of what it served (the simulator has one), also: 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -20,6 +22,26 @@ FACT_TABLES = {
     "sensors": SensorReading,
     "halls": HallTicket,
 }
+
+#: feed protocol (and entity type) -> the simulator ledger's name for what it served
+SIMULATOR_LEDGER = {
+    ("open311", None): "open311",
+    ("ngsi", "TrafficFlowObserved"): "ngsi:TrafficFlowObserved",
+    ("ngsi", "AirQualityObserved"): "ngsi:AirQualityObserved",
+    ("sensorthings", None): "sta:Observations",
+    ("hall-queue", None): "halls:tickets",
+}
+
+
+def served_by_simulator(feeds: Iterable[Any], ledger: dict[str, dict]) -> dict[str, tuple[str, int]]:
+    """What the simulated city's ``ledger`` says it served to each of ``feeds`` (feed configurations), in the
+    form :func:`reconcile` takes: feed name -> (ledger name, distinct records served)."""
+    served = {}
+    for feed in feeds:
+        key = SIMULATOR_LEDGER.get((feed.protocol, feed.options.get("entity_type")))
+        if key in ledger:
+            served[feed.name] = (key, int(ledger[key]["ids"]))
+    return served
 
 
 @dataclass

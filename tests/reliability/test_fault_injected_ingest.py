@@ -14,8 +14,7 @@ from simcity import running_city
 from collectors.config import load_feeds
 from collectors.http import FeedHttpClient
 from collectors.runner import FeedRunner
-from dashboard.cli import SIMULATOR_LEDGER
-from dashboard.db.reconcile import reconcile
+from dashboard.db.reconcile import reconcile, served_by_simulator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FROZEN_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # a Wednesday, 10:00 in the city
@@ -70,11 +69,7 @@ def test_every_served_record_is_stored_once_or_quarantined(faulty_city, engine):
         runner.run(feed, now=FROZEN_AT + timedelta(minutes=30), since=FROZEN_AT - timedelta(days=1))
 
     ledger = sim.state.ledger.report()
-    served = {
-        f.name: (key, int(ledger[key]["ids"]))
-        for f in feeds
-        if (key := SIMULATOR_LEDGER.get((f.protocol, f.options.get("entity_type")))) in ledger
-    }
+    served = served_by_simulator(feeds, ledger)
     with engine.connect() as conn:
         accounts = {a.feed: a for a in reconcile(conn, served)}
     served_total = sum(n for _, n in served.values())

@@ -28,11 +28,10 @@ from sqlalchemy import func, select
 from collectors.config import load_feeds
 from dashboard.app import create_app
 from dashboard.auth import store
-from dashboard.cli import SIMULATOR_LEDGER
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.db.models import FeedCursor, FeedRun
-from dashboard.db.reconcile import reconcile
+from dashboard.db.reconcile import reconcile, served_by_simulator
 from dashboard.geo.reference import load_reference_data
 from dashboard.settings import Settings
 
@@ -178,11 +177,7 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
     log = log_path.read_text(encoding="utf-8", errors="replace")
 
     ledger = city.state.ledger.report()
-    served = {
-        f.name: (key, int(ledger[key]["ids"]))
-        for f in feeds
-        if (key := SIMULATOR_LEDGER.get((f.protocol, f.options.get("entity_type")))) in ledger
-    }
+    served = served_by_simulator(feeds, ledger)
     with engine.connect() as conn:
         accounts = {a.feed: a for a in reconcile(conn, served)}
         failed_runs = conn.execute(select(func.count()).where(FeedRun.status != "ok")).scalar_one()
