@@ -140,7 +140,7 @@ def _serve(engine, folder: Path):
     """The dashboard on a free loopback port (waitress in a thread); returns (url, server)."""
     from waitress import create_server
 
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     app = create_app(engine, Settings(var_dir=folder, refresh_seconds=300))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)

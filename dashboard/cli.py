@@ -46,7 +46,7 @@ def _print_urls(host: str, port: int) -> None:
 def _serve(settings: Settings, engine, host: str, port: int) -> None:
     from waitress import create_server
 
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     dash_app = create_app(engine, settings)
     server = create_server(dash_app.server, host=host, port=port, threads=8, ident="cityops")

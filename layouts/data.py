@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dashboard.app import current_engine, current_settings
 from dashboard.kpis.periods import floor_time
 from dashboard.queries import complaints, environment, reference, traffic
+from dashboard.web.app import current_engine, current_settings
 from layouts.figures.city_map import MapLayers
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}

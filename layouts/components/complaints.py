@@ -10,10 +10,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
-from dashboard.app import current_engine, current_settings
 from dashboard.queries import domains
 from dashboard.queries.district import DistrictComplaints
 from dashboard.queries.mapview import Selection
+from dashboard.web.app import current_engine, current_settings
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
 from layouts.format import local_time, number

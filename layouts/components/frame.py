@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.app import current_settings
+from dashboard.web.app import current_settings
 from layouts.i18n import language
 from layouts.themes import theme as theme_of
 

@@ -8,8 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.app import current_settings
-from dashboard.auth import current_principal
+from dashboard.web.app import current_settings
+from dashboard.web.gate import current_principal
 from layouts.i18n import t
 
 PAGES = (

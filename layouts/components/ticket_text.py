@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.auth import may_see_personal_data
 from dashboard.privacy import mask_address, mask_text
+from dashboard.web.gate import may_see_personal_data
 
 
 def ticket_text(value: str | None, kind: str = "description", class_name: str = "") -> html.Span:

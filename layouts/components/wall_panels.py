@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from dash import html
 
-from dashboard.app import current_settings
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
 from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
 from dashboard.queries.mapview import Selection
+from dashboard.web.app import current_settings
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map

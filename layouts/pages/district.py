@@ -6,9 +6,9 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard.app import current_engine
 from dashboard.queries import domains, mapview, reference
 from dashboard.queries.district import area, complaint_summary, open_tickets
+from dashboard.web.app import current_engine
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences

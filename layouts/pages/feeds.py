@@ -11,11 +11,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.app import current_engine, current_settings
-from dashboard.auth import may_see_personal_data
 from dashboard.kpis.freshness import row_freshness
 from dashboard.privacy import mask_text
 from dashboard.queries import domains, feeds
+from dashboard.web.app import current_engine, current_settings
+from dashboard.web.gate import may_see_personal_data
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar

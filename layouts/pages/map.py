@@ -11,8 +11,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
-from dashboard.app import current_engine, current_settings
 from dashboard.queries import domains, environment, mapview, reference, traffic
+from dashboard.web.app import current_engine, current_settings
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar

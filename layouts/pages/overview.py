@@ -7,7 +7,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.app import current_engine, current_settings
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import PERIODS, period_bounds
@@ -16,6 +15,7 @@ from dashboard.queries.alerts import open_alerts
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.kpis import department_ranking, kpi_registry, kpi_trend, kpi_values
 from dashboard.queries.overview import overview_kpis
+from dashboard.web.app import current_engine, current_settings
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded

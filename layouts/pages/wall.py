@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
-from dashboard.app import current_engine, current_settings
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries import feeds
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.overview import overview_kpis
+from dashboard.web.app import current_engine, current_settings
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded

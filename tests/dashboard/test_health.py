@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine
 
-from dashboard.app import create_app
 from dashboard.db.feedops import record_run
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.dashboard.synthetic_city import populate
 
 

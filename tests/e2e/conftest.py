@@ -38,7 +38,7 @@ def live_url(tmp_path_factory) -> Iterator[str]:
     """Base URL of the app (waitress in a thread) over a fresh synthetic city as of now."""
     from waitress import create_server
 
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     folder = tmp_path_factory.mktemp("e2e")
     engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")

@@ -51,7 +51,7 @@ def live_city(tmp_path):
     simulator = pytest.importorskip("simulator")
     from waitress import create_server
 
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     sim = simulator.start(
         simulator.SimulatorConfig(

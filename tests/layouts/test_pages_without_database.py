@@ -8,9 +8,9 @@ import json
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.app import create_app
 from dashboard.db.engine import make_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 
 
 @pytest.fixture

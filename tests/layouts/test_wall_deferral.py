@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from dash import dcc
 
-from dashboard.app import create_app
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.dashboard.synthetic_city import NOW, populate
 
 

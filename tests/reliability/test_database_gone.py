@@ -12,11 +12,11 @@ from databasedown import check_signed_in_while_down, check_web_app_while_down
 
 from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
-from dashboard.app import create_app
 from dashboard.auth import store
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 
 
 @pytest.mark.reliability

@@ -15,13 +15,13 @@ from hostile import FUZZ
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.app import create_app
 from dashboard.auth import store
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.geo.reference import load_reference_data
-from dashboard.query_guard import KNOWN
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from dashboard.web.query_guard import KNOWN
 
 CITY_DIR = Path(__file__).resolve().parents[2] / "data" / "city"
 PASSWORD = "correct horse battery"

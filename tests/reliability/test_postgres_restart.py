@@ -26,7 +26,6 @@ from simcity import running_city
 from sqlalchemy import func, select
 
 from collectors.config import load_feeds
-from dashboard.app import create_app
 from dashboard.auth import store
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
@@ -34,6 +33,7 @@ from dashboard.db.models import FeedCursor, FeedRun
 from dashboard.db.reconcile import reconcile, served_by_simulator
 from dashboard.geo.reference import load_reference_data
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FEEDS = PROJECT_ROOT / "data" / "feeds" / "demo.toml"

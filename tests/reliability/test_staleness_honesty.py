@@ -13,9 +13,9 @@ import pytest
 from collectors.config import load_feeds
 from collectors.http import FeedHttpClient
 from collectors.runner import FeedRunner
-from dashboard.health import readiness
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries.feeds import feed_status
+from dashboard.web.health import readiness
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INTERVAL = 1  # seconds: the feeds of this test poll every second

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from dashboard.app import create_app
 from dashboard.auth import store
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.db.models import Complaint
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 
 PASSWORD = "correct horse battery"
 USERS = {"lea": "leader", "ana": "analyst", "adm": "admin"}

@@ -12,14 +12,14 @@ from dash import html
 from flask import Flask, current_app
 from sqlalchemy import Engine
 
-from dashboard.api import api
-from dashboard.auth import register_auth
 from dashboard.cache import init_cache
-from dashboard.health import register_health
-from dashboard.query_guard import register_query_guard
 from dashboard.settings import Settings
+from dashboard.web.api import api
+from dashboard.web.gate import register_auth
+from dashboard.web.health import register_health
+from dashboard.web.query_guard import register_query_guard
 
-LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
+LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
 
 
 @dataclass(frozen=True)

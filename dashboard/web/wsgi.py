@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dashboard.app import create_app
 from dashboard.db.engine import get_engine
 from dashboard.logs import configure_logging
 from dashboard.settings import get_settings
+from dashboard.web.app import create_app
 
 _settings = get_settings()
 configure_logging(_settings.log_level, _settings.log_format)

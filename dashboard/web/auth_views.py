@@ -10,10 +10,11 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import Engine
 
-from dashboard.auth import current_principal, store
+from dashboard.auth import store
 from dashboard.auth.policy import TOKEN_ROLES, USER_ROLES
 from dashboard.auth.store import AccessError
 from dashboard.settings import Settings
+from dashboard.web.gate import current_principal
 
 log = logging.getLogger("dashboard.auth")
 

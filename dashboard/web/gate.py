@@ -189,7 +189,7 @@ def _refuse(status: int, html: bool = False) -> Response:
     if html:
         from flask import render_template
 
-        from dashboard.auth.views import page_lang
+        from dashboard.web.auth_views import page_lang
 
         return Response(render_template("forbidden.html", lang=page_lang()), status=status)
     error = {401: "authentication required", 403: "forbidden"}[status]
@@ -235,7 +235,7 @@ def register_auth(server: Flask, engine: Engine, settings: Settings, translate: 
             )
         return response
 
-    from dashboard.auth.views import register_views
+    from dashboard.web.auth_views import register_views
 
     register_views(server, engine, settings, limiter, translate)
     return gate

@@ -13,15 +13,15 @@ from pathlib import Path
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from dashboard.auth import current_role, may_see_personal_data
 from dashboard.auth.store import open_alerts
-from dashboard.health import readiness
 from dashboard.kpis.periods import floor_time
 from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.overview import overview_kpis
 from dashboard.queries.records import MAX_RECORDS, recent_complaints
+from dashboard.web.gate import current_role, may_see_personal_data
+from dashboard.web.health import readiness
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
