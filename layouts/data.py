@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from dashboard.context import request_context
 from dashboard.kpis.periods import floor_time
 from dashboard.queries import complaints, environment, reference, traffic
-from dashboard.web.app import current_engine, current_settings
 from layouts.figures.city_map import MapLayers
 
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -14,7 +14,7 @@ PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 
 def snapshot_time() -> datetime:
     """Now, rounded down to the refresh interval so that concurrent viewers share cached queries."""
-    return floor_time(datetime.now(UTC), current_settings().refresh_seconds)
+    return floor_time(datetime.now(UTC), request_context().settings.refresh_seconds)
 
 
 def map_layers(
@@ -25,8 +25,8 @@ def map_layers(
     with_points: bool = True,
 ) -> MapLayers:
     """The layers of the city map for a period and optional district and category filters."""
-    engine = current_engine()
-    timezone = current_settings().city_timezone
+    engine = request_context().engine
+    timezone = request_context().settings.city_timezone
     districts = reference.districts(engine)
     rates = complaints.per_district(engine, now - PERIODS[period], now, category)
     if district:

@@ -1,57 +1,34 @@
-"""The composition root: ``create_app(engine, settings)`` builds the Dash app over a given engine."""
+"""The web app's composition root: ``create_app(engine, settings)`` builds the Dash app over a given engine."""
 
 from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import dash
 from dash import html
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import Engine
 
 from dashboard.cache import init_cache
+from dashboard.context import install
 from dashboard.settings import Settings
 from dashboard.web.api import api
 from dashboard.web.gate import register_auth
 from dashboard.web.health import register_health
 from dashboard.web.query_guard import register_query_guard
+from layouts.components.guard import guarded_layout
+from layouts.i18n import t
 
 LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
 
 
-@dataclass(frozen=True)
-class AppState:
-    """What pages and callbacks need from the composition root."""
-
-    engine: Engine
-    settings: Settings
-
-
-def _state() -> AppState:
-    return current_app.extensions["cityops"]
-
-
-def current_engine() -> Engine:
-    """The engine of the app serving the current request."""
-    return _state().engine
-
-
-def current_settings() -> Settings:
-    """The settings of the app serving the current request."""
-    return _state().settings
-
-
 def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API."""
-    from layouts.components.guard import guarded_layout
-    from layouts.i18n import t
-
     server = Flask("cityops")
     server.secret_key = settings.secret_key.get_secret_value()
-    server.extensions["cityops"] = AppState(engine, settings)
+    install(server, engine, settings)
     init_cache(server, settings)
     register_health(server, engine, settings.stale_after_intervals)
     register_query_guard(server, t)

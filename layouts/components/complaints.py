@@ -10,10 +10,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
+from dashboard.context import request_context
 from dashboard.queries import domains
 from dashboard.queries.district import DistrictComplaints
 from dashboard.queries.mapview import Selection
-from dashboard.web.app import current_engine, current_settings
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
 from layouts.format import local_time, number
@@ -118,11 +118,11 @@ def register_ticket_table(
         if not request:
             return no_update
         *chosen_values, prefs = values
-        tz = current_settings().city_timezone
+        tz = request_context().settings.city_timezone
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
         tickets, total = domains.tickets_page(
-            current_engine(),
+            request_context().engine,
             selection(*chosen_values),
             start,
             int(request.get("endRow", start + PAGE_SIZE)) - start,
@@ -168,11 +168,11 @@ def register_ticket_table(
         if row_id in (None, ""):
             return no_update, no_update, no_update
         lang = prefs["lang"]
-        ticket, events = domains.ticket(current_engine(), int(row_id))
+        ticket, events = domains.ticket(request_context().engine, int(row_id))
         if ticket.empty:
             return True, t("ticket.missing", lang), None
         return (
             True,
             ticket.at[0, "ticket"],
-            ticket_detail(ticket.iloc[0], events, lang, current_settings().city_timezone),
+            ticket_detail(ticket.iloc[0], events, lang, request_context().settings.city_timezone),
         )

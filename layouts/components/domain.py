@@ -13,10 +13,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
+from dashboard.context import request_context
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries import feeds, reference
 from dashboard.settings import Settings
-from dashboard.web.app import current_engine, current_settings
 from layouts.components.frame import page_frame
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
@@ -213,7 +213,8 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         lang = prefs["lang"]
 
         def render():
-            engine, settings = current_engine(), current_settings()
+            context = request_context()
+            engine, settings = context.engine, context.settings
             view = View(
                 engine,
                 settings,

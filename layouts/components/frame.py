@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.web.app import current_settings
+from dashboard.context import request_context
 from layouts.i18n import language
 from layouts.themes import theme as theme_of
 
 
 def preferences(lang: str | None, theme: str | None, default_theme: str | None = None) -> dict:
     """Language and theme of a request (``?lang=``, ``?theme=``) with the settings' defaults."""
-    settings = current_settings()
+    settings = request_context().settings
     return {
         "lang": language(lang, settings.default_language),
         "theme": theme_of(theme, default_theme or settings.default_theme),
@@ -20,7 +20,7 @@ def preferences(lang: str | None, theme: str | None, default_theme: str | None =
 
 def page_frame(page: str, prefs: dict, children: list, class_name: str = "", **data_attributes) -> html.Div:
     """A page: theme attributes (Bootstrap, AG Grid), the ``{page}-prefs`` store and ``{page}-interval``."""
-    refresh_ms = current_settings().refresh_seconds * 1000
+    refresh_ms = request_context().settings.refresh_seconds * 1000
     return html.Div(
         [
             dcc.Store(id=f"{page}-prefs", data=prefs),

@@ -8,8 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.web.app import current_settings
-from dashboard.web.gate import current_principal
+from dashboard.context import request_context
 from layouts.i18n import t
 
 PAGES = (
@@ -37,7 +36,7 @@ def _switch(text: str, element_id: str, href: str, param: str, value: str) -> db
 
 def _account(lang: str) -> list[dbc.NavItem]:
     """Admin link and sign-out for a signed-in user, sign-in for the public; nothing in open mode or on a kiosk."""
-    principal = current_principal()
+    principal = request_context().principal
     if principal is None or principal.kind == "public":
         return [dbc.NavItem(dbc.NavLink(t("nav.login", lang), href=f"/login?lang={lang}", id="nav-login"))]
     if principal.kind != "user":
@@ -60,7 +59,7 @@ def _account(lang: str) -> list[dbc.NavItem]:
 def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
     """Links keep the current language and theme; the switches flip one of them on the current page."""
     lang, theme = prefs["lang"], prefs["theme"]
-    settings = current_settings()
+    settings = request_context().settings
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     path = path or dict(PAGES).get(active, "/")
     links = [

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from dash import html
 
+from dashboard.auth.policy import sees_personal_data
+from dashboard.context import request_context, serving
 from dashboard.privacy import mask_address, mask_text
-from dashboard.web.gate import may_see_personal_data
+
+
+def may_see_personal_data() -> bool:
+    """Whether the viewer's role sees names, phone and ID numbers unmasked (outside a request: no)."""
+    if not serving():
+        return False
+    context = request_context()
+    return sees_personal_data(context.role, context.settings.personal_data_roles)
 
 
 def ticket_text(value: str | None, kind: str = "description", class_name: str = "") -> html.Span:

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from dash import html
 
+from dashboard.context import request_context
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
 from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
 from dashboard.queries.mapview import Selection
-from dashboard.web.app import current_settings
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
@@ -148,7 +148,7 @@ def _alerts_list(ctx):
 
 
 def _feeds_list(ctx):
-    settings = current_settings()
+    settings = request_context().settings
     status = feeds.feed_status(ctx.engine)
     rows = []
     for row in status.itertuples(index=False):
@@ -210,7 +210,7 @@ def playlist(scenes: str | None) -> list[str]:
 def alarms(ctx: Context) -> list[tuple[str, str]]:
     """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
     rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
-    settings = current_settings()
+    settings = request_context().settings
     factor = settings.stale_after_intervals
     items = []
     for row in alerts.open_alerts(ctx.engine).itertuples(index=False):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard.context import request_context
 from dashboard.queries import domains, mapview, reference
 from dashboard.queries.district import area, complaint_summary, open_tickets
-from dashboard.web.app import current_engine
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences
@@ -46,7 +46,7 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
-    info = area(current_engine(), code or "")
+    info = area(request_context().engine, code or "")
     if info:
         title = t("district.title", lang, name=info["name_en"] if lang == "en" else info["name_zh"])
     else:

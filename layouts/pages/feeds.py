@@ -11,15 +11,15 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
+from dashboard.context import request_context
 from dashboard.kpis.freshness import row_freshness
 from dashboard.privacy import mask_text
 from dashboard.queries import domains, feeds
-from dashboard.web.app import current_engine, current_settings
-from dashboard.web.gate import may_see_personal_data
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
+from layouts.components.ticket_text import may_see_personal_data
 from layouts.data import snapshot_time
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
@@ -218,7 +218,8 @@ def register_callbacks(app: dash.Dash) -> None:
         lang, theme = prefs["lang"], prefs["theme"]
 
         def render():
-            engine, settings = current_engine(), current_settings()
+            context = request_context()
+            engine, settings = context.engine, context.settings
             tz = settings.city_timezone
             status = feeds.feed_status(engine)
             held = feeds.quarantine(engine, feed or None)

@@ -11,8 +11,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
+from dashboard.context import request_context
 from dashboard.queries import domains, environment, mapview, reference, traffic
-from dashboard.web.app import current_engine, current_settings
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -89,7 +89,7 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
-    engine = current_engine()
+    engine = request_context().engine
     period = period if period in PERIODS else "7d"
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
     hours = int(PERIODS[period] / timedelta(hours=1))
@@ -285,7 +285,8 @@ def register_callbacks(app: dash.Dash) -> None:
         lang, theme = prefs["lang"], prefs["theme"]
 
         def render():
-            engine, settings = current_engine(), current_settings()
+            context = request_context()
+            engine, settings = context.engine, context.settings
             tz, now = settings.city_timezone, snapshot_time()
             period_ = period if period in PERIODS else "7d"
             sel = selection(
@@ -357,9 +358,9 @@ def register_callbacks(app: dash.Dash) -> None:
         point = ((click or {}).get("points") or [{}])[0]
         kind, key = (point.get("customdata") or [None, None])[:2]
         lang, theme = prefs["lang"], prefs["theme"]
-        tz = current_settings().city_timezone
+        tz = request_context().settings.city_timezone
         if kind == "ticket":
-            row, events = domains.ticket(current_engine(), int(key))
+            row, events = domains.ticket(request_context().engine, int(key))
             return no_update, ticket_detail(row.iloc[0], events, lang, tz) if not row.empty else None
         if kind == "area":
             link = html.A(
@@ -418,7 +419,7 @@ def register_callbacks(app: dash.Dash) -> None:
             status=status,
             department=department,
         )
-        rows = mapview.export_rows(current_engine(), sel)
+        rows = mapview.export_rows(request_context().engine, sel)
         stamp = sel.start.strftime("%Y%m%d%H")
         if dash.ctx.triggered_id == "map-export-geojson":
             return {

@@ -7,6 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
+from dashboard.context import request_context
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import PERIODS, period_bounds
@@ -15,7 +16,6 @@ from dashboard.queries.alerts import open_alerts
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.kpis import department_ranking, kpi_registry, kpi_trend, kpi_values
 from dashboard.queries.overview import overview_kpis
-from dashboard.web.app import current_engine, current_settings
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -159,7 +159,8 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
 def content(lang: str, theme: str, period: str) -> dict[str, object]:
     """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
     (no round trip before the first paint) and again by each refresh."""
-    engine, settings = current_engine(), current_settings()
+    context = request_context()
+    engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
     now = snapshot_time()
     tz = settings.city_timezone
@@ -251,7 +252,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if dash.ctx.triggered_id == "overview-map":
             district = map_click["points"][0].get("location")
             return f"/district/{district}?lang={lang}&theme={theme}" if district else no_update
-        kpi = kpi_registry(current_engine(), current_settings().kpi_targets_file)[kpi_click["points"][0]["customdata"]]
+        context = request_context()
+        kpi = kpi_registry(context.engine, context.settings.kpi_targets_file)[kpi_click["points"][0]["customdata"]]
         return f"{kpi.page}?kpi={kpi.id}&lang={lang}"
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
+from dashboard.context import request_context
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries import feeds
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.overview import overview_kpis
-from dashboard.web.app import current_engine, current_settings
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -84,7 +84,7 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme, default_theme="dark")
     lang = prefs["lang"]
-    settings = current_settings()
+    settings = request_context().settings
     chosen = playlist(scenes)
     try:
         seconds = max(3.0, float(rotate)) if rotate else DEFAULT_ROTATE
@@ -178,7 +178,8 @@ class WallContent:
 def content(panels: list[str], lang: str, theme: str, scale: float) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
     with the page itself (nothing waits for a round trip at load) and again by each refresh."""
-    engine, settings = current_engine(), current_settings()
+    context = request_context()
+    engine, settings = context.engine, context.settings
     now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
     ctx = Context(engine, now, tz, lang, theme, round(WALL_FONT * scale), settings.map_style_url, scale)
     status = feeds.feed_status(engine)

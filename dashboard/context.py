@@ -1,0 +1,62 @@
+"""What pages and components take from the app serving the request: one :class:`RequestContext`.
+
+The web app (``dashboard.web.app``) installs its engine and settings on the Flask server with :func:`install`;
+the access gate (``dashboard.web.gate``) puts who is asking on ``flask.g``. Pages and components call
+:func:`request_context` instead of importing the web app, so the web app can import them without a loop.
+This module imports nothing else of the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import Engine
+
+#: Where the web app keeps its engine and settings (``Flask.extensions``) and the gate the principal (``flask.g``).
+APP_KEY, PRINCIPAL_KEY = "cityops", "cityops_principal"
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What the web app was built over: an engine and the settings (``dashboard.settings.Settings``)."""
+
+    engine: Engine
+    settings: Any
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """The request being served: the app's engine and settings, the language, the theme and who is asking."""
+
+    engine: Engine
+    settings: Any
+    language: str
+    theme: str
+    role: str
+    principal: Any | None  # dashboard.auth.store.Principal; None when nobody is signed in
+
+
+def install(server: Flask, engine: Engine, settings: Any) -> None:
+    """Make ``engine`` and ``settings`` what every request served by ``server`` reads."""
+    server.extensions[APP_KEY] = AppState(engine, settings)
+
+
+def serving() -> bool:
+    """Whether a request of an app built by the web app factory is being served."""
+    return has_request_context() and APP_KEY in current_app.extensions
+
+
+def request_context(language: str | None = None, theme: str | None = None) -> RequestContext:
+    """The context of the current request; language and theme default to the settings' defaults."""
+    state: AppState = current_app.extensions[APP_KEY]
+    principal = g.get(PRINCIPAL_KEY) if has_request_context() else None
+    return RequestContext(
+        engine=state.engine,
+        settings=state.settings,
+        language=language or state.settings.default_language,
+        theme=theme or state.settings.default_theme,
+        role="public" if principal is None else principal.role,
+        principal=principal,
+    )
