@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from collectors.protocols import PROTOCOLS, collector_class
+
 DOMAINS = ("complaints", "traffic", "sensors", "halls")
 _ENV_REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -72,17 +74,16 @@ class FeedConfig(BaseModel):
     @field_validator("protocol")
     @classmethod
     def _known_protocol(cls, value: str) -> str:
-        from collectors.registry import PROTOCOLS
-
         if value not in PROTOCOLS:
             raise ValueError(f"unknown protocol {value!r}; known: {', '.join(sorted(PROTOCOLS))}")
         return value
 
     @model_validator(mode="after")
     def _known_options(self) -> FeedConfig:
-        from collectors.registry import check_options
-
-        check_options(self)
+        """Options checked by the feed's collector, when it declares how (ValueError naming the option)."""
+        check = getattr(collector_class(self.protocol), "check_options", None)
+        if check is not None:
+            check(self)
         return self
 
 

@@ -31,6 +31,7 @@ from collectors.sinks import store
 from dashboard.db import feedops
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
+from dashboard.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +100,14 @@ def _max_source_time(rows: list[dict]) -> datetime | None:
 
 
 class FeedRunner:
-    """Runs feeds against one database; keeps the district locator and last outcome per feed."""
+    """Runs feeds against one database; keeps the district locator and last outcome per feed.
 
-    def __init__(self, engine: Engine, http_factory=FeedHttpClient) -> None:
+    ``timezone`` is the city's, in which daily rollups are cut (default: the ``city_timezone`` setting).
+    """
+
+    def __init__(self, engine: Engine, http_factory=FeedHttpClient, timezone: str | None = None) -> None:
         self.engine = engine
+        self.timezone = timezone or get_settings().city_timezone
         self._http_factory = http_factory
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
@@ -178,7 +183,11 @@ class FeedRunner:
         valid, rejected = validate(feed, batch)
         locator = self._district_locator() if feed.domain == "complaints" else None
         with self._writing, self.engine.begin() as conn:
-            counts = store(conn, feed.domain, feed.source_name, valid, started, locator) if valid else UpsertCounts()
+            counts = (
+                store(conn, feed.domain, feed.source_name, valid, started, locator, timezone=self.timezone)
+                if valid
+                else UpsertCounts()
+            )
             run_id = feedops.record_run(
                 conn,
                 feed=feed.name,

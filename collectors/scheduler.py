@@ -21,7 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
+from dashboard.alerts.evaluate import evaluate
 from dashboard.db.engine import refresh_statistics
+from dashboard.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +122,6 @@ class HousekeepingJob:
 
 def _evaluate_alerts(engine) -> None:
     """Evaluate every alert rule now."""
-    from dashboard.alerts.evaluate import evaluate
-    from dashboard.settings import get_settings
-
     settings = get_settings()
     evaluate(engine, datetime.now(UTC), settings.city_timezone, settings.stale_after_intervals)
 

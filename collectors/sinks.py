@@ -62,9 +62,11 @@ def store(
     records: list,
     now: datetime,
     locator: DistrictLocator | None = None,
+    *,
+    timezone: str,
 ) -> UpsertCounts:
     """Upsert validated ``records`` (rows from :func:`collectors.runner.validate`, or record models) of
-    ``domain`` under ``source`` and refresh the hourly rollups they touch.
+    ``domain`` under ``source`` and refresh the rollups they touch (local days in the city's ``timezone``).
 
     Complaint lifecycle events go to their own table.
     """
@@ -82,5 +84,5 @@ def store(
     if events:
         upsert(conn, ComplaintEvent.__table__, events, key=("source", "ticket_id", "status", "occurred_at"))
     if counts.new or counts.updated:
-        rollups.refresh(conn, domain, hours)
+        rollups.refresh(conn, domain, hours, timezone)
     return counts

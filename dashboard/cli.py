@@ -97,7 +97,7 @@ def collect() -> None:
 
     settings = _settings()
     feeds = load_feeds(settings.feeds_file)
-    runner = FeedRunner(get_engine(settings.resolved_database_url))
+    runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone)
     runner.mirror(feeds)
     scheduler = build_scheduler(runner, feeds, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
@@ -128,7 +128,7 @@ def collect_once(
         from zoneinfo import ZoneInfo
 
         since = since.replace(tzinfo=ZoneInfo(feeds[feed].timezone))
-    runner = FeedRunner(get_engine(settings.resolved_database_url))
+    runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone)
     runner.mirror(list(feeds.values()))
     result = runner.run(feeds[feed], since=since.astimezone(UTC) if since else None)
     typer.echo(

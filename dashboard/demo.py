@@ -106,7 +106,7 @@ def start_demo(settings: Settings, days: float, seed: int = DEMO_SEED) -> DemoCi
     os.environ["CITYOPS_HOTLINE_DROP_DIR"] = str(drop_dir)
     os.environ["CITYOPS_BACKFILL_DAYS"] = str(days)
     feeds = load_feeds(settings.feeds_file)
-    runner = FeedRunner(engine)
+    runner = FeedRunner(engine, timezone=settings.city_timezone)
     runner.mirror(feeds)
     scheduler = build_scheduler(runner, feeds, blocking=False)
     scheduler.start()

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from dashboard.db.types import set_postgis
+from dashboard.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Page cache per SQLite connection (KiB, as a negative ``cache_size``): the default 2 MB makes inserts into
@@ -73,7 +74,5 @@ def _detect_postgis(engine: Engine, dbapi_connection) -> None:
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url`` (default: the configured database)."""
     if url is None:
-        from dashboard.settings import get_settings
-
         url = get_settings().resolved_database_url
     return make_engine(url)

@@ -55,6 +55,7 @@ from dashboard.db.types import UTCDateTime
 from dashboard.kpis import durations
 from dashboard.kpis.aqi import POLLUTANTS
 from dashboard.kpis.environment import NOISE, environment_hours
+from dashboard.settings import get_settings
 
 HOUR = timedelta(hours=1)
 IN_CHUNK = 500
@@ -445,13 +446,6 @@ def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, dat
 # --- maintenance ----------------------------------------------------------------------------------------
 
 
-def rollup_timezone() -> str:
-    """The zone of the daily level: the city's (``city_timezone`` setting)."""
-    from dashboard.settings import get_settings
-
-    return get_settings().city_timezone
-
-
 def hours_of(domain: str, rows: Iterable[dict]) -> set[datetime]:
     """The hours the event times of ``rows`` fall in."""
     times = {row.get(col) for row in rows for col in EVENT_TIMES[domain]}
@@ -471,13 +465,12 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
     return hours
 
 
-def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str | None = None) -> int:
-    """Recompute every rollup of ``domain`` for ``hours`` and their local days (of ``timezone``, default the
-    city's); returns the number of hour ranges refreshed."""
+def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str) -> int:
+    """Recompute every rollup of ``domain`` for ``hours`` and their local days (in the city's ``timezone``);
+    returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
-    timezone = timezone or rollup_timezone()
     _math_functions(conn)
     for table, build, kind in HOURLY[domain]:
         _refresh_hourly(conn, table, build, kind, ranges)
@@ -496,7 +489,8 @@ def _hours_in(ranges: list[tuple[datetime, datetime]]) -> Iterable[datetime]:
 
 
 def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
-    """Recompute every rollup of ``domain`` from its facts."""
+    """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand)."""
     table = FACTS[domain]
     for rollup, _, kind in HOURLY[domain]:
         conn.execute(rollup.delete() if kind is None else rollup.delete().where(rollup.c.kind == kind))
@@ -512,7 +506,7 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
     highs = [high for _, high in bounds if high is not None]
     if not lows:
         return 0
-    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone)
+    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone or get_settings().city_timezone)
 
 
 def _hours_between(first: datetime, last: datetime) -> list[datetime]:

@@ -1,17 +1,16 @@
-"""PostGIS where it is installed: geometry columns, GiST indexes and point-in-district lookups in the database.
+"""PostGIS where it is installed: geometry columns and GiST indexes in the database.
 
 The migrations are the same on every database; :func:`create_spatial_indexes` does the PostGIS-only part when
 the extension is present. :func:`include_object` keeps those objects (and PostGIS's own ``spatial_ref_sys``) out
-of schema comparison, so ``alembic check`` is clean with and without PostGIS.
+of schema comparison, so ``alembic check`` is clean with and without PostGIS. Point-in-district lookups in
+PostGIS are :class:`dashboard.geo.locator.PostgisLocator`.
 """
 
 from __future__ import annotations
 
-import h3
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
+from sqlalchemy import Connection, text
 
-from dashboard.db.types import SRID, set_postgis, uses_postgis
+from dashboard.db.types import SRID, set_postgis
 
 #: Prefix of the PostGIS-only indexes (absent from the models on purpose).
 SPATIAL_INDEX_PREFIX = "gx_"
@@ -64,53 +63,3 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "index" and reflected and compare_to is None and (name or "").startswith(SPATIAL_INDEX_PREFIX):
         return False
     return True
-
-
-LOCATE = text(
-    f"""
-    SELECT p.i, d.level, d.code
-      FROM unnest(:lons, :lats) WITH ORDINALITY AS p(lon, lat, i)
-      JOIN district d ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lon, p.lat), {SRID}))
-     ORDER BY p.i, d.code
-    """
-).bindparams(bindparam("lons", type_=ARRAY(DOUBLE_PRECISION)), bindparam("lats", type_=ARRAY(DOUBLE_PRECISION)))
-
-
-class PostgisLocator:
-    """Districts and sub-districts of points by a GiST-indexed ``ST_Intersects`` in PostGIS; H3 cells in Python."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        with engine.connect() as conn:
-            self._empty = not conn.execute(text("SELECT EXISTS (SELECT 1 FROM district)")).scalar()
-
-    @property
-    def empty(self) -> bool:
-        return self._empty
-
-    def locate(self, lons: list[float | None], lats: list[float | None]):
-        """Same answer as :meth:`dashboard.geo.locator.DistrictLocator.locate`."""
-        from dashboard.geo.locator import H3_RESOLUTION, Located
-
-        n = len(lons)
-        found: dict[str, list[str | None]] = {"district": [None] * n, "street": [None] * n}
-        has = [lo is not None and la is not None for lo, la in zip(lons, lats, strict=True)]
-        if any(has):
-            with self._engine.connect() as conn:
-                rows = conn.execute(
-                    LOCATE,
-                    {"lons": [float(lo) if ok else None for lo, ok in zip(lons, has, strict=True)],
-                     "lats": [float(la) if ok else None for la, ok in zip(lats, has, strict=True)]},
-                )
-                for i, level, code in rows:
-                    codes = found.setdefault(level, [None] * n)
-                    if codes[i - 1] is None:
-                        codes[i - 1] = code
-        cells = [h3.latlng_to_cell(la, lo, H3_RESOLUTION) if ok else None
-                 for lo, la, ok in zip(lons, lats, has, strict=True)]
-        return Located(found["district"], found["street"], cells)
-
-
-def database_locator(conn: Connection) -> PostgisLocator | None:
-    """A PostGIS locator when this connection's database stores PostGIS geometries, else None."""
-    return PostgisLocator(conn.engine) if uses_postgis(conn.dialect) else None

@@ -1,4 +1,5 @@
-"""Which district and sub-district a point lies in, and its H3 cell: vectorised with a shapely STRtree."""
+"""Which district and sub-district a point lies in, and its H3 cell: vectorised with a shapely STRtree, or asked of
+PostGIS where the database stores PostGIS geometries."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 import shapely
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION
 
 from dashboard.db.models import District
+from dashboard.db.types import SRID, uses_postgis
 
 #: H3 resolution of stored complaint cells (res 8 ≈ 0.74 km² per cell).
 H3_RESOLUTION = 8
@@ -37,8 +40,6 @@ class DistrictLocator:
     @classmethod
     def from_connection(cls, conn: Connection) -> DistrictLocator:
         """Build from the ``district`` table (on PostGIS: a locator that asks the database)."""
-        from dashboard.db.spatial import database_locator
-
         if (in_database := database_locator(conn)) is not None:
             return in_database
         by_level: dict[str, list[tuple[str, object]]] = {"district": [], "street": []}
@@ -72,3 +73,51 @@ class DistrictLocator:
         cells = [h3.latlng_to_cell(la, lo, H3_RESOLUTION) if ok else None
                  for lo, la, ok in zip(lons, lats, has, strict=True)]
         return Located(self._lookup("district", points), self._lookup("street", points), cells)
+
+
+LOCATE = text(
+    f"""
+    SELECT p.i, d.level, d.code
+      FROM unnest(:lons, :lats) WITH ORDINALITY AS p(lon, lat, i)
+      JOIN district d ON ST_Intersects(d.geometry, ST_SetSRID(ST_MakePoint(p.lon, p.lat), {SRID}))
+     ORDER BY p.i, d.code
+    """
+).bindparams(bindparam("lons", type_=ARRAY(DOUBLE_PRECISION)), bindparam("lats", type_=ARRAY(DOUBLE_PRECISION)))
+
+
+class PostgisLocator:
+    """Districts and sub-districts of points by a GiST-indexed ``ST_Intersects`` in PostGIS; H3 cells in Python."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        with engine.connect() as conn:
+            self._empty = not conn.execute(text("SELECT EXISTS (SELECT 1 FROM district)")).scalar()
+
+    @property
+    def empty(self) -> bool:
+        return self._empty
+
+    def locate(self, lons: list[float | None], lats: list[float | None]) -> Located:
+        """Same answer as :meth:`DistrictLocator.locate`."""
+        n = len(lons)
+        found: dict[str, list[str | None]] = {"district": [None] * n, "street": [None] * n}
+        has = [lo is not None and la is not None for lo, la in zip(lons, lats, strict=True)]
+        if any(has):
+            with self._engine.connect() as conn:
+                rows = conn.execute(
+                    LOCATE,
+                    {"lons": [float(lo) if ok else None for lo, ok in zip(lons, has, strict=True)],
+                     "lats": [float(la) if ok else None for la, ok in zip(lats, has, strict=True)]},
+                )
+                for i, level, code in rows:
+                    codes = found.setdefault(level, [None] * n)
+                    if codes[i - 1] is None:
+                        codes[i - 1] = code
+        cells = [h3.latlng_to_cell(la, lo, H3_RESOLUTION) if ok else None
+                 for lo, la, ok in zip(lons, lats, has, strict=True)]
+        return Located(found["district"], found["street"], cells)
+
+
+def database_locator(conn: Connection) -> PostgisLocator | None:
+    """A PostGIS locator when this connection's database stores PostGIS geometries, else None."""
+    return PostgisLocator(conn.engine) if uses_postgis(conn.dialect) else None

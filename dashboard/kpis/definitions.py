@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dashboard.kpis.registry import Kpi
+from dashboard.kpis.kpi import Kpi
 
 COMPLAINTS = {"domain": "complaints", "feeds": ("complaints",), "page": "/complaints"}
 HALLS = {"domain": "halls", "feeds": ("halls",), "page": "/halls"}

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from dashboard.auth import store
 from dashboard.auth.policy import TOKEN_ROLES, USER_ROLES
 from dashboard.auth.store import AccessError
+from dashboard.context import request_context
+from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.settings import Settings
-from dashboard.web.gate import current_principal
 
 log = logging.getLogger("dashboard.auth")
 
@@ -75,7 +76,7 @@ def register_views(server: Flask, engine: Engine, settings: Settings, limiter: L
         return redirect("/login")
 
     def _admin():
-        principal = current_principal()
+        principal = request_context().principal
         if principal is None or principal.role != "admin":
             abort(403)
         return principal
@@ -181,7 +182,5 @@ def register_views(server: Flask, engine: Engine, settings: Settings, limiter: L
 
 
 def _kpi_ids() -> list[str]:
-    from dashboard.kpis.definitions import DEFAULT_KPIS
-
     return [kpi.id for kpi in DEFAULT_KPIS if kpi.target is not None]
 

@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, has_request_context, jsonify, redirect, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import Engine
@@ -21,6 +32,7 @@ from dashboard.auth import store
 from dashboard.auth.policy import ROLES, STAFF_ROLES, api_allowed, is_public, page_allowed, sees_personal_data
 from dashboard.auth.store import Principal
 from dashboard.settings import Settings
+from dashboard.web.auth_views import page_lang, register_views
 
 log = logging.getLogger("dashboard.auth")
 
@@ -187,10 +199,6 @@ def _flatten(items) -> Iterable[dict]:
 
 def _refuse(status: int, html: bool = False) -> Response:
     if html:
-        from flask import render_template
-
-        from dashboard.web.auth_views import page_lang
-
         return Response(render_template("forbidden.html", lang=page_lang()), status=status)
     error = {401: "authentication required", 403: "forbidden"}[status]
     response = jsonify({"error": error})
@@ -234,8 +242,6 @@ def register_auth(server: Flask, engine: Engine, settings: Settings, translate: 
                 CSRF_COOKIE, generate_csrf(), secure=settings.secure_cookies, samesite="Lax", httponly=False
             )
         return response
-
-    from dashboard.web.auth_views import register_views
 
     register_views(server, engine, settings, limiter, translate)
     return gate

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.kpis.freshness import Freshness
-from dashboard.kpis.registry import Kpi
+from dashboard.kpis.kpi import Kpi
 from layouts.figures.score_breakdown import RAG_COLOURS
 from layouts.format import local_time, number
 from layouts.i18n import t

@@ -12,7 +12,7 @@ from simcity import running_city
 
 from collectors.config import load_feeds
 from collectors.http import FeedHttpClient
-from collectors.registry import PROTOCOLS
+from collectors.protocols import PROTOCOLS
 from collectors.runner import FeedRunner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

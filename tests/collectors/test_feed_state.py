@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from collectors import registry
+from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, SourceRecord
 from collectors.http import AuthError, FetchError
@@ -41,7 +41,7 @@ class ScriptedCollector(Collector):
 
 @pytest.fixture(autouse=True)
 def scripted_protocol(monkeypatch):
-    monkeypatch.setitem(registry.PROTOCOLS, "scripted", f"{__name__}:ScriptedCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "scripted", f"{__name__}:ScriptedCollector")
 
 
 def _feed(name: str) -> FeedConfig:

@@ -33,7 +33,7 @@ def test_swapped_null_island_and_outside_points(sqlite_engine):
             _complaint("swapped", 30.90, 120.62),
             _complaint("zero", 0.0, 0.0),
             _complaint("far", 116.40, 39.90),
-        ], NOW, locator)
+        ], NOW, locator, timezone="Asia/Shanghai")
         rows = {r.source_id: r for r in conn.execute(select(Complaint)).all()}
     assert rows["ok"].location_flag is None and rows["ok"].district_code
     assert rows["swapped"].location_flag == "swapped"

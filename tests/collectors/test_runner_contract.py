@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from collectors import registry
+from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, SourceRecord
 from collectors.http import FetchError
@@ -31,7 +31,7 @@ class StandInCollector(Collector):
 
 @pytest.fixture(autouse=True)
 def stand_in_protocol(monkeypatch):
-    monkeypatch.setitem(registry.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
     StandInCollector.seen = []
     yield
 
@@ -98,7 +98,7 @@ def test_crash_inside_the_transaction_leaves_previous_state(engine, monkeypatch)
     assert _count(engine, SensorReading) == 5
     assert _count(engine, FeedRun) == 1
     monkeypatch.undo()
-    monkeypatch.setitem(registry.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
     result = runner.run(_feed(), now=RUN_AT + timedelta(hours=1))
     assert (result.new, result.unchanged) == (5, 5)
     assert _count(engine, SensorReading) == 10

@@ -40,8 +40,8 @@ def test_percentiles_are_within_one_bucket_of_the_exact_ones(sqlite_engine):
     ]
     with sqlite_engine.begin() as conn:
         for start in range(0, len(tickets), 1000):
-            store(conn, "halls", "queue", tickets[start : start + 1000], NOW)
-        store(conn, "complaints", "hotline", complaints, NOW)
+            store(conn, "halls", "queue", tickets[start : start + 1000], NOW, timezone=TZ)
+        store(conn, "complaints", "hotline", complaints, NOW, timezone=TZ)
     table = kpis.kpi_values(sqlite_engine, load_registry(), *week, NOW, TZ).set_index("id")
     exact = {
         "hall_wait_p90_minutes": np.percentile(waits, 90) / 60,

@@ -43,7 +43,7 @@ def test_redo_rate_over_the_tickets_closed_in_the_period(engine):
         _ticket(6, _local(9) - timedelta(days=1), 1),  # closed the day before: another period
     ]
     with engine.begin() as conn:
-        store(conn, "complaints", "hotline", tickets, NOW)
+        store(conn, "complaints", "hotline", tickets, NOW, timezone=TZ)
     row = kpis.kpi_values(engine, load_registry(), *DAY, NOW, TZ).set_index("id").loc["complaint_redo_rate"]
     assert (row["numerator"], row["denominator"]) == (2, 4)
     assert row["value"] == pytest.approx(0.5)
@@ -74,7 +74,7 @@ def test_noise_compliance_by_acoustic_class_day_and_night(engine):
         for code, at, value in levels
     ]
     with engine.begin() as conn:
-        store(conn, "sensors", "noise", readings, NOW)
+        store(conn, "sensors", "noise", readings, NOW, timezone=TZ)
     table = kpis.kpi_values(engine, load_registry(), *DAY, NOW, TZ).set_index("id")
     expected = {"noise_day_compliance": (3, 4), "noise_night_compliance": (2, 4), "noise_compliance": (5, 8)}
     for kpi, (within, hours) in expected.items():

@@ -233,7 +233,7 @@ def _clear(engine, *models) -> None:
 def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
     for batch in batches + batches[:1]:  # the first batch is pulled again at the end
         with engine.begin() as conn:
-            store(conn, domain, source, batch, NOW)
+            store(conn, domain, source, batch, NOW, timezone=TZ)
 
 
 @EXAMPLES
@@ -315,9 +315,9 @@ def test_observation_and_hall_rollups_on_both_dialects(engine):
                          visits=2, rating=2, updated_at=T0 + timedelta(minutes=15)),
     ]
     with engine.begin() as conn:
-        store(conn, "traffic", "ngsi", segments, NOW)
-        store(conn, "sensors", "air", readings, NOW)
-        store(conn, "halls", "queue", tickets, NOW)
+        store(conn, "traffic", "ngsi", segments, NOW, timezone=TZ)
+        store(conn, "sensors", "air", readings, NOW, timezone=TZ)
+        store(conn, "halls", "queue", tickets, NOW, timezone=TZ)
     traffic = _assert_equals_rebuild(engine, "traffic")[TrafficHourly]
     sensors = _assert_equals_rebuild(engine, "sensors")
     halls = _assert_equals_rebuild(engine, "halls")
@@ -350,7 +350,7 @@ def test_daily_rows_follow_the_local_day(engine):
         for i, at in enumerate([evening, midnight, midnight + timedelta(minutes=5)])
     ]
     with engine.begin() as conn:
-        store(conn, "complaints", "hotline", tickets, NOW)
+        store(conn, "complaints", "hotline", tickets, NOW, timezone=TZ)
     daily = _table(engine, ComplaintDaily)
     assert [d.astimezone(UTC) for d in daily["day"]] == [T0 - timedelta(hours=8), T0 + timedelta(hours=16)]
     assert list(daily["received"]) == [1, 2]

@@ -10,9 +10,9 @@ from sqlalchemy import inspect, select
 
 from dashboard.db.migrate import alembic_config
 from dashboard.db.models import District
-from dashboard.db.spatial import SPATIAL_INDEXES, PostgisLocator, postgis_installed
+from dashboard.db.spatial import SPATIAL_INDEXES, postgis_installed
 from dashboard.db.types import uses_postgis
-from dashboard.geo.locator import DistrictLocator
+from dashboard.geo.locator import DistrictLocator, PostgisLocator
 from tests.dashboard.synthetic_city import populate
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from collectors import registry
+from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, SourceRecord
 from collectors.runner import FeedRunner
@@ -33,7 +33,7 @@ class DefectiveCollector(Collector):
 
 @pytest.mark.reliability
 def test_a_defective_collector_is_recorded_as_failing_and_retried(sqlite_engine, monkeypatch, caplog):
-    monkeypatch.setitem(registry.PROTOCOLS, "defective", f"{__name__}:DefectiveCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "defective", f"{__name__}:DefectiveCollector")
     feed = FeedConfig(name="air", domain="sensors", protocol="defective", url="http://upstream.invalid")
     DefectiveCollector.failures = 3
     runner = FeedRunner(sqlite_engine)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from collectors import registry
+from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, SourceRecord
 from collectors.runner import FeedRunner
@@ -45,7 +45,7 @@ class BurstCollector(Collector):
 
 @pytest.mark.reliability
 def test_concurrent_writers_and_readers_lose_no_batch(tmp_path, monkeypatch, sqlite_engine):
-    monkeypatch.setitem(registry.PROTOCOLS, "burst", f"{__name__}:BurstCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "burst", f"{__name__}:BurstCollector")
     url = sqlite_engine.url.render_as_string(hide_password=False)
     feeds = [FeedConfig(name=f"s{k}", domain="sensors", protocol="burst", url="http://x") for k in range(2)]
     results, errors, stop = [], [], threading.Event()
