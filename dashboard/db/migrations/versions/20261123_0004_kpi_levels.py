@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import dashboard.db.types
+from dashboard.db import rollups
 
 revision: str = "0004_kpi_levels"
 down_revision: str | None = "0003_map_cells"
@@ -118,8 +119,6 @@ def upgrade() -> None:
 
     bind = op.get_bind()
     if any(bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar() for table in FACTS):
-        from dashboard.db import rollups
-
         for domain in rollups.ROLLUPS:
             rollups.rebuild(bind, domain)
 
