@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8050
 DAYS ?= 30
 PYTEST_WORKERS ?= 2
+LINTED := dashboard collectors layouts simulator tests bench
 
 .PHONY: run test reliability bench lint lock clean
 
@@ -23,8 +24,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) -m dashboard demo --port $(PORT) --days $(DAYS) --var-dir var/demo
 
-## test: the whole suite (PostgreSQL, MQTT and browser tests run when their services are configured)
+## test: lint (ruff, rules in pyproject.toml), then the whole suite (PostgreSQL, MQTT and browser tests run when
+## their services are configured)
 test: $(VENV)/.dev
+	$(VENV)/bin/ruff check $(LINTED)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## bench: benchmarks against same-run baselines; prints the table and appends it to bench/results.md
@@ -35,8 +38,9 @@ bench: $(VENV)/.dev
 reliability: $(VENV)/.dev
 	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/integration/test_collector_crash.py tests/e2e/test_wall_soak.py -s
 
+## lint: ruff alone
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check dashboard collectors layouts simulator tests
+	$(VENV)/bin/ruff check $(LINTED)
 
 ## lock: re-pin requirements*.txt from the ranges in pyproject.toml
 lock:

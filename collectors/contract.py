@@ -101,5 +101,5 @@ class Collector(ABC):
     def fetch(self, cursor: Cursor) -> Batch:
         """Read everything new since ``cursor`` (bounded by the feed's limits) and return it."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op by default: only persistent collectors hold anything
         """Release what a persistent collector holds (connections, threads)."""

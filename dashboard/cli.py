@@ -166,7 +166,9 @@ def db_load_reference(
 
 @db_app.command("rebuild-rollups")
 def db_rebuild_rollups(
-    domain: Annotated[list[str] | None, typer.Option(help="complaints, traffic, sensors or halls (default: all).")] = None,
+    domain: Annotated[
+        list[str] | None, typer.Option(help="complaints, traffic, sensors or halls (default: all).")
+    ] = None,
 ) -> None:
     """Recompute the rollups (hourly, daily, histograms) from the facts, e.g. after a bulk import."""
     from dashboard.db import rollups

@@ -40,14 +40,15 @@ class BoundaryFields:
 
 
 def _pick(frame: pd.DataFrame, explicit: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str:
+    fields = ", ".join(frame.columns)
     if explicit is not None:
         if explicit not in frame.columns:
-            raise BoundaryImportError(f"{path}: no field {explicit!r} for the {what}; fields: {', '.join(frame.columns)}")
+            raise BoundaryImportError(f"{path}: no field {explicit!r} for the {what}; fields: {fields}")
         return explicit
     for name in candidates:
         if name in frame.columns:
             return name
-    raise BoundaryImportError(f"{path}: cannot tell which field holds the {what}; name it (fields: {', '.join(frame.columns)})")
+    raise BoundaryImportError(f"{path}: cannot tell which field holds the {what}; name it (fields: {fields})")
 
 
 def _parent_code(value) -> str | None:

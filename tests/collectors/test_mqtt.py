@@ -40,7 +40,8 @@ def _feed(url: str, topic: str, client_id: str) -> FeedConfig:
 
 def test_payload_mapping_reads_fields_and_station_from_topic():
     mapping = PayloadMapping({"value": "v"}, station_topic_level=2, timezone="Asia/Shanghai")
-    message = Message(1, 1, "city/noise/N07", b'{"quantity": "laeq", "v": "61.5", "observed_at": "2026-11-21 16:00:00"}')
+    payload = b'{"quantity": "laeq", "v": "61.5", "observed_at": "2026-11-21 16:00:00"}'
+    message = Message(1, 1, "city/noise/N07", payload)
     (record,) = mapping(message)
     assert record.data["station_code"] == "N07"
     assert record.data["value"] == 61.5

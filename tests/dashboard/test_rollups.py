@@ -239,8 +239,10 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 @EXAMPLES
 @given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
-    _clear(sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
-           DurationDaily)
+    _clear(
+        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
+        DurationDaily,
+    )
     _pull(sqlite_engine, "complaints", "hotline", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "complaints")
     incremental = tables[ComplaintHourly]
