@@ -17,8 +17,10 @@ from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 from layouts.i18n import t
 
+#: The page's registered path is its template: no district of one city stands for all (callbacks map to it).
+PATH_TEMPLATE = "/district/<code>"
 dash.register_page(
-    __name__, path_template="/district/<code>", name="district", title="CityOps · District", path="/district/339901"
+    __name__, path_template=PATH_TEMPLATE, path=PATH_TEMPLATE, name="district", title="CityOps · District"
 )
 
 SPEC = DomainSpec(
