@@ -1,7 +1,7 @@
 """Map payloads: what the explorer sends for a city-wide view of N complaints vs a naive scatter of every point.
 
 CityOps' side is the explorer's city-zoom answer as its callback builds it: the complaints as H3 cells
-(``mapview.cells``), the district choropleth of a KPI (``mapview.area_kpis``), the district outlines, drawn by
+(``map_queries.cells``), the district choropleth of a KPI (``map_queries.area_kpis``), the district outlines, drawn by
 ``explorer_map`` and serialised the way Dash sends a figure (``plotly.io.to_json``). The naive baseline reads
 every point of the same selection with pandas and sends it as one scatter trace with a hover label per point
 (the usual way such dashboards are built). Both are timed from the query to the JSON bytes.
@@ -32,7 +32,8 @@ from dashboard.db.migrate import upgrade
 from dashboard.db.models import Complaint
 from dashboard.geo.locator import DistrictLocator
 from dashboard.geo.reference import load_reference_data
-from dashboard.queries import mapview, reference
+from dashboard.queries import map as map_queries
+from dashboard.queries import reference
 from dashboard.queries.base import read_frame
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 
@@ -123,18 +124,18 @@ def database(complaints: int) -> Path:
     return path
 
 
-def cityops_payload(engine, sel: mapview.Selection) -> str:
+def cityops_payload(engine, sel: map_queries.Selection) -> str:
     """The explorer's city-wide answer: H3 cells, the district choropleth and outlines, as Dash sends it."""
     layers = ExplorerLayers(
         outlines=reference.districts(engine),
         kpi="per_10k",
-        areas=mapview.area_kpis(engine, sel, TZ),
-        cells=mapview.cells(engine, sel, mapview.STORED_RES - 1),
+        areas=map_queries.area_kpis(engine, sel, TZ),
+        cells=map_queries.cells(engine, sel, map_queries.STORED_RES - 1),
     )
     return pio.to_json(explorer_map(layers, "zh", "dark", TZ), validate=False)
 
 
-def naive_payload(engine, sel: mapview.Selection) -> str:
+def naive_payload(engine, sel: map_queries.Selection) -> str:
     """Every point of the selection in one scatter trace with its hover label, as Dash sends it."""
     c = Complaint
     stmt = select(c.source_id, c.category, c.lon, c.lat, c.requested_at).where(
@@ -159,7 +160,7 @@ def _timed(make, *args) -> tuple[float, int]:
 def measure(complaints: int) -> dict[str, float]:
     """Median server seconds and JSON bytes of both payloads for ``complaints`` points."""
     engine = make_engine(f"sqlite:///{database(complaints)}")
-    sel = mapview.Selection(START, END)
+    sel = map_queries.Selection(START, END)
     try:
         _timed(cityops_payload, engine, sel)  # warm the reference-data reads and imports
         ours = [_timed(cityops_payload, engine, sel) for _ in range(REPEATS)]

@@ -26,7 +26,7 @@ from dashboard.db.rollups import seconds_between
 from dashboard.kpis.aqi import POLLUTANTS, breakpoints_for, hourly_aqi
 from dashboard.kpis.traffic import tpi_from_tti
 from dashboard.queries.base import read_frame, read_scalar
-from dashboard.queries.mapview import Selection, selected
+from dashboard.queries.map import Selection, selected
 
 #: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
 FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")

@@ -15,7 +15,7 @@ from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
 from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
-from dashboard.queries.mapview import Selection
+from dashboard.queries.map import Selection
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map

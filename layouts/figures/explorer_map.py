@@ -43,7 +43,7 @@ class ExplorerLayers:
     """What the explorer draws; ``None`` leaves a layer out.
 
     outlines: districts (code, names, geometry) always drawn as lines; areas: the choropleth areas with
-    the ``kpi`` column; points: see ``dashboard.queries.mapview.points``; cells: h3, count, lat, lon;
+    the ``kpi`` column; points: see ``dashboard.queries.map.points``; cells: h3, count, lat, lon;
     halls: names, lon, lat, wait_min, called; focus: the areas the view fits (default the outlines).
     """
 

@@ -8,7 +8,7 @@ from dash import html
 
 from dashboard.queries import domains
 from dashboard.queries.district import complaint_summary, open_tickets
-from dashboard.queries.mapview import Selection
+from dashboard.queries.map import Selection
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences

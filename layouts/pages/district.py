@@ -7,7 +7,8 @@ import dash
 from dash import html
 
 from dashboard.context import request_context
-from dashboard.queries import domains, mapview, reference
+from dashboard.queries import domains, reference
+from dashboard.queries import map as map_queries
 from dashboard.queries.district import area, complaint_summary, open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
@@ -59,9 +60,9 @@ def layout(
 
 def draw(view: View) -> Drawn:
     engine, lang, theme, code = view.engine, view.lang, view.theme, view.district
-    sel = mapview.Selection(view.start, view.now, code)
+    sel = map_queries.Selection(view.start, view.now, code)
     backlog, overdue = open_tickets(engine, view.now, code)
-    subs = mapview.area_kpis(engine, sel, view.settings.city_timezone, "street")
+    subs = map_queries.area_kpis(engine, sel, view.settings.city_timezone, "street")
     districts = reference.districts(engine)
     halls = domains.hall_stats(engine, view.start, view.now, code)
     categories = domains.by_category(engine, sel, view.now)
@@ -107,9 +108,9 @@ def draw(view: View) -> Drawn:
     )
 
 
-def _selection(period: str | None, code: str | None) -> mapview.Selection:
+def _selection(period: str | None, code: str | None) -> map_queries.Selection:
     now = snapshot_time()
-    return mapview.Selection(now - PERIODS[period_of(period)], now, code)
+    return map_queries.Selection(now - PERIODS[period_of(period)], now, code)
 
 
 def register_callbacks(app: dash.Dash) -> None:

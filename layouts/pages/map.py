@@ -12,7 +12,8 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from dashboard.context import request_context
-from dashboard.queries import domains, environment, mapview, reference, traffic
+from dashboard.queries import domains, environment, reference, traffic
+from dashboard.queries import map as map_queries
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -40,12 +41,13 @@ def _window(now: datetime, period: str) -> tuple[datetime, datetime, int]:
     return end - timedelta(hours=hours), end, hours
 
 
-def selection(now: datetime, period: str, hour: int | None, **filters) -> mapview.Selection:
+def selection(now: datetime, period: str, hour: int | None, **filters) -> map_queries.Selection:
     """The complaints chosen: the whole period, or its ``hour``-th hour on the time slider."""
     start, end, hours = _window(now, period)
     if hour is not None and 0 <= hour < hours:
         start, end = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
-    return mapview.Selection(start, min(end, now) if end > now else end, **{k: v or None for k, v in filters.items()})
+    end = min(end, now)
+    return map_queries.Selection(start, end, **{k: v or None for k, v in filters.items()})
 
 
 def _dropdown(name: str, lang: str, value, options: list[dict]) -> dbc.Col:
@@ -126,7 +128,7 @@ def layout(
                 md=3,
                 lg=2,
             ),
-            _dropdown("department", lang, department, _options(mapview.departments(engine), lang)),
+            _dropdown("department", lang, department, _options(map_queries.departments(engine), lang)),
         ],
         className="g-2 mb-2 map-filters",
     )
@@ -154,9 +156,9 @@ def layout(
             dbc.Col(
                 dcc.Dropdown(
                     id="map-kpi",
-                    value=kpi if kpi in mapview.AREA_KPIS else "per_10k",
+                    value=kpi if kpi in map_queries.AREA_KPIS else "per_10k",
                     clearable=False,
-                    options=[{"label": t(f"map.kpi.{k}", lang), "value": k} for k in mapview.AREA_KPIS],
+                    options=[{"label": t(f"map.kpi.{k}", lang), "value": k} for k in map_queries.AREA_KPIS],
                 ),
                 lg=2,
             ),
@@ -249,9 +251,9 @@ def _options(frame, lang: str) -> list[dict]:
 def _complaints_layer(engine, sel, mode: str, zoom: str):
     """Points when zoomed in (auto) or asked for, else H3 cells (coarser city-wide) or their heat."""
     if mode == "points" or (mode == "auto" and zoom == "near"):
-        return {"points": mapview.points(engine, sel)}
-    resolution = mapview.STORED_RES if sel.district or zoom == "near" else mapview.STORED_RES - 1
-    return {"cells": mapview.cells(engine, sel, resolution), "heat": mode == "heat"}
+        return {"points": map_queries.points(engine, sel)}
+    resolution = map_queries.STORED_RES if sel.district or zoom == "near" else map_queries.STORED_RES - 1
+    return {"cells": map_queries.cells(engine, sel, resolution), "heat": mode == "heat"}
 
 
 def _hour_label(now: datetime, period: str, hour: int, lang: str, tz: str) -> str:
@@ -296,9 +298,9 @@ def register_callbacks(app: dash.Dash) -> None:
             districts = reference.districts(engine)
             parts: dict = {}
             if "areas" in chosen:
-                areas = mapview.area_kpis(engine, sel, tz, "street") if district else None
+                areas = map_queries.area_kpis(engine, sel, tz, "street") if district else None
                 if areas is None or areas.empty:  # no sub-districts: the district level (drilled: that district)
-                    areas = mapview.area_kpis(engine, sel, tz)
+                    areas = map_queries.area_kpis(engine, sel, tz)
                     areas = areas[areas["code"] == district] if district else areas
                 parts["areas"] = areas
             if "complaints" in chosen:
@@ -310,7 +312,7 @@ def register_callbacks(app: dash.Dash) -> None:
             if "halls" in chosen:
                 parts["halls"] = domains.hall_stats(engine, sel.start, sel.end)
             if "water" in chosen:
-                parts["water"] = mapview.water(settings.city_data_dir)
+                parts["water"] = map_queries.water(settings.city_data_dir)
             focus = districts[districts["code"] == district] if district else None
             figure = explorer_map(
                 ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts),
@@ -319,7 +321,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 tz,
                 settings.map_style_url,
             )
-            total = mapview.count(engine, sel)
+            total = map_queries.count(engine, sel)
             shown = parts.get("points")
             summary = [html.Div(t("map.summary.total", lang, count=number(total, lang)), id="map-count")]
             if shown is not None and len(shown) < total:
@@ -419,7 +421,7 @@ def register_callbacks(app: dash.Dash) -> None:
             status=status,
             department=department,
         )
-        rows = mapview.export_rows(request_context().engine, sel)
+        rows = map_queries.export_rows(request_context().engine, sel)
         stamp = sel.start.strftime("%Y%m%d%H")
         if dash.ctx.triggered_id == "map-export-geojson":
             return {

@@ -8,7 +8,8 @@ import pytest
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
-from dashboard.queries import domains, mapview, reference
+from dashboard.queries import domains, reference
+from dashboard.queries import map as map_queries
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 from tests.dashboard.synthetic_city import NOW, populate
@@ -25,37 +26,37 @@ def engine(tmp_path_factory):
     engine.dispose()
 
 
-WEEK = mapview.Selection(NOW - timedelta(days=7), NOW)
+WEEK = map_queries.Selection(NOW - timedelta(days=7), NOW)
 TZ = "Asia/Shanghai"
 
 
 def test_selection_filters_and_located_points(engine):
-    assert mapview.count(engine, WEEK) == 9  # 5 today, 3 yesterday, 1 received 3 days ago
-    road = mapview.Selection(WEEK.start, NOW, category="road")
-    assert mapview.count(engine, road) == 1
-    assert mapview.count(engine, mapview.Selection(WEEK.start, NOW, department="D1")) == 8
-    assert mapview.count(engine, mapview.Selection(WEEK.start, NOW, status="dispatched")) == 1
-    points = mapview.points(engine, WEEK)
+    assert map_queries.count(engine, WEEK) == 9  # 5 today, 3 yesterday, 1 received 3 days ago
+    road = map_queries.Selection(WEEK.start, NOW, category="road")
+    assert map_queries.count(engine, road) == 1
+    assert map_queries.count(engine, map_queries.Selection(WEEK.start, NOW, department="D1")) == 8
+    assert map_queries.count(engine, map_queries.Selection(WEEK.start, NOW, status="dispatched")) == 1
+    points = map_queries.points(engine, WEEK)
     assert len(points) == 8  # the point outside the city is not drawn
-    cells = mapview.cells(engine, WEEK)
+    cells = map_queries.cells(engine, WEEK)
     assert cells["count"].sum() == 8
-    assert mapview.cells(engine, WEEK, 6)["count"].sum() == 8
+    assert map_queries.cells(engine, WEEK, 6)["count"].sum() == 8
 
 
 def test_area_kpis_from_rollup_and_facts_agree(engine):
-    from_rollup = mapview.area_kpis(engine, WEEK, TZ).set_index("code")
-    from_facts = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, status=None, department="D1"), TZ)
+    from_rollup = map_queries.area_kpis(engine, WEEK, TZ).set_index("code")
+    from_facts = map_queries.area_kpis(engine, map_queries.Selection(WEEK.start, NOW, status=None, department="D1"), TZ)
     assert from_rollup.loc["339902", "received"] == 4
     assert from_rollup.loc["339901", "per_10k"] == pytest.approx(4 / 100_000 * 10_000)
     assert from_facts.set_index("code").loc["339901", "received"] == 4
-    streets = mapview.area_kpis(engine, mapview.Selection(WEEK.start, NOW, district="339901"), TZ, "street")
+    streets = map_queries.area_kpis(engine, map_queries.Selection(WEEK.start, NOW, district="339901"), TZ, "street")
     assert list(streets["code"]) == ["339901001"]
 
 
 def test_export_rows_match_the_count_and_hold_no_free_text(engine):
-    sel = mapview.Selection(WEEK.start, NOW, district="339902")
-    rows = mapview.export_rows(engine, sel)
-    assert len(rows) == mapview.count(engine, sel)
+    sel = map_queries.Selection(WEEK.start, NOW, district="339902")
+    rows = map_queries.export_rows(engine, sel)
+    assert len(rows) == map_queries.count(engine, sel)
     assert "description" not in rows.columns and "address" not in rows.columns
 
 
@@ -73,9 +74,9 @@ def test_explorer_figure_layers(engine):
     districts = reference.districts(engine)
     layers = ExplorerLayers(
         outlines=districts,
-        areas=mapview.area_kpis(engine, WEEK, TZ),
-        cells=mapview.cells(engine, WEEK),
-        water=mapview.water(Path("data/city")),
+        areas=map_queries.area_kpis(engine, WEEK, TZ),
+        cells=map_queries.cells(engine, WEEK),
+        water=map_queries.water(Path("data/city")),
     )
     fig = explorer_map(layers, "en", "light", "Asia/Shanghai")
     assert [tr.type for tr in fig.data] == ["scattermap", "choroplethmap", "scattermap", "choroplethmap"]
@@ -84,7 +85,8 @@ def test_explorer_figure_layers(engine):
         ExplorerLayers(outlines=districts, cells=layers.cells, heat=True), "zh", "dark", "Asia/Shanghai"
     )
     assert heat.data[-1].type == "densitymap"
-    points = explorer_map(ExplorerLayers(outlines=districts, points=mapview.points(engine, WEEK)), "zh", "dark", "UTC")
+    layers = ExplorerLayers(outlines=districts, points=map_queries.points(engine, WEEK))
+    points = explorer_map(layers, "zh", "dark", "UTC")
     assert sum(len(tr.lon) for tr in points.data[1:]) == 8
 
 
