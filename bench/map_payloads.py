@@ -35,6 +35,7 @@ from dashboard.geo.reference import load_reference_data
 from dashboard.queries import map as map_queries
 from dashboard.queries import reference
 from dashboard.queries.base import read_frame
+from dashboard.queries.complaints import ComplaintFilter
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 
 DATA = Path(__file__).with_name(".data")
@@ -124,7 +125,7 @@ def database(complaints: int) -> Path:
     return path
 
 
-def cityops_payload(engine, sel: map_queries.Selection) -> str:
+def cityops_payload(engine, sel: ComplaintFilter) -> str:
     """The explorer's city-wide answer: H3 cells, the district choropleth and outlines, as Dash sends it."""
     layers = ExplorerLayers(
         outlines=reference.districts(engine),
@@ -135,7 +136,7 @@ def cityops_payload(engine, sel: map_queries.Selection) -> str:
     return pio.to_json(explorer_map(layers, "zh", "dark", TZ), validate=False)
 
 
-def naive_payload(engine, sel: map_queries.Selection) -> str:
+def naive_payload(engine, sel: ComplaintFilter) -> str:
     """Every point of the selection in one scatter trace with its hover label, as Dash sends it."""
     c = Complaint
     stmt = select(c.source_id, c.category, c.lon, c.lat, c.requested_at).where(
@@ -160,7 +161,7 @@ def _timed(make, *args) -> tuple[float, int]:
 def measure(complaints: int) -> dict[str, float]:
     """Median server seconds and JSON bytes of both payloads for ``complaints`` points."""
     engine = make_engine(f"sqlite:///{database(complaints)}")
-    sel = map_queries.Selection(START, END)
+    sel = ComplaintFilter(START, END)
     try:
         _timed(cityops_payload, engine, sel)  # warm the reference-data reads and imports
         ours = [_timed(cityops_payload, engine, sel) for _ in range(REPEATS)]

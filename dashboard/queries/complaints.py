@@ -1,4 +1,4 @@
-"""Complaint queries: counts, on-time closure, hourly trend, points and per-district rates."""
+"""Complaint queries: the complaint filter, counts, on-time closure, hourly trend, points and per-district rates."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, case, func, or_, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint
+from dashboard.db.models import Complaint, Department, ServiceType
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import districts
 
@@ -27,6 +27,46 @@ class OnTimeClosure:
     @property
     def rate(self) -> float | None:
         return self.on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """Which complaints a page or the API reads: received in [start, end), and the optional filters."""
+
+    start: datetime
+    end: datetime
+    district: str | None = None
+    category: str | None = None
+    status: str | None = None
+    department: str | None = None
+
+
+def category_is(code: str):
+    """Complaints of a category, by its code or (hotline rows carry names only) by its Chinese name."""
+    names = select(ServiceType.name_zh).where(ServiceType.code == code).scalar_subquery()
+    return or_(Complaint.category == code, Complaint.category.is_(None) & (Complaint.category_name == names))
+
+
+def department_is(code: str):
+    """Complaints handled by a department, by its code or its Chinese name."""
+    names = select(Department.name_zh).where(Department.code == code).scalar_subquery()
+    return or_(Complaint.department_code == code, Complaint.department_code == names)
+
+
+def filtered(stmt, sel: ComplaintFilter, located: bool = False, time=Complaint.requested_at):
+    """``stmt`` restricted to the filter (``time`` in its period; ``located``: usable map points only)."""
+    stmt = stmt.where(time >= sel.start, time < sel.end)
+    if sel.district:
+        stmt = stmt.where(Complaint.district_code == sel.district)
+    if sel.category:
+        stmt = stmt.where(category_is(sel.category))
+    if sel.status:
+        stmt = stmt.where(Complaint.status == sel.status)
+    if sel.department:
+        stmt = stmt.where(department_is(sel.department))
+    if located:
+        stmt = stmt.where(Complaint.lon.is_not(None), Complaint.lat.is_not(None), Complaint.location_flag.is_(None))
+    return stmt
 
 
 def _filters(stmt, district: str | None, category: str | None):

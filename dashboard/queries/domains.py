@@ -26,7 +26,7 @@ from dashboard.db.rollups import seconds_between
 from dashboard.kpis.aqi import POLLUTANTS, breakpoints_for, hourly_aqi
 from dashboard.kpis.traffic import tpi_from_tti
 from dashboard.queries.base import read_frame, read_scalar
-from dashboard.queries.map import Selection, selected
+from dashboard.queries.complaints import ComplaintFilter, filtered
 
 #: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
 FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
@@ -44,7 +44,7 @@ def _hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
 
 
 @cached
-def funnel(engine: Engine, sel: Selection) -> pd.DataFrame:
+def funnel(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
     """Tickets of the selection that reached each lifecycle step (``step``, ``tickets``), side steps last.
 
     A ticket counts once per step it ever reached, from its event history; received counts every ticket.
@@ -57,13 +57,13 @@ def funnel(engine: Engine, sel: Selection) -> pd.DataFrame:
         )
         .group_by(ComplaintEvent.status)
     )
-    counts = dict(read_frame(engine, selected(reached, sel)).itertuples(index=False, name=None))
-    counts["received"] = max(counts.get("received", 0), int(read_scalar(engine, selected(select(func.count()), sel))))
+    counts = dict(read_frame(engine, filtered(reached, sel)).itertuples(index=False, name=None))
+    counts["received"] = max(counts.get("received", 0), int(read_scalar(engine, filtered(select(func.count()), sel))))
     steps = FUNNEL + SIDE_STEPS
     return pd.DataFrame({"step": steps, "tickets": [int(counts.get(s, 0)) for s in steps]})
 
 
-def _breakdown(engine: Engine, sel: Selection, key, now: datetime) -> pd.DataFrame:
+def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.DataFrame:
     closed = func.sum(case((Complaint.closed_at.is_not(None), 1), else_=0))
     overdue = func.sum(case((Complaint.closed_at.is_(None) & (Complaint.due_at < now), 1), else_=0))
     on_time = func.sum(case((Complaint.closed_at <= Complaint.due_at, 1), else_=0))
@@ -78,7 +78,7 @@ def _breakdown(engine: Engine, sel: Selection, key, now: datetime) -> pd.DataFra
         due.label("due"),
         hours.label("handling_hours"),
     ).group_by(key)
-    frame = read_frame(engine, selected(stmt, sel))
+    frame = read_frame(engine, filtered(stmt, sel))
     frame["key"] = frame["key"].fillna("")
     for column in ("received", "closed", "overdue", "on_time", "due"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
@@ -88,13 +88,13 @@ def _breakdown(engine: Engine, sel: Selection, key, now: datetime) -> pd.DataFra
 
 
 @cached
-def by_category(engine: Engine, sel: Selection, now: datetime) -> pd.DataFrame:
+def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
     """Per category (name): received, closed, overdue (open past deadline), on_time_rate, handling_hours."""
     return _breakdown(engine, sel, func.coalesce(Complaint.category_name, Complaint.category), now)
 
 
 @cached
-def by_department(engine: Engine, sel: Selection, now: datetime) -> pd.DataFrame:
+def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
     """Per handling department (named in both languages when known), the measures of ``by_category``."""
     frame = _breakdown(engine, sel, Complaint.department_code, now)
     names = read_frame(engine, select(Department.code, Department.name_zh, Department.name_en))
@@ -150,13 +150,13 @@ _SORT = {
 
 @cached
 def tickets_page(
-    engine: Engine, sel: Selection, offset: int, limit: int, sort: str = "requested_at", descending: bool = True
+    engine: Engine, sel: ComplaintFilter, offset: int, limit: int, sort: str = "requested_at", descending: bool = True
 ) -> tuple[pd.DataFrame, int]:
     """One page of the selection's tickets (see ``TICKET_COLUMNS``) and the total number of tickets."""
     column = _SORT.get(sort, Complaint.requested_at)
     order = (column.desc(), Complaint.id.desc()) if descending else (column.asc(), Complaint.id.asc())
-    stmt = selected(_ticket_select(), sel).order_by(*order).offset(max(offset, 0)).limit(max(min(limit, 500), 1))
-    total = int(read_scalar(engine, selected(select(func.count()), sel)) or 0)
+    stmt = filtered(_ticket_select(), sel).order_by(*order).offset(max(offset, 0)).limit(max(min(limit, 500), 1))
+    total = int(read_scalar(engine, filtered(select(func.count()), sel)) or 0)
     return read_frame(engine, stmt), total
 
 

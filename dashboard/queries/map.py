@@ -1,22 +1,21 @@
-"""Map explorer queries: one filtered complaint selection served as capped points, H3 cells, area KPIs,
+"""Map explorer queries: one complaint filter served as capped points, H3 cells, area KPIs,
 an hourly series for the time slider and export rows; plus the water base from the city's data folder."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 import h3
 import pandas as pd
 import shapely
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, case, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, Department, ServiceType
+from dashboard.db.models import Complaint, Department
 from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.complaints import ComplaintFilter, filtered
 from dashboard.queries.kpis import district_sums
 from dashboard.queries.reference import districts
 
@@ -30,60 +29,20 @@ STORED_RES = 8
 AREA_KPIS = ("per_10k", "on_time", "received")
 
 
-@dataclass(frozen=True)
-class Selection:
-    """The complaints chosen on the map: received in [start, end) and the optional filters."""
-
-    start: datetime
-    end: datetime
-    district: str | None = None
-    category: str | None = None
-    status: str | None = None
-    department: str | None = None
-
-
-def category_is(code: str):
-    """Complaints of a category, by its code or (hotline rows carry names only) by its Chinese name."""
-    names = select(ServiceType.name_zh).where(ServiceType.code == code).scalar_subquery()
-    return or_(Complaint.category == code, Complaint.category.is_(None) & (Complaint.category_name == names))
-
-
-def department_is(code: str):
-    """Complaints handled by a department, by its code or its Chinese name."""
-    names = select(Department.name_zh).where(Department.code == code).scalar_subquery()
-    return or_(Complaint.department_code == code, Complaint.department_code == names)
-
-
-def selected(stmt, sel: Selection, located: bool = False, time=Complaint.requested_at):
-    """``stmt`` restricted to the selection (``time`` in its period; ``located``: usable map points only)."""
-    stmt = stmt.where(time >= sel.start, time < sel.end)
-    if sel.district:
-        stmt = stmt.where(Complaint.district_code == sel.district)
-    if sel.category:
-        stmt = stmt.where(category_is(sel.category))
-    if sel.status:
-        stmt = stmt.where(Complaint.status == sel.status)
-    if sel.department:
-        stmt = stmt.where(department_is(sel.department))
-    if located:
-        stmt = stmt.where(Complaint.lon.is_not(None), Complaint.lat.is_not(None), Complaint.location_flag.is_(None))
-    return stmt
-
-
-def located_cells(stmt, sel: Selection):
+def located_cells(stmt, sel: ComplaintFilter):
     """``stmt`` restricted to the selection's unflagged points that have a cell: answered from the covering
     index ``ix_complaint_h3_requested_at`` alone (a cell implies coordinates)."""
-    return selected(stmt, sel).where(Complaint.h3.is_not(None), Complaint.location_flag.is_(None))
+    return filtered(stmt, sel).where(Complaint.h3.is_not(None), Complaint.location_flag.is_(None))
 
 
 @cached
-def count(engine: Engine, sel: Selection) -> int:
+def count(engine: Engine, sel: ComplaintFilter) -> int:
     """Complaints in the selection (located or not)."""
-    return int(read_scalar(engine, selected(select(func.count()), sel)) or 0)
+    return int(read_scalar(engine, filtered(select(func.count()), sel)) or 0)
 
 
 @cached
-def points(engine: Engine, sel: Selection, limit: int = MAX_POINTS) -> pd.DataFrame:
+def points(engine: Engine, sel: ComplaintFilter, limit: int = MAX_POINTS) -> pd.DataFrame:
     """Located complaints of the selection, newest first, at most ``limit``."""
     stmt = select(
         Complaint.id,
@@ -96,12 +55,12 @@ def points(engine: Engine, sel: Selection, limit: int = MAX_POINTS) -> pd.DataFr
         Complaint.lon,
         Complaint.lat,
     )
-    stmt = selected(stmt, sel, located=True).order_by(Complaint.requested_at.desc()).limit(limit)
+    stmt = filtered(stmt, sel, located=True).order_by(Complaint.requested_at.desc()).limit(limit)
     return read_frame(engine, stmt)
 
 
 @cached
-def cells(engine: Engine, sel: Selection, resolution: int = STORED_RES) -> pd.DataFrame:
+def cells(engine: Engine, sel: ComplaintFilter, resolution: int = STORED_RES) -> pd.DataFrame:
     """Complaints of the selection per H3 cell (``h3``, ``count``), coarsened to ``resolution``."""
     stmt = located_cells(select(Complaint.h3, func.count().label("count")), sel)
     frame = read_frame(engine, stmt.group_by(Complaint.h3))
@@ -116,12 +75,12 @@ def cells(engine: Engine, sel: Selection, resolution: int = STORED_RES) -> pd.Da
     return frame.sort_values("count", ascending=False, ignore_index=True)
 
 
-def _rollup_fits(sel: Selection) -> bool:
+def _rollup_fits(sel: ComplaintFilter) -> bool:
     return sel.status is None and sel.department is None and sel.category is None
 
 
 @cached
-def area_kpis(engine: Engine, sel: Selection, timezone: str, level: str = "district") -> pd.DataFrame:
+def area_kpis(engine: Engine, sel: ComplaintFilter, timezone: str, level: str = "district") -> pd.DataFrame:
     """Per area of ``level`` ("district", or "street" inside ``sel.district``): received, closed, due, due_met,
     per_10k, on_time (%).
 
@@ -138,9 +97,9 @@ def area_kpis(engine: Engine, sel: Selection, timezone: str, level: str = "distr
         key = Complaint.district_code if level == "district" else Complaint.subdistrict_code
         met = func.sum(case((Complaint.closed_at <= Complaint.due_at, 1), else_=0))
         parts = [
-            selected(select(key.label("code"), func.count().label("received")), sel),
-            selected(select(key.label("code"), func.count().label("closed")), sel, time=Complaint.closed_at),
-            selected(
+            filtered(select(key.label("code"), func.count().label("received")), sel),
+            filtered(select(key.label("code"), func.count().label("closed")), sel, time=Complaint.closed_at),
+            filtered(
                 select(key.label("code"), func.count().label("due"), met.label("due_met")), sel, time=Complaint.due_at
             ),
         ]
@@ -157,15 +116,15 @@ def area_kpis(engine: Engine, sel: Selection, timezone: str, level: str = "distr
 
 
 @cached
-def hourly(engine: Engine, sel: Selection) -> pd.DataFrame:
+def hourly(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
     """Complaints of the selection per UTC hour (``hour``, ``count``), every hour of the period present."""
-    times = read_frame(engine, selected(select(Complaint.requested_at), sel))["requested_at"]
+    times = read_frame(engine, filtered(select(Complaint.requested_at), sel))["requested_at"]
     hours = pd.date_range(pd.Timestamp(sel.start).floor("h"), pd.Timestamp(sel.end), freq="h", inclusive="left")
     counts = pd.to_datetime(times, utc=True).dt.floor("h").value_counts().reindex(hours, fill_value=0)
     return pd.DataFrame({"hour": hours, "count": counts.to_numpy(dtype=int)})
 
 
-def export_rows(engine: Engine, sel: Selection, limit: int = MAX_EXPORT_ROWS) -> pd.DataFrame:
+def export_rows(engine: Engine, sel: ComplaintFilter, limit: int = MAX_EXPORT_ROWS) -> pd.DataFrame:
     """The selection's complaints for export (no free text), oldest first, at most ``limit`` rows."""
     stmt = select(
         Complaint.source_id.label("ticket"),
@@ -182,7 +141,7 @@ def export_rows(engine: Engine, sel: Selection, limit: int = MAX_EXPORT_ROWS) ->
         Complaint.lat,
         Complaint.h3,
     )
-    return read_frame(engine, selected(stmt, sel).order_by(Complaint.requested_at, Complaint.id).limit(limit))
+    return read_frame(engine, filtered(stmt, sel).order_by(Complaint.requested_at, Complaint.id).limit(limit))
 
 
 @lru_cache(maxsize=4)

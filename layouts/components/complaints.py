@@ -12,8 +12,8 @@ from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
 from dashboard.queries import domains
+from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.district import DistrictComplaints
-from dashboard.queries.map import Selection
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
 from layouts.format import local_time, number
@@ -103,7 +103,7 @@ def ticket_table(page: str, lang: str, title: str) -> list:
 
 
 def register_ticket_table(
-    app: dash.Dash, page: str, chosen: list[tuple[str, str]], selection: Callable[..., Selection]
+    app: dash.Dash, page: str, chosen: list[tuple[str, str]], selection: Callable[..., ComplaintFilter]
 ) -> None:
     """Rows, reset and dialog of ``page``'s ticket table; ``chosen`` are the (id, property) pairs that choose
     the tickets and ``selection(*their values)`` the tickets they choose."""

@@ -15,7 +15,7 @@ from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
 from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
-from dashboard.queries.map import Selection
+from dashboard.queries.complaints import ComplaintFilter
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
@@ -72,7 +72,7 @@ def _city_trend(ctx):
 
 def _complaints_funnel(ctx):
     return funnel(
-        domains.funnel(ctx.engine, Selection(ctx.now - timedelta(days=7), ctx.now)),
+        domains.funnel(ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)),
         ctx.lang,
         ctx.theme,
         font_size=ctx.font,
@@ -80,7 +80,7 @@ def _complaints_funnel(ctx):
 
 
 def _complaints_categories(ctx):
-    frame = domains.by_category(ctx.engine, Selection(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
+    frame = domains.by_category(ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
     return ranked_bars(list(frame["key"]), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 

@@ -7,8 +7,8 @@ import dash
 from dash import html
 
 from dashboard.queries import domains
+from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.district import complaint_summary, open_tickets
-from dashboard.queries.map import Selection
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences
@@ -57,7 +57,7 @@ def layout(
 
 def draw(view: View) -> Drawn:
     engine, lang, theme = view.engine, view.lang, view.theme
-    sel = Selection(view.start, view.now, view.district)
+    sel = ComplaintFilter(view.start, view.now, view.district)
     backlog, overdue = open_tickets(engine, view.now, view.district)
     categories = domains.by_category(engine, sel, view.now)
     departments = domains.by_department(engine, sel, view.now)
@@ -90,9 +90,9 @@ def draw(view: View) -> Drawn:
     )
 
 
-def _selection(period: str | None, district: str | None) -> Selection:
+def _selection(period: str | None, district: str | None) -> ComplaintFilter:
     now = snapshot_time()
-    return Selection(now - PERIODS[period_of(period)], now, district or None)
+    return ComplaintFilter(now - PERIODS[period_of(period)], now, district or None)
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -9,6 +9,7 @@ from dash import html
 from dashboard.context import request_context
 from dashboard.queries import domains, reference
 from dashboard.queries import map as map_queries
+from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.district import area, complaint_summary, open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
@@ -60,7 +61,7 @@ def layout(
 
 def draw(view: View) -> Drawn:
     engine, lang, theme, code = view.engine, view.lang, view.theme, view.district
-    sel = map_queries.Selection(view.start, view.now, code)
+    sel = ComplaintFilter(view.start, view.now, code)
     backlog, overdue = open_tickets(engine, view.now, code)
     subs = map_queries.area_kpis(engine, sel, view.settings.city_timezone, "street")
     districts = reference.districts(engine)
@@ -108,9 +109,9 @@ def draw(view: View) -> Drawn:
     )
 
 
-def _selection(period: str | None, code: str | None) -> map_queries.Selection:
+def _selection(period: str | None, code: str | None) -> ComplaintFilter:
     now = snapshot_time()
-    return map_queries.Selection(now - PERIODS[period_of(period)], now, code)
+    return ComplaintFilter(now - PERIODS[period_of(period)], now, code)
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -14,6 +14,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dashboard.context import request_context
 from dashboard.queries import domains, environment, reference, traffic
 from dashboard.queries import map as map_queries
+from dashboard.queries.complaints import ComplaintFilter
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -41,13 +42,13 @@ def _window(now: datetime, period: str) -> tuple[datetime, datetime, int]:
     return end - timedelta(hours=hours), end, hours
 
 
-def selection(now: datetime, period: str, hour: int | None, **filters) -> map_queries.Selection:
+def selection(now: datetime, period: str, hour: int | None, **filters) -> ComplaintFilter:
     """The complaints chosen: the whole period, or its ``hour``-th hour on the time slider."""
     start, end, hours = _window(now, period)
     if hour is not None and 0 <= hour < hours:
         start, end = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
     end = min(end, now)
-    return map_queries.Selection(start, end, **{k: v or None for k, v in filters.items()})
+    return ComplaintFilter(start, end, **{k: v or None for k, v in filters.items()})
 
 
 def _dropdown(name: str, lang: str, value, options: list[dict]) -> dbc.Col:

@@ -10,6 +10,7 @@ from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.queries import domains, reference
 from dashboard.queries import map as map_queries
+from dashboard.queries.complaints import ComplaintFilter
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 from tests.dashboard.synthetic_city import NOW, populate
@@ -26,16 +27,16 @@ def engine(tmp_path_factory):
     engine.dispose()
 
 
-WEEK = map_queries.Selection(NOW - timedelta(days=7), NOW)
+WEEK = ComplaintFilter(NOW - timedelta(days=7), NOW)
 TZ = "Asia/Shanghai"
 
 
 def test_selection_filters_and_located_points(engine):
     assert map_queries.count(engine, WEEK) == 9  # 5 today, 3 yesterday, 1 received 3 days ago
-    road = map_queries.Selection(WEEK.start, NOW, category="road")
+    road = ComplaintFilter(WEEK.start, NOW, category="road")
     assert map_queries.count(engine, road) == 1
-    assert map_queries.count(engine, map_queries.Selection(WEEK.start, NOW, department="D1")) == 8
-    assert map_queries.count(engine, map_queries.Selection(WEEK.start, NOW, status="dispatched")) == 1
+    assert map_queries.count(engine, ComplaintFilter(WEEK.start, NOW, department="D1")) == 8
+    assert map_queries.count(engine, ComplaintFilter(WEEK.start, NOW, status="dispatched")) == 1
     points = map_queries.points(engine, WEEK)
     assert len(points) == 8  # the point outside the city is not drawn
     cells = map_queries.cells(engine, WEEK)
@@ -45,16 +46,16 @@ def test_selection_filters_and_located_points(engine):
 
 def test_area_kpis_from_rollup_and_facts_agree(engine):
     from_rollup = map_queries.area_kpis(engine, WEEK, TZ).set_index("code")
-    from_facts = map_queries.area_kpis(engine, map_queries.Selection(WEEK.start, NOW, status=None, department="D1"), TZ)
+    from_facts = map_queries.area_kpis(engine, ComplaintFilter(WEEK.start, NOW, status=None, department="D1"), TZ)
     assert from_rollup.loc["339902", "received"] == 4
     assert from_rollup.loc["339901", "per_10k"] == pytest.approx(4 / 100_000 * 10_000)
     assert from_facts.set_index("code").loc["339901", "received"] == 4
-    streets = map_queries.area_kpis(engine, map_queries.Selection(WEEK.start, NOW, district="339901"), TZ, "street")
+    streets = map_queries.area_kpis(engine, ComplaintFilter(WEEK.start, NOW, district="339901"), TZ, "street")
     assert list(streets["code"]) == ["339901001"]
 
 
 def test_export_rows_match_the_count_and_hold_no_free_text(engine):
-    sel = map_queries.Selection(WEEK.start, NOW, district="339902")
+    sel = ComplaintFilter(WEEK.start, NOW, district="339902")
     rows = map_queries.export_rows(engine, sel)
     assert len(rows) == map_queries.count(engine, sel)
     assert "description" not in rows.columns and "address" not in rows.columns
