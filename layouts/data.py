@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from dashboard.context import request_context
-from dashboard.kpis.periods import floor_time
+from dashboard.kpis.periods import WINDOWS, floor_time
 from dashboard.queries import complaints, environment, reference, traffic
 from layouts.figures.city_map import MapLayers
-
-PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 def snapshot_time() -> datetime:
@@ -28,11 +26,11 @@ def map_layers(
     engine = request_context().engine
     timezone = request_context().settings.city_timezone
     districts = reference.districts(engine)
-    rates = complaints.per_district(engine, now - PERIODS[period], now, category)
+    rates = complaints.per_district(engine, now - WINDOWS[period], now, category)
     if district:
         districts = districts[districts["code"] == district]
         rates = rates[rates["code"] == district]
-    points = complaints.points(engine, now - PERIODS["24h"], now, district, category) if with_points else None
+    points = complaints.points(engine, now - WINDOWS["24h"], now, district, category) if with_points else None
     return MapLayers(
         districts=districts,
         rates=rates,

@@ -1,4 +1,5 @@
-"""Reporting periods: local calendar days of the city, as UTC bounds for queries."""
+"""Reporting periods, as UTC bounds for queries: calendar periods of the city (``PERIODS``: local days, weeks,
+months, quarters) and rolling windows ending now (``WINDOWS``: the last 24 hours, 7 or 30 days)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def floor_time(now: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
 
 
+#: Calendar periods of the city's reporting (local time).
 PERIODS = ("day", "week", "month", "quarter")
+#: Rolling windows ending now, by the name pages and the API take in their ``period`` parameter.
+WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 def _local_start(local: datetime, period: str) -> datetime:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from dashboard.context import request_context
 from dashboard.kpis.freshness import domain_freshness
+from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import feeds, reference
 from dashboard.settings import Settings
 from layouts.components.frame import page_frame
@@ -22,13 +23,13 @@ from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
-from layouts.data import PERIODS, snapshot_time
+from layouts.data import snapshot_time
 from layouts.i18n import t
 
 
 def period_of(value: str | None, default: str = "7d") -> str:
     """A supported period key from a request value."""
-    return value if value in PERIODS else default
+    return value if value in WINDOWS else default
 
 
 class Slot(NamedTuple):
@@ -69,7 +70,7 @@ class View:
 
     @property
     def start(self) -> datetime:
-        return self.now - PERIODS[self.period]
+        return self.now - WINDOWS[self.period]
 
     @property
     def tz(self) -> str:
@@ -107,7 +108,7 @@ def _controls(spec: DomainSpec, lang: str, period: str, district: str | None) ->
                     id=f"{spec.name}-period",
                     value=period,
                     inline=True,
-                    options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in PERIODS],
+                    options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in WINDOWS],
                 ),
             ],
             md=5,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains
 from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.district import complaint_summary, open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences
-from layouts.data import PERIODS, map_layers, snapshot_time
+from layouts.data import map_layers, snapshot_time
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
@@ -92,7 +93,7 @@ def draw(view: View) -> Drawn:
 
 def _selection(period: str | None, district: str | None) -> ComplaintFilter:
     now = snapshot_time()
-    return ComplaintFilter(now - PERIODS[period_of(period)], now, district or None)
+    return ComplaintFilter(now - WINDOWS[period_of(period)], now, district or None)
 
 
 def register_callbacks(app: dash.Dash) -> None:

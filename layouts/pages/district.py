@@ -7,6 +7,7 @@ import dash
 from dash import html
 
 from dashboard.context import request_context
+from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains, reference
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
@@ -14,7 +15,7 @@ from dashboard.queries.district import area, complaint_summary, open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences
-from layouts.data import PERIODS, snapshot_time
+from layouts.data import snapshot_time
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 from layouts.i18n import t
@@ -111,7 +112,7 @@ def draw(view: View) -> Drawn:
 
 def _selection(period: str | None, code: str | None) -> ComplaintFilter:
     now = snapshot_time()
-    return ComplaintFilter(now - PERIODS[period_of(period)], now, code)
+    return ComplaintFilter(now - WINDOWS[period_of(period)], now, code)
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -7,10 +7,10 @@ import dash
 from dash import html
 
 from dashboard.kpis.aqi import LEVELS
+from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains, environment, reference
 from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.data import PERIODS
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.format import number
@@ -43,7 +43,7 @@ def draw(view: View) -> Drawn:
     city = environment.city_aqi(engine, view.tz)
     trend = domains.air_trend(engine, view.start, view.now, view.tz)
     stations = environment.station_aqi(engine, view.tz)
-    noise = domains.station_series(engine, view.now - PERIODS["24h"], view.now, "laeq")
+    noise = domains.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
     exceed = int((trend["aqi"] > 100).sum()) if not trend.empty else 0
     primary = (
         "、".join(t(f"pollutant.{p}", lang) for p in city.result.primary)

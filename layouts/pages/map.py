@@ -12,6 +12,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from dashboard.context import request_context
+from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains, environment, reference, traffic
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
@@ -20,7 +21,7 @@ from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.ticket_detail import ticket_detail
-from layouts.data import PERIODS, snapshot_time
+from layouts.data import snapshot_time
 from layouts.figures.explorer_map import COMPLAINT_MODES, ExplorerLayers, explorer_map
 from layouts.figures.map_base import STATUS_COLOURS
 from layouts.format import local_time, number
@@ -38,7 +39,7 @@ NEAR_ZOOM = 12.5
 def _window(now: datetime, period: str) -> tuple[datetime, datetime, int]:
     """Start and end of the period in whole hours (end: the next full hour) and its number of hours."""
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    hours = int(PERIODS[period] / timedelta(hours=1))
+    hours = int(WINDOWS[period] / timedelta(hours=1))
     return end - timedelta(hours=hours), end, hours
 
 
@@ -93,9 +94,9 @@ def layout(
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
     engine = request_context().engine
-    period = period if period in PERIODS else "7d"
+    period = period if period in WINDOWS else "7d"
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
-    hours = int(PERIODS[period] / timedelta(hours=1))
+    hours = int(WINDOWS[period] / timedelta(hours=1))
     hour_value = _int(hour)
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
     filters = dbc.Row(
@@ -107,7 +108,7 @@ def layout(
                         id="map-period",
                         value=period,
                         inline=True,
-                        options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in PERIODS],
+                        options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in WINDOWS],
                     ),
                 ],
                 md=12,
@@ -233,7 +234,7 @@ def layout(
                     replay,
                     body,
                     dcc.Store(id="map-zoom", data="far"),
-                    dcc.Store(id="map-period-hours", data={p: int(d / timedelta(hours=1)) for p, d in PERIODS.items()}),
+                    dcc.Store(id="map-period-hours", data={p: int(d / timedelta(hours=1)) for p, d in WINDOWS.items()}),
                     dcc.Store(id="map-url-sync"),
                     dcc.Interval(id="map-play-interval", interval=1200, disabled=True),
                     dcc.Download(id="map-download"),
@@ -291,7 +292,7 @@ def register_callbacks(app: dash.Dash) -> None:
             context = request_context()
             engine, settings = context.engine, context.settings
             tz, now = settings.city_timezone, snapshot_time()
-            period_ = period if period in PERIODS else "7d"
+            period_ = period if period in WINDOWS else "7d"
             sel = selection(
                 now, period_, hour, district=district, category=category, status=status, department=department
             )
@@ -415,7 +416,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def export(_csv, _geojson, period, district, category, status, department, hour):
         sel = selection(
             snapshot_time(),
-            period if period in PERIODS else "7d",
+            period if period in WINDOWS else "7d",
             hour,
             district=district,
             category=category,

@@ -7,14 +7,14 @@ Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are m
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from dashboard.auth.store import open_alerts
-from dashboard.kpis.periods import floor_time
+from dashboard.kpis.periods import WINDOWS, floor_time
 from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
@@ -24,7 +24,6 @@ from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 
 OPENAPI = Path(__file__).with_name("openapi.json")
-PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -59,10 +58,10 @@ def _plain(value):
 
 def _period() -> tuple[datetime, datetime]:
     period = request.args.get("period", "24h")
-    if period not in PERIODS:
-        raise BadRequest(f"period must be one of {', '.join(PERIODS)}")
+    if period not in WINDOWS:
+        raise BadRequest(f"period must be one of {', '.join(WINDOWS)}")
     now = _now()
-    return now - PERIODS[period], now
+    return now - WINDOWS[period], now
 
 
 @api.errorhandler(BadRequest)
