@@ -1,4 +1,5 @@
-"""Complaint queries: the complaint filter, counts, on-time closure, hourly trend, points and per-district rates."""
+"""Complaint queries: the complaint filter, counts, on-time closure, hourly trend, points, per-district rates, a
+district's (or the city's) measures and backlog, and records with their free text for the API."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, or_, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, Department, ServiceType
+from dashboard.db.models import Complaint, ComplaintHourly, Department, ServiceType
 from dashboard.queries.base import read_frame, read_scalar
-from dashboard.queries.reference import districts
+from dashboard.queries.reference import area, districts
 
 #: Most complaint points sent to a map at once (newest first).
 MAX_POINTS = 5000
@@ -148,3 +149,94 @@ def per_district(engine: Engine, start: datetime, end: datetime, category: str |
     population = frame["population"].astype("Float64")
     frame["per_10k"] = (frame["count"] / population.where(population > 0) * 10_000).astype(float)
     return frame.drop(columns="district_code")
+
+
+@dataclass(frozen=True)
+class DistrictComplaints:
+    """A district's complaint measures over a period (each in its own event time, as the rollup counts)."""
+
+    received: int
+    closed: int
+    due: int
+    due_met: int
+    rated: int
+    satisfied: int
+    handling_seconds: float
+    population: int | None
+
+    @property
+    def per_10k(self) -> float | None:
+        return self.received / self.population * 10_000 if self.population else None
+
+    @property
+    def on_time(self) -> float | None:
+        return self.due_met / self.due * 100 if self.due else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfied / self.rated * 100 if self.rated else None
+
+    @property
+    def handling_hours(self) -> float | None:
+        return self.handling_seconds / self.closed / 3600 if self.closed else None
+
+
+@cached
+def complaint_summary(engine: Engine, code: str | None, start: datetime, end: datetime) -> DistrictComplaints:
+    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup."""
+    h = ComplaintHourly
+    names = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
+    stmt = select(*(func.coalesce(func.sum(getattr(h, n)), 0).label(n) for n in names)).where(
+        h.hour >= start, h.hour < end
+    )
+    if code:
+        stmt = stmt.where(h.district_code == code)
+    row = read_frame(engine, stmt).iloc[0]
+    if code:
+        info = area(engine, code)
+        population = info.get("population") if info else None
+    else:
+        population = pd.to_numeric(districts(engine)["population"]).sum()
+    return DistrictComplaints(
+        **{n: int(row[n]) for n in names if n != "handling_seconds"},
+        handling_seconds=float(row["handling_seconds"]),
+        population=int(population) if population and population == population else None,
+    )
+
+
+@cached
+def open_tickets(engine: Engine, now: datetime, code: str | None = None) -> tuple[int, int]:
+    """Tickets still open at ``now`` (backlog) and those of them past their deadline (overdue)."""
+    still_open = Complaint.closed_at.is_(None)
+    stmt = select(func.count(), func.coalesce(func.sum(case((Complaint.due_at < now, 1), else_=0)), 0)).where(
+        still_open, Complaint.requested_at < now
+    )
+    if code:
+        stmt = stmt.where(Complaint.district_code == code)
+    row = read_frame(engine, stmt).iloc[0]
+    return int(row.iloc[0]), int(row.iloc[1])
+
+
+#: Most records one request returns.
+MAX_RECORDS = 1000
+
+
+def recent_complaints(
+    engine: Engine, start: datetime, end: datetime, district: str | None = None, limit: int = 100
+) -> pd.DataFrame:
+    """Complaints received in [start, end), newest first, with description and address (never cached)."""
+    stmt = select(
+        Complaint.source,
+        Complaint.source_id,
+        Complaint.category,
+        Complaint.category_name,
+        Complaint.status,
+        Complaint.district_code,
+        Complaint.requested_at,
+        Complaint.closed_at,
+        Complaint.description,
+        Complaint.address,
+    ).where(Complaint.requested_at >= start, Complaint.requested_at < end)
+    if district:
+        stmt = stmt.where(Complaint.district_code == district)
+    return read_frame(engine, stmt.order_by(Complaint.requested_at.desc()).limit(min(limit, MAX_RECORDS)))

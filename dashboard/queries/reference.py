@@ -86,3 +86,13 @@ def categories(engine: Engine) -> pd.DataFrame:
     merged["name_zh"] = merged["name_zh"].fillna(merged["code"])
     merged["name_en"] = merged["name_en"].fillna(merged["code"])
     return merged.sort_values("code", ignore_index=True)
+
+
+def area(engine: Engine, code: str) -> dict | None:
+    """The district (or sub-district) row: code, name_zh, name_en, parent_code, population, geometry."""
+    for level in ("district", "street"):
+        frame = districts(engine, level)
+        match = frame[frame["code"] == code]
+        if not match.empty:
+            return match.iloc[0].to_dict() | {"level": level}
+    return None

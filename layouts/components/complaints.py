@@ -12,8 +12,7 @@ from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
 from dashboard.queries import domains
-from dashboard.queries.complaints import ComplaintFilter
-from dashboard.queries.district import DistrictComplaints
+from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
 from layouts.format import local_time, number

@@ -11,7 +11,7 @@ from dash import html
 from sqlalchemy import insert, select
 
 from dashboard.db.models import Alert, Complaint
-from dashboard.queries.records import recent_complaints
+from dashboard.queries.complaints import recent_complaints
 from layouts.components.ticket_text import ticket_text
 from tests.security.conftest import HOSTILE, PASSWORD, make_city, signed_in
 

@@ -18,8 +18,8 @@ from dashboard.kpis.periods import WINDOWS, floor_time
 from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
+from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
 from dashboard.queries.overview import overview_kpis
-from dashboard.queries.records import MAX_RECORDS, recent_complaints
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 
