@@ -1,1 +1,2 @@
-"""CityOps core: settings, database, geography, KPIs, read-side queries and the web app factory."""
+"""CityOps core: settings, database, geography, KPIs, alerts, access stores and policy, read-side queries; the web
+app is in :mod:`dashboard.web`, the entry points are ``cli``, ``demo`` and ``checks``."""
