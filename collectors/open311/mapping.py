@@ -112,7 +112,7 @@ class Open311Options(BaseModel):
     format: Literal["json", "xml"] = "json"
     jurisdiction_id: str | None = None
     services: bool = Field(False, description="Read GET services first to name categories given only by code.")
-    notes: str | None = Field(None, description="Path of the notes list (default: notes, else extended_attributes.notes).")
+    notes: str | None = Field(None, description="Notes list path (default: notes, else extended_attributes.notes).")
     note_kind: list[str] = Field(list(NOTE_KIND_KEYS), min_length=1, description="Keys of a note giving its kind.")
     note_types: dict[str, str] = Field(default_factory=dict, description="Note kind -> lifecycle step ('' = none).")
     fields: dict[str, str] = Field(default_factory=dict, description="Complaint field -> key or JSONPath.")
@@ -278,7 +278,7 @@ class RequestMapper:
         updated_at = instant(self.value(item, "updated_at"), "updated_datetime", self.tz, required=True)
         closed_at = _closed_at(events)
         if closed_at is None and status == "closed" and not any(e["status"] == "closed" for e in events):
-            closed_at = updated_at  # plain Open311 says when it last changed, and a closed request changed last by closing
+            closed_at = updated_at  # plain Open311 says when it last changed; a closed request changed last by closing
         satisfaction = text(self.value(item, "satisfaction"))
         lon, lat = coordinates(self.value(item, "lon"), self.value(item, "lat"), "long", "lat")
         department = text(self.value(item, "department_code"))
