@@ -23,6 +23,8 @@ from collectors.tabular.files import UnreadableFile, move_to, reject_file, sha25
 from collectors.tabular.mapping import Mapping, TabularOptions
 from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows
 from collectors.timeparse import utc_z, whole_second, zone
+from collectors.unread import unread_fields
+from dashboard.geo.crs import normalize_crs, to_wgs84
 
 
 def options_errors(exc: ValidationError) -> str:
@@ -62,7 +64,12 @@ class TabularCollector(Collector):
         raise FatalFetchError(f"feed {feed.name}: give a folder or a url")
 
     def _map(self, mapping: Mapping, rows: list, tz: tzinfo, batch: Batch, origin: dict[str, str] | None) -> None:
-        records, failures = map_items(self.feed, rows, lambda row: mapping.records(row, tz), mapping.ref)
+        kept = mapping.kept(rows, lambda lons, lats: _to_wgs84(lons, lats, self.feed.crs))
+        batch.filtered += len(rows) - len(kept)
+        read = mapping.read_paths()
+        for row in kept:
+            batch.unread.update(unread_fields(row.columns, read))
+        records, failures = map_items(self.feed, kept, lambda row: mapping.records(row, tz), mapping.ref)
         reproject(records, self.feed.crs)
         for item in (*records, *failures):
             raw = item.raw.raw if hasattr(item.raw, "raw") else item.raw
@@ -87,7 +94,11 @@ class TabularCollector(Collector):
             content = path.read_bytes()
             checksum = sha256(content)
             batch.cursor[path.name] = checksum
-            if cursor.raw(path.name) == checksum:  # stored before; only the move was left undone
+            if cursor.raw(path.name) == checksum:  # stored before (dropped again, or only the move was left undone)
+                batch.notes.append(
+                    f"file {path.name} was already processed (same name and SHA-256): not read again; "
+                    f"`python -m dashboard feeds reprocess {feed.name} {path.name}` reads it again"
+                )
                 batch.after_commit.append(lambda p=path, c=checksum: move_to(p, folder / "processed", c))
                 continue
             try:
@@ -150,6 +161,18 @@ class TabularCollector(Collector):
                     batch.cursor[WHOLE_FEED] = newest  # re-read from here: the start bound is inclusive
                 return batch
             page += 1
+
+
+def _to_wgs84(lons: list, lats: list, crs: str) -> tuple[list, list]:
+    """Points (None where unknown) converted from ``crs`` to WGS-84."""
+    known = [i for i, (x, y) in enumerate(zip(lons, lats, strict=True)) if x is not None and y is not None]
+    if not known or normalize_crs(crs) == "WGS84":
+        return lons, lats
+    xs, ys = to_wgs84([lons[i] for i in known], [lats[i] for i in known], crs)
+    lons, lats = list(lons), list(lats)
+    for i, x, y in zip(known, xs.tolist(), ys.tolist(), strict=True):
+        lons[i], lats[i] = x, y
+    return lons, lats
 
 
 def _record_time(record):
