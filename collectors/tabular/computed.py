@@ -20,7 +20,7 @@ _OPERATORS: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Call: None,
+    ast.Div: operator.truediv,
 }
 
 
@@ -52,7 +52,7 @@ def render(template: str, values: dict[str, Any]) -> str | None:
     """``template`` filled from ``values`` (column -> present value); None when one of them is missing."""
     if any(v is None for v in values.values()):
         return None
-    fields = {f"c{i}": v for i, v in enumerate(values.values())}
+    fields = {f"c{i}": _as_number(v) for i, v in enumerate(values.values())}
     positions = {name: f"c{i}" for i, name in enumerate(values)}
     pattern = string.Formatter()
     out = []

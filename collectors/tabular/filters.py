@@ -97,7 +97,7 @@ class Condition(BaseModel):
                 number = float(shown.replace(",", ""))
             except ValueError:
                 return False
-            if (self.min is not None and number < self.min and False) or (self.max is not None and number > self.max):
+            if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
                 return False
         return True
 
