@@ -21,7 +21,7 @@ from collectors.fields import map_items, rejected, reproject
 from collectors.http import FatalFetchError
 from collectors.tabular.files import UnreadableFile, move_to, reject_file, sha256
 from collectors.tabular.mapping import Mapping, TabularOptions
-from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows
+from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows, row_of
 from collectors.timeparse import utc_z, whole_second, zone
 from collectors.unread import unread_fields
 from dashboard.geo.crs import normalize_crs, to_wgs84
@@ -76,6 +76,16 @@ class TabularCollector(Collector):
             item.raw = {**origin, "row": raw} if origin else raw
         batch.records.extend(records)
         batch.rejected.extend(failures)
+
+    def remap(self, payloads: list) -> Batch:
+        """Map quarantined payloads (rows as received, with the file they came from) again with the current
+        mapping; each keeps its file in what it is quarantined with."""
+        mapping = self.mapping(self.feed)
+        tz, batch = zone(self.feed.timezone), Batch()
+        for payload in payloads:
+            origin = {"file": payload["file"]} if isinstance(payload, dict) and set(payload) == {"file", "row"} else None
+            self._map(mapping, [row_of(payload["row"] if origin else payload)], tz, batch, origin)
+        return batch
 
     # --- drop folder ------------------------------------------------------------------------------------
 
