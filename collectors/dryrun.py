@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ from collectors.http import FeedHttpClient
 from collectors.records import RECORD_MODELS
 from collectors.registry import collector_class, create_collector
 from collectors.runner import validate
+
+#: A quoted value in a reason ("got 'abc'"): what differs between records of one cause.
+_QUOTED = re.compile(r"'[^']*'")
 
 
 @dataclass
@@ -28,15 +32,17 @@ class DryRun:
     notes: list[str] = field(default_factory=list)
 
     def top_reasons(self, limit: int = 5) -> list[tuple[str, int, str]]:
-        """``(reason, how many, an example record)`` of the quarantined, the most frequent first."""
+        """``(cause, how many, an example)`` of the quarantined, the most frequent first; a cause is a reason with
+        its quoted values elided, the example one record's full reason."""
         counts: Counter = Counter()
         examples: dict[str, str] = {}
         for entry in self.rejected:
             marker = f"record {entry.ref}: " if entry.ref else None
             reason = entry.reason.split(marker, 1)[1] if marker and marker in entry.reason else entry.reason
-            counts[reason] += 1
-            examples.setdefault(reason, entry.ref or "(unknown)")
-        return [(reason, n, examples[reason]) for reason, n in counts.most_common(limit)]
+            cause = _QUOTED.sub("'…'", reason)
+            counts[cause] += 1
+            examples.setdefault(cause, f"record {entry.ref or '(unknown)'}: {reason}")
+        return [(cause, n, examples[cause]) for cause, n in counts.most_common(limit)]
 
 
 def unmapped_required(feed: FeedConfig) -> list[str]:

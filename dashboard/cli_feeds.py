@@ -50,7 +50,8 @@ def check_feed(name: str, sample: int | None) -> None:
     typer.echo(f"  would be stored:      {result.stored}")
     typer.echo(f"  would be quarantined: {len(result.rejected)}")
     for reason, count, example in result.top_reasons():
-        typer.echo(f"    {count} × {reason}  (e.g. record {example})")
+        typer.echo(f"    {count} × {reason}")
+        typer.echo(f"      e.g. {example}")
     typer.echo(f"  filtered out:         {result.filtered}")
     typer.echo(f"  unread source fields: {describe(result.unread) if result.unread else 'none'}")
     for note in result.notes:
