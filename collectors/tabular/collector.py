@@ -83,7 +83,8 @@ class TabularCollector(Collector):
         mapping = self.mapping(self.feed)
         tz, batch = zone(self.feed.timezone), Batch()
         for payload in payloads:
-            origin = {"file": payload["file"]} if isinstance(payload, dict) and set(payload) == {"file", "row"} else None
+            from_file = isinstance(payload, dict) and set(payload) == {"file", "row"}
+            origin = {"file": payload["file"]} if from_file else None
             self._map(mapping, [row_of(payload["row"] if origin else payload)], tz, batch, origin)
         return batch
 
