@@ -132,3 +132,23 @@ def test_wrong_dialect_options_are_refused_when_the_file_loads(options, message)
     with pytest.raises(FeedConfigError, match="feed c311: ") as error:
         parse_feeds({"feed": [feed]})
     assert message in str(error.value)
+
+
+def test_the_feeds_page_shows_what_no_mapping_read(engine, upstream, tmp_path):
+    from dashboard.app import create_app
+    from dashboard.queries.feed_dialects import unread_by_feed
+    from dashboard.queries.feeds import feed_status
+    from dashboard.settings import Settings
+
+    create_app(engine, Settings(var_dir=tmp_path))  # registers the pages
+    from layouts.pages.feeds import _feeds_table
+
+    _ingest(engine, upstream, "top_level_notes.json")
+    unread = unread_by_feed(engine)
+    assert unread == {"complaints-311": {"notes of kind 'escalated_to_alderman'": 1}}
+    for lang, shown in (
+        ("en", "ignored fields: notes of kind 'escalated_to_alderman' (1 values)"),
+        ("zh", "未读取的字段：notes of kind 'escalated_to_alderman'（1 个值）"),
+    ):
+        table = _feeds_table(feed_status(engine), NOW, 2.0, lang, "UTC", unread)
+        assert shown in str(table)
