@@ -321,3 +321,11 @@ def _closed_at(events: list[dict]):
     """The last closure, unless the ticket was reopened (重办) after it: then it is open again."""
     closed, reopened = _last(events, "closed"), _last(events, "reopened")
     return None if closed is None or (reopened is not None and reopened > closed) else closed
+
+
+def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
+    """One request read with the default dialect table (for other protocols carrying Open311 requests)."""
+    return RequestMapper(DEFAULT_OPTIONS, tz).map(item)
+
+
+DEFAULT_OPTIONS = Open311Options()
