@@ -152,3 +152,22 @@ def test_the_feeds_page_shows_what_no_mapping_read(engine, upstream, tmp_path):
     ):
         table = _feeds_table(feed_status(engine), NOW, 2.0, lang, "UTC", unread)
         assert shown in str(table)
+
+
+def test_the_documented_dialect_example_loads_and_ingests(engine, upstream):
+    from collectors.config import load_feeds
+
+    example = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "open311-dialect.toml"
+    (feed,) = load_feeds(example, env={})
+    body = json.loads((FIXTURES / "top_level_notes.json").read_text(encoding="utf-8"))
+    up = upstream(lambda request: json_response(body if request.url.params["page"] == "1" else []))
+    result = FeedRunner(engine, http_factory=up.client).run(feed, now=NOW, since=SINCE)
+    assert (result.status, result.new, result.rejected) == ("ok", 3, 0)
+    assert up.requests[0].url.host == "311api.city.example"
+    with engine.connect() as conn:
+        steps = conn.execute(
+            select(ComplaintEvent.status).where(ComplaintEvent.ticket_id == "26-00112251")
+            .order_by(ComplaintEvent.occurred_at)
+        ).scalars().all()
+        run = conn.execute(select(FeedRun)).one()
+    assert steps == ["received", "dispatched"] and run.unread_json is None

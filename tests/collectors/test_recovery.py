@@ -28,7 +28,7 @@ WRONG = '"%Y/%m/%d %H:%M"'
 
 
 def _feeds_file(tmp_path: Path, wrong: bool) -> Path:
-    text = EXAMPLE.read_text(encoding="utf-8").replace("${CITYOPS_AIR_HOURLY_DROP_DIR}", str(tmp_path / "drop"))
+    text = EXAMPLE.read_text(encoding="utf-8").replace("${CITYOPS_AIR_HOURLY_DROP_DIR:-var/drop/air-hourly}", str(tmp_path / "drop"))
     if wrong:
         text = text.replace('"%Y-%m-%d %H:%M"', WRONG)
     path = tmp_path / ("wrong.toml" if wrong else "fixed.toml")
