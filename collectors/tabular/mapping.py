@@ -21,9 +21,9 @@ from collectors.fields import EMPTY_MARKERS, FieldError, text
 from collectors.records import RECORD_MODELS
 from collectors.tabular.computed import Expression, render, template_columns
 from collectors.tabular.filters import Condition
-from collectors.unread import path_of
 from collectors.tabular.units import UnitError, canonical, factor
 from collectors.timeparse import parse_instant, parse_local
+from collectors.unread import path_of
 
 #: Where Excel's serial day numbers count from (the 1900 date system, as every modern export writes).
 EXCEL_EPOCH = datetime(1899, 12, 30)

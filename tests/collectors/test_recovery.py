@@ -139,6 +139,9 @@ def test_check_warns_of_a_required_field_without_mapping(cli_env, tmp_path):
     result = CliRunner().invoke(app, ["check", "air-hourly-split"])
     assert result.exit_code == 1
     assert "required field observed_at has no mapping: every record would be quarantined" in result.output
+    every = CliRunner().invoke(app, ["check"])  # all feeds: the mapping's gap is a failed check
+    assert every.exit_code == 1
+    assert "FAIL feed air-hourly-split mapping: required field observed_at has no mapping" in every.output
     cli_env(_feeds_file(tmp_path, wrong=False))
     assert CliRunner().invoke(app, ["check", "air-hourly-split"]).exit_code == 0
 
