@@ -85,13 +85,17 @@ def create_blueprint(state: SimState, prefix: str = "/ngsi-ld/v1") -> Blueprint:
         n_visible = int(np.searchsorted(columns[kind.time_column], state.world.now(), side="right"))
         return _as_array(_select(_parse_query(q, columns, kind.refs), columns, ordered, n_visible))
 
+    def kind_of(args):
+        kind = types.get(args.get("type", ""))
+        if kind is None:
+            raise BadRequest("type must be TrafficFlowObserved or AirQualityObserved")
+        return kind
+
     @bp.get("/entities")
     def entities():
         args = request.args
-        kind = types.get(args.get("type", ""))
-        if kind is None:
-            return _problem(400, "BadRequestData", "type must be TrafficFlowObserved or AirQualityObserved")
         try:
+            kind = kind_of(args)
             limit = int_param(args, "limit", 20, 1, 1000)
             offset = int_param(args, "offset", 0, 0)
             rows = select(kind, args.get("q", ""))
@@ -109,9 +113,10 @@ def create_blueprint(state: SimState, prefix: str = "/ngsi-ld/v1") -> Blueprint:
     @bp.get("/temporal/entities")
     def temporal():
         args = request.args
-        kind = types.get(args.get("type", ""))
-        if kind is None:
-            return _problem(400, "BadRequestData", "type must be TrafficFlowObserved or AirQualityObserved")
+        try:
+            kind = kind_of(args)
+        except BadRequest as exc:
+            return _problem(400, "BadRequestData", str(exc))
         timerel, at, end = args.get("timerel"), args.get("timeAt"), args.get("endTimeAt")
         bounds = {"before": [f"<{at}"], "after": [f">={at}"], "between": [f">={at}", f"<{end}"]}.get(timerel or "")
         if bounds is None or at is None or (timerel == "between" and end is None):
