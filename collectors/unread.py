@@ -38,17 +38,33 @@ def _leaves(value: Any, prefix: str) -> Iterable[tuple[str, int]]:
         yield prefix, 1
 
 
-def _is_read(path: str, read: frozenset[str]) -> bool:
-    if "" in read:
-        return True
-    parts = path.split(".")
-    return any(".".join(parts[: i + 1]) in read for i in range(len(parts)))
+class ReadPaths:
+    """The dotted paths a mapping reads, ready to tell the unread fields of many documents."""
+
+    def __init__(self, read: Iterable[str]) -> None:
+        self.read = frozenset(read)
+        #: Paths with read paths below them: only these are walked into.
+        self.parents = frozenset(".".join(p.split(".")[:i]) for p in self.read for i in range(1, p.count(".") + 1))
+
+    def unread(self, document: Any, prefix: str = "") -> Counter:
+        """Per dotted path of ``document`` that no read path covers: how many values arrived in it."""
+        found: Counter = Counter()
+        if "" in self.read or not isinstance(document, dict):
+            return found
+        for key, child in document.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path in self.read:
+                continue
+            if path in self.parents:
+                found.update(self.unread(child, path))
+            else:
+                found.update(dict(_leaves(child, path)))
+        return found
 
 
 def unread_fields(document: Any, read: Iterable[str]) -> Counter:
     """Per dotted path of ``document`` that no path in ``read`` covers: how many values arrived in it."""
-    covered = frozenset(read)
-    return Counter({path: n for path, n in _leaves(document, "") if path and not _is_read(path, covered)})
+    return ReadPaths(read).unread(document)
 
 
 def describe(unread: dict[str, int], limit: int = 8) -> str:

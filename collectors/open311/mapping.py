@@ -14,7 +14,7 @@ import json
 import re
 from collections import Counter
 from datetime import tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from jsonpath_ng.ext import parse as parse_jsonpath
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from collectors.contract import SourceRecord
 from collectors.fields import FieldError, coordinates, instant, required, text
 from collectors.records import LIFECYCLE
-from collectors.unread import path_of, unread_fields
+from collectors.unread import ReadPaths, path_of
 
 #: Note kinds (a note's ``status`` or ``type``, normalised: lower case, spaces and hyphens as ``_``) ->
 #: lifecycle step; "" reads the note without making it a step. Lifecycle codes stand for themselves.
@@ -99,6 +99,7 @@ _EXTENDED_FIELDS = frozenset({"lifecycle_status", "channel", "department_code", 
 _KIND_SEPARATORS = re.compile(r"[\s\-]+")
 
 
+@lru_cache(maxsize=1024)
 def kind_key(value: str) -> str:
     """A note kind or status word normalised: ``"Follow-on Created "`` -> ``follow_on_created``."""
     return _KIND_SEPARATORS.sub("_", value.strip().lower())
@@ -178,16 +179,19 @@ class RequestMapper:
         read |= {"service_request_id", "notes"} | {path_of(p) for p in options.fields.values()}
         if options.notes:
             read.add(path_of(options.notes))
-        self._read = frozenset(read)
+        self._read = ReadPaths(read)
+        self._paths = {name: [tuple(p.split(".")) for p in paths] for name, paths in FIELD_PATHS.items()}
 
     def value(self, item: dict, name: str) -> Any:
         """The raw value of complaint field ``name``: the feed's override, else the first default present."""
         if name in self._overrides:
             found = self._overrides[name].find(item)
             return found[0].value if found else None
-        for path in FIELD_PATHS[name]:
-            value = _get(item, path)
-            if text(value) is not None if not isinstance(value, dict | list) else value:
+        for path in self._paths[name]:
+            value = item
+            for part in path:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None and value != "" and value != [] and value != {}:
                 return value
         return None
 
@@ -253,7 +257,7 @@ class RequestMapper:
         details: dict[str, Any] = {}
         for name, paths in DETAIL_PATHS.items():
             for path in paths:
-                value = _get(item, path)
+                value = item.get(path) if "." not in path else _get(item, path)
                 if name == "vendor" and isinstance(value, dict):
                     value = {k: v for k, v in value.items() if k not in _EXTENDED_FIELDS and v not in (None, "")}
                 if value not in (None, "", [], {}) and (not isinstance(value, str) or text(value)):
@@ -305,7 +309,9 @@ class RequestMapper:
             "events": events,
             "details": self._details(item, unknown, follow_ons),
         }
-        self.unread.update(unread_fields(item, self._read))
+        unread = self._read.unread(item)
+        if unread:
+            self.unread.update(unread)
         return [SourceRecord(ref, data, item)]
 
 
