@@ -62,11 +62,6 @@ class ReadPaths:
         return found
 
 
-def unread_fields(document: Any, read: Iterable[str]) -> Counter:
-    """Per dotted path of ``document`` that no path in ``read`` covers: how many values arrived in it."""
-    return ReadPaths(read).unread(document)
-
-
 def describe(unread: dict[str, int], limit: int = 8) -> str:
     """``notes (276 values), ward (50 values)``, the most frequent first."""
     ranked = sorted(unread.items(), key=lambda item: (-item[1], item[0]))

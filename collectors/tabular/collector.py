@@ -23,7 +23,7 @@ from collectors.tabular.files import UnreadableFile, move_to, reject_file, sha25
 from collectors.tabular.mapping import Mapping, TabularOptions
 from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows, row_of
 from collectors.timeparse import utc_z, whole_second, zone
-from collectors.unread import unread_fields
+from collectors.unread import ReadPaths
 from dashboard.geo.crs import normalize_crs, to_wgs84
 
 
@@ -66,9 +66,11 @@ class TabularCollector(Collector):
     def _map(self, mapping: Mapping, rows: list, tz: tzinfo, batch: Batch, origin: dict[str, str] | None) -> None:
         kept = mapping.kept(rows, lambda lons, lats: _to_wgs84(lons, lats, self.feed.crs))
         batch.filtered += len(rows) - len(kept)
-        read = mapping.read_paths()
+        read = ReadPaths(mapping.read_paths())
         for row in kept:
-            batch.unread.update(unread_fields(row.columns, read))
+            unread = read.unread(row.columns)
+            if unread:
+                batch.unread.update(unread)
         records, failures = map_items(self.feed, kept, lambda row: mapping.records(row, tz), mapping.ref)
         reproject(records, self.feed.crs)
         for item in (*records, *failures):
