@@ -15,7 +15,7 @@ from collectors.config import load_feeds
 from collectors.replay import ReplayError, replay, reprocess
 from collectors.runner import FeedRunner
 from dashboard.cli import app
-from dashboard.db.models import FeedRun, Quarantine, SensorReading
+from dashboard.db.models import FeedRun, FeedState, Quarantine, SensorReading
 from dashboard.db.reconcile import reconcile
 from dashboard.settings import get_settings
 
@@ -28,7 +28,8 @@ WRONG = '"%Y/%m/%d %H:%M"'
 
 
 def _feeds_file(tmp_path: Path, wrong: bool) -> Path:
-    text = EXAMPLE.read_text(encoding="utf-8").replace("${CITYOPS_AIR_HOURLY_DROP_DIR:-var/drop/air-hourly}", str(tmp_path / "drop"))
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("${CITYOPS_AIR_HOURLY_DROP_DIR:-var/drop/air-hourly}", str(tmp_path / "drop"))
     if wrong:
         text = text.replace('"%Y-%m-%d %H:%M"', WRONG)
     path = tmp_path / ("wrong.toml" if wrong else "fixed.toml")
@@ -88,9 +89,13 @@ def test_a_fixed_mapping_replayed_leaves_no_quarantine_and_reconcile_clean(engin
 def test_a_replay_that_still_fails_quarantines_anew_and_reconciles(engine, tmp_path):
     _ingest_wrong(engine, tmp_path)
     still_wrong = _feed(tmp_path, wrong=True)
+    with engine.connect() as conn:
+        state_before = conn.execute(select(FeedState)).one()
     result = replay(engine, still_wrong, since=NOW, now=NOW)
     assert (result.replayed, result.new, result.rejected) == (4, 0, 4)
     assert _quarantined(engine) == 4 and _account(engine, still_wrong.name).problems == []
+    with engine.connect() as conn:  # a replay is no poll of the upstream: the feed's health is as it was
+        assert conn.execute(select(FeedState)).one() == state_before
 
 
 def test_a_processed_file_reprocessed_after_the_fix(engine, tmp_path):
