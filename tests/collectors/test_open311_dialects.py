@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from feedkit import json_response, make_feed
 from sqlalchemy import select
@@ -171,3 +172,32 @@ def test_the_documented_dialect_example_loads_and_ingests(engine, upstream):
         ).scalars().all()
         run = conn.execute(select(FeedRun)).one()
     assert steps == ["received", "dispatched"] and run.unread_json is None
+
+
+def test_top_level_notes_in_the_xml_format(engine, upstream):
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<service_requests>
+  <request>
+    <service_request_id>26-00200001</service_request_id>
+    <status>closed</status>
+    <service_code>4fd3b656e750846c53000004</service_code>
+    <agency_responsible>Streets and Sanitation</agency_responsible>
+    <requested_datetime>2026-11-18T08:00:00-06:00</requested_datetime>
+    <updated_datetime>2026-11-18T12:00:00-06:00</updated_datetime>
+    <lat>41.8</lat>
+    <long>-87.6</long>
+    <notes>
+      <note><datetime>2026-11-18T08:00:00-06:00</datetime><type>opened</type><summary>Request opened</summary></note>
+      <note><datetime>2026-11-18T12:00:00-06:00</datetime><type>Closed</type><summary>Request closed</summary></note>
+    </notes>
+  </request>
+</service_requests>"""
+    up = upstream(lambda request: httpx.Response(200, content=body, headers={"Content-Type": "text/xml"}))
+    feed = make_feed(name="complaints-311", domain="complaints", protocol="open311", options={"format": "xml"})
+    result = FeedRunner(engine, http_factory=up.client).run(feed, now=NOW, since=SINCE)
+    assert (result.new, result.rejected) == (1, 0)
+    with engine.connect() as conn:
+        ticket = conn.execute(select(Complaint)).one()
+        steps = conn.execute(select(ComplaintEvent.status).order_by(ComplaintEvent.occurred_at)).scalars().all()
+    assert steps == ["received", "closed"]
+    assert (ticket.department_code, ticket.closed_at) == ("Streets and Sanitation", _utc("2026-11-18T18:00:00"))
