@@ -329,9 +329,10 @@ def _closed_at(events: list[dict]):
     return None if closed is None or (reopened is not None and reopened > closed) else closed
 
 
+#: The options of a feed that sets none (the built-in tables and paths).
+DEFAULT_OPTIONS = Open311Options()
+
+
 def map_request(item: Any, tz: tzinfo) -> list[SourceRecord]:
     """One request read with the default dialect table (for other protocols carrying Open311 requests)."""
     return RequestMapper(DEFAULT_OPTIONS, tz).map(item)
-
-
-DEFAULT_OPTIONS = Open311Options()
