@@ -7,6 +7,7 @@ cursor and records the run — is the runner's job (:mod:`collectors.runner`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,13 +45,18 @@ class Batch:
 
     ``cursor`` maps partitions to their new value: a datetime (the newest source time read, clamped by the
     runner to the run's start) or any string (e.g. a file checksum). ``after_commit`` callbacks run once
-    the batch is stored (e.g. moving a processed file away).
+    the batch is stored (e.g. moving a processed file away). ``filtered`` counts source rows a ``where``
+    condition left out (neither stored nor quarantined); ``unread`` counts, per source field no mapping
+    reads, the values that arrived in it; ``notes`` are remarks for the run record (e.g. a file dropped twice).
     """
 
     records: list[SourceRecord] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     cursor: dict[str, datetime | str] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    filtered: int = 0
+    unread: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ class ComplaintRecord(_Record):
     extended_count: int = Field(0, ge=0)
     reopened_count: int = Field(0, ge=0)  # 重办: times reopened after closure
     events: list[ComplaintEventRecord] = Field(default_factory=list)
+    details: str | None = Field(None, max_length=100_000)  # JSON of source fields no column holds
 
     @model_validator(mode="after")
     def _ordered(self) -> ComplaintRecord:

@@ -23,6 +23,7 @@ from tenacity import before_sleep_log, retry, retry_if_exception_type, wait_expo
 
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, Rejected
+from collectors.dialects import run_extras
 from collectors.fields import reject_reason
 from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import row_validator
@@ -200,6 +201,7 @@ class FeedRunner:
                 unchanged=counts.unchanged,
                 rejected=len(rejected),
                 max_source_time=_max_source_time(valid),
+                **run_extras(batch),
             )
             feedops.quarantine(conn, feed.name, run_id, started, rejected)
             feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
@@ -209,6 +211,8 @@ class FeedRunner:
             log.warning("feed %s recovered: %d new, %d updated", feed.name, counts.new, counts.updated)
         if rejected:
             log.info("feed %s: %d records quarantined (first: %s)", feed.name, len(rejected), rejected[0].reason)
+        for note in batch.notes:
+            log.info("feed %s: %s", feed.name, note)
         fetched = len(batch.records) + len(batch.rejected)
         return RunResult(
             feed.name, "ok", fetched, counts.new, counts.updated, counts.unchanged, len(rejected),

@@ -49,6 +49,10 @@ def run_checks(settings: Settings) -> Iterator[Check]:
         yield "feeds file", False, str(exc)
         return
     yield "feeds file", True, f"{len(feeds)} feeds"
+    from collectors.dryrun import unmapped_required
+
     for feed in feeds:
         if feed.enabled:
             yield _feed_source(feed)
+            for field in unmapped_required(feed):
+                yield f"feed {feed.name} mapping", False, f"required field {field} has no mapping (all quarantined)"

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from dashboard import cli_feeds
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
 
@@ -23,6 +24,8 @@ tokens_app = typer.Typer(help="Read-only tokens for wall screens and API clients
 app.add_typer(tokens_app, name="tokens")
 alerts_app = typer.Typer(help="Alert rules: evaluate them, acknowledge an alert.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(cli_feeds.feeds_app, name="feeds")
+app.add_typer(cli_feeds.quarantine_app, name="quarantine")
 log = logging.getLogger("dashboard.cli")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
@@ -392,8 +395,13 @@ def tokens_list() -> None:
 
 
 @app.command()
-def check() -> None:
+def check(
+    feed: Annotated[str | None, typer.Argument(help="Check this feed's mapping (with --sample: a dry run).")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="Read this many records of FEED, write nothing.")] = None,
+) -> None:
     """Check the configuration and connectivity: settings, feeds file, database, each feed's source."""
+    if feed is not None:
+        return cli_feeds.check_feed(feed, sample)
     from dashboard.checks import run_checks
 
     problems = 0

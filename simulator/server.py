@@ -15,7 +15,7 @@ from simulator.config import DEFAULT_SEED, FaultConfig, SimulatorConfig
 from simulator.faults import FaultInjector, RequestFaults
 from simulator.hotline import HotlineExporter
 from simulator.ledger import Ledger
-from simulator.protocols import admin, halls, ngsi, open311, sensorthings
+from simulator.protocols import admin, halls, ngsi, ngsi_ld, open311, sensorthings
 from simulator.protocols.common import json_response
 from simulator.state import SimState
 from simulator.timefmt import DAY_S, from_epoch
@@ -52,7 +52,7 @@ def create_app(state: SimState) -> Flask:
         headers = {"Retry-After": str(g.faults.config.retry_after_seconds)} if status in (429, 503) else None
         return json_response({"error": message}, status, headers)
 
-    for module in (open311, ngsi, sensorthings, halls, admin):
+    for module in (open311, ngsi, ngsi_ld, sensorthings, halls, admin):
         app.register_blueprint(module.create_blueprint(state))
     return app
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
+from collectors.config import FeedConfig
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
 from collectors.fields import item_ref, map_items, reproject, text
 from collectors.http import FatalFetchError
-from collectors.open311.mapping import map_request
+from collectors.open311.mapping import Open311Options, RequestMapper
 from collectors.open311.xml import parse_list, parse_requests
 from collectors.timeparse import utc_z, whole_second, zone
 
@@ -16,14 +19,43 @@ from collectors.timeparse import utc_z, whole_second, zone
 class Open311Collector(Collector):
     """``GET {url}/requests.json|.xml?start_date&end_date&page&page_size&extensions=true``.
 
-    Options: ``format`` ("json" or "xml"), ``jurisdiction_id``, ``services`` (default false: true reads
-    ``GET services`` first and names the category of requests that give only a ``service_code``).
+    Options (:class:`Open311Options`): ``format`` ("json" or "xml"), ``jurisdiction_id``, ``services`` (true
+    reads ``GET services`` first and names the category of requests that give only a ``service_code``), and
+    the dialect: ``notes``, ``note_kind``, ``note_types``, ``fields``.
     Records seen twice (duplicated pages) are kept once, in their newest version.
     """
 
+    @staticmethod
+    def options(feed: FeedConfig) -> Open311Options:
+        """The feed's validated options; ValueError naming the option when one is wrong."""
+        try:
+            return Open311Options.model_validate(feed.options)
+        except ValidationError as exc:
+            raise ValueError(
+                "; ".join(f"options.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            ) from None
+
+    @classmethod
+    def check_options(cls, feed: FeedConfig) -> None:
+        """Validate the options when the feeds file is loaded."""
+        cls.options(feed)
+
+    def mapper(self) -> RequestMapper:
+        """A request mapper with this feed's options and time zone."""
+        return RequestMapper(self.options(self.feed), zone(self.feed.timezone))
+
+    def remap(self, payloads: list) -> Batch:
+        """Map quarantined payloads (requests as received) again with the current options."""
+        mapper = self.mapper()
+        batch = Batch()
+        batch.records, batch.rejected = map_items(self.feed, payloads, mapper.map, item_ref("service_request_id"))
+        reproject(batch.records, self.feed.crs)
+        batch.unread = mapper.unread
+        return batch
+
     def fetch(self, cursor: Cursor) -> Batch:
         feed = self.feed
-        tz = zone(feed.timezone)
+        mapper = self.mapper()
         names = self._service_names() if feed.options.get("services") else {}
         start, end = whole_second(cursor.since()), whole_second(cursor.run_started_at)
         latest: dict[str, SourceRecord] = {}
@@ -32,7 +64,7 @@ class Open311Collector(Collector):
         while True:
             items = self._page(start, end, page)
             records, failures = map_items(
-                feed, items, lambda item: map_request(item, tz), item_ref("service_request_id")
+                feed, items, mapper.map, item_ref("service_request_id")
             )
             reproject(records, feed.crs)
             for record in records:
@@ -54,13 +86,11 @@ class Open311Collector(Collector):
                 break
             page += 1
         batch.records = list(latest.values())
+        batch.unread = mapper.unread
         return batch
 
     def _format(self) -> str:
-        fmt = self.feed.options.get("format", "json")
-        if fmt not in ("json", "xml"):
-            raise FatalFetchError(f"feed {self.feed.name}: options.format must be json or xml, not {fmt!r}")
-        return fmt
+        return self.feed.options.get("format", "json")
 
     def _service_names(self) -> dict[str, str]:
         """``GET services``: service_code (as text; some servers send integers) -> service_name."""

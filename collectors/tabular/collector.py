@@ -21,8 +21,10 @@ from collectors.fields import map_items, rejected, reproject
 from collectors.http import FatalFetchError
 from collectors.tabular.files import UnreadableFile, move_to, reject_file, sha256
 from collectors.tabular.mapping import Mapping, TabularOptions
-from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows
+from collectors.tabular.readers import CONTENT_TYPES, EXTENSIONS, read_rows, row_of
 from collectors.timeparse import utc_z, whole_second, zone
+from collectors.unread import ReadPaths
+from dashboard.geo.crs import normalize_crs, to_wgs84
 
 
 def options_errors(exc: ValidationError) -> str:
@@ -62,13 +64,31 @@ class TabularCollector(Collector):
         raise FatalFetchError(f"feed {feed.name}: give a folder or a url")
 
     def _map(self, mapping: Mapping, rows: list, tz: tzinfo, batch: Batch, origin: dict[str, str] | None) -> None:
-        records, failures = map_items(self.feed, rows, lambda row: mapping.records(row, tz), mapping.ref)
+        kept = mapping.kept(rows, lambda lons, lats: _to_wgs84(lons, lats, self.feed.crs))
+        batch.filtered += len(rows) - len(kept)
+        read = ReadPaths(mapping.read_paths())
+        for row in kept:
+            unread = read.unread(row.columns)
+            if unread:
+                batch.unread.update(unread)
+        records, failures = map_items(self.feed, kept, lambda row: mapping.records(row, tz), mapping.ref)
         reproject(records, self.feed.crs)
         for item in (*records, *failures):
             raw = item.raw.raw if hasattr(item.raw, "raw") else item.raw
             item.raw = {**origin, "row": raw} if origin else raw
         batch.records.extend(records)
         batch.rejected.extend(failures)
+
+    def remap(self, payloads: list) -> Batch:
+        """Map quarantined payloads (rows as received, with the file they came from) again with the current
+        mapping; each keeps its file in what it is quarantined with."""
+        mapping = self.mapping(self.feed)
+        tz, batch = zone(self.feed.timezone), Batch()
+        for payload in payloads:
+            from_file = isinstance(payload, dict) and set(payload) == {"file", "row"}
+            origin = {"file": payload["file"]} if from_file else None
+            self._map(mapping, [row_of(payload["row"] if origin else payload)], tz, batch, origin)
+        return batch
 
     # --- drop folder ------------------------------------------------------------------------------------
 
@@ -87,7 +107,11 @@ class TabularCollector(Collector):
             content = path.read_bytes()
             checksum = sha256(content)
             batch.cursor[path.name] = checksum
-            if cursor.raw(path.name) == checksum:  # stored before; only the move was left undone
+            if cursor.raw(path.name) == checksum:  # stored before (dropped again, or only the move was left undone)
+                batch.notes.append(
+                    f"file {path.name} was already processed (same name and SHA-256): not read again; "
+                    f"`python -m dashboard feeds reprocess {feed.name} {path.name}` reads it again"
+                )
                 batch.after_commit.append(lambda p=path, c=checksum: move_to(p, folder / "processed", c))
                 continue
             try:
@@ -150,6 +174,18 @@ class TabularCollector(Collector):
                     batch.cursor[WHOLE_FEED] = newest  # re-read from here: the start bound is inclusive
                 return batch
             page += 1
+
+
+def _to_wgs84(lons: list, lats: list, crs: str) -> tuple[list, list]:
+    """Points (None where unknown) converted from ``crs`` to WGS-84."""
+    known = [i for i, (x, y) in enumerate(zip(lons, lats, strict=True)) if x is not None and y is not None]
+    if not known or normalize_crs(crs) == "WGS84":
+        return lons, lats
+    xs, ys = to_wgs84([lons[i] for i in known], [lats[i] for i in known], crs)
+    lons, lats = list(lons), list(lats)
+    for i, x, y in zip(known, xs.tolist(), ys.tolist(), strict=True):
+        lons[i], lats[i] = x, y
+    return lons, lats
 
 
 def _record_time(record):

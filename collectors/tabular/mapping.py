@@ -19,8 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from collectors.contract import SourceRecord
 from collectors.fields import EMPTY_MARKERS, FieldError, text
 from collectors.records import RECORD_MODELS
+from collectors.tabular.computed import Expression, render, template_columns
+from collectors.tabular.filters import Condition
 from collectors.tabular.units import UnitError, canonical, factor
 from collectors.timeparse import parse_instant, parse_local
+from collectors.unread import path_of
 
 #: Where Excel's serial day numbers count from (the 1900 date system, as every modern export writes).
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -101,9 +104,14 @@ def source_of(value: str | Source) -> Source:
 
 
 class FieldSpec(Source):
-    """How one record field is read: its source (or a constant) and how the value is converted."""
+    """How one record field is read: its source (a column, a path, a constant, or several columns combined)
+    and how the value is converted."""
 
     value: Any = Field(None, description="A constant instead of a column.")
+    template: str | None = Field(None, description='Columns formatted: "{year}-{month:02}-{day:02} {hour:02}:00".')
+    columns: list[str] | None = Field(None, min_length=1, description="Columns joined with separator, then read.")
+    separator: str = Field(" ", description="columns: what goes between the cells.")
+    expr: str | None = Field(None, description='Arithmetic over columns: "{NO2_ppb} * 1.88".')
     format: str | list[str] | None = Field(
         None, description='Times: "iso" (default), "excel", "epoch", "epoch_ms" or strftime patterns.'
     )
@@ -114,9 +122,14 @@ class FieldSpec(Source):
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSpec:
-        given = [name for name in ("column", "path", "value") if getattr(self, name) is not None]
+        sources = ("column", "path", "value", "template", "columns", "expr")
+        given = [name for name in sources if getattr(self, name) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of column, path or value (got {', '.join(given) or 'none'})")
+            raise ValueError(f"give exactly one of {', '.join(sources)} (got {', '.join(given) or 'none'})")
+        if self.template is not None:
+            template_columns(self.template)
+        if self.expr is not None:
+            Expression(self.expr)
         for unit in (self.unit, self.to):
             if unit is not None:
                 canonical(unit)
@@ -126,7 +139,21 @@ class FieldSpec(Source):
 
     @property
     def label(self) -> str:
-        return "(constant)" if self.value is not None else super().label
+        if self.value is not None:
+            return "(constant)"
+        return self.template or self.expr or (self.separator.join(self.columns) if self.columns else super().label)
+
+    @cached_property
+    def expression(self) -> Expression | None:
+        return Expression(self.expr) if self.expr is not None else None
+
+    def source_columns(self) -> list[str]:
+        """The columns a combined field reads (empty for a single column, a path or a constant)."""
+        if self.template is not None:
+            return template_columns(self.template)
+        if self.expression is not None:
+            return self.expression.columns
+        return [c.strip() for c in self.columns or ()]
 
     def read(self, row: Row) -> Any:
         return self.value if self.value is not None else super().read(row)
@@ -182,6 +209,7 @@ class TabularOptions(BaseModel):
     key: list[str] = Field(min_length=1, description="Columns or JSONPaths whose values form the natural key.")
     fields: dict[str, str | FieldSpec] = Field(default_factory=dict)
     melt: MeltSpec | None = None
+    where: list[Condition] = Field(default_factory=list, description="Rows failing one are filtered out.")
     params: dict[str, str] = Field(default_factory=dict, description="HTTP: fixed query parameters.")
     cursor_param: str | None = Field(None, description="HTTP: query parameter sent the start of the window.")
     cursor_format: str = Field("iso", description='"iso" (UTC, Z) or a strftime pattern (feed time zone).')
@@ -223,6 +251,10 @@ class Mapping:
         self._thousands = re.compile(_THOUSANDS % re.escape(separator)) if separator else None
         self._check()
         model_fields = RECORD_MODELS[domain].model_fields
+        #: Per field, its value table with case and spacing folded ("In Progress" finds "in progress").
+        self._folded_values = {
+            name: {_fold(k): v for k, v in spec.values.items()} for name, spec in self.fields.items() if spec.values
+        }
         #: Mapped fields with a default (counts): an empty cell or an absent column means the default.
         self._defaulted = [
             n for n in self.fields if not model_fields[n].is_required() and model_fields[n].default is not None
@@ -257,6 +289,43 @@ class Mapping:
                         factor(spec.unit, spec.to)
                     except UnitError as exc:
                         raise ValueError(f"melt.columns.{column}: {exc}") from None
+
+    def read_paths(self) -> set[str]:
+        """The source fields the mapping reads (columns, and the dotted paths of its JSONPaths)."""
+        sources: list[Source] = [*self.keys, *self.fields.values()]
+        read = {path_of(s.path) for s in sources if s.path is not None}
+        read |= {p.removeprefix("properties.") for p in read}
+        read |= {s.column for s in sources if s.column is not None}
+        read |= {c for spec in self.fields.values() for c in spec.source_columns()}
+        read |= set(self.melt or ())
+        for condition in self.options.where:
+            read |= {c for c in (condition.column, condition.lon, condition.lat) if c is not None}
+            if condition.path is not None:
+                read.add(path_of(condition.path))
+        return read
+
+    def kept(self, rows: list[Row], to_wgs84_points) -> list[Row]:
+        """The rows every ``where`` condition accepts; ``to_wgs84_points(lons, lats)`` converts the points of
+        ``inside`` conditions from the feed's coordinate system."""
+        for condition in self.options.where:
+            if condition.inside is not None:
+                points = [self._point(row, condition) for row in rows]
+                lons, lats = to_wgs84_points([p[0] for p in points], [p[1] for p in points])
+                rows = [row for row, inside in zip(rows, condition.contains(lons, lats), strict=True) if inside]
+            else:
+                source = source_of(condition.path or condition.column)
+                rows = [row for row in rows if condition.accepts(self._present(source.read(row)))]
+        return rows
+
+    def _point(self, row: Row, condition: Condition) -> tuple[float | None, float | None]:
+        if condition.lon is None:
+            return row.point if row.point is not None else (None, None)
+        try:
+            return self.number(row.columns.get(condition.lon), condition.lon), self.number(
+                row.columns.get(condition.lat), condition.lat
+            )
+        except FieldError:
+            return None, None
 
     def required_columns(self) -> list[str]:
         """Columns a table must have: the key's, and those of required fields that cannot be derived."""
@@ -323,15 +392,33 @@ class Mapping:
         except (ValueError, OverflowError) as exc:
             raise FieldError(field, f"{spec.label}: {exc}") from None
 
+    def _source_value(self, name: str, spec: FieldSpec, row: Row) -> Any:
+        """What the spec reads from ``row``: one cell, or several combined (None when one of them is missing)."""
+        if spec.template is not None:
+            cells = {c: self._present(row.columns.get(c)) for c in spec.source_columns()}
+            try:
+                return render(spec.template, cells)
+            except ValueError as exc:
+                raise FieldError(name, f"template {spec.template!r}: {exc}") from None
+        if spec.columns is not None:
+            cells = [self._present(row.columns.get(c.strip())) for c in spec.columns]
+            return None if any(c is None for c in cells) else spec.separator.join(str(c) for c in cells)
+        if spec.expression is not None:
+            try:
+                return spec.expression.evaluate({c: self.number(row.columns.get(c), c) for c in spec.source_columns()})
+            except ZeroDivisionError:
+                raise FieldError(name, f"{spec.expr}: division by zero") from None
+        return spec.read(row)
+
     def read(self, name: str, spec: FieldSpec, row: Row, tz: tzinfo) -> Any:
         """The value of field ``name`` in ``row``, converted to what the record model expects."""
-        value = self._present(spec.read(row))
+        value = self._present(self._source_value(name, spec, row))
         if value is None:
             return None
         if spec.match is not None and not re.fullmatch(spec.match, str(value)):
             return None
         if spec.values:
-            value = spec.values.get(str(value), value)
+            value = spec.values.get(str(value), self._folded_values[name].get(_fold(str(value)), value))
         kind = field_kind(self.domain, name)
         if kind == "time":
             return self._time(value, spec, name, tz)
@@ -402,6 +489,11 @@ class Mapping:
                 for status, time in DERIVED_EVENTS
                 if data.get(time) is not None
             ]
+
+
+def _fold(value: str) -> str:
+    """A value-table key with case and spacing folded."""
+    return " ".join(value.split()).casefold()
 
 
 class Row:

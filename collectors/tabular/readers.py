@@ -112,16 +112,20 @@ def read_json(content: bytes, options: TabularOptions, geojson: bool) -> list[Ro
         items = _records(document, options.records or "$.features[*]")
     else:
         items = _records(document, options.records)
-    rows = []
-    for item in items:
-        if geojson and isinstance(item, dict):
-            properties = item.get("properties") if isinstance(item.get("properties"), dict) else {}
-            columns = {header_name(k): v for k, v in properties.items()}
-            rows.append(Row(columns, item, item, _point(item)))
-        else:
-            columns = {header_name(k): v for k, v in item.items()} if isinstance(item, dict) else {}
-            rows.append(Row(columns, item, item))
-    return rows
+    return [row_of(item, geojson) for item in items]
+
+
+def row_of(item: Any, geojson: bool | None = None) -> Row:
+    """The row of one record (a table row's cells, a JSON object or a GeoJSON feature: ``None`` tells a feature
+    by its ``type``)."""
+    if geojson is None:
+        geojson = isinstance(item, dict) and item.get("type") == "Feature"
+    if geojson and isinstance(item, dict):
+        properties = item.get("properties") if isinstance(item.get("properties"), dict) else {}
+        columns = {header_name(k): v for k, v in properties.items()}
+        return Row(columns, item, item, _point(item))
+    columns = {header_name(k): v for k, v in item.items()} if isinstance(item, dict) else {}
+    return Row(columns, item, item)
 
 
 def read_rows(content: bytes, fmt: str, options: TabularOptions, required: list[str]) -> list[Row]:

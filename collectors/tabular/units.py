@@ -50,14 +50,19 @@ ALIASES = {
 }
 
 
+#: Units by their lower-case name ("KM/H", "Veh/h").
+_FOLDED = {unit.lower(): unit for unit in UNITS}
+
+
 class UnitError(ValueError):
     """A unit that is not in the table, or a conversion between different dimensions."""
 
 
 def canonical(unit: str) -> str:
     """The table's name for ``unit`` (aliases resolved); raises :class:`UnitError` when unknown."""
-    name = unit.strip()
+    name = "".join(unit.split())  # "ug / m3" and " km/h " as written in real headers
     name = ALIASES.get(name, ALIASES.get(name.lower(), name))
+    name = name if name in UNITS else _FOLDED.get(name.lower(), name)
     if name not in UNITS:
         raise UnitError(f"unknown unit {unit!r}; known: {', '.join(UNITS)}")
     return name

@@ -51,10 +51,11 @@ def write_cursor(conn: Connection, feed: str, values: Mapping[str, str], now: da
 
 
 def record_run(conn: Connection, **fields: Any) -> int:
-    """Insert a ``feed_run`` row and bring the feed's ``feed_state`` up to it (the run is the feed's newest);
-    returns its id."""
+    """Insert a ``feed_run`` row and, for a fetch (not a quarantine replay, which says nothing of the upstream),
+    bring the feed's ``feed_state`` up to it (the run is the feed's newest); returns its id."""
     result = conn.execute(FeedRun.__table__.insert().returning(FeedRun.id), [fields])
-    _advance_state(conn, fields)
+    if fields.get("kind", "fetch") == "fetch":
+        _advance_state(conn, fields)
     return result.scalar_one()
 
 

@@ -171,6 +171,7 @@ class Complaint(Base):
     returned_count: Mapped[int] = mapped_column(Integer, default=0)
     extended_count: Mapped[int] = mapped_column(Integer, default=0)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)  # 重办: reopened after closure
+    details: Mapped[str | None] = mapped_column(Text)  # JSON: source fields no column holds (media, references…)
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -500,6 +501,11 @@ class FeedRun(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     max_source_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="fetch", server_default="fetch")  # fetch | replay
+    filtered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # left out by a where condition
+    released: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # quarantine rows a replay cleared
+    unread_json: Mapped[str | None] = mapped_column(Text)  # JSON: source field -> values no mapping read
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. a file dropped again, already processed
 
 
 class FeedState(Base):

@@ -55,6 +55,7 @@ class FeedAccount:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    released: int = 0  # quarantined records that replays dealt with (stored, or quarantined anew)
     quarantined: int = 0
     stored: int = 0
     duplicates: int = 0
@@ -92,9 +93,12 @@ def reconcile(conn: Connection, served: dict[str, tuple[str, int]] | None = None
                 func.coalesce(func.sum(FeedRun.updated), 0),
                 func.coalesce(func.sum(FeedRun.unchanged), 0),
                 func.coalesce(func.sum(FeedRun.rejected), 0),
+                func.coalesce(func.sum(FeedRun.released), 0),
             ).where(FeedRun.feed == name)
         ).one()
-        account.fetched, account.new, account.updated, account.unchanged, account.rejected = map(int, sums)
+        account.fetched, account.new, account.updated, account.unchanged, account.rejected, account.released = map(
+            int, sums
+        )
         account.quarantined = conn.execute(select(func.count()).where(Quarantine.feed == name)).scalar_one()
         rows, distinct = conn.execute(
             select(func.count(), func.count(model.source_id.distinct())).where(model.source == account.source)
@@ -108,8 +112,11 @@ def reconcile(conn: Connection, served: dict[str, tuple[str, int]] | None = None
         ).scalar_one()
         if unbalanced:
             account.problems.append(f"{unbalanced} runs whose counts do not add up to what they fetched")
-        if account.quarantined != account.rejected:
-            account.problems.append(f"quarantine holds {account.quarantined} records, runs rejected {account.rejected}")
+        if account.quarantined != account.rejected - account.released:
+            account.problems.append(
+                f"quarantine holds {account.quarantined} records, runs rejected {account.rejected}"
+                + (f" and replays released {account.released}" if account.released else "")
+            )
         if account.duplicates:
             account.problems.append(f"{account.duplicates} duplicated records")
         if account.stored != account.new:

@@ -14,7 +14,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard.context import request_context
 from dashboard.kpis.freshness import row_freshness
 from dashboard.privacy import mask_text
-from dashboard.queries import domains, feeds
+from dashboard.queries import domains, feed_dialects, feeds
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -143,7 +143,18 @@ def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
     return dbc.Badge(text, color=colour, className="feed-badge", **kwargs)
 
 
-def _feeds_table(status: pd.DataFrame, now, factor: float, lang: str, tz: str) -> dbc.Table:
+def _unread(fields: dict[str, int] | None, lang: str) -> html.Div | None:
+    """"ignored fields: notes (276 values), …" under a feed's name: what arrived that no mapping read."""
+    if not fields:
+        return None
+    ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))
+    shown = [t("feeds.unread.field", lang, name=name, count=number(n, lang)) for name, n in ranked]
+    return html.Div(t("feeds.unread", lang, fields=", ".join(shown)), className="small text-warning feed-unread")
+
+
+def _feeds_table(
+    status: pd.DataFrame, now, factor: float, lang: str, tz: str, unread: dict[str, dict[str, int]]
+) -> dbc.Table:
     head = html.Thead(
         html.Tr(
             [
@@ -173,7 +184,7 @@ def _feeds_table(status: pd.DataFrame, now, factor: float, lang: str, tz: str) -
         )
         domain_key = f"domain.{row.domain}"
         cells = [
-            html.Td(html.Code(row.name)),
+            html.Td([html.Code(row.name), _unread(unread.get(row.name), lang)]),
             html.Td(t(domain_key, lang) if domain_key in TRANSLATIONS[lang] else (row.domain or "")),
             html.Td(local_time(None if pd.isna(row.last_run_at) else row.last_run_at, tz)),
             html.Td(
@@ -237,8 +248,9 @@ def register_callbacks(app: dash.Dash) -> None:
             ]
             now = snapshot_time()
             runs = domains.feed_runs(engine, now - timedelta(hours=24), feed or None)
+            unread = feed_dialects.unread_by_feed(engine)
             return (
-                _feeds_table(status, now, settings.stale_after_intervals, lang, tz),
+                _feeds_table(status, now, settings.stale_after_intervals, lang, tz, unread),
                 rows,
                 [{"label": name, "value": name} for name in status["name"]],
                 rows_per_run(runs, lang, theme, tz),
