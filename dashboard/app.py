@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from dashboard.api import api
 from dashboard.auth import register_auth
 from dashboard.cache import init_cache
+from dashboard.callback_guard import register_callback_guard
 from dashboard.health import register_health
 from dashboard.query_guard import register_query_guard
 from dashboard.settings import Settings
@@ -78,4 +79,5 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
         before = set(app.callback_map)
         module.register_callbacks(app)
         gate.callback_pages.update(dict.fromkeys(set(app.callback_map) - before, page["path"]))
+    register_callback_guard(app)
     return app
