@@ -40,6 +40,8 @@ MAX_WILDCARD = 64
 WILDCARDS = (["ALL"], ["MATCH"], ["ALLSMALLER"])
 
 _CODE = r"^[^<>\"'`\\{}\[\];=\x00-\x1f\x7f]{0,64}$"
+_PATH = r"^/[^\x00-\x1f\x7f]*$"
+_QUERY = r"^([?#][^\x00-\x1f\x7f]*)?$"
 #: A code or name (period, district, category, KPI, mode, feed): short, no markup or quotes.
 Code = Annotated[str, StringConstraints(max_length=64, pattern=_CODE)]
 Count = Annotated[int, Field(strict=True, ge=0, le=10**9)]
@@ -92,9 +94,10 @@ RULES: list[tuple[re.Pattern, re.Pattern, TypeAdapter]] = [
     _rule(*rule)
     for rule in [
         (r".*-prefs", "data", Prefs, False),
-        (r"overview-period", "value", Literal[tuple(PERIODS)]),
+        (r"overview-period", "value", Literal[tuple(PERIODS)], False),
         (r".*", r"n_intervals|n_clicks|n_submit|n_blur", Count),
-        (r"_pages_location", r"pathname|search|hash|href", Annotated[str, StringConstraints(max_length=4096)]),
+        (r"_pages_location", "pathname", Annotated[str, StringConstraints(max_length=2048, pattern=_PATH)], False),
+        (r"_pages_location", "search|hash", Annotated[str, StringConstraints(max_length=4096, pattern=_QUERY)]),
         (r"map-hour", r"value|max", Annotated[int, Field(strict=True, ge=0, le=100_000)]),
         (r"map-layers", "value", Annotated[list[Code], Field(max_length=16)]),
         (r"map-period-hours", "data", dict[Code, Annotated[int, Field(ge=0, le=100_000)]]),

@@ -27,6 +27,8 @@ PLAUSIBLE = {
     "clickData": {"points": [{"customdata": "air_aqi", "location": "D01"}]},
 }
 PREFS = {"lang": "zh", "theme": "dark"}
+#: Values the page always holds for these components.
+BY_COMPONENT = {("wall-scale", "data"): 1.0, ("overview-period", "value"): "week"}
 
 JSON_SCALARS = st.one_of(
     st.none(),
@@ -91,9 +93,7 @@ def plausible(spec: dict):
     raw_id, prop = spec["id"], spec["property"]
     if prop == "data" and raw_id.endswith("-prefs"):
         return dict(PREFS)
-    if (raw_id, prop) == ("wall-scale", "data"):
-        return 1.0
-    return PLAUSIBLE.get(prop)
+    return BY_COMPONENT.get((raw_id, prop), PLAUSIBLE.get(prop))
 
 
 def item(spec: dict, value) -> dict | list:
