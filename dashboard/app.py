@@ -48,6 +48,7 @@ def current_settings() -> Settings:
 def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API."""
     from layouts.components.guard import guarded_layout
+    from layouts.components.wall_panels import PANELS, SCENES
     from layouts.i18n import t
 
     server = Flask("cityops")
@@ -79,5 +80,5 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
         before = set(app.callback_map)
         module.register_callbacks(app)
         gate.callback_pages.update(dict.fromkeys(set(app.callback_map) - before, page["path"]))
-    register_callback_guard(app)
+    register_callback_guard(app, {"panel": PANELS, "scene": SCENES})
     return app

@@ -17,7 +17,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 import dash
@@ -154,7 +154,9 @@ def _pattern(raw: str) -> str | dict:
     return json.loads(raw) if raw.startswith("{") else raw
 
 
-def _matches_id(pattern: str | dict, given: Any) -> bool:
+def _matches_id(pattern: str | dict, given: Any, names: Mapping[str, Collection]) -> bool:
+    """Whether ``given`` is an id of ``pattern``: equal, or for a wildcard one of ``names[key]`` (any short code
+    for a key without a list)."""
     if isinstance(pattern, str):
         return given == pattern
     if not isinstance(given, dict) or set(given) != set(pattern):
@@ -164,12 +166,14 @@ def _matches_id(pattern: str | dict, given: Any) -> bool:
         if expected in WILDCARDS:
             if isinstance(value, bool) or not isinstance(value, (str, int)) or len(str(value)) > 64:
                 return False
+            if key in names and value not in names[key]:
+                return False
         elif value != expected:
             return False
     return True
 
 
-def _entries(spec: dict, given: Any, where: str) -> Iterable[dict]:
+def _entries(spec: dict, given: Any, where: str, names: Mapping[str, Collection]) -> Iterable[dict]:
     """The entries of one declared slot (several for an ALL wildcard), refusing any other shape."""
     pattern = _pattern(spec["id"])
     many = isinstance(pattern, dict) and any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
@@ -180,17 +184,17 @@ def _entries(spec: dict, given: Any, where: str) -> Iterable[dict]:
         if (
             not isinstance(entry, dict)
             or entry.get("property") != spec["property"]
-            or not _matches_id(pattern, entry.get("id"))
+            or not _matches_id(pattern, entry.get("id"), names)
         ):
             raise CallbackRefused(f"{where}: expected {spec['id']}.{spec['property']}")
     return entries
 
 
-def _slots(kind: str, declared: list[dict], given: Any, with_values: bool) -> None:
+def _slots(kind: str, declared: list[dict], given: Any, names: Mapping[str, Collection], with_values: bool) -> None:
     if not isinstance(given, list) or len(given) != len(declared):
         raise CallbackRefused(f"{kind}: expected {len(declared)} entries")
     for position, (spec, entry) in enumerate(zip(declared, given, strict=True)):
-        for item in _entries(spec, entry, f"{kind}[{position}]"):
+        for item in _entries(spec, entry, f"{kind}[{position}]", names):
             if with_values:
                 check_value(spec["id"], spec["property"], item.get("value"))
 
@@ -205,19 +209,21 @@ def declared_outputs(output: str) -> list[dict]:
     return specs
 
 
-def check_callback(body: Any, callback_map: dict) -> None:
-    """Refuse a callback request that is not exactly what the browser sends for a registered server callback."""
+def check_callback(body: Any, callback_map: dict, names: Mapping[str, Collection] | None = None) -> None:
+    """Refuse a callback request that is not exactly what the browser sends for a registered server callback
+    (``names``: the values each wildcard id key may take)."""
+    names = names or {}
     if not isinstance(body, dict):
         raise CallbackRefused("the request body must be a JSON object")
     output = body.get("output")
     declared = callback_map.get(output) if isinstance(output, str) else None
     if declared is None or "callback" not in declared:
         raise CallbackRefused("output: not a callback of this server")
-    _slots("inputs", declared["inputs"], body.get("inputs"), with_values=True)
-    _slots("state", declared["state"], body.get("state", []), with_values=True)
+    _slots("inputs", declared["inputs"], body.get("inputs"), names, with_values=True)
+    _slots("state", declared["state"], body.get("state", []), names, with_values=True)
     specs = declared_outputs(output)
     outputs = body.get("outputs")
-    _slots("outputs", specs, outputs if output.startswith("..") else [outputs], with_values=False)
+    _slots("outputs", specs, outputs if output.startswith("..") else [outputs], names, with_values=False)
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or len(changed) > 64 or not all(
         isinstance(c, str) and len(c) <= 512 for c in changed
@@ -231,10 +237,14 @@ def _answer(status: int, message: str) -> Response:
     return response
 
 
-def register_callback_guard(app: dash.Dash) -> Callable[[], Response | None]:
+def register_callback_guard(
+    app: dash.Dash, wildcard_names: Mapping[str, Collection] | None = None
+) -> Callable[[], Response | None]:
     """Check callback requests before Dash (after access control and CSRF), turn a callback's input errors into
-    400 and unknown static files into 404; returns the check."""
+    400 and unknown static files into 404; returns the check. ``wildcard_names``: the values a wildcard id key
+    may take (e.g. the wall's panels), so that a request cannot name a component the pages never draw."""
     server = app.server
+    names = dict(wildcard_names or {})
 
     @server.before_request
     def _check_callback() -> Response | None:
@@ -243,7 +253,7 @@ def register_callback_guard(app: dash.Dash) -> Callable[[], Response | None]:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return _answer(413, f"callback request larger than {MAX_BODY_BYTES} bytes")
         try:
-            check_callback(request.get_json(silent=True), app.callback_map)
+            check_callback(request.get_json(silent=True), app.callback_map, names)
         except CallbackRefused as exc:
             log.info("callback refused: %s", exc)
             return _answer(400, f"callback request refused: {exc}")

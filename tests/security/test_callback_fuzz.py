@@ -4,6 +4,7 @@ outage, never data the caller's role may not see."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.security.conftest import ID_CARD, PHONE, make_city, signed_in
-from tests.security.payloads import FUZZ, HOSTILE, body, post
+from tests.security.payloads import FUZZ, HOSTILE, WILDCARD_NAMES, body, post
 
 #: Values every input and state slot of every callback receives in turn.
 FIXED = [[], {}, "x" * 100_000, 10**30, ["a", "b"], {"lang": ["zh"]}, "/complaints", -1.5]
@@ -128,3 +129,29 @@ def test_malformed_requests(fuzzed, caplog, data):
     _check(response, role, output, caplog.records)
     if not csrf:
         assert response.status_code in (400, 401, 403)
+
+
+def _renamed(payload: dict, name) -> dict:
+    """``payload`` with its wildcard components (the wall's scenes and panels) named ``name`` instead."""
+    text = json.dumps(payload)
+    for key, real in WILDCARD_NAMES.items():
+        text = text.replace(json.dumps({key: real})[1:-1], json.dumps({key: name})[1:-1])
+    return json.loads(text)
+
+
+@FUZZ
+@given(data=st.data())
+def test_unknown_wildcard_components(fuzzed, caplog, data):
+    """Scenes and panels the page does not have, named in a wildcard callback's inputs, state or outputs."""
+    city, clients = fuzzed
+    callback_map = city.app.callback_map
+    wildcard = sorted(
+        o for o, d in callback_map.items() if "callback" in d and "ALL" in o + str(d["inputs"]) + str(d["state"])
+    )
+    assert wildcard
+    output = data.draw(st.sampled_from(wildcard))
+    name = data.draw(st.one_of(st.text(max_size=20), st.integers(), st.sampled_from(["kpis", "../x", "", "city"])))
+    role = data.draw(st.sampled_from(["analyst", "kiosk"]))
+    caplog.clear()
+    response = post(clients[role], _renamed(body(callback_map, output), name))
+    _check(response, role, output, caplog.records)
