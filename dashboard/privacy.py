@@ -9,13 +9,15 @@ from collections.abc import Callable
 
 import pandas as pd
 
-#: Full-width digits, letters X and separators, and other dashes and spaces, read as their ASCII forms before
-#: matching (one character for one, so that a match's place in the normalised text is its place in the original).
+#: Full-width digits, letters X, brackets, plus, dot and hyphen, other dashes and spaces, read as their ASCII forms
+#: before matching (one character for one, so that a match's place in the normalised text is its place in the
+#: original).
 _NORMAL = {
-    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},  # full-width forms of ASCII
+    **{code: code - 0xFEE0 for code in map(ord, "０１２３４５６７８９Ｘｘ（）＋．－")},
     **dict.fromkeys(map(ord, "‐‑‒–—―﹣"), "-"),
     **dict.fromkeys(map(ord, "\u3000\u00a0"), " "),
 }
+_TO_NORMALISE = re.compile("[" + "".join(map(chr, _NORMAL)) + "]")
 _SEP = r"[ .\-]?"
 #: Mainland ID card: 18 characters (region, birth date, sequence, check digit or X) or 15 digits, whole or in groups
 #: separated by a space, a dot or a hyphen (6-8-4, 6-4-4-4, 6-6-3).
@@ -60,8 +62,9 @@ TEXT_FIELDS = ("description", "address", "note", "status_notes", "payload")
 def _sub(pattern: re.Pattern, text: str, replace: Callable[[re.Match, str], str]) -> str:
     """``text`` with each match of ``pattern`` in its normalised form replaced by ``replace(match, text)`` (the
     rest left as written)."""
+    normal = text.translate(_NORMAL) if _TO_NORMALISE.search(text) else text
     pieces, last = [], 0
-    for match in pattern.finditer(text.translate(_NORMAL)):
+    for match in pattern.finditer(normal):
         pieces += [text[last : match.start()], replace(match, text)]
         last = match.end()
     return "".join([*pieces, text[last:]]) if pieces else text

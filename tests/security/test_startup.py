@@ -151,3 +151,11 @@ def test_session_secret(tmp_path):
         with pytest.raises(ValueError, match="SECRET_KEY"):
             session_secret(Settings(var_dir=tmp_path, secret_key=weak))
         assert session_secret(Settings(var_dir=tmp_path, secret_key=weak, auth_mode="open")) == kept
+
+
+def test_serve_refuses_open_mode_on_the_network(tmp_path):
+    command = [sys.executable, "-m", "dashboard", "serve", "--host", "0.0.0.0", "--port", str(_free_port())]
+    env = _bare_environment(tmp_path) | {"CITYOPS_AUTH_MODE": "open", "CITYOPS_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "CITYOPS_ALLOW_OPEN_ON_NETWORK" in done.stdout + done.stderr
