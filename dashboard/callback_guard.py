@@ -143,10 +143,8 @@ def check_value(component: str, prop: str, value: Any) -> None:
         if pattern.fullmatch(component) and props.fullmatch(prop):
             try:
                 adapter.validate_python(value, strict=True)
-            except ValidationError as exc:
-                error = exc.errors()[0]
-                place = ".".join(str(p) for p in error["loc"][1:])
-                raise CallbackRefused(f"{where}{'[' + place + ']' if place else ''}: {error['msg']}") from None
+            except ValidationError as exc:  # pydantic's messages name what was expected, never the value
+                raise CallbackRefused(f"{where}: {exc.errors()[0]['msg']}") from None
             return
 
 

@@ -240,3 +240,21 @@ def test_quarantine_browser_masks_per_role(city, who):
         assert PHONE not in shown and ID_CARD not in shown and "张三" not in shown and "138****5678" in shown
     else:
         assert PHONE in shown and ID_CARD in shown
+
+
+def test_refusals_name_the_slot_and_never_quote_the_value(city, caplog):
+    client = signed_in(city, "ana")
+    client.get("/login")
+    callback_map = city.app.callback_map
+    output = "complaints-grid-box.children"
+    marker = "<script>alert(1)</script>"
+    for value in (marker, [marker], {marker: 1}):
+        response = post(client, body(callback_map, output, {("inputs", 0): value}))
+        assert response.status_code == 400
+        assert "complaints-period.value" in response.json["error"]
+        assert marker not in response.get_data(as_text=True)
+        assert not [r for r in caplog.records if marker in r.getMessage()]
+    prefs = {"lang": "zh", "theme": "dark", marker: 1}  # a key of the caller's choosing
+    response = post(client, body(callback_map, output, {("inputs", 0): "7d", ("state", 0): prefs}))
+    assert response.status_code == 400 and "complaints-prefs.data" in response.json["error"]
+    assert marker not in response.get_data(as_text=True)
