@@ -22,7 +22,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 ## run: the demo city — simulator, collectors and dashboard on SQLite in var/demo (prints the URLs)
 run: $(VENV)/.runtime
-	$(PY) -m dashboard demo --port $(PORT) --days $(DAYS) --var-dir var/demo
+	CITYOPS_AUTH_MODE=open $(PY) -m dashboard demo --port $(PORT) --days $(DAYS) --var-dir var/demo
 
 ## test: lint (ruff, rules in pyproject.toml), then the whole suite (PostgreSQL, MQTT and browser tests run when
 ## their services are configured)
@@ -36,7 +36,7 @@ bench: $(VENV)/.dev
 
 ## reliability: fault, crash, fuzz and soak tests at full size, with their figures printed
 reliability: $(VENV)/.dev
-	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/integration/test_collector_crash.py tests/e2e/test_wall_soak.py -s
+	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/e2e/test_wall_soak.py -s
 
 ## lint: ruff alone
 lint: $(VENV)/.dev

@@ -142,7 +142,7 @@ def _serve(engine, folder: Path):
 
     from dashboard.web.app import create_app
 
-    app = create_app(engine, Settings(var_dir=folder, refresh_seconds=300))
+    app = create_app(engine, Settings(var_dir=folder, refresh_seconds=300, auth_mode="open"))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     return f"http://127.0.0.1:{server.effective_port}", server

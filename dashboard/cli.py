@@ -50,6 +50,9 @@ def _serve(settings: Settings, engine, host: str, port: int) -> None:
     from waitress import create_server
 
     from dashboard.web.app import create_app
+    from dashboard.auth.exposure import check_exposure
+
+    check_exposure(settings, [host])
 
     dash_app = create_app(engine, settings)
     server = create_server(dash_app.server, host=host, port=port, threads=8, ident="cityops")
@@ -70,6 +73,8 @@ def demo(
     from dashboard.demo import start_demo
 
     settings = _settings(var_dir)
+    if "auth_mode" not in settings.model_fields_set:  # the demo city has no accounts: open, on loopback
+        settings = settings.model_copy(update={"auth_mode": "open"})
     city = start_demo(settings, days)
     typer.echo(f"Simulated city: {city.simulator.url}  (backfilling {days:g} days, then live)")
     try:

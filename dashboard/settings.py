@@ -39,12 +39,17 @@ class Settings(BaseSettings):
 
     redis_url: str | None = Field(None, description="Shared cache for web workers; file cache otherwise.")
     cache_key_prefix: str = Field("cityops:", description="Prefix of cache keys (several instances, one Redis).")
-    secret_key: SecretStr = Field(SecretStr("change-me"), description="Flask session secret.")
+    secret_key: SecretStr = Field(
+        SecretStr(""), description="Flask session secret; empty: a random one kept in <var_dir>/secret_key."
+    )
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
 
     auth_mode: Literal["open", "login"] = Field(
-        "open", description="open: no login, everyone is an analyst (demo, tests); login: production."
+        "login", description="login: accounts and tokens (the default); open: no login, everyone is an analyst."
+    )
+    allow_open_on_network: bool = Field(
+        False, description="Let open mode listen on, and answer, addresses other than loopback (never in production)."
     )
     public_paths: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Pages and API paths served without login (comma-separated)."
@@ -59,7 +64,9 @@ class Settings(BaseSettings):
     )
     cookie_secure: bool | None = Field(None, description="Secure cookies (HTTPS only); default: on unless open.")
     session_hours: float = Field(12, gt=0, description="Lifetime of a login session.")
-    login_rate_limit: str = Field("5 per minute;30 per hour", description="Login attempts per client address.")
+    login_rate_limit: str = Field(
+        "5 per minute;30 per hour", description="Login attempts per client address, and per user name and address."
+    )
 
     @field_validator("public_paths", "trusted_proxies", "personal_data_roles", mode="before")
     @classmethod

@@ -31,6 +31,8 @@ class Principal:
     role: str
     kind: str  # user | token | header | open | public
     id: int | None = None
+    #: A user's session version when signed in (sessions of an older version are refused).
+    version: int | None = None
 
 
 def _digest(secret: str) -> str:
@@ -59,8 +61,9 @@ def add_user(engine: Engine, username: str, password: str, role: str) -> None:
 
 
 def set_user(engine: Engine, username: str, *, active: bool | None = None, password: str | None = None) -> bool:
-    """Activate or deactivate an account, or set its password; False when there is no such user."""
-    values: dict = {}
+    """Activate or deactivate an account, or set its password (either ends its sessions); False when there is no
+    such user."""
+    values: dict = {"session_version": AppUser.session_version + 1}
     if active is not None:
         values["active"] = active
     if password is not None:
@@ -82,7 +85,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Principal | No
     """The user if the name and password match an active account."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(AppUser.id, AppUser.username, AppUser.password_hash, AppUser.role).where(
+            select(AppUser.id, AppUser.username, AppUser.password_hash, AppUser.role, AppUser.session_version).where(
                 AppUser.username == username.strip(), AppUser.active.is_(True)
             )
         ).first()
@@ -93,16 +96,26 @@ def authenticate(engine: Engine, username: str, password: str) -> Principal | No
         return None
     with engine.begin() as conn:
         conn.execute(update(AppUser).where(AppUser.id == row.id).values(last_login_at=datetime.now(UTC)))
-    return Principal(row.username, row.role, "user", row.id)
+    return Principal(row.username, row.role, "user", row.id, row.session_version)
 
 
-def user_by_id(engine: Engine, user_id: int) -> Principal | None:
-    """The active user with this id."""
+def user_by_id(engine: Engine, user_id: int, version: int) -> Principal | None:
+    """The active user with this id, if its sessions are still of ``version``."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(AppUser.username, AppUser.role).where(AppUser.id == user_id, AppUser.active.is_(True))
+            select(AppUser.username, AppUser.role).where(
+                AppUser.id == user_id, AppUser.active.is_(True), AppUser.session_version == version
+            )
         ).first()
-    return None if row is None else Principal(row.username, row.role, "user", user_id)
+    return None if row is None else Principal(row.username, row.role, "user", user_id, version)
+
+
+def end_sessions(engine: Engine, user_id: int) -> None:
+    """End every session of a user (signing out ends them all: a copied cookie dies with the original)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(AppUser).where(AppUser.id == user_id).values(session_version=AppUser.session_version + 1)
+        )
 
 
 def create_token(engine: Engine, name: str, role: str = "wall", created_by: str | None = None) -> str:

@@ -591,6 +591,8 @@ class AppUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Sessions signed in under an older version are refused (sign-out, password change, deactivation bump it).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AccessToken(Base):

@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 
 from dashboard.cache import init_cache
 from dashboard.context import install
+from dashboard.web.callback_guard import register_callback_guard
 from dashboard.settings import Settings
 from dashboard.web.api import api
 from dashboard.web.gate import register_auth
 from dashboard.web.health import register_health
 from dashboard.web.query_guard import register_query_guard
 from layouts.components.guard import guarded_layout
+from layouts.components.wall_panels import PANELS, SCENES
 from layouts.i18n import t
 
 LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
@@ -55,4 +57,5 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
         before = set(app.callback_map)
         module.register_callbacks(app)
         gate.callback_pages.update(dict.fromkeys(set(app.callback_map) - before, page["path"]))
+    register_callback_guard(app, {"panel": PANELS, "scene": SCENES})
     return app

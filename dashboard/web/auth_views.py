@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session
 from flask_limiter import Limiter
@@ -26,20 +28,43 @@ def page_lang() -> str:
     return lang if lang in ("zh", "en") else current_app.extensions["cityops"].settings.default_language
 
 
+#: Characters browsers drop or read as a separator in a URL: whitespace, controls, backslashes.
+_UNSAFE_IN_TARGET = re.compile(r"[\s\x00-\x1f\x7f\\]")
+#: Rounds of percent-decoding a target is checked through (``%252f`` is ``%2f`` is ``/``).
+_DECODINGS = 3
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Where to go after signing in: a path on this site only (``/`` for anything that a browser could read as
+    another site: ``//host``, ``/\\host``, ``/<tab>/host``, schemes, and their percent-encoded forms)."""
+    if not target or len(target) > 2048:
         return "/"
+    decoded = target
+    for _ in range(_DECODINGS):
+        if _UNSAFE_IN_TARGET.search(decoded) or not decoded.startswith("/") or decoded.startswith("//"):
+            return "/"
+        parts = urlsplit(decoded)
+        if parts.scheme or parts.netloc:
+            return "/"
+        decoded = unquote(decoded)
     return target
 
 
-def register_views(server: Flask, engine: Engine, settings: Settings, limiter: Limiter, translate: Callable) -> None:
-    """Add ``/login``, ``/logout`` and ``/admin`` to the server."""
+def register_views(
+    server: Flask,
+    engine: Engine,
+    settings: Settings,
+    limiter: Limiter,
+    translate: Callable,
+    client_address: Callable[[], str],
+) -> None:
+    """Add ``/login``, ``/logout`` and ``/admin`` to the server (``client_address``: the caller's address)."""
     server.register_blueprint(Blueprint("cityops_auth", __name__, template_folder="templates"))
     server.jinja_env.globals.update(t=translate, user_roles=USER_ROLES, token_roles=TOKEN_ROLES)
 
     def _by_username() -> str:
-        return "user:" + request.form.get("username", "").strip().lower()
+        """Attempts count per user name and address: guessing from many addresses cannot lock the user out."""
+        return f"user:{request.form.get('username', '').strip().lower()}@{client_address()}"
 
     login_limit = limiter.limit(settings.login_rate_limit, methods=["POST"])
     user_limit = limiter.limit(settings.login_rate_limit, methods=["POST"], key_func=_by_username)
@@ -66,12 +91,15 @@ def register_views(server: Flask, engine: Engine, settings: Settings, limiter: L
             return render_template("login.html", lang=lang, error=translate("auth.failed", lang), next=target), 401
         session.clear()
         session.permanent = True
-        session["uid"] = principal.id
+        session["uid"], session["uv"] = principal.id, principal.version
         log.info("signed in: %s (%s)", principal.name, principal.role)
         return redirect(target)
 
     @server.post("/logout")
     def logout():
+        principal = current_principal()
+        if principal is not None and principal.kind == "user":
+            store.end_sessions(engine, principal.id)
         session.clear()
         return redirect("/login")
 

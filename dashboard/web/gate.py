@@ -29,7 +29,9 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import Engine
 
 from dashboard.auth import store
+from dashboard.auth.exposure import open_to
 from dashboard.auth.policy import ROLES, STAFF_ROLES, api_allowed, is_public, page_allowed, sees_personal_data
+from dashboard.auth.secret import session_secret
 from dashboard.auth.store import Principal
 from dashboard.settings import Settings
 from dashboard.web.auth_views import page_lang, register_views
@@ -41,12 +43,13 @@ OPEN_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", "/heal
 #: The empty app shell (no data): to anyone signed in, or to anyone when some path is public.
 SHELL_PATHS = ("/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 CALLBACK_PATH = "/_dash-update-component"
-#: The Dash pages router (its output names these components); its input is the path being opened.
+#: The Dash pages router (its output names these components). Dash declares its inputs as (pathname, search, …)
+#: and hands them to the router by position, whatever ids the request gives them: the gate reads the same one.
 ROUTER_OUTPUT = "_pages_content.children"
+ROUTER_PATH = {"id": "_pages_location", "property": "pathname"}
 CSRF_COOKIE = "_csrf_token"  # read by the Dash renderer and sent back as X-CSRFToken
 OPEN_PRINCIPAL = Principal("open", "analyst", "open")
 PUBLIC_PRINCIPAL = Principal("public", "public", "public")
-WEAK_SECRETS = {"", "change-me", "CHANGE-ME-to-a-long-random-string"}
 
 
 def current_principal() -> Principal | None:
@@ -126,7 +129,7 @@ class Gate:
 
     def _from_session(self) -> Principal | None:
         if "uid" in session:
-            principal = store.user_by_id(self.engine, int(session["uid"]))
+            principal = store.user_by_id(self.engine, int(session["uid"]), int(session.get("uv", -1)))
         elif "tid" in session:
             principal = store.token_by_id(self.engine, int(session["tid"]))
         else:
@@ -147,19 +150,26 @@ class Gate:
         return principal
 
     def callback_path(self) -> str | None:
-        """The page whose callback is requested (for the router: the page being opened); None if unknown."""
-        body = request.get_json(silent=True) or {}
-        output = str(body.get("output", ""))
+        """The page whose callback is requested (for the router: the path Dash will render); None if unknown."""
+        body = request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        if not isinstance(output, str):
+            return None
         if ROUTER_OUTPUT in output:
-            for item in _flatten(body.get("inputs", [])):
-                if item.get("id") == "_pages_location" and item.get("property") == "pathname":
-                    return str(item.get("value") or "/")
-            return "/"
+            inputs = body.get("inputs")
+            first = inputs[0] if isinstance(inputs, list) and inputs else None
+            if isinstance(first, dict) and {k: first.get(k) for k in ROUTER_PATH} == ROUTER_PATH:
+                return first.get("value") if isinstance(first.get("value"), str) else None
+            return None
         return self.callback_pages.get(output)
 
     def check(self) -> Response | None:
         """None to let the request through, else the refusal."""
         path = request.path
+        if self.settings.auth_mode == "open":
+            forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+            if not open_to(self.settings, request.remote_addr, forwarded):
+                return _refuse(403)
         if path.startswith(OPEN_PREFIXES):
             return None
         principal = self.principal()
@@ -189,14 +199,6 @@ class Gate:
         return None
 
 
-def _flatten(items) -> Iterable[dict]:
-    for item in items:
-        if isinstance(item, list):
-            yield from _flatten(item)
-        elif isinstance(item, dict):
-            yield item
-
-
 def _refuse(status: int, html: bool = False) -> Response:
     if html:
         return Response(render_template("forbidden.html", lang=page_lang()), status=status)
@@ -208,8 +210,7 @@ def _refuse(status: int, html: bool = False) -> Response:
 
 def register_auth(server: Flask, engine: Engine, settings: Settings, translate: Callable[..., str]) -> Gate:
     """Sessions, CSRF, login throttling, the gate, sign-in and admin views; returns the gate."""
-    if settings.auth_mode == "login" and settings.secret_key.get_secret_value() in WEAK_SECRETS:
-        raise ValueError("CITYOPS_SECRET_KEY must be set to a long random value when CITYOPS_AUTH_MODE=login")
+    server.secret_key = session_secret(settings)
     if settings.auth_mode == "open":
         log.warning("CITYOPS_AUTH_MODE=open: no sign-in, every visitor is an analyst (demo and tests only)")
     server.config.update(
@@ -243,5 +244,5 @@ def register_auth(server: Flask, engine: Engine, settings: Settings, translate: 
             )
         return response
 
-    register_views(server, engine, settings, limiter, translate)
+    register_views(server, engine, settings, limiter, translate, gate.client_address)
     return gate

@@ -55,8 +55,14 @@ def layout(
     return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), period, district, kpi)
 
 
+#: The counts the tiles add up over halls.
+SUMMED = ("wait_seconds", "over_30", "handling_seconds", "finished", "online", "issued", "called", "single_visit",
+          "with_visits", "rated_good", "rated")
+
+
 def _totals(stats) -> dict:
-    sums = stats.sum(numeric_only=True)
+    """Totals over the halls shown (zero when no hall matches, e.g. a district without halls)."""
+    sums = stats.sum(numeric_only=True).reindex(SUMMED, fill_value=0)
 
     def ratio(num, den, scale):
         return sums[num] / sums[den] * scale if sums[den] else None

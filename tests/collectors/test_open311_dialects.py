@@ -136,7 +136,7 @@ def test_wrong_dialect_options_are_refused_when_the_file_loads(options, message)
 
 
 def test_the_feeds_page_shows_what_no_mapping_read(engine, upstream, tmp_path):
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
     from dashboard.queries.feed_dialects import unread_by_feed
     from dashboard.queries.feeds import feed_status
     from dashboard.settings import Settings

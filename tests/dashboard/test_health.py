@@ -20,7 +20,7 @@ def live_city(engine):
 
 
 def _client(engine, tmp_path):
-    return create_app(engine, Settings(var_dir=tmp_path)).server.test_client()
+    return create_app(engine, Settings(var_dir=tmp_path, auth_mode="open")).server.test_client()
 
 
 def test_health_is_alive(live_city, tmp_path):

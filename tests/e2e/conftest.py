@@ -45,7 +45,7 @@ def live_url(tmp_path_factory) -> Iterator[str]:
     upgrade(engine)
     populate(engine, datetime.now(UTC), background=True)
     enrich(engine)
-    app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30))
+    app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30, auth_mode="open"))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -75,7 +75,7 @@ def live_city(tmp_path):
     runner.mirror(feeds)
     scheduler = build_scheduler(runner, feeds, blocking=False)
     scheduler.start()
-    app = create_app(engine, Settings(var_dir=tmp_path, refresh_seconds=REFRESH_SECONDS))
+    app = create_app(engine, Settings(var_dir=tmp_path, refresh_seconds=REFRESH_SECONDS, auth_mode="open"))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     yield f"http://127.0.0.1:{server.effective_port}"

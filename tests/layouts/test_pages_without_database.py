@@ -16,7 +16,7 @@ from dashboard.web.app import create_app
 @pytest.fixture
 def app_without_database(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # every read fails: no tables
-    yield create_app(engine, Settings(var_dir=tmp_path))
+    yield create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
     engine.dispose()
 
 

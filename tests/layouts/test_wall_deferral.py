@@ -19,7 +19,7 @@ def app(tmp_path_factory):
     engine = make_engine(f"sqlite:///{folder / 'city.db'}")
     upgrade(engine)
     populate(engine, NOW)
-    yield create_app(engine, Settings(var_dir=folder))
+    yield create_app(engine, Settings(var_dir=folder, auth_mode="open"))
     engine.dispose()
 
 

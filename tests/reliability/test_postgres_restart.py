@@ -136,7 +136,7 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
         "CITYOPS_FEEDS_FILE": str(_feeds_file(tmp_path)),
     }
     feeds = [f for f in load_feeds(Path(env["CITYOPS_FEEDS_FILE"]), env=env) if f.enabled]
-    app = create_app(make_engine(cluster.url), Settings(database_url=cluster.url, var_dir=tmp_path))
+    app = create_app(make_engine(cluster.url), Settings(database_url=cluster.url, var_dir=tmp_path, auth_mode="open"))
     token = store.create_token(engine, "ops-kiosk", "wall")
     login_mode = Settings(database_url=cluster.url, var_dir=tmp_path, auth_mode="login", secret_key="k" * 40)
     signed_app = create_app(make_engine(cluster.url), login_mode)
