@@ -14,6 +14,7 @@ from collectors.http import FeedHttpClient
 from collectors.records import RECORD_MODELS
 from collectors.registry import collector_class, create_collector
 from collectors.runner import validate
+from collectors.tabular.mapping import LIFECYCLE_TIMES, UNMAPPED
 
 #: A quoted value in a reason ("got 'abc'"): what differs between records of one cause.
 _QUOTED = re.compile(r"'[^']*'")
@@ -51,8 +52,6 @@ def unmapped_required(feed: FeedConfig) -> list[str]:
     mapping_of = getattr(collector_class(feed.protocol), "mapping", None)
     if mapping_of is None:
         return []
-    from collectors.tabular.mapping import LIFECYCLE_TIMES, UNMAPPED
-
     mapping = mapping_of(feed)
     given = set(mapping.fields) | UNMAPPED
     if mapping.melt is not None:

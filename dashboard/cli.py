@@ -49,8 +49,8 @@ def _print_urls(host: str, port: int) -> None:
 def _serve(settings: Settings, engine, host: str, port: int) -> None:
     from waitress import create_server
 
-    from dashboard.web.app import create_app
     from dashboard.auth.exposure import check_exposure
+    from dashboard.web.app import create_app
 
     check_exposure(settings, [host])
 

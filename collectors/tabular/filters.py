@@ -22,12 +22,11 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from collectors.fields import text
+from dashboard.settings import Settings
 
 
 def city_boundary_file() -> Path:
     """The city's districts (setting ``CITYOPS_CITY_DATA_DIR``), for ``inside = "city"``."""
-    from dashboard.settings import Settings
-
     return Settings().city_data_dir / "districts.geojson"
 
 

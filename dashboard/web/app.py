@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 
 from dashboard.cache import init_cache
 from dashboard.context import install
-from dashboard.web.callback_guard import register_callback_guard
 from dashboard.settings import Settings
 from dashboard.web.api import api
+from dashboard.web.callback_guard import register_callback_guard
 from dashboard.web.gate import register_auth
 from dashboard.web.health import register_health
 from dashboard.web.query_guard import register_query_guard

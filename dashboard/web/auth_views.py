@@ -97,7 +97,7 @@ def register_views(
 
     @server.post("/logout")
     def logout():
-        principal = current_principal()
+        principal = request_context().principal
         if principal is not None and principal.kind == "user":
             store.end_sessions(engine, principal.id)
         session.clear()

@@ -136,10 +136,10 @@ def test_wrong_dialect_options_are_refused_when_the_file_loads(options, message)
 
 
 def test_the_feeds_page_shows_what_no_mapping_read(engine, upstream, tmp_path):
-    from dashboard.web.app import create_app
     from dashboard.queries.feed_dialects import unread_by_feed
     from dashboard.queries.feeds import feed_status
     from dashboard.settings import Settings
+    from dashboard.web.app import create_app
 
     create_app(engine, Settings(var_dir=tmp_path))  # registers the pages
     from layouts.pages.feeds import _feeds_table

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert
 
-from dashboard.web.app import create_app
 from dashboard.auth import store
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.db.models import Quarantine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.security.conftest import ID_CARD, PASSWORD, PERSONAL, PHONE, call, csrf_token, login, make_city, signed_in
 from tests.security.payloads import body, post
 
