@@ -39,6 +39,6 @@ def repair(geom: BaseGeometry | None) -> tuple[Polygon | MultiPolygon | None, bo
     another kind dropped); None when nothing polygonal is left."""
     if geom is None or geom.is_empty:
         return None, False
-    fixed = geom if geom.is_valid else shapely.make_valid(geom)
-    area = polygonal(fixed)
-    return area, fixed is not geom or area is None or area.geom_type != geom.geom_type
+    if geom.is_valid and geom.geom_type in POLYGONAL:
+        return geom, False
+    return polygonal(geom if geom.is_valid else shapely.make_valid(geom)), True
