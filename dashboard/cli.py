@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from dashboard.cli_city import city_app
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
 
@@ -24,6 +25,7 @@ app.add_typer(tokens_app, name="tokens")
 alerts_app = typer.Typer(help="Alert rules: evaluate them, acknowledge an alert.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 log = logging.getLogger("dashboard.cli")
+app.add_typer(city_app, name="city")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
 

@@ -109,6 +109,7 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str | None] = mapped_column(Text)  # other names feeds use for it, "|"-separated
 
 
 class ServiceType(Base):
@@ -121,6 +122,7 @@ class ServiceType(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     department_code: Mapped[str | None] = mapped_column(String(64))
     deadline_days: Mapped[float | None] = mapped_column(Float)
+    parent_code: Mapped[str | None] = mapped_column(String(64))  # the category it belongs to, if any
 
 
 # --- domain facts ----------------------------------------------------------------------------------------

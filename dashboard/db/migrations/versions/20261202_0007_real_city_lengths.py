@@ -7,6 +7,7 @@ Create Date: 2026-12-02 03:00:00
 Real sources use longer codes and names than the demo city: a 22-character district code, a department name of
 more than 32 characters. Codes of districts, roads, stations, halls, departments and categories become
 VARCHAR(64) in the reference tables, the facts and the rollups that carry them; names become VARCHAR(200).
+A department gets the aliases feeds use for it, a category the code of its parent category.
 """
 
 from collections.abc import Sequence
@@ -65,7 +66,15 @@ def _resize(grow: bool) -> None:
 
 def upgrade() -> None:
     _resize(grow=True)
+    with op.batch_alter_table("department") as batch:
+        batch.add_column(sa.Column("aliases", sa.Text(), nullable=True))
+    with op.batch_alter_table("service_type") as batch:
+        batch.add_column(sa.Column("parent_code", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("service_type") as batch:
+        batch.drop_column("parent_code")
+    with op.batch_alter_table("department") as batch:
+        batch.drop_column("aliases")
     _resize(grow=False)
