@@ -20,6 +20,7 @@ from dashboard.city.validate import check_duplicates, check_lengths, listing
 from dashboard.db.models import Department, RoadSegment, ServiceHall, ServiceType, Station
 from dashboard.geo.boundaries import BoundaryFields, import_boundaries, read_boundaries
 from dashboard.geo.locator import DistrictLocator
+from dashboard.kpis.environment import NOISE_LIMITS
 
 #: Free-flow speed (km/h) of a road class while the city gives none and no night speeds were observed yet: the
 #: middle of the design speeds of CJJ 37-2012 (快速路 60–100, 主干路 40–60, 次干路 30–50, 支路 20–40).
@@ -155,6 +156,10 @@ def read_stations(spec: Stations, crs: str, locator: DistrictLocator | None, rep
     frame, out = _placed(spec, crs, locator, "stations", report)
     out["kind"] = _text(frame, "kind", spec.default_kind)
     out["noise_class"] = _text(frame, "noise_class")
+    wrong = out["noise_class"].dropna()[~out["noise_class"].dropna().isin(list(NOISE_LIMITS))]
+    for index in wrong.index[:10]:
+        report.error(f"station {out.at[index, 'code']}: noise_class {wrong[index]!r} is not a GB 3096-2008 class "
+                     f"({', '.join(NOISE_LIMITS)})")
     return _checked(out, Station.__table__, report)
 
 
@@ -193,8 +198,7 @@ def _checked(out: pd.DataFrame, table: Table, report: Report) -> list[dict]:
 
 
 def _boundaries(spec: Boundaries, crs: str, report: Report) -> gpd.GeoDataFrame:
-    fields = BoundaryFields(spec.fields.get("code"), spec.fields.get("name_zh"), spec.fields.get("name_en"),
-                            spec.fields.get("parent"))
+    fields = BoundaryFields(**{k: spec.fields.get(k) for k in ("code", "name_zh", "name_en", "parent", "population")})
     population = spec.population
     return read_boundaries(
         spec.file, spec.level, crs, fields, spec.parent_code,

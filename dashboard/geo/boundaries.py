@@ -48,6 +48,7 @@ class BoundaryFields:
     name_zh: str | None = None
     name_en: str | None = None
     parent: str | None = None
+    population: str | None = None
 
 
 def _pick(frame: pd.DataFrame, explicit: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str:
@@ -134,6 +135,9 @@ def read_boundaries(
         frame["area_km2"] = frame.geometry.to_crs(frame.estimate_utm_crs()).area / 1e6
         measure_overlaps(frame, report)
     frame["population"] = None
+    if fields.population is not None:
+        counts = pd.to_numeric(source.loc[frame.index, fields.population], errors="coerce")
+        frame["population"] = counts.round().astype("Int64").astype(object).where(counts.notna(), None)
     if population_csv is not None:
         table = pd.read_csv(population_csv, dtype=str, encoding="utf-8-sig")
         key_column = population_code_column or (population_key if population_key in table else table.columns[0])

@@ -56,7 +56,8 @@ def layout(
 
 
 def _totals(stats) -> dict:
-    sums = stats.sum(numeric_only=True)
+    sums = stats.sum(numeric_only=True).to_dict()  # a city without halls: no numeric columns, every sum 0
+    sums = {key: sums.get(key, 0) for key in ("called", "issued", "finished", "with_visits", "rated")} | sums
 
     def ratio(num, den, scale):
         return sums[num] / sums[den] * scale if sums[den] else None
