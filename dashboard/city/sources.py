@@ -46,12 +46,14 @@ def _geometry(frame: pd.DataFrame, source: Source, report: Report) -> tuple[np.n
     """Geometries of a table's rows in the source's CRS (None where a coordinate is missing), and all x, y."""
     if source.point:
         x, y = _numbers(frame, source.point, report)
-        return shapely.points(x, y), np.column_stack([x, y])
+        known = np.isfinite(x) & np.isfinite(y)
+        return np.where(known, shapely.points(x, y), None), np.column_stack([x, y])
     if source.start and source.end:
         x0, y0 = _numbers(frame, source.start, report)
         x1, y1 = _numbers(frame, source.end, report)
+        known = np.isfinite(x0) & np.isfinite(y0) & np.isfinite(x1) & np.isfinite(y1)
         lines = shapely.linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1))
-        return lines, np.concatenate([np.column_stack([x0, y0]), np.column_stack([x1, y1])])
+        return np.where(known, lines, None), np.concatenate([np.column_stack([x0, y0]), np.column_stack([x1, y1])])
     return None, np.empty((0, 2))
 
 
