@@ -51,7 +51,7 @@ def test_roads_from_a_table_of_segments_in_miles_without_free_flow(engine, tmp_p
     _write(tmp_path, "segments.csv",
            "seg,street,cls,len_mi,limit_mph,x0,y0,x1,y1\n"
            "S1,Kirkwood Ave,arterial,0.5,30,-86.54,39.166,-86.53,39.166\n"
-           "S2,College Ave,,,,-86.534,39.16,-86.534,39.17\n")
+           "S2,College Ave,,,,-86.534,39.16,-86.524,39.16\n")
     city = _manifest(tmp_path, f'''
 [[boundaries]]
 file = "{tmp_path}/districts.geojson"
@@ -70,7 +70,7 @@ default_class = "secondary"
     assert written == {"boundaries (district)": 1, "roads": 2}
     assert roads["S1"].length_m == pytest.approx(0.5 * 1609.344, abs=0.1)
     assert roads["S1"].free_flow_kmh == pytest.approx(30 * 1.609344, abs=0.05)
-    assert roads["S2"].length_m == pytest.approx(_haversine_m(-86.534, 39.16, -86.534, 39.17), rel=0.005)
+    assert roads["S2"].length_m == pytest.approx(_haversine_m(-86.534, 39.16, -86.524, 39.16), rel=0.005)
     assert (roads["S2"].road_class, roads["S2"].free_flow_kmh) == ("secondary", 40.0)  # CJJ 37-2012 mid-point
     assert roads["S1"].district_code == roads["S2"].district_code == "D1"
     lines = [line for r in reports for line in r.lines()]
@@ -189,3 +189,11 @@ def test_check_an_empty_database_and_the_demo_city(engine):
     assert demo["districts population"] == (True, "population for 7/7")
     assert demo["roads"] == (True, "327")
     assert all(ok for subject, (ok, _) in demo.items() if not subject.endswith("data"))
+    with engine.begin() as conn:
+        conn.execute(District.__table__.insert(), [{"code": "339999", "name_zh": "新区", "name_en": "New District",
+                                                   "level": "district", "population": None,
+                                                   "geometry": LineString([(0, 0), (1, 1)]).buffer(0.1)}])
+    partial = {f.subject: (f.ok, f.detail) for f in check_city(engine)}
+    assert partial["districts population"] == (
+        False, "population for 7/8: per-capita KPIs (complaints per 10k residents) unavailable"
+    )
