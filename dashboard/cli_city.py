@@ -67,4 +67,5 @@ def check_command() -> None:
 
     _, engine = _engine()
     for finding in check_city(engine):
-        typer.echo(f"{'ok  ' if finding.ok else 'LACK'} {finding.subject}: {finding.detail}")
+        subject, detail = finding.text("en")
+        typer.echo(f"{'ok  ' if finding.ok else 'LACK'} {subject}: {detail}")

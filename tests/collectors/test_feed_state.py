@@ -164,7 +164,7 @@ def test_migration_fills_the_state_from_recorded_runs(tmp_path):
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE feed_state")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005_clustered_rollups'")
-    upgrade(engine)
+    upgrade(engine, "0006_feed_state")  # that migration alone again: the later ones are applied already
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(FeedRun)).scalar_one() == 6
     pd.testing.assert_frame_equal(_missing_as_none(feed_status.__wrapped__(engine)), _missing_as_none(kept))

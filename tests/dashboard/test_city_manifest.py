@@ -176,16 +176,23 @@ def test_derive_sets_free_flow_in_the_database(engine):
     assert speeds == {"S1": pytest.approx(40 + 0.85 * 19, abs=0.051), "S2": 50.0}
 
 
+def _check(engine, lang: str = "en"):
+    for finding in check_city(engine):
+        subject, detail = finding.text(lang)
+        yield subject, (finding.ok, detail)
+
+
 def test_check_an_empty_database_and_the_demo_city(engine):
-    empty = {f.subject: (f.ok, f.detail) for f in check_city(engine)}
+    empty = dict(_check(engine))
     assert empty["districts"] == (False, "none: the map draws no areas")
     assert empty["roads"] == (False, "none: traffic index unavailable, no roads layer")
     assert empty["air stations"] == (False, "none: city AQI and the stations map unavailable")
+    assert dict(_check(engine, "zh"))["路段"] == (False, "无：交通指数不可用，无路网图层")
     with engine.begin() as conn:
         written, _ = import_city(conn, load_manifest("data/cities/demo/city.toml"))
     assert written == {"boundaries (district)": 7, "boundaries (street)": 50, "roads": 327, "stations": 38,
                        "halls": 8, "departments": 12, "categories": 16}
-    demo = {f.subject: (f.ok, f.detail) for f in check_city(engine)}
+    demo = dict(_check(engine))
     assert demo["districts population"] == (True, "population for 7/7")
     assert demo["roads"] == (True, "327")
     assert all(ok for subject, (ok, _) in demo.items() if not subject.endswith("data"))
@@ -193,7 +200,7 @@ def test_check_an_empty_database_and_the_demo_city(engine):
         conn.execute(District.__table__.insert(), [{"code": "339999", "name_zh": "新区", "name_en": "New District",
                                                    "level": "district", "population": None,
                                                    "geometry": LineString([(0, 0), (1, 1)]).buffer(0.1)}])
-    partial = {f.subject: (f.ok, f.detail) for f in check_city(engine)}
+    partial = dict(_check(engine))
     assert partial["districts population"] == (
         False, "population for 7/8: per-capita KPIs (complaints per 10k residents) unavailable"
     )
