@@ -204,3 +204,33 @@ def test_check_an_empty_database_and_the_demo_city(engine):
     assert partial["districts population"] == (
         False, "population for 7/8: per-capita KPIs (complaints per 10k residents) unavailable"
     )
+
+
+THINGS = {"value": [
+    {"@iot.id": 1, "name": "Kirkwood noise", "properties": {"station_code": "KW-N1"},
+     "Locations": [{"name": "Kirkwood", "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [-86.535, 39.166]}}]},
+    {"@iot.id": 2, "name": "Lost sensor", "Locations": []},
+]}
+
+
+def test_stations_registered_from_sensorthings_things_by_manifest(engine, tmp_path):
+    import json
+
+    _write(tmp_path, "things.json", json.dumps(THINGS))
+    _write(tmp_path, "districts.geojson", SQUARE)
+    city = _manifest(tmp_path, f'''
+[[boundaries]]
+file = "{tmp_path}/districts.geojson"
+[stations]
+file = "{tmp_path}/things.json"
+format = "sensorthings"
+default_kind = "noise"
+''')
+    with engine.begin() as conn:
+        _, reports = import_city(conn, city)
+        columns = (Station.code, Station.kind, Station.lon, Station.lat, Station.district_code)
+        stations = conn.execute(select(*columns)).all()
+    assert stations == [("KW-N1", "noise", -86.535, 39.166, "D1")]
+    lines = [line for r in reports for line in r.lines()]
+    assert any("1 stations without coordinates not imported: Lost sensor" in line for line in lines)
