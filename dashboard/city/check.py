@@ -35,6 +35,7 @@ MESSAGES = {
     "unknown.traffic": ("参考数据中没有的路段编码", "traffic codes not in the reference"),
     "unknown.sensors": ("参考数据中没有的站点编码", "sensors codes not in the reference"),
     "unknown.halls": ("参考数据中没有的大厅编码", "halls codes not in the reference"),
+    "unknown.departments": ("参考数据中没有的承办部门", "department codes not in the reference"),
     "count": ("{n}", "{n}"),
     "list": ("{items}", "{items}"),
     "count.list": ("{n}：{items}", "{n}: {items}"),

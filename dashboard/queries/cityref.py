@@ -24,6 +24,7 @@ REFERENCES = {
     "sensors": (SensorReading.station_code, Station.code),
     "halls": (HallTicket.hall_code, ServiceHall.code),
     "complaints": (Complaint.category, ServiceType.code),
+    "departments": (Complaint.department_code, Department.code),
 }
 FACTS = {"complaints": Complaint, "traffic": TrafficObservation, "sensors": SensorReading, "halls": HallTicket}
 
