@@ -68,7 +68,8 @@ def to_wgs84_geometries(geometries: np.ndarray, crs: str) -> np.ndarray:
 
 def read_source(source: Source, crs: str, report: Report) -> gpd.GeoDataFrame:
     """The source's rows renamed to our fields (``fields``: ours → theirs), with WGS-84 geometry (None for a
-    table without coordinates); implausible coordinates for ``crs`` are an error."""
+    table without coordinates); implausible coordinates for ``crs`` are an error. A GIS file declaring a projected
+    CRS is read in it unless the source names its own ``crs``."""
     if not source.file.exists():
         report.error(f"file not found: {source.file}")
         raise CityImportError(report)
@@ -84,6 +85,9 @@ def read_source(source: Source, crs: str, report: Report) -> gpd.GeoDataFrame:
         geometries, coords = _geometry(frame, source, report)
     else:
         frame = gpd.read_file(source.file, layer=source.layer) if source.layer else gpd.read_file(source.file)
+        if source.crs is None and frame.crs is not None and not frame.crs.is_geographic and frame.crs.to_epsg():
+            crs = f"EPSG:{frame.crs.to_epsg()}"  # a projected CRS the file declares (.prj, GeoPackage)
+            report.info(f"coordinates in {crs}, as the file declares")
         geometries = frame.geometry.values
         coords = shapely.get_coordinates(geometries)
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))

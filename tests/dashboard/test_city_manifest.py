@@ -18,7 +18,7 @@ from dashboard.city.feedmeta import open311_categories, sensorthings_stations
 from dashboard.city.importer import import_city
 from dashboard.city.manifest import ManifestError, load_manifest
 from dashboard.city.report import CityImportError
-from dashboard.db.models import District, RoadSegment, ServiceType, Station, TrafficObservation
+from dashboard.db.models import District, RoadSegment, ServiceHall, ServiceType, Station, TrafficObservation
 from dashboard.geo.crs import gcj02_to_wgs84
 
 SQUARE = (
@@ -234,3 +234,20 @@ default_kind = "noise"
     assert stations == [("KW-N1", "noise", -86.535, 39.166, "D1")]
     lines = [line for r in reports for line in r.lines()]
     assert any("1 stations without coordinates not imported: Lost sensor" in line for line in lines)
+
+
+def test_halls_from_a_geopackage_in_its_declared_projected_crs(engine, tmp_path):
+    import geopandas as gpd
+    from pyproj import Transformer
+    from shapely.geometry import Point
+
+    # a hall at 300 km E, 3,400 km N of UTM zone 51N, written with that CRS in the GeoPackage
+    gpd.GeoDataFrame({"code": ["H1"], "name_zh": ["市民中心"], "windows": [12]}, geometry=[Point(300000, 3400000)],
+                     crs="EPSG:32651").to_file(tmp_path / "halls.gpkg", layer="halls", driver="GPKG")
+    city = _manifest(tmp_path, f'[halls]\nfile = "{tmp_path}/halls.gpkg"\nlayer = "halls"\n')
+    with engine.begin() as conn:
+        import_city(conn, city)
+        hall = conn.execute(select(ServiceHall)).one()
+    lon, lat = Transformer.from_crs(32651, 4326, always_xy=True).transform(300000, 3400000)
+    assert (hall.code, hall.windows) == ("H1", 12)
+    assert (hall.lon, hall.lat) == (pytest.approx(lon, abs=1e-6), pytest.approx(lat, abs=1e-6))
