@@ -152,3 +152,19 @@ def test_a_failing_panel_shows_its_error_and_the_rest_draws(province_db, tmp_pat
     assert [a["text"] for a in failed["layout"]["annotations"]] == [t("panel.error", "zh")]
     aqi = _figure(answers, "environment-aqi")
     assert t("panel.error", "zh") not in json.dumps(aqi, ensure_ascii=False)
+
+
+def test_roads_of_any_geometry_are_drawn_by_their_lines():
+    """A broken road geometry (a collection, a polygon, a point) never breaks the roads layer."""
+    from layouts.figures.map_base import line_coords
+
+    roads = [
+        GeometryCollection([MultiLineString([[(0, 0), (1, 0)], [(1, 0), (1, 1), (2, 1)]]), Point(5, 5)]),
+        Polygon([(0, 0), (1, 0), (1, 1)]),
+        Point(3, 3),
+        None,
+    ]
+    lons, lats, rows = line_coords(roads)
+    # 2 + 3 vertices of the lines, the triangle's closed ring of 4; one None gap after each path
+    assert [x for x in lons if x is not None] == [0, 1, 1, 1, 2, 0, 1, 1, 0]
+    assert rows == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
