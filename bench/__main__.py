@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import browser, coldstart, ingest, kpi_reads, map_payloads
+from bench import browser, city_import, coldstart, ingest, kpi_reads, map_payloads
 from bench.report import Result, publish
 
 #: Records of each ingest benchmark at 1×.
@@ -58,6 +58,7 @@ def main() -> None:
     for scale in scales:
         results += _measured(f"map payloads, {scale}×", lambda s=scale: map_payloads.run(MAP_POINTS * s))
     results += _measured("browser", browser.run)
+    results += _measured("city import", city_import.run)
     if args.coldstart_days:
         results += _measured("demo cold start", lambda: coldstart.run(args.coldstart_days))
     publish(results, time.perf_counter() - started)

@@ -64,7 +64,7 @@ class ComplaintEventRecord(BaseModel):
 
     status: Lifecycle
     occurred_at: Timestamp
-    department_code: str | None = Field(None, max_length=32)
+    department_code: str | None = Field(None, max_length=64)
     note: str | None = Field(None, max_length=4000)
 
 
@@ -73,14 +73,14 @@ class ComplaintRecord(_Record):
 
     source_id: str = Field(min_length=1, max_length=128)
     category: str | None = Field(None, max_length=64)
-    category_name: str | None = Field(None, max_length=128)
+    category_name: str | None = Field(None, max_length=200)
     channel: str | None = Field(None, max_length=32)
     status: Lifecycle
     description: str | None = Field(None, max_length=20_000)
     address: str | None = Field(None, max_length=1000)
-    department_code: str | None = Field(None, max_length=32)
-    district_code: str | None = Field(None, max_length=16)
-    subdistrict_code: str | None = Field(None, max_length=16)
+    department_code: str | None = Field(None, max_length=64)
+    district_code: str | None = Field(None, max_length=64)
+    subdistrict_code: str | None = Field(None, max_length=64)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     requested_at: Timestamp
@@ -105,7 +105,7 @@ class ComplaintRecord(_Record):
 class TrafficRecord(_Record):
     """Traffic flow on a segment over one interval."""
 
-    segment_code: str = Field(min_length=1, max_length=32)
+    segment_code: str = Field(min_length=1, max_length=64)
     observed_at: Timestamp
     period_s: int | None = Field(None, gt=0, le=86_400)
     speed_kmh: float | None = Field(None, ge=0, le=250)
@@ -118,7 +118,7 @@ class TrafficRecord(_Record):
 class SensorRecord(_Record):
     """One measured value of one quantity at a station."""
 
-    station_code: str = Field(min_length=1, max_length=32)
+    station_code: str = Field(min_length=1, max_length=64)
     quantity: str = Field(min_length=1, max_length=32)
     observed_at: Timestamp
     value: float | None
@@ -130,7 +130,7 @@ class HallTicketRecord(_Record):
     """A service-hall queue ticket in its latest state."""
 
     source_id: str = Field(min_length=1, max_length=128)
-    hall_code: str = Field(min_length=1, max_length=32)
+    hall_code: str = Field(min_length=1, max_length=64)
     service_item: str | None = Field(None, max_length=64)
     channel: Literal["online", "offline"] | None = None
     status: str | None = Field(None, max_length=16)

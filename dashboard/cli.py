@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from dashboard import cli_feeds
+from dashboard.cli_city import city_app
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
 
@@ -27,6 +28,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(cli_feeds.feeds_app, name="feeds")
 app.add_typer(cli_feeds.quarantine_app, name="quarantine")
 log = logging.getLogger("dashboard.cli")
+app.add_typer(city_app, name="city")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
 
@@ -226,29 +228,39 @@ def alerts_ack(
 def import_boundaries_command(
     file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile or GeoPackage of the boundaries.")],
     level: Annotated[str, typer.Option(help="district or street (sub-district).")] = "district",
-    crs: Annotated[str, typer.Option(help="WGS84, GCJ-02, BD-09 or EPSG:nnnn.")] = "WGS84",
+    crs: Annotated[str, typer.Option(help="WGS84, GCJ02, BD09 or EPSG:nnnn (GCJ-02, gcj02 … tolerated).")] = "WGS84",
     code_field: Annotated[str | None, typer.Option(help="Field of the code (default: code/adcode).")] = None,
     name_field: Annotated[str | None, typer.Option(help="Field of the Chinese name (default: name).")] = None,
     name_en_field: Annotated[str | None, typer.Option(help="Field of the English name.")] = None,
     parent_field: Annotated[str | None, typer.Option(help="Field of the parent's code.")] = None,
     parent_code: Annotated[str | None, typer.Option(help="Parent code for features that have none.")] = None,
-    population_csv: Annotated[Path | None, typer.Option(help="CSV with populations by code.")] = None,
-    population_code_column: Annotated[str, typer.Option(help="Code column of that CSV.")] = "code",
+    population_csv: Annotated[Path | None, typer.Option(help="CSV with populations by code or name.")] = None,
+    population_key: Annotated[str, typer.Option(help="What the CSV's key matches: code or name.")] = "code",
+    population_code_column: Annotated[
+        str | None, typer.Option(help="Key column of that CSV (default: the population key).")
+    ] = None,
     population_column: Annotated[str, typer.Option(help="Population column of that CSV.")] = "population",
     replace: Annotated[bool, typer.Option(help="Replace all boundaries of this level.")] = True,
 ) -> None:
-    """Import a real city's districts or sub-districts (replacing the demo city's)."""
+    """Import a real city's districts or sub-districts (replacing the demo city's), validated and repaired."""
+    from dashboard.city.report import CityImportError, Report
     from dashboard.db.engine import make_engine
     from dashboard.geo.boundaries import BoundaryFields, BoundaryImportError, import_boundaries, read_boundaries
 
     settings = _settings()
+    report = Report(str(file))
     try:
         frame = read_boundaries(
             file, level, crs, BoundaryFields(code_field, name_field, name_en_field, parent_field), parent_code,
-            population_csv, population_code_column, population_column,
+            population_csv, population_code_column, population_column, population_key, report,
         )
+    except CityImportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     except BoundaryImportError as exc:
         raise typer.BadParameter(str(exc)) from None
+    for line in report.lines():
+        typer.echo(line)
     with make_engine(settings.resolved_database_url).begin() as conn:
         count = import_boundaries(conn, frame, replace=replace)
     typer.echo(f"{count} {level} boundaries imported from {file} ({crs} → WGS-84)")

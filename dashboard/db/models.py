@@ -46,11 +46,11 @@ class District(Base):
 
     __tablename__ = "district"
 
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16), index=True)  # "district" | "street"
-    parent_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(64), index=True)
     population: Mapped[int | None] = mapped_column(Integer)
     area_km2: Mapped[float | None] = mapped_column(Float)
     geometry: Mapped[object] = mapped_column(Geometry)
@@ -61,14 +61,14 @@ class RoadSegment(Base):
 
     __tablename__ = "road_segment"
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
     road_class: Mapped[str] = mapped_column(String(16))  # expressway | arterial | secondary
     lanes: Mapped[int | None] = mapped_column(Integer)
     length_m: Mapped[float] = mapped_column(Float)
     free_flow_kmh: Mapped[float] = mapped_column(Float)
-    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(64), index=True)
     geometry: Mapped[object] = mapped_column(Geometry)
 
 
@@ -77,13 +77,13 @@ class Station(Base):
 
     __tablename__ = "station"
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), index=True)  # air | noise | water
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(64), index=True)
     noise_class: Mapped[str | None] = mapped_column(String(4))  # GB 3096-2008 acoustic class: 0 1 2 3 4a 4b
 
 
@@ -92,12 +92,12 @@ class ServiceHall(Base):
 
     __tablename__ = "service_hall"
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    district_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(64), index=True)
     windows: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -106,9 +106,10 @@ class Department(Base):
 
     __tablename__ = "department"
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str | None] = mapped_column(Text)  # other names feeds use for it, "|"-separated
 
 
 class ServiceType(Base):
@@ -117,10 +118,11 @@ class ServiceType(Base):
     __tablename__ = "service_type"
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128))
-    department_code: Mapped[str | None] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(64))
     deadline_days: Mapped[float | None] = mapped_column(Float)
+    parent_code: Mapped[str | None] = mapped_column(String(64))  # the category it belongs to, if any
 
 
 # --- domain facts ----------------------------------------------------------------------------------------
@@ -149,14 +151,14 @@ class Complaint(Base):
     source: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[str] = mapped_column(String(128))
     category: Mapped[str | None] = mapped_column(String(64))
-    category_name: Mapped[str | None] = mapped_column(String(128))
+    category_name: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # received dispatched accepted returned extended closed revisited
     description: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
-    department_code: Mapped[str | None] = mapped_column(String(32))
-    district_code: Mapped[str | None] = mapped_column(String(16))
-    subdistrict_code: Mapped[str | None] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(String(64))
+    district_code: Mapped[str | None] = mapped_column(String(64))
+    subdistrict_code: Mapped[str | None] = mapped_column(String(64))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     h3: Mapped[str | None] = mapped_column(String(16))
@@ -189,7 +191,7 @@ class ComplaintEvent(Base):
     ticket_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    department_code: Mapped[str | None] = mapped_column(String(32))
+    department_code: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -206,7 +208,7 @@ class TrafficObservation(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[str] = mapped_column(String(160))
-    segment_code: Mapped[str] = mapped_column(String(32))
+    segment_code: Mapped[str] = mapped_column(String(64))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     period_s: Mapped[int | None] = mapped_column(Integer)
     speed_kmh: Mapped[float | None] = mapped_column(Float)
@@ -229,7 +231,7 @@ class SensorReading(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[str] = mapped_column(String(160))
-    station_code: Mapped[str] = mapped_column(String(32))
+    station_code: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[str] = mapped_column(String(32))  # pm25 pm10 no2 so2 o3 co laeq ph do turbidity …
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     value: Mapped[float | None] = mapped_column(Float)
@@ -250,7 +252,7 @@ class HallTicket(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[str] = mapped_column(String(128))
-    hall_code: Mapped[str] = mapped_column(String(32))
+    hall_code: Mapped[str] = mapped_column(String(64))
     service_item: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str | None] = mapped_column(String(16))  # online | offline
     status: Mapped[str | None] = mapped_column(String(16))
@@ -299,7 +301,7 @@ class ComplaintHourly(ComplaintMeasures, Base):
     __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -320,7 +322,7 @@ class ComplaintAreaDaily(ComplaintMeasures, Base):
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    district_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class TrafficMeasures:
@@ -342,7 +344,7 @@ class TrafficHourly(TrafficMeasures, Base):
     __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class TrafficDaily(TrafficMeasures, Base):
@@ -352,7 +354,7 @@ class TrafficDaily(TrafficMeasures, Base):
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    segment_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class SensorHourly(Base):
@@ -362,7 +364,7 @@ class SensorHourly(Base):
     __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    station_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     quantity: Mapped[str] = mapped_column(String(32), primary_key=True)
     readings: Mapped[int] = mapped_column(Integer, default=0)
     value_sum: Mapped[float] = mapped_column(Float, default=0)
@@ -423,7 +425,7 @@ class HallHourly(HallMeasures, Base):
     __table_args__ = CLUSTERED
 
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     service_item: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -434,7 +436,7 @@ class HallDaily(HallMeasures, Base):
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    hall_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class DurationBuckets:

@@ -2,7 +2,8 @@
 
 GeoJSON, Shapefile and GeoPackage are read through geopandas; coordinates in WGS-84, GCJ-02, BD-09 or any
 EPSG code are stored as WGS-84. Field names default to what common exports use (DataV GeoAtlas: ``adcode``,
-``name``, ``parent.adcode``) and can be named explicitly. Populations can be joined from a CSV by code.
+``name``, ``parent.adcode``) and can be named explicitly. Populations can be joined from a CSV by code or name.
+Every import is validated and repaired loudly (see :mod:`dashboard.city.validate`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, delete
 
+from dashboard.city.report import CityImportError, Report
+from dashboard.city.validate import (
+    check_duplicates,
+    check_lengths,
+    check_plausible,
+    coordinates,
+    join_population,
+    measure_overlaps,
+    repair_areas,
+)
 from dashboard.db.models import District
 from dashboard.geo.crs import normalize_crs, to_wgs84
 
@@ -37,6 +48,7 @@ class BoundaryFields:
     name_zh: str | None = None
     name_en: str | None = None
     parent: str | None = None
+    population: str | None = None
 
 
 def _pick(frame: pd.DataFrame, explicit: str | None, candidates: tuple[str, ...], what: str, path: Path) -> str:
@@ -79,19 +91,29 @@ def read_boundaries(
     fields: BoundaryFields = BoundaryFields(),
     parent_code: str | None = None,
     population_csv: Path | None = None,
-    population_code_column: str = "code",
+    population_code_column: str | None = None,
     population_column: str = "population",
+    population_key: str = "code",
+    report: Report | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read ``path`` into rows of the ``district`` table (WGS-84 geometries, areas in km²)."""
+    """Read ``path`` into rows of the ``district`` table (WGS-84 geometries, areas in km²), validated and repaired
+    with every finding added to ``report``; any error raises :class:`CityImportError`. The population CSV's
+    ``population_code_column`` (default: the column named as the ``population_key``, else its first) matches the
+    areas' ``code`` or ``name``."""
+    report = report if report is not None else Report(str(path))
     if level not in LEVELS:
         raise BoundaryImportError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    if population_key not in ("code", "name"):
+        raise BoundaryImportError(f"population key must be code or name, not {population_key!r}")
     source = gpd.read_file(path)
     if source.empty:
         raise BoundaryImportError(f"{path}: no features")
     code = _pick(source, fields.code, _CODE_FIELDS, "code", path)
     name = _pick(source, fields.name_zh, _NAME_FIELDS, "name", path)
     parent = fields.parent or next((f for f in _PARENT_FIELDS if f in source.columns), None)
-    geometry = _to_wgs84_geometries(source.geometry, crs).make_valid()
+    check_plausible(*coordinates(source.geometry), crs, report)
+    if not report.ok:
+        raise CityImportError(report)
     frame = gpd.GeoDataFrame(
         {
             "code": source[code].astype(str),
@@ -100,20 +122,27 @@ def read_boundaries(
             "level": level,
             "parent_code": source[parent].map(_parent_code) if parent else parent_code,
         },
-        geometry=geometry,
+        geometry=_to_wgs84_geometries(source.geometry, crs),
         crs=4326,
     )
     if parent_code is not None:
         frame["parent_code"] = frame["parent_code"].fillna(parent_code)
-    frame["area_km2"] = frame.geometry.to_crs(frame.estimate_utm_crs()).area / 1e6
+    frame = repair_areas(frame, report)
+    check_duplicates(frame, report)
+    check_lengths(frame, District.__table__, report)
+    if not frame.empty:
+        frame["area_km2"] = frame.geometry.to_crs(frame.estimate_utm_crs()).area / 1e6
+        measure_overlaps(frame, report)
     frame["population"] = None
+    if fields.population is not None:
+        counts = pd.to_numeric(source.loc[frame.index, fields.population], errors="coerce")
+        frame["population"] = counts.round().astype("Int64").astype(object).where(counts.notna(), None)
     if population_csv is not None:
-        table = pd.read_csv(population_csv, dtype={population_code_column: str}, encoding="utf-8-sig")
-        populations = table.set_index(population_code_column)[population_column]
-        frame["population"] = frame["code"].map(populations).astype("Int64").astype(object)
-    duplicated = frame["code"][frame["code"].duplicated()].unique()
-    if len(duplicated):
-        raise BoundaryImportError(f"{path}: codes are not unique: {', '.join(map(str, duplicated[:5]))}")
+        table = pd.read_csv(population_csv, dtype=str, encoding="utf-8-sig")
+        key_column = population_code_column or (population_key if population_key in table else table.columns[0])
+        frame["population"] = join_population(frame, table, population_key, key_column, population_column, report)
+    if not report.ok:
+        raise CityImportError(report)
     return frame
 
 

@@ -8,6 +8,7 @@ Any ``EPSG:nnnn`` code goes through pyproj.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 
@@ -20,16 +21,15 @@ _X_PI = np.pi * 3000.0 / 180.0
 _INVERSE_TOLERANCE_DEG = 1e-9
 _INVERSE_MAX_STEPS = 30
 
+#: Spellings of the three named systems once case, spaces, "-", "_" and ":" are dropped (GCJ-02, gcj02, GCJ_02 …).
 _ALIASES = {
     "WGS84": "WGS84",
-    "WGS-84": "WGS84",
-    "EPSG:4326": "WGS84",
+    "EPSG4326": "WGS84",
     "GCJ02": "GCJ02",
-    "GCJ-02": "GCJ02",
     "BD09": "BD09",
-    "BD-09": "BD09",
     "BD09LL": "BD09",
 }
+_SEPARATORS = re.compile(r"[\s_:\-]")
 
 ArrayLike = Sequence[float | None] | np.ndarray
 
@@ -129,12 +129,13 @@ def wgs84_to_bd09(lons: ArrayLike, lats: ArrayLike) -> tuple[np.ndarray, np.ndar
 
 
 def normalize_crs(crs: str) -> str:
-    """The canonical name of ``crs``: "WGS84", "GCJ02", "BD09" or an upper-case "EPSG:nnnn"."""
-    name = crs.strip().upper()
+    """The canonical name of ``crs``: "WGS84", "GCJ02", "BD09" or "EPSG:nnnn"; any case and separators are
+    tolerated (``GCJ-02``, ``gcj02``, ``BD-09``, ``epsg:3857``, ``EPSG 4490``)."""
+    name = _SEPARATORS.sub("", str(crs).strip().upper())
     if name in _ALIASES:
         return _ALIASES[name]
-    if name.startswith("EPSG:") and name[5:].isdigit():
-        return name
+    if name.startswith("EPSG") and name[4:].isdigit():
+        return f"EPSG:{name[4:]}"
     raise UnknownCrsError(f"unknown coordinate system {crs!r}; use WGS84, GCJ02, BD09 or EPSG:nnnn")
 
 

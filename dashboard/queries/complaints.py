@@ -196,7 +196,8 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
         info = area(engine, code)
         population = info.get("population") if info else None
     else:
-        population = pd.to_numeric(districts(engine)["population"]).sum()
+        counts = pd.to_numeric(districts(engine)["population"])
+        population = counts.sum(min_count=len(counts))  # unknown unless every district has one
     return DistrictComplaints(
         **{n: int(row[n]) for n in names if n != "handling_seconds"},
         handling_seconds=float(row["handling_seconds"]),

@@ -154,7 +154,13 @@ def _tuples(rows) -> list[tuple]:
 # --- a period's reads ------------------------------------------------------------------------------------
 
 
-POPULATION = select(func.sum(District.population)).where(District.level == "district").scalar_subquery()
+#: The city's population: the sum over its districts when every district has one, else unknown (NULL) — a
+#: partial sum would make every per-capita KPI wrong rather than unavailable.
+POPULATION = (
+    select(case((func.count(District.population) == func.count(), func.sum(District.population))))
+    .where(District.level == "district")
+    .scalar_subquery()
+)
 
 
 @lru_cache(maxsize=16)

@@ -23,6 +23,7 @@ from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
+from layouts.components.panel_error import panel_figure
 from layouts.data import snapshot_time
 from layouts.i18n import t
 
@@ -93,7 +94,8 @@ class Tile(NamedTuple):
 
 @dataclass(frozen=True)
 class Drawn:
-    """What a domain page's ``draw`` returns: its tiles and a figure for each slot key."""
+    """What a domain page's ``draw`` returns: its tiles and a figure for each slot key (or a function drawing it:
+    if that fails, its panel alone shows the error)."""
 
     tiles: list[Tile]
     figures: dict[str, object]
@@ -229,7 +231,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
             fresh = domain_freshness(feeds.feed_status(engine), spec.domains, view.now, settings.stale_after_intervals)
             return (
                 tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
-                *(drawn.figures[key] for key in slots),
+                *(panel_figure(drawn.figures[key], lang, view.theme) for key in slots),
                 *([_district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),
             )

@@ -3,7 +3,7 @@ stations by AQI colour) on an offline blank MapLibre base, or on an intranet sty
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,6 +14,7 @@ from layouts.figures.map_base import (
     area_name,
     colorbar,
     complaint_traces,
+    drawable_areas,
     map_figure,
     outline_trace,
     present,
@@ -80,6 +81,7 @@ def city_map(
 ) -> go.Figure:
     """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style (or is a
     style itself)."""
+    layers = replace(layers, districts=drawable_areas(layers.districts))
     traces = [_choropleth(layers, lang, theme) if layers.rates is not None else outline_trace(layers.districts, theme)]
     if present(layers.roads):
         traces += road_traces(layers.roads, lang)
@@ -87,4 +89,7 @@ def city_map(
         traces += complaint_traces(layers.points, lang, timezone)
     if present(layers.stations):
         traces += station_traces(layers.stations, lang)
-    return map_figure(traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map")
+    skipped = tuple(layers.districts.attrs.get("skipped", ()))
+    return map_figure(
+        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped_areas=skipped
+    )

@@ -3,7 +3,7 @@ by TPI level, air stations by AQI and halls by waiting time — all our own laye
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import h3
 import pandas as pd
@@ -15,6 +15,7 @@ from layouts.figures.map_base import (
     area_name,
     colorbar,
     complaint_traces,
+    drawable_areas,
     line_coords,
     map_figure,
     marker_trace,
@@ -190,6 +191,12 @@ def explorer_map(
     show_legend: bool = True,
 ) -> go.Figure:
     """The explorer figure; ``uirevision`` keeps the user's pan and zoom until the focus changes."""
+    layers = replace(
+        layers,
+        outlines=drawable_areas(layers.outlines),
+        areas=drawable_areas(layers.areas),
+        focus=drawable_areas(layers.focus),
+    )
     traces: list = []
     if present(layers.water):
         traces.append(_water(layers.water, theme))
@@ -208,4 +215,7 @@ def explorer_map(
         traces += _halls(layers.halls, lang)
     focus = layers.focus if present(layers.focus) else layers.outlines
     revision = "|".join(sorted(focus["code"])) if "code" in focus else "explorer"
-    return map_figure(traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, clickmode="event")
+    skipped = (*layers.outlines.attrs.get("skipped", ()), *getattr(layers.areas, "attrs", {}).get("skipped", ()))
+    return map_figure(
+        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, clickmode="event"
+    )

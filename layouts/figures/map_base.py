@@ -5,12 +5,14 @@ figure around them."""
 from __future__ import annotations
 
 import html
+import logging
 import math
 
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
+from dashboard.geo.geometry import polygonal
 from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.figures.base import figure
 from layouts.format import local_time, number
@@ -27,6 +29,7 @@ STATUS_COLOURS = {
     "revisited": "#BDBDBD",
 }
 OTHER_STATUS_COLOUR = "#78909C"
+log = logging.getLogger("layouts.figures")
 #: Sequential scale readable by colour-blind viewers.
 SEQUENTIAL = "Cividis"
 
@@ -62,16 +65,30 @@ def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, fl
     return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}, zoom
 
 
+def _paths(geom):
+    """The coordinate sequences of ``geom``'s lines and polygon rings (points and empty parts have none)."""
+    if geom is None or geom.is_empty:
+        return
+    if geom.geom_type == "Polygon":
+        yield geom.exterior.coords
+        for ring in geom.interiors:
+            yield ring.coords
+    elif geom.geom_type in ("LineString", "LinearRing"):
+        yield geom.coords
+    else:
+        for part in getattr(geom, "geoms", ()):
+            yield from _paths(part)
+
+
 def line_coords(geometries) -> tuple[list, list, list[int]]:
-    """Coordinates of (multi)line strings joined with None gaps, and each vertex's row index."""
+    """Coordinates of the lines and polygon rings of any geometries (collections too) joined with None gaps, and
+    each vertex's row index."""
     lons: list = []
     lats: list = []
     rows: list[int] = []
     for i, geom in enumerate(geometries):
-        parts = getattr(geom, "geoms", [geom])
-        for part in parts:
-            coords = list(part.exterior.coords) if part.geom_type == "Polygon" else list(part.coords)
-            for x, y in coords:
+        for path in _paths(geom):
+            for x, y in path:
                 lons.append(x)
                 lats.append(y)
                 rows.append(i)
@@ -79,6 +96,20 @@ def line_coords(geometries) -> tuple[list, list, list[int]]:
             lats.append(None)
             rows.append(i)
     return lons, lats, rows
+
+
+def drawable_areas(areas: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The areas with only their polygonal parts (from any geometry, collections included); areas with none are
+    left out, counted and logged with their codes, and listed in the frame's ``attrs["skipped"]``."""
+    if areas is None or areas.empty:
+        return areas
+    shapes = areas["geometry"].map(polygonal)
+    drawn = areas[shapes.notna()].assign(geometry=shapes[shapes.notna()])
+    skipped = [str(c) for c in (areas["code"] if "code" in areas else areas.index)[shapes.isna()]]
+    if skipped:
+        log.warning("%d areas without polygonal geometry not drawn: %s", len(skipped), ", ".join(skipped))
+    drawn.attrs["skipped"] = skipped
+    return drawn
 
 
 def present(frame: pd.DataFrame | None) -> bool:
@@ -237,12 +268,15 @@ def map_figure(
     font_size: int,
     show_legend: bool,
     uirevision: str,
+    skipped_areas: tuple[str, ...] = (),
     **layout,
 ) -> go.Figure:
     """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, on ``style`` (default:
     the blank offline base), the legend at the top left; ``uirevision`` keeps the user's pan and zoom while it
-    stays the same."""
+    stays the same. Areas left out for want of polygonal geometry are named in the layout's ``meta``."""
     centre, zoom = fit_view(focus, fit_px)
+    if skipped_areas:
+        layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"
     return figure(
         traces,

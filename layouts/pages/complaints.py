@@ -77,7 +77,7 @@ def draw(view: View) -> Drawn:
             "departments": ranked_bars(
                 list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
             ),
-            "map": city_map(
+            "map": lambda: city_map(
                 map_layers(view.now, view.period, view.district),
                 lang,
                 theme,

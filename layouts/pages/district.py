@@ -79,7 +79,7 @@ def draw(view: View) -> Drawn:
             received_detail="district.tile.received.detail",
         ),
         {
-            "map": explorer_map(
+            "map": lambda: explorer_map(
                 ExplorerLayers(outlines=districts, areas=subs, halls=halls, focus=districts[districts["code"] == code]),
                 lang,
                 theme,

@@ -82,7 +82,7 @@ def draw(view: View) -> Drawn:
         tiles,
         {
             "aqi": time_lines(trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=bands, span=(view.start, view.now)),
-            "map": city_map(
+            "map": lambda: city_map(
                 MapLayers(districts=reference.districts(engine), stations=stations),
                 lang,
                 theme,

@@ -112,7 +112,7 @@ def draw(view: View) -> Drawn:
                 bars=("issued",),
                 span=(view.start, view.now),
             ),
-            "map": explorer_map(
+            "map": lambda: explorer_map(
                 ExplorerLayers(
                     outlines=areas,
                     halls=stats,

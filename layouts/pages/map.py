@@ -20,6 +20,7 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
+from layouts.components.panel_error import panel_figure
 from layouts.components.ticket_detail import ticket_detail
 from layouts.data import snapshot_time
 from layouts.figures.explorer_map import COMPLAINT_MODES, ExplorerLayers, explorer_map
@@ -316,12 +317,16 @@ def register_callbacks(app: dash.Dash) -> None:
             if "water" in chosen:
                 parts["water"] = map_queries.water(settings.city_data_dir)
             focus = districts[districts["code"] == district] if district else None
-            figure = explorer_map(
-                ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts),
+            figure = panel_figure(
+                lambda: explorer_map(
+                    ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts),
+                    lang,
+                    theme,
+                    tz,
+                    settings.map_style_url,
+                ),
                 lang,
                 theme,
-                tz,
-                settings.map_style_url,
             )
             total = map_queries.count(engine, sel)
             shown = parts.get("points")

@@ -21,6 +21,7 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
+from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import score_card
 from layouts.data import map_layers, snapshot_time
@@ -203,8 +204,12 @@ def content(lang: str, theme: str, period: str) -> dict[str, object]:
         "overview-ranking": ranking_bars(ranking, lang, theme, t("ranking.hover", lang)),
         "overview-cards": cards,
         "overview-alerts": alert_list(open_alerts(engine), lang, tz),
-        "overview-map": city_map(
-            city, lang, theme, tz, settings.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
+        "overview-map": panel_figure(
+            lambda: city_map(
+                city, lang, theme, tz, settings.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
+            ),
+            lang,
+            theme,
         ),
     }
 

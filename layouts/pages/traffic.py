@@ -82,7 +82,7 @@ def draw(view: View) -> Drawn:
                 bands=bands,
                 span=(view.start, view.now),
             ),
-            "map": city_map(
+            "map": lambda: city_map(
                 MapLayers(districts=reference.districts(engine), roads=roads),
                 lang,
                 theme,
