@@ -8,12 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import update
+from typer.testing import CliRunner
 
 from collectors.config import load_feeds
 from collectors.runner import FeedRunner
+from dashboard.cli import app
 from dashboard.db.models import PublishedFigure
 from dashboard.kpis.published import primary_of
 from dashboard.queries import published
+from dashboard.settings import get_settings
 
 PRESET = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "tabular-cnemc.toml"
 CNEMC = "china/cnemc_stations_jiaxing_hangzhou_wuxi_2017-07-07T16_2018-02-20T07.geojson"
@@ -64,3 +67,14 @@ def test_a_disagreement_is_named_by_station_and_hour(engine, realdata, tmp_path)
     wrong = observed[observed["value"] > 0].reset_index(drop=True)
     assert wrong[["subject", "value"]].to_dict("records") == [{"subject": "1188A@2017-07-07T08:00Z", "value": 25.0}]
     assert wrong.at[0, "name_zh"] == "1188A 2017-07-07 16:00"
+
+
+def test_reconcile_shows_the_agreement(sqlite_engine, realdata, tmp_path, monkeypatch):
+    _ingest(sqlite_engine, realdata, tmp_path)
+    monkeypatch.setenv("CITYOPS_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["reconcile"])
+    finally:
+        get_settings.cache_clear()
+    assert "published AQI air-cnemc: 43/43 agree (100.0%)" in result.output, result.output
