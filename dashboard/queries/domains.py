@@ -14,11 +14,13 @@ from dashboard.db.models import (
     ComplaintEvent,
     ComplaintHourly,
     Department,
+    District,
     FeedRun,
     HallHourly,
     RoadSegment,
     SensorHourly,
     ServiceHall,
+    ServiceType,
     Station,
     TrafficHourly,
 )
@@ -128,18 +130,38 @@ def complaint_trend(engine: Engine, start: datetime, end: datetime, district: st
     return frame.rename_axis("hour").reset_index()
 
 
+def _with_names(stmt):
+    """``stmt`` with the names, in both languages, of the ticket's district, department and category (None when
+    the code is not a reference entity's)."""
+    return (
+        stmt.add_columns(
+            District.name_zh.label("district_zh"),
+            District.name_en.label("district_en"),
+            Department.name_zh.label("department_zh"),
+            Department.name_en.label("department_en"),
+            ServiceType.name_zh.label("category_zh"),
+            ServiceType.name_en.label("category_en"),
+        )
+        .outerjoin(District, District.code == Complaint.district_code)
+        .outerjoin(Department, Department.code == Complaint.department_code)
+        .outerjoin(ServiceType, ServiceType.code == Complaint.category)
+    )
+
+
 def _ticket_select():
-    return select(
-        Complaint.id,
-        Complaint.source,
-        Complaint.source_id.label("ticket"),
-        Complaint.requested_at,
-        func.coalesce(Complaint.category_name, Complaint.category).label("category"),
-        Complaint.status,
-        Complaint.district_code.label("district"),
-        Complaint.department_code.label("department"),
-        Complaint.due_at,
-        Complaint.closed_at,
+    return _with_names(
+        select(
+            Complaint.id,
+            Complaint.source,
+            Complaint.source_id.label("ticket"),
+            Complaint.requested_at,
+            func.coalesce(Complaint.category_name, Complaint.category).label("category"),
+            Complaint.status,
+            Complaint.district_code.label("district"),
+            Complaint.department_code.label("department"),
+            Complaint.due_at,
+            Complaint.closed_at,
+        )
     )
 
 
@@ -171,21 +193,23 @@ def ticket(engine: Engine, ticket_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One ticket (by row id, with its free text) and its lifecycle events in time order."""
     row = read_frame(
         engine,
-        select(
-            Complaint.id,
-            Complaint.source,
-            Complaint.source_id.label("ticket"),
-            Complaint.requested_at,
-            func.coalesce(Complaint.category_name, Complaint.category).label("category"),
-            Complaint.channel,
-            Complaint.status,
-            Complaint.description,
-            Complaint.address,
-            Complaint.district_code.label("district"),
-            Complaint.department_code.label("department"),
-            Complaint.due_at,
-            Complaint.closed_at,
-            Complaint.satisfaction,
+        _with_names(
+            select(
+                Complaint.id,
+                Complaint.source,
+                Complaint.source_id.label("ticket"),
+                Complaint.requested_at,
+                func.coalesce(Complaint.category_name, Complaint.category).label("category"),
+                Complaint.channel,
+                Complaint.status,
+                Complaint.description,
+                Complaint.address,
+                Complaint.district_code.label("district"),
+                Complaint.department_code.label("department"),
+                Complaint.due_at,
+                Complaint.closed_at,
+                Complaint.satisfaction,
+            )
         ).where(Complaint.id == ticket_id),
     )
     if row.empty:

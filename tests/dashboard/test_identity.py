@@ -14,6 +14,7 @@ from dashboard.db.models import Complaint, SensorReading
 from dashboard.geo.reference import load_reference_data
 from dashboard.queries import domains, identity
 from dashboard.queries.mapview import Selection
+from layouts.format import named
 
 CITY = Path(__file__).resolve().parents[2] / "data" / "city"
 T = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -70,3 +71,31 @@ def test_codes_names_and_aliases_resolve_to_one_entity(sqlite_engine):
         {"kind": "department", "name": "某某办", "rows": 1},
         {"kind": "district", "name": "江心洲", "rows": 1},
     ]
+
+
+def test_ticket_rows_carry_names_in_both_languages(sqlite_engine):
+    with sqlite_engine.begin() as conn:
+        load_reference_data(conn, CITY)
+        store(
+            conn,
+            "complaints",
+            "hotline",
+            [
+                _ticket("H1", department_code="住房和城乡建设局", district_code="339902", category_name="噪声扰民"),
+                _ticket("H2", department_code="某某办"),
+            ],
+            T,
+        )
+    rows, total = domains.tickets_page(sqlite_engine, Selection(T, T + timedelta(hours=1)), 0, 10, "ticket", False)
+    first, second = (r._asdict() for r in rows.itertuples(index=False))
+    assert [named(first, f, "zh") for f in ("district", "department", "category")] == [
+        "江南区",
+        "住房和城乡建设局",
+        "噪声扰民",
+    ]
+    assert [named(first, f, "en") for f in ("district", "department", "category")] == [
+        "Jiangnan District",
+        "Housing and Urban-Rural Development Bureau",
+        "Noise nuisance",
+    ]
+    assert [named(second, f, "en") for f in ("district", "department")] == ["", "某某办"]
