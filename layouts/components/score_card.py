@@ -93,7 +93,11 @@ def score_card(
     )
     body = [
         html.Div(
-            [html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}), name],
+            [
+                html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}),
+                name,
+                html.Span(f" · {t(f'period.so_far.{period}', lang)}", className="sc-period"),
+            ],
             className="sc-name",
             title=name,
         ),
