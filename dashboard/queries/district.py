@@ -10,6 +10,7 @@ from sqlalchemy import Engine, case, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, ComplaintHourly
+from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame
 from dashboard.queries.reference import districts
 
@@ -64,7 +65,7 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
     )
     if code:
         stmt = stmt.where(h.district_code == code)
-    row = read_frame(engine, stmt).iloc[0]
+    row = deadlines.subtract(read_frame(engine, stmt).iloc[0].to_dict(), deadlines.not_yet_due(engine, end), code)
     if code:
         info = area(engine, code)
         population = info.get("population") if info else None
