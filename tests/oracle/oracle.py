@@ -1,9 +1,10 @@
 """A second implementation of the numbers CityOps serves, written from DESIGN §6 and docs/kpis.md (not from the
 product's code): pandas over the raw fact tables, read with plain SQL. Nothing of ``dashboard`` is used here.
 
-Periods are [start, end) in UTC, cut at ``now`` (nothing after ``now`` has happened yet). Each ratio is over one
-cohort: received (closure, returns), due (on-time closure: deadline in the period, open overdue tickets in the
-denominator), rated (satisfaction), closed (redo, handling time); hall tickets by their time of issue.
+Periods are [start, end) in UTC, cut at ``now``: an event at or before ``now`` has happened, a deadline at
+``now`` has not passed yet (a ticket is overdue only after it). Each ratio is over one cohort: received
+(closure, returns), due (on-time closure: deadline in the period, open overdue tickets in the denominator),
+rated (satisfaction), closed (redo, handling time); hall tickets by their time of issue.
 """
 
 from __future__ import annotations
@@ -51,8 +52,14 @@ class Facts:
         return float(total) if total > 0 else None
 
 
-def _in(times: pd.Series, start: datetime, end: datetime) -> pd.Series:
-    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end))
+def _in(times: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:
+    """Events of [start, end) that have happened by ``now``."""
+    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end)) & (times <= pd.Timestamp(now))
+
+
+def _fell(deadlines: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:
+    """Deadlines of [start, end) that have passed by ``now``."""
+    return (deadlines >= pd.Timestamp(start)) & (deadlines < pd.Timestamp(min(end, now)))
 
 
 def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
@@ -62,17 +69,16 @@ def _ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | 
 def complaint_numbers(
     facts: Facts, start: datetime, end: datetime, now: datetime, district: str | None = None
 ) -> dict[str, float | None]:
-    """The complaint numbers of [start, min(end, now)) for the city or one district."""
-    end = min(end, now)
+    """The complaint numbers of [start, end) so far (at ``now``) for the city or one district."""
     c = facts.complaints if district is None else facts.complaints[facts.complaints["district_code"] == district]
-    received = c[_in(c["requested_at"], start, end)]
-    due = c[_in(c["due_at"], start, end)]
+    received = c[_in(c["requested_at"], start, end, now)]
+    due = c[_fell(c["due_at"], start, end, now)]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
-    closed = c[_in(c["closed_at"], start, end)]
+    closed = c[_in(c["closed_at"], start, end, now)]
     rated_at = c["revisited_at"].fillna(c["closed_at"])
-    rated = c[c["satisfaction"].notna() & _in(rated_at, start, end)]
+    rated = c[c["satisfaction"].notna() & _in(rated_at, start, end, now)]
     hours = (closed["closed_at"] - closed["requested_at"]).dt.total_seconds() / 3600
-    days = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds() / 86400
+    days = (pd.Timestamp(min(end, now)) - pd.Timestamp(start)).total_seconds() / 86400
     population = facts.population(district)
     return {
         "received": float(len(received)),
@@ -93,22 +99,22 @@ def complaint_numbers(
 def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> dict[str, float]:
     """Backlog (received by ``now``, not closed) and overdue (of them, past their deadline)."""
     c = facts.complaints if district is None else facts.complaints[facts.complaints["district_code"] == district]
-    backlog = c[(c["requested_at"] < pd.Timestamp(now)) & c["closed_at"].isna()]
+    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & c["closed_at"].isna()]
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
     """On-time closure (%) per value of ``key`` (department by code, category name or code), due cohort."""
     c = facts.complaints
-    due = c[_in(c["due_at"], start, min(end, now))]
+    due = c[_fell(c["due_at"], start, end, now)]
     keys = due["category_name"].fillna(due["category"]) if key == "category" else due[key]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     return (met.groupby(keys.fillna("")).mean() * 100).to_dict()
 
 
 def hall_numbers(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, float | None]:
-    """Service-hall numbers over the tickets issued in [start, min(end, now))."""
-    h = facts.halls[_in(facts.halls["issued_at"], start, min(end, now))]
+    """Service-hall numbers over the tickets issued in [start, end) so far (at ``now``)."""
+    h = facts.halls[_in(facts.halls["issued_at"], start, end, now)]
     called = h[h["called_at"].notna()]
     wait = (called["called_at"] - called["issued_at"]).dt.total_seconds() / 60
     finished = h[h["finished_at"].notna() & h["called_at"].notna()]
