@@ -1,12 +1,11 @@
-"""Complaint queries: counts, on-time closure, hourly trend, points and per-district rates."""
+"""Complaint queries: counts, hourly trend, points and per-district rates."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint
@@ -15,18 +14,6 @@ from dashboard.queries.reference import districts
 
 #: Most complaint points sent to a map at once (newest first).
 MAX_POINTS = 5000
-
-
-@dataclass(frozen=True)
-class OnTimeClosure:
-    """Tickets whose deadline fell in the period (``due``) and those of them closed by the deadline."""
-
-    on_time: int
-    due: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.due if self.due else None
 
 
 def _filters(stmt, district: str | None, category: str | None):
@@ -42,17 +29,6 @@ def count_received(engine: Engine, start: datetime, end: datetime) -> int:
     """Complaints received in [start, end)."""
     stmt = select(func.count()).where(Complaint.requested_at >= start, Complaint.requested_at < end)
     return int(read_scalar(engine, stmt) or 0)
-
-
-@cached
-def on_time_closure(engine: Engine, start: datetime, end: datetime) -> OnTimeClosure:
-    """Closed by the deadline / tickets due in [start, end); overdue tickets still open count as due."""
-    due = (Complaint.due_at >= start) & (Complaint.due_at < end)
-    on_time = func.sum(
-        case((Complaint.closed_at.is_not(None) & (Complaint.closed_at <= Complaint.due_at), 1), else_=0)
-    )
-    row = read_frame(engine, select(func.count().label("due"), on_time.label("on_time")).where(due)).iloc[0]
-    return OnTimeClosure(on_time=int(row["on_time"] or 0), due=int(row["due"] or 0))
 
 
 @cached

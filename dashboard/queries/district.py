@@ -1,4 +1,5 @@
-"""District page queries: one district's complaint KPIs from the rollup, its halls, stations and roads."""
+"""District page queries: one district's complaint KPIs from the rollup (its open tickets: ``kpis.open_tickets``),
+its halls, stations and roads."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, ComplaintHourly
+from dashboard.db.models import ComplaintHourly
+from dashboard.kpis.complaints import on_time_rate
 from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame
+from dashboard.queries.kpis import open_tickets
 from dashboard.queries.reference import districts
+
+__all__ = ["DistrictComplaints", "area", "complaint_summary", "open_tickets"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class DistrictComplaints:
 
     @property
     def on_time(self) -> float | None:
-        return self.due_met / self.due * 100 if self.due else None
+        return on_time_rate(self.due_met, self.due, 100).value
 
     @property
     def satisfaction(self) -> float | None:
@@ -76,16 +81,3 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
         handling_seconds=float(row["handling_seconds"]),
         population=int(population) if population and population == population else None,
     )
-
-
-@cached
-def open_tickets(engine: Engine, now: datetime, code: str | None = None) -> tuple[int, int]:
-    """Tickets still open at ``now`` (backlog) and those of them past their deadline (overdue)."""
-    still_open = Complaint.closed_at.is_(None)
-    stmt = select(func.count(), func.coalesce(func.sum(case((Complaint.due_at < now, 1), else_=0)), 0)).where(
-        still_open, Complaint.requested_at < now
-    )
-    if code:
-        stmt = stmt.where(Complaint.district_code == code)
-    row = read_frame(engine, stmt).iloc[0]
-    return int(row.iloc[0]), int(row.iloc[1])

@@ -26,6 +26,7 @@ from dashboard.db.models import (
 )
 from dashboard.db.rollups import seconds_between
 from dashboard.kpis.aqi import POLLUTANTS, breakpoints_for, hourly_aqi
+from dashboard.kpis.complaints import on_time_rates
 from dashboard.kpis.traffic import tpi_from_tti
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.mapview import Selection, selected
@@ -91,7 +92,7 @@ def _breakdown(engine: Engine, sel: Selection, key, now: datetime) -> pd.DataFra
     frame["key"] = frame["key"].fillna("")
     for column in ("received", "closed", "overdue", "on_time", "due"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
-    frame["on_time_rate"] = (frame["on_time"] / frame["due"].where(frame["due"] > 0) * 100).astype(float)
+    frame["on_time_rate"] = on_time_rates(frame["on_time"], frame["due"])
     frame["handling_hours"] = pd.to_numeric(frame["handling_hours"]).astype(float)
     return frame.sort_values("received", ascending=False, ignore_index=True)
 

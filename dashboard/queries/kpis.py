@@ -273,10 +273,11 @@ OPEN_TICKETS = select(
 
 
 @cached
-def open_tickets(engine: Engine, now: datetime) -> tuple[int, int]:
-    """(backlog, overdue) as of ``now``: tickets not closed, and those of them past their deadline (read from
-    the index of the open tickets' deadlines alone)."""
-    ((backlog, overdue),) = read_rows(engine, OPEN_TICKETS, {"now": now})
+def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
+    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets not closed, and those of them
+    past their deadline (the city's read from the index of the open tickets' deadlines alone)."""
+    stmt = OPEN_TICKETS if district is None else OPEN_TICKETS.where(Complaint.district_code == district)
+    ((backlog, overdue),) = read_rows(engine, stmt, {"now": now})
     return int(backlog), int(overdue)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, case, func, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, Department, ServiceType
+from dashboard.kpis.complaints import on_time_rates
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.kpis import district_sums
 from dashboard.queries.reference import districts
@@ -152,7 +153,7 @@ def area_kpis(engine: Engine, sel: Selection, timezone: str, level: str = "distr
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
     population = frame["population"].astype("Float64")
     frame["per_10k"] = (frame["received"] / population.where(population > 0) * 10_000).astype(float)
-    frame["on_time"] = (frame["due_met"] / frame["due"].where(frame["due"] > 0) * 100).astype(float)
+    frame["on_time"] = on_time_rates(frame["due_met"], frame["due"])
     return frame.reset_index(drop=True)
 
 
