@@ -7,13 +7,14 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from collectors.config import load_feeds
 from collectors.runner import FeedRunner
+from dashboard.alerts.evaluate import evaluate
 from dashboard.cli import app
-from dashboard.db.models import PublishedFigure
+from dashboard.db.models import Alert, PublishedFigure
 from dashboard.kpis.published import primary_of
 from dashboard.queries import published
 from dashboard.settings import get_settings
@@ -67,6 +68,12 @@ def test_a_disagreement_is_named_by_station_and_hour(engine, realdata, tmp_path)
     wrong = observed[observed["value"] > 0].reset_index(drop=True)
     assert wrong[["subject", "value"]].to_dict("records") == [{"subject": "1188A@2017-07-07T08:00Z", "value": 25.0}]
     assert wrong.at[0, "name_zh"] == "1188A 2017-07-07 16:00"
+    evaluate(engine, datetime(2017, 7, 7, 9, tzinfo=UTC), TZ, 3.0)
+    with engine.connect() as conn:
+        alerts = conn.execute(select(Alert.subject, Alert.message_en).where(Alert.rule == "published_aqi")).all()
+    assert [tuple(a) for a in alerts] == [
+        ("1188A@2017-07-07T08:00Z", "1188A 2017-07-07 16:00: the published AQI differs from ours by 25")
+    ]
 
 
 def test_reconcile_shows_the_agreement(sqlite_engine, realdata, tmp_path, monkeypatch):
