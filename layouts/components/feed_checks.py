@@ -10,6 +10,7 @@ from dash import Input, Output, State, html
 
 from dashboard.app import current_engine, current_settings
 from dashboard.queries import identity, published
+from layouts.components.guard import guarded
 from layouts.format import number
 from layouts.i18n import t
 
@@ -64,7 +65,11 @@ def register_feed_checks(app: dash.Dash) -> None:
     )
     def refresh(_n, prefs):
         lang, engine = prefs["lang"], current_engine()
-        return (
-            agreement_table(published.aqi_agreement(engine, current_settings().city_timezone), lang),
-            unresolved_table(identity.unresolved(engine), lang),
-        )
+
+        def render():
+            return (
+                agreement_table(published.aqi_agreement(engine, current_settings().city_timezone), lang),
+                unresolved_table(identity.unresolved(engine), lang),
+            )
+
+        return guarded(render, 2, lang)[:2]  # the page's own refresh shows the banner
