@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 
 from collectors import registry
@@ -16,7 +17,7 @@ from collectors.contract import Batch, Collector, Cursor, SourceRecord
 from collectors.http import AuthError, FetchError
 from collectors.runner import FeedRunner
 from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
+from dashboard.db.migrate import alembic_config, upgrade
 from dashboard.db.models import Feed, FeedRun
 from dashboard.queries.base import read_frame
 from dashboard.queries.feeds import STATUS_COLUMNS, feed_status
@@ -161,9 +162,7 @@ def test_migration_fills_the_state_from_recorded_runs(tmp_path):
         ScriptedCollector.step = step
         runner.run(_feed(feed), now=RUN_AT + timedelta(minutes=minute))
     kept = feed_status.__wrapped__(engine)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE feed_state")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005_clustered_rollups'")
+    command.downgrade(alembic_config(engine.url.render_as_string(hide_password=False)), "0005_clustered_rollups")
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(FeedRun)).scalar_one() == 6
