@@ -99,7 +99,7 @@ def score_card(
                 html.Span(f" · {t(f'period.so_far.{period}', lang)}", className="sc-period"),
             ],
             className="sc-name",
-            title=name,
+            title=f"{name} · {t(f'period.so_far.{period}', lang)}",
         ),
         html.Div(
             [
