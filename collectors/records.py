@@ -124,6 +124,7 @@ class SensorRecord(_Record):
     value: float | None
     unit: str | None = Field(None, max_length=16)
     quality: str | None = Field(None, max_length=32)
+    label: str | None = Field(None, max_length=64)  # text published with a figure (CNEMC: primary pollutant)
 
 
 class HallTicketRecord(_Record):

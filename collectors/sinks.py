@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from collectors import geoquality
-from dashboard.db import rollups
+from dashboard.db import identity, published, rollups
 from dashboard.db.models import Complaint, ComplaintEvent, HallTicket, SensorReading, TrafficObservation
 from dashboard.db.upsert import UpsertCounts, upsert
 from dashboard.geo.locator import DistrictLocator
@@ -77,6 +77,9 @@ def store(
         rows, events = _complaint_rows(records, source, now, locator)
     else:
         rows = [{**record, "source": source} for record in records]
+    identity.resolve(conn, domain, rows + events)
+    if domain == "sensors":
+        rows = published.divert(conn, rows)
     hours = rollups.hours_of(domain, rows)
     if version is not None:
         hours |= rollups.stored_hours(conn, domain, source, [row["source_id"] for row in rows])

@@ -266,6 +266,15 @@ def import_boundaries_command(
     typer.echo(f"{count} {level} boundaries imported from {file} ({crs} → WGS-84)")
 
 
+def _echo_published_agreement(settings) -> None:
+    """Per feed with published figures: how many station-hours agree with ours."""
+    from dashboard.db.engine import make_engine
+    from dashboard.queries.published import aqi_agreement
+
+    for row in aqi_agreement(make_engine(settings.resolved_database_url), settings.city_timezone).itertuples():
+        typer.echo(f"published AQI {row.source}: {row.agreeing}/{row.compared} agree ({row.rate:.1%})")
+
+
 @app.command()
 def reconcile(
     simulator_url: Annotated[
@@ -298,6 +307,7 @@ def reconcile(
             problems += 1
             typer.echo(f"  ! {problem}")
     typer.echo("every record accounted for" if not problems else f"{problems} discrepancies")
+    _echo_published_agreement(settings)
     if problems:
         raise typer.Exit(1)
 

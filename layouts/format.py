@@ -42,3 +42,9 @@ def duration(seconds: float | None, lang: str) -> str:
 def text_or_empty(value) -> str:
     """A value as text; missing values (None, NaN) as the empty string."""
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def named(row, field: str, lang: str) -> str:
+    """A reference entity's name in ``lang`` (``<field>_zh`` / ``<field>_en`` of the mapping ``row``), else the
+    value the row gives (a name or code no reference entity has)."""
+    return text_or_empty(row.get(f"{field}_{'en' if lang == 'en' else 'zh'}")) or text_or_empty(row.get(field))

@@ -167,6 +167,7 @@ class MeltColumn(BaseModel):
     quantity: str = Field(min_length=1, max_length=32)
     unit: str | None = None
     to: str | None = None
+    label: str | None = Field(None, description="Column whose text goes with the value (a published figure's).")
 
 
 class MeltSpec(BaseModel):
@@ -186,7 +187,7 @@ class MeltSpec(BaseModel):
             for name in (unit, to):
                 if name is not None:
                     canonical(name)
-            specs[column.strip()] = MeltColumn(quantity=spec.quantity, unit=unit, to=to)
+            specs[column.strip()] = MeltColumn(quantity=spec.quantity, unit=unit, to=to, label=spec.label)
         return specs
 
 
@@ -469,6 +470,8 @@ class Mapping:
                 value *= factor(spec.unit, spec.to)
             unit = spec.to or spec.unit
             reading = {**data, "quantity": spec.quantity, "value": value, "unit": canonical(unit) if unit else None}
+            if spec.label is not None:
+                reading["label"] = text(self._present(row.columns.get(spec.label)))
             records.append(SourceRecord(f"{ref}:{spec.quantity}", reading, row.raw))
         return records
 

@@ -56,6 +56,14 @@ RULES: tuple[Rule, ...] = (
         "{name}: complaint spike in the last 24 h ({value:.1f}× the threshold of its own history)",
     ),
     Rule("feed_stale", "critical", 1.0, 1.0, "数据源 {name} 数据过期", "Feed {name} is stale"),
+    Rule(
+        "published_aqi",
+        "warning",
+        5.0,
+        5.0,
+        "{name} 发布的 AQI 与本系统计算值相差 {value:.0f}",
+        "{name}: the published AQI differs from ours by {value:.0f}",
+    ),
 )
 
 

@@ -125,6 +125,17 @@ class ServiceType(Base):
     parent_code: Mapped[str | None] = mapped_column(String(64))  # the category it belongs to, if any
 
 
+class ReferenceAlias(Base):
+    """Another name a feed gives a reference entity (a department, district, category or station), mapped to its
+    code; maintained by configuration (``aliases.csv`` in the city's data folder)."""
+
+    __tablename__ = "reference_alias"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # department district category station
+    alias: Mapped[str] = mapped_column(String(128), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+
+
 # --- domain facts ----------------------------------------------------------------------------------------
 
 
@@ -623,3 +634,19 @@ class KpiTarget(Base):
     threshold_red: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublishedFigure(Base):
+    """A figure a source publishes for something CityOps computes itself (CNEMC: a station-hour's AQI, with its
+    primary pollutant as ``label``), stored beside the readings to be compared with ours."""
+
+    __tablename__ = "published_figure"
+    __table_args__ = (UniqueConstraint("source", "station_code", "quantity", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    station_code: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[str] = mapped_column(String(32))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    value: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(64))

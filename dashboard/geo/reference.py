@@ -12,7 +12,15 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Table
 
-from dashboard.db.models import Department, District, RoadSegment, ServiceHall, ServiceType, Station
+from dashboard.db.models import (
+    Department,
+    District,
+    ReferenceAlias,
+    RoadSegment,
+    ServiceHall,
+    ServiceType,
+    Station,
+)
 from dashboard.db.upsert import upsert
 from dashboard.kpis.environment import NOISE_LIMITS
 
@@ -66,6 +74,7 @@ def load_reference_data(conn: Connection, city_dir: Path) -> dict[str, int]:
         "halls.csv": ServiceHall,
         "departments.csv": Department,
         "service_types.csv": ServiceType,
+        "aliases.csv": ReferenceAlias,
     }
     for name, model in csv_files.items():
         path = city_dir / name

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
 from dashboard.kpis.measure import Measure, count, ratio
 
 #: Rollup columns the complaint KPIs are computed from.
@@ -29,6 +31,19 @@ SUMS = (
 )
 
 
+def on_time_rate(due_met: float | None, due: float | None, scale: float = 1.0) -> Measure:
+    """On-time closure (DESIGN §6): tickets closed by their deadline / tickets whose deadline fell in the period,
+    overdue open tickets included (``due_met`` / ``due``), × ``scale``."""
+    return ratio(due_met, due, scale)
+
+
+def on_time_rates(due_met: pd.Series, due: pd.Series, scale: float = 100) -> pd.Series:
+    """On-time closure per row (a breakdown: department, category, district) from its ``due_met`` and ``due``
+    (the deadline cohort), × ``scale``; NaN where nothing fell due: :func:`on_time_rate` for each row of a frame."""
+    due = pd.to_numeric(due)
+    return (pd.to_numeric(due_met) / due.where(due > 0) * scale).astype(float)
+
+
 def complaint_measures(sums: Mapping[str, float], days: float, population: float | None) -> dict[str, Measure]:
     """KPI id → measure, from the period's rollup sums, its length in days and the population served."""
     closed = float(sums.get("closed") or 0)
@@ -38,7 +53,7 @@ def complaint_measures(sums: Mapping[str, float], days: float, population: float
     return {
         "complaints_received": count(received),
         "complaint_closure_rate": ratio(sums.get("received_closed"), received),
-        "complaint_on_time_rate": ratio(sums.get("due_met"), sums.get("due")),
+        "complaint_on_time_rate": on_time_rate(sums.get("due_met"), sums.get("due")),
         "complaint_satisfaction": ratio(sums.get("satisfied"), sums.get("rated")),
         "complaint_return_rate": ratio(sums.get("returned"), received),
         "complaint_redo_rate": ratio(sums.get("reopened"), closed),

@@ -15,7 +15,7 @@ from dashboard.db.rollups import seconds_between
 from dashboard.kpis.environment import hourly_city_aqi
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import tpi_from_tti
-from dashboard.queries import feeds, reference
+from dashboard.queries import feeds, published, reference
 from dashboard.queries.base import read_frame
 
 COLUMNS = ["subject", "value", "name_zh", "name_en"]
@@ -158,6 +158,8 @@ def observe(engine: Engine, rule_id: str, now: datetime, timezone: str, stale_fa
         return complaint_spike(engine, now)
     if rule_id == "feed_stale":
         return feed_stale(engine, now, stale_factor)
+    if rule_id == "published_aqi":
+        return published.disagreements(engine, now, timezone)
     raise KeyError(rule_id)
 
 

@@ -1,4 +1,4 @@
-"""Complaint queries: the complaint filter, counts, on-time closure, hourly trend, points, per-district rates, a
+"""Complaint queries: the complaint filter, counts, hourly trend, points, per-district rates, a
 district's (or the city's) measures and backlog, and records with their free text for the API."""
 
 from __future__ import annotations
@@ -7,27 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, or_, select
+from sqlalchemy import Engine, func, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, ComplaintHourly, Department, ServiceType
+from dashboard.kpis.complaints import on_time_rate
+from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import area, districts
 
 #: Most complaint points sent to a map at once (newest first).
 MAX_POINTS = 5000
-
-
-@dataclass(frozen=True)
-class OnTimeClosure:
-    """Tickets whose deadline fell in the period (``due``) and those of them closed by the deadline."""
-
-    on_time: int
-    due: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.due if self.due else None
 
 
 @dataclass(frozen=True)
@@ -83,17 +73,6 @@ def count_received(engine: Engine, start: datetime, end: datetime) -> int:
     """Complaints received in [start, end)."""
     stmt = select(func.count()).where(Complaint.requested_at >= start, Complaint.requested_at < end)
     return int(read_scalar(engine, stmt) or 0)
-
-
-@cached
-def on_time_closure(engine: Engine, start: datetime, end: datetime) -> OnTimeClosure:
-    """Closed by the deadline / tickets due in [start, end); overdue tickets still open count as due."""
-    due = (Complaint.due_at >= start) & (Complaint.due_at < end)
-    on_time = func.sum(
-        case((Complaint.closed_at.is_not(None) & (Complaint.closed_at <= Complaint.due_at), 1), else_=0)
-    )
-    row = read_frame(engine, select(func.count().label("due"), on_time.label("on_time")).where(due)).iloc[0]
-    return OnTimeClosure(on_time=int(row["on_time"] or 0), due=int(row["due"] or 0))
 
 
 @cached
@@ -170,7 +149,7 @@ class DistrictComplaints:
 
     @property
     def on_time(self) -> float | None:
-        return self.due_met / self.due * 100 if self.due else None
+        return on_time_rate(self.due_met, self.due, 100).value
 
     @property
     def satisfaction(self) -> float | None:
@@ -191,7 +170,7 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
     )
     if code:
         stmt = stmt.where(h.district_code == code)
-    row = read_frame(engine, stmt).iloc[0]
+    row = deadlines.subtract(read_frame(engine, stmt).iloc[0].to_dict(), deadlines.not_yet_due(engine, end), code)
     if code:
         info = area(engine, code)
         population = info.get("population") if info else None
@@ -203,19 +182,6 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
         handling_seconds=float(row["handling_seconds"]),
         population=int(population) if population and population == population else None,
     )
-
-
-@cached
-def open_tickets(engine: Engine, now: datetime, code: str | None = None) -> tuple[int, int]:
-    """Tickets still open at ``now`` (backlog) and those of them past their deadline (overdue)."""
-    still_open = Complaint.closed_at.is_(None)
-    stmt = select(func.count(), func.coalesce(func.sum(case((Complaint.due_at < now, 1), else_=0)), 0)).where(
-        still_open, Complaint.requested_at < now
-    )
-    if code:
-        stmt = stmt.where(Complaint.district_code == code)
-    row = read_frame(engine, stmt).iloc[0]
-    return int(row.iloc[0]), int(row.iloc[1])
 
 
 #: Most records one request returns.

@@ -53,6 +53,7 @@ from dashboard.kpis.periods import local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
 from dashboard.kpis.traffic import network_measures, network_measures_of
+from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_rows
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
@@ -181,6 +182,7 @@ def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
     (row,) = _read_rows(engine, _period_sums_statement, start, end, timezone)
     values = row._mapping
     sums: dict = {d: {n: float(values[f"{d}.{n}"]) for n in names} for d, (_, _, names) in LEVELS.items()}
+    sums["complaints"] = deadlines.subtract(sums["complaints"], deadlines.not_yet_due(engine, end))
     sums["population"] = None if values["population"] is None else float(values["population"])
     return sums
 
@@ -196,7 +198,8 @@ def domain_sums(engine: Engine, start: datetime, end: datetime, timezone: str, d
     """Over [start, end): the sums of one domain's rollup, as :func:`period_sums` gives them, for a period no
     other read shares (reading the three domains would cost more)."""
     (row,) = _read_rows(engine, _domain_sums_statement, start, end, timezone, domain)
-    return {name: float(value) for name, value in row._mapping.items()}
+    sums = {name: float(value) for name, value in row._mapping.items()}
+    return deadlines.subtract(sums, deadlines.not_yet_due(engine, end)) if domain == "complaints" else sums
 
 
 @lru_cache(maxsize=16)
@@ -210,7 +213,12 @@ def district_sums(
     engine: Engine, start: datetime, end: datetime, timezone: str, names: tuple[str, ...]
 ) -> pd.DataFrame:
     """Per district (``code``) over [start, end): the sums of the complaint measures ``names``."""
-    return _read(engine, _district_sums_statement, start, end, timezone, names)
+    frame = _read(engine, _district_sums_statement, start, end, timezone, names)
+    ahead = deadlines.not_yet_due(engine, end)
+    for column in {"due", "due_met"} & set(names):
+        taken = frame["code"].map(ahead.set_index("code")[column]).fillna(0)
+        frame[column] = pd.to_numeric(frame[column]) - taken
+    return frame
 
 
 @lru_cache(maxsize=32)
@@ -271,10 +279,11 @@ OPEN_TICKETS = select(
 
 
 @cached
-def open_tickets(engine: Engine, now: datetime) -> tuple[int, int]:
-    """(backlog, overdue) as of ``now``: tickets not closed, and those of them past their deadline (read from
-    the index of the open tickets' deadlines alone)."""
-    ((backlog, overdue),) = read_rows(engine, OPEN_TICKETS, {"now": now})
+def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
+    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets not closed, and those of them
+    past their deadline (the city's read from the index of the open tickets' deadlines alone)."""
+    stmt = OPEN_TICKETS if district is None else OPEN_TICKETS.where(Complaint.district_code == district)
+    ((backlog, overdue),) = read_rows(engine, stmt, {"now": now})
     return int(backlog), int(overdue)
 
 

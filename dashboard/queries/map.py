@@ -14,6 +14,7 @@ from sqlalchemy import Engine, case, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, Department
+from dashboard.kpis.complaints import on_time_rates
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.complaints import ComplaintFilter, filtered
 from dashboard.queries.kpis import district_sums
@@ -111,7 +112,7 @@ def area_kpis(engine: Engine, sel: ComplaintFilter, timezone: str, level: str = 
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
     population = frame["population"].astype("Float64")
     frame["per_10k"] = (frame["received"] / population.where(population > 0) * 10_000).astype(float)
-    frame["on_time"] = (frame["due_met"] / frame["due"].where(frame["due"] > 0) * 100).astype(float)
+    frame["on_time"] = on_time_rates(frame["due_met"], frame["due"])
     return frame.reset_index(drop=True)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from dashboard.kpis.complaints import on_time_rate
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
@@ -54,7 +55,7 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
     today = period_sums(engine, local_day(now, timezone)[0], now, timezone)
     yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
     window = domain_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone, "complaints")
-    closure = ratio(window["due_met"], window["due"], 100)
+    closure = on_time_rate(window["due_met"], window["due"], 100)
     wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
     tpi = traffic.network(engine)
     air = environment.city_aqi(engine, timezone)

@@ -15,7 +15,7 @@ from dashboard.queries import domains
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
-from layouts.format import local_time, number
+from layouts.format import local_time, named, number
 from layouts.i18n import prefixed, t
 
 PAGE_SIZE = 25
@@ -134,10 +134,10 @@ def register_ticket_table(
                 "id": int(r.id),
                 "ticket": r.ticket,
                 "requested_at": local_time(r.requested_at, tz),
-                "category": r.category or "",
+                "category": named(r._asdict(), "category", lang),
                 "status": t(f"status.{r.status}", lang) if r.status in domains.STATUS_KEYS else r.status,
-                "district": r.district or "",
-                "department": r.department or "",
+                "district": named(r._asdict(), "district", lang),
+                "department": named(r._asdict(), "department", lang),
                 "due_at": local_time(r.due_at, tz),
                 "closed_at": local_time(r.closed_at, tz),
             }

@@ -50,6 +50,11 @@ def freshness_line(freshness, lang: str, timezone: str) -> list:
     return parts
 
 
+def _period(kpi: KpiValue, lang: str) -> str:
+    """The period the card's value covers, in words ("今日累计", "当前 15 分钟", …)."""
+    return f"· {t(f'kpi.{kpi.id}.period', lang, days=kpi.facts.get('days', ''))}"
+
+
 def kpi_card(kpi: KpiValue, lang: str, timezone: str) -> dbc.Card:
     """The card of one KPI; muted with a badge when its data is stale."""
     unit = t(f"kpi.{kpi.id}.unit", lang)
@@ -58,7 +63,10 @@ def kpi_card(kpi: KpiValue, lang: str, timezone: str) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.Div(t(f"kpi.{kpi.id}.title", lang), className="kpi-title"),
+                html.Div(
+                    [t(f"kpi.{kpi.id}.title", lang), " ", html.Span(_period(kpi, lang), className="kpi-period")],
+                    className="kpi-title",
+                ),
                 html.Div(
                     [*swatch, html.Span(value, className="kpi-number"), html.Span(unit, className="kpi-unit")],
                     className="kpi-value",

@@ -93,9 +93,13 @@ def score_card(
     )
     body = [
         html.Div(
-            [html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}), name],
+            [
+                html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}),
+                name,
+                html.Span(f" · {t(f'period.so_far.{period}', lang)}", className="sc-period"),
+            ],
             className="sc-name",
-            title=name,
+            title=f"{name} · {t(f'period.so_far.{period}', lang)}",
         ),
         html.Div(
             [

@@ -6,7 +6,7 @@ from dash import html
 
 from dashboard.queries.domains import STATUS_KEYS
 from layouts.components.ticket_text import ticket_text
-from layouts.format import local_time, text_or_empty
+from layouts.format import local_time, named, text_or_empty
 from layouts.i18n import t
 
 
@@ -18,9 +18,9 @@ def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
     """A ticket's facts, its text (through ``ticket_text``) and its event timeline."""
     facts = [
         (t("tickets.col.requested_at", lang), local_time(row["requested_at"], tz)),
-        (t("tickets.col.category", lang), text_or_empty(row["category"])),
+        (t("tickets.col.category", lang), named(row, "category", lang)),
         (t("tickets.col.status", lang), _status(row["status"], lang)),
-        (t("tickets.col.department", lang), text_or_empty(row["department"])),
+        (t("tickets.col.department", lang), named(row, "department", lang)),
         (t("tickets.col.due_at", lang), local_time(row["due_at"], tz)),
     ]
     timeline = [

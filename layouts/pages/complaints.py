@@ -8,7 +8,8 @@ from dash import html
 
 from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains
-from dashboard.queries.complaints import ComplaintFilter, complaint_summary, open_tickets
+from dashboard.queries.complaints import ComplaintFilter, complaint_summary
+from dashboard.queries.kpis import open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
 from layouts.components.frame import preferences

@@ -10,7 +10,8 @@ from dashboard.context import request_context
 from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import domains, reference
 from dashboard.queries import map as map_queries
-from dashboard.queries.complaints import ComplaintFilter, complaint_summary, open_tickets
+from dashboard.queries.complaints import ComplaintFilter, complaint_summary
+from dashboard.queries.kpis import open_tickets
 from dashboard.queries.reference import area
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain

@@ -15,6 +15,7 @@ from dashboard.context import request_context
 from dashboard.kpis.freshness import row_freshness
 from dashboard.privacy import mask_text
 from dashboard.queries import domains, feed_dialects, feeds
+from layouts.components.feed_checks import feed_checks_section, register_feed_checks
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -91,6 +92,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
                     html.Div(id="feeds-banner"),
                     html.H1(t("feeds.title", lang), className="page-title"),
                     html.Div(id="feeds-table", className="mb-4"),
+                    feed_checks_section(lang),
                     html.H2(t("feeds.runs", lang), className="page-subtitle"),
                     html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
                     dcc.Graph(
@@ -214,6 +216,8 @@ def _feeds_table(
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    register_feed_checks(app)
+
     @app.callback(
         Output("feeds-table", "children"),
         Output("feeds-quarantine", "rowData"),

@@ -4,7 +4,6 @@ computed from a partial sum."""
 import math
 
 import pytest
-from dashboard.queries.district import complaint_summary
 from sqlalchemy import update
 
 from dashboard.db import rollups
@@ -12,6 +11,7 @@ from dashboard.db.models import District
 from dashboard.kpis.periods import period_bounds
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import kpis
+from dashboard.queries.complaints import complaint_summary
 from tests.dashboard.synthetic_city import NOW
 
 TZ = "Asia/Shanghai"

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import create_engine
 
 from dashboard.kpis.periods import local_day
+from dashboard.kpis.registry import load_registry
 from dashboard.queries import complaints, environment, feeds, halls, overview, reference, traffic
 from dashboard.queries.base import DatabaseUnavailable, ping
+from dashboard.queries.kpis import kpi_values
 from tests.dashboard.synthetic_city import HTML_PAYLOAD, NOW
 
 TZ = "Asia/Shanghai"
@@ -34,8 +36,9 @@ def test_complaint_counts_and_trend(city):
 
 
 def test_on_time_closure_counts_overdue_open_tickets(city):
-    result = complaints.on_time_closure(city, NOW - timedelta(days=30), NOW)
-    assert (result.on_time, result.due, result.rate) == (2, 4, 0.5)
+    table = kpi_values(city, load_registry(), NOW - timedelta(days=30), NOW, NOW, TZ).set_index("id")
+    row = table.loc["complaint_on_time_rate"]
+    assert (row["numerator"], row["denominator"], row["value"]) == (2, 4, 0.5)
 
 
 def test_points_leave_out_flagged_locations_and_filter(city):

@@ -1,0 +1,121 @@
+"""Breakdown rates (per department, category, district, hall) over generated tickets: never above 100 %, and
+the on-time closure rate equals the DESIGN §6 cohort computed here by hand (tickets whose deadline fell in the
+period up to now, overdue ones still open included; on time = closed by the deadline)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert
+
+from collectors.records import ComplaintRecord, HallTicketRecord
+from collectors.sinks import store
+from dashboard.db.models import (
+    Complaint,
+    ComplaintAreaDaily,
+    ComplaintDaily,
+    ComplaintEvent,
+    ComplaintHourly,
+    District,
+    DurationDaily,
+    DurationHourly,
+    HallDaily,
+    HallHourly,
+    HallTicket,
+)
+from dashboard.queries import domains
+from dashboard.queries.complaints import ComplaintFilter
+from dashboard.queries.map import area_kpis
+
+T0 = datetime(2026, 11, 10, 0, 0, tzinfo=UTC)
+START, NOW = T0 + timedelta(days=2), T0 + timedelta(days=5)
+EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+RATES = ("over_30_pct", "online_pct", "single_visit_pct", "good_pct")
+
+
+@st.composite
+def tickets(draw):
+    """A ticket requested over a week around the period, due 4 h to 5 days later (maybe after ``NOW``), maybe
+    closed before or after its deadline, by a department named by code or by name."""
+    requested = T0 + timedelta(minutes=draw(st.integers(0, 5 * 24 * 60 - 1)))
+    due = requested + timedelta(hours=draw(st.sampled_from([4, 24, 72, 120])))
+    closed = draw(st.one_of(st.none(), st.integers(1, 6 * 24 * 60).map(lambda m: requested + timedelta(minutes=m))))
+    closed = closed if closed is None or closed < NOW else None
+    return dict(
+        category=draw(st.sampled_from(["noise", "garbage", None])),
+        department_code=draw(st.sampled_from(["D01", "D02", "住房和城乡建设局", None])),
+        district_code=draw(st.sampled_from(["339901", "339902", None])),
+        requested_at=requested,
+        due_at=due,
+        closed_at=closed,
+    )
+
+
+@st.composite
+def hall_tickets(draw):
+    """A hall ticket issued in the period, maybe never called, maybe finished, rated, with visits."""
+    issued = START + timedelta(minutes=draw(st.integers(0, 2 * 24 * 60)))
+    wait = draw(st.one_of(st.none(), st.integers(0, 120)))
+    called = None if wait is None else issued + timedelta(minutes=wait)
+    return dict(
+        hall_code=draw(st.sampled_from(["H1", "H2"])),
+        channel=draw(st.sampled_from(["online", "offline", None])),
+        issued_at=issued,
+        called_at=called,
+        finished_at=None if called is None else called + timedelta(minutes=draw(st.integers(1, 60))),
+        visits=draw(st.sampled_from([None, 1, 2])),
+        rating=draw(st.sampled_from([None, 1, 5])),
+    )
+
+
+def _expected_on_time(facts: pd.DataFrame, key: str) -> dict:
+    """Closed by the deadline / due in [START, NOW), per ``key`` (None grouped as "")."""
+    due = facts[(facts["due_at"] >= START) & (facts["due_at"] < NOW)]
+    met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
+    rates = met.groupby(due[key].fillna("")).mean() * 100
+    return rates.to_dict()
+
+
+def _store(engine, complaints: list[dict], halls: list[dict]) -> None:
+    with engine.begin() as conn:
+        for model in (Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
+                      DurationDaily, HallTicket, HallHourly, HallDaily):
+            conn.execute(delete(model))
+        records = [ComplaintRecord(source_id=f"T{i}", status="closed" if t["closed_at"] else "accepted",
+                                   updated_at=NOW, **t) for i, t in enumerate(complaints)]
+        store(conn, "complaints", "hotline", records, NOW)
+        queue = [HallTicketRecord(source_id=f"Q{i}", service_item="社保", updated_at=NOW, **t)
+                 for i, t in enumerate(halls)]
+        store(conn, "halls", "queue", queue, NOW)
+        if not conn.execute(District.__table__.select()).first():
+            conn.execute(insert(District), [
+                {"code": code, "name_zh": code, "name_en": code, "level": "district", "population": 1000,
+                 "geometry": shapely.box(i, 0, i + 1, 1)} for i, code in enumerate(("339901", "339902"))])
+
+
+@EXAMPLES
+@given(complaints=st.lists(tickets(), min_size=1, max_size=25), halls=st.lists(hall_tickets(), max_size=10))
+def test_no_breakdown_rate_above_100(sqlite_engine, complaints, halls):
+    _store(sqlite_engine, complaints, halls)
+    sel = ComplaintFilter(START, NOW)
+    facts = pd.DataFrame(complaints)
+    frames = {
+        "department_code": domains.by_department(sqlite_engine, sel, NOW),
+        "category": domains.by_category(sqlite_engine, sel, NOW),
+    }
+    for key, frame in frames.items():
+        served = {k: r for k, r in zip(frame["key"], frame["on_time_rate"], strict=True) if r == r}
+        assert served == _expected_on_time(facts, key), key
+        assert (frame["on_time_rate"].dropna() <= 100).all(), key
+    areas = area_kpis(sqlite_engine, sel, "Asia/Shanghai")
+    expected = _expected_on_time(facts, "district_code")
+    served = {c: r for c, r in zip(areas["code"], areas["on_time"], strict=True) if r == r}
+    assert served == {c: r for c, r in expected.items() if c}
+    assert (areas["on_time"].dropna() <= 100).all()
+    stats = domains.hall_stats(sqlite_engine, START, NOW)
+    for rate in RATES:
+        assert (stats[rate].dropna() <= 100).all(), rate

@@ -1,0 +1,97 @@
+"""A generated city built to break numbers: tickets straddling period ends, deadlines in the future (some within
+the current hour), reopened and returned tickets, duplicate resends with newer versions, departments by code and
+by name, missing coordinates and districts, hall tickets never called, a district with no tickets at all (zero
+denominators). Stored through the collectors' sink, as a feed would store it, over the demo city's reference."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from collectors.records import ComplaintRecord, HallTicketRecord
+from collectors.sinks import store
+from dashboard.geo.reference import load_reference_data
+
+CITY = Path(__file__).resolve().parents[2] / "data" / "city"
+#: Thursday 10:40 in Shanghai: mid-hour, mid-week, mid-month.
+NOW = datetime(2026, 11, 19, 2, 40, tzinfo=UTC)
+#: Local midnights (UTC 16:00) around which tickets are placed on purpose.
+MIDNIGHTS = [datetime(2026, 11, d, 16, 0, tzinfo=UTC) for d in range(8, 19)]
+DISTRICTS = ["339901", "339902", "339903", "339904", "339905", "339906", None]  # 339907 never has a ticket
+DEPARTMENTS = ["D01", "D02", "住房和城乡建设局", "城管局", "D05", "某某办", None]
+CATEGORIES = [("noise", "噪声扰民"), ("illegal_parking", None), (None, "噪声扰民"), (None, "其他诉求")]
+
+
+def _ticket(rng: random.Random, i: int) -> dict:
+    anchor = rng.choice(MIDNIGHTS + [NOW, NOW - timedelta(days=7), NOW - timedelta(minutes=50)])
+    requested = anchor + timedelta(minutes=rng.choice([-90, -1, 0, 1, 30, 300]))
+    requested = min(requested, NOW - timedelta(minutes=1))
+    due = requested + timedelta(minutes=rng.choice([5, 20, 60 * 4, 60 * 24, 60 * 24 * 3]))
+    closed = None
+    if rng.random() < 0.65:
+        closed = requested + timedelta(minutes=rng.choice([1, 10, 90, 60 * 20, 60 * 50, 60 * 100]))
+        closed = None if closed >= NOW else closed
+    reopened = 1 if closed is not None and rng.random() < 0.1 else 0
+    rated = closed is not None and rng.random() < 0.6
+    revisited = closed + timedelta(hours=rng.choice([1, 30])) if rated and rng.random() < 0.5 else None
+    revisited = None if revisited is None or revisited >= NOW else revisited
+    category, name = rng.choice(CATEGORIES)
+    located = rng.random() < 0.7
+    return dict(
+        source_id=f"T{i}",
+        category=category,
+        category_name=name,
+        status="closed" if closed else rng.choice(["accepted", "returned", "dispatched"]),
+        department_code=rng.choice(DEPARTMENTS),
+        district_code=rng.choice(DISTRICTS),
+        lon=120.6 if located else None,
+        lat=30.9 if located else None,
+        requested_at=requested,
+        due_at=due,
+        closed_at=closed,
+        revisited_at=revisited,
+        satisfaction=rng.choice(["satisfied", "basically_satisfied", "unsatisfied"]) if rated else None,
+        returned_count=rng.choice([0, 0, 0, 1, 2]),
+        reopened_count=reopened,
+        updated_at=closed or requested,
+    )
+
+
+def _hall_ticket(rng: random.Random, i: int) -> HallTicketRecord:
+    issued = NOW - timedelta(minutes=rng.randrange(1, 60 * 24 * 9))
+    wait = rng.choice([None, None, 0, 5, 29, 31, 45, 120])
+    called = None if wait is None or issued + timedelta(minutes=wait) >= NOW else issued + timedelta(minutes=wait)
+    finished = called + timedelta(minutes=rng.choice([3, 15])) if called and rng.random() < 0.7 else None
+    finished = None if finished is None or finished >= NOW else finished
+    return HallTicketRecord(
+        source_id=f"Q{i}",
+        hall_code=rng.choice(["H01", "H02", "H03"]),
+        service_item=rng.choice(["社保", "营业执照", None]),
+        channel=rng.choice(["online", "offline", None]),
+        issued_at=issued,
+        called_at=called,
+        finished_at=finished,
+        visits=rng.choice([None, 1, 2]),
+        rating=rng.choice([None, 1, 3, 4, 5]),
+        updated_at=finished or called or issued,
+    )
+
+
+def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int = 300) -> None:
+    """Fill ``engine`` (migrated, empty) with the adversarial city at :data:`NOW`."""
+    rng = random.Random(seed)
+    first = [_ticket(rng, i) for i in range(tickets)]
+    resent = []
+    for row in rng.sample(first, tickets // 5):  # a newer version: closed later, or reopened and open again
+        newer = dict(row, updated_at=row["updated_at"] + timedelta(minutes=5))
+        if row["closed_at"] is not None and rng.random() < 0.5:
+            newer.update(closed_at=None, status="reopened", reopened_count=1, satisfaction=None, revisited_at=None)
+        resent.append(newer)
+    with engine.begin() as conn:
+        load_reference_data(conn, CITY)
+        for batch in (first[: tickets // 2], first[tickets // 2 :], resent, first[:50]):  # the last: stale resends
+            store(conn, "complaints", "hotline", [ComplaintRecord(**r) for r in batch], NOW)
+        store(conn, "halls", "queue", [_hall_ticket(rng, i) for i in range(hall_tickets)], NOW)

@@ -1,0 +1,122 @@
+"""The numbers the product serves equal the oracle's (tests/oracle/oracle.py), for every period × district, on
+the adversarial city and on the demo city (three days collected from the simulator over its real protocols):
+the KPI registry, the district page, the complaint breakdowns, the choropleth, the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+from dashboard.app import create_app
+
+from collectors.runner import FeedRunner
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.settings import Settings
+from tests.integration.democity import FROZEN_AT, City, with_reference_data
+from tests.oracle import adversarial_city, oracle, served
+from tests.oracle.harness import assert_no_differences, differences
+from tests.simcity import running_city
+
+TZ = "Asia/Shanghai"
+DEMO_DAYS = 3
+PERIODS = ("day", "week", "month")
+DISTRICTS = ("339901", "339902", "339903", "339904", "339905", "339906", "339907")
+
+
+def _adversarial(engine, tmp_path_factory):
+    adversarial_city.build(engine)
+    return adversarial_city.NOW
+
+
+def _demo(engine, tmp_path_factory):
+    drop = tmp_path_factory.mktemp("hotline-drop")
+    with running_city(drop, 20261121, DEMO_DAYS, FROZEN_AT) as sim:
+        reach_back_days = (datetime.now(UTC) - FROZEN_AT) / timedelta(days=1) + DEMO_DAYS + 0.5
+        env = {
+            "CITYOPS_SIMULATOR_URL": sim.url,
+            "CITYOPS_HOTLINE_DROP_DIR": str(drop),
+            "CITYOPS_BACKFILL_DAYS": f"{reach_back_days:.3f}",
+        }
+        runner = FeedRunner(with_reference_data(engine))
+        for feed in City(sim, env, drop).feeds(tmp_path_factory.mktemp("work")):
+            assert runner.run(feed, now=FROZEN_AT).status == "ok", feed.name
+    return FROZEN_AT
+
+
+@pytest.fixture(scope="module", params=["adversarial", "demo"])
+def city(request, tmp_path_factory):
+    """A city in a migrated SQLite database, its ``now``, and the oracle's reading of its facts."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('oracle') / 'city.db'}")
+    upgrade(engine)
+    now = {"adversarial": _adversarial, "demo": _demo}[request.param](engine, tmp_path_factory)
+    yield engine, oracle.Facts.read(engine), now
+    engine.dispose()
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_registry_kpis(city, period):
+    engine, facts, now = city
+    start, end = oracle.local_period(now, TZ, period)
+    expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
+    expected |= oracle.open_tickets(facts, now)
+    got = served.registry_numbers(engine, start, end, now, TZ)
+    assert_no_differences(differences(f"registry {period}", got, {k: expected[k] for k in got}))
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_district_pages(city, period):
+    engine, facts, now = city
+    start, end = oracle.local_period(now, TZ, period)
+    lines = []
+    for code in DISTRICTS:
+        expected = oracle.complaint_numbers(facts, start, end, now, code) | oracle.open_tickets(facts, now, code)
+        got = served.district_numbers(engine, code, start, now)
+        lines += differences(f"/district/{code} {period}", got, {k: expected[k] for k in got})
+    assert_no_differences(lines)
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_breakdowns_and_choropleth(city, period):
+    engine, facts, now = city
+    start, end = oracle.local_period(now, TZ, period)
+    breakdowns = served.breakdown_numbers(engine, start, now)
+    lines = []
+    for key, column in (("department", "department_code"), ("category", "category")):
+        expected = oracle.on_time_by(facts, column, start, end, now)
+        lines += differences(f"/complaints {period} on-time by {key}", breakdowns[key], expected)
+    by_name = set(facts.departments["name_zh"]) & set(breakdowns["department"])
+    lines += [f"/complaints {period}: department {name} shown by name beside its code" for name in sorted(by_name)]
+    areas = served.area_numbers(engine, start, now, TZ)
+    for code in DISTRICTS:
+        numbers = oracle.complaint_numbers(facts, start, end, now, code)
+        lines += differences(f"map {period} {code}", areas[code], {k: numbers[k] for k in areas[code]})
+    assert_no_differences(lines)
+
+
+def test_api(city, tmp_path):
+    engine, facts, now = city
+    app = create_app(engine, Settings(var_dir=tmp_path)).server
+    with mock.patch("dashboard.api._now", return_value=now), app.test_client() as client:
+        kpis = {k["id"]: k["value"] for k in client.get("/api/v1/kpis").get_json()["kpis"]}
+        areas = {p: client.get(f"/api/v1/map/districts?period={p}").get_json()["districts"] for p in ("24h", "7d")}
+    day, day_end = oracle.local_period(now, TZ, "day")
+    month_ago = oracle.local_period(now - timedelta(days=29), TZ, "day")[0]
+    on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
+    expected = {
+        "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
+        "on_time_closure": None if on_time is None else on_time * 100,
+        "hall_wait": oracle.hall_numbers(facts, day, day_end, now)["wait_minutes"],
+    }
+    lines = differences("/api/v1/kpis", {k: kpis[k] for k in expected}, expected)
+    for period, hours in (("24h", 24), ("7d", 168)):
+        start = now - timedelta(hours=hours)
+        for row in areas[period]:
+            numbers = oracle.complaint_numbers(facts, start, now, now, row["code"])
+            lines += differences(
+                f"/api/v1/map/districts {period} {row['code']}",
+                {"received": row["complaints"], "per_10k": row["per_10k"]},
+                {"received": numbers["received"], "per_10k": numbers["per_10k"]},
+            )
+    assert_no_differences(lines)
