@@ -4,7 +4,8 @@
 2. fetch through the feed's HTTP client (retries live there);
 3. validate every record; invalid ones go to quarantine with feed, record and field;
 4. in ONE transaction: upsert the rows, quarantine, advance the cursor, write the ``feed_run`` row —
-   a crash anywhere leaves the previous state intact;
+   a crash anywhere leaves the previous state intact (tests crash runs at :data:`KILL_POINTS` through a
+   fault hook to prove it);
 5. log on transitions only (failing → recovered), not on every failed poll.
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from tenacity import before_sleep_log, retry, retry_if_exception_type, wait_exponential
 
@@ -33,6 +36,9 @@ from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
 
 log = logging.getLogger(__name__)
+
+#: Points inside a run's transaction where the fault hook is called, in order.
+KILL_POINTS = ("before_upsert", "after_upsert", "after_rollups", "before_commit")
 
 #: Longest wait between attempts to reach a database that is down when the collector starts.
 MIRROR_MAX_WAIT_S = 30
@@ -101,9 +107,14 @@ def _max_source_time(rows: list[dict]) -> datetime | None:
 class FeedRunner:
     """Runs feeds against one database; keeps the district locator and last outcome per feed."""
 
-    def __init__(self, engine: Engine, http_factory=FeedHttpClient) -> None:
+    def __init__(
+        self, engine: Engine, http_factory=FeedHttpClient, fault: Callable[[str, Connection], None] | None = None
+    ) -> None:
+        """``fault`` (tests only) is called with each of :data:`KILL_POINTS` and the run's connection as its
+        transaction reaches the point; an exception it raises crashes the run there."""
         self.engine = engine
         self._http_factory = http_factory
+        self._fault = fault or (lambda point, conn: None)
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
         # SQLite has one writer: feeds of this process take turns here instead of failing on its busy timeout
@@ -178,7 +189,14 @@ class FeedRunner:
         valid, rejected = validate(feed, batch)
         locator = self._district_locator() if feed.domain == "complaints" else None
         with self._writing, self.engine.begin() as conn:
-            counts = store(conn, feed.domain, feed.source_name, valid, started, locator) if valid else UpsertCounts()
+            self._fault("before_upsert", conn)
+            after_upsert = partial(self._fault, "after_upsert", conn)
+            counts = (
+                store(conn, feed.domain, feed.source_name, valid, started, locator, checkpoint=after_upsert)
+                if valid
+                else UpsertCounts()
+            )
+            self._fault("after_rollups", conn)
             run_id = feedops.record_run(
                 conn,
                 feed=feed.name,
@@ -194,6 +212,7 @@ class FeedRunner:
             )
             feedops.quarantine(conn, feed.name, run_id, started, rejected)
             feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
+            self._fault("before_commit", conn)
         for callback in batch.after_commit:
             callback()
         if previous_status not in (None, "ok"):
