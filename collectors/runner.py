@@ -31,6 +31,7 @@ from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import row_validator
 from collectors.registry import collector_class, create_collector
 from collectors.sinks import store
+from dashboard import clock
 from dashboard.db import feedops
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
@@ -159,11 +160,11 @@ class FeedRunner:
             for f in feeds
         ]
         with self.engine.begin() as conn:
-            feedops.mirror_feeds(conn, rows, datetime.now(UTC))
+            feedops.mirror_feeds(conn, rows, clock.now())
 
     def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
         """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
-        started = (now or datetime.now(UTC)).astimezone(UTC)
+        started = (now or clock.now()).astimezone(UTC)
         with self.engine.connect() as conn:
             stored = feedops.read_cursor(conn, feed.name)
             previous_status = feedops.last_run_status(conn, feed.name)
@@ -201,7 +202,7 @@ class FeedRunner:
                 conn,
                 feed=feed.name,
                 started_at=started,
-                finished_at=datetime.now(UTC),
+                finished_at=clock.now(),
                 status="ok",
                 fetched=len(batch.records) + len(batch.rejected),
                 new=counts.new,
@@ -228,7 +229,7 @@ class FeedRunner:
     def _failed(self, feed: FeedConfig, started: datetime, status: str, error: str, previous: str | None) -> RunResult:
         with self._writing, self.engine.begin() as conn:
             feedops.record_run(
-                conn, feed=feed.name, started_at=started, finished_at=datetime.now(UTC), status=status, error=error
+                conn, feed=feed.name, started_at=started, finished_at=clock.now(), status=status, error=error
             )
         if previous != status:
             log.error("feed %s is failing (%s): %s", feed.name, status, error)
