@@ -9,11 +9,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from collectors.config import load_feeds
 from dashboard.cli import app
 from dashboard.db.feedops import mirror_feeds, quarantine, record_run
-from dashboard.db.models import HallTicket, SensorReading
-from dashboard.db.reconcile import Served, reconcile
-from dashboard.settings import get_settings
+from dashboard.db.models import Complaint, HallTicket, SensorReading, TrafficObservation
+from dashboard.db.reconcile import Served, reconcile, served_by_simulator
+from dashboard.settings import PROJECT_ROOT, get_settings
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 T0 = NOW - timedelta(hours=1)
@@ -136,3 +137,51 @@ def test_the_command_lists_each_class_with_its_keys_or_says_it_has_no_ledger(cli
     for line in ("neither stored nor quarantined: T5", "never served: T9", "older version than served: T3",
                  "only in quarantine: T4 (feed halls, record T4: status: unknown 'lost')", "3 discrepancies"):
         assert line in result.output, result.output
+
+
+def test_each_demo_feed_is_compared_with_what_its_simulated_system_served():
+    feeds = load_feeds(PROJECT_ROOT / "data" / "feeds" / "demo.toml",
+                       env={"CITYOPS_SIMULATOR_URL": "http://city.invalid", "CITYOPS_HOTLINE_DROP_DIR": "/nonexistent"})
+    ledger = {name: {f"{name}/1": None} for name in
+              ("open311", "ngsi:TrafficFlowObserved", "ngsi:AirQualityObserved", "sta:Observations", "halls:tickets")}
+    served = served_by_simulator(feeds, ledger)
+    assert {feed: (s.ledger, s.keys) for feed, s in served.items()} == {
+        "complaints-open311": ("open311", {"open311/1": None}),
+        "traffic-ngsi": ("ngsi:TrafficFlowObserved", {"ngsi:TrafficFlowObserved/1": None}),
+        "air-ngsi": ("ngsi:AirQualityObserved", {"ngsi:AirQualityObserved/1": None}),
+        "iot-sensorthings": ("sta:Observations", {"sta:Observations/1": None}),
+        "halls-queue": ("halls:tickets", {"halls:tickets/1": None}),
+    }
+
+
+@pytest.mark.reliability
+def test_complaints_traffic_and_observations_are_reconciled_by_their_own_keys(engine):
+    """Complaint C2 stored at an older version than served, traffic R2 never stored, observation 7:1001 stored
+    under its datastream and matched with the observation the city served."""
+    at = int(T0.timestamp())
+    with engine.begin() as conn:
+        mirror_feeds(conn, [_feed("calls", "complaints", "open311"), _feed("roads", "traffic", "ngsi"),
+                            _feed("iot", "sensors", "sensorthings")], NOW)
+        for feed, stored in (("calls", 2), ("roads", 1), ("iot", 1)):
+            record_run(conn, feed=feed, started_at=NOW, finished_at=NOW, status="ok", fetched=stored, new=stored,
+                       updated=0, unchanged=0, rejected=0)
+        conn.execute(Complaint.__table__.insert(), [
+            {"source": "calls", "source_id": cid, "status": "accepted", "requested_at": T0, "updated_at": T0,
+             "ingested_at": NOW}
+            for cid in ("C1", "C2")
+        ])
+        conn.execute(TrafficObservation.__table__.insert(), [
+            {"source": "roads", "source_id": "R1", "segment_code": "S1", "observed_at": T0, "speed_kmh": 30.0}
+        ])
+        conn.execute(SensorReading.__table__.insert(), [
+            {"source": "iot", "source_id": "7:1001", "station_code": "N1", "quantity": "laeq", "observed_at": T0,
+             "value": 55.0}
+        ])
+        accounts = {a.feed: a for a in reconcile(conn, {
+            "calls": Served("open311", {"C1": at, "C2": at + 60}),
+            "roads": Served("ngsi:TrafficFlowObserved", {"R1": None, "R2": None}),
+            "iot": Served("sta:Observations", {"1001": None}),
+        })}
+    assert (accounts["calls"].stale, accounts["calls"].missing, accounts["calls"].extra) == (["C2"], [], [])
+    assert (accounts["roads"].missing, accounts["roads"].lost, accounts["roads"].stale) == (["R2"], 1, [])
+    assert (accounts["iot"].lost, accounts["iot"].extra, accounts["iot"].problems) == (0, [], [])
