@@ -40,7 +40,7 @@ reliability: $(VENV)/.dev
 MUTATE_TESTS := \
   collectors/runner.py=tests/collectors/test_runner_contract.py,tests/reliability/test_kill_points.py \
   collectors/contract.py=tests/collectors/test_runner_contract.py \
-  dashboard/db/upsert.py=tests/dashboard/test_upsert.py \
+  dashboard/db/upsert.py=tests/dashboard/test_upsert.py,tests/collectors/test_runner_contract.py \
   dashboard/db/rollups.py=tests/dashboard/test_rollups.py \
   dashboard/db/reconcile.py=tests/reliability/test_reconcile_identity.py,tests/reliability/test_reconcile_command.py \
   dashboard/kpis/=tests/dashboard/test_kpi_values.py,tests/dashboard/test_kpi_registry.py,tests/dashboard/test_kpi_aqi.py,tests/dashboard/test_kpi_durations.py,tests/dashboard/test_kpi_traffic.py,tests/dashboard/test_kpi_gaps.py \
