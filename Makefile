@@ -8,7 +8,7 @@ DAYS ?= 30
 PYTEST_WORKERS ?= 2
 LINTED := dashboard collectors layouts simulator tests bench
 
-.PHONY: run test reliability bench lint lock clean
+.PHONY: run test reliability mutate bench lint lock clean
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,32 @@ bench: $(VENV)/.dev
 
 ## reliability: fault, crash, fuzz and soak tests at full size, with their figures printed
 reliability: $(VENV)/.dev
-	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/e2e/test_wall_soak.py -s
+	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/integration/test_kill_points.py tests/integration/test_backup_restore.py tests/e2e/test_wall_soak.py -s
+
+## mutate: mutation score of the critical modules, each module against its own tests (SQLite; slow: hours)
+#  MUTATE=dashboard/db/upsert.py picks one module.
+MUTATE_TESTS := \
+  collectors/runner.py=tests/collectors/test_runner_contract.py,tests/reliability/test_kill_points.py \
+  collectors/contract.py=tests/collectors/test_runner_contract.py \
+  dashboard/db/upsert.py=tests/dashboard/test_upsert.py,tests/collectors/test_runner_contract.py \
+  dashboard/db/rollups.py=tests/dashboard/test_rollups.py \
+  dashboard/db/reconcile.py=tests/reliability/test_reconcile_identity.py,tests/reliability/test_reconcile_command.py \
+  dashboard/kpis/=tests/dashboard/test_kpi_values.py,tests/dashboard/test_kpi_registry.py,tests/dashboard/test_kpi_aqi.py,tests/dashboard/test_kpi_durations.py,tests/dashboard/test_kpi_traffic.py,tests/dashboard/test_kpi_gaps.py \
+  dashboard/privacy.py=tests/security/test_privacy.py \
+  dashboard/auth/=tests/security/test_access.py,tests/security/test_csrf_throttle.py
+mutate: $(VENV)/.dev
+	@for entry in $(MUTATE_TESTS); do \
+	  module=$${entry%%=*}; tests=$${entry#*=}; \
+	  if [ -n "$(MUTATE)" ] && [ "$(MUTATE)" != "$$module" ]; then continue; fi; \
+	  rm -f .mutmut-cache; \
+	  env -u CITYOPS_TEST_DATABASE_URL $(PY) -m mutmut run --paths-to-mutate $$module --simple-output \
+	    --runner "$(PY) -m pytest -x -q -p no:randomly -p no:cacheprovider -n 0 $${tests//,/ }" >/dev/null; \
+	  killed=$$($(PY) -m mutmut result-ids killed | wc -w); \
+	  survived=$$($(PY) -m mutmut result-ids survived | wc -w); \
+	  timeout=$$($(PY) -m mutmut result-ids timeout | wc -w); \
+	  total=$$((killed + survived + timeout)); \
+	  echo "$$module: $$((killed + timeout)) of $$total mutants killed ($$(( total ? 100 * (killed + timeout) / total : 0 ))%); survivors: $$($(PY) -m mutmut result-ids survived)"; \
+	done
 
 ## lint: ruff alone
 lint: $(VENV)/.dev

@@ -4,7 +4,8 @@
 2. fetch through the feed's HTTP client (retries live there);
 3. validate every record; invalid ones go to quarantine with feed, record and field;
 4. in ONE transaction: upsert the rows, quarantine, advance the cursor, write the ``feed_run`` row —
-   a crash anywhere leaves the previous state intact;
+   a crash anywhere leaves the previous state intact (tests crash runs at :data:`KILL_POINTS` through a
+   fault hook to prove it);
 5. log on transitions only (failing → recovered), not on every failed poll.
 """
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from tenacity import before_sleep_log, retry, retry_if_exception_type, wait_exponential
 
@@ -29,12 +32,16 @@ from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import row_validator
 from collectors.registry import collector_class, create_collector
 from collectors.sinks import store
+from dashboard import clock
 from dashboard.db import feedops
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
 from dashboard.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+#: Points inside a run's transaction where the fault hook is called, in order.
+KILL_POINTS = ("before_upsert", "after_upsert", "after_rollups", "before_commit")
 
 #: Longest wait between attempts to reach a database that is down when the collector starts.
 MIRROR_MAX_WAIT_S = 30
@@ -106,10 +113,19 @@ class FeedRunner:
     ``timezone`` is the city's, in which daily rollups are cut (default: the ``city_timezone`` setting).
     """
 
-    def __init__(self, engine: Engine, http_factory=FeedHttpClient, timezone: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        http_factory=FeedHttpClient,
+        timezone: str | None = None,
+        fault: Callable[[str, Connection], None] | None = None,
+    ) -> None:
+        """``fault`` (tests only) is called with each of :data:`KILL_POINTS` and the run's connection as its
+        transaction reaches the point; an exception it raises crashes the run there."""
         self.engine = engine
         self.timezone = timezone or get_settings().city_timezone
         self._http_factory = http_factory
+        self._fault = fault or (lambda point, conn: None)
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
         # SQLite has one writer: feeds of this process take turns here instead of failing on its busy timeout
@@ -154,11 +170,11 @@ class FeedRunner:
             for f in feeds
         ]
         with self.engine.begin() as conn:
-            feedops.mirror_feeds(conn, rows, datetime.now(UTC))
+            feedops.mirror_feeds(conn, rows, clock.now())
 
     def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
         """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
-        started = (now or datetime.now(UTC)).astimezone(UTC)
+        started = (now or clock.now()).astimezone(UTC)
         with self.engine.connect() as conn:
             stored = feedops.read_cursor(conn, feed.name)
             previous_status = feedops.last_run_status(conn, feed.name)
@@ -184,16 +200,22 @@ class FeedRunner:
         valid, rejected = validate(feed, batch)
         locator = self._district_locator() if feed.domain == "complaints" else None
         with self._writing, self.engine.begin() as conn:
+            self._fault("before_upsert", conn)
+            after_upsert = partial(self._fault, "after_upsert", conn)
             counts = (
-                store(conn, feed.domain, feed.source_name, valid, started, locator, timezone=self.timezone)
+                store(
+                    conn, feed.domain, feed.source_name, valid, started, locator,
+                    timezone=self.timezone, checkpoint=after_upsert,
+                )
                 if valid
                 else UpsertCounts()
             )
+            self._fault("after_rollups", conn)
             run_id = feedops.record_run(
                 conn,
                 feed=feed.name,
                 started_at=started,
-                finished_at=datetime.now(UTC),
+                finished_at=clock.now(),
                 status="ok",
                 fetched=len(batch.records) + len(batch.rejected),
                 new=counts.new,
@@ -205,6 +227,7 @@ class FeedRunner:
             )
             feedops.quarantine(conn, feed.name, run_id, started, rejected)
             feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
+            self._fault("before_commit", conn)
         for callback in batch.after_commit:
             callback()
         if previous_status not in (None, "ok"):
@@ -222,7 +245,7 @@ class FeedRunner:
     def _failed(self, feed: FeedConfig, started: datetime, status: str, error: str, previous: str | None) -> RunResult:
         with self._writing, self.engine.begin() as conn:
             feedops.record_run(
-                conn, feed=feed.name, started_at=started, finished_at=datetime.now(UTC), status=status, error=error
+                conn, feed=feed.name, started_at=started, finished_at=clock.now(), status=status, error=error
             )
         if previous != status:
             log.error("feed %s is failing (%s): %s", feed.name, status, error)

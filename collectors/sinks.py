@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -64,11 +65,13 @@ def store(
     locator: DistrictLocator | None = None,
     *,
     timezone: str,
+    checkpoint: Callable[[], None] | None = None,
 ) -> UpsertCounts:
     """Upsert validated ``records`` (rows from :func:`collectors.runner.validate`, or record models) of
     ``domain`` under ``source`` and refresh the rollups they touch (local days in the city's ``timezone``).
 
-    Complaint lifecycle events go to their own table.
+    Complaint lifecycle events go to their own table. ``checkpoint`` is called between the upserts and the
+    rollups (where the runner's fault hook crashes runs in tests).
     """
     table, version = TABLES[domain]
     events: list[dict] = []
@@ -86,6 +89,8 @@ def store(
     counts = upsert(conn, table, rows, version=version)
     if events:
         upsert(conn, ComplaintEvent.__table__, events, key=("source", "ticket_id", "status", "occurred_at"))
+    if checkpoint is not None:
+        checkpoint()
     if counts.new or counts.updated:
         rollups.refresh(conn, domain, hours, timezone)
     return counts

@@ -278,7 +278,8 @@ def _echo_published_agreement(settings) -> None:
 @app.command()
 def reconcile(
     simulator_url: Annotated[
-        str | None, typer.Option(help="Also compare with what this simulated city served (its /_sim/ledger).")
+        str | None,
+        typer.Option(help="Also compare, record by record, with what this simulated city served (its ledger)."),
     ] = None,
 ) -> None:
     """Account for every record: stored once or quarantined with a reason; exits 1 on any discrepancy."""
@@ -292,8 +293,10 @@ def reconcile(
     settings = _settings()
     served = {}
     if simulator_url:
-        ledger = httpx.get(f"{simulator_url.rstrip('/')}/_sim/ledger", timeout=30).json()
+        ledger = httpx.get(f"{simulator_url.rstrip('/')}/_sim/ledger/keys", timeout=60).json()
         served = served_by_simulator(load_feeds(settings.feeds_file), ledger)
+    else:
+        typer.echo("no ledger of what was served (--simulator-url): accounting and duplicates only, lost unknown")
     with make_engine(settings.resolved_database_url).connect() as conn:
         accounts = account_for(conn, served)
     problems = 0
@@ -303,6 +306,10 @@ def reconcile(
             f"{a.feed:<22}{a.fetched:>10}{a.stored:>10}{a.quarantined:>13}{a.duplicates:>7}"
             f"{'' if a.served is None else a.served:>10}{'' if a.lost is None else a.lost:>7}"
         )
+        if a.quarantined_served:
+            shown = list(a.quarantined_served.items())[:3]
+            typer.echo(f"  {len(a.quarantined_served)} served records only in quarantine: "
+                       + "; ".join(f"{key} ({reason})" for key, reason in shown))
         for problem in a.problems:
             problems += 1
             typer.echo(f"  ! {problem}")

@@ -29,12 +29,6 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
 
-    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        return self
-
 
 def dialect_insert(conn: Connection):
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

@@ -4,12 +4,13 @@ for any request the database could not answer."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import clock
 from dashboard.kpis.freshness import row_freshness
 from dashboard.queries.base import DatabaseUnavailable, ping
 from dashboard.queries.feeds import feed_status
@@ -62,9 +63,9 @@ def register_health(server: Flask, engine, stale_factor: float) -> None:
 
     @server.get("/health")
     def health():
-        return jsonify({"status": "ok", "time": _iso(datetime.now(UTC))})
+        return jsonify({"status": "ok", "time": _iso(clock.now())})
 
     @server.get("/readyz")
     def readyz():
-        body, ready = readiness(engine, stale_factor, datetime.now(UTC))
+        body, ready = readiness(engine, stale_factor, clock.now())
         return jsonify(body), 200 if ready else 503

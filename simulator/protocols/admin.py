@@ -46,4 +46,8 @@ def create_blueprint(state: SimState) -> Blueprint:
     def ledger():
         return json_response(state.ledger.report())
 
+    @bp.get("/ledger/keys")
+    def ledger_keys():
+        return json_response(state.ledger.served_keys())
+
     return bp

@@ -66,7 +66,8 @@ class HallsApi:
             self._rank = (len(table), rank)
         return self._rank[1]
 
-    def tickets(self, args) -> tuple[dict, np.ndarray, np.ndarray]:
+    def tickets(self, args) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+        """A page of tickets: (body, table rows, status index per row, time each row's status was reached)."""
         table = self.state.world.tables["halls"]
         now = self.state.world.now()
         limit = int_param(args, "limit", 500, 1, 1000)
@@ -123,7 +124,7 @@ class HallsApi:
                 }
             )
         next_offset = offset + limit if offset + limit < total else None
-        return {"tickets": out, "total": total, "next_offset": next_offset}, page, status[page]
+        return {"tickets": out, "total": total, "next_offset": next_offset}, page, status[page], updated[page]
 
     def queue_monitors(self) -> list[dict]:
         table = self.state.world.tables["halls"]
@@ -178,6 +179,7 @@ def create_blueprint(state: SimState) -> Blueprint:
     """The ``/halls`` endpoints."""
     bp = Blueprint("halls", __name__, url_prefix="/halls")
     api = HallsApi(state)
+    state.ledger.identify("halls:tickets", lambda rows: state.world.tables["halls"]["id"][rows].astype(str).tolist())
 
     @bp.get("/api/v1/halls")
     def halls():
@@ -202,11 +204,11 @@ def create_blueprint(state: SimState) -> Blueprint:
     @bp.get("/api/v1/tickets")
     def tickets():
         try:
-            body, rows, versions = api.tickets(request.args)
+            body, rows, versions, times = api.tickets(request.args)
         except BadRequest as exc:
             return _error(400, str(exc))
         body["tickets"], malformed = request_faults().apply(body["tickets"], SPEC)
-        state.ledger.mark("halls:tickets", rows, versions, width=len(STATUSES), malformed=malformed)
+        state.ledger.mark("halls:tickets", rows, versions, width=len(STATUSES), malformed=malformed, times=times)
         return json_response(body)
 
     @bp.get("/ngsi/v2/entities")

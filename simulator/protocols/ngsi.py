@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 
 import numpy as np
@@ -291,10 +292,17 @@ def _entity_types(state: SimState) -> dict[str, EntityType]:
     }
 
 
+def _entity_ids(kind: EntityType, state: SimState, rows: np.ndarray) -> list[str]:
+    """The entity id of each of ``rows`` of ``kind``'s table."""
+    return [json.loads(text) for text in kind.render(state.world.tables[kind.table], rows, 0)["id"]]
+
+
 def create_blueprint(state: SimState, prefix: str = "/ngsi/v2") -> Blueprint:
     """The ``/ngsi/v2/entities`` endpoint: ``type``, ``q``, ``attrs``, ``orderBy``, paging, ``options``."""
     bp = Blueprint("ngsi", __name__, url_prefix=prefix)
     types = _entity_types(state)
+    for kind in types.values():
+        state.ledger.identify(kind.feed, partial(_entity_ids, kind, state))
 
     @bp.get("/entities")
     def entities():

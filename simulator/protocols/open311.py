@@ -253,10 +253,12 @@ def create_blueprint(state: SimState) -> Blueprint:
     """The ``/open311/v2`` endpoints."""
     bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
     api = Open311(state)
+    state.ledger.identify("open311", lambda rows: state.world.tables["complaints"]["id"][rows].astype(str).tolist())
 
     def serve(records: list[dict], rows: np.ndarray, latest: np.ndarray, fmt: str) -> Response:
         out, malformed = request_faults().apply(records, SPEC)
-        state.ledger.mark("open311", rows, latest, width=len(EVENTS), malformed=malformed)
+        times = state.world.tables["complaints"]["events"][rows, latest]
+        state.ledger.mark("open311", rows, latest, width=len(EVENTS), malformed=malformed, times=times)
         return _records_xml("service_requests", "request", out) if fmt == "xml" else json_response(out)
 
     @bp.get("/services.<fmt>")

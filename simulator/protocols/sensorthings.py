@@ -192,6 +192,9 @@ def create_blueprint(state: SimState) -> Blueprint:
     """The ``/sta/v1.1`` endpoints."""
     bp = Blueprint("sensorthings", __name__, url_prefix=PREFIX)
     api = SensorThings(state)
+    state.ledger.identify(
+        "sta:Observations", lambda rows: state.world.tables["observations"]["id"][rows].astype(str).tolist()
+    )
     catalogue = state.world.catalogue
 
     def listing(build, n: int):

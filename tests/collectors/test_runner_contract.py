@@ -140,3 +140,13 @@ def test_impossible_timestamp_is_quarantined(sqlite_engine):
         entry = conn.execute(select(Quarantine.field, Quarantine.reason)).one()
     assert entry.field == "observed_at"
     assert "2000-01-01" in entry.reason, entry.reason
+
+
+def test_a_run_with_nothing_valid_counts_only_its_rejects(engine):
+    StandInCollector.script = lambda c: Batch(records=[_reading(1, value="lots")], cursor={"*": RUN_AT})
+    result = FeedRunner(engine).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        run = conn.execute(select(FeedRun.fetched, FeedRun.new, FeedRun.updated, FeedRun.unchanged,
+                                  FeedRun.rejected)).one()
+    assert (result.fetched, result.new, result.updated, result.unchanged, result.rejected) == (1, 0, 0, 0, 1)
+    assert tuple(run) == (1, 0, 0, 0, 1)

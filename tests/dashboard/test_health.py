@@ -5,18 +5,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine
 
+from dashboard import clock
 from dashboard.db.feedops import record_run
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.dashboard.synthetic_city import populate
 
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
 
 @pytest.fixture
 def live_city(engine):
-    """The synthetic city as seen now (its halls feed is stale, the others fresh)."""
-    now = datetime.now(UTC)
-    populate(engine, now)
-    return engine, now
+    """The synthetic city as seen at :data:`NOW`, the app's clock stopped there (its halls feed is stale,
+    the others fresh)."""
+    populate(engine, NOW)
+    with clock.set_to(NOW):
+        yield engine, NOW
 
 
 def _client(engine, tmp_path):

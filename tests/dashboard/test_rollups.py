@@ -356,3 +356,84 @@ def test_daily_rows_follow_the_local_day(engine):
     daily = _table(engine, ComplaintDaily)
     assert [d.astimezone(UTC) for d in daily["day"]] == [T0 - timedelta(hours=8), T0 + timedelta(hours=16)]
     assert list(daily["received"]) == [1, 2]
+
+
+def _hours(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_datetime(frame[column], utc=True).dt.floor("h")
+
+
+def _seconds(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    return (pd.to_datetime(later, utc=True) - pd.to_datetime(earlier, utc=True)).dt.total_seconds()
+
+
+def _oracle_halls(facts: pd.DataFrame) -> pd.DataFrame:
+    """Hall hourly rollup computed in pandas from the tickets (no SQL of the product)."""
+    wait = _seconds(facts["called_at"], facts["issued_at"])
+    return pd.DataFrame({
+        "hour": _hours(facts, "issued_at"), "hall_code": facts["hall_code"],
+        "service_item": facts["service_item"].fillna(""), "issued": 1, "called": facts["called_at"].notna(),
+        "wait_seconds": wait.fillna(0), "waited_over_30min": wait > 1800, "finished": facts["finished_at"].notna(),
+        "handling_seconds": _seconds(facts["finished_at"], facts["called_at"]).fillna(0),
+        "online": facts["channel"] == "online", "with_visits": facts["visits"].notna(),
+        "single_visit": facts["visits"] == 1, "rated": facts["rating"].notna(), "rated_good": facts["rating"] >= 4,
+    }).groupby(["hour", "hall_code", "service_item"], as_index=False).sum()
+
+
+def _oracle_traffic(facts: pd.DataFrame) -> pd.DataFrame:
+    """Traffic hourly rollup computed in pandas from the observations."""
+    speed = facts["speed_kmh"].astype(float)
+    moving = speed > 0
+    return pd.DataFrame({
+        "hour": _hours(facts, "observed_at"), "segment_code": facts["segment_code"], "observations": 1,
+        "speed_sum": speed.fillna(0), "inverse_speed_sum": (1 / speed.where(moving)).fillna(0), "speeds": moving,
+        "volume_sum": facts["volume"].astype(float).fillna(0),
+        "occupancy_sum": facts["occupancy"].astype(float).fillna(0),
+        "congested": facts["congested"].eq(True),
+    }).groupby(["hour", "segment_code"], as_index=False).sum()
+
+
+def _oracle_sensors(facts: pd.DataFrame) -> pd.DataFrame:
+    """Sensor hourly rollup computed in pandas from the readings."""
+    frame = facts.assign(hour=_hours(facts, "observed_at"), value=facts["value"].astype(float))
+    return frame.groupby(["hour", "station_code", "quantity"], as_index=False).agg(
+        readings=("value", "count"), value_sum=("value", "sum"), value_min=("value", "min"),
+        value_max=("value", "max"),
+    )
+
+
+def _assert_equals_oracle(rollup: pd.DataFrame, oracle: pd.DataFrame, keys: list[str]) -> None:
+    """Same groups, same measures (to float precision)."""
+    actual = rollup.assign(hour=pd.to_datetime(rollup["hour"], utc=True)) if not rollup.empty else rollup
+    assert len(actual) == len(oracle)
+    if oracle.empty:
+        return
+    merged = oracle.merge(actual, on=keys, how="outer", suffixes=("", "_rollup"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][keys]
+    for measure in (c for c in oracle.columns if c not in keys):
+        expected, stored = merged[measure].astype(float), merged[f"{measure}_rollup"].astype(float)
+        assert np.allclose(expected, stored, rtol=1e-9, atol=1e-3, equal_nan=True), (measure, merged)
+
+
+@EXAMPLES
+@given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
+def test_hall_rollups_equal_an_independent_pandas_recomputation(engine, batches):
+    _clear(engine, HallTicket, HallHourly, HallDaily, DurationHourly, DurationDaily)
+    _pull(engine, "halls", "queue", batches)
+    _assert_equals_oracle(_table(engine, HallHourly), _oracle_halls(_table(engine, HallTicket)),
+                          ["hour", "hall_code", "service_item"])
+
+
+@EXAMPLES
+@given(
+    readings=st.lists(st.lists(sensor_readings(), min_size=1, max_size=8), min_size=1, max_size=4),
+    observations=st.lists(st.lists(traffic_observations(), min_size=1, max_size=8), min_size=1, max_size=4),
+)
+def test_sensor_and_traffic_rollups_equal_an_independent_pandas_recomputation(engine, readings, observations):
+    _clear(engine, SensorReading, SensorHourly, EnvironmentHourly, EnvironmentDaily, TrafficObservation,
+           TrafficHourly, TrafficDaily)
+    _pull(engine, "sensors", "air", readings)
+    _pull(engine, "traffic", "ngsi", observations)
+    _assert_equals_oracle(_table(engine, SensorHourly), _oracle_sensors(_table(engine, SensorReading)),
+                          ["hour", "station_code", "quantity"])
+    _assert_equals_oracle(_table(engine, TrafficHourly), _oracle_traffic(_table(engine, TrafficObservation)),
+                          ["hour", "segment_code"])

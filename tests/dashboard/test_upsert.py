@@ -54,3 +54,22 @@ def test_duplicates_within_one_batch_are_stored_once(engine):
         values = conn.execute(select(SensorReading.value)).scalars().all()
     assert (counts.new, counts.unchanged) == (1, 2)
     assert len(values) == 1
+
+
+def test_several_versions_in_one_batch_store_the_newest_whatever_their_order(engine):
+    """A page can hold one ticket at several versions; the newest is kept, on insert and on update alike."""
+    waiting, called, finished = (
+        dict(_tickets(1, T0 + timedelta(minutes=m), status)[0]) for m, status in ((0, "waiting"), (5, "called"),
+                                                                                 (9, "finished"))
+    )
+    with engine.begin() as conn:
+        inserted = upsert(conn, HallTicket.__table__, [called, finished, waiting], version="updated_at")
+        first = conn.execute(select(HallTicket.status, HallTicket.updated_at)).one()
+        conn.execute(HallTicket.__table__.delete())
+        upsert(conn, HallTicket.__table__, [waiting], version="updated_at")
+        updated = upsert(conn, HallTicket.__table__, [finished, waiting, called], version="updated_at")
+        second = conn.execute(select(HallTicket.status, HallTicket.updated_at)).one()
+    assert (inserted.new, inserted.unchanged) == (1, 2)
+    assert tuple(first) == ("finished", T0 + timedelta(minutes=9))
+    assert (updated.updated, updated.unchanged) == (1, 2)
+    assert tuple(second) == ("finished", T0 + timedelta(minutes=9))

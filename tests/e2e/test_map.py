@@ -8,7 +8,6 @@ import io
 import json
 import re
 import statistics
-import time
 
 import pytest
 from browsing import READY, assert_clean, open_page, settle
@@ -97,18 +96,14 @@ def test_url_state_and_district_drill(context, live_url, screenshots):
 
 
 @pytest.mark.parametrize("path", ["/?lang=zh", "/wall?lang=zh&rotate=600"])
-def test_render_time(context, live_url, path):
-    """Time until every panel of the page is drawn (target ≤ 2 s), measured after a warm-up load."""
+def test_every_panel_is_drawn_again_on_each_reload(context, live_url, path):
+    """Reloaded (warm caches), the page draws every panel each time, with no error (render times: make bench)."""
     page, problems, callbacks = open_page(context, live_url, path, "dark")
     try:
-        page.wait_for_function(RENDERED, timeout=15_000)  # the warm-up load, drawn
-        samples = []
+        page.wait_for_function(RENDERED, timeout=15_000)  # the first load, drawn
         for _ in range(3):
-            start = time.perf_counter()
             page.goto(live_url + path, wait_until="commit")
             page.wait_for_function(RENDERED, timeout=15_000)
-            samples.append((time.perf_counter() - start) * 1000)
-        print(f"\nrender {path}: {', '.join(f'{s:.0f}' for s in samples)} ms (best {min(samples):.0f} ms)")
         assert_clean(problems, callbacks)
     finally:
         page.close()

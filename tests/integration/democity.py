@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
 
 from collectors.config import FeedConfig, load_feeds
+from dashboard.db.engine import make_engine
 from dashboard.db.models import (
     Complaint,
     ComplaintEvent,
@@ -71,3 +75,26 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
             tuple(r) for r in conn.execute(select(FeedCursor.feed, FeedCursor.partition, FeedCursor.value))
         )
     return tables
+
+
+@contextmanager
+def empty_database_like(engine: Engine, folder: Path) -> Iterator[Engine]:
+    """A database of the same kind as ``engine`` (a file in ``folder``, or one more on its PostgreSQL server)
+    with nothing in it, not even the schema; dropped afterwards."""
+    if engine.dialect.name == "sqlite":
+        target = make_engine(f"sqlite:///{folder / 'cityops.db'}")
+        yield target
+        target.dispose()
+        return
+    name = f"cityops_empty_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    target = make_engine(engine.url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield target
+    finally:
+        target.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from dashboard.app import create_app
+from dashboard.web.app import create_app
 
 from collectors.runner import FeedRunner
 from dashboard.db.engine import make_engine

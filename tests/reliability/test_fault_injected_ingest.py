@@ -68,11 +68,11 @@ def test_every_served_record_is_stored_once_or_quarantined(faulty_city, engine):
     for feed in feeds:
         runner.run(feed, now=FROZEN_AT + timedelta(minutes=30), since=FROZEN_AT - timedelta(days=1))
 
-    ledger = sim.state.ledger.report()
+    ledger = sim.state.ledger.served_keys()
     served = served_by_simulator(feeds, ledger)
     with engine.connect() as conn:
         accounts = {a.feed: a for a in reconcile(conn, served)}
-    served_total = sum(n for _, n in served.values())
+    served_total = sum(len(s.keys) for s in served.values())
     stored = sum(accounts[f].stored for f in served)
     quarantined = sum(accounts[f].quarantined for f in served)
     lost = sum(accounts[f].lost or 0 for f in served)
@@ -81,10 +81,10 @@ def test_every_served_record_is_stored_once_or_quarantined(faulty_city, engine):
         f"\nfault-injected ingest: served {served_total} records, stored {stored} rows, quarantined {quarantined}, "
         f"lost {lost}, duplicates {duplicates}, failed runs {statuses.count('failed')} of {len(statuses)}"
     )
-    for name, (key, count) in served.items():
+    for name, s in served.items():
         a = accounts[name]
         print(
-            f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, "
+            f"  {name:<20} served {len(s.keys):>6} ({s.ledger}), stored {a.stored:>6}, "
             f"quarantined {a.quarantined:>4}, lost {a.lost}"
         )
     assert "failed" in statuses  # the outage was noticed

@@ -176,7 +176,7 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
             collector.wait()
     log = log_path.read_text(encoding="utf-8", errors="replace")
 
-    ledger = city.state.ledger.report()
+    ledger = city.state.ledger.served_keys()
     served = served_by_simulator(feeds, ledger)
     with engine.connect() as conn:
         accounts = {a.feed: a for a in reconcile(conn, served)}
@@ -187,7 +187,7 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
                 select(FeedRun.feed, func.max(FeedRun.started_at)).where(FeedRun.status == "ok").group_by(FeedRun.feed)
             ).all()
         )
-    served_total = sum(n for _, n in served.values())
+    served_total = sum(len(s.keys) for s in served.values())
     stored = sum(a.stored for a in accounts.values())
     quarantined = sum(a.quarantined for a in accounts.values())
     lost = sum(a.lost or 0 for a in accounts.values())
@@ -201,10 +201,10 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
         f"feeds, {failed_runs} runs recorded as failed"
     )
     print("  web app while down: " + ", ".join(f"{k} {v}" for k, v in web.items()))
-    for name, (key, count) in served.items():
+    for name, s in served.items():
         a = accounts[name]
         print(
-            f"  {name:<20} served {count:>6} ({key}), stored {a.stored:>6}, "
+            f"  {name:<20} served {len(s.keys):>6} ({s.ledger}), stored {a.stored:>6}, "
             f"quarantined {a.quarantined:>4}, lost {a.lost}"
         )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -49,11 +48,9 @@ def test_days_do_not_depend_on_when_the_simulator_started(city):
             assert np.array_equal(a[column][common_a], b[column][common_b]), (feed, column)
 
 
-def test_thirty_days_generate_in_under_ten_seconds(city):
-    began = time.perf_counter()
+def test_thirty_days_of_history_are_generated(city):
+    """How long generating takes is a benchmark's business; here, that a month of complaints is there."""
     world = World(SimulatorConfig(history_days=30, clock=lambda: datetime(2026, 11, 21, 2, tzinfo=UTC)), city)
-    elapsed = time.perf_counter() - began
-    assert elapsed < 10, elapsed
     assert len(world.tables["complaints"]) > 30 * 1200
 
 
