@@ -698,7 +698,7 @@ def baseline_overview(q: Scans, engine, now: datetime) -> dict:
     }
 
 
-def _check(naive: dict, engine, now: datetime) -> None:
+def check_equal(naive: dict, engine, now: datetime) -> None:
     """The naive numbers are the rollups' (percentiles within the histograms' resolution)."""
     registry = kpis.kpi_registry(engine, None)
     today = period_bounds(now, TZ, "day")
@@ -813,7 +813,7 @@ def _baseline(scans, engine, moments: list[datetime]) -> tuple[list[float], dict
         numbers = baseline_overview(q, engine, now)
         runs.append((time.perf_counter() - started, q.parts))
         q.close()
-        _check(numbers, engine, now)
+        check_equal(numbers, engine, now)
     runs.sort(key=lambda run: run[0])
     return [seconds for seconds, _ in runs], runs[len(runs) // 2][1]
 
