@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sys
 
 from sqlalchemy import create_engine, text
 
@@ -45,6 +47,7 @@ def run(layout: str, days: float, postgres: str | None, redis: str | None) -> Re
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the deployment's processes stop too
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=float, default=365, help="days of the demo city to backfill")
     parser.add_argument("--layouts", default="production,single", help="production (PostgreSQL), single (SQLite)")

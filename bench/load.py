@@ -29,6 +29,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -365,6 +366,7 @@ def run(layout: str, days: float, seconds: int, knee: bool, step_seconds: int, p
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: the deployment's processes stop too
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--layouts", default="production,single", help="production, single or both")
     parser.add_argument("--days", type=float, default=7, help="days of the demo city backfilled first")
