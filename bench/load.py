@@ -285,8 +285,9 @@ def _locust(base: str, scenario: Path, counts: dict[str, int], seconds: int, fol
 
 
 def _ms(row: dict, percentile: str) -> float:
+    """A percentile of locust's stats row (infinite when no request of the row completed)."""
     value = row.get(percentile, "N/A")
-    return float(value) if value not in ("N/A", "") else float("nan")
+    return float(value) if value not in ("N/A", "") else float("inf")
 
 
 def _table(stats: dict[str, dict]) -> str:
