@@ -8,7 +8,7 @@ DAYS ?= 30
 PYTEST_WORKERS ?= 2
 LINTED := dashboard collectors layouts simulator tests bench
 
-.PHONY: run test reliability mutate bench lint lock clean
+.PHONY: run test reliability mutate bench load backfill lint lock clean
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ test: $(VENV)/.dev
 ## bench: benchmarks against same-run baselines; prints the table and appends it to bench/results.md
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+## load: locust against gunicorn + PostgreSQL + Redis + live collector, then one serve on SQLite: the target
+## mix for LOAD_SECONDS (default 600), then users stepped up to the knee; needs CITYOPS_TEST_DATABASE_URL and
+## CITYOPS_TEST_REDIS_URL (servers on loopback)
+LOAD_SECONDS ?= 600
+load: $(VENV)/.dev
+	$(PY) -m bench.load --seconds $(LOAD_SECONDS)
+
+## backfill: the collector catching up on BACKFILL_DAYS (default 365) of the demo city, on PostgreSQL and SQLite
+BACKFILL_DAYS ?= 365
+backfill: $(VENV)/.dev
+	$(PY) -m bench.backfill --days $(BACKFILL_DAYS)
 
 ## reliability: fault, crash, fuzz and soak tests at full size, with their figures printed
 reliability: $(VENV)/.dev

@@ -3,8 +3,11 @@
 Every figure is a ratio against a baseline measured in the same run. Ingest, KPI reads and map payloads run at
 each of ``--scales`` (the growth of their cost with the data; KPI reads scale the city down from its full size,
 so their largest scale is the year of the 3-million-people city); PostgreSQL ingest runs when ``--postgres``
-(default: ``CITYOPS_TEST_DATABASE_URL``) names a server. A benchmark that fails is a row saying why; the others
-still run and are published.
+(default: ``CITYOPS_TEST_DATABASE_URL``) names a server. KPI reads are timed against two baselines computing the
+same numbers from the facts: a fair SQLite baseline and DuckDB on a copy of the facts. The browser benchmark
+runs on the largest KPI scale with points on the complaints. The short version of the load benchmark (the target
+mix for ``--load-seconds`` on each layout, no knee; ``make load`` runs the full one) runs when ``--postgres`` and
+``--redis`` name servers. A benchmark that fails is a row saying why; the others still run and are published.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import browser, city_import, coldstart, ingest, kpi_reads, map_payloads
+from bench import browser, city_import, coldstart, ingest, kpi_reads, load, map_payloads
 from bench.report import Result, publish
 
 #: Records of each ingest benchmark at 1×.
 INGEST_ROWS = {"traffic": 50_000, "sensors": 30_000, "complaints": 10_000}
 #: Complaint points of the map benchmark at 1× (10× is the 1 M points of the target).
 MAP_POINTS = 100_000
+#: Days of the demo city the short load run backfills first.
+LOAD_DAYS = 2
 
 
 def _measured(name: str, measure: Callable[[], Result | list[Result]]) -> list[Result]:
@@ -42,7 +47,10 @@ def main() -> None:
     parser.add_argument("--scales", default="1,3,10", help="data scales of ingest and map payloads, e.g. 1,3,10")
     parser.add_argument("--postgres", default=os.environ.get("CITYOPS_TEST_DATABASE_URL"),
                         help="PostgreSQL server URL for the ingest-vs-COPY figures (default: none)")
+    parser.add_argument("--redis", default=os.environ.get("CITYOPS_TEST_REDIS_URL"),
+                        help="Redis server URL for the production layout of the load benchmark (default: none)")
     parser.add_argument("--coldstart-days", type=float, default=30, help="history of the demo cold start (0: skip it)")
+    parser.add_argument("--load-seconds", type=int, default=30, help="duration of the short load run (0: skip it)")
     args = parser.parse_args()
     started = time.perf_counter()
     scales = [int(s) for s in args.scales.split(",")]
@@ -59,6 +67,10 @@ def main() -> None:
         results += _measured(f"map payloads, {scale}×", lambda s=scale: map_payloads.run(MAP_POINTS * s))
     results += _measured("browser", browser.run)
     results += _measured("city import", city_import.run)
+    if args.load_seconds and args.postgres and args.redis:
+        for layout in ("production", "single"):
+            results += _measured(f"load, {layout}", lambda lay=layout: load.run(
+                lay, LOAD_DAYS, args.load_seconds, False, 0, args.postgres, args.redis))
     if args.coldstart_days:
         results += _measured("demo cold start", lambda: coldstart.run(args.coldstart_days))
     publish(results, time.perf_counter() - started)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from bench.report import Result
 
@@ -39,19 +42,25 @@ def _as_time(value: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def behind(database: Path) -> dict[str, str]:
-    """Feeds that have not caught up yet, with what is missing (empty once every feed has)."""
-    if not database.exists():
-        return {"(database)": "not created yet"}
+def behind(database: Path | str) -> dict[str, str]:
+    """Feeds that have not caught up yet, with what is missing (empty once every feed has); ``database`` is the
+    demo's SQLite file (read-only) or a SQLAlchemy URL."""
+    if isinstance(database, Path):
+        if not database.exists():
+            return {"(database)": "not created yet"}
+        database = f"sqlite:///file:{database}?mode=ro&uri=true"
+    engine = create_engine(database, poolclass=NullPool)
     try:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as conn:
-            feeds = conn.execute("SELECT name, config_json FROM feed WHERE enabled").fetchall()
-            succeeded = {name for (name,) in conn.execute("SELECT DISTINCT feed FROM feed_run WHERE status = 'ok'")}
+        with engine.connect() as conn:
+            feeds = conn.exec_driver_sql("SELECT name, config_json FROM feed WHERE enabled").fetchall()
+            succeeded = {n for (n,) in conn.exec_driver_sql("SELECT DISTINCT feed FROM feed_run WHERE status = 'ok'")}
             cursors: dict[str, list[str]] = {}
-            for feed, value in conn.execute("SELECT feed, value FROM feed_cursor"):
+            for feed, value in conn.exec_driver_sql("SELECT feed, value FROM feed_cursor"):
                 cursors.setdefault(feed, []).append(value)
-    except sqlite3.Error as exc:
-        return {"(database)": str(exc)}
+    except SQLAlchemyError as exc:
+        return {"(database)": str(exc).splitlines()[0]}
+    finally:
+        engine.dispose()
     if not feeds:
         return {"(database)": "no feeds mirrored yet"}
     now = datetime.now(UTC)

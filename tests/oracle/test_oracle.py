@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from dashboard.web.app import create_app
 
 from collectors.runner import FeedRunner
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.integration.democity import FROZEN_AT, City, with_reference_data
 from tests.oracle import adversarial_city, oracle, served
 from tests.oracle.harness import assert_no_differences, differences

@@ -1,0 +1,64 @@
+"""The KPI-reads baselines compute an overview refresh's numbers from the facts; on a small year both the fair
+SQLite scans and DuckDB on its copy of the facts must give the rollups' numbers (the rollups are the independent
+implementation), and the SQLite scans must reach every time range through an index."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bench import duckdb_peer, kpi_reads
+from dashboard.db.engine import make_engine
+
+pytestmark = pytest.mark.slow
+
+#: Two moments of the year: a night hour of a weekday, an afternoon near the year's end.
+MOMENTS = [kpi_reads.START + timedelta(days=200, hours=19, minutes=17), kpi_reads.START + timedelta(days=330, hours=6)]
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    path = tmp_path_factory.mktemp("kpi") / "year.sqlite"
+    kpi_reads.build(path, kpi_reads.Size.of(0.005))
+    engine = make_engine(f"sqlite:///{path}")
+    yield path, engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_fair_sqlite_baseline_gives_the_rollups_numbers(year, now):
+    path, engine = year
+    scans = kpi_reads.SQLiteScans(path)
+    try:
+        numbers = kpi_reads.baseline_overview(scans, engine, now)
+    finally:
+        scans.close()
+    kpi_reads.check_equal(numbers, engine, now)  # raises naming the first number that differs
+
+
+@pytest.mark.parametrize("now", MOMENTS)
+def test_duckdb_peer_gives_the_rollups_numbers(year, now):
+    path, engine = year
+    conn, load_seconds = duckdb_peer.load(path, kpi_reads.VERSION, threads=1)
+    try:
+        numbers = kpi_reads.baseline_overview(kpi_reads.DuckDBScans(conn, 1), engine, now)
+    finally:
+        conn.close()
+    assert load_seconds > 0
+    kpi_reads.check_equal(numbers, engine, now)
+
+
+def test_every_sqlite_baseline_range_uses_an_index(year):
+    path, _ = year
+    scans = kpi_reads.SQLiteScans(path)
+    try:
+        statements = kpi_reads.complaint_scans(scans) | kpi_reads.fact_scans(scans)
+        now = MOMENTS[0]
+        plans = {name: scans.indexes(sql, s=now - timedelta(days=14), e=now, now=now)
+                 for name, sql in statements.items()}
+    finally:
+        scans.close()
+    assert {name: plan for name, plan in plans.items() if any("SCAN" in index for index in plan)} == {}
+    assert plans["open tickets"] == ["ix_complaint_closed_at_due_at"]
+    assert set(plans["satisfaction"]) == {"ix_complaint_revisited_at", "ix_complaint_closed_at_due_at"}
