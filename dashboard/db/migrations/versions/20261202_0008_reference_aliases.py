@@ -1,7 +1,7 @@
 """reference_alias and published_figure: other names of reference entities; figures sources publish
 
 Revision ID: 0008_reference_aliases
-Revises: 0006_feed_state
+Revises: 0007_real_city_lengths
 Create Date: 2026-12-02 03:00:00
 
 ``reference_alias`` maps the names feeds give departments, districts, categories and stations to their codes,
@@ -17,7 +17,7 @@ from alembic import op
 import dashboard.db.types
 
 revision: str = "0008_reference_aliases"
-down_revision: str | None = "0006_feed_state"
+down_revision: str | None = "0007_real_city_lengths"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

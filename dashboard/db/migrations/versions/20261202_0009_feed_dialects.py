@@ -1,7 +1,7 @@
 """feed dialects: complaint details, and per run its kind, filtered rows, released quarantine, unread fields, note
 
 Revision ID: 0009_feed_dialects
-Revises: 0006_feed_state
+Revises: 0008_reference_aliases
 Create Date: 2026-12-02 03:00:00
 
 Real feeds send more than the columns hold (Open311 media, references, vendor attributes): ``complaint.details``
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_feed_dialects"
-down_revision: str | None = "0006_feed_state"
+down_revision: str | None = "0008_reference_aliases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """app_user.session_version: bumped by sign-out, a password change and deactivation, which ends every session
 
 Revision ID: 0011_session_version
-Revises: 0006_feed_state
+Revises: 0009_feed_dialects
 Create Date: 2026-12-02 03:00:00
 
 A session cookie carries the version it was signed in under; a session of an older version is refused, so a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_session_version"
-down_revision: str | None = "0006_feed_state"
+down_revision: str | None = "0009_feed_dialects"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
