@@ -168,6 +168,34 @@ def loops(imports: list[Import]) -> list[list[str]]:
     return found
 
 
+def unknown_modules(module: str, source: str) -> list[str]:
+    """Project imports in ``source`` naming a module that does not exist (say, one that was moved away)."""
+    unknown = []
+    for node, _ in _walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        unknown += [
+            f"{MODULES[module].relative_to(ROOT)}:{node.lineno}: {module} imports {name}, which does not exist"
+            for name in names
+            if name.split(".")[0] in PACKAGES and name not in MODULES and not (ROOT / name.replace(".", "/")).is_dir()
+        ]
+    return unknown
+
+
+def test_every_project_import_names_a_module_that_exists():
+    unknown = [u for m, path in MODULES.items() for u in unknown_modules(m, path.read_text(encoding="utf-8"))]
+    assert not unknown, "imports of modules that do not exist:\n" + "\n".join(unknown)
+
+
+def test_an_import_of_a_moved_module_is_named():
+    (message,) = unknown_modules("layouts.pages.city", "from dashboard.app import current_engine")
+    assert message == "layouts/pages/city.py:1: layouts.pages.city imports dashboard.app, which does not exist"
+
+
 def test_every_part_imports_only_what_it_may():
     broken = forbidden(ALL_IMPORTS)
     assert not broken, "imports against DESIGN §2:\n" + "\n".join(broken)
