@@ -13,7 +13,7 @@ from collectors.config import load_feeds
 from dashboard.cli import app
 from dashboard.db.feedops import mirror_feeds, quarantine, record_run
 from dashboard.db.models import Complaint, HallTicket, SensorReading, TrafficObservation
-from dashboard.db.reconcile import Served, reconcile, served_by_simulator
+from dashboard.db.reconcile import Served, examples, reconcile, served_by_simulator
 from dashboard.settings import PROJECT_ROOT, get_settings
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -185,3 +185,8 @@ def test_complaints_traffic_and_observations_are_reconciled_by_their_own_keys(en
     assert (accounts["calls"].stale, accounts["calls"].missing, accounts["calls"].extra) == (["C2"], [], [])
     assert (accounts["roads"].missing, accounts["roads"].lost, accounts["roads"].stale) == (["R2"], 1, [])
     assert (accounts["iot"].lost, accounts["iot"].extra, accounts["iot"].problems) == (0, [], [])
+
+
+def test_a_long_list_of_keys_shows_the_first_five_and_how_many_more():
+    assert examples([f"K{i}" for i in (6, 5, 4, 3, 2, 1, 0)]) == "K0, K1, K2, K3, K4, … (2 more)"
+    assert examples(["B", "A"]) == "A, B"
