@@ -843,7 +843,7 @@ def _parts(parts: dict[str, float]) -> str:
 def _plans(path: Path, now: datetime) -> str:
     """Each SQLite baseline statement over time ranges and the indexes its plan uses."""
     q = SQLiteScans(path)
-    statements = complaint_scans(q) | {k: v for k, v in fact_scans(q).items()}
+    statements = complaint_scans(q) | fact_scans(q)
     bounds = {"s": now - timedelta(days=TREND_DAYS), "e": now, "now": now}
     plans = "; ".join(f"{name}: {', '.join(q.indexes(sql, **bounds))}" for name, sql in statements.items())
     q.close()
