@@ -63,6 +63,8 @@ def test_kpi_and_alert_texts_come_from_the_catalogues():
     feed_stale = next(r for r in RULES if r.id == "feed_stale")
     assert feed_stale.message_en.format(name="sensors", value=1) == "Feed sensors is stale"
     assert feed_stale.message("zh").format(name="sensors", value=1) == "数据源 sensors 数据过期"
+    station = next(r for r in RULES if r.id == "station_aqi")
+    assert station.message_en.format(name="A", value=160.4) == "A: AQI 160, moderately polluted or worse"
 
 
 def test_literal_keys_used_in_code_exist():
