@@ -60,6 +60,12 @@ def test_kpi_and_alert_texts_come_from_the_catalogues():
     assert set(i18n.load("alerts", "en")) == {f"alert_rule.{r.id}" for r in RULES}
     on_time = next(k for k in DEFAULT_KPIS if k.id == "complaint_on_time_rate")
     assert (on_time.name_zh, on_time.name_en, on_time.unit_en) == ("按期办结率", "On-time closure", "%")
+    received = next(k for k in DEFAULT_KPIS if k.id == "complaints_received")
+    assert (received.name_en, received.unit_zh, received.denominator_en) == (
+        "Complaints received",
+        "件",
+        "since the period's local start",
+    )
     feed_stale = next(r for r in RULES if r.id == "feed_stale")
     assert feed_stale.message_en.format(name="sensors", value=1) == "Feed sensors is stale"
     assert feed_stale.message("zh").format(name="sensors", value=1) == "数据源 sensors 数据过期"
