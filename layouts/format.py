@@ -1,4 +1,7 @@
-"""Locale-aware formatting of numbers, times and durations for the UI."""
+"""Locale-aware formatting of numbers, times and durations for the UI, through Babel (CLDR data).
+
+Chinese is CLDR's ``zh_Hans_CN``; English is ``en_001`` (international English: ``12.3K``, ``2 Dec 2026``).
+"""
 
 from __future__ import annotations
 
@@ -7,36 +10,68 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_compact_decimal, format_decimal
+from babel.units import format_unit
 
-from layouts.i18n import t
+from dashboard import clock
+from layouts.i18n import language, t
+
+#: The CLDR locale of each UI language.
+LOCALES = {"zh": "zh_Hans_CN", "en": "en_001"}
+#: From this magnitude on, numbers are compact (万/亿, K/M).
+COMPACT_FROM = 10_000
+#: Duration units: (shown below this many seconds, CLDR unit, seconds per unit); days beyond the last.
+DURATION_UNITS = (
+    (90, "duration-second", 1),
+    (5400, "duration-minute", 60),
+    (172_800, "duration-hour", 3600),
+)
+
+
+def _locale(lang: str) -> str:
+    return LOCALES[language(lang)]
 
 
 def number(value: float | None, lang: str, digits: int = 0) -> str:
-    """A number for display: Chinese uses 万/亿 from 10,000 on; English uses thousands separators."""
+    """A number for display: compact from 10,000 on (``1.2万``, ``2.3亿``; ``12.3K``, ``230M``, one decimal at
+    most), else grouped with ``digits`` decimals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return t("kpi.no_value", lang)
-    if lang == "zh" and abs(value) >= 10_000:
-        unit, scale = ("亿", 1e8) if abs(value) >= 1e8 else ("万", 1e4)
-        return f"{value / scale:,.1f}".rstrip("0").rstrip(".") + unit
-    return f"{value:,.{digits}f}"
+    if abs(value) >= COMPACT_FROM:
+        return format_compact_decimal(value, locale=_locale(lang), fraction_digits=1)
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_locale(lang))
 
 
-def local_time(value: datetime | None, timezone: str, with_date: bool = True) -> str:
-    """An aware time shown in the city's zone (``MM-DD HH:MM`` or ``HH:MM``); empty for None."""
+def local_time(value: datetime | None, timezone: str, with_date: bool = True, lang: str | None = None) -> str:
+    """An aware time shown in the city's zone; empty for None.
+
+    Without ``lang``: ``MM-DD HH:MM`` (or ``HH:MM``). With ``lang``, the date is the locale's (``12月2日 14:05``,
+    ``2 Dec, 14:05``) and carries the year when it is not the current one (``2025年3月7日``, ``7 Mar 2025``).
+    """
     if value is None or pd.isna(value):
         return ""
-    local = value.astimezone(ZoneInfo(timezone))
-    return local.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+    zone = ZoneInfo(timezone)
+    local = value.astimezone(zone)
+    if lang is None or not with_date:
+        return local.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+    locale = _locale(lang)
+    skeleton = "MMMd" if local.year == clock.now().astimezone(zone).year else "yMMMd"
+    day = format_skeleton(skeleton, local, locale=locale)
+    return Locale.parse(locale).datetime_formats["short"].format(local.strftime("%H:%M"), day)
 
 
 def duration(seconds: float | None, lang: str) -> str:
-    """A short duration: seconds, minutes, hours or days."""
+    """A short duration in whole seconds, minutes, hours or days (CLDR short units: ``45秒``, ``2 min``).
+
+    The unit changes at 90 s, 90 min and 48 h. Babel's ``format_timedelta`` is not used: its one rounding
+    threshold cannot keep hours up to 48 h and rounds 36 h to "2 days", a third more than the truth.
+    """
     if seconds is None or math.isnan(seconds):
         return t("kpi.no_value", lang)
-    for limit, key, scale in ((90, "seconds", 1), (5400, "minutes", 60), (172_800, "hours", 3600)):
-        if seconds < limit:
-            return t(f"duration.{key}", lang, value=number(seconds / scale, lang))
-    return t("duration.days", lang, value=number(seconds / 86400, lang))
+    unit, scale = next(((u, s) for limit, u, s in DURATION_UNITS if seconds < limit), ("duration-day", 86400))
+    return format_unit(seconds / scale, unit, length="short", format="#,##0", locale=_locale(lang))
 
 
 def text_or_empty(value) -> str:

@@ -1,13 +1,16 @@
 """The alert rules (DESIGN §6): each opens above one threshold and closes only below a lower one (hysteresis).
 
 A rule is data: which observation it watches (see ``dashboard.queries.alerts.observe``), the open and close
-thresholds, its severity and its message in both languages. ``transitions`` is the whole decision, pure.
+thresholds and its severity; its message, a template with ``{name}`` and ``{value}``, is in the ``alerts``
+catalogue of :mod:`dashboard.i18n` under ``alert_rule.<id>``. ``transitions`` is the whole decision, pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from dashboard.i18n import t
 
 
 @dataclass(frozen=True)
@@ -18,52 +21,29 @@ class Rule:
     severity: str
     open_at: float
     close_below: float
-    message_zh: str
-    message_en: str
+
+    def message(self, lang: str) -> str:
+        """The message template in ``lang`` (fields ``name`` and ``value``)."""
+        return t(f"alert_rule.{self.id}", lang)
+
+    @property
+    def message_zh(self) -> str:
+        """The Chinese message template."""
+        return self.message("zh")
+
+    @property
+    def message_en(self) -> str:
+        """The English message template."""
+        return self.message("en")
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(
-        "station_aqi",
-        "critical",
-        151,
-        131,
-        "{name} 空气质量指数 {value:.0f}，达到中度污染",
-        "{name}: AQI {value:.0f}, moderately polluted or worse",
-    ),
-    Rule(
-        "segment_tpi",
-        "warning",
-        8.0,
-        6.0,
-        "{name} 交通指数持续 15 分钟不低于 8（{value:.1f}，严重拥堵）",
-        "{name}: traffic index ≥ 8 for 15 minutes ({value:.1f}, heavy congestion)",
-    ),
-    Rule(
-        "hall_wait",
-        "warning",
-        30.0,
-        20.0,
-        "{name} 有办事人已等候 {value:.0f} 分钟",
-        "{name}: someone has been waiting {value:.0f} minutes",
-    ),
-    Rule(
-        "complaint_spike",
-        "warning",
-        1.0,
-        0.5,
-        "{name} 近 24 小时诉求激增（达到其历史阈值的 {value:.1f} 倍）",
-        "{name}: complaint spike in the last 24 h ({value:.1f}× the threshold of its own history)",
-    ),
-    Rule("feed_stale", "critical", 1.0, 1.0, "数据源 {name} 数据过期", "Feed {name} is stale"),
-    Rule(
-        "published_aqi",
-        "warning",
-        5.0,
-        5.0,
-        "{name} 发布的 AQI 与本系统计算值相差 {value:.0f}",
-        "{name}: the published AQI differs from ours by {value:.0f}",
-    ),
+    Rule("station_aqi", "critical", 151, 131),
+    Rule("segment_tpi", "warning", 8.0, 6.0),
+    Rule("hall_wait", "warning", 30.0, 20.0),
+    Rule("complaint_spike", "warning", 1.0, 0.5),
+    Rule("feed_stale", "critical", 1.0, 1.0),
+    Rule("published_aqi", "warning", 5.0, 5.0),
 )
 
 

@@ -1,26 +1,35 @@
-"""The default KPI declarations of DESIGN §6 (targets and thresholds a city can override, see registry)."""
+"""The default KPI declarations of DESIGN §6 (targets and thresholds a city can override, see registry).
+
+Names, descriptions, units and denominator lines are texts of the ``kpis`` catalogue of :mod:`dashboard.i18n`
+(``indicator.<id>.<part>``); the denominator line's fields are ``{numerator}`` and ``{denominator}``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from dashboard.i18n import LANGUAGES, t
 from dashboard.kpis.kpi import Kpi
+
+#: The catalogue texts of every KPI.
+TEXT_PARTS = ("name", "description", "unit", "denominator")
 
 COMPLAINTS = {"domain": "complaints", "feeds": ("complaints",), "page": "/complaints"}
 HALLS = {"domain": "halls", "feeds": ("halls",), "page": "/halls"}
 TRAFFIC = {"domain": "traffic", "feeds": ("traffic",), "page": "/traffic"}
 ENVIRONMENT = {"domain": "environment", "feeds": ("sensors",), "page": "/environment"}
 #: A share (0–1), shown as a percentage.
-RATE = {"unit_zh": "%", "unit_en": "%", "percent": True}
+RATE = {"percent": True}
 
-_DECLARED: tuple[Kpi, ...] = (
-    Kpi(
+
+def _kpi(**fields) -> Kpi:
+    """A KPI from its declared ``fields`` and its texts, in every language, from the catalogue."""
+    texts = {f"{part}_{lang}": t(f"indicator.{fields['id']}.{part}", lang) for part in TEXT_PARTS for lang in LANGUAGES}
+    return Kpi(**fields, **texts)
+
+
+DEFAULT_KPIS: tuple[Kpi, ...] = (
+    _kpi(
         id="complaint_on_time_rate",
         **COMPLAINTS,
-        name_zh="按期办结率",
-        name_en="On-time closure",
-        description_zh="期限落在本期的工单中按期办结的比例；逾期未结的工单计入分母。",
-        description_en="Share of tickets due in the period closed by their deadline; overdue open tickets count.",
         **RATE,
         formula="due_met / due",
         direction="higher",
@@ -30,13 +39,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district", "department"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaint_closure_rate",
         **COMPLAINTS,
-        name_zh="办结率",
-        name_en="Closure rate",
-        description_zh="本期受理的工单中已办结的比例（同一批工单）。",
-        description_en="Share of the tickets received in the period that are closed (same cohort).",
         **RATE,
         formula="received_closed / received",
         direction="higher",
@@ -46,13 +51,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaint_satisfaction",
         **COMPLAINTS,
-        name_zh="满意率",
-        name_en="Satisfaction",
-        description_zh="本期回访评价中“满意”与“基本满意”的比例。",
-        description_en="Satisfied or basically satisfied among the tickets rated in the period.",
         **RATE,
         formula="satisfied / rated",
         direction="higher",
@@ -62,15 +63,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district", "department"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaint_handling_hours",
         **COMPLAINTS,
-        name_zh="平均办理时长",
-        name_en="Mean handling time",
-        description_zh="本期办结工单从受理到办结的平均小时数。",
-        description_en="Mean hours from receipt to closure of the tickets closed in the period.",
-        unit_zh="小时",
-        unit_en="h",
         formula="Σ(closed_at − requested_at) / closed",
         direction="lower",
         target=48.0,
@@ -79,16 +74,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaint_handling_hours_median",
         **COMPLAINTS,
-        name_zh="办理时长中位数",
-        name_en="Median handling time",
-        description_zh="本期办结工单办理时长的中位数（P50），按时长分桶统计（误差小于 4.4%）。",
-        description_en="Median (P50) handling time of the tickets closed in the period, from duration buckets "
-        "(within 4.4%).",
-        unit_zh="小时",
-        unit_en="h",
         formula="P50(closed_at − requested_at), bucket-interpolated",
         direction="lower",
         target=36.0,
@@ -96,16 +84,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city",),
     ),
-    Kpi(
+    _kpi(
         id="complaint_handling_hours_p90",
         **COMPLAINTS,
-        name_zh="办理时长 P90",
-        name_en="Handling time P90",
-        description_zh="本期办结工单中 90% 在此时长内办结（按时长分桶统计，误差小于 4.4%）。",
-        description_en="90% of the tickets closed in the period were handled within this time (from duration "
-        "buckets, within 4.4%).",
-        unit_zh="小时",
-        unit_en="h",
         formula="P90(closed_at − requested_at), bucket-interpolated",
         direction="lower",
         target=120.0,
@@ -113,13 +94,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city",),
     ),
-    Kpi(
+    _kpi(
         id="complaint_return_rate",
         **COMPLAINTS,
-        name_zh="退单率",
-        name_en="Return rate",
-        description_zh="本期受理工单被承办单位退回的次数 / 受理量。",
-        description_en="Returns (退回) of the tickets received in the period per ticket received.",
         **RATE,
         formula="returned / received",
         direction="lower",
@@ -129,13 +106,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district", "department"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaint_redo_rate",
         **COMPLAINTS,
-        name_zh="重办率",
-        name_en="Redo rate",
-        description_zh="本期办结的工单中曾因回访不满意等原因重办（办结后重新打开）的比例。",
-        description_en="Share of the tickets closed in the period that had been reopened after an earlier closure.",
         **RATE,
         formula="reopened / closed",
         direction="lower",
@@ -145,15 +118,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "district", "department"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="complaints_received",
         **COMPLAINTS,
-        name_zh="受理诉求",
-        name_en="Complaints received",
-        description_zh="本期受理的诉求工单数。",
-        description_en="Tickets received in the period.",
-        unit_zh="件",
-        unit_en="tickets",
         formula="Σ received",
         direction="lower",
         target=None,
@@ -161,15 +128,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "district", "sub-district"),
     ),
-    Kpi(
+    _kpi(
         id="complaints_per_10k",
         **COMPLAINTS,
-        name_zh="万人日均诉求",
-        name_en="Complaints per 10k people a day",
-        description_zh="本期日均受理量 / 常住人口 × 10000。",
-        description_en="Tickets received per day of the period per 10,000 residents.",
-        unit_zh="件/万人·日",
-        unit_en="per 10k/day",
         formula="received / days / population × 10⁴",
         direction="lower",
         target=None,
@@ -177,15 +138,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "district"),
     ),
-    Kpi(
+    _kpi(
         id="complaint_backlog",
         **COMPLAINTS,
-        name_zh="在办工单",
-        name_en="Open tickets",
-        description_zh="当前尚未办结的工单数（积压）。",
-        description_en="Tickets not yet closed, now (backlog).",
-        unit_zh="件",
-        unit_en="tickets",
         formula="count(closed_at is null)",
         direction="lower",
         target=None,
@@ -193,15 +148,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="now",
         scope=("city",),
     ),
-    Kpi(
+    _kpi(
         id="complaint_overdue",
         **COMPLAINTS,
-        name_zh="超期未结",
-        name_en="Overdue open tickets",
-        description_zh="当前已过期限仍未办结的工单数。",
-        description_en="Open tickets past their deadline, now.",
-        unit_zh="件",
-        unit_en="tickets",
         formula="count(closed_at is null and due_at < now)",
         direction="lower",
         target=20.0,
@@ -209,15 +158,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="now",
         scope=("city",),
     ),
-    Kpi(
+    _kpi(
         id="hall_wait_minutes",
         **HALLS,
-        name_zh="平均等候",
-        name_en="Mean wait",
-        description_zh="本期取号并已叫号的平均等候分钟数（叫号 − 取号）。",
-        description_en="Mean minutes from ticket issue to call, tickets issued and called in the period.",
-        unit_zh="分钟",
-        unit_en="min",
         formula="Σ(called_at − issued_at) / called",
         direction="lower",
         target=15.0,
@@ -226,15 +169,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "hall"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="hall_wait_p90_minutes",
         **HALLS,
-        name_zh="等候 P90",
-        name_en="Wait P90",
-        description_zh="90% 的办事人在此时长内被叫号（按时长分桶统计，误差小于 4.4%）。",
-        description_en="90% of the people were called within this time (from duration buckets, within 4.4%).",
-        unit_zh="分钟",
-        unit_en="min",
         formula="P90(called_at − issued_at), bucket-interpolated",
         direction="lower",
         target=30.0,
@@ -242,13 +179,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "hall"),
     ),
-    Kpi(
+    _kpi(
         id="hall_long_wait_share",
         **HALLS,
-        name_zh="等候超 30 分钟占比",
-        name_en="Waits over 30 min",
-        description_zh="已叫号的办事人中等候超过 30 分钟的比例。",
-        description_en="Share of the called tickets that waited more than 30 minutes.",
         **RATE,
         formula="waited_over_30min / called",
         direction="lower",
@@ -258,15 +191,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "hall"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="hall_handling_minutes",
         **HALLS,
-        name_zh="平均办理时长",
-        name_en="Mean service time",
-        description_zh="窗口办理的平均分钟数（办结 − 叫号）。",
-        description_en="Mean minutes at the window (finished − called).",
-        unit_zh="分钟",
-        unit_en="min",
         formula="Σ(finished_at − called_at) / finished",
         direction="lower",
         target=15.0,
@@ -274,13 +201,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "hall"),
     ),
-    Kpi(
+    _kpi(
         id="hall_online_rate",
         **HALLS,
-        name_zh="网上办理率",
-        name_en="Online handling",
-        description_zh="本期事项中通过网上渠道办理的比例（一网通办）。",
-        description_en="Share of the service requests of the period handled online.",
         **RATE,
         formula="online / issued",
         direction="higher",
@@ -290,13 +213,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "hall"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="hall_one_visit_rate",
         **HALLS,
-        name_zh="最多跑一次",
-        name_en="At most one visit",
-        description_zh="记录了跑动次数的事项中一次办结的比例。",
-        description_en="Share of the requests with a recorded visit count done in a single visit.",
         **RATE,
         formula="single_visit / with_visits",
         direction="higher",
@@ -306,13 +225,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "hall"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="hall_good_rating_rate",
         **HALLS,
-        name_zh="好评率",
-        name_en="Good ratings",
-        description_zh="好差评中 4–5 星的比例。",
-        description_en="Ratings of 4 or 5 stars among the rated requests.",
         **RATE,
         formula="rated_good / rated",
         direction="higher",
@@ -322,15 +237,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "hall"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="traffic_tpi",
         **TRAFFIC,
-        name_zh="交通指数",
-        name_en="Traffic index",
-        description_zh="由路段长度加权的行程时间指数换算的 0–10 交通指数。",
-        description_en="The 0–10 traffic index of the length-weighted travel-time index.",
-        unit_zh="",
-        unit_en="",
         formula="TPI(Σ L·TTI / Σ L)",
         direction="lower",
         target=4.0,
@@ -339,15 +248,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "segment"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="traffic_tti",
         **TRAFFIC,
-        name_zh="行程时间指数",
-        name_en="Travel-time index",
-        description_zh="自由流车速 / 实际车速，按路段长度加权。",
-        description_en="Free-flow speed / actual speed, weighted by segment length.",
-        unit_zh="",
-        unit_en="",
         formula="Σ L·(v_free / v̄_harmonic) / Σ L",
         direction="lower",
         target=1.5,
@@ -355,15 +258,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "segment"),
     ),
-    Kpi(
+    _kpi(
         id="traffic_network_speed",
         **TRAFFIC,
-        name_zh="路网平均车速",
-        name_en="Network speed",
-        description_zh="路网空间平均车速（调和平均）：总长度 / 总行程时间。",
-        description_en="Space-mean (harmonic) network speed: total length / total travel time.",
-        unit_zh="km/h",
-        unit_en="km/h",
         formula="Σ L / Σ (L / v̄_harmonic)",
         direction="higher",
         target=35.0,
@@ -372,13 +269,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city",),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="traffic_congested_share",
         **TRAFFIC,
-        name_zh="拥堵里程比例",
-        name_en="Congested length",
-        description_zh="按道路等级车速分级处于中度或严重拥堵的路段长度占比。",
-        description_en="Share of the observed length at moderate or heavy congestion by its road-class speed grade.",
         **RATE,
         formula="Σ L[grade ≥ moderate] / Σ L",
         direction="lower",
@@ -387,15 +280,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "segment"),
     ),
-    Kpi(
+    _kpi(
         id="air_aqi",
         **ENVIRONMENT,
-        name_zh="空气质量指数",
-        name_en="Air quality index",
-        description_zh="全市站点浓度均值按观测日期适用的标准计算的小时 AQI 的本期均值。",
-        description_en="Mean of the hourly city AQI (station mean concentrations, breakpoints of the date).",
-        unit_zh="AQI",
-        unit_en="AQI",
         formula="mean_h max_p IAQI_p(C̄_p,h)",
         direction="lower",
         target=75.0,
@@ -404,15 +291,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "station"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="air_exceedance_hours",
         **ENVIRONMENT,
-        name_zh="超标小时数",
-        name_en="Exceedance hours",
-        description_zh="本期全市小时 AQI 超过 100 的小时数。",
-        description_en="Hours of the period with a city AQI above 100.",
-        unit_zh="小时",
-        unit_en="h",
         formula="count_h(AQI_h > 100)",
         direction="lower",
         target=None,
@@ -420,14 +301,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "station"),
     ),
-    Kpi(
+    _kpi(
         id="noise_compliance",
         **ENVIRONMENT,
-        name_zh="噪声达标率",
-        name_en="Noise compliance",
-        description_zh="噪声站小时等效声级不超过所在声环境功能区（GB 3096-2008）昼间/夜间限值的比例。",
-        description_en="Station-hours whose Leq is within the GB 3096-2008 day/night limit of the station's "
-        "acoustic environment class.",
         **RATE,
         formula="hours(Leq ≤ limit) / hours",
         direction="higher",
@@ -437,13 +313,9 @@ _DECLARED: tuple[Kpi, ...] = (
         scope=("city", "station"),
         scored=True,
     ),
-    Kpi(
+    _kpi(
         id="noise_day_compliance",
         **ENVIRONMENT,
-        name_zh="昼间噪声达标率",
-        name_en="Daytime noise compliance",
-        description_zh="昼间（06–22 时）噪声站小时等效声级不超过所在功能区昼间限值的比例。",
-        description_en="Daytime (06–22) station-hours within the day limit of the station's acoustic class.",
         **RATE,
         formula="hours_day(Leq ≤ limit_day) / hours_day",
         direction="higher",
@@ -452,13 +324,9 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "station"),
     ),
-    Kpi(
+    _kpi(
         id="noise_night_compliance",
         **ENVIRONMENT,
-        name_zh="夜间噪声达标率",
-        name_en="Night-time noise compliance",
-        description_zh="夜间（22–06 时）噪声站小时等效声级不超过所在功能区夜间限值的比例。",
-        description_en="Night-time (22–06) station-hours within the night limit of the station's acoustic class.",
         **RATE,
         formula="hours_night(Leq ≤ limit_night) / hours_night",
         direction="higher",
@@ -467,73 +335,4 @@ _DECLARED: tuple[Kpi, ...] = (
         period="day",
         scope=("city", "station"),
     ),
-)
-
-#: The denominator line of each KPI ({numerator} and {denominator} are filled in), Chinese and English.
-DENOMINATORS = {
-    "complaint_on_time_rate": (
-        "到期 {denominator} 件，按期办结 {numerator} 件（含逾期未结）",
-        "{numerator} of {denominator} tickets due, overdue open ones included",
-    ),
-    "complaint_closure_rate": (
-        "受理 {denominator} 件，已办结 {numerator} 件",
-        "{numerator} of {denominator} received are closed",
-    ),
-    "complaint_satisfaction": (
-        "回访评价 {denominator} 件，满意 {numerator} 件",
-        "{numerator} of {denominator} rated satisfied",
-    ),
-    "complaint_handling_hours": ("办结 {denominator} 件的平均值", "mean over {denominator} closed tickets"),
-    "complaint_handling_hours_median": ("办结 {denominator} 件", "over {denominator} closed tickets"),
-    "complaint_handling_hours_p90": ("办结 {denominator} 件", "over {denominator} closed tickets"),
-    "complaint_return_rate": (
-        "受理 {denominator} 件，退回 {numerator} 次",
-        "{numerator} returns of {denominator} received",
-    ),
-    "complaint_redo_rate": (
-        "办结 {denominator} 件，其中重办 {numerator} 件",
-        "{numerator} of {denominator} closed had been reopened",
-    ),
-    "complaints_received": ("本地自然时段累计", "since the period's local start"),
-    "complaints_per_10k": ("常住人口 {denominator} 人", "population {denominator}"),
-    "complaint_backlog": ("当前未办结", "not closed, now"),
-    "complaint_overdue": ("在办 {denominator} 件中超期", "of {denominator} open tickets"),
-    "hall_wait_minutes": ("已叫号 {denominator} 张", "over {denominator} called tickets"),
-    "hall_wait_p90_minutes": ("已叫号 {denominator} 张", "over {denominator} called tickets"),
-    "hall_long_wait_share": (
-        "已叫号 {denominator} 张，超 30 分钟 {numerator} 张",
-        "{numerator} of {denominator} called",
-    ),
-    "hall_handling_minutes": ("已办结 {denominator} 件", "over {denominator} finished"),
-    "hall_online_rate": ("取号/申报 {denominator} 件，网上 {numerator} 件", "{numerator} of {denominator} online"),
-    "hall_one_visit_rate": (
-        "记录跑动 {denominator} 件，一次办结 {numerator} 件",
-        "{numerator} of {denominator} in one visit",
-    ),
-    "hall_good_rating_rate": ("评价 {denominator} 件，好评 {numerator} 件", "{numerator} of {denominator} rated good"),
-    "traffic_tpi": ("{denominator} 个路段、{numerator} 公里加权", "{denominator} segments, {numerator} km weighted"),
-    "traffic_tti": ("{denominator} 个路段、{numerator} 公里加权", "{denominator} segments, {numerator} km weighted"),
-    "traffic_network_speed": ("{denominator} 个路段、{numerator} 公里", "{denominator} segments, {numerator} km"),
-    "traffic_congested_share": (
-        "观测 {denominator} 公里，拥堵 {numerator} 公里",
-        "{numerator} of {denominator} km congested",
-    ),
-    "air_aqi": ("{denominator} 个小时的均值", "mean of {denominator} hours"),
-    "air_exceedance_hours": ("共 {denominator} 个有效小时", "of {denominator} rated hours"),
-    "noise_compliance": (
-        "站点小时 {denominator} 个，达标 {numerator} 个",
-        "{numerator} of {denominator} station-hours",
-    ),
-    "noise_day_compliance": (
-        "昼间站点小时 {denominator} 个，达标 {numerator} 个",
-        "{numerator} of {denominator} daytime station-hours",
-    ),
-    "noise_night_compliance": (
-        "夜间站点小时 {denominator} 个，达标 {numerator} 个",
-        "{numerator} of {denominator} night-time station-hours",
-    ),
-}
-
-DEFAULT_KPIS: tuple[Kpi, ...] = tuple(
-    replace(k, denominator_zh=DENOMINATORS[k.id][0], denominator_en=DENOMINATORS[k.id][1]) for k in _DECLARED
 )

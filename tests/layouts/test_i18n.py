@@ -1,13 +1,21 @@
-"""Translations: both languages have every key, placeholders agree, and every key used in code exists."""
+"""Translations: every catalogue has every key in both languages, placeholders agree, and every key used in
+code exists."""
 
+import json
 import re
 import string
 from pathlib import Path
 
+import pytest
+
+from dashboard import i18n
+from dashboard.alerts.rules import RULES
+from dashboard.kpis.definitions import DEFAULT_KPIS, TEXT_PARTS
 from layouts.format import number
 from layouts.i18n import TRANSLATIONS, t
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+ROOT = Path(__file__).resolve().parents[2]
+LAYOUTS = ROOT / "layouts"
 
 
 def _fields(text: str) -> set[str]:
@@ -25,9 +33,50 @@ def test_placeholders_match():
         assert _fields(text) == _fields(TRANSLATIONS["en"][key]), key
 
 
+@pytest.mark.parametrize("area", i18n.AREAS)
+def test_every_catalogue_has_both_languages_and_the_same_placeholders(area):
+    zh, en = (i18n.load(area, lang) for lang in ("zh", "en"))
+    assert sorted(zh) == sorted(en), area
+    assert zh, area
+    assert [k for k, text in zh.items() if _fields(text) != _fields(en[k])] == []
+
+
+def test_catalogue_files_are_exactly_areas_times_languages():
+    names = sorted(p.name for p in i18n.CATALOGUE_DIR.glob("*.json"))
+    assert names == sorted(f"{area}.{lang}.json" for area in i18n.AREAS for lang in i18n.LANGUAGES)
+
+
+def test_a_key_in_two_areas_is_an_error(tmp_path, monkeypatch):
+    for area in i18n.AREAS:
+        (tmp_path / f"{area}.zh.json").write_text(json.dumps({"same.key": area}), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOGUE_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"kpis\.zh\.json.*same\.key"):
+        i18n._merged("zh")
+
+
+def test_kpi_and_alert_texts_come_from_the_catalogues():
+    kpis = {f"indicator.{k.id}.{part}" for k in DEFAULT_KPIS for part in TEXT_PARTS}
+    assert set(i18n.load("kpis", "en")) == kpis
+    assert set(i18n.load("alerts", "en")) == {f"alert_rule.{r.id}" for r in RULES}
+    on_time = next(k for k in DEFAULT_KPIS if k.id == "complaint_on_time_rate")
+    assert (on_time.name_zh, on_time.name_en, on_time.unit_en) == ("按期办结率", "On-time closure", "%")
+    received = next(k for k in DEFAULT_KPIS if k.id == "complaints_received")
+    assert (received.name_en, received.unit_zh, received.denominator_en) == (
+        "Complaints received",
+        "件",
+        "since the period's local start",
+    )
+    feed_stale = next(r for r in RULES if r.id == "feed_stale")
+    assert feed_stale.message_en.format(name="sensors", value=1) == "Feed sensors is stale"
+    assert feed_stale.message("zh").format(name="sensors", value=1) == "数据源 sensors 数据过期"
+    station = next(r for r in RULES if r.id == "station_aqi")
+    assert station.message_en.format(name="A", value=160.4) == "A: AQI 160, moderately polluted or worse"
+
+
 def test_literal_keys_used_in_code_exist():
     pattern = re.compile(r"""\bt\(\s*["']([a-z0-9_.]+)["']""")
-    used = {key for path in LAYOUTS.rglob("*.py") for key in pattern.findall(path.read_text(encoding="utf-8"))}
+    files = [*LAYOUTS.rglob("*.py"), *(ROOT / "dashboard").rglob("*.py")]
+    used = {key for path in files for key in pattern.findall(path.read_text(encoding="utf-8"))}
     assert used, "no t() calls found"
     assert used - set(TRANSLATIONS["zh"]) == set()
 
@@ -50,7 +99,7 @@ def test_numbers_per_locale():
     assert number(10_000, "zh") == "1万"
     assert number(9_999, "zh") == "9,999"
     assert number(230_000_000, "zh") == "2.3亿"
-    assert number(12_345, "en") == "12,345"
+    assert number(12_345, "en") == "12.3K"
     assert number(None, "en") == "—"
     assert number(4.25, "en", 1) == "4.2"
     assert t("fresh.as_of", "en", time="12:00") == "Data as of 12:00"
