@@ -48,7 +48,7 @@ backfill: $(VENV)/.dev
 
 ## reliability: fault, crash, fuzz and soak tests at full size, with their figures printed
 reliability: $(VENV)/.dev
-	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/integration/test_kill_points.py tests/integration/test_backup_restore.py tests/e2e/test_wall_soak.py -s
+	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/integration/test_kill_points_demo.py tests/integration/test_backup_restore.py tests/e2e/test_wall_soak.py -s
 
 ## mutate: mutation score of the critical modules, each module against its own tests (SQLite; slow: hours)
 #  MUTATE=dashboard/db/upsert.py picks one module.

@@ -24,6 +24,7 @@ from collectors.sinks import store
 from dashboard.db import feedops, replays
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
+from dashboard.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,11 @@ def replay(
     valid, rejected = validate(feed, batch)
     with engine.begin() as conn:
         locator = DistrictLocator.from_connection(conn) if feed.domain == "complaints" else None
-        counts = store(conn, feed.domain, feed.source_name, valid, started, locator) if valid else UpsertCounts()
+        counts = (
+            store(conn, feed.domain, feed.source_name, valid, started, locator, timezone=get_settings().city_timezone)
+            if valid
+            else UpsertCounts()
+        )
         extras = run_extras(batch)
         extras["note"] = f"replay of {len(ids)} quarantined records" + (f"; {extras['note']}" if extras["note"] else "")
         run_id = feedops.record_run(

@@ -281,7 +281,8 @@ def build_city(seed: int) -> City:
         }
         for code, zh, en, dept, days, share, group in names.SERVICE_TYPES
     ]
-    return City(districts, subdistricts, water, roads, stations, halls, departments, service_types)
+    aliases = [{"kind": kind, "alias": alias, "code": code} for kind, alias, code in names.ALIASES]
+    return City(districts, subdistricts, water, roads, stations, halls, departments, service_types, aliases)
 
 
 #: GB 3096-2008 acoustic classes of noise sites beside secondary roads, in turn: mixed (2), residential (1),

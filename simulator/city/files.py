@@ -18,6 +18,7 @@ TABLES = {
     "halls": ["code", "name_zh", "name_en", "lon", "lat", "district_code", "windows"],
     "departments": ["code", "name_zh", "name_en"],
     "service_types": ["service_code", "name_zh", "name_en", "department_code", "deadline_days", "share", "group"],
+    "aliases": ["kind", "alias", "code"],
 }
 _NUMERIC = {"lon": float, "lat": float, "windows": int, "deadline_days": int, "share": float}
 

@@ -17,7 +17,7 @@ class Feature:
 
 @dataclass
 class City:
-    """Everything ``generate-city`` writes: four layers and four tables."""
+    """Everything ``generate-city`` writes: four layers and five tables."""
 
     districts: list[Feature]
     subdistricts: list[Feature]
@@ -27,6 +27,7 @@ class City:
     halls: list[dict[str, object]]
     departments: list[dict[str, object]]
     service_types: list[dict[str, object]]
+    aliases: list[dict[str, object]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
 
     def stations_of(self, kind: str) -> list[dict[str, object]]:

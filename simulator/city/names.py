@@ -149,6 +149,15 @@ DEPARTMENTS = [
     ("D12", "燃气集团", "Gas Group"),
 ]
 
+#: Short names the departments go by in hotline exports and citizens' words (kind, alias, code).
+ALIASES = [
+    ("department", "住建局", "D02"),
+    ("department", "市住建局", "D02"),
+    ("department", "城管局", "D01"),
+    ("department", "交通局", "D03"),
+    ("department", "环保局", "D04"),
+]
+
 # service_code, zh, en, department, deadline days, share, group
 SERVICE_TYPES = [
     ("noise", "噪声扰民", "Noise nuisance", "D04", 5, 0.12, "environment"),

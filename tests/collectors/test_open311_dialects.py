@@ -141,7 +141,7 @@ def test_the_feeds_page_shows_what_no_mapping_read(engine, upstream, tmp_path):
     from dashboard.settings import Settings
     from dashboard.web.app import create_app
 
-    create_app(engine, Settings(var_dir=tmp_path))  # registers the pages
+    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))  # registers the pages
     from layouts.pages.feeds import _feeds_table
 
     _ingest(engine, upstream, "top_level_notes.json")

@@ -87,10 +87,10 @@ def _store(engine, complaints: list[dict], halls: list[dict]) -> None:
             conn.execute(delete(model))
         records = [ComplaintRecord(source_id=f"T{i}", status="closed" if t["closed_at"] else "accepted",
                                    updated_at=NOW, **t) for i, t in enumerate(complaints)]
-        store(conn, "complaints", "hotline", records, NOW)
+        store(conn, "complaints", "hotline", records, NOW, timezone="Asia/Shanghai")
         queue = [HallTicketRecord(source_id=f"Q{i}", service_item="社保", updated_at=NOW, **t)
                  for i, t in enumerate(halls)]
-        store(conn, "halls", "queue", queue, NOW)
+        store(conn, "halls", "queue", queue, NOW, timezone="Asia/Shanghai")
         if not conn.execute(District.__table__.select()).first():
             conn.execute(insert(District), [
                 {"code": code, "name_zh": code, "name_en": code, "level": "district", "population": 1000,

@@ -35,6 +35,7 @@ def test_codes_names_and_aliases_resolve_to_one_entity(sqlite_engine):
             "open311",
             [_ticket("A1", department_code="D02", district_code="339901", category="noise")],
             T,
+            timezone="Asia/Shanghai",
         )
         store(
             conn,
@@ -46,6 +47,7 @@ def test_codes_names_and_aliases_resolve_to_one_entity(sqlite_engine):
                 _ticket("H3", department_code="某某办", district_code="江心洲"),
             ],
             T,
+            timezone="Asia/Shanghai",
         )
         store(
             conn,
@@ -53,6 +55,7 @@ def test_codes_names_and_aliases_resolve_to_one_entity(sqlite_engine):
             "air",
             [SensorRecord(source_id="r1", station_code="金桥监测站", quantity="pm25", observed_at=T, value=10.0)],
             T,
+            timezone="Asia/Shanghai",
         )
         stored = {r.source_id: r for r in conn.execute(select(Complaint))}
         station = conn.execute(select(SensorReading.station_code)).scalar_one()
@@ -86,6 +89,7 @@ def test_ticket_rows_carry_names_in_both_languages(sqlite_engine):
                 _ticket("H2", department_code="某某办"),
             ],
             T,
+            timezone="Asia/Shanghai",
         )
     hour = ComplaintFilter(T, T + timedelta(hours=1))
     rows, total = domains.tickets_page(sqlite_engine, hour, 0, 10, "ticket", False)

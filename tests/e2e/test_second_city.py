@@ -59,7 +59,7 @@ def jiaxing(tmp_path_factory):
     assert done.returncode == 0, done.stdout + done.stderr
     engine = make_engine(f"sqlite:///{state / 'cityops.db'}")
     settings = Settings(var_dir=state, feeds_file=PROJECT_ROOT / "data/cities/jiaxing/feeds.toml",
-                        city_data_dir=PROJECT_ROOT / "data/cities/jiaxing")
+                        city_data_dir=PROJECT_ROOT / "data/cities/jiaxing", auth_mode="open")
     server = _serve(engine, settings)
     yield f"http://127.0.0.1:{server.effective_port}", done.stdout
     server.close()
@@ -109,7 +109,7 @@ def test_zhejiang_province_is_drawn_in_the_browser(context, realdata, tmp_path, 
         import_boundaries(conn, read_boundaries(realdata / "china/datav_330000_full.geojson", "district", "GCJ02",
                                                 report=report))
     assert sum(": repaired" in line for line in report.of("warning")) == 2
-    server = _serve(engine, Settings(var_dir=tmp_path, city_data_dir=tmp_path))
+    server = _serve(engine, Settings(var_dir=tmp_path, city_data_dir=tmp_path, auth_mode="open"))
     try:
         for path in ("/map?lang=zh", "/environment?lang=en"):
             page, problems, callbacks = open_page(context, f"http://127.0.0.1:{server.effective_port}", path)

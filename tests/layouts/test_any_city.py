@@ -29,7 +29,7 @@ def demo_codes() -> set[str]:
 
 def test_no_page_path_names_a_demo_code(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    app = create_app(engine, Settings(var_dir=tmp_path))
+    app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
     codes = demo_codes()
     assert "339901" in codes and "H01" in codes  # the demo city's first district and hall
     paths = {page["path"] for page in dash.page_registry.values()} | {

@@ -27,7 +27,7 @@ def test_city_page_says_what_the_city_lacks(sqlite_engine, tmp_path):
     )
     with sqlite_engine.begin() as conn:
         import_city(conn, manifest)
-    app = create_app(sqlite_engine, Settings(var_dir=tmp_path))
+    app = create_app(sqlite_engine, Settings(var_dir=tmp_path, auth_mode="open"))
     zh, en = _findings(app, "zh"), _findings(app, "en")
     assert "无：交通指数不可用，无路网图层" in zh and "7/7 有人口" in zh
     assert "none: traffic index unavailable, no roads layer" in en and "population for 50/50" in en

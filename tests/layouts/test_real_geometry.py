@@ -92,7 +92,7 @@ def _outline_vertices(figure: dict) -> int:
 @pytest.mark.parametrize(("path", "page", "graph"), [("/map", "map", "map-graph"),
                                                       ("/environment", "environment", "environment-map")])
 def test_province_with_invalid_features_draws(province_db, tmp_path, path, page, graph):
-    app = create_app(province_db, Settings(var_dir=tmp_path))
+    app = create_app(province_db, Settings(var_dir=tmp_path, auth_mode="open"))
     answers = _refresh(app, path)
     assert _banner(answers, page) is None
     figure = _figure(answers, graph)
@@ -132,7 +132,7 @@ def test_stored_geometry_collection_is_drawn(province_db, tmp_path):
     broken = GeometryCollection([shapely.box(119, 27.5, 119.2, 27.7), MultiLineString([[(119, 27), (120, 28)]])])
     with province_db.begin() as conn:
         conn.execute(update(District).where(District.code == "339999").values(geometry=broken))
-    app = create_app(province_db, Settings(var_dir=tmp_path))
+    app = create_app(province_db, Settings(var_dir=tmp_path, auth_mode="open"))
     answers = _refresh(app, "/environment")
     assert _banner(answers, "environment") is None
     assert _outline_vertices(_figure(answers, "environment-map")) > 0
@@ -145,7 +145,7 @@ def test_a_failing_panel_shows_its_error_and_the_rest_draws(province_db, tmp_pat
         raise NotImplementedError("Sub-geometries may have coordinate sequences, but multi-part geometries do not")
 
     monkeypatch.setattr(environment, "city_map", broken)
-    app = create_app(province_db, Settings(var_dir=tmp_path))
+    app = create_app(province_db, Settings(var_dir=tmp_path, auth_mode="open"))
     answers = _refresh(app, "/environment")
     assert _banner(answers, "environment") is None
     failed = _figure(answers, "environment-map")

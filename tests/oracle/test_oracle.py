@@ -97,7 +97,7 @@ def test_breakdowns_and_choropleth(city, period):
 
 def test_api(city, tmp_path):
     engine, facts, now = city
-    app = create_app(engine, Settings(var_dir=tmp_path)).server
+    app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open")).server
     with mock.patch("dashboard.web.api._now", return_value=now), app.test_client() as client:
         kpis = {k["id"]: k["value"] for k in client.get("/api/v1/kpis").get_json()["kpis"]}
         areas = {p: client.get(f"/api/v1/map/districts?period={p}").get_json()["districts"] for p in ("24h", "7d")}
