@@ -7,8 +7,8 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
-from dashboard.app import current_engine, current_settings
 
+from dashboard.context import request_context
 from dashboard.queries import identity, published
 from layouts.components.guard import guarded
 from layouts.format import number
@@ -64,11 +64,11 @@ def register_feed_checks(app: dash.Dash) -> None:
         State("feeds-prefs", "data"),
     )
     def refresh(_n, prefs):
-        lang, engine = prefs["lang"], current_engine()
+        lang, engine = prefs["lang"], request_context().engine
 
         def render():
             return (
-                agreement_table(published.aqi_agreement(engine, current_settings().city_timezone), lang),
+                agreement_table(published.aqi_agreement(engine, request_context().settings.city_timezone), lang),
                 unresolved_table(identity.unresolved(engine), lang),
             )
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
-from dashboard.app import current_engine
 
 from dashboard.city.check import check_city
+from dashboard.context import request_context
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
@@ -41,7 +41,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
 def findings_table(lang: str) -> dbc.Table:
     """One row per finding: whether the city has it, what, and what it means for the pages."""
     rows = []
-    for finding in check_city(current_engine()):
+    for finding in check_city(request_context().engine):
         subject, detail = finding.text(lang)
         state, colour = ("city.has", "success") if finding.ok else ("city.lacks", "warning")
         badge = dbc.Badge(t(state, lang), color=colour)
