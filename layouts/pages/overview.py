@@ -15,7 +15,6 @@ from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.kpis import department_ranking, kpi_registry, kpi_trend, kpi_values
-from dashboard.queries.overview import overview_kpis
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -31,6 +30,7 @@ from layouts.figures.score_breakdown import score_breakdown
 from layouts.figures.score_trend import score_trend
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.overview import overview_kpis
 
 dash.register_page(__name__, path="/", name="overview", title="CityOps")
 

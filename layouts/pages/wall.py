@@ -17,7 +17,6 @@ from dashboard.context import request_context
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.queries import feeds
 from dashboard.queries.base import DatabaseUnavailable
-from dashboard.queries.overview import overview_kpis
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -25,6 +24,7 @@ from layouts.components.kpi_card import freshness_line, kpi_row
 from layouts.components.wall_panels import PANELS, SCENES, Context, alarms, playlist
 from layouts.data import snapshot_time
 from layouts.i18n import t
+from layouts.viewmodels.overview import overview_kpis
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 

@@ -1,4 +1,6 @@
-"""The overview KPIs: each value with its unit, denominator facts and freshness (DESIGN §6).
+"""The overview KPIs: each value with its unit, denominator facts and freshness (DESIGN §6), shown by the
+overview page and the wall and served by the API.
+
 
 Counts and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`, so the page's
 other KPI reads of the same periods share them through the cache), the 30-day on-time closure from the complaint
