@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains
+from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
 from dashboard.queries.kpis import open_tickets
 from layouts.components.domain import View, period_of
@@ -42,12 +42,12 @@ def complaint_kpis(view: View) -> ComplaintKpis:
 
 def complaint_trend(view: View) -> pd.DataFrame:
     """Complaints received and closed per interval of the view's period, in its district (None: the city)."""
-    return domains.complaint_trend(view.engine, view.start, view.now, view.district)
+    return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
 
 
 def by_category(view: View) -> pd.DataFrame:
     """The period's complaints by category, in the view's district (None: the city)."""
-    return domains.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.now)
+    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.now)
 
 
 def complaints_view(view: View) -> ComplaintsView:
@@ -55,10 +55,10 @@ def complaints_view(view: View) -> ComplaintsView:
     sel = ComplaintFilter(view.start, view.now, view.district)
     return ComplaintsView(
         kpis=complaint_kpis(view),
-        funnel=domains.funnel(view.engine, sel),
+        funnel=complaints.funnel(view.engine, sel),
         trend=complaint_trend(view),
         categories=by_category(view),
-        departments=domains.by_department(view.engine, sel, view.now),
+        departments=complaints.by_department(view.engine, sel, view.now),
     )
 
 

@@ -8,8 +8,9 @@ import pandas as pd
 
 from dashboard.context import request_context
 from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains, reference
+from dashboard.queries import halls as hall_queries
 from dashboard.queries import map as map_queries
+from dashboard.queries import reference
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.components.domain import View, period_of
 from layouts.data import snapshot_time
@@ -46,7 +47,7 @@ def district_view(view: View) -> DistrictView:
     engine, code = view.engine, view.district
     subs = map_queries.area_kpis(engine, ComplaintFilter(view.start, view.now, code), view.tz, "street")
     districts = reference.districts(engine)
-    halls = domains.hall_stats(engine, view.start, view.now, code)
+    halls = hall_queries.hall_stats(engine, view.start, view.now, code)
     return DistrictView(
         kpis=complaint_kpis(view),
         ranked=subs.sort_values("per_10k", ascending=False),

@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains, environment, reference
+from dashboard.queries import environment, reference
 from dashboard.queries.environment import CityAqi
 from layouts.components.domain import View
 from layouts.figures.city_map import MapLayers
@@ -39,9 +39,9 @@ class EnvironmentView:
 def environment_view(view: View) -> EnvironmentView:
     """The environment page's data for the period (noise: the last 24 hours)."""
     engine = view.engine
-    trend = domains.air_trend(engine, view.start, view.now, view.tz)
+    trend = environment.air_trend(engine, view.start, view.now, view.tz)
     stations = environment.station_aqi(engine, view.tz)
-    noise = domains.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
+    noise = environment.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
     return EnvironmentView(
         city=environment.city_aqi(engine, view.tz),
         trend=trend,

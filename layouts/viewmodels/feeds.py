@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard.context import request_context
 from dashboard.privacy import mask_text
-from dashboard.queries import domains, feed_dialects, feeds
+from dashboard.queries import feed_dialects, feeds
 from layouts.components.ticket_text import may_see_personal_data
 from layouts.data import snapshot_time
 from layouts.format import local_time
@@ -57,7 +57,7 @@ def feeds_view(feed: str | None) -> FeedsView:
     return FeedsView(
         status=status,
         quarantine=quarantine,
-        runs=domains.feed_runs(engine, now - timedelta(hours=24), feed or None),
+        runs=feeds.feed_runs(engine, now - timedelta(hours=24), feed or None),
         unread=feed_dialects.unread_by_feed(engine),
         now=now,
         stale_factor=settings.stale_after_intervals,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.queries import domains, reference
+from dashboard.queries import halls, reference
 from layouts.components.domain import View
 from layouts.figures.explorer_map import ExplorerLayers
 
@@ -59,13 +59,13 @@ def totals(stats: pd.DataFrame) -> dict:
 def halls_view(view: View) -> HallsView:
     """The halls page's data for the view's period and district (None: the city; items and trend: the city)."""
     engine = view.engine
-    stats = domains.hall_stats(engine, view.start, view.now, view.district)
+    stats = halls.hall_stats(engine, view.start, view.now, view.district)
     areas = reference.districts(engine)
     focus = areas[areas["code"] == view.district] if view.district else None
     return HallsView(
         totals=totals(stats),
-        trend=domains.hall_trend(engine, view.start, view.now),
+        trend=halls.hall_trend(engine, view.start, view.now),
         ranked=stats.sort_values("wait_min", ascending=False),
-        items=domains.hall_items(engine, view.start, view.now),
+        items=halls.hall_items(engine, view.start, view.now),
         map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus),
     )

@@ -11,7 +11,7 @@ from dash import dcc
 
 from dashboard.context import request_context
 from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains, environment, reference, traffic
+from dashboard.queries import complaints, environment, halls, reference, traffic
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.data import snapshot_time
@@ -91,7 +91,7 @@ def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str,
         "complaints": lambda: _complaints_layer(engine, sel, mode, zoom),
         "roads": lambda: {"roads": traffic.rated_segments(engine)},
         "stations": lambda: {"stations": environment.station_aqi(engine, tz)},
-        "halls": lambda: {"halls": domains.hall_stats(engine, sel.start, sel.end)},
+        "halls": lambda: {"halls": halls.hall_stats(engine, sel.start, sel.end)},
         "water": lambda: {"water": map_queries.water(settings.city_data_dir)},
     }
     parts: dict = {}
@@ -129,7 +129,7 @@ def hour_label(view: MapView, hour: int | None, lang: str) -> str:
 
 def ticket(key) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A ticket's row and its events (the row is empty for an unknown ticket)."""
-    return domains.ticket(request_context().engine, int(key))
+    return complaints.ticket(request_context().engine, int(key))
 
 
 def export(period, hour, filters: dict, geojson: bool) -> dict:

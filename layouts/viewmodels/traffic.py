@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.kpis.traffic import TPI_LEVELS
-from dashboard.queries import domains, reference, traffic
+from dashboard.queries import reference, traffic
 from dashboard.queries.traffic import NetworkTpi
 from layouts.components.domain import View
 from layouts.figures.city_map import MapLayers
@@ -36,13 +36,13 @@ class TrafficView:
 def traffic_view(view: View) -> TrafficView:
     """The traffic page's data for the period (TPI and roads: the latest interval)."""
     engine = view.engine
-    trend = domains.traffic_trend(engine, view.start, view.now)
+    trend = traffic.traffic_trend(engine, view.start, view.now)
     roads = traffic.rated_segments(engine)
     return TrafficView(
         network=traffic.network(engine),
         trend=trend,
         worst=roads.sort_values("tpi", ascending=False).head(WORST_ROADS),
-        classes=domains.road_class_speeds(engine, view.start, view.now),
+        classes=traffic.road_class_speeds(engine, view.start, view.now),
         speed=trend["speed_kmh"].iloc[-1] if not trend.empty else None,
         congested=trend["congested_pct"].iloc[-1] if not trend.empty else None,
         map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads),
