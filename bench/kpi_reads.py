@@ -59,8 +59,9 @@ from dashboard.kpis.measure import Measure, ratio
 from dashboard.kpis.periods import PERIODS, local_day, local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.traffic import network_measures_by
-from dashboard.queries import alerts, environment, feeds, kpis, overview, traffic
+from dashboard.queries import alerts, environment, feeds, kpis, traffic
 from dashboard.settings import Settings
+from layouts.viewmodels import overview
 
 DATA = Path(__file__).with_name(".data")
 VERSION = 4
@@ -319,7 +320,7 @@ def build(path: Path, size: Size | None = None) -> int:
 
 # --- the overview's reads --------------------------------------------------------------------------------
 
-#: Every query function an overview refresh calls (module, name); overview.py imports its rollup reads by name.
+#: Every query function an overview refresh calls (module, name); its view model imports rollup reads by name.
 READS = (
     *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
                                 "daily_measures", "department_sums")),

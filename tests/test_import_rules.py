@@ -23,6 +23,10 @@ ENTRY_POINTS = frozenset(
 #: What a figure (a pure function: frames in, figure out) never imports: the read side, the database, pages,
 #: components and the gathering of their data.
 NOT_FOR_FIGURES = ("dashboard.queries", "dashboard.db", "layouts.pages", "layouts.components", "layouts.data")
+#: What a page never imports: the read side and the database (its view model in ``layouts.viewmodels`` reads them);
+#: the read side's error, which a page catches to draw its banner, excepted.
+NOT_FOR_PAGES = ("dashboard.queries", "dashboard.db")
+PAGES_MAY_CATCH = frozenset({"dashboard.queries.base"})
 
 MAY_IMPORT = {
     "simulator": {"simulator"},
@@ -129,6 +133,12 @@ def forbidden(imports: list[Import]) -> list[str]:
                 broken.append(f"{i} ({source} may not import {target})")
             elif source == "figures" and i.target.startswith(NOT_FOR_FIGURES):
                 broken.append(f"{i} (figures are pure: no queries, database, pages, components or data gathering)")
+            elif (
+                i.module.startswith("layouts.pages")
+                and i.target.startswith(NOT_FOR_PAGES)
+                and i.target not in PAGES_MAY_CATCH
+            ):
+                broken.append(f"{i} (pages read through their view model, not the read side or the database)")
         elif i.target in MAY_NOT_USE.get(source, ()):
             broken.append(f"{i} ({source} may not use {i.target})")
     return broken
@@ -233,6 +243,9 @@ def _parsed(module: str, source: str) -> list[Import]:
         ("layouts.figures.charts", "from dash import dcc", "figures may not use dash"),
         ("layouts.figures.charts", "from dashboard.queries import complaints", "figures are pure"),
         ("layouts.figures.trend", "from layouts.data import snapshot_time", "figures are pure"),
+        ("layouts.pages.map", "from dashboard.queries import map", "pages read through their view model"),
+        ("layouts.pages.overview", "from dashboard.queries.kpis import kpi_values", "pages read through"),
+        ("layouts.pages.feeds", "import dashboard.db.engine", "pages read through their view model"),
         ("dashboard.context", "from dashboard.settings import Settings", "context may not import core"),
     ],
 )

@@ -1,5 +1,6 @@
 """Complaint queries: the complaint filter, counts, hourly trend, points, per-district rates, a
-district's (or the city's) measures and backlog, and records with their free text for the API."""
+district's (or the city's) measures and backlog, records with their free text for the API, the lifecycle
+funnel, breakdowns by category and department, the received/closed trend and the ticket table."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, ComplaintHourly, Department, ServiceType
-from dashboard.kpis.complaints import on_time_rate
+from dashboard.db.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintHourly,
+    Department,
+    District,
+    ServiceType,
+)
+from dashboard.db.rollups import seconds_between
+from dashboard.kpis.complaints import on_time_rate, on_time_rates
 from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import area, districts
@@ -207,3 +216,200 @@ def recent_complaints(
     if district:
         stmt = stmt.where(Complaint.district_code == district)
     return read_frame(engine, stmt.order_by(Complaint.requested_at.desc()).limit(min(limit, MAX_RECORDS)))
+
+
+#: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
+FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
+SIDE_STEPS = ("returned", "extended")
+STATUS_KEYS = FUNNEL + SIDE_STEPS
+#: Sortable columns of the ticket table.
+TICKET_COLUMNS = ("ticket", "requested_at", "category", "status", "district", "department", "due_at", "closed_at")
+
+
+def _hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(start).floor("h"), pd.Timestamp(end), freq="h", inclusive="left")
+
+
+
+
+@cached
+def funnel(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
+    """Tickets of the selection that reached each lifecycle step (``step``, ``tickets``), side steps last.
+
+    A ticket counts once per step it ever reached, from its event history; received counts every ticket.
+    """
+    reached = (
+        select(ComplaintEvent.status.label("step"), func.count(func.distinct(Complaint.id)).label("tickets"))
+        .join(
+            Complaint,
+            and_(Complaint.source == ComplaintEvent.source, Complaint.source_id == ComplaintEvent.ticket_id),
+        )
+        .group_by(ComplaintEvent.status)
+    )
+    counts = dict(read_frame(engine, filtered(reached, sel)).itertuples(index=False, name=None))
+    counts["received"] = max(counts.get("received", 0), int(read_scalar(engine, filtered(select(func.count()), sel))))
+    steps = FUNNEL + SIDE_STEPS
+    return pd.DataFrame({"step": steps, "tickets": [int(counts.get(s, 0)) for s in steps]})
+
+
+def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.DataFrame:
+    """Per ``key``: received, closed, overdue and handling hours over the tickets received in the period;
+    ``due`` and ``on_time`` over one other cohort, the tickets whose deadline fell in the period (up to
+    ``now``), overdue ones still open included (DESIGN §6), so that ``on_time_rate`` never exceeds 100 %."""
+    closed = func.sum(case((Complaint.closed_at.is_not(None), 1), else_=0))
+    overdue = func.sum(case((Complaint.closed_at.is_(None) & (Complaint.due_at < now), 1), else_=0))
+    hours = func.avg(seconds_between(Complaint.requested_at, Complaint.closed_at)) / 3600
+    received = select(
+        key.label("key"),
+        func.count().label("received"),
+        closed.label("closed"),
+        overdue.label("overdue"),
+        hours.label("handling_hours"),
+    ).group_by(key)
+    met = func.sum(case((Complaint.closed_at.is_not(None) & (Complaint.closed_at <= Complaint.due_at), 1), else_=0))
+    due = (
+        select(key.label("key"), func.count().label("due"), met.label("on_time"))
+        .where(Complaint.due_at < now)
+        .group_by(key)
+    )
+    frame = read_frame(engine, filtered(received, sel)).merge(
+        read_frame(engine, filtered(due, sel, time=Complaint.due_at)), how="outer", on="key"
+    )
+    frame["key"] = frame["key"].fillna("")
+    for column in ("received", "closed", "overdue", "on_time", "due"):
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
+    frame["on_time_rate"] = on_time_rates(frame["on_time"], frame["due"])
+    frame["handling_hours"] = pd.to_numeric(frame["handling_hours"]).astype(float)
+    return frame.sort_values("received", ascending=False, ignore_index=True)
+
+
+@cached
+def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
+    """Per category (name): received, closed, overdue (open past deadline), on_time_rate, handling_hours."""
+    return _breakdown(engine, sel, func.coalesce(Complaint.category_name, Complaint.category), now)
+
+
+@cached
+def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
+    """Per handling department (named in both languages when known), the measures of ``by_category``."""
+    frame = _breakdown(engine, sel, Complaint.department_code, now)
+    names = read_frame(engine, select(Department.code, Department.name_zh, Department.name_en))
+    by_code = {c: (zh, en) for c, zh, en in names.itertuples(index=False, name=None)}
+    by_name = {zh: (zh, en) for _, zh, en in names.itertuples(index=False, name=None)}
+    resolved = [by_code.get(k) or by_name.get(k) or (k, k) for k in frame["key"]]
+    frame["name_zh"] = [r[0] for r in resolved]
+    frame["name_en"] = [r[1] for r in resolved]
+    return frame
+
+
+@cached
+def complaint_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
+    """Hourly received and closed complaints from the rollup: hour (UTC), received, closed."""
+    h = ComplaintHourly
+    stmt = select(h.hour, func.sum(h.received).label("received"), func.sum(h.closed).label("closed")).where(
+        h.hour >= start, h.hour < end
+    )
+    if district:
+        stmt = stmt.where(h.district_code == district)
+    frame = read_frame(engine, stmt.group_by(h.hour))
+    frame = frame.set_index(pd.to_datetime(frame["hour"], utc=True))[["received", "closed"]].astype(int)
+    frame = frame.reindex(_hours(start, end), fill_value=0)
+    return frame.rename_axis("hour").reset_index()
+
+
+def _with_names(stmt):
+    """``stmt`` with the names, in both languages, of the ticket's district, department and category (None when
+    the code is not a reference entity's)."""
+    return (
+        stmt.add_columns(
+            District.name_zh.label("district_zh"),
+            District.name_en.label("district_en"),
+            Department.name_zh.label("department_zh"),
+            Department.name_en.label("department_en"),
+            ServiceType.name_zh.label("category_zh"),
+            ServiceType.name_en.label("category_en"),
+        )
+        .outerjoin(District, District.code == Complaint.district_code)
+        .outerjoin(Department, Department.code == Complaint.department_code)
+        .outerjoin(ServiceType, ServiceType.code == Complaint.category)
+    )
+
+
+def _ticket_select():
+    return _with_names(
+        select(
+            Complaint.id,
+            Complaint.source,
+            Complaint.source_id.label("ticket"),
+            Complaint.requested_at,
+            func.coalesce(Complaint.category_name, Complaint.category).label("category"),
+            Complaint.status,
+            Complaint.district_code.label("district"),
+            Complaint.department_code.label("department"),
+            Complaint.due_at,
+            Complaint.closed_at,
+        )
+    )
+
+
+_SORT = {
+    "ticket": Complaint.source_id,
+    "requested_at": Complaint.requested_at,
+    "category": func.coalesce(Complaint.category_name, Complaint.category),
+    "status": Complaint.status,
+    "district": Complaint.district_code,
+    "department": Complaint.department_code,
+    "due_at": Complaint.due_at,
+    "closed_at": Complaint.closed_at,
+}
+
+
+@cached
+def tickets_page(
+    engine: Engine, sel: ComplaintFilter, offset: int, limit: int, sort: str = "requested_at", descending: bool = True
+) -> tuple[pd.DataFrame, int]:
+    """One page of the selection's tickets (see ``TICKET_COLUMNS``) and the total number of tickets."""
+    column = _SORT.get(sort, Complaint.requested_at)
+    order = (column.desc(), Complaint.id.desc()) if descending else (column.asc(), Complaint.id.asc())
+    stmt = filtered(_ticket_select(), sel).order_by(*order).offset(max(offset, 0)).limit(max(min(limit, 500), 1))
+    total = int(read_scalar(engine, filtered(select(func.count()), sel)) or 0)
+    return read_frame(engine, stmt), total
+
+
+def ticket(engine: Engine, ticket_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One ticket (by row id, with its free text) and its lifecycle events in time order."""
+    row = read_frame(
+        engine,
+        _with_names(
+            select(
+                Complaint.id,
+                Complaint.source,
+                Complaint.source_id.label("ticket"),
+                Complaint.requested_at,
+                func.coalesce(Complaint.category_name, Complaint.category).label("category"),
+                Complaint.channel,
+                Complaint.status,
+                Complaint.description,
+                Complaint.address,
+                Complaint.district_code.label("district"),
+                Complaint.department_code.label("department"),
+                Complaint.due_at,
+                Complaint.closed_at,
+                Complaint.satisfaction,
+            )
+        ).where(Complaint.id == ticket_id),
+    )
+    if row.empty:
+        return row, pd.DataFrame(columns=["status", "occurred_at", "department", "note"])
+    events = read_frame(
+        engine,
+        select(
+            ComplaintEvent.status,
+            ComplaintEvent.occurred_at,
+            ComplaintEvent.department_code.label("department"),
+            ComplaintEvent.note,
+        )
+        .where(ComplaintEvent.source == row.at[0, "source"], ComplaintEvent.ticket_id == row.at[0, "ticket"])
+        .order_by(ComplaintEvent.occurred_at, ComplaintEvent.id),
+    )
+    return row, events

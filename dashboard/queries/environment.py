@@ -1,4 +1,5 @@
-"""Environment queries: latest-hour air-quality concentrations, the city AQI and each station's AQI."""
+"""Environment queries: latest-hour air-quality concentrations, the city AQI and each station's AQI, and the
+hourly AQI trend and per-station series from the rollup."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import SensorReading, Station
+from dashboard.db.models import (
+    SensorHourly,
+    SensorReading,
+    Station,
+)
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, hourly_aqi
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import stations
@@ -91,3 +96,62 @@ def station_aqi(engine: Engine, timezone: str) -> pd.DataFrame:
             )
     rated = pd.DataFrame(rows, columns=["code", "aqi", "level", "color", "primary", "observed_at"])
     return sites.merge(rated, how="inner", on="code")
+
+
+@cached
+def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
+    """Hourly city AQI from the rollup (station means per pollutant, then AQI): hour, aqi, level, color,
+    primary, and each pollutant's mean concentration."""
+    s = SensorHourly
+    stmt = (
+        select(s.hour, s.quantity, (func.sum(s.value_sum) / func.sum(s.readings)).label("value"))
+        .join(Station, Station.code == s.station_code)
+        .where(Station.kind == "air", s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
+        .group_by(s.hour, s.quantity)
+    )
+    frame = read_frame(engine, stmt)
+    columns = ["hour", "aqi", "level", "color", "primary", *POLLUTANTS]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    wide = frame.pivot_table(index="hour", columns="quantity", values="value").reindex(columns=list(POLLUTANTS))
+    rows = []
+    for hour, values in wide.iterrows():
+        moment = pd.Timestamp(hour).tz_convert(timezone) if pd.Timestamp(hour).tzinfo else pd.Timestamp(hour)
+        result = hourly_aqi(
+            {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}, breakpoints_for(moment.date())
+        )
+        if result is not None:
+            rows.append(
+                {
+                    "hour": pd.Timestamp(hour),
+                    "aqi": result.aqi,
+                    "level": result.level.key,
+                    "color": result.level.color,
+                    "primary": ",".join(result.primary),
+                    **values.to_dict(),
+                }
+            )
+    out = pd.DataFrame(rows, columns=columns)
+    out["hour"] = pd.to_datetime(out["hour"], utc=True)
+    return out
+
+
+@cached
+def station_series(engine: Engine, start: datetime, end: datetime, quantity: str) -> pd.DataFrame:
+    """Hourly mean of one quantity per station from the rollup: hour, station_code, name_zh, name_en, value."""
+    s = SensorHourly
+    stmt = (
+        select(
+            s.hour,
+            s.station_code,
+            Station.name_zh,
+            Station.name_en,
+            (s.value_sum / s.readings).label("value"),
+        )
+        .join(Station, Station.code == s.station_code)
+        .where(s.quantity == quantity, s.hour >= start, s.hour < end, s.readings > 0)
+        .order_by(s.hour)
+    )
+    frame = read_frame(engine, stmt)
+    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    return frame

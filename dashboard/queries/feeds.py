@@ -1,4 +1,4 @@
-"""Feed-operations queries: the health of every feed, recent problems and the quarantine."""
+"""Feed-operations queries: the health of every feed, recent problems, the quarantine and the run history."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import pandas as pd
 from sqlalchemy import Engine, exists, func, null, select, union_all
 
 from dashboard.cache import cached
-from dashboard.db.models import Feed, FeedRun, FeedState, Quarantine
+from dashboard.db.models import (
+    Feed,
+    FeedRun,
+    FeedState,
+    Quarantine,
+)
 from dashboard.queries.base import read_frame
 
 #: Most quarantine rows sent to the browser at once (newest first).
@@ -106,3 +111,28 @@ def recent_problems(engine: Engine, since: datetime) -> pd.DataFrame:
     frame["last_at"] = frame[["failed_at", "quarantined_at"]].max(axis=1)
     columns = ["feed", "failed_runs", "quarantined", "last_at"]
     return frame[columns].sort_values("last_at", ascending=False, ignore_index=True)
+
+
+@cached
+def feed_runs(engine: Engine, since: datetime, feed: str | None = None) -> pd.DataFrame:
+    """Runs started since ``since``: feed, started_at, seconds, status, fetched, new, updated, unchanged,
+    rejected, error (newest first, at most 2,000)."""
+    stmt = select(
+        FeedRun.feed,
+        FeedRun.started_at,
+        FeedRun.finished_at,
+        FeedRun.status,
+        FeedRun.fetched,
+        FeedRun.new,
+        FeedRun.updated,
+        FeedRun.unchanged,
+        FeedRun.rejected,
+        FeedRun.error,
+    ).where(FeedRun.started_at >= since)
+    if feed:
+        stmt = stmt.where(FeedRun.feed == feed)
+    frame = read_frame(engine, stmt.order_by(FeedRun.started_at.desc(), FeedRun.id.desc()).limit(2000))
+    frame["seconds"] = (
+        pd.to_datetime(frame["finished_at"], utc=True) - pd.to_datetime(frame["started_at"], utc=True)
+    ).dt.total_seconds()
+    return frame.drop(columns="finished_at")

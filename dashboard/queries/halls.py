@@ -1,4 +1,5 @@
-"""Service-hall queries: waiting times (called − issued) and long waits."""
+"""Service-hall queries: waiting times (called − issued) and long waits, and per-hall, hourly and per-item
+measures from the rollup."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import HallTicket
+from dashboard.db.models import (
+    HallHourly,
+    HallTicket,
+    ServiceHall,
+)
 from dashboard.queries.base import read_frame
 from dashboard.queries.reference import halls
 
@@ -63,3 +68,90 @@ def long_waits(engine: Engine, start: datetime, now: datetime, threshold_minutes
     merged["name_zh"] = merged["name_zh"].fillna(merged["hall_code"])
     merged["name_en"] = merged["name_en"].fillna(merged["hall_code"])
     return merged[columns].sort_values("max_wait_minutes", ascending=False, ignore_index=True)
+
+
+def _hall_measures(h):
+    return (
+        func.sum(h.issued).label("issued"),
+        func.sum(h.called).label("called"),
+        func.sum(h.wait_seconds).label("wait_seconds"),
+        func.sum(h.waited_over_30min).label("over_30"),
+        func.sum(h.finished).label("finished"),
+        func.sum(h.handling_seconds).label("handling_seconds"),
+        func.sum(h.online).label("online"),
+        func.sum(h.with_visits).label("with_visits"),
+        func.sum(h.single_visit).label("single_visit"),
+        func.sum(h.rated).label("rated"),
+        func.sum(h.rated_good).label("rated_good"),
+    )
+
+
+def _hall_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    def ratio(num: str, den: str, scale: float) -> pd.Series:
+        return (frame[num] / frame[den].where(frame[den] > 0) * scale).astype(float)
+
+    return frame.assign(
+        wait_min=ratio("wait_seconds", "called", 1 / 60),
+        over_30_pct=ratio("over_30", "called", 100),
+        handling_min=ratio("handling_seconds", "finished", 1 / 60),
+        online_pct=ratio("online", "issued", 100),
+        single_visit_pct=ratio("single_visit", "with_visits", 100),
+        good_pct=ratio("rated_good", "rated", 100),
+    )
+
+
+@cached
+def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
+    """Per hall over tickets issued in the period: names, lon, lat, issued, called and the rates
+    wait_min, over_30_pct, handling_min, online_pct, single_visit_pct, good_pct."""
+    h = HallHourly
+    stmt = (
+        select(
+            ServiceHall.code,
+            ServiceHall.name_zh,
+            ServiceHall.name_en,
+            ServiceHall.lon,
+            ServiceHall.lat,
+            ServiceHall.district_code,
+            *_hall_measures(h),
+        )
+        .join(h, and_(h.hall_code == ServiceHall.code, h.hour >= start, h.hour < end), isouter=True)
+        .group_by(
+            ServiceHall.code,
+            ServiceHall.name_zh,
+            ServiceHall.name_en,
+            ServiceHall.lon,
+            ServiceHall.lat,
+            ServiceHall.district_code,
+        )
+        .order_by(ServiceHall.code)
+    )
+    if district:
+        stmt = stmt.where(ServiceHall.district_code == district)
+    frame = read_frame(engine, stmt)
+    numeric = [c for c in frame.columns if c not in ("code", "name_zh", "name_en", "lon", "lat", "district_code")]
+    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0)
+    return _hall_rates(frame)
+
+
+@cached
+def hall_trend(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Hourly figures over all halls: hour, issued, wait_min, over_30_pct."""
+    h = HallHourly
+    frame = read_frame(engine, select(h.hour, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.hour))
+    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    return _hall_rates(frame)[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
+
+
+@cached
+def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Per service item: issued, wait_min, online_pct, single_visit_pct (most issued first)."""
+    h = HallHourly
+    frame = read_frame(
+        engine,
+        select(h.service_item, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.service_item),
+    )
+    frame = _hall_rates(frame)
+    return frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
+        "issued", ascending=False, ignore_index=True
+    )

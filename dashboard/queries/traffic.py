@@ -1,15 +1,20 @@
-"""Traffic queries: the latest observation interval per road segment, rated by TPI, and the network TPI."""
+"""Traffic queries: the latest observation interval per road segment, rated by TPI, the network TPI, and the
+hourly trend and speeds by road class from the rollup."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard.cache import cached
-from dashboard.db.models import RoadSegment, TrafficObservation
-from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_level
+from dashboard.db.models import (
+    RoadSegment,
+    TrafficHourly,
+    TrafficObservation,
+)
+from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
 from dashboard.queries.base import read_frame, read_rows
 from dashboard.queries.reference import road_segments
 
@@ -71,3 +76,54 @@ def network(engine: Engine) -> NetworkTpi | None:
     """The network TPI of the latest observation interval; None without data."""
     frame = latest_observations(engine)
     return network_tpi(frame) if not frame.empty else None
+
+
+@cached
+def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
+    """Hourly network figures from the rollup: hour, speed_kmh (space-mean), tti (length-weighted), tpi,
+    congested share (%)."""
+    t, r = TrafficHourly, RoadSegment
+    harmonic = t.speeds / t.inverse_speed_sum
+    stmt = (
+        select(
+            t.hour,
+            func.sum(r.length_m * t.speeds / t.inverse_speed_sum).label("len_speed"),
+            func.sum(r.length_m).label("length"),
+            func.sum(r.length_m * r.free_flow_kmh / harmonic).label("len_tti"),
+            func.sum(t.congested).label("congested"),
+            func.sum(t.observations).label("observations"),
+            func.sum(t.speeds).label("speeds"),
+            func.sum(t.inverse_speed_sum).label("inverse"),
+        )
+        .join(r, r.code == t.segment_code)
+        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
+    )
+    if district:
+        stmt = stmt.where(r.district_code == district)
+    frame = read_frame(engine, stmt.group_by(t.hour))
+    columns = ["hour", "speed_kmh", "tti", "tpi", "congested_pct"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    frame["speed_kmh"] = frame["speeds"] / frame["inverse"]
+    frame["tti"] = frame["len_tti"] / frame["length"]
+    frame["tpi"] = [float(tpi_from_tti(v)) for v in frame["tti"]]
+    frame["congested_pct"] = frame["congested"] / frame["observations"].where(frame["observations"] > 0) * 100
+    return frame[columns].sort_values("hour", ignore_index=True)
+
+
+@cached
+def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Space-mean speed per road class over the period: road_class, speed_kmh, segments."""
+    t, r = TrafficHourly, RoadSegment
+    stmt = (
+        select(
+            r.road_class,
+            (func.sum(t.speeds) / func.sum(t.inverse_speed_sum)).label("speed_kmh"),
+            func.count(func.distinct(r.code)).label("segments"),
+        )
+        .join(r, r.code == t.segment_code)
+        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
+        .group_by(r.road_class)
+    )
+    return read_frame(engine, stmt)

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
-from dashboard.queries import domains
+from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 from layouts.components.domain import Tile
 from layouts.components.ticket_detail import ticket_detail
@@ -63,7 +63,7 @@ def complaint_tiles(
 def _grid(page: str, lang: str) -> dag.AgGrid:
     columns = [
         {"field": c, "headerName": t(f"tickets.col.{c}", lang), "sortable": True, "resizable": True}
-        for c in domains.TICKET_COLUMNS
+        for c in complaints.TICKET_COLUMNS
     ]
     columns[0] |= {"pinned": "left", "width": 190}
     return dag.AgGrid(
@@ -120,7 +120,7 @@ def register_ticket_table(
         tz = request_context().settings.city_timezone
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
-        tickets, total = domains.tickets_page(
+        tickets, total = complaints.tickets_page(
             request_context().engine,
             selection(*chosen_values),
             start,
@@ -135,7 +135,7 @@ def register_ticket_table(
                 "ticket": r.ticket,
                 "requested_at": local_time(r.requested_at, tz),
                 "category": named(r._asdict(), "category", lang),
-                "status": t(f"status.{r.status}", lang) if r.status in domains.STATUS_KEYS else r.status,
+                "status": t(f"status.{r.status}", lang) if r.status in complaints.STATUS_KEYS else r.status,
                 "district": named(r._asdict(), "district", lang),
                 "department": named(r._asdict(), "department", lang),
                 "due_at": local_time(r.due_at, tz),
@@ -167,7 +167,7 @@ def register_ticket_table(
         if row_id in (None, ""):
             return no_update, no_update, no_update
         lang = prefs["lang"]
-        ticket, events = domains.ticket(request_context().engine, int(row_id))
+        ticket, events = complaints.ticket(request_context().engine, int(row_id))
         if ticket.empty:
             return True, t("ticket.missing", lang), None
         return (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard.queries.overview import KpiValue
 from layouts.format import local_time, number
 from layouts.i18n import t
+from layouts.viewmodels.overview import KpiValue
 
 #: Decimal places of each KPI's value.
 DIGITS = {"complaints_today": 0, "on_time_closure": 1, "hall_wait": 1, "network_tpi": 1, "city_aqi": 0}

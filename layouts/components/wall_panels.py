@@ -14,7 +14,7 @@ from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
-from dashboard.queries import alerts, complaints, domains, environment, feeds, reference, traffic
+from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
@@ -72,7 +72,7 @@ def _city_trend(ctx):
 
 def _complaints_funnel(ctx):
     return funnel(
-        domains.funnel(ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)),
+        complaints.funnel(ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)),
         ctx.lang,
         ctx.theme,
         font_size=ctx.font,
@@ -80,7 +80,7 @@ def _complaints_funnel(ctx):
 
 
 def _complaints_categories(ctx):
-    frame = domains.by_category(ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
+    frame = complaints.by_category(ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
     return ranked_bars(list(frame["key"]), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 
@@ -90,7 +90,7 @@ def _traffic_map(ctx):
 
 
 def _traffic_trend(ctx):
-    trend = domains.traffic_trend(ctx.engine, *ctx.day)
+    trend = traffic.traffic_trend(ctx.engine, *ctx.day)
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
     series = {"tpi": t("traffic.series.tpi", ctx.lang)}
     return time_lines(trend, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
@@ -102,14 +102,14 @@ def _environment_map(ctx):
 
 
 def _environment_aqi(ctx):
-    trend = domains.air_trend(ctx.engine, *ctx.day, ctx.tz)
+    trend = environment.air_trend(ctx.engine, *ctx.day, ctx.tz)
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
     return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
 
 
 def _halls_ranking(ctx):
-    stats = domains.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now).sort_values(
+    stats = halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now).sort_values(
         "wait_min", ascending=False
     )
     return ranked_bars(
@@ -125,7 +125,7 @@ def _halls_ranking(ctx):
 
 
 def _halls_trend(ctx):
-    trend = domains.hall_trend(ctx.engine, *ctx.day)
+    trend = halls.hall_trend(ctx.engine, *ctx.day)
     return time_lines(
         trend,
         {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},

@@ -6,17 +6,14 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains
-from dashboard.queries.complaints import ComplaintFilter, complaint_summary
-from dashboard.queries.kpis import open_tickets
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
-from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
+from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.data import map_layers, snapshot_time
+from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
+from layouts.viewmodels.complaints import complaints_view, ticket_selection
 
 dash.register_page(__name__, path="/complaints", name="complaints", title="CityOps · Complaints")
 
@@ -57,17 +54,15 @@ def layout(
 
 
 def draw(view: View) -> Drawn:
-    engine, lang, theme = view.engine, view.lang, view.theme
-    sel = ComplaintFilter(view.start, view.now, view.district)
-    backlog, overdue = open_tickets(engine, view.now, view.district)
-    categories = domains.by_category(engine, sel, view.now)
-    departments = domains.by_department(engine, sel, view.now)
+    lang, theme = view.lang, view.theme
+    data = complaints_view(view)
+    kpis, categories, departments = data.kpis, data.categories, data.departments
     return Drawn(
-        complaint_tiles(complaint_summary(engine, view.district, view.start, view.now), backlog, overdue, lang),
+        complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang),
         {
-            "funnel": funnel(domains.funnel(engine, sel), lang, theme),
+            "funnel": funnel(data.funnel, lang, theme),
             "trend": time_lines(
-                domains.complaint_trend(engine, view.start, view.now, view.district),
+                data.trend,
                 {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
                 lang,
                 theme,
@@ -91,13 +86,8 @@ def draw(view: View) -> Drawn:
     )
 
 
-def _selection(period: str | None, district: str | None) -> ComplaintFilter:
-    now = snapshot_time()
-    return ComplaintFilter(now - WINDOWS[period_of(period)], now, district or None)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-period", "value"), ("complaints-district", "value")], _selection
+        app, "complaints", [("complaints-period", "value"), ("complaints-district", "value")], ticket_selection
     )

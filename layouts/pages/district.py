@@ -6,20 +6,13 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard.context import request_context
-from dashboard.kpis.periods import WINDOWS
-from dashboard.queries import domains, reference
-from dashboard.queries import map as map_queries
-from dashboard.queries.complaints import ComplaintFilter, complaint_summary
-from dashboard.queries.kpis import open_tickets
-from dashboard.queries.reference import area
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
-from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, period_of, register_domain
+from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.data import snapshot_time
 from layouts.figures.charts import ranked_bars, time_lines
-from layouts.figures.explorer_map import ExplorerLayers, explorer_map
+from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
+from layouts.viewmodels.district import district_area, district_view, ticket_selection
 
 #: The page's registered path is its template: no district of one city stands for all (callbacks map to it).
 PATH_TEMPLATE = "/district/<code>"
@@ -52,7 +45,7 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
-    info = area(request_context().engine, code or "")
+    info = district_area(code or "")
     if info:
         title = t("district.title", lang, name=info["name_en"] if lang == "en" else info["name_zh"])
     else:
@@ -62,35 +55,24 @@ def layout(
 
 
 def draw(view: View) -> Drawn:
-    engine, lang, theme, code = view.engine, view.lang, view.theme, view.district
-    sel = ComplaintFilter(view.start, view.now, code)
-    backlog, overdue = open_tickets(engine, view.now, code)
-    subs = map_queries.area_kpis(engine, sel, view.settings.city_timezone, "street")
-    districts = reference.districts(engine)
-    halls = domains.hall_stats(engine, view.start, view.now, code)
-    categories = domains.by_category(engine, sel, view.now)
-    ranked = subs.sort_values("per_10k", ascending=False)
+    lang, theme = view.lang, view.theme
+    data = district_view(view)
+    kpis, ranked, categories, halls = data.kpis, data.ranked, data.categories, data.halls
     return Drawn(
         complaint_tiles(
-            complaint_summary(engine, code, view.start, view.now),
-            backlog,
-            overdue,
+            kpis.summary,
+            kpis.backlog,
+            kpis.overdue,
             lang,
             keys=("received", "on_time", "backlog", "satisfaction"),
             received_detail="district.tile.received.detail",
         ),
         {
             "map": lambda: explorer_map(
-                ExplorerLayers(outlines=districts, areas=subs, halls=halls, focus=districts[districts["code"] == code]),
-                lang,
-                theme,
-                view.tz,
-                view.settings.map_style_url,
-                fit_px=(800, 420),
-                show_legend=False,
+                data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
             ),
             "trend": time_lines(
-                domains.complaint_trend(engine, view.start, view.now, code),
+                data.trend,
                 {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
                 lang,
                 theme,
@@ -111,11 +93,8 @@ def draw(view: View) -> Drawn:
     )
 
 
-def _selection(period: str | None, code: str | None) -> ComplaintFilter:
-    now = snapshot_time()
-    return ComplaintFilter(now - WINDOWS[period_of(period)], now, code)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
-    register_ticket_table(app, "district", [("district-period", "value"), ("district-district", "data")], _selection)
+    register_ticket_table(
+        app, "district", [("district-period", "value"), ("district-district", "data")], ticket_selection
+    )

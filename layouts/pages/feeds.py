@@ -3,28 +3,22 @@ browser (payloads shown as inert text)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard.context import request_context
 from dashboard.kpis.freshness import row_freshness
-from dashboard.privacy import mask_text
-from dashboard.queries import domains, feed_dialects, feeds
 from layouts.components.feed_checks import feed_checks_section, register_feed_checks
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
-from layouts.components.ticket_text import may_see_personal_data
-from layouts.data import snapshot_time
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
+from layouts.viewmodels.feeds import feeds_view
 
 dash.register_page(__name__, path="/feeds", name="feeds", title="CityOps · Feeds")
 
@@ -79,66 +73,58 @@ def _run_rows(runs: pd.DataFrame, lang: str, tz: str) -> list[dict]:
     ]
 
 
+def _runs_section(lang: str) -> list:
+    grid = dag.AgGrid(
+        id="feeds-runs",
+        columnDefs=_run_columns(lang),
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "filter": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": 15, "localeText": prefixed("grid", lang)},
+        style={"height": "420px"},
+        className="mb-4",
+    )
+    return [
+        html.H2(t("feeds.runs", lang), className="page-subtitle"),
+        html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
+        dcc.Graph(id="feeds-runs-chart", style={"height": "300px"}, className="mb-3", config=graph_config(lang)),
+        grid,
+    ]
+
+
+def _quarantine_section(lang: str) -> list:
+    choice = dcc.Dropdown(id="feeds-quarantine-feed", placeholder=t("feeds.quarantine.all", lang), clearable=True)
+    grid = dag.AgGrid(
+        id="feeds-quarantine",
+        columnDefs=_grid_columns(lang),
+        rowData=[],
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 20,
+            "tooltipShowDelay": 300,
+            "localeText": prefixed("grid", lang),
+        },
+        style={"height": "520px"},
+    )
+    return [
+        html.H2(t("feeds.quarantine", lang), className="page-subtitle"),
+        html.P(t("feeds.quarantine.note", lang), className="text-body-secondary small"),
+        dbc.Row(dbc.Col(choice, md=4), className="mb-2"),
+        grid,
+    ]
+
+
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
-    return page_frame(
-        "feeds",
-        prefs,
-        [
-            navbar("feeds", prefs),
-            dbc.Container(
-                [
-                    html.Div(id="feeds-banner"),
-                    html.H1(t("feeds.title", lang), className="page-title"),
-                    html.Div(id="feeds-table", className="mb-4"),
-                    feed_checks_section(lang),
-                    html.H2(t("feeds.runs", lang), className="page-subtitle"),
-                    html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
-                    dcc.Graph(
-                        id="feeds-runs-chart", style={"height": "300px"}, className="mb-3", config=graph_config(lang)
-                    ),
-                    dag.AgGrid(
-                        id="feeds-runs",
-                        columnDefs=_run_columns(lang),
-                        rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                        dashGridOptions={
-                            "pagination": True,
-                            "paginationPageSize": 15,
-                            "localeText": prefixed("grid", lang),
-                        },
-                        style={"height": "420px"},
-                        className="mb-4",
-                    ),
-                    html.H2(t("feeds.quarantine", lang), className="page-subtitle"),
-                    html.P(t("feeds.quarantine.note", lang), className="text-body-secondary small"),
-                    dbc.Row(
-                        dbc.Col(
-                            dcc.Dropdown(
-                                id="feeds-quarantine-feed", placeholder=t("feeds.quarantine.all", lang), clearable=True
-                            ),
-                            md=4,
-                        ),
-                        className="mb-2",
-                    ),
-                    dag.AgGrid(
-                        id="feeds-quarantine",
-                        columnDefs=_grid_columns(lang),
-                        rowData=[],
-                        dashGridOptions={
-                            "pagination": True,
-                            "paginationPageSize": 20,
-                            "tooltipShowDelay": 300,
-                            "localeText": prefixed("grid", lang),
-                        },
-                        style={"height": "520px"},
-                    ),
-                ],
-                fluid=True,
-            ),
-        ],
-    )
+    content = [
+        html.Div(id="feeds-banner"),
+        html.H1(t("feeds.title", lang), className="page-title"),
+        html.Div(id="feeds-table", className="mb-4"),
+        feed_checks_section(lang),
+        *_runs_section(lang),
+        *_quarantine_section(lang),
+    ]
+    return page_frame("feeds", prefs, [navbar("feeds", prefs), dbc.Container(content, fluid=True)])
 
 
 def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
@@ -146,7 +132,7 @@ def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
 
 
 def _unread(fields: dict[str, int] | None, lang: str) -> html.Div | None:
-    """"ignored fields: notes (276 values), …" under a feed's name: what arrived that no mapping read."""
+    """ "ignored fields: notes (276 values), …" under a feed's name: what arrived that no mapping read."""
     if not fields:
         return None
     ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))
@@ -154,64 +140,47 @@ def _unread(fields: dict[str, int] | None, lang: str) -> html.Div | None:
     return html.Div(t("feeds.unread", lang, fields=", ".join(shown)), className="small text-warning feed-unread")
 
 
+FEED_COLUMNS = ("feed", "domain", "last_run", "status", "last_success", "lag", "rows", "failures", "freshness")
+
+
+def _status_badge(row, lang: str) -> dbc.Badge:
+    if pd.isna(row.last_status):
+        return _badge(t("feeds.never", lang), "secondary")
+    key = f"feeds.status.{row.last_status}"
+    text = t(key, lang) if key in TRANSLATIONS[lang] else row.last_status
+    title = None if pd.isna(row.last_error) else str(row.last_error)
+    return _badge(text, STATUS_COLOURS.get(row.last_status, "secondary"), title=title)
+
+
+def _feed_row(row, now, factor: float, lang: str, tz: str, unread: dict[str, dict[str, int]]) -> html.Tr:
+    fresh = row_freshness(row, now, factor)
+    domain_key = f"domain.{row.domain}"
+    cells = [
+        html.Td([html.Code(row.name), _unread(unread.get(row.name), lang)]),
+        html.Td(t(domain_key, lang) if domain_key in TRANSLATIONS[lang] else (row.domain or "")),
+        html.Td(local_time(None if pd.isna(row.last_run_at) else row.last_run_at, tz)),
+        html.Td(_status_badge(row, lang)),
+        html.Td(local_time(None if pd.isna(row.last_success_at) else row.last_success_at, tz)),
+        html.Td(duration(None if fresh.as_of is None else (now - fresh.as_of).total_seconds(), lang)),
+        html.Td(" / ".join(number(v, lang) for v in (row.new, row.updated, row.unchanged, row.rejected))),
+        html.Td(
+            number(row.consecutive_failures, lang),
+            className="text-danger fw-bold" if row.consecutive_failures else "",
+        ),
+        html.Td(
+            _badge(t("feeds.stale", lang), "warning", text_color="dark")
+            if fresh.stale
+            else _badge(t("feeds.fresh", lang), "success")
+        ),
+    ]
+    return html.Tr(cells, className="feed-stale" if fresh.stale else "", id=f"feed-row-{row.name}")
+
+
 def _feeds_table(
     status: pd.DataFrame, now, factor: float, lang: str, tz: str, unread: dict[str, dict[str, int]]
 ) -> dbc.Table:
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(t(f"feeds.col.{c}", lang))
-                for c in (
-                    "feed",
-                    "domain",
-                    "last_run",
-                    "status",
-                    "last_success",
-                    "lag",
-                    "rows",
-                    "failures",
-                    "freshness",
-                )
-            ]
-        )
-    )
-    rows = []
-    for row in status.itertuples(index=False):
-        fresh = row_freshness(row, now, factor)
-        ran = not pd.isna(row.last_status)
-        status_text = (
-            t(f"feeds.status.{row.last_status}", lang)
-            if ran and (f"feeds.status.{row.last_status}" in TRANSLATIONS[lang])
-            else (row.last_status if ran else "")
-        )
-        domain_key = f"domain.{row.domain}"
-        cells = [
-            html.Td([html.Code(row.name), _unread(unread.get(row.name), lang)]),
-            html.Td(t(domain_key, lang) if domain_key in TRANSLATIONS[lang] else (row.domain or "")),
-            html.Td(local_time(None if pd.isna(row.last_run_at) else row.last_run_at, tz)),
-            html.Td(
-                _badge(
-                    status_text,
-                    STATUS_COLOURS.get(row.last_status, "secondary"),
-                    title=None if pd.isna(row.last_error) else str(row.last_error),
-                )
-                if ran
-                else _badge(t("feeds.never", lang), "secondary")
-            ),
-            html.Td(local_time(None if pd.isna(row.last_success_at) else row.last_success_at, tz)),
-            html.Td(duration(None if fresh.as_of is None else (now - fresh.as_of).total_seconds(), lang)),
-            html.Td(" / ".join(number(v, lang) for v in (row.new, row.updated, row.unchanged, row.rejected))),
-            html.Td(
-                number(row.consecutive_failures, lang),
-                className="text-danger fw-bold" if row.consecutive_failures else "",
-            ),
-            html.Td(
-                _badge(t("feeds.stale", lang), "warning", text_color="dark")
-                if fresh.stale
-                else _badge(t("feeds.fresh", lang), "success")
-            ),
-        ]
-        rows.append(html.Tr(cells, className="feed-stale" if fresh.stale else "", id=f"feed-row-{row.name}"))
+    head = html.Thead(html.Tr([html.Th(t(f"feeds.col.{c}", lang)) for c in FEED_COLUMNS]))
+    rows = [_feed_row(row, now, factor, lang, tz, unread) for row in status.itertuples(index=False)]
     return dbc.Table([head, html.Tbody(rows)], hover=True, responsive=True, className="feeds-table align-middle")
 
 
@@ -233,32 +202,14 @@ def register_callbacks(app: dash.Dash) -> None:
         lang, theme = prefs["lang"], prefs["theme"]
 
         def render():
-            context = request_context()
-            engine, settings = context.engine, context.settings
-            tz = settings.city_timezone
-            status = feeds.feed_status(engine)
-            held = feeds.quarantine(engine, feed or None)
-            unmasked = may_see_personal_data()
-            rows = [
-                {
-                    "time": local_time(r.received_at, tz),
-                    "feed": r.feed,
-                    "record": r.record_ref or "",
-                    "field": r.field or "",
-                    "reason": r.reason if unmasked else mask_text(r.reason),
-                    "payload": r.payload if unmasked else mask_text(r.payload),
-                }
-                for r in held.itertuples(index=False)
-            ]
-            now = snapshot_time()
-            runs = domains.feed_runs(engine, now - timedelta(hours=24), feed or None)
-            unread = feed_dialects.unread_by_feed(engine)
+            view = feeds_view(feed)
+            tz = view.timezone
             return (
-                _feeds_table(status, now, settings.stale_after_intervals, lang, tz, unread),
-                rows,
-                [{"label": name, "value": name} for name in status["name"]],
-                rows_per_run(runs, lang, theme, tz),
-                _run_rows(runs, lang, tz),
+                _feeds_table(view.status, view.now, view.stale_factor, lang, tz, view.unread),
+                view.quarantine,
+                [{"label": name, "value": name} for name in view.status["name"]],
+                rows_per_run(view.runs, lang, theme, tz),
+                _run_rows(view.runs, lang, tz),
             )
 
         return guarded(render, 5, lang)

@@ -7,15 +7,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.context import request_context
-from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.freshness import domain_freshness
-from dashboard.kpis.periods import PERIODS, period_bounds
-from dashboard.queries import feeds
-from dashboard.queries.alerts import open_alerts
+from dashboard.kpis.periods import PERIODS
 from dashboard.queries.base import DatabaseUnavailable
-from dashboard.queries.kpis import department_ranking, kpi_registry, kpi_trend, kpi_values
-from dashboard.queries.overview import overview_kpis
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
@@ -24,18 +17,17 @@ from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import score_card
-from layouts.data import map_layers, snapshot_time
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
 from layouts.figures.score_trend import score_trend
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.overview import TREND_DAYS, kpi_link, overview_view
 
 dash.register_page(__name__, path="/", name="overview", title="CityOps")
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
-TREND_DAYS = 14
 #: Size of the small map's panel in pixels at 1920 × 1080, for fitting the city into it.
 MAP_PX = (440, 400)
 
@@ -55,15 +47,8 @@ def _panel(title_id: str, title: str, children: list) -> dbc.Card:
     return dbc.Card(dbc.CardBody([header, *children], className="py-2 px-3"), className="h-100")
 
 
-def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
-    lang = prefs["lang"]
-    period = period if period in PERIODS else "day"
-    try:
-        drawn, banner = content(lang, prefs["theme"], period), None
-    except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
-        drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
-    selector = dbc.RadioItems(
+def _selector(lang: str, period: str) -> dbc.RadioItems:
+    return dbc.RadioItems(
         id="overview-period",
         options=[{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS],
         value=period,
@@ -73,27 +58,26 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
         labelClassName="btn btn-outline-primary btn-sm py-0 px-2 text-nowrap",
         labelCheckedClassName="active",
     )
-    score = html.Div(
+
+
+def _score(drawn: dict, lang: str) -> html.Div:
+    value = html.Span(drawn["overview-score"], id="overview-score", style={"fontSize": "2.6rem", "fontWeight": 700})
+    note = html.Span(drawn["overview-score-note"], id="overview-score-note", className="ms-2 small text-body-secondary")
+    return html.Div(
         [
-            html.Div(
-                [
-                    html.Span(
-                        drawn["overview-score"], id="overview-score", style={"fontSize": "2.6rem", "fontWeight": 700}
-                    ),
-                    html.Span(
-                        drawn["overview-score-note"],
-                        id="overview-score-note",
-                        className="ms-2 small text-body-secondary",
-                    ),
-                ],
-                className="d-flex align-items-baseline",
-            ),
+            html.Div([value, note], className="d-flex align-items-baseline"),
             html.Div(t("score.trend", lang, days=TREND_DAYS), className="small text-body-secondary"),
             _graph("overview-score-trend", lang, drawn["overview-score-trend"], height="120px"),
         ]
     )
+
+
+def _top(drawn: dict, lang: str, period: str) -> dbc.Row:
     title = html.Div(
-        [html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title"), selector],
+        [
+            html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title"),
+            _selector(lang, period),
+        ],
         className="d-flex flex-column gap-1",
     )
     panels = [
@@ -113,9 +97,10 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
             html.Div(drawn["overview-alerts"], id="overview-alerts", className="overview-alerts"),
         ),
     ]
-    top = dbc.Row(
+    score = dbc.Card(dbc.CardBody([title, _score(drawn, lang)], className="py-2 px-3"), className="h-100")
+    return dbc.Row(
         [
-            dbc.Col(dbc.Card(dbc.CardBody([title, score], className="py-2 px-3"), className="h-100"), xl=3, md=6),
+            dbc.Col(score, xl=3, md=6),
             *(
                 dbc.Col(_panel(f"{key}-title", t(title_key, lang), [body]), xl=3, md=6)
                 for key, title_key, body in panels
@@ -123,90 +108,76 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
         ],
         className="g-2 mb-2",
     )
-    cards = dbc.Row(
+
+
+def _cards(drawn: dict, lang: str) -> dbc.Row:
+    city = _panel(
+        "overview-map-title",
+        t("overview.map.title", lang),
+        [_graph("overview-map", lang, drawn["overview-map"], "overview-map")],
+    )
+    return dbc.Row(
         [
             dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards", className="score-grid"), xl=9),
-            dbc.Col(
-                _panel(
-                    "overview-map-title",
-                    t("overview.map.title", lang),
-                    [_graph("overview-map", lang, drawn["overview-map"], "overview-map")],
-                ),
-                xl=3,
-                className="overview-map-col",
-            ),
+            dbc.Col(city, xl=3, className="overview-map-col"),
         ],
         className="g-2",
     )
+
+
+def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
+    prefs = preferences(lang, theme)
+    lang = prefs["lang"]
+    period = period if period in PERIODS else "day"
+    try:
+        drawn, banner = content(lang, prefs["theme"], period), None
+    except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
+        drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
+    page = [
+        html.Div(banner, id="overview-banner"),
+        html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
+        _top(drawn, lang, period),
+        _cards(drawn, lang),
+    ]
     return page_frame(
         "overview",
         prefs,
-        [
-            navbar("overview", prefs),
-            dcc.Location(id="overview-go", refresh=True),
-            dbc.Container(
-                [
-                    html.Div(banner, id="overview-banner"),
-                    html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
-                    top,
-                    cards,
-                ],
-                fluid=True,
-            ),
-        ],
+        [navbar("overview", prefs), dcc.Location(id="overview-go", refresh=True), dbc.Container(page, fluid=True)],
     )
 
 
 def content(lang: str, theme: str, period: str) -> dict[str, object]:
     """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
     (no round trip before the first paint) and again by each refresh."""
-    context = request_context()
-    engine, settings = context.engine, context.settings
-    registry = kpi_registry(engine, settings.kpi_targets_file)
-    now = snapshot_time()
-    tz = settings.city_timezone
-    current = period_bounds(now, tz, period)
-    previous = period_bounds(now, tz, period, back=1)
-    table = kpi_values(engine, registry, *current, now, tz)
-    before = kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"]
-    trend = kpi_trend(engine, registry, now, tz, TREND_DAYS)
-    status = feeds.feed_status(engine)
-    names = {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in registry}
+    view = overview_view(period)
+    tz = view.timezone
     cards = [
         score_card(
             kpi,
             row,
-            _value(before.get(kpi.id)),
-            list(trend[kpi.id]) if kpi.id in trend else [],
-            domain_freshness(status, kpi.feeds, now, settings.stale_after_intervals),
+            view.previous(kpi.id),
+            list(view.trend[kpi.id]) if kpi.id in view.trend else [],
+            fresh,
             period,
             lang,
             tz,
         )
-        for kpi, row in zip(registry, table.to_dict("records"), strict=True)
+        for kpi, row, fresh in zip(view.registry, view.table.to_dict("records"), view.freshness, strict=True)
     ]
-    scored = table[table["scored"].astype(bool)]
-    note = t(
-        "score.note",
-        lang,
-        period=t(f"period.{period}", lang),
-        kpis=int(scored["score"].notna().sum()),
-        total=len(scored),
-    )
-    ranking = department_ranking(engine, registry, *current, tz)
-    city = map_layers(now, with_points=False)
+    scored, total = view.scored()
+    note = t("score.note", lang, period=t(f"period.{period}", lang), kpis=scored, total=total)
     return {
-        "overview-kpis": kpi_row(overview_kpis(engine, now, tz, settings.stale_after_intervals), lang, tz),
-        "overview-score": number(city_score(table), lang, 2),
+        "overview-kpis": kpi_row(view.kpis, lang, tz),
+        "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
-        "overview-score-trend": score_trend(trend, theme),
-        "overview-breakdown": score_breakdown(table, names, theme),
-        "overview-ranking": ranking_bars(ranking, lang, theme, t("ranking.hover", lang)),
+        "overview-score-trend": score_trend(view.trend, theme),
+        "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
+        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang)),
         "overview-cards": cards,
-        "overview-alerts": alert_list(open_alerts(engine), lang, tz),
+        "overview-alerts": alert_list(view.alerts, lang, tz),
         "overview-map": panel_figure(
             lambda: city_map(
-                city, lang, theme, tz, settings.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
+                view.city, lang, theme, tz, view.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
             ),
             lang,
             theme,
@@ -257,10 +228,4 @@ def register_callbacks(app: dash.Dash) -> None:
         if dash.ctx.triggered_id == "overview-map":
             district = map_click["points"][0].get("location")
             return f"/district/{district}?lang={lang}&theme={theme}" if district else no_update
-        context = request_context()
-        kpi = kpi_registry(context.engine, context.settings.kpi_targets_file)[kpi_click["points"][0]["customdata"]]
-        return f"{kpi.page}?kpi={kpi.id}&lang={lang}"
-
-
-def _value(value):
-    return None if value is None or value != value else float(value)
+        return kpi_link(kpi_click["points"][0]["customdata"], lang)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashboard.kpis.traffic import TPI_LEVELS
-from dashboard.queries import domains, reference, traffic
 from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
-from layouts.figures.city_map import MapLayers, city_map
+from layouts.figures.city_map import city_map
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.traffic import TPI_BANDS, TrafficView, traffic_view
 
 dash.register_page(__name__, path="/traffic", name="traffic", title="CityOps · Traffic")
 
@@ -40,15 +39,9 @@ def layout(
     return domain_layout(SPEC, prefs, t("traffic.title", prefs["lang"]), period, None, kpi)
 
 
-def draw(view: View) -> Drawn:
-    engine, lang, theme = view.engine, view.lang, view.theme
-    net = traffic.network(engine)
-    trend = domains.traffic_trend(engine, view.start, view.now)
-    roads = traffic.rated_segments(engine)
-    classes = domains.road_class_speeds(engine, view.start, view.now)
-    worst = roads.sort_values("tpi", ascending=False).head(12)
-    congested = trend["congested_pct"].iloc[-1] if not trend.empty else None
-    tiles = [
+def _tiles(data: TrafficView, lang: str) -> list[Tile]:
+    net, congested = data.network, data.congested
+    return [
         Tile(
             "tpi",
             t("kpi.network_tpi.title", lang),
@@ -59,7 +52,7 @@ def draw(view: View) -> Drawn:
         Tile(
             "speed",
             t("traffic.tile.speed", lang),
-            number(trend["speed_kmh"].iloc[-1] if not trend.empty else None, lang, 1),
+            number(data.speed, lang, 1),
             t("traffic.tile.speed.detail", lang),
         ),
         Tile(
@@ -69,35 +62,22 @@ def draw(view: View) -> Drawn:
             t("traffic.tile.congested.detail", lang),
         ),
     ]
-    bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
+
+
+def draw(view: View) -> Drawn:
+    lang, theme = view.lang, view.theme
+    data = traffic_view(view)
+    worst, classes = data.worst, data.classes
+    series = {"tpi": t("traffic.series.tpi", lang)}
+    labels = [f"{n} · {t(f'tpi.{lv}', lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
     return Drawn(
-        tiles,
+        _tiles(data, lang),
         {
-            "trend": time_lines(
-                trend,
-                {"tpi": t("traffic.series.tpi", lang)},
-                lang,
-                theme,
-                view.tz,
-                bands=bands,
-                span=(view.start, view.now),
-            ),
+            "trend": time_lines(data.trend, series, lang, theme, view.tz, bands=TPI_BANDS, span=(view.start, view.now)),
             "map": lambda: city_map(
-                MapLayers(districts=reference.districts(engine), roads=roads),
-                lang,
-                theme,
-                view.tz,
-                view.settings.map_style_url,
-                fit_px=(560, 340),
+                data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "worst": ranked_bars(
-                [f"{n} · {t(f'tpi.{lv}', lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)],
-                list(worst["tpi"]),
-                lang,
-                theme,
-                digits=1,
-                colors=list(worst["color"]),
-            ),
+            "worst": ranked_bars(labels, list(worst["tpi"]), lang, theme, digits=1, colors=list(worst["color"])),
             "classes": ranked_bars(
                 [t(f"road.{c}", lang) for c in classes["road_class"]],
                 list(classes["speed_kmh"]),

@@ -14,17 +14,14 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from dashboard.context import request_context
-from dashboard.kpis.freshness import domain_freshness
-from dashboard.queries import feeds
 from dashboard.queries.base import DatabaseUnavailable
-from dashboard.queries.overview import overview_kpis
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
-from layouts.components.wall_panels import PANELS, SCENES, Context, alarms, playlist
-from layouts.data import snapshot_time
+from layouts.components.wall_panels import PANELS, SCENES, alarms, playlist
 from layouts.i18n import t
+from layouts.viewmodels.wall import wall_view
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 
@@ -74,6 +71,66 @@ def screen_scale(value: str | None) -> float:
         return 1.0
 
 
+def _seconds(rotate: str | None) -> float:
+    try:
+        return max(3.0, float(rotate)) if rotate else DEFAULT_ROTATE
+    except ValueError:
+        return DEFAULT_ROTATE
+
+
+def _header(lang: str, chosen: list[str], banner, settings) -> html.Header:
+    city = settings.city_name_zh if lang == "zh" else settings.city_name_en
+    clock = html.Div(
+        className="cityops-clock wall-clock", **{"data-timezone": settings.city_timezone, "data-lang": lang}
+    )
+    return html.Header(
+        [
+            html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
+            html.Div(t(f"wall.scene.{chosen[0]}", lang), id="wall-scene-name", className="wall-scene-name"),
+            html.Div(banner, id="wall-banner", className="wall-banner"),
+            clock,
+        ],
+        className="wall-header",
+    )
+
+
+def _stage(lang: str, chosen: list[str], drawn: WallContent, deferred: dict) -> html.Div:
+    scenes = [
+        html.Div(
+            [_panel(p, lang, drawn, p in deferred) for p in SCENES[s]],
+            id={"type": "wall-scene", "scene": s},
+            className="wall-scene" + (" active" if i == 0 else ""),
+        )
+        for i, s in enumerate(chosen)
+    ]
+    return html.Div(scenes, className="wall-stage", id="wall-stage")
+
+
+def _footer(lang: str, drawn: WallContent) -> html.Footer:
+    return html.Footer(
+        [
+            html.Span(t("wall.ticker", lang), className="wall-ticker-label"),
+            html.Div(drawn.ticker, id="wall-ticker", className="wall-ticker"),
+        ],
+        className="wall-footer",
+    )
+
+
+def _stores(lang: str, chosen: list[str], deferred: dict, scale: float, drawn: bool, seconds: float) -> list:
+    playlist_data = [{"scene": s, "name": t(f"wall.scene.{s}", lang), "panels": list(SCENES[s])} for s in chosen]
+    return [
+        dcc.Store(id="wall-playlist", data=playlist_data),
+        dcc.Store(id="wall-deferred", data=deferred),
+        dcc.Store(id="wall-scale", data=scale),
+        dcc.Store(id="wall-drawn", data=drawn),
+        dcc.Location(id="wall-rescale", refresh=True),
+        dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
+        dcc.Interval(
+            id="wall-prepare", interval=min(PREPARE_MS, int(seconds * 500)), max_intervals=1, disabled=not deferred
+        ),
+    ]
+
+
 def layout(
     lang: str | None = None,
     theme: str | None = None,
@@ -85,13 +142,7 @@ def layout(
     prefs = preferences(lang, theme, default_theme="dark")
     lang = prefs["lang"]
     settings = request_context().settings
-    chosen = playlist(scenes)
-    try:
-        seconds = max(3.0, float(rotate)) if rotate else DEFAULT_ROTATE
-    except ValueError:
-        seconds = DEFAULT_ROTATE
-    city = settings.city_name_zh if lang == "zh" else settings.city_name_en
-    drawn_scale = screen_scale(scale)
+    chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
     panels = [p for s in chosen for p in SCENES[s]]
     try:
         drawn, banner = content(panels, lang, prefs["theme"], drawn_scale), None
@@ -100,56 +151,15 @@ def layout(
     # figures of the later scenes wait in the browser (not when the page could not draw them: the first
     # refresh sends every figure whole)
     deferred = {p: drawn.bodies[p] for s in chosen[1:] for p in SCENES[s] if PANELS[p].graph} if banner is None else {}
-    header = html.Header(
-        [
-            html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
-            html.Div(t(f"wall.scene.{chosen[0]}", lang), id="wall-scene-name", className="wall-scene-name"),
-            html.Div(banner, id="wall-banner", className="wall-banner"),
-            html.Div(
-                className="cityops-clock wall-clock", **{"data-timezone": settings.city_timezone, "data-lang": lang}
-            ),
-        ],
-        className="wall-header",
-    )
-    stage = html.Div(
-        [
-            html.Div(
-                [_panel(p, lang, drawn, p in deferred) for p in SCENES[s]],
-                id={"type": "wall-scene", "scene": s},
-                className="wall-scene" + (" active" if i == 0 else ""),
-            )
-            for i, s in enumerate(chosen)
-        ],
-        className="wall-stage",
-        id="wall-stage",
-    )
-    footer = html.Footer(
-        [
-            html.Span(t("wall.ticker", lang), className="wall-ticker-label"),
-            html.Div(drawn.ticker, id="wall-ticker", className="wall-ticker"),
-        ],
-        className="wall-footer",
-    )
     return page_frame(
         "wall",
         prefs,
         [
-            header,
+            _header(lang, chosen, banner, settings),
             html.Div(drawn.kpis, id="wall-kpis", className="wall-kpis"),
-            stage,
-            footer,
-            dcc.Store(
-                id="wall-playlist",
-                data=[{"scene": s, "name": t(f"wall.scene.{s}", lang), "panels": list(SCENES[s])} for s in chosen],
-            ),
-            dcc.Store(id="wall-deferred", data=deferred),
-            dcc.Store(id="wall-scale", data=drawn_scale),
-            dcc.Store(id="wall-drawn", data=banner is None),
-            dcc.Location(id="wall-rescale", refresh=True),
-            dcc.Interval(id="wall-rotate", interval=int(seconds * 1000), disabled=len(chosen) < 2),
-            dcc.Interval(
-                id="wall-prepare", interval=min(PREPARE_MS, int(seconds * 500)), max_intervals=1, disabled=not deferred
-            ),
+            _stage(lang, chosen, drawn, deferred),
+            _footer(lang, drawn),
+            *_stores(lang, chosen, deferred, drawn_scale, banner is None, seconds),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
@@ -178,15 +188,11 @@ class WallContent:
 def content(panels: list[str], lang: str, theme: str, scale: float) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
     with the page itself (nothing waits for a round trip at load) and again by each refresh."""
-    context = request_context()
-    engine, settings = context.engine, context.settings
-    now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
-    ctx = Context(engine, now, tz, lang, theme, round(WALL_FONT * scale), settings.map_style_url, scale)
-    status = feeds.feed_status(engine)
-    fresh = {p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels}
+    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale)
+    ctx, fresh, tz = view.context, view.freshness, view.context.tz
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
-        kpis=kpi_row(overview_kpis(engine, now, tz, factor), lang, tz),
+        kpis=kpi_row(view.kpis, lang, tz),
         bodies={p: PANELS[p].build(ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
@@ -206,7 +212,8 @@ def data_patch(figure) -> Patch:
     return patch
 
 
-def register_callbacks(app: dash.Dash) -> None:
+def _register_clientside(app: dash.Dash) -> None:
+    """Scene rotation, deferred figures and rescaling run in the browser (assets/50-wall.js)."""
     app.clientside_callback(
         ClientsideFunction("cityopsWall", "rotate"),
         Output({"type": "wall-scene", "scene": ALL}, "className"),
@@ -233,6 +240,26 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("wall-scale", "data"),
     )
 
+
+def _refreshed(drawn: WallContent, graphs, blocks, panels, drawn_before: bool, deferred) -> tuple:
+    """The refresh's outputs from the drawn content (see ``_register_refresh``)."""
+    waiting = {p: drawn.bodies[p] for p in deferred or {}}
+    return (
+        drawn.kpis,
+        [
+            dash.no_update if p in waiting else data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p]
+            for p in graphs
+        ],
+        [drawn.bodies[p] for p in blocks],
+        [drawn.fresh[p] for p in panels],
+        [drawn.classes[p] for p in panels],
+        drawn.ticker,
+        waiting,
+        True,
+    )
+
+
+def _register_refresh(app: dash.Dash) -> None:
     @app.callback(
         Output("wall-kpis", "children"),
         Output({"type": "wall-graph", "panel": ALL}, "figure"),
@@ -256,25 +283,16 @@ def register_callbacks(app: dash.Dash) -> None:
         the page could not draw them; figures not drawn yet, or drawn since the last scene change, are replaced
         where they wait (``wall-deferred``)."""
         outputs = dash.ctx.outputs_list
-        graphs = [o["id"]["panel"] for o in outputs[1]]
-        blocks = [o["id"]["panel"] for o in outputs[2]]
-        panels = [o["id"]["panel"] for o in outputs[4]]
+        graphs, blocks, panels = ([o["id"]["panel"] for o in outputs[i]] for i in (1, 2, 4))
+        return guarded(
+            lambda: _refreshed(
+                content(panels, prefs["lang"], prefs["theme"], scale), graphs, blocks, panels, drawn_before, deferred
+            ),
+            8,
+            prefs["lang"],
+        )
 
-        def render():
-            drawn = content(panels, prefs["lang"], prefs["theme"], scale)
-            waiting = {p: drawn.bodies[p] for p in deferred or {}}
-            return (
-                drawn.kpis,
-                [
-                    dash.no_update if p in waiting else data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p]
-                    for p in graphs
-                ],
-                [drawn.bodies[p] for p in blocks],
-                [drawn.fresh[p] for p in panels],
-                [drawn.classes[p] for p in panels],
-                drawn.ticker,
-                waiting,
-                True,
-            )
 
-        return guarded(render, 8, prefs["lang"])
+def register_callbacks(app: dash.Dash) -> None:
+    _register_clientside(app)
+    _register_refresh(app)

@@ -27,7 +27,8 @@ from dashboard.db.models import (
     HallHourly,
     HallTicket,
 )
-from dashboard.queries import domains
+from dashboard.queries import complaints as complaint_queries
+from dashboard.queries import halls as hall_queries
 from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.map import area_kpis
 
@@ -104,8 +105,8 @@ def test_no_breakdown_rate_above_100(sqlite_engine, complaints, halls):
     sel = ComplaintFilter(START, NOW)
     facts = pd.DataFrame(complaints)
     frames = {
-        "department_code": domains.by_department(sqlite_engine, sel, NOW),
-        "category": domains.by_category(sqlite_engine, sel, NOW),
+        "department_code": complaint_queries.by_department(sqlite_engine, sel, NOW),
+        "category": complaint_queries.by_category(sqlite_engine, sel, NOW),
     }
     for key, frame in frames.items():
         served = {k: r for k, r in zip(frame["key"], frame["on_time_rate"], strict=True) if r == r}
@@ -116,6 +117,6 @@ def test_no_breakdown_rate_above_100(sqlite_engine, complaints, halls):
     served = {c: r for c, r in zip(areas["code"], areas["on_time"], strict=True) if r == r}
     assert served == {c: r for c, r in expected.items() if c}
     assert (areas["on_time"].dropna() <= 100).all()
-    stats = domains.hall_stats(sqlite_engine, START, NOW)
+    stats = hall_queries.hall_stats(sqlite_engine, START, NOW)
     for rate in RATES:
         assert (stats[rate].dropna() <= 100).all(), rate

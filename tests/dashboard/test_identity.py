@@ -12,7 +12,7 @@ from collectors.records import ComplaintRecord, SensorRecord
 from collectors.sinks import store
 from dashboard.db.models import Complaint, SensorReading
 from dashboard.geo.reference import load_reference_data
-from dashboard.queries import domains, identity
+from dashboard.queries import complaints, identity
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.format import named
 
@@ -68,7 +68,7 @@ def test_codes_names_and_aliases_resolve_to_one_entity(sqlite_engine):
     assert (stored["H1"].category, stored["H1"].category_name) == ("noise", "噪声扰民")
     assert station == "3399A01"
     hour = ComplaintFilter(T, T + timedelta(hours=1))
-    departments = domains.by_department(sqlite_engine, hour, T + timedelta(hours=1))
+    departments = complaints.by_department(sqlite_engine, hour, T + timedelta(hours=1))
     assert sorted(departments["key"]) == ["D02", "某某办"]
     assert departments.set_index("key").at["D02", "received"] == 3
     assert identity.unresolved(sqlite_engine).to_dict("records") == [
@@ -92,7 +92,7 @@ def test_ticket_rows_carry_names_in_both_languages(sqlite_engine):
             timezone="Asia/Shanghai",
         )
     hour = ComplaintFilter(T, T + timedelta(hours=1))
-    rows, total = domains.tickets_page(sqlite_engine, hour, 0, 10, "ticket", False)
+    rows, total = complaints.tickets_page(sqlite_engine, hour, 0, 10, "ticket", False)
     first, second = (r._asdict() for r in rows.itertuples(index=False))
     assert [named(first, f, "zh") for f in ("district", "department", "category")] == [
         "江南区",

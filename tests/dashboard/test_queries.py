@@ -7,9 +7,10 @@ from sqlalchemy import create_engine
 
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import load_registry
-from dashboard.queries import complaints, environment, feeds, halls, overview, reference, traffic
+from dashboard.queries import complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.base import DatabaseUnavailable, ping
 from dashboard.queries.kpis import kpi_values
+from layouts.viewmodels import overview
 from tests.dashboard.synthetic_city import HTML_PAYLOAD, NOW
 
 TZ = "Asia/Shanghai"

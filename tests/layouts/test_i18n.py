@@ -84,8 +84,8 @@ def test_literal_keys_used_in_code_exist():
 def test_generated_keys_exist():
     from dashboard.kpis.aqi import LEVELS, POLLUTANTS
     from dashboard.kpis.traffic import TPI_LEVELS
-    from dashboard.queries.overview import KPI_DOMAINS
     from layouts.figures.map_base import STATUS_COLOURS
+    from layouts.viewmodels.overview import KPI_DOMAINS
 
     keys = [f"aqi.{lv.key}" for lv in LEVELS] + [f"tpi.{lv.key}" for lv in TPI_LEVELS]
     keys += [f"pollutant.{p}" for p in POLLUTANTS] + [f"status.{s}" for s in STATUS_COLOURS]

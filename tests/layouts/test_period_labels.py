@@ -9,9 +9,9 @@ import pytest
 
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.registry import load_registry
-from dashboard.queries.overview import KpiValue
 from layouts.components.kpi_card import kpi_card
 from layouts.components.score_card import score_card
+from layouts.viewmodels.overview import KpiValue
 
 FRESH = Freshness(datetime(2026, 11, 21, 8, tzinfo=UTC), None)
 EXPECTED = {

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
-from dashboard.queries import domains, reference
+from dashboard.queries import complaints, reference
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.figures.charts import funnel, ranked_bars, time_lines
@@ -62,12 +62,12 @@ def test_export_rows_match_the_count_and_hold_no_free_text(engine):
 
 
 def test_funnel_tickets_and_timeline(engine):
-    steps = domains.funnel(engine, WEEK).set_index("step")["tickets"]
+    steps = complaints.funnel(engine, WEEK).set_index("step")["tickets"]
     assert steps["received"] == 9 and steps["dispatched"] >= 1
-    page, total = domains.tickets_page(engine, WEEK, 0, 5)
+    page, total = complaints.tickets_page(engine, WEEK, 0, 5)
     assert total == 9 and len(page) == 5
     assert page["requested_at"].is_monotonic_decreasing
-    ticket, events = domains.ticket(engine, int(page.iloc[0]["id"]))
+    ticket, events = complaints.ticket(engine, int(page.iloc[0]["id"]))
     assert list(events["status"])[0] == "received"
 
 
@@ -92,7 +92,7 @@ def test_explorer_figure_layers(engine):
 
 
 def test_charts_label_values_and_sides():
-    steps = pd.DataFrame({"step": list(domains.STATUS_KEYS), "tickets": [10, 8, 7, 5, 2, 1, 1]})
+    steps = pd.DataFrame({"step": list(complaints.STATUS_KEYS), "tickets": [10, 8, 7, 5, 2, 1, 1]})
     fig = funnel(steps, "zh", "dark")
     assert list(fig.data[0].y) == ["受理", "派单", "签收", "办结", "回访"]
     assert "退回 1" in fig.layout.annotations[0].text

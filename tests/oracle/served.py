@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.kpis.registry import load_registry
-from dashboard.queries import domains
+from dashboard.queries import complaints
 from dashboard.queries import map as mapview
 from dashboard.queries.complaints import ComplaintFilter, complaint_summary
 from dashboard.queries.kpis import kpi_values, open_tickets
@@ -68,8 +68,8 @@ def breakdown_numbers(engine: Engine, start: datetime, now: datetime) -> dict[st
     sel = ComplaintFilter(start, now)
     out = {}
     for name, frame in (
-        ("department", domains.by_department(engine, sel, now)),
-        ("category", domains.by_category(engine, sel, now)),
+        ("department", complaints.by_department(engine, sel, now)),
+        ("category", complaints.by_category(engine, sel, now)),
     ):
         out[name] = {k: _plain(v) for k, v in zip(frame["key"], frame["on_time_rate"], strict=True)}
     return out

@@ -19,9 +19,9 @@ from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
-from dashboard.queries.overview import overview_kpis
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
+from layouts.viewmodels.overview import overview_kpis
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 

@@ -1,0 +1,68 @@
+"""The complaints view model: a page's complaint KPIs, funnel, trend and breakdowns for a period and district."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.kpis.periods import WINDOWS
+from dashboard.queries import complaints
+from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
+from dashboard.queries.kpis import open_tickets
+from layouts.components.domain import View, period_of
+from layouts.data import snapshot_time
+
+
+@dataclass(frozen=True)
+class ComplaintKpis:
+    """What the complaint tiles show: the period's summary, open tickets and how many of them are overdue."""
+
+    summary: DistrictComplaints
+    backlog: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class ComplaintsView:
+    """The complaints page: its tiles, funnel, received and closed per interval, by category and department."""
+
+    kpis: ComplaintKpis
+    funnel: pd.DataFrame
+    trend: pd.DataFrame
+    categories: pd.DataFrame
+    departments: pd.DataFrame
+
+
+def complaint_kpis(view: View) -> ComplaintKpis:
+    """The complaint tiles' figures for the view's period and district (None: the city)."""
+    backlog, overdue = open_tickets(view.engine, view.now, view.district)
+    return ComplaintKpis(complaint_summary(view.engine, view.district, view.start, view.now), backlog, overdue)
+
+
+def complaint_trend(view: View) -> pd.DataFrame:
+    """Complaints received and closed per interval of the view's period, in its district (None: the city)."""
+    return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
+
+
+def by_category(view: View) -> pd.DataFrame:
+    """The period's complaints by category, in the view's district (None: the city)."""
+    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.now)
+
+
+def complaints_view(view: View) -> ComplaintsView:
+    """The complaints page's data for the view's period and district."""
+    sel = ComplaintFilter(view.start, view.now, view.district)
+    return ComplaintsView(
+        kpis=complaint_kpis(view),
+        funnel=complaints.funnel(view.engine, sel),
+        trend=complaint_trend(view),
+        categories=by_category(view),
+        departments=complaints.by_department(view.engine, sel, view.now),
+    )
+
+
+def ticket_selection(period: str | None, district: str | None) -> ComplaintFilter:
+    """The tickets a ticket table lists: the period up to now, in the district (empty or None: the city)."""
+    now = snapshot_time()
+    return ComplaintFilter(now - WINDOWS[period_of(period)], now, district or None)

@@ -1,0 +1,60 @@
+"""The district page's view model: its name, complaint KPIs, sub-districts, trend, categories, halls and map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.context import request_context
+from dashboard.kpis.periods import WINDOWS
+from dashboard.queries import halls as hall_queries
+from dashboard.queries import map as map_queries
+from dashboard.queries import reference
+from dashboard.queries.complaints import ComplaintFilter
+from layouts.components.domain import View, period_of
+from layouts.data import snapshot_time
+from layouts.figures.explorer_map import ExplorerLayers
+from layouts.viewmodels.complaints import ComplaintKpis, by_category, complaint_kpis, complaint_trend
+
+
+@dataclass(frozen=True)
+class DistrictView:
+    """The district's complaint tiles, sub-districts ranked per 10k residents, complaints per interval, by
+    category, its service halls and the map layers."""
+
+    kpis: ComplaintKpis
+    ranked: pd.DataFrame
+    trend: pd.DataFrame
+    categories: pd.DataFrame
+    halls: pd.DataFrame
+    map_layers: ExplorerLayers
+
+
+def district_area(code: str) -> dict | None:
+    """The district's (or sub-district's) reference row (None: no such area)."""
+    return reference.area(request_context().engine, code)
+
+
+def ticket_selection(period: str | None, code: str | None) -> ComplaintFilter:
+    """The tickets the district's table lists: the period up to now, in the district ``code``."""
+    now = snapshot_time()
+    return ComplaintFilter(now - WINDOWS[period_of(period)], now, code)
+
+
+def district_view(view: View) -> DistrictView:
+    """The district page's data for the view's period; ``view.district`` is the district's code."""
+    engine, code = view.engine, view.district
+    subs = map_queries.area_kpis(engine, ComplaintFilter(view.start, view.now, code), view.tz, "street")
+    districts = reference.districts(engine)
+    halls = hall_queries.hall_stats(engine, view.start, view.now, code)
+    return DistrictView(
+        kpis=complaint_kpis(view),
+        ranked=subs.sort_values("per_10k", ascending=False),
+        trend=complaint_trend(view),
+        categories=by_category(view),
+        halls=halls,
+        map_layers=ExplorerLayers(
+            outlines=districts, areas=subs, halls=halls, focus=districts[districts["code"] == code]
+        ),
+    )

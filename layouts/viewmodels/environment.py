@@ -1,0 +1,53 @@
+"""The environment page's view model: city AQI, its hourly trend, stations ranked and the latest noise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.kpis.aqi import LEVELS
+from dashboard.kpis.periods import WINDOWS
+from dashboard.queries import environment, reference
+from dashboard.queries.environment import CityAqi
+from layouts.components.domain import View
+from layouts.figures.city_map import MapLayers
+
+#: The AQI level bands drawn behind the trend (lower bound, upper bound, colour), up to 300.
+AQI_BANDS = tuple(
+    (lower, level.upper, level.color)
+    for lower, level in zip((0, *[x.upper for x in LEVELS[:-1]]), LEVELS, strict=True)
+    if level.upper <= 300
+)
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    """The city AQI (None: no data), the period's hourly trend, stations (and ranked by AQI), the last noise hour
+    per station, hours over AQI 100, and the map layers (read when the map is drawn)."""
+
+    city: CityAqi | None
+    trend: pd.DataFrame
+    stations: pd.DataFrame
+    ranked: pd.DataFrame
+    latest_noise: pd.DataFrame
+    exceed_hours: int
+    map_layers: Callable[[], MapLayers]
+
+
+def environment_view(view: View) -> EnvironmentView:
+    """The environment page's data for the period (noise: the last 24 hours)."""
+    engine = view.engine
+    trend = environment.air_trend(engine, view.start, view.now, view.tz)
+    stations = environment.station_aqi(engine, view.tz)
+    noise = environment.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
+    return EnvironmentView(
+        city=environment.city_aqi(engine, view.tz),
+        trend=trend,
+        stations=stations,
+        ranked=stations.sort_values("aqi", ascending=False),
+        latest_noise=noise.sort_values("hour").drop_duplicates("station_code", keep="last"),
+        exceed_hours=int((trend["aqi"] > 100).sum()) if not trend.empty else 0,
+        map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
+    )

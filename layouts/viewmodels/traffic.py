@@ -1,0 +1,49 @@
+"""The traffic page's view model: the network TPI now, its trend, the worst roads and speeds by road class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.kpis.traffic import TPI_LEVELS
+from dashboard.queries import reference, traffic
+from dashboard.queries.traffic import NetworkTpi
+from layouts.components.domain import View
+from layouts.figures.city_map import MapLayers
+
+#: The TPI level bands drawn behind the trend (lower bound, upper bound, colour).
+TPI_BANDS = tuple((level.upper - 2, level.upper, level.color) for level in TPI_LEVELS)
+#: Roads in the ranking of the most congested.
+WORST_ROADS = 12
+
+
+@dataclass(frozen=True)
+class TrafficView:
+    """The network TPI (None: no data), the period's trend, the most congested roads, speeds by road class, the
+    latest speed and congested share (None: no trend), and the map layers (read when the map is drawn)."""
+
+    network: NetworkTpi | None
+    trend: pd.DataFrame
+    worst: pd.DataFrame
+    classes: pd.DataFrame
+    speed: float | None
+    congested: float | None
+    map_layers: Callable[[], MapLayers]
+
+
+def traffic_view(view: View) -> TrafficView:
+    """The traffic page's data for the period (TPI and roads: the latest interval)."""
+    engine = view.engine
+    trend = traffic.traffic_trend(engine, view.start, view.now)
+    roads = traffic.rated_segments(engine)
+    return TrafficView(
+        network=traffic.network(engine),
+        trend=trend,
+        worst=roads.sort_values("tpi", ascending=False).head(WORST_ROADS),
+        classes=traffic.road_class_speeds(engine, view.start, view.now),
+        speed=trend["speed_kmh"].iloc[-1] if not trend.empty else None,
+        congested=trend["congested_pct"].iloc[-1] if not trend.empty else None,
+        map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads),
+    )
