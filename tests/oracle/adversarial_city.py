@@ -94,4 +94,5 @@ def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int =
         load_reference_data(conn, CITY)
         for batch in (first[: tickets // 2], first[tickets // 2 :], resent, first[:50]):  # the last: stale resends
             store(conn, "complaints", "hotline", [ComplaintRecord(**r) for r in batch], NOW, timezone="Asia/Shanghai")
-        store(conn, "halls", "queue", [_hall_ticket(rng, i) for i in range(hall_tickets)], NOW, timezone="Asia/Shanghai")
+        halls = [_hall_ticket(rng, i) for i in range(hall_tickets)]
+        store(conn, "halls", "queue", halls, NOW, timezone="Asia/Shanghai")
