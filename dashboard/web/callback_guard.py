@@ -105,7 +105,7 @@ RULES: list[tuple[re.Pattern, re.Pattern, TypeAdapter]] = [
         (r"wall-scale", "data", Annotated[float, Field(ge=0.25, le=8)] | Annotated[int, Field(ge=1, le=8)], False),
         (r"wall-drawn", "data", bool),
         (r"wall-playlist", "data", Annotated[list[Scene], Field(max_length=MAX_WILDCARD)]),
-        (r"wall-deferred", "data", dict[Code, dict[str, Any]]),
+        (r"wall-deferred", "data", dict[Code, dict[str, Any] | None]),  # a drawn figure waits as null
         (r".*wall-scene.*", "className", Text),
         (r".*", "value", Code),
         (r".*-(kpi|district)|map-zoom", "data", Code),

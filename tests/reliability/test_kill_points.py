@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from tabledump import differences, dump
 
-from collectors import registry
+from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, SourceRecord
 from collectors.runner import KILL_POINTS, FeedRunner
@@ -49,7 +49,7 @@ def _batch(at: datetime, station: str) -> Batch:
 @pytest.fixture(autouse=True)
 def scripted_protocol(monkeypatch):
     """Registers the scripted feed; ``uninterrupted`` depends on it too."""
-    monkeypatch.setitem(registry.PROTOCOLS, "scripted", f"{__name__}:ScriptedCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "scripted", f"{__name__}:ScriptedCollector")
     ScriptedCollector.batches = {RUN_AT: _batch(RUN_AT, "S1"), SECOND: _batch(SECOND, "S2")}
 
 
