@@ -101,7 +101,9 @@ class seconds_between(FunctionElement):  # noqa: N801 - SQL function naming
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element, compiler, **kw):
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    # julianday's doubles carry ~50 µs of noise at today's dates: rounded to the millisecond, an exact 30-minute
+    # wait is 1800.0 s, not 1800.00001 s (which ``> 1800`` would count as over 30 minutes)
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
 
 @compiles(seconds_between, "postgresql")

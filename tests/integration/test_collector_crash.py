@@ -25,9 +25,11 @@ KILLS = int(os.environ.get("CITYOPS_CRASH_ITERATIONS", "4"))
 WRITE_WAIT_S = 90
 
 
-def _writer(engine: Engine):
-    """Evidence that another process holds an open write transaction: on PostgreSQL its transaction id, on
-    SQLite ``True`` when the database's write lock is taken; ``None`` when nothing is being written."""
+def _writer(engine: Engine, wal_seen: list[int]):
+    """Evidence that another process is writing: on PostgreSQL the id of its open transaction; on SQLite ``True``
+    when the database's write lock is taken, or when the write-ahead log grew since the last look (the writer's
+    pages going in; its lock is held for milliseconds, between which a poll can miss it); ``None`` otherwise.
+    ``wal_seen`` keeps the log's size between looks."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             return conn.execute(
@@ -36,6 +38,11 @@ def _writer(engine: Engine):
                     "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid() LIMIT 1"
                 )
             ).scalar()
+    wal = f"{engine.url.database}-wal"
+    size = os.path.getsize(wal) if os.path.exists(wal) else 0
+    grew, wal_seen[:] = bool(wal_seen) and size > wal_seen[0], [size]
+    if grew:
+        return True
     probe = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
     try:
         probe.execute("BEGIN IMMEDIATE")
@@ -50,10 +57,10 @@ def _writer(engine: Engine):
 def _kill_while_writing(process: subprocess.Popen, engine: Engine, after_s: float):
     """SIGKILL ``process`` at the first moment past ``after_s`` seconds when it is seen writing; returns the
     evidence (see :func:`_writer`)."""
-    began = time.monotonic()
+    began, wal_seen = time.monotonic(), []
     while time.monotonic() - began < WRITE_WAIT_S:
         assert process.poll() is None, "the collector exited by itself"
-        writing = _writer(engine) if time.monotonic() - began >= after_s else None
+        writing = _writer(engine, wal_seen) if time.monotonic() - began >= after_s else None
         if writing is not None:
             process.kill()
             process.wait(timeout=10)
