@@ -16,7 +16,7 @@ from dashboard.db.models import (
     ServiceHall,
 )
 from dashboard.queries.base import read_frame
-from dashboard.queries.reference import halls
+from dashboard.queries.reference import HALL_COLUMNS, halls
 
 
 @dataclass(frozen=True)
@@ -106,24 +106,9 @@ def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | N
     wait_min, over_30_pct, handling_min, online_pct, single_visit_pct, good_pct."""
     h = HallHourly
     stmt = (
-        select(
-            ServiceHall.code,
-            ServiceHall.name_zh,
-            ServiceHall.name_en,
-            ServiceHall.lon,
-            ServiceHall.lat,
-            ServiceHall.district_code,
-            *_hall_measures(h),
-        )
+        select(*HALL_COLUMNS, *_hall_measures(h))
         .join(h, and_(h.hall_code == ServiceHall.code, h.hour >= start, h.hour < end), isouter=True)
-        .group_by(
-            ServiceHall.code,
-            ServiceHall.name_zh,
-            ServiceHall.name_en,
-            ServiceHall.lon,
-            ServiceHall.lat,
-            ServiceHall.district_code,
-        )
+        .group_by(*HALL_COLUMNS)
         .order_by(ServiceHall.code)
     )
     if district:

@@ -9,6 +9,16 @@ from dashboard.cache import cached
 from dashboard.db.models import Complaint, District, RoadSegment, ServiceHall, ServiceType, Station
 from dashboard.queries.base import read_frame
 
+#: A hall's identity and place, as the per-hall reads return them.
+HALL_COLUMNS = (
+    ServiceHall.code,
+    ServiceHall.name_zh,
+    ServiceHall.name_en,
+    ServiceHall.lon,
+    ServiceHall.lat,
+    ServiceHall.district_code,
+)
+
 
 @cached
 def districts(engine: Engine, level: str = "district") -> pd.DataFrame:
@@ -60,14 +70,7 @@ def stations(engine: Engine, kind: str) -> pd.DataFrame:
 @cached
 def halls(engine: Engine) -> pd.DataFrame:
     """Service halls with their position."""
-    stmt = select(
-        ServiceHall.code,
-        ServiceHall.name_zh,
-        ServiceHall.name_en,
-        ServiceHall.lon,
-        ServiceHall.lat,
-        ServiceHall.district_code,
-    ).order_by(ServiceHall.code)
+    stmt = select(*HALL_COLUMNS).order_by(ServiceHall.code)
     return read_frame(engine, stmt)
 
 
