@@ -120,11 +120,14 @@ def time_lines(
     y_title: str | None = None,
     bands: tuple[tuple[float, float, str], ...] = (),
     span: tuple[datetime, datetime] | None = None,
+    right: dict[str, str] | None = None,
 ) -> go.Figure:
     """Hourly series of ``frame`` (column ``hour`` in UTC) drawn in local time; ``series`` maps column → label;
-    columns in ``bars`` are bars. ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to
-    the data's top only. ``span`` (UTC) is the time axis's range: the whole period, however little data came;
-    a series of few points is drawn with markers (a single point would not show as a line)."""
+    columns in ``bars`` are bars. ``right`` maps columns of another unit to the title of a second y axis on the
+    right that they are drawn against (e.g. minutes beside a count). ``bands`` shade (low, high, colour) ranges
+    of the y axis (e.g. levels), up to the data's top only. ``span`` (UTC) is the time axis's range: the whole
+    period, however little data came; a series of few points is drawn with markers (a single point would not
+    show as a line)."""
     x = _local(frame["hour"], timezone) if not frame.empty else []
     traces = []
     for i, (column, label) in enumerate(series.items()):
@@ -140,6 +143,8 @@ def time_lines(
                 "marker": {"size": 5},
             }
         )
+        if right and column in right:
+            extra["yaxis"] = "y2"
         traces.append(
             kind(
                 x=x,
@@ -149,7 +154,8 @@ def time_lines(
                 **extra,
             )
         )
-    values = pd.concat([pd.to_numeric(frame[c]) for c in series if c in frame]) if not frame.empty else pd.Series()
+    left = [c for c in series if c in frame and c not in (right or {})]
+    values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
     shaded = [
         {
@@ -168,6 +174,21 @@ def time_lines(
         for low, high, colour in bands
         if low < top
     ]
+    axes = _axes(
+        theme,
+        x={"tickformat": "%H:%M\n%m-%d"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+        y={"title": {"text": y_title}} if y_title else {},
+    )
+    if right:
+        axes["yaxis2"] = {
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+            "automargin": True,
+            "color": palette(theme).muted,
+            "title": {"text": " · ".join(dict.fromkeys(right.values()))},
+        }
     return figure(
         traces,
         theme,
@@ -178,11 +199,7 @@ def time_lines(
         margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",
-        **_axes(
-            theme,
-            x={"tickformat": "%H:%M\n%m-%d"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
-            y={"title": {"text": y_title}} if y_title else {},
-        ),
+        **axes,
     )
 
 
@@ -205,4 +222,29 @@ def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
         ],
         xaxis={"visible": False},
         yaxis={"visible": False},
+    )
+
+
+def count_bars(
+    frame: pd.DataFrame, label: str, theme: str, timezone: str, daily: bool, font_size: int = 11
+) -> go.Figure:
+    """A small bar chart of counts per hour or local day (``hour`` in UTC, ``count``), for a side column."""
+    colours = palette(theme)
+    x = _local(frame["hour"], timezone) if not frame.empty else []
+    when = "%Y-%m-%d" if daily else "%m-%d %H:00"
+    return figure(
+        [
+            go.Bar(
+                x=x,
+                y=frame["count"] if not frame.empty else [],
+                marker_color=colours.accent,
+                hovertemplate=f"%{{x|{when}}} %{{y}}<extra>{html.escape(label)}</extra>",
+            )
+        ],
+        theme,
+        font_size,
+        showlegend=False,
+        bargap=0.1,
+        margin={"l": 4, "r": 4, "t": 4, "b": 4},
+        **_axes(theme, x={"tickformat": "%m-%d" if daily else "%H:%M\n%m-%d", "nticks": 6}, y={"nticks": 4}),
     )
