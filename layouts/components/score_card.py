@@ -8,8 +8,10 @@ import math
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.kpis.compare import change
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.kpi import Kpi
+from layouts.components.change import change_span
 from layouts.figures.score_breakdown import RAG_COLOURS
 from layouts.format import local_time, number
 from layouts.i18n import t
@@ -38,14 +40,11 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(" " if v is None or math.isnan(v) else SPARK[min(7, int((v - low) / span * 7.999))] for v in values)
 
 
-def _comparison(kpi: Kpi, value, previous, period: str, lang: str) -> html.Div:
-    if value is None or previous is None or math.isnan(value) or math.isnan(previous):
-        return html.Div(t(f"score.vs.{period}", lang, delta=t("kpi.no_value", lang)), className="sc-line")
-    delta = (value - previous) * (100 if kpi.percent else 1)
-    better = delta == 0 or (delta > 0) == (kpi.direction == "higher")
-    unit = t("score.pt", lang) if kpi.percent else ""
-    text = t(f"score.vs.{period}", lang, delta=f"{'+' if delta >= 0 else '−'}{number(abs(delta), lang, 1)}{unit}")
-    return html.Div(text, className="sc-line " + ("text-success" if better else "text-danger"))
+def _comparison(kpi: Kpi, value, previous, template: str, lang: str) -> html.Div:
+    """The change against the comparison period (``template``: its catalogue text)."""
+    moved = change(value, previous, kpi.direction)
+    digits = 0 if kpi.id in WHOLE and not kpi.percent else 1
+    return html.Div(change_span(template, moved, lang, digits, kpi.percent), className="sc-line")
 
 
 def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
@@ -93,11 +92,7 @@ def score_card(
     )
     body = [
         html.Div(
-            [
-                html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}),
-                name,
-                html.Span(f" · {t(f'period.so_far.{period}', lang)}", className="sc-period"),
-            ],
+            [html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}), name],
             className="sc-name",
             title=f"{name} · {t(f'period.so_far.{period}', lang)}",
         ),
@@ -110,7 +105,7 @@ def score_card(
             className="sc-value",
             title=target,
         ),
-        _comparison(kpi, value, previous, period, lang),
+        _comparison(kpi, value, previous, f"score.vs.{period}", lang),
         html.Div(
             _denominator(kpi, row, lang),
             className="sc-line",

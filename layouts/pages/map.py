@@ -17,6 +17,7 @@ from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.panel_error import panel_figure
 from layouts.components.ticket_detail import ticket_detail
+from layouts.figures.charts import count_bars
 from layouts.figures.explorer_map import COMPLAINT_MODES, explorer_map
 from layouts.figures.map_base import STATUS_COLOURS
 from layouts.format import number
@@ -211,12 +212,38 @@ def layout(
     return page_frame("map", prefs, [navbar("map", prefs), dbc.Container(content, fluid=True)])
 
 
-def _summary(view: view_model.MapView, lang: str) -> list:
+def _leaders(title: str, frame, total: int, lang: str, table_id: str) -> html.Div:
+    """A titled list of the selection's leading values: name, count and share of the selection."""
+    name = "name_en" if lang == "en" else "name_zh"
+    rows = [
+        html.Tr(
+            [
+                html.Td(label if isinstance(label, str) else t("map.summary.unknown", lang)),
+                html.Td(number(count, lang), className="text-end"),
+                html.Td(number(count / total * 100 if total else None, lang, 1) + "%", className="text-end share"),
+            ]
+        )
+        for label, count in zip(frame[name], frame["count"], strict=True)
+    ]
+    body = html.Table(html.Tbody(rows), className="map-leaders", id=table_id) if rows else t("fresh.none", lang)
+    return html.Div([html.Div(title, className="map-side-title"), body], className="mb-2")
+
+
+def _summary(view: view_model.MapView, lang: str, theme: str) -> list:
     summary = [html.Div(t("map.summary.total", lang, count=number(view.total, lang)), id="map-count")]
     if view.shown is not None and view.shown < view.total:
         capped = t("map.summary.capped", lang, shown=number(view.shown, lang))
         summary.append(html.Div(capped, className="text-body-secondary small"))
-    return summary
+    parts = view.breakdown
+    grain = "day" if parts.daily else "hour"
+    trend = count_bars(parts.trend, t("map.summary.received", lang), theme, view.timezone, parts.daily)
+    return [
+        *summary,
+        _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories"),
+        _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts"),
+        html.Div(t(f"map.summary.trend.{grain}", lang), className="map-side-title"),
+        dcc.Graph(id="map-trend", figure=trend, style={"height": "150px"}, config=graph_config(lang)),
+    ]
 
 
 def _register_refresh(app: dash.Dash) -> None:
@@ -244,7 +271,7 @@ def _register_refresh(app: dash.Dash) -> None:
             figure = panel_figure(
                 lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url), lang, theme
             )
-            return figure, _summary(view, lang), view_model.hour_label(view, hour, lang)
+            return figure, _summary(view, lang, theme), view_model.hour_label(view, hour, lang)
 
         return guarded(render, 3, lang)
 

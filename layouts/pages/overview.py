@@ -118,7 +118,7 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
     )
     return dbc.Row(
         [
-            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards", className="score-grid"), xl=9),
+            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards"), xl=9),
             dbc.Col(city, xl=3, className="overview-map-col"),
         ],
         className="g-2",
@@ -172,8 +172,11 @@ def content(lang: str, theme: str, period: str) -> dict[str, object]:
         "overview-score-note": note,
         "overview-score-trend": score_trend(view.trend, theme),
         "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
-        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang)),
-        "overview-cards": cards,
+        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
+        "overview-cards": [
+            html.Div(t("score.cards", lang, period=t(f"period.so_far.{period}", lang)), className="score-caption"),
+            html.Div(cards, className="score-grid"),
+        ],
         "overview-alerts": alert_list(view.alerts, lang, tz),
         "overview-map": panel_figure(
             lambda: city_map(

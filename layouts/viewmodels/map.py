@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -54,9 +54,27 @@ def filter_options(lang: str) -> dict[str, list[dict]]:
     }
 
 
+#: Leading categories and districts listed beside the map.
+TOP = 5
+#: Longest selected range (hours) whose trend is drawn hour by hour; longer ones day by day.
+HOURLY_TREND_HOURS = 48
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The selection beside the map: its leading categories and districts (key, name_zh, name_en, count) and
+    its complaints per hour or local day over the whole selected range (``hour``: the bucket's UTC start)."""
+
+    categories: pd.DataFrame
+    districts: pd.DataFrame
+    trend: pd.DataFrame
+    daily: bool
+
+
 @dataclass(frozen=True)
 class MapView:
-    """What the explorer shows: its layers, the selection's count, points drawn (None: cells) and its hours."""
+    """What the explorer shows: its layers, the selection's count and breakdown, points drawn (None: cells) and
+    its hours."""
 
     layers: ExplorerLayers
     total: int
@@ -65,6 +83,31 @@ class MapView:
     period: str
     timezone: str
     style_url: str | None
+    breakdown: Breakdown
+
+
+def trend(hourly: pd.DataFrame, timezone: str, daily: bool) -> pd.DataFrame:
+    """The hourly counts (``hour`` in UTC, ``count``) as they are, or summed per local day of ``timezone``
+    (``hour``: the day's start in UTC)."""
+    if not daily or hourly.empty:
+        return hourly
+    local = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone)
+    days = local.dt.normalize()
+    summed = hourly.groupby(days.to_numpy(), sort=True)["count"].sum()
+    return pd.DataFrame({"hour": pd.DatetimeIndex(summed.index).tz_convert("UTC"), "count": summed.to_numpy()})
+
+
+def breakdown(engine, now: datetime, period: str, sel: ComplaintFilter, tz: str) -> Breakdown:
+    """The breakdown of the selection ``sel``; its trend over the period's whole range, filters kept."""
+    start, end, hours = window(now, period)
+    whole = replace(sel, start=start, end=min(end, now))
+    daily = hours > HOURLY_TREND_HOURS
+    return Breakdown(
+        categories=map_queries.top_categories(engine, sel, TOP),
+        districts=map_queries.top_districts(engine, sel, TOP),
+        trend=trend(map_queries.hourly(engine, whole), tz, daily),
+        daily=daily,
+    )
 
 
 def _complaints_layer(engine, sel: ComplaintFilter, mode: str, zoom: str) -> dict:
@@ -115,7 +158,10 @@ def map_view(period, hour, filters: dict, layers, mode, kpi, zoom) -> MapView:
     drawn = ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts)
     shown = len(parts["points"]) if "points" in parts else None
     total = map_queries.count(engine, sel)
-    return MapView(drawn, total, shown, now, period, settings.city_timezone, settings.map_style_url)
+    tz = settings.city_timezone
+    return MapView(
+        drawn, total, shown, now, period, tz, settings.map_style_url, breakdown(engine, now, period, sel, tz)
+    )
 
 
 def hour_label(view: MapView, hour: int | None, lang: str) -> str:
