@@ -4,16 +4,15 @@ same period a year earlier (同比).
 The change is absolute (current − base) and relative (in percent of the base). Either side without data gives
 no change at all ("no data", never 0); the relative change is undefined when the base is 0. The arrow follows
 the sign of the change, and whether the change is good or bad follows the KPI's direction ("higher" or "lower"
-is better; None: neither, e.g. a count of complaints received).
+is better; None: neither, e.g. a count of complaints received). A comparison period before a domain's first
+data has no data (:func:`covered`): a city whose history starts this year has no 同比, not a 同比 of 0.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-#: The comparisons a selection can ask for: the previous period and the same period a year earlier.
-COMPARISONS = ("previous", "year")
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -58,3 +57,10 @@ def change(current: float | None, base: float | None, direction: str | None = No
     else:
         verdict = "better" if (absolute > 0) == (direction == "higher") else "worse"
     return Change(current, base, absolute, percent, arrow, verdict)
+
+
+def covered(first: datetime | None, last: datetime | None, start: datetime) -> bool:
+    """Whether a domain whose data spans the hours ``first``..``last`` (hour starts; None: no data) has data for
+    a comparison period from ``start``: its data began at or before ``start`` and went on past it. A period
+    before the first data (a year before the first import) has no data, which is not a value of 0."""
+    return first is not None and last is not None and first <= start < last + timedelta(hours=1)

@@ -278,6 +278,25 @@ OPEN_TICKETS = select(
 ).where(Complaint.closed_at.is_(None))
 
 
+#: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
+DOMAIN_HOURS = {
+    "complaints": ComplaintHourly,
+    "halls": HallHourly,
+    "traffic": TrafficHourly,
+    "environment": EnvironmentHourly,
+}
+
+
+@cached
+def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Per KPI domain: the first and the last UTC hour its hourly rollup holds ((None, None): no data)."""
+    hours = {}
+    for domain, table in DOMAIN_HOURS.items():
+        first, last = read_rows(engine, select(func.min(table.hour), func.max(table.hour)))[0]
+        hours[domain] = (first and _utc(first), last and _utc(last))
+    return hours
+
+
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
     """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets not closed, and those of them

@@ -17,6 +17,8 @@ from layouts.format import local_time, number
 from layouts.i18n import t
 
 SPARK = "▁▂▃▄▅▆▇█"
+#: The catalogue text of each comparison's line, by the period's key.
+COMPARED = {"previous": "score.vs.{period}", "year": "score.vs_year.{period}"}
 #: KPIs shown as whole numbers.
 WHOLE = {"complaints_received", "complaint_backlog", "complaint_overdue", "air_exceedance_hours", "air_aqi"}
 
@@ -45,6 +47,16 @@ def _comparison(kpi: Kpi, value, previous, template: str, lang: str) -> html.Div
     moved = change(value, previous, kpi.direction)
     digits = 0 if kpi.id in WHOLE and not kpi.percent else 1
     return html.Div(change_span(template, moved, lang, digits, kpi.percent), className="sc-line")
+
+
+def cards_caption(period: str, compare: str, lang: str) -> str:
+    """The line above the cards: the period their values cover and what they are compared with."""
+    return t(
+        "score.cards",
+        lang,
+        period=t(f"period.so_far.{period}", lang),
+        compare=t(COMPARED[compare].format(period=period), lang, delta="").strip(),
+    )
 
 
 def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
@@ -76,10 +88,12 @@ def score_card(
     period: str,
     lang: str,
     timezone: str,
+    compare: str = "previous",
 ) -> dcc.Link:
     """The card of one registry KPI (``row``: its kpi_table row for the period). Few elements, styled by
     ``.score-card`` rules: the overview draws some thirty of them and the renderer's cost grows faster than
-    their number."""
+    their number. ``previous`` is the value over the comparison period: the previous one (``compare``
+    "previous", 环比) or the same part of the period a year earlier ("year", 同比)."""
     value = row.get("value")
     value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
     rag = row.get("rag") if isinstance(row.get("rag"), str) else None
@@ -105,7 +119,7 @@ def score_card(
             className="sc-value",
             title=target,
         ),
-        _comparison(kpi, value, previous, f"score.vs.{period}", lang),
+        _comparison(kpi, value, previous, COMPARED[compare].format(period=period), lang),
         html.Div(
             _denominator(kpi, row, lang),
             className="sc-line",

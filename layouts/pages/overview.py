@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard.kpis.periods import PERIODS
+from dashboard.kpis.timespan import COMPARISONS
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
@@ -16,7 +17,7 @@ from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
-from layouts.components.score_card import score_card
+from layouts.components.score_card import cards_caption, score_card
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
@@ -125,12 +126,19 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
     )
 
 
-def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
+def layout(
+    lang: str | None = None,
+    theme: str | None = None,
+    period: str | None = None,
+    compare: str | None = None,
+    **_query,
+) -> html.Div:
     prefs = preferences(lang, theme)
     lang = prefs["lang"]
     period = period if period in PERIODS else "day"
+    compare = compare if compare in COMPARISONS else "previous"
     try:
-        drawn, banner = content(lang, prefs["theme"], period), None
+        drawn, banner = content(lang, prefs["theme"], period, compare), None
     except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
         drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     page = [
@@ -142,15 +150,17 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     return page_frame(
         "overview",
         prefs,
-        [navbar("overview", prefs), dcc.Location(id="overview-go", refresh=True), dbc.Container(page, fluid=True)],
+        [
+            navbar("overview", prefs),
+            dcc.Location(id="overview-go", refresh=True),
+            dcc.Store(id="overview-compare", data=compare),
+            dbc.Container(page, fluid=True),
+        ],
     )
 
 
-def content(lang: str, theme: str, period: str) -> dict[str, object]:
-    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
-    (no round trip before the first paint) and again by each refresh."""
-    view = overview_view(period)
-    tz = view.timezone
+def _score_cards(view, period: str, lang: str) -> list:
+    """The registry KPIs' cards under the line saying their period and comparison."""
     cards = [
         score_card(
             kpi,
@@ -160,10 +170,20 @@ def content(lang: str, theme: str, period: str) -> dict[str, object]:
             fresh,
             period,
             lang,
-            tz,
+            view.timezone,
+            view.compare,
         )
         for kpi, row, fresh in zip(view.registry, view.table.to_dict("records"), view.freshness, strict=True)
     ]
+    caption = html.Div(cards_caption(period, view.compare, lang), className="score-caption", id="overview-caption")
+    return [caption, html.Div(cards, className="score-grid")]
+
+
+def content(lang: str, theme: str, period: str, compare: str = "previous") -> dict[str, object]:
+    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
+    (no round trip before the first paint) and again by each refresh; the cards compared as ``compare`` says."""
+    view = overview_view(period, compare)
+    tz = view.timezone
     scored, total = view.scored()
     note = t("score.note", lang, period=t(f"period.{period}", lang), kpis=scored, total=total)
     return {
@@ -173,10 +193,7 @@ def content(lang: str, theme: str, period: str) -> dict[str, object]:
         "overview-score-trend": score_trend(view.trend, theme),
         "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
         "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
-        "overview-cards": [
-            html.Div(t("score.cards", lang, period=t(f"period.so_far.{period}", lang)), className="score-caption"),
-            html.Div(cards, className="score-grid"),
-        ],
+        "overview-cards": _score_cards(view, period, lang),
         "overview-alerts": alert_list(view.alerts, lang, tz),
         "overview-map": panel_figure(
             lambda: city_map(
@@ -208,12 +225,13 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("overview-banner", "children"),
         Input("overview-interval", "n_intervals"),
         Input("overview-period", "value"),
+        State("overview-compare", "data"),
         State("overview-prefs", "data"),
         prevent_initial_call=True,
     )
-    def refresh(_n, period, prefs):
+    def refresh(_n, period, compare, prefs):
         def render():
-            drawn = content(prefs["lang"], prefs["theme"], period)
+            drawn = content(prefs["lang"], prefs["theme"], period, compare)
             return tuple(drawn[component] for component in OUTPUTS)
 
         return guarded(render, len(OUTPUTS), prefs["lang"])

@@ -18,14 +18,24 @@ from sqlalchemy import Engine
 
 from dashboard.context import request_context
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.compare import covered
 from dashboard.kpis.complaints import on_time_rate
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
-from dashboard.kpis.periods import local_day, period_bounds
+from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry
+from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
 from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
-from dashboard.queries.kpis import department_ranking, domain_sums, kpi_registry, kpi_trend, kpi_values, period_sums
+from dashboard.queries.kpis import (
+    data_hours,
+    department_ranking,
+    domain_sums,
+    kpi_registry,
+    kpi_trend,
+    kpi_values,
+    period_sums,
+)
 from layouts.data import map_layers, snapshot_time
 from layouts.figures.city_map import MapLayers
 
@@ -115,6 +125,8 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
 
 #: Local days of the city score's trend.
 TREND_DAYS = 14
+#: The time model's calendar period of each overview period.
+SELECTIONS = {"day": "today", "week": "this_week", "month": "this_month", "quarter": "this_quarter"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,9 @@ class OverviewView:
     kpis: list[KpiValue]
     registry: Registry
     table: pd.DataFrame
+    compare: str
+    span: Span
+    base: Span
     before: pd.Series
     trend: pd.DataFrame
     freshness: list[Freshness]
@@ -141,7 +156,7 @@ class OverviewView:
         return {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in self.registry}
 
     def previous(self, kpi_id: str) -> float | None:
-        """The KPI's value in the previous period (None: none)."""
+        """The KPI's value in the comparison period (None: none)."""
         value = self.before.get(kpi_id)
         return None if value is None or value != value else float(value)
 
@@ -151,15 +166,17 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
-def overview_view(period: str) -> OverviewView:
-    """The overview page's data for the calendar ``period`` (see ``dashboard.kpis.periods.PERIODS``)."""
+def overview_view(period: str, compare: str = "previous") -> OverviewView:
+    """The overview page's data for the calendar ``period`` (see ``dashboard.kpis.periods.PERIODS``), its
+    registry KPIs compared with the previous period (环比, ``compare="previous"``) or the same part of the
+    period a year earlier (同比, ``"year"``): the same measures read over the comparison span."""
     context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
     now, tz = snapshot_time(), settings.city_timezone
-    current = period_bounds(now, tz, period)
-    previous = period_bounds(now, tz, period, back=1)
-    table = kpi_values(engine, registry, *current, now, tz)
+    span = resolve(TimeSelection(SELECTIONS[period], compare=compare), now, tz)
+    base = comparison(span, tz)
+    table = kpi_values(engine, registry, span.start, span.full_end, now, tz)
     status = feeds.feed_status(engine)
     return OverviewView(
         now=now,
@@ -168,14 +185,26 @@ def overview_view(period: str) -> OverviewView:
         kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals),
         registry=registry,
         table=table,
-        before=kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"],
+        compare=compare,
+        span=span,
+        base=base,
+        before=_compared(engine, registry, base, tz),
         trend=kpi_trend(engine, registry, now, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
-        ranking=department_ranking(engine, registry, *current, tz),
+        ranking=department_ranking(engine, registry, span.start, span.full_end, tz),
         alerts=open_alerts(engine),
         city=map_layers(now, with_points=False),
     )
+
+
+def _compared(engine: Engine, registry: Registry, base: Span, tz: str) -> pd.Series:
+    """Each registry KPI's value over the comparison span ``base`` by id; NaN (no data) where its domain's data
+    does not reach back to the span."""
+    values = kpi_values(engine, registry, base.start, base.full_end, base.end, tz).set_index("id")["value"]
+    hours = data_hours(engine)
+    known = {k.id for k in registry if covered(*hours.get(k.domain, (None, None)), base.start)}
+    return values.where(values.index.isin(known))
 
 
 def kpi_link(kpi_id: str, lang: str) -> str:

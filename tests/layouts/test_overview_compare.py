@@ -1,0 +1,126 @@
+"""The overview's cards compared with the same part of the day a year earlier (同比) and with the previous day
+(环比): the comparison values equal pandas counts over the raw complaints; a domain without last year's data
+says "no data", never 0."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, text
+
+from dashboard.db import rollups
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.db.models import Complaint
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from tests.dashboard.synthetic_city import _complaint, populate
+
+TZ = ZoneInfo("Asia/Shanghai")
+#: The moment the page is drawn: 2026-12-02 15:30 in the city (07:30 UTC).
+NOW = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compare")
+    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
+    upgrade(engine)
+    populate(engine, NOW)
+    last_year = datetime(2025, 12, 2, tzinfo=TZ)  # the same local date a year earlier
+    hours = (0.5, 3, 9, 15.4, 15.6, 16.2, 20, -2, 30)  # local hours after that midnight
+    rows = [
+        _complaint(5000 + i, (last_year + timedelta(hours=h)).astimezone(UTC), district_code="339902")
+        for i, h in enumerate(hours)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Complaint), rows)
+        rollups.rebuild(conn, "complaints")
+    yield create_app(engine, Settings(var_dir=folder, auth_mode="open")), engine
+    engine.dispose()
+
+
+def _raw(engine) -> pd.Series:
+    with engine.connect() as conn:
+        times = pd.read_sql(text("SELECT requested_at FROM complaint"), conn)["requested_at"]
+    return pd.to_datetime(times, utc=True, format="ISO8601")
+
+
+def _count(times: pd.Series, start: datetime, end: datetime) -> int:
+    return int(((times >= start) & (times < end)).sum())
+
+
+def _nodes(component):
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+        elif hasattr(node, "to_plotly_json"):
+            yield node
+            stack.append(getattr(node, "children", None))
+
+
+def _card(page, kpi_id: str):
+    return next(n for n in _nodes(page) if "kpi=" + kpi_id + "&" in str(getattr(n, "href", "")))
+
+
+def _change(card):
+    return next(n for n in _nodes(card) if str(getattr(n, "className", "")).startswith("change"))
+
+
+def _draw(app, monkeypatch, **query):
+    from layouts.pages import overview
+    from layouts.viewmodels import overview as view_model
+
+    monkeypatch.setattr(view_model, "snapshot_time", lambda: NOW)
+    with app.server.test_request_context("/"):
+        return overview.layout(**query)
+
+
+def test_year_on_year_equals_pandas_over_the_raw_facts(app, monkeypatch):
+    app, engine = app
+    page = _draw(app, monkeypatch, lang="en", compare="year")
+    times = _raw(engine)
+    local = NOW.astimezone(TZ)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    current = _count(times, today, NOW)
+    # the rollups' grain is the hour: both periods read through the hour holding 15:30 (today's data stops at
+    # now); so last year's day counts up to 16:00
+    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
+    assert base == 5  # hours 0.5, 3, 9, 15.4 and 15.6 of that day; not 16.2, 20, the day before or after
+    change = _change(_card(page, "complaints_received"))
+    assert change.title == f"comparison period: {base}"
+    delta, percent = current - base, (current - base) / base * 100
+    sign = "+" if delta > 0 else "−"
+    arrow = "▲" if delta > 0 else "▼"
+    assert change.children == f"{sign}{abs(delta)} ({sign}{abs(percent):.1f}%) {arrow} vs this day last year"
+    # the halls and the air hold no data a year back: no data, not a change from 0
+    for kpi in ("hall_wait_minutes", "air_exceedance_hours"):
+        moved = _change(_card(page, kpi))
+        assert moved.children == "no data vs this day last year" and moved.title is None, kpi
+        assert "text-success" not in moved.className and "text-danger" not in moved.className
+
+
+def test_previous_day_equals_pandas_over_the_raw_facts(app, monkeypatch):
+    app, engine = app
+    page = _draw(app, monkeypatch, lang="zh", compare="previous")
+    times = _raw(engine)
+    local = NOW.astimezone(TZ)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    base = _count(times, today - timedelta(days=1), local.replace(minute=0) + timedelta(hours=1 - 24))  # to 16:00
+    change = _change(_card(page, "complaints_received"))
+    assert change.title == f"对比期数值 {base}"
+    assert change.children.startswith("较昨日 ")
+
+
+def test_year_on_year_before_the_first_data_is_no_data(app, monkeypatch):
+    """Last year's fourth quarter began two months before the first complaint the database holds: its count is
+    unknown, not the few complaints of its last days."""
+    app, _engine = app
+    page = _draw(app, monkeypatch, lang="zh", period="quarter", compare="year")
+    moved = _change(_card(page, "complaints_received"))
+    assert moved.children == "同比 无数据" and moved.title is None
