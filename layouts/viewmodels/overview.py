@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 
 from dashboard.context import request_context
 from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.compare import covered
 from dashboard.kpis.complaints import on_time_rate
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
@@ -28,7 +27,7 @@ from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
 from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import (
-    data_hours,
+    comparison_values,
     department_ranking,
     domain_sums,
     kpi_registry,
@@ -188,7 +187,7 @@ def overview_view(period: str, compare: str = "previous") -> OverviewView:
         compare=compare,
         span=span,
         base=base,
-        before=_compared(engine, registry, base, tz),
+        before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, now, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
@@ -196,15 +195,6 @@ def overview_view(period: str, compare: str = "previous") -> OverviewView:
         alerts=open_alerts(engine),
         city=map_layers(now, with_points=False),
     )
-
-
-def _compared(engine: Engine, registry: Registry, base: Span, tz: str) -> pd.Series:
-    """Each registry KPI's value over the comparison span ``base`` by id; NaN (no data) where its domain's data
-    does not reach back to the span."""
-    values = kpi_values(engine, registry, base.start, base.full_end, base.end, tz).set_index("id")["value"]
-    hours = data_hours(engine)
-    known = {k.id for k in registry if covered(*hours.get(k.domain, (None, None)), base.start)}
-    return values.where(values.index.isin(known))
 
 
 def kpi_link(kpi_id: str, lang: str) -> str:
