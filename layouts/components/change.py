@@ -15,12 +15,13 @@ ARROWS = {"up": "▲", "down": "▼", "flat": "＝"}
 VERDICT_CLASS = {"better": "text-success", "worse": "text-danger", "same": "text-body-secondary"}
 
 
-def change_text(moved: Change, lang: str, digits: int = 1, points: bool = False) -> str:
-    """The change as text: ``+1.2 ▲`` (with the relative change when it is defined and the KPI is not a share:
-    ``+12 (+5.3%) ▲``); a share's change (``points``: values 0–1) in percentage points; "no data" without data."""
+def change_text(moved: Change, lang: str, digits: int = 1, points: float | None = None) -> str:
+    """The change as text: ``+12 (+5.3%) ▲`` (the relative change when it is defined); a percentage's change
+    in percentage points instead (``points``: the factor to percent, 100 for shares 0–1, 1 for values already
+    in percent): ``+1.2 个百分点 ▲``; "no data" without data."""
     if not moved.known:
         return t("compare.no_data", lang)
-    delta = moved.absolute * (100 if points else 1)
+    delta = moved.absolute * (points or 1)
     sign = "+" if delta > 0 else "−" if delta < 0 else "±"
     text = f"{sign}{number(abs(delta), lang, digits)}{t('score.pt', lang) if points else ''}"
     if not points and moved.percent is not None:
@@ -28,12 +29,14 @@ def change_text(moved: Change, lang: str, digits: int = 1, points: bool = False)
     return f"{text} {ARROWS[moved.arrow]}"
 
 
-def change_span(template: str, moved: Change, lang: str, digits: int = 1, points: bool = False, **fields) -> html.Span:
+def change_span(
+    template: str, moved: Change, lang: str, digits: int = 1, points: float | None = None, **fields
+) -> html.Span:
     """The catalogue text ``template`` (its ``{delta}``: the change) coloured by the change's verdict; the
     comparison period's value in its tooltip."""
     base = None
     if moved.base is not None:
-        shown = number(moved.base * (100 if points else 1), lang, digits) + ("%" if points else "")
+        shown = number(moved.base * (points or 1), lang, digits) + ("%" if points else "")
         base = t("compare.base", lang, value=shown)
     return html.Span(
         t(template, lang, delta=change_text(moved, lang, digits, points), **fields),

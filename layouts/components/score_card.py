@@ -46,7 +46,7 @@ def _comparison(kpi: Kpi, value, previous, template: str, lang: str) -> html.Div
     """The change against the comparison period (``template``: its catalogue text)."""
     moved = change(value, previous, kpi.direction)
     digits = 0 if kpi.id in WHOLE and not kpi.percent else 1
-    return html.Div(change_span(template, moved, lang, digits, kpi.percent), className="sc-line")
+    return html.Div(change_span(template, moved, lang, digits, 100 if kpi.percent else None), className="sc-line")
 
 
 def cards_caption(period: str, compare: str, lang: str) -> str:

@@ -187,7 +187,7 @@ def content(lang: str, theme: str, period: str, compare: str = "previous") -> di
     scored, total = view.scored()
     note = t("score.note", lang, period=t(f"period.{period}", lang), kpis=scored, total=total)
     return {
-        "overview-kpis": kpi_row(view.kpis, lang, tz),
+        "overview-kpis": kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
         "overview-score-trend": score_trend(view.trend, theme),

@@ -14,6 +14,7 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from dashboard.context import request_context
+from dashboard.kpis.timespan import COMPARISONS
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
@@ -137,15 +138,17 @@ def layout(
     scenes: str | None = None,
     rotate: str | None = None,
     scale: str | None = None,
+    compare: str | None = None,
     **_query,
 ) -> html.Div:
     prefs = preferences(lang, theme, default_theme="dark")
     lang = prefs["lang"]
     settings = request_context().settings
     chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
+    compare = compare if compare in COMPARISONS else None
     panels = [p for s in chosen for p in SCENES[s]]
     try:
-        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale), None
+        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale, compare), None
     except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
         drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
     # figures of the later scenes wait in the browser (not when the page could not draw them: the first
@@ -160,6 +163,7 @@ def layout(
             _stage(lang, chosen, drawn, deferred),
             _footer(lang, drawn),
             *_stores(lang, chosen, deferred, drawn_scale, banner is None, seconds),
+            dcc.Store(id="wall-compare", data=compare),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
@@ -185,14 +189,15 @@ class WallContent:
         )
 
 
-def content(panels: list[str], lang: str, theme: str, scale: float) -> WallContent:
+def content(panels: list[str], lang: str, theme: str, scale: float, compare: str | None = None) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
-    with the page itself (nothing waits for a round trip at load) and again by each refresh."""
-    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale)
+    with the page itself (nothing waits for a round trip at load) and again by each refresh; the KPI strip
+    compared with the day before or a year before when ``compare`` (``?compare=previous|year``) says so."""
+    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, compare)
     ctx, fresh, tz = view.context, view.freshness, view.context.tz
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
-        kpis=kpi_row(view.kpis, lang, tz),
+        kpis=kpi_row(view.kpis, lang, tz, view.changes, compare),
         bodies={p: PANELS[p].build(ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
@@ -275,10 +280,11 @@ def _register_refresh(app: dash.Dash) -> None:
         State("wall-prefs", "data"),
         State("wall-drawn", "data"),
         State("wall-deferred", "data"),
+        State("wall-compare", "data"),
         running=[(Output("wall-interval", "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh(_n, scale, prefs, drawn_before, deferred):
+    def refresh(_n, scale, prefs, drawn_before, deferred, compare):
         """Patches of the figures' data (their layout, sized once for the screen, stays); whole figures when
         the page could not draw them; figures not drawn yet, or drawn since the last scene change, are replaced
         where they wait (``wall-deferred``)."""
@@ -286,7 +292,12 @@ def _register_refresh(app: dash.Dash) -> None:
         graphs, blocks, panels = ([o["id"]["panel"] for o in outputs[i]] for i in (1, 2, 4))
         return guarded(
             lambda: _refreshed(
-                content(panels, prefs["lang"], prefs["theme"], scale), graphs, blocks, panels, drawn_before, deferred
+                content(panels, prefs["lang"], prefs["theme"], scale, compare),
+                graphs,
+                blocks,
+                panels,
+                drawn_before,
+                deferred,
             ),
             8,
             prefs["lang"],

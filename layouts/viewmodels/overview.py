@@ -18,7 +18,9 @@ from sqlalchemy import Engine
 
 from dashboard.context import request_context
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.compare import Change, change, covered
 from dashboard.kpis.complaints import on_time_rate
+from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
@@ -28,6 +30,7 @@ from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import (
     comparison_values,
+    data_hours,
     department_ranking,
     domain_sums,
     kpi_registry,
@@ -122,6 +125,39 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
     return cards
 
 
+#: The headline KPIs whose value honours its moment (so far today, the 30 days to it), each with the registry
+#: KPI it is a reading of (whose direction judges its change): they compare with the same moment of the day
+#: before or a year before. The latest interval's TPI and hour's AQI are read as of now only.
+COMPARABLE = {
+    "complaints_today": "complaints_received",
+    "on_time_closure": "complaint_on_time_rate",
+    "hall_wait": "hall_wait_minutes",
+}
+DIRECTIONS = {k.id: k.direction for k in DEFAULT_KPIS}
+
+
+def headline_changes(
+    engine: Engine, kpis: list[KpiValue], now: datetime, timezone: str, stale_factor: float, compare: str | None
+) -> dict[str, Change]:
+    """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
+    "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
+    are the same functions' at that moment; no data where the domain's data does not reach back to its window."""
+    if compare is None:
+        return {}
+    base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
+    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor)}
+    hours = data_hours(engine)
+    days = {"on_time_closure": ON_TIME_DAYS}
+    changes = {}
+    for kpi in kpis:
+        if kpi.id in COMPARABLE:
+            start = local_day(base.end, timezone, days_back=days.get(kpi.id, 1) - 1)[0]
+            known = covered(*hours[KPI_DOMAINS[kpi.id][0]], start)
+            direction = DIRECTIONS[COMPARABLE[kpi.id]]
+            changes[kpi.id] = change(kpi.value, before[kpi.id] if known else None, direction)
+    return changes
+
+
 #: Local days of the city score's trend.
 TREND_DAYS = 14
 #: The time model's calendar period of each overview period.
@@ -137,6 +173,7 @@ class OverviewView:
     timezone: str
     map_style_url: str | None
     kpis: list[KpiValue]
+    changes: dict[str, Change]
     registry: Registry
     table: pd.DataFrame
     compare: str
@@ -177,11 +214,13 @@ def overview_view(period: str, compare: str = "previous") -> OverviewView:
     base = comparison(span, tz)
     table = kpi_values(engine, registry, span.start, span.full_end, now, tz)
     status = feeds.feed_status(engine)
+    kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals)
     return OverviewView(
         now=now,
         timezone=tz,
         map_style_url=settings.map_style_url,
-        kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals),
+        kpis=kpis,
+        changes=headline_changes(engine, kpis, now, tz, settings.stale_after_intervals, compare),
         registry=registry,
         table=table,
         compare=compare,

@@ -124,3 +124,35 @@ def test_year_on_year_before_the_first_data_is_no_data(app, monkeypatch):
     page = _draw(app, monkeypatch, lang="zh", period="quarter", compare="year")
     moved = _change(_card(page, "complaints_received"))
     assert moved.children == "同比 无数据" and moved.title is None
+
+
+def _headline(page, kpi_id: str):
+    card = next(n for n in _nodes(page) if getattr(n, "id", None) == {"type": "kpi-card", "kpi": kpi_id})
+    return _change(card)
+
+
+def test_headline_and_wall_cards_compare_with_last_year(app, monkeypatch):
+    """Complaints so far today against the same part of that day a year earlier, on the overview's headline
+    card and on the wall's (``/wall?compare=year``); the halls' wait has no data a year back."""
+    app, engine = app
+    from layouts.pages import wall
+    from layouts.viewmodels import wall as wall_model
+
+    monkeypatch.setattr(wall_model, "snapshot_time", lambda: NOW)
+    times = _raw(engine)
+    local = NOW.astimezone(TZ)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
+    current = _count(times, today, NOW)
+    overview_page = _draw(app, monkeypatch, lang="zh", compare="year")
+    with app.server.test_request_context("/"):
+        wall_page = wall.layout(lang="zh", compare="year")
+    for page in (overview_page, wall_page):
+        moved = _headline(page, "complaints_today")
+        assert moved.title == f"对比期数值 {base}"
+        assert moved.children.startswith(f"同比 {'+' if current > base else '−'}{abs(current - base)} (")
+        assert "text-danger" in moved.className if current > base else "text-success" in moved.className
+        assert _headline(page, "hall_wait").children == "同比 无数据"
+    with app.server.test_request_context("/"):
+        plain = wall.layout(lang="zh")
+    assert not [n for n in _nodes(plain) if str(getattr(n, "className", "")).startswith("change")]
