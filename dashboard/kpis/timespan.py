@@ -43,6 +43,9 @@ MAX_RANGE = timedelta(days=3 * 365 + 1)
 #: Grain limits: hourly up to two days (50 h leaves room for a DST day), daily up to a quarter and a day.
 HOURLY_UPTO, DAILY_UPTO = timedelta(hours=50), timedelta(days=93)
 
+#: Period names of older links (the overview's calendar periods), read as today's names.
+ALIASES = {"day": "today", "week": "this_week", "month": "this_month", "quarter": "this_quarter"}
+
 #: The query-string parameters of a selection, in pages' URLs and the API.
 QUERY_KEYS = ("period", "from", "to", "as_of", "compare")
 
@@ -326,6 +329,7 @@ def selection_from_query(mapping: Mapping, default: str = "24h") -> TimeSelectio
     Raises ValueError naming the parameter at fault. ``from``/``to`` without ``period`` mean ``custom``.
     """
     period, start_text, end_text = _first(mapping, "period"), _first(mapping, "from"), _first(mapping, "to")
+    period = ALIASES.get(period, period)
     if period is not None and period not in PERIOD_NAMES:
         raise ValueError(f"period must be one of {', '.join(PERIOD_NAMES)}; got {period!r}")
     if start_text or end_text:

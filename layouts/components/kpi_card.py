@@ -16,7 +16,7 @@ DIGITS = {"complaints_today": 0, "on_time_closure": 1, "hall_wait": 1, "network_
 #: KPIs whose value is a percentage (their change is in percentage points).
 PERCENT = {"on_time_closure"}
 #: The catalogue text of the headline cards' comparison line (their period is the day so far).
-COMPARED = {"previous": "score.vs.day", "year": "score.vs_year.day"}
+COMPARED = {"previous": "score.vs.today", "year": "compare.year"}
 
 
 def _pollutants(codes: tuple[str, ...], lang: str) -> str:

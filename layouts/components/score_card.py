@@ -18,7 +18,7 @@ from layouts.i18n import t
 
 SPARK = "▁▂▃▄▅▆▇█"
 #: The catalogue text of each comparison's line, by the period's key.
-COMPARED = {"previous": "score.vs.{period}", "year": "score.vs_year.{period}"}
+COMPARED = {"previous": "score.vs.{period}", "year": "compare.year"}
 #: KPIs shown as whole numbers.
 WHOLE = {"complaints_received", "complaint_backlog", "complaint_overdue", "air_exceedance_hours", "air_aqi"}
 

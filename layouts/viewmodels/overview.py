@@ -9,7 +9,7 @@ rollup alone; the network TPI and the city AQI are those of the latest observati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ from dashboard.queries.kpis import (
     kpi_values,
     period_sums,
 )
-from layouts.data import map_layers, snapshot_time
+from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
@@ -160,8 +160,6 @@ def headline_changes(
 
 #: Local days of the city score's trend.
 TREND_DAYS = 14
-#: The time model's calendar period of each overview period.
-SELECTIONS = {"day": "today", "week": "this_week", "month": "this_month", "quarter": "this_quarter"}
 
 
 @dataclass(frozen=True)
@@ -202,17 +200,18 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
-def overview_view(period: str, compare: str = "previous") -> OverviewView:
-    """The overview page's data for the calendar ``period`` (see ``dashboard.kpis.periods.PERIODS``), its
-    registry KPIs compared with the previous period (环比, ``compare="previous"``) or the same part of the
-    period a year earlier (同比, ``"year"``): the same measures read over the comparison span."""
+def overview_view(span: Span) -> OverviewView:
+    """The overview page's data for ``span`` (see :mod:`dashboard.kpis.timespan`): the registry over it and over
+    the span it is compared with (its ``compare``; the previous period by default, 环比; the same part of the
+    period a year earlier, 同比) read by the same measures, cards and freshness at its as-of moment, the trend of
+    the days up to its end."""
     context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
-    now, tz = snapshot_time(), settings.city_timezone
-    span = resolve(TimeSelection(SELECTIONS[period], compare=compare), now, tz)
-    base = comparison(span, tz)
-    table = kpi_values(engine, registry, span.start, span.full_end, now, tz)
+    now, tz = span.as_of, settings.city_timezone
+    compare = span.compare or "previous"
+    base = comparison(replace(span, compare=compare), tz)
+    table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
     kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals)
     return OverviewView(
@@ -227,12 +226,12 @@ def overview_view(period: str, compare: str = "previous") -> OverviewView:
         span=span,
         base=base,
         before=comparison_values(engine, registry, base),
-        trend=kpi_trend(engine, registry, now, tz, TREND_DAYS),
+        trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
-        ranking=department_ranking(engine, registry, span.start, span.full_end, tz),
+        ranking=department_ranking(engine, registry, span.start, span.end, tz),
         alerts=open_alerts(engine),
-        city=map_layers(now, with_points=False),
+        city=map_layers(span.end, with_points=False, start=span.start),
     )
 
 

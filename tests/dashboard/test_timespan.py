@@ -226,6 +226,7 @@ def test_query_parsing():
         "custom", date(2025, 3, 1), date(2025, 3, 31)
     )
     assert selection_from_query({"period": "24h", "compare": ""}) == TimeSelection("24h")
+    assert selection_from_query({"period": "week"}) == TimeSelection("this_week")  # an older overview link
 
 
 @pytest.mark.parametrize(

@@ -73,10 +73,10 @@ def _change(card):
 
 
 def _draw(app, monkeypatch, **query):
+    from layouts.components import timepicker
     from layouts.pages import overview
-    from layouts.viewmodels import overview as view_model
 
-    monkeypatch.setattr(view_model, "snapshot_time", lambda: NOW)
+    monkeypatch.setattr(timepicker, "snapshot_time", lambda: NOW)
     with app.server.test_request_context("/"):
         return overview.layout(**query)
 
@@ -121,7 +121,7 @@ def test_year_on_year_before_the_first_data_is_no_data(app, monkeypatch):
     """Last year's fourth quarter began two months before the first complaint the database holds: its count is
     unknown, not the few complaints of its last days."""
     app, _engine = app
-    page = _draw(app, monkeypatch, lang="zh", period="quarter", compare="year")
+    page = _draw(app, monkeypatch, lang="zh", period="this_quarter", compare="year")
     moved = _change(_card(page, "complaints_received"))
     assert moved.children == "同比 无数据" and moved.title is None
 
