@@ -97,11 +97,11 @@ def test_year_on_year_equals_pandas_over_the_raw_facts(app, monkeypatch):
     delta, percent = current - base, (current - base) / base * 100
     sign = "+" if delta > 0 else "−"
     arrow = "▲" if delta > 0 else "▼"
-    assert change.children == f"{sign}{abs(delta)} ({sign}{abs(percent):.1f}%) {arrow} vs this day last year"
+    assert change.children == f"{sign}{abs(delta)} ({sign}{abs(percent):.1f}%) {arrow} vs a year earlier"
     # the halls and the air hold no data a year back: no data, not a change from 0
     for kpi in ("hall_wait_minutes", "air_exceedance_hours"):
         moved = _change(_card(page, kpi))
-        assert moved.children == "no data vs this day last year" and moved.title is None, kpi
+        assert moved.children == "no data vs a year earlier" and moved.title is None, kpi
         assert "text-success" not in moved.className and "text-danger" not in moved.className
 
 
@@ -114,7 +114,7 @@ def test_previous_day_equals_pandas_over_the_raw_facts(app, monkeypatch):
     base = _count(times, today - timedelta(days=1), local.replace(minute=0) + timedelta(hours=1 - 24))  # to 16:00
     change = _change(_card(page, "complaints_received"))
     assert change.title == f"对比期数值 {base}"
-    assert change.children.startswith("较昨日 ")
+    assert change.children.startswith("较昨日同时段 ")
 
 
 def test_year_on_year_before_the_first_data_is_no_data(app, monkeypatch):

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
+from dashboard.kpis.timespan import TimeSelection, resolve
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
 from dashboard.settings import Settings
@@ -37,7 +38,8 @@ def test_halls_wait_is_drawn_against_a_second_axis(engine, tmp_path):
     create_app(engine, settings)  # the pages register with an app
     from layouts.pages import halls
 
-    view = View(engine, settings, NOW, "7d", None, "en", "light")
+    span = resolve(TimeSelection("7d"), NOW, TZ)
+    view = View(engine, settings, span, None, "en", "light")
     trend_figure = halls.draw(view).figures["trend"]
     traces = {trace.name: trace for trace in trend_figure.data}
     wait, issued = traces["Mean wait (min)"], traces["Issued"]
