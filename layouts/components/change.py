@@ -9,6 +9,9 @@ from dashboard.kpis.compare import Change
 from layouts.format import number
 from layouts.i18n import t
 
+#: The catalogue text of each comparison's line, by the selection's period name: 环比 names the period before
+#: ("较昨日同时段", "较上月同期", …), 同比 is the same for every period.
+COMPARED = {"previous": "score.vs.{period}", "year": "compare.year"}
 #: The arrow of each direction of change.
 ARROWS = {"up": "▲", "down": "▼", "flat": "＝"}
 #: The colour class of each verdict (an undirected KPI's change is not coloured).
@@ -43,3 +46,8 @@ def change_span(
         className="change " + VERDICT_CLASS.get(moved.verdict, ""),
         title=base,
     )
+
+
+def compared_text(compare: str, period: str) -> str:
+    """The catalogue key of the comparison line for a selection's ``compare`` and ``period``."""
+    return COMPARED[compare].format(period=period)

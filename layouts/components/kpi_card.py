@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.kpis.compare import Change
-from layouts.components.change import change_span
+from layouts.components.change import change_span, compared_text
 from layouts.format import local_time, number
 from layouts.i18n import t
 from layouts.viewmodels.overview import KpiValue
@@ -15,8 +15,6 @@ from layouts.viewmodels.overview import KpiValue
 DIGITS = {"complaints_today": 0, "on_time_closure": 1, "hall_wait": 1, "network_tpi": 1, "city_aqi": 0}
 #: KPIs whose value is a percentage (their change is in percentage points).
 PERCENT = {"on_time_closure"}
-#: The catalogue text of the headline cards' comparison line (their period is the day so far).
-COMPARED = {"previous": "score.vs.today", "year": "compare.year"}
 
 
 def _pollutants(codes: tuple[str, ...], lang: str) -> str:
@@ -63,10 +61,10 @@ def _period(kpi: KpiValue, lang: str) -> str:
 
 def _change(kpi: KpiValue, moved: Change | None, compare: str | None, lang: str) -> list:
     """The change beside the value (none without a comparison)."""
-    if moved is None or compare not in COMPARED:
+    if moved is None or compare is None:
         return []
     points = 1 if kpi.id in PERCENT else None
-    span = change_span(COMPARED[compare], moved, lang, DIGITS.get(kpi.id, 0), points)
+    span = change_span(compared_text(compare, "today"), moved, lang, DIGITS.get(kpi.id, 0), points)
     return [html.Span(span, className="kpi-change")]
 
 
@@ -74,7 +72,7 @@ def kpi_card(
     kpi: KpiValue, lang: str, timezone: str, moved: Change | None = None, compare: str | None = None
 ) -> dbc.Card:
     """The card of one KPI; muted with a badge when its data is stale; with its change against the same moment
-    of the day before or a year before (``compare``) when ``moved`` is given."""
+    of the day before or a year before (``compare``: "previous" or "year") when ``moved`` is given."""
     unit = t(f"kpi.{kpi.id}.unit", lang)
     value = number(kpi.value, lang, DIGITS.get(kpi.id, 0))
     swatch = [html.Span(className="level-swatch", style={"backgroundColor": kpi.color})] if kpi.color else []

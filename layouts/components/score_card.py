@@ -11,14 +11,12 @@ from dash import dcc, html
 from dashboard.kpis.compare import change
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.kpi import Kpi
-from layouts.components.change import change_span
+from layouts.components.change import change_span, compared_text
 from layouts.figures.score_breakdown import RAG_COLOURS
 from layouts.format import local_time, number
 from layouts.i18n import t
 
 SPARK = "▁▂▃▄▅▆▇█"
-#: The catalogue text of each comparison's line, by the period's key.
-COMPARED = {"previous": "score.vs.{period}", "year": "compare.year"}
 #: KPIs shown as whole numbers.
 WHOLE = {"complaints_received", "complaint_backlog", "complaint_overdue", "air_exceedance_hours", "air_aqi"}
 
@@ -55,7 +53,7 @@ def cards_caption(period: str, compare: str, lang: str) -> str:
         "score.cards",
         lang,
         period=t(f"period.so_far.{period}", lang),
-        compare=t(COMPARED[compare].format(period=period), lang, delta="").strip(),
+        compare=t(compared_text(compare, period), lang, delta="").strip(),
     )
 
 
@@ -119,7 +117,7 @@ def score_card(
             className="sc-value",
             title=target,
         ),
-        _comparison(kpi, value, previous, COMPARED[compare].format(period=period), lang),
+        _comparison(kpi, value, previous, compared_text(compare, period), lang),
         html.Div(
             _denominator(kpi, row, lang),
             className="sc-line",

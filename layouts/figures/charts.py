@@ -109,6 +109,29 @@ def ranked_bars(
     )
 
 
+def _overlaid(
+    overlay: tuple[pd.DataFrame, object, str], series: dict[str, str], timezone: str, right: dict
+) -> list[go.Scatter]:
+    """Dashed lines of the comparison period's series, moved onto the current period's time axis."""
+    frame, shift, label = overlay
+    if frame.empty:
+        return []
+    x = _local(frame["hour"], timezone) + shift
+    return [
+        go.Scatter(
+            x=x,
+            y=frame[column],
+            name=f"{name} · {label}",
+            mode="lines",
+            line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "width": 1.5, "dash": "dash"},
+            hovertemplate="%{y:.1f}<extra>" + html.escape(f"{name} · {label}") + "</extra>",
+            **({"yaxis": "y2"} if column in right else {}),
+        )
+        for i, (column, name) in enumerate(series.items())
+        if column in frame
+    ]
+
+
 def time_lines(
     frame: pd.DataFrame,
     series: dict[str, str],
@@ -121,13 +144,15 @@ def time_lines(
     bands: tuple[tuple[float, float, str], ...] = (),
     span: tuple[datetime, datetime] | None = None,
     right: dict[str, str] | None = None,
+    overlay: tuple[pd.DataFrame, object, str] | None = None,
 ) -> go.Figure:
     """Hourly series of ``frame`` (column ``hour`` in UTC) drawn in local time; ``series`` maps column → label;
     columns in ``bars`` are bars. ``right`` maps columns of another unit to the title of a second y axis on the
     right that they are drawn against (e.g. minutes beside a count). ``bands`` shade (low, high, colour) ranges
     of the y axis (e.g. levels), up to the data's top only. ``span`` (UTC) is the time axis's range: the whole
     period, however little data came; a series of few points is drawn with markers (a single point would not
-    show as a line)."""
+    show as a line). ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
+    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>"."""
     x = _local(frame["hour"], timezone) if not frame.empty else []
     traces = []
     for i, (column, label) in enumerate(series.items()):
@@ -154,6 +179,8 @@ def time_lines(
                 **extra,
             )
         )
+    if overlay is not None:
+        traces += _overlaid(overlay, series, timezone, right or {})
     left = [c for c in series if c in frame and c not in (right or {})]
     values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
@@ -194,9 +221,9 @@ def time_lines(
         theme,
         font_size,
         shapes=shaded,
-        showlegend=len(series) > 1,
+        showlegend=len(series) > 1 or overlay is not None,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 else 8, "b": 8},
+        margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 or overlay is not None else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",
         **axes,
