@@ -146,9 +146,11 @@ def with_changes(
     of: Callable[[object], Mapping[str, float | None]],
     directions: Mapping[str, str | None],
     points: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
 ) -> list[Tile]:
     """``tiles`` with their change from the comparison span's values (``of`` its data, by tile key; ``base``
-    None: no comparison asked) to ``values``; tiles in ``points`` are percentages (their change in points)."""
+    None: no comparison asked) to ``values``; tiles in ``points`` are percentages (their change in points),
+    those in ``whole`` counts (no decimals)."""
     if base is None:
         return tiles
     before = base.values(of)
@@ -159,6 +161,7 @@ def with_changes(
                 template,
                 change(values.get(tile.key), before.get(tile.key), directions.get(tile.key)),
                 view.lang,
+                digits=0 if tile.key in whole else 1,
                 points=1 if tile.key in points else None,
             )
         )

@@ -156,3 +156,38 @@ def test_headline_and_wall_cards_compare_with_last_year(app, monkeypatch):
     with app.server.test_request_context("/"):
         plain = wall.layout(lang="zh")
     assert not [n for n in _nodes(plain) if str(getattr(n, "className", "")).startswith("change")]
+
+
+def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch):
+    """The complaints page over today with ``compare=year``: the received tile's comparison value is the pandas
+    count over last year's same part of the day, and the trend overlays last year's hours dashed, moved a year
+    on; without a comparison neither shows."""
+    app, engine = app
+    from dashboard.kpis.timespan import TimeSelection, resolve
+    from dashboard.settings import Settings
+    from layouts.components.domain import View
+    from layouts.pages import complaints
+
+    times = _raw(engine)
+    local = NOW.astimezone(TZ)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
+    settings = Settings(var_dir=engine.url.database.rsplit("/", 1)[0], auth_mode="open")
+
+    def drawn(compare):
+        span = resolve(TimeSelection("today", compare=compare), NOW, "Asia/Shanghai")
+        return complaints.draw(View(engine, settings, span, None, "en", "light"))
+
+    with_year = drawn("year")
+    received = next(tile for tile in with_year.tiles if tile.key == "received")
+    assert received.change.title == f"comparison period: {base}"
+    assert received.change.children.endswith("vs a year earlier")
+    dashed = [tr for tr in with_year.figures["trend"].data if tr.type == "scatter" and tr.line.dash == "dash"]
+    assert [tr.name for tr in dashed] == ["Received · Year before", "Closed · Year before"]
+    shifted = pd.Series(pd.to_datetime(dashed[0].x))
+    counted = pd.Series(dashed[0].y, index=shifted)
+    assert counted.sum() == base  # last year's hours of the span, each drawn at this year's same local hour
+    assert shifted.min() >= today.replace(tzinfo=None) and shifted.max() < local.replace(tzinfo=None)
+    plain = drawn(None)
+    assert all(tile.change is None for tile in plain.tiles)
+    assert not [tr for tr in plain.figures["trend"].data if tr.type == "scatter" and tr.line.dash == "dash"]
