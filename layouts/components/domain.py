@@ -150,23 +150,21 @@ def with_changes(
 ) -> list[Tile]:
     """``tiles`` with their change from the comparison span's values (``of`` its data, by tile key; ``base``
     None: no comparison asked) to ``values``; tiles in ``points`` are percentages (their change in points),
-    those in ``whole`` counts (no decimals)."""
+    those in ``whole`` counts (no decimals). Tiles without a value in ``values`` (read as of now whatever the
+    period) get no change."""
     if base is None:
         return tiles
     before = base.values(of)
     template = compared_text(view.span.compare, view.period)
-    return [
-        tile._replace(
-            change=change_span(
-                template,
-                change(values.get(tile.key), before.get(tile.key), directions.get(tile.key)),
-                view.lang,
-                digits=0 if tile.key in whole else 1,
-                points=1 if tile.key in points else None,
-            )
-        )
-        for tile in tiles
-    ]
+
+    def changed(tile: Tile) -> Tile:
+        if tile.key not in values:
+            return tile
+        moved = change(values[tile.key], before.get(tile.key), directions.get(tile.key))
+        digits, scale = 0 if tile.key in whole else 1, 1 if tile.key in points else None
+        return tile._replace(change=change_span(template, moved, view.lang, digits=digits, points=scale))
+
+    return [changed(tile) for tile in tiles]
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def time_lines(
         kind = go.Bar if column in bars else go.Scatter
         sparse = len(frame) <= SPARSE_POINTS
         extra = (
-            {"marker_color": colour}
+            {"marker_color": colour, "opacity": 0.75 if overlay is not None else 1}
             if column in bars
             else {
                 "line": {"color": colour, "width": 2.5},
