@@ -252,13 +252,17 @@ def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
     )
 
 
+#: Hover and tick formats of a count per bucket of each grain.
+GRAIN_FORMATS = {"hour": ("%m-%d %H:00", "%H:%M\n%m-%d"), "day": ("%Y-%m-%d", "%m-%d"), "month": ("%Y-%m", "%Y-%m")}
+
+
 def count_bars(
-    frame: pd.DataFrame, label: str, theme: str, timezone: str, daily: bool, font_size: int = 11
+    frame: pd.DataFrame, label: str, theme: str, timezone: str, grain: str, font_size: int = 11
 ) -> go.Figure:
-    """A small bar chart of counts per hour or local day (``hour`` in UTC, ``count``), for a side column."""
+    """A small bar chart of counts per hour, local day or month (``grain``; ``hour`` in UTC, ``count``)."""
     colours = palette(theme)
     x = _local(frame["hour"], timezone) if not frame.empty else []
-    when = "%Y-%m-%d" if daily else "%m-%d %H:00"
+    when, ticks = GRAIN_FORMATS[grain]
     return figure(
         [
             go.Bar(
@@ -273,5 +277,5 @@ def count_bars(
         showlegend=False,
         bargap=0.1,
         margin={"l": 4, "r": 4, "t": 4, "b": 4},
-        **_axes(theme, x={"tickformat": "%m-%d" if daily else "%H:%M\n%m-%d", "nticks": 6}, y={"nticks": 4}),
+        **_axes(theme, x={"tickformat": ticks, "nticks": 6}, y={"nticks": 4}),
     )
