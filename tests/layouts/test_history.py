@@ -49,7 +49,8 @@ def _newest(engine) -> pd.Timestamp:
                               ("traffic_observation", "observed_at"), ("sensor_reading", "observed_at")):
             value = conn.execute(text(f"SELECT MAX({column}) FROM {table}")).scalar()
             if value is not None:
-                times.append(pd.Timestamp(value, tz="UTC") if pd.Timestamp(value).tzinfo is None else pd.Timestamp(value))
+                moment = pd.Timestamp(value)
+                times.append(moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC"))
     return max(times)
 
 
