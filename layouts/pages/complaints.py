@@ -68,6 +68,8 @@ def draw(view: View) -> Drawn:
                 theme,
                 view.tz,
                 bars=("received",),
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
             "departments": ranked_bars(
