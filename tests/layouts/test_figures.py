@@ -105,3 +105,17 @@ def test_time_axes_say_the_year_only_outside_the_current_one():
     assert past.layout.xaxis.tickformat == "%Y-%m-%d" and "%Y" in past.data[0].hovertemplate
     assert current.layout.xaxis.tickformat == "%m-%d" and "%Y" not in current.data[0].hovertemplate
     assert empty_span.layout.xaxis.type == "date" and "%Y" in empty_span.layout.xaxis.tickformat
+
+
+def test_the_score_trend_says_the_year_of_an_archive():
+    from datetime import UTC, date, datetime
+
+    import pandas as pd
+
+    from dashboard import clock
+    from layouts.figures.score_trend import score_trend
+
+    with clock.set_to(datetime(2026, 12, 2, 6, 0, tzinfo=UTC)):
+        old = score_trend(pd.DataFrame({"day": [date(2025, 10, 27), date(2025, 10, 28)], "city_score": [1, 1]}), "dark")
+        new = score_trend(pd.DataFrame({"day": [date(2026, 12, 1), date(2026, 12, 2)], "city_score": [1, 1]}), "dark")
+    assert old.layout.xaxis.tickformat == "%Y-%m-%d" and new.layout.xaxis.tickformat == "%m-%d"
