@@ -299,6 +299,17 @@ def comparison(span: Span, timezone: str) -> Span | None:
     return None
 
 
+def on_history(selection: TimeSelection, newest: datetime | None, now: datetime, timezone: str) -> TimeSelection | None:
+    """For a database whose newest fact (``newest``) is older than the start of ``selection`` seen now: the same
+    selection seen at the end of the newest fact's hour, so that the page opens on the data; else None."""
+    if newest is None or selection.as_of is not None:
+        return None
+    if newest >= resolve(selection, now, timezone).start:
+        return None
+    end_of_hour = datetime.fromtimestamp(newest.timestamp() // 3600 * 3600 + 3600, UTC)
+    return TimeSelection(selection.period, selection.start, selection.end, end_of_hour, selection.compare)
+
+
 # --- the query-string form -----------------------------------------------------------------------------------------
 
 

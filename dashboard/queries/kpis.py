@@ -394,6 +394,40 @@ def _daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
     }
 
 
+@lru_cache(maxsize=16)
+def _area_days_statement(shape, names: tuple[str, ...]):
+    rows = _rows(AREAS, ("district_code", *names), shape, by_day=True)
+    return (
+        select(rows.c.day, *_sums(rows, names))
+        .where(rows.c.district_code == bindparam("district"))
+        .group_by(rows.c.day)
+    )
+
+
+@cached
+def complaint_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
+) -> pd.DataFrame:
+    """Complaints received and closed in [start, end) per local day or month (``grain``) of the city's zone,
+    from the daily rollups (the edge hours from the hourly ones): ``hour`` (the UTC start of the day or month,
+    the column the charts read), ``received``, ``closed``; every day or month of the range, zero when quiet."""
+    names = ("received", "closed")
+    span = _span(start, end, timezone)
+    if district is None:
+        rows = read_rows(engine, _daily_sums_statement(span.shape, "complaints"), span.params(timezone))
+    else:
+        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
+        rows = read_rows(engine, statement, params)
+    by_day = {_utc(row.day): row._mapping for row in rows}
+    days = [day for day, _ in local_days(start, end, timezone)]
+    counts = {n: [int(by_day[day][n]) if day in by_day else 0 for day in days] for n in names}
+    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **counts}, columns=["hour", *names])
+    if grain != "month" or frame.empty:
+        return frame
+    months = pd.to_datetime([period_bounds(day, timezone, "month")[0] for day in days], utc=True)
+    return frame.assign(hour=months).groupby("hour", as_index=False, sort=True)[list(names)].sum()
+
+
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
     """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums."""
     rows = _read_rows(engine, _segments_statement, start, end, timezone, True)

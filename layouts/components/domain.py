@@ -31,7 +31,7 @@ from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
-from layouts.components.timepicker import selection_for, span_of, time_picker
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.i18n import t
 
 
@@ -243,7 +243,7 @@ def domain_layout(
     """The page: the time picker (``prefs["time"]``), controls, ``{name}-tiles``, the panels row by row, then
     ``extra``."""
     name, lang = spec.name, prefs["lang"]
-    selection, error = selection_for(name, prefs.get("time") or {})
+    settled = settle(name, prefs)
     rows = [
         dbc.Row(
             [
@@ -269,7 +269,7 @@ def domain_layout(
                 [
                     html.Div(id=f"{name}-banner"),
                     html.H1(title, className="page-title"),
-                    time_picker(name, selection, lang, error),
+                    time_picker(name, settled, lang),
                     _controls(spec, lang, district),
                     html.Div(id=f"{name}-fresh", className="page-fresh mb-2"),
                     html.Div(id=f"{name}-tiles"),

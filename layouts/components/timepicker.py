@@ -9,6 +9,9 @@ URL, keeping the others (language, theme, district…), and loads it; nothing wa
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -20,10 +23,13 @@ from dashboard.kpis.timespan import (
     ROLLING,
     Span,
     TimeSelection,
+    on_history,
     resolve,
     selection_from_query,
     selection_to_query,
 )
+from dashboard.queries.base import DatabaseUnavailable
+from dashboard.queries.history import newest_fact_time
 from layouts.data import snapshot_time
 from layouts.format import local_time, span_text
 from layouts.i18n import t
@@ -47,6 +53,40 @@ def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, str | None]
         return selection_from_query(query, default=default_period(page)), None
     except ValueError as exc:
         return TimeSelection(default_period(page)), str(exc)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A page's selection as it opens: what the URL named (or the default), why a bad URL fell back, and the
+    newest fact's time when the page moved to it because the database holds nothing newer."""
+
+    selection: TimeSelection
+    error: str | None = None
+    newest: datetime | None = None
+
+
+def settle(page: str, prefs: dict) -> Settled:
+    """The selection ``page`` opens on; ``prefs["time"]`` (what its callbacks and links read) is set to it.
+
+    A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
+    period seen at the newest fact's hour (the moment is kept in the links, so other pages open there too)."""
+    query = prefs.get("time") or {}
+    selection, error = selection_for(page, query)
+    if error:
+        prefs["time"] = {}
+        return Settled(selection, error)
+    if query:
+        return Settled(selection)
+    context = request_context()
+    try:
+        newest = newest_fact_time(context.engine)
+    except DatabaseUnavailable:  # the page shows the database banner; its default period meanwhile
+        return Settled(selection)
+    moved = on_history(selection, newest, snapshot_time(), context.settings.city_timezone)
+    if moved is None:
+        return Settled(selection)
+    prefs["time"] = {"as_of": selection_to_query(moved)["as_of"]}
+    return Settled(moved, newest=newest)
 
 
 def span_of(prefs: Mapping, page: str) -> Span:
@@ -75,7 +115,7 @@ def _field(label: str, control) -> html.Label:
     return html.Label([html.Span(label, className="filter-label me-1"), control], className="d-flex align-items-center")
 
 
-def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
+def _form(page: str, selection: TimeSelection, span: Span, lang: str) -> html.Form:
     query = selection_to_query(selection)
     custom = selection.period == CUSTOM
     dates = dcc.DatePickerRange(
@@ -95,7 +135,7 @@ def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
     as_of = dcc.Input(
         type="text",
         name="as_of",
-        value=query.get("as_of", ""),
+        value=_local_moment(span) if selection.as_of is not None else "",
         placeholder="YYYY-MM-DD HH:MM",
         className="form-control form-control-sm time-as-of",
         id=f"{page}-time-as-of",
@@ -120,8 +160,15 @@ def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
     )
 
 
-def time_picker(page: str, selection: TimeSelection, lang: str, error: str | None = None) -> html.Div:
-    """The picker of ``page`` showing ``selection``, the dates it covers and, after a bad URL, why it fell back."""
+def _local_moment(span: Span) -> str:
+    """The as-of moment as the city's wall-clock time, as the form takes it back."""
+    return span.as_of.astimezone(ZoneInfo(span.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
+    """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
+    or that the page opened on the newest data."""
+    selection, error = settled.selection, settled.error
     span = resolve(selection, snapshot_time(), request_context().settings.city_timezone)
     described = [
         html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2"),
@@ -146,10 +193,20 @@ def time_picker(page: str, selection: TimeSelection, lang: str, error: str | Non
         if error
         else []
     )
+    if settled.newest is not None:
+        moment = local_time(settled.newest, span.timezone, lang=lang)
+        notice.append(
+            dbc.Alert(
+                t("time.history", lang, moment=moment, period=span_text(span, lang)),
+                color="info",
+                className="py-1 px-2 mb-1 small",
+                id=f"{page}-time-history",
+            )
+        )
     return html.Div(
         [
             *notice,
-            html.Div([_quick(selection, lang), _form(page, selection, lang)], className="time-row"),
+            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
             html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",

@@ -108,6 +108,8 @@ def draw(view: View) -> Drawn:
                 view.tz,
                 bars=("received",),
                 overlay=base.overlay(lambda d: d[1]) if base else None,
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
             "departments": ranked_bars(

@@ -78,6 +78,8 @@ def draw(view: View) -> Drawn:
                 theme,
                 view.tz,
                 bars=("received",),
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
             "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),

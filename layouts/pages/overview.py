@@ -16,7 +16,7 @@ from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import cards_caption, score_card
-from layouts.components.timepicker import selection_for, span_of, time_picker
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
@@ -109,14 +109,14 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
 def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
     prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
-    selection, error = selection_for("overview", prefs["time"])
+    settled = settle("overview", prefs)
     try:
         drawn, banner = content(prefs), None
     except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
         drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     page = [
         html.Div(banner, id="overview-banner"),
-        time_picker("overview", selection, lang, error),
+        time_picker("overview", settled, lang),
         html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
         _top(drawn, lang),
         _cards(drawn, lang),

@@ -14,12 +14,12 @@ import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
 from dashboard.context import request_context
-from dashboard.kpis.timespan import COMPARISONS
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
+from layouts.components.timepicker import settle
 from layouts.components.wall_panels import PANELS, SCENES, alarms, playlist
 from layouts.i18n import t
 from layouts.viewmodels.wall import wall_view
@@ -138,17 +138,16 @@ def layout(
     scenes: str | None = None,
     rotate: str | None = None,
     scale: str | None = None,
-    compare: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, default_theme="dark")
+    prefs = preferences(lang, theme, default_theme="dark", query=_query)
+    settle("wall", prefs)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
     lang = prefs["lang"]
     settings = request_context().settings
     chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
-    compare = compare if compare in COMPARISONS else None
     panels = [p for s in chosen for p in SCENES[s]]
     try:
-        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale, compare), None
+        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale, prefs["time"]), None
     except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
         drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
     # figures of the later scenes wait in the browser (not when the page could not draw them: the first
@@ -163,7 +162,6 @@ def layout(
             _stage(lang, chosen, drawn, deferred),
             _footer(lang, drawn),
             *_stores(lang, chosen, deferred, drawn_scale, banner is None, seconds),
-            dcc.Store(id="wall-compare", data=compare),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
@@ -189,15 +187,15 @@ class WallContent:
         )
 
 
-def content(panels: list[str], lang: str, theme: str, scale: float, compare: str | None = None) -> WallContent:
+def content(panels: list[str], lang: str, theme: str, scale: float, time: dict | None = None) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
     with the page itself (nothing waits for a round trip at load) and again by each refresh; the KPI strip
-    compared with the day before or a year before when ``compare`` (``?compare=previous|year``) says so."""
-    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, compare)
+    compared with the day before or a year before when the URL says so (``?compare=previous|year``)."""
+    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, time)
     ctx, fresh, tz = view.context, view.freshness, view.context.tz
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
-        kpis=kpi_row(view.kpis, lang, tz, view.changes, compare),
+        kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         bodies={p: PANELS[p].build(ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
@@ -280,11 +278,10 @@ def _register_refresh(app: dash.Dash) -> None:
         State("wall-prefs", "data"),
         State("wall-drawn", "data"),
         State("wall-deferred", "data"),
-        State("wall-compare", "data"),
         running=[(Output("wall-interval", "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh(_n, scale, prefs, drawn_before, deferred, compare):
+    def refresh(_n, scale, prefs, drawn_before, deferred):
         """Patches of the figures' data (their layout, sized once for the screen, stays); whole figures when
         the page could not draw them; figures not drawn yet, or drawn since the last scene change, are replaced
         where they wait (``wall-deferred``)."""
@@ -292,12 +289,8 @@ def _register_refresh(app: dash.Dash) -> None:
         graphs, blocks, panels = ([o["id"]["panel"] for o in outputs[i]] for i in (1, 2, 4))
         return guarded(
             lambda: _refreshed(
-                content(panels, prefs["lang"], prefs["theme"], scale, compare),
-                graphs,
-                blocks,
-                panels,
-                drawn_before,
-                deferred,
+                content(panels, prefs["lang"], prefs["theme"], scale, prefs.get("time")), graphs, blocks, panels,
+                drawn_before, deferred,
             ),
             8,
             prefs["lang"],
