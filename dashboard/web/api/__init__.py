@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from dashboard import clock
 from dashboard.auth.store import open_alerts
 from dashboard.kpis.periods import WINDOWS, floor_time
 from dashboard.privacy import mask_frame
@@ -38,7 +39,7 @@ def _state():
 
 def _now() -> datetime:
     """Now, rounded to the refresh interval so that clients share cached queries."""
-    return floor_time(datetime.now(UTC), _state().settings.refresh_seconds)
+    return floor_time(clock.now(), _state().settings.refresh_seconds)
 
 
 def _iso(value) -> str | None:
@@ -120,7 +121,7 @@ def alerts():
 @api.get("/feeds")
 def feeds():
     state = _state()
-    body, ready = readiness(state.engine, state.settings.stale_after_intervals, datetime.now(UTC))
+    body, ready = readiness(state.engine, state.settings.stale_after_intervals, clock.now())
     if not body["database"]["ok"]:
         return jsonify({"error": "database unavailable"}), 503
     return jsonify({"ready": ready, "feeds": body["feeds"]})
