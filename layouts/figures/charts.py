@@ -284,6 +284,11 @@ def count_bars(
     colours = palette(theme)
     x = _local(frame["hour"], timezone) if not frame.empty else []
     ticks, when = _time_formats(grain, _other_year(frame, None, timezone))
+    # a day's or month's bar spans its period, ticks one a bucket (at most six): no tick repeats a date
+    every = max(1, -(-len(frame) // 6))
+    period = {"day": 86_400_000, "month": "M1"}.get(grain)
+    dtick = {"day": 86_400_000 * every, "month": f"M{every}"}.get(grain)
+    spans = {"xperiod": period, "xperiodalignment": "middle"} if period else {}
     return figure(
         [
             go.Bar(
@@ -291,6 +296,7 @@ def count_bars(
                 y=frame["count"] if not frame.empty else [],
                 marker_color=colours.accent,
                 hovertemplate=f"%{{x|{when}}} %{{y}}<extra>{html.escape(label)}</extra>",
+                **spans,
             )
         ],
         theme,
@@ -298,5 +304,5 @@ def count_bars(
         showlegend=False,
         bargap=0.1,
         margin={"l": 4, "r": 4, "t": 4, "b": 4},
-        **_axes(theme, x={"tickformat": ticks, "nticks": 6}, y={"nticks": 4}),
+        **_axes(theme, x={"tickformat": ticks} | ({"dtick": dtick} if dtick else {"nticks": 6}), y={"nticks": 4}),
     )
