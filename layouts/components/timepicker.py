@@ -212,8 +212,14 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     return html.Div(
         [
             *notice,
-            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
-            html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+            html.Div(
+                [
+                    _quick(selection, lang),
+                    _form(page, selection, span, lang),
+                    html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+                ],
+                className="time-row",
+            ),
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",
         id=f"{page}-time-picker",
