@@ -70,7 +70,7 @@ def settle(page: str, prefs: dict) -> Settled:
     """The selection ``page`` opens on; ``prefs["time"]`` (what its callbacks and links read) is set to it.
 
     A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
-    period seen at the newest fact's hour (the moment is kept in the links, so other pages open there too)."""
+    period seen just after the newest fact (the moment is kept in the links, so other pages open there too)."""
     query = prefs.get("time") or {}
     selection, error = selection_for(page, query)
     if error:
@@ -212,8 +212,14 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     return html.Div(
         [
             *notice,
-            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
-            html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+            html.Div(
+                [
+                    _quick(selection, lang),
+                    _form(page, selection, span, lang),
+                    html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+                ],
+                className="time-row",
+            ),
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",
         id=f"{page}-time-picker",
