@@ -13,6 +13,7 @@ import typer
 
 from dashboard import cli_feeds
 from dashboard.cli_city import city_app
+from dashboard.cli_report import report_app
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
 
@@ -29,6 +30,7 @@ app.add_typer(cli_feeds.feeds_app, name="feeds")
 app.add_typer(cli_feeds.quarantine_app, name="quarantine")
 log = logging.getLogger("dashboard.cli")
 app.add_typer(city_app, name="city")
+app.add_typer(report_app, name="report")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,8 @@ CANDIDATES = (
     Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc"),
 )
+#: fontTools tells every table it prunes at INFO: not news for the operator.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 #: The face of the collection used for simplified Chinese.
 FACE = "Noto Sans CJK SC"
 
