@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Table, bindparam, case, false, func, select, true, type_coerce, union_all
+from sqlalchemy import Engine, Table, bindparam, case, false, func, or_, select, true, type_coerce, union_all
 from sqlalchemy.types import NullType
 
 from dashboard.cache import cached
@@ -287,6 +287,22 @@ def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> 
     return int(backlog), int(overdue)
 
 
+#: Tickets open at a moment: received before it and not closed by then (closed later, or not yet).
+OPEN_AT = select(
+    func.count().label("open"),
+    func.coalesce(func.sum(case((Complaint.due_at < _time("at"), 1), else_=0)), 0).label("overdue"),
+).where(Complaint.requested_at < _time("at"), or_(Complaint.closed_at.is_(None), Complaint.closed_at >= _time("at")))
+
+
+@cached
+def open_tickets_at(engine: Engine, at: datetime) -> tuple[int, int]:
+    """(backlog, overdue) as they stood at ``at``, a past moment: tickets received before it and not closed by
+    then, and those of them past their deadline. At the present moment this is :func:`open_tickets`; for a past
+    one it also counts the tickets closed since (a report of a past day states that day's backlog)."""
+    ((backlog, overdue),) = read_rows(engine, OPEN_AT, {"at": at})
+    return int(backlog), int(overdue)
+
+
 # --- KPI tables -------------------------------------------------------------------------------------------
 
 
@@ -304,11 +320,13 @@ def period_measures(engine: Engine, start: datetime, end: datetime, timezone: st
 
 
 def kpi_values(
-    engine: Engine, registry: Registry, start: datetime, end: datetime, now: datetime, timezone: str
+    engine: Engine, registry: Registry, start: datetime, end: datetime, now: datetime, timezone: str,
+    past: bool = False,
 ) -> pd.DataFrame:
-    """The registry's KPIs for the period [start, min(end, now)), plus backlog and overdue as of ``now``."""
+    """The registry's KPIs for the period [start, min(end, now)), plus backlog and overdue as of ``now``
+    (``past``: as they stood at ``now``, a past moment, see :func:`open_tickets_at`)."""
     measures = period_measures(engine, start, min(end, now), timezone)
-    backlog, overdue = open_tickets(engine, now)
+    backlog, overdue = open_tickets_at(engine, now) if past else open_tickets(engine, now)
     measures |= {
         "complaint_backlog": Measure(float(backlog)),
         "complaint_overdue": Measure(float(overdue), overdue, backlog),

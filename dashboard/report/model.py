@@ -5,15 +5,17 @@ Nothing is computed here that has a definition elsewhere: the KPI table and the 
 environment and hall reads; the report only compares a period with the one before (环比) and the same period a
 year earlier (同比), ranks the changes, and states which sections rest on incomplete data.
 
-The report is as of the end of its period: backlog and overdue are the open tickets when it is generated
-(the product keeps no history of a ticket's open state), which the report says.
+The report is as of the end of its period: backlog and overdue are the tickets open at that moment
+(``queries.kpis.open_tickets_at``), whenever the report is generated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import h3
 import pandas as pd
+import shapely
 from sqlalchemy import Engine
 
 from dashboard.kpis.cityscore import city_score
@@ -139,7 +141,7 @@ class Report:
 def _kpi_rows(engine: Engine, registry: Registry, period: ReportPeriod) -> tuple[list[KpiRow], list[float | None]]:
     tz, end = period.timezone, period.end
     tables = [
-        kpis.kpi_values(engine, registry, start, stop, stop, tz)
+        kpis.kpi_values(engine, registry, start, stop, stop, tz, past=True)
         for start, stop in ((period.start, end), period.previous, period.year_before)
     ]
     now, before, year = (t.set_index("id") for t in tables)
@@ -191,22 +193,34 @@ def _complaint_breakdowns(engine: Engine, period: ReportPeriod) -> dict:
     def area_names(code):
         return (areas.at[code, "name_zh"], areas.at[code, "name_en"]) if code in areas.index else (code, code)
 
+    kinds = reference.categories(engine)
+    kind_names = {key: (zh, en) for code, zh, en in kinds[["code", "name_zh", "name_en"]].itertuples(index=False)
+                  for key in (code, zh)}
     cells = [map.cells(engine, s) for s in (now, before)]
     return {
-        "rising_categories": _rising(categories[0], categories[1], "key", "received", lambda k: (k, k)),
+        "rising_categories": _rising(categories[0], categories[1], "key", "received",
+                                     lambda k: kind_names.get(k, (k, k))),
         "rising_districts": _rising(by_district[0], by_district[1], "code", "received", area_names),
-        "hot_spots": _hot_spots(cells[0], cells[1]),
+        "hot_spots": _hot_spots(cells[0], cells[1], reference.districts(engine)),
     }
 
 
-def _hot_spots(now: pd.DataFrame, before: pd.DataFrame) -> list[Ranked]:
-    """The ``HOT_SPOTS`` H3 cells with the largest rise in complaints (most complaints when none rose)."""
+def _hot_spots(now: pd.DataFrame, before: pd.DataFrame, areas: pd.DataFrame) -> list[Ranked]:
+    """The ``HOT_SPOTS`` H3 cells with the largest rise in complaints (most complaints first among equal
+    rises), each named by the district its centre lies in."""
     merged = now[["h3", "count"]].merge(before[["h3", "count"]], how="left", on="h3", suffixes=("", "_before"))
     merged["count_before"] = merged["count_before"].fillna(0)
     merged["rise"] = merged["count"] - merged["count_before"]
     merged = merged.sort_values(["rise", "count", "h3"], ascending=[False, False, True]).head(HOT_SPOTS)
-    return [Ranked(c, c, c, float(n), float(b)) for c, n, b in zip(merged["h3"], merged["count"],
-                                                                     merged["count_before"], strict=True)]
+    shapes = [(g, zh, en) for g, zh, en in areas[["geometry", "name_zh", "name_en"]].itertuples(index=False)
+              if g is not None]
+    spots = []
+    for cell, count, earlier in zip(merged["h3"], merged["count"], merged["count_before"], strict=True):
+        lat, lng = h3.cell_to_latlng(cell)
+        centre = shapely.Point(lng, lat)
+        zh, en = next(((zh, en) for g, zh, en in shapes if g.covers(centre)), (cell, cell))
+        spots.append(Ranked(cell, zh, en, float(count), float(earlier)))
+    return spots
 
 
 def _segments(engine: Engine, period: ReportPeriod) -> list[Ranked]:
@@ -279,7 +293,7 @@ def build_report(
     rows, (score, score_before, score_year) = _kpi_rows(engine, registry, period)
     best, worst = _movers(rows)
     measures = kpis.period_measures(engine, period.start, period.end, tz)
-    backlog, overdue = kpis.open_tickets(engine, period.end)
+    backlog, overdue = kpis.open_tickets_at(engine, period.end)
     health = _feed_health(engine, period)
     compared = published.aqi_comparison(engine, tz, since=period.start)
     compared = compared[compared["observed_at"] < pd.Timestamp(period.end)]

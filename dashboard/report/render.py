@@ -43,6 +43,14 @@ CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-c
 RANKED = 3
 
 
+def _unit(kpi, value, lang: str) -> str:
+    """The short unit after a KPI's value (hours, minutes, km/h); none for rates, counts, indices and long
+    units that the table's column has no room for (the KPI's name says them)."""
+    unit = kpi.unit_zh if lang == "zh" else kpi.unit_en
+    shown = not kpi.percent and value is not None and 0 < len(unit) <= 4 and unit not in ("%", "件", "AQI")
+    return f" {unit}" if shown else ""
+
+
 def _kpi_rows(report: Report, registry: Registry, lang: str) -> list[dict]:
     rows = []
     for row in report.kpis:
@@ -50,7 +58,7 @@ def _kpi_rows(report: Report, registry: Registry, lang: str) -> list[dict]:
         rows.append(
             {
                 "name": kpi.name_zh if lang == "zh" else kpi.name_en,
-                "value": s.kpi_value(row.value, kpi.percent, lang),
+                "value": s.kpi_value(row.value, kpi.percent, lang) + _unit(kpi, row.value, lang),
                 "target": s.kpi_value(row.target, kpi.percent, lang) if row.target is not None else "—",
                 "rag": row.rag or "none",
                 "rag_text": t(f"report.rag.{row.rag or 'none'}", lang),
@@ -62,8 +70,8 @@ def _kpi_rows(report: Report, registry: Registry, lang: str) -> list[dict]:
 
 
 def _ranked(rows, lang: str, digits: int = 0) -> list[dict]:
-    return [{"name": s.name(r, lang), "value": s.number(r.value, digits), "rise": f"{r.rise:+,.{digits}f}"}
-            for r in rows]
+    return [{"code": r.code, "name": s.name(r, lang), "value": s.number(r.value, digits),
+             "rise": f"{r.rise:+,.{digits}f}"} for r in rows]
 
 
 def _departments(report: Report, lang: str) -> list[dict]:

@@ -103,6 +103,15 @@ def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> di
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
+def open_tickets_at(facts: Facts, at: datetime) -> dict[str, float]:
+    """Backlog and overdue as they stood at ``at``: received before it, not closed by then (closed later or
+    never); overdue those of them whose deadline had passed."""
+    c = facts.complaints
+    moment = pd.Timestamp(at)
+    backlog = c[(c["requested_at"] < moment) & (c["closed_at"].isna() | (c["closed_at"] >= moment))]
+    return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < moment).sum())}
+
+
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
     """On-time closure (%) per value of ``key`` (department by code, category name or code), due cohort."""
     c = facts.complaints
