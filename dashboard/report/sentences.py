@@ -162,7 +162,7 @@ def health_sentences(report: Report, lang: str) -> list[str]:
     quarantined records, agreement with published figures."""
     lines = []
     if report.incomplete:
-        sections = [t(f"report.section.{section}", lang) for section in report.incomplete]
+        sections = [t(f"report.part.{section}", lang) for section in report.incomplete]
         lines.append(t("report.sentence.health_incomplete", lang, sections=_joined(sections, lang)))
     else:
         lines.append(t("report.sentence.health_ok", lang))

@@ -20,8 +20,9 @@ TZ = "Asia/Shanghai"
 DAYS = 3
 
 
-def collect(engine, tmp_path_factory, skip: tuple[str, ...] = ()) -> list:
-    """Collect every demo feed (but ``skip``) once at FROZEN_AT; the feed configurations."""
+def collect(engine, tmp_path_factory, stop_at: dict[str, datetime] | None = None) -> list:
+    """Collect every demo feed once at FROZEN_AT; the feed configurations. A feed in ``stop_at`` runs at its
+    time instead, then fails on its next run an hour later (its upstream unreachable) and never runs again."""
     drop = tmp_path_factory.mktemp("hotline-drop")
     with running_city(drop, 20261121, DAYS, FROZEN_AT) as sim, clock.set_to(FROZEN_AT):
         reach_back_days = (datetime.now(UTC) - FROZEN_AT) / timedelta(days=1) + DAYS + 0.5
@@ -34,8 +35,15 @@ def collect(engine, tmp_path_factory, skip: tuple[str, ...] = ()) -> list:
         feeds = City(sim, env, drop).feeds(tmp_path_factory.mktemp("work"))
         runner.mirror(feeds)
         for feed in feeds:
-            if feed.name not in skip:
+            if feed.name not in (stop_at or {}):
                 assert runner.run(feed, now=FROZEN_AT).status == "ok", feed.name
+                continue
+            with clock.set_to(stop_at[feed.name]):
+                assert runner.run(feed, now=stop_at[feed.name]).status == "ok", feed.name
+            later = stop_at[feed.name] + timedelta(hours=1)
+            dead = feed.model_copy(update={"url": "http://127.0.0.1:9/ngsi/v2", "max_retries": 0})
+            with clock.set_to(later):
+                assert runner.run(dead, now=later).status != "ok", feed.name
     return feeds
 
 
