@@ -90,24 +90,50 @@ def _path(geometry: BaseGeometry, project) -> str:
     return " ".join(parts)
 
 
+def _view(hexes: Sequence[BaseGeometry], shapes: Sequence[BaseGeometry]) -> tuple[float, float, float, float]:
+    """The map's extent: around the hot spots (with room about them) when there are some, else the city."""
+    if not hexes:
+        return shapely.GeometryCollection(list(shapes)).bounds
+    minx, miny, maxx, maxy = shapely.GeometryCollection(list(hexes)).bounds
+    span = max(maxx - minx, maxy - miny, MIN_SPAN_DEGREES) * 0.8
+    return minx - span, miny - span, maxx + span, maxy + span
+
+
+#: The smallest extent of the hot-spot map around its cells (degrees, about 4 km): a street-level frame.
+MIN_SPAN_DEGREES = 0.04
+
+
 def hot_spot_map(areas: Sequence[BaseGeometry], cells: Sequence[str], *, title: str, width: int = 260,
                  height: int = 200) -> str:
-    """District outlines and the given H3 cells, numbered in order (1 = the largest rise)."""
+    """The given H3 cells, numbered in order (1 = the largest rise), framed around them with the district
+    outlines behind (clipped to the frame)."""
     shapes = [polygonal(g) for g in areas if g is not None]
     shapes = [s for s in shapes if s is not None and not s.is_empty]
     hexes = [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells]
     if not shapes and not hexes:
         return empty(title, width, height)
-    minx, miny, maxx, maxy = shapely.GeometryCollection([*shapes, *hexes]).bounds
+    minx, miny, maxx, maxy = _view(hexes, shapes)
     scale = min((width - 8) / max(maxx - minx, 1e-9), (height - 8) / max(maxy - miny, 1e-9))
+    left = (width - (maxx - minx) * scale) / 2
+    bottom = (height - (maxy - miny) * scale) / 2
 
     def project(x: float, y: float) -> tuple[float, float]:
-        return 4 + (x - minx) * scale, height - 4 - (y - miny) * scale
+        return left + (x - minx) * scale, height - bottom - (y - miny) * scale
 
-    body = [f'<path d="{_path(s, project)}" fill="#f4f4f4" stroke="#777" stroke-width="0.8"/>' for s in shapes]
+    body = [f'<clipPath id="hot-spot-frame"><rect x="0" y="0" width="{width}" height="{height}"/></clipPath>',
+            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="#fafafa" stroke="#bbb"/>',
+            '<g clip-path="url(#hot-spot-frame)">']
+    body += [f'<path d="{_path(s, project)}" fill="#f0f0f0" stroke="#888" stroke-width="0.8"/>' for s in shapes]
+    for polygon in hexes:
+        body.append(f'<path d="{_path(polygon, project)}" fill="#d7301f" fill-opacity="0.7" stroke="#7f0000"/>')
+    placed: list[tuple[float, float]] = []
     for rank, polygon in enumerate(hexes, start=1):
-        body.append(f'<path d="{_path(polygon, project)}" fill="#d7301f" fill-opacity="0.75" stroke="#7f0000"/>')
         x, y = project(polygon.centroid.x, polygon.centroid.y)
-        body.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="10" font-weight="bold" '
-                    f'fill="#000">{rank}</text>')
+        y -= 9  # above the cell, further up while another label is too close
+        while any(abs(x - px) < 12 and abs(y - py) < 11 for px, py in placed):
+            y -= 11
+        placed.append((x, y))
+        body.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="11" font-weight="bold" '
+                    f'fill="#000" stroke="#fff" stroke-width="2.5" paint-order="stroke">{rank}</text>')
+    body.append("</g>")
     return _svg(width, height, body, title)
