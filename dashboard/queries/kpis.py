@@ -19,7 +19,20 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Table, bindparam, case, false, func, or_, select, true, type_coerce, union_all
+from sqlalchemy import (
+    Engine,
+    Table,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.types import NullType
 
 from dashboard.cache import cached
@@ -272,35 +285,37 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
     return _tuples(_read_rows(engine, _histograms_statement, start, end, timezone))
 
 
-OPEN_TICKETS = select(
-    func.count().label("open"),
-    func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0).label("overdue"),
-).where(Complaint.closed_at.is_(None))
+def _open_part(sign: int, *where):
+    overdue = func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0)
+    return select(literal(sign).label("sign"), func.count().label("open"), overdue.label("overdue")).where(*where)
+
+
+#: The tickets open at ``now`` (requested by then and not closed by then), as three index ranges: those open
+#: today, plus those closed after ``now``, less those requested after ``now``. For ``now`` near the present the
+#: last two are a few rows, so the count costs what the backlog's own index costs; for a moment in the past
+#: it reads the tickets closed or requested since then.
+_OPEN_PARTS = (
+    (1, Complaint.closed_at.is_(None)),
+    (1, Complaint.closed_at > _time("now")),
+    (-1, Complaint.requested_at > _time("now"), or_(Complaint.closed_at.is_(None), Complaint.closed_at > _time("now"))),
+)
+
+
+@lru_cache(maxsize=2)
+def _open_statement(by_district: bool):
+    extra = (Complaint.district_code == bindparam("district"),) if by_district else ()
+    return union_all(*(_open_part(sign, *where, *extra) for sign, *where in _OPEN_PARTS))
 
 
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
-    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets not closed, and those of them
-    past their deadline (the city's read from the index of the open tickets' deadlines alone)."""
-    stmt = OPEN_TICKETS if district is None else OPEN_TICKETS.where(Complaint.district_code == district)
-    ((backlog, overdue),) = read_rows(engine, stmt, {"now": now})
-    return int(backlog), int(overdue)
-
-
-#: Tickets open at a moment: received before it and not closed by then (closed later, or not yet).
-OPEN_AT = select(
-    func.count().label("open"),
-    func.coalesce(func.sum(case((Complaint.due_at < _time("at"), 1), else_=0)), 0).label("overdue"),
-).where(Complaint.requested_at < _time("at"), or_(Complaint.closed_at.is_(None), Complaint.closed_at >= _time("at")))
-
-
-@cached
-def open_tickets_at(engine: Engine, at: datetime) -> tuple[int, int]:
-    """(backlog, overdue) as they stood at ``at``, a past moment: tickets received before it and not closed by
-    then, and those of them past their deadline. At the present moment this is :func:`open_tickets`; for a past
-    one it also counts the tickets closed since (a report of a past day states that day's backlog)."""
-    ((backlog, overdue),) = read_rows(engine, OPEN_AT, {"at": at})
-    return int(backlog), int(overdue)
+    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets requested by ``now`` and not
+    closed by then, and those of them past their deadline at ``now``."""
+    params = {"now": now} | ({"district": district} if district is not None else {})
+    rows = read_rows(engine, _open_statement(district is not None), params)
+    backlog = sum(int(row.sign) * int(row.open) for row in rows)
+    overdue = sum(int(row.sign) * int(row.overdue) for row in rows)
+    return backlog, overdue
 
 
 # --- KPI tables -------------------------------------------------------------------------------------------
@@ -320,13 +335,11 @@ def period_measures(engine: Engine, start: datetime, end: datetime, timezone: st
 
 
 def kpi_values(
-    engine: Engine, registry: Registry, start: datetime, end: datetime, now: datetime, timezone: str,
-    past: bool = False,
+    engine: Engine, registry: Registry, start: datetime, end: datetime, now: datetime, timezone: str
 ) -> pd.DataFrame:
-    """The registry's KPIs for the period [start, min(end, now)), plus backlog and overdue as of ``now``
-    (``past``: as they stood at ``now``, a past moment, see :func:`open_tickets_at`)."""
+    """The registry's KPIs for the period [start, min(end, now)), plus backlog and overdue as of ``now``."""
     measures = period_measures(engine, start, min(end, now), timezone)
-    backlog, overdue = open_tickets_at(engine, now) if past else open_tickets(engine, now)
+    backlog, overdue = open_tickets(engine, now)
     measures |= {
         "complaint_backlog": Measure(float(backlog)),
         "complaint_overdue": Measure(float(overdue), overdue, backlog),
@@ -348,6 +361,40 @@ def _daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
                                                                  timezone, domain)}
         for domain in LEVELS
     }
+
+
+@lru_cache(maxsize=16)
+def _area_days_statement(shape, names: tuple[str, ...]):
+    rows = _rows(AREAS, ("district_code", *names), shape, by_day=True)
+    return (
+        select(rows.c.day, *_sums(rows, names))
+        .where(rows.c.district_code == bindparam("district"))
+        .group_by(rows.c.day)
+    )
+
+
+@cached
+def complaint_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
+) -> pd.DataFrame:
+    """Complaints received and closed in [start, end) per local day or month (``grain``) of the city's zone,
+    from the daily rollups (the edge hours from the hourly ones): ``hour`` (the UTC start of the day or month,
+    the column the charts read), ``received``, ``closed``; every day or month of the range, zero when quiet."""
+    names = ("received", "closed")
+    span = _span(start, end, timezone)
+    if district is None:
+        rows = read_rows(engine, _daily_sums_statement(span.shape, "complaints"), span.params(timezone))
+    else:
+        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
+        rows = read_rows(engine, statement, params)
+    by_day = {_utc(row.day): row._mapping for row in rows}
+    days = [day for day, _ in local_days(start, end, timezone)]
+    counts = {n: [int(by_day[day][n]) if day in by_day else 0 for day in days] for n in names}
+    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **counts}, columns=["hour", *names])
+    if grain != "month" or frame.empty:
+        return frame
+    months = pd.to_datetime([period_bounds(day, timezone, "month")[0] for day in days], utc=True)
+    return frame.assign(hour=months).groupby("hour", as_index=False, sort=True)[list(names)].sum()
 
 
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:

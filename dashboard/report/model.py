@@ -6,7 +6,7 @@ environment and hall reads; the report only compares a period with the one befor
 year earlier (同比), ranks the changes, and states which sections rest on incomplete data.
 
 The report is as of the end of its period: backlog and overdue are the tickets open at that moment
-(``queries.kpis.open_tickets_at``), whenever the report is generated.
+(``queries.kpis.open_tickets``), whenever the report is generated.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class Report:
 def _kpi_rows(engine: Engine, registry: Registry, period: ReportPeriod) -> tuple[list[KpiRow], list[float | None]]:
     tz, end = period.timezone, period.end
     tables = [
-        kpis.kpi_values(engine, registry, start, stop, stop, tz, past=True)
+        kpis.kpi_values(engine, registry, start, stop, stop, tz)
         for start, stop in ((period.start, end), period.previous, period.year_before)
     ]
     now, before, year = (t.set_index("id") for t in tables)
@@ -293,7 +293,7 @@ def build_report(
     rows, (score, score_before, score_year) = _kpi_rows(engine, registry, period)
     best, worst = _movers(rows)
     measures = kpis.period_measures(engine, period.start, period.end, tz)
-    backlog, overdue = kpis.open_tickets_at(engine, period.end)
+    backlog, overdue = kpis.open_tickets(engine, period.end)
     health = _feed_health(engine, period)
     compared = published.aqi_comparison(engine, tz, since=period.start)
     compared = compared[compared["observed_at"] < pd.Timestamp(period.end)]

@@ -1,16 +1,16 @@
-"""The periods of a report: a local day or a Monday-to-Sunday week of the city, the period before it (环比) and
-the same period a year earlier (同比: the same calendar day; for a week, the week 52 weeks before, so that the
-weekdays line up)."""
+"""The periods of a report, in the product's one time model (:mod:`dashboard.kpis.timespan`): a local day or a
+Monday-to-Sunday week of the city, the period before it (环比: the previous day or week) and the same dates a
+year earlier (同比)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from dashboard.kpis.periods import period_bounds
+from dashboard.kpis.timespan import TimeSelection, previous, resolve, unit_bounds, year_before
 
-#: Report kinds and the calendar period each covers.
+#: Report kinds and the calendar unit each covers.
 KINDS = {"daily": "day", "weekly": "week"}
 
 
@@ -29,41 +29,26 @@ class ReportPeriod:
 
     @property
     def key(self) -> str:
-        """The period's identity in file names and the index: ``daily-2026-11-20``, ``weekly-2026-11-16``."""
+        """The period's identity in file names and the index: ``daily-2026-11-16``, ``weekly-2026-11-09``."""
         return f"{self.kind}-{self.first.isoformat()}"
 
 
-def _local_midnight(day: date, timezone: str) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(timezone))
-
-
-def _year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
 def report_period(kind: str, day: date, timezone: str) -> ReportPeriod:
-    """The daily report's day, or the weekly report's week containing ``day``, with its comparisons."""
+    """The daily report's day, or the weekly report's week containing ``day``, whole, with its comparisons."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}; known: {', '.join(KINDS)}")
-    period = KINDS[kind]
-    noon = _local_midnight(day, timezone)
-    start, end = period_bounds(noon, timezone, period)
-    previous = period_bounds(noon, timezone, period, back=1)
-    if kind == "daily":
-        year_before = period_bounds(_local_midnight(_year_earlier(day), timezone), timezone, "day")
-    else:
-        year_before = period_bounds(noon - timedelta(weeks=52), timezone, "week")
     zone = ZoneInfo(timezone)
-    first = start.astimezone(zone).date()
-    last = (end - timedelta(seconds=1)).astimezone(zone).date()
-    return ReportPeriod(kind, first, last, start, end, previous, year_before, timezone)
+    noon = datetime.combine(day, time(12), zone)
+    first, end = (moment.astimezone(zone).date() for moment in unit_bounds(noon, timezone, KINDS[kind]))
+    last = date.fromordinal(end.toordinal() - 1)
+    full_end = datetime.combine(end, time(), zone).astimezone(UTC)
+    span = resolve(TimeSelection("custom", start=first, end=last), full_end, timezone)
+    before, year = previous(span, timezone), year_before(span, timezone)
+    return ReportPeriod(kind, first, last, span.start, span.end, (before.start, before.end), (year.start, year.end),
+                        timezone)
 
 
 def latest_complete(kind: str, now: datetime, timezone: str) -> date:
     """The first local date of the newest period of ``kind`` that has ended by ``now``."""
-    period = KINDS[kind]
-    start = period_bounds(now.astimezone(UTC), timezone, period, back=1)[0]
+    start = unit_bounds(now.astimezone(UTC), timezone, KINDS[kind], back=1)[0]
     return start.astimezone(ZoneInfo(timezone)).date()

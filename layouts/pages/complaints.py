@@ -47,10 +47,10 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
     tickets = ticket_table("complaints", lang, t("complaints.tickets", lang))
-    return domain_layout(SPEC, prefs, t("complaints.title", lang), period, district, kpi, tuple(tickets))
+    return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
 def draw(view: View) -> Drawn:
@@ -68,13 +68,15 @@ def draw(view: View) -> Drawn:
                 theme,
                 view.tz,
                 bars=("received",),
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
             "departments": ranked_bars(
                 list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
             ),
             "map": lambda: city_map(
-                map_layers(view.now, view.period, view.district),
+                map_layers(view.now, district=view.district, start=view.start),
                 lang,
                 theme,
                 view.tz,
@@ -89,5 +91,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-period", "value"), ("complaints-district", "value")], ticket_selection
+        app, "complaints", [("complaints-prefs", "data"), ("complaints-district", "value")], ticket_selection
     )

@@ -97,19 +97,11 @@ def complaint_numbers(
 
 
 def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> dict[str, float]:
-    """Backlog (received by ``now``, not closed) and overdue (of them, past their deadline)."""
+    """Backlog (received by ``now``, not closed by then) and overdue (of them, past their deadline)."""
     c = facts.complaints if district is None else facts.complaints[facts.complaints["district_code"] == district]
-    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & c["closed_at"].isna()]
+    not_closed = c["closed_at"].isna() | (c["closed_at"] > pd.Timestamp(now))
+    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & not_closed]
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
-
-
-def open_tickets_at(facts: Facts, at: datetime) -> dict[str, float]:
-    """Backlog and overdue as they stood at ``at``: received before it, not closed by then (closed later or
-    never); overdue those of them whose deadline had passed."""
-    c = facts.complaints
-    moment = pd.Timestamp(at)
-    backlog = c[(c["requested_at"] < moment) & (c["closed_at"].isna() | (c["closed_at"] >= moment))]
-    return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < moment).sum())}
 
 
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:

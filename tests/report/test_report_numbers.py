@@ -44,7 +44,7 @@ def _kpis(report) -> dict[str, float | None]:
 
 def _expected(facts, start, end) -> dict:
     return (oracle.complaint_numbers(facts, start, end, end) | oracle.hall_numbers(facts, start, end, end)
-            | oracle.open_tickets_at(facts, end))
+            | oracle.open_tickets(facts, end))
 
 
 def _rising(facts, period, key: str) -> list[tuple]:
