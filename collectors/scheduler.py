@@ -174,9 +174,11 @@ def add_report_jobs(scheduler: BaseScheduler, engine, settings: Settings) -> Non
                       next_run_time=datetime.now(UTC) + timedelta(seconds=REPORT_CATCH_UP_SECONDS))
 
 
-def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
+def build_scheduler(
+    runner: FeedRunner, feeds: list[FeedConfig], blocking: bool, reports: Settings | None = None
+) -> BaseScheduler:
     """A scheduler with one job per feed and the alert job; blocking for the collector process, background
-    for the demo."""
+    for the demo; with the report jobs of :func:`add_report_jobs` when given the ``reports`` settings."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
@@ -185,5 +187,6 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
                       ALERT_INTERVAL_SECONDS)
     _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner.engine,
                       STATISTICS_INTERVAL_SECONDS)
-    add_report_jobs(scheduler, runner.engine, get_settings())
+    if reports is not None:
+        add_report_jobs(scheduler, runner.engine, reports)
     return scheduler

@@ -111,7 +111,7 @@ def collect() -> None:
     feeds = load_feeds(settings.feeds_file)
     runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone)
     runner.mirror(feeds)
-    scheduler = build_scheduler(runner, feeds, blocking=True)
+    scheduler = build_scheduler(runner, feeds, blocking=True, reports=settings)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     typer.echo(f"collecting {sum(f.enabled for f in feeds)} feeds from {settings.feeds_file}")
     try:

@@ -12,7 +12,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import SecretStr
 
-from collectors.scheduler import add_report_jobs
+from collectors.runner import FeedRunner
+from collectors.scheduler import add_report_jobs, build_scheduler
 from dashboard.auth.store import create_token
 from dashboard.db.engine import make_engine
 from dashboard.db.reports import record_delivery
@@ -112,3 +113,10 @@ def test_the_collector_process_schedules_the_reports(demo_city):
     scheduler.remove_all_jobs()
     add_report_jobs(scheduler, engine, settings.model_copy(update={"report_enabled": False}))
     assert scheduler.get_jobs() == []
+    runner = FeedRunner(engine)
+    try:  # the collector process (and the demo) pass their settings; a scheduler built without has no reports
+        with_reports = {job.id for job in build_scheduler(runner, [], blocking=False, reports=settings).get_jobs()}
+        without = {job.id for job in build_scheduler(runner, [], blocking=False).get_jobs()}
+    finally:
+        runner.close()
+    assert set(jobs) <= with_reports and not set(jobs) & without
