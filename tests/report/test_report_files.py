@@ -101,8 +101,28 @@ def test_the_html_is_self_contained_with_the_font_embedded(demo_city):
     engine, _, settings = demo_city
     html = generate(engine, settings, "daily", DAY, "zh", "html").rendered.content.decode()
     assert "@font-face{font-family:ReportSans;src:url(data:font/otf;base64," in html
+    assert "format('opentype')" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from elsewhere
     assert html.count("<svg") == 3 and "本期无数据" in html  # the day without traffic: a stated empty figure
+
+
+def test_chromium_draws_the_report_with_the_embedded_font(demo_city):
+    """The page's text is drawn with the embedded face, not a font the machine happens to have."""
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    try:
+        executable = render_module.chromium_path()
+    except render_module.PdfUnavailable as exc:
+        pytest.skip(str(exc))
+    engine, _, settings = demo_city
+    html = generate(engine, settings, "daily", DAY, "zh", "html").rendered.content.decode()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.set_content(html, wait_until="load")
+        page.evaluate("document.fonts.ready")
+        faces = page.evaluate("Array.from(document.fonts).map(f => [f.family, f.status])")
+        browser.close()
+    assert faces == [["ReportSans", "loaded"]]
 
 
 def test_kept_reports_are_indexed_and_replaced_when_regenerated(demo_city, tmp_path):
