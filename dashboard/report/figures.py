@@ -69,9 +69,10 @@ def bars(
             f'<rect x="{left + i * step + step * 0.1:.2f}" y="{top + plot_h - h:.2f}" width="{step * 0.8:.2f}" '
             f'height="{h:.2f}" fill="{color}" stroke="#00000033" stroke-width="0.3"/>'
         )
-    every = max(1, len(ticks) // 12)
-    for i, tick in enumerate(ticks):
-        if i % every == 0:
+    labelled = [i for i, tick in enumerate(ticks) if tick]
+    every = max(1, len(labelled) // 12)  # at most about 12 labels
+    for i, tick in [(i, ticks[i]) for i in labelled[::every]]:
+        if tick:
             body.append(f'<text x="{left + (i + 0.5) * step:.1f}" y="{height - 5}" text-anchor="middle" '
                         f'font-size="9" fill="#555">{escape(tick)}</text>')
     if limit is not None:

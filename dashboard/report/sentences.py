@@ -90,14 +90,16 @@ def complaints_sentence(report: Report, lang: str) -> str:
     )
 
 
-def peak_hour(report: Report) -> tuple[float, int, str] | None:
-    """The hour of the highest network TPI: (TPI, local hour, level key); None without traffic data."""
+def peak_hour(report: Report) -> tuple[float, str, str] | None:
+    """The hour of the highest network TPI: (TPI, its local hour — with its date in a weekly report —, level
+    key); None without traffic data."""
     frame = report.tpi_by_hour.dropna(subset=["tpi"])
     if frame.empty:
         return None
     row = frame.sort_values(["tpi", "hour"], ascending=[False, True]).iloc[0]
-    hour = row["hour"].tz_convert(report.period.timezone).hour
-    return float(row["tpi"]), int(hour), tpi_level(float(row["tpi"])).key
+    local = row["hour"].tz_convert(report.period.timezone)
+    hour = f"{local:%m-%d} {local.hour}" if report.period.kind == "weekly" else str(local.hour)
+    return float(row["tpi"]), hour, tpi_level(float(row["tpi"])).key
 
 
 def traffic_sentence(report: Report, lang: str) -> str:

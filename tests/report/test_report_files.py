@@ -84,6 +84,7 @@ def test_regenerating_a_report_gives_the_same_bytes(demo_city, fmt):
     assert first.content == second.content
     if fmt == "pdf":
         assert first.content.startswith(b"%PDF-")
+        assert 1 <= len(re.findall(rb"/Type /Page\b", first.content)) <= 2  # one A4 page, two at most
         assert b"/CreationDate (D:20261116160000+00'00')" in first.content
 
 
