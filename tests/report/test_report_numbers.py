@@ -152,6 +152,37 @@ def test_daily_report_air_quality_equals_the_oracle(demo_city):
     assert report.primary_pollutants == over_50
 
 
+#: GB 3096-2008 environmental noise limits, dB(A), by acoustic class: (day 06–22, night 22–06).
+GB3096 = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a": (70, 55), "4b": (70, 60)}
+
+
+def _noise_exceedances(engine, period) -> tuple[int, int]:
+    """Station-hours of the period whose mean Leq is above the station's class limit (class 2 when it has none
+    GB 3096 knows), and station-hours rated."""
+    with engine.connect() as conn:
+        rows = pd.read_sql(text("SELECT r.station_code, r.observed_at, r.value, s.noise_class FROM sensor_reading r "
+                                "JOIN station s ON s.code = r.station_code WHERE r.quantity = 'laeq' "
+                                "AND r.value IS NOT NULL"), conn)
+    rows["observed_at"] = pd.to_datetime(rows["observed_at"], utc=True, format="ISO8601")
+    rows = rows[(rows["observed_at"] >= pd.Timestamp(period.start)) & (rows["observed_at"] < pd.Timestamp(period.end))]
+    rows["hour"] = rows["observed_at"].dt.floor("h")
+    hours = rows.groupby(["station_code", "hour"]).agg(leq=("value", "mean"), cls=("noise_class", "first"))
+    over = 0
+    for (_, hour), row in hours.iterrows():
+        day, night = GB3096.get(row["cls"] if isinstance(row["cls"], str) else "2", GB3096["2"])
+        limit = day if 6 <= hour.tz_convert(TZ).hour < 22 else night
+        over += row["leq"] > limit
+    return int(over), len(hours)
+
+
+def test_daily_report_noise_exceedances_equal_the_oracle(demo_city):
+    engine, _, _ = demo_city
+    report = _report(engine, "daily", DAY)
+    over, rated = _noise_exceedances(engine, report.period)
+    assert (report.noise_exceedances, report.noise_hours) == (over, rated)
+    assert rated > 100 and 0 < over < rated
+
+
 def _segment_tpi(engine, start, end) -> pd.DataFrame:
     """Per segment over [start, end): harmonic mean speed of its observations, TTI against its free-flow speed,
     TPI from the documented table."""
