@@ -204,6 +204,11 @@ def _time_formats(grain: str, with_year: bool) -> tuple[str, str]:
     return TIME_FORMATS[grain][1 if with_year else 0]
 
 
+def hour_formats(frame: pd.DataFrame, timezone: str) -> tuple[str, str]:
+    """Tick and hover formats of an hourly axis over ``frame["hour"]``: with the year outside the current one."""
+    return _time_formats("hour", _other_year(frame, None, timezone))
+
+
 def _other_year(frame: pd.DataFrame, span: tuple[datetime, datetime] | None, timezone: str) -> bool:
     """Whether the times drawn reach outside the current year (then dates say the year)."""
     times = list(pd.to_datetime(frame["hour"], utc=True)) if not frame.empty else []

@@ -72,7 +72,10 @@ def draw(view: View) -> Drawn:
     return Drawn(
         _tiles(data, lang),
         {
-            "trend": time_lines(data.trend, series, lang, theme, view.tz, bands=TPI_BANDS, span=(view.start, view.now)),
+            "trend": time_lines(
+                data.trend, series, lang, theme, view.tz, bands=TPI_BANDS, span=(view.start, view.now),
+                grain=view.span.grain,
+            ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),

@@ -119,3 +119,18 @@ def test_the_score_trend_says_the_year_of_an_archive():
         old = score_trend(pd.DataFrame({"day": [date(2025, 10, 27), date(2025, 10, 28)], "city_score": [1, 1]}), "dark")
         new = score_trend(pd.DataFrame({"day": [date(2026, 12, 1), date(2026, 12, 2)], "city_score": [1, 1]}), "dark")
     assert old.layout.xaxis.tickformat == "%Y-%m-%d" and new.layout.xaxis.tickformat == "%m-%d"
+
+
+def test_the_wall_trend_says_the_year_of_an_archive():
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from dashboard import clock
+    from layouts.figures.trend import hourly_trend
+
+    hours = pd.DataFrame({"hour": pd.to_datetime(["2025-10-28T06:00Z", "2025-10-28T07:00Z"]), "count": [3, 4]})
+    with clock.set_to(datetime(2026, 12, 2, 6, 0, tzinfo=UTC)):
+        old = hourly_trend(hours, "zh", "dark", "Asia/Shanghai")
+        new = hourly_trend(hours.assign(hour=hours["hour"] + pd.DateOffset(years=1)), "zh", "dark", "Asia/Shanghai")
+    assert "%Y" in old.layout.xaxis.tickformat and "%Y" not in new.layout.xaxis.tickformat
