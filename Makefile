@@ -8,7 +8,7 @@ DAYS ?= 30
 PYTEST_WORKERS ?= 2
 LINTED := dashboard collectors layouts simulator tests bench
 
-.PHONY: run test reliability mutate bench load backfill lint lock clean
+.PHONY: run test reliability mutate bench load backfill lint lock clean report-deps
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(VENV)/.runtime: requirements.txt pyproject.toml
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+## report-deps: what the reports' PDF needs on the server (docs/reports.md): Chromium and the Noto CJK fonts, from
+## Debian's packages when missing
+report-deps:
+	if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; fi
 
 ## run: the demo city — simulator, collectors and dashboard on SQLite in var/demo (prints the URLs)
 run: $(VENV)/.runtime

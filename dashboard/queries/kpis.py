@@ -453,6 +453,25 @@ def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str
 
 
 @cached
+def network_series(engine: Engine, start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
+    """The network TPI of [start, end) per local day or month (``grain``): ``hour`` (the day's or month's UTC
+    start), ``tpi``. A day's is that of its per-segment sums; a month's weighs each segment-day by its length
+    (the mean of the month's daily conditions). Days or months without a rated segment are left out."""
+    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
+    if not rows:
+        return pd.DataFrame({"hour": pd.to_datetime([], utc=True), "tpi": []})
+    keys, *columns = zip(*rows, strict=True)
+    keys = [_utc(day) for day in keys]
+    if grain == "month":
+        keys = [period_bounds(day, timezone, "month")[0] for day in keys]
+    measures = network_measures_of(keys, *columns)
+    ordered = sorted(measures)
+    return pd.DataFrame(
+        {"hour": pd.to_datetime(ordered, utc=True), "tpi": [measures[k]["traffic_tpi"].value for k in ordered]}
+    )
+
+
+@cached
 def daily_measures(engine: Engine, start: datetime, end: datetime, timezone: str) -> tuple[dict, dict]:
     """Per local day of [start, end) (keyed by its UTC start): the sums of each domain's rollup (by domain, then
     day) and the network KPIs (by day); one cached read for the trend's whole days."""

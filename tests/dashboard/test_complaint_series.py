@@ -55,3 +55,17 @@ def test_hall_days_equal_the_oracle(engine):
         tickets = facts.halls[(facts.halls["issued_at"] >= begin) & (facts.halls["issued_at"] < end)]
         assert issued == len(tickets), first
         assert (pd.isna(wait) and expected["wait_minutes"] is None) or wait == pytest.approx(expected["wait_minutes"])
+
+
+def test_network_days_and_months_equal_the_period_kpi(engine):
+    from dashboard.queries.kpis import network_series, period_measures
+
+    populate(engine)
+    day_start = datetime(2026, 11, 20, 16, tzinfo=UTC)  # the synthetic city's traffic: its last 20 minutes
+    days = network_series(engine, NOW - timedelta(days=7), NOW, TZ, "day")
+    assert list(days["hour"]) == [pd.Timestamp(day_start)]
+    expected = period_measures(engine, day_start, NOW, TZ)["traffic_tpi"].value
+    assert days["tpi"].iloc[0] == pytest.approx(expected) and expected > 0
+    months = network_series(engine, datetime(2025, 12, 31, 16, tzinfo=UTC), NOW, TZ, "month")
+    assert list(months["hour"]) == [pd.Timestamp("2026-10-31T16:00Z")]
+    assert months["tpi"].iloc[0] == pytest.approx(expected)

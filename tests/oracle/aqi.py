@@ -17,21 +17,24 @@ HOURLY = {
     "co": (0, 5, 10, 35, 60, 90, 120, 150),
     "o3": (0, 160, 200, 300, 400, 800, 1000, 1200),
 }
+#: HJ 633-2026 (from 2026-03-01, DESIGN §6): only the 24-hour PM2.5 and PM10 breakpoints change.
+HOURLY_2026 = {**HOURLY, "pm25": (0, 35, 60, 115, 150, 250, 350, 500), "pm10": (0, 50, 120, 250, 350, 420, 500, 600)}
 SO2_24H = (0, 50, 150, 475, 800, 1600, 2100, 2620)
 ORDER = ("pm25", "pm10", "o3", "no2", "so2", "co")
 
 
-def iaqi(pollutant: str, c: float) -> int:
-    nodes = SO2_24H if pollutant == "so2" and c > 800 else HOURLY[pollutant]
+def iaqi(pollutant: str, c: float, table: dict = HOURLY) -> int:
+    nodes = SO2_24H if pollutant == "so2" and c > 800 else table[pollutant]
     for lo_c, hi_c, lo_i, hi_i in zip(nodes, nodes[1:], IAQI, IAQI[1:], strict=False):
         if c <= hi_c:
             return math.ceil(round(lo_i + (hi_i - lo_i) * (c - lo_c) / (hi_c - lo_c), 9))
     return IAQI[len(nodes) - 1]
 
 
-def aqi(concentrations: dict[str, float | None]) -> tuple[int, tuple[str, ...]] | None:
-    """(AQI, primary pollutants) of one station-hour; None without any value."""
-    rated = {p: iaqi(p, c) for p, c in concentrations.items() if c is not None}
+def aqi(concentrations: dict[str, float | None], table: dict = HOURLY) -> tuple[int, tuple[str, ...]] | None:
+    """(AQI, primary pollutants) of one station-hour (``table``: the breakpoints in force); None without any
+    value."""
+    rated = {p: iaqi(p, c, table) for p, c in concentrations.items() if c is not None}
     if not rated:
         return None
     top = max(rated.values())
