@@ -208,7 +208,9 @@ def time_lines(
     ]
     axes = _axes(
         theme,
-        x={"tickformat": ticks, "type": "date"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+        x={"tickformat": ticks, "type": "date"}
+        | ({"range": list(_local(pd.Series(span), timezone))} if span else {})
+        | _date_ticks(grain, span),
         y={"title": {"text": y_title}} if y_title else {},
     )
     if right:
@@ -245,6 +247,22 @@ TIME_FORMATS = {
 
 def _time_formats(grain: str, with_year: bool) -> tuple[str, str]:
     return TIME_FORMATS[grain][1 if with_year else 0]
+
+
+#: At most this many ticks on a day or month axis (one per day or month, or a whole multiple of them).
+MAX_TICKS = 10
+DAY_MS = 86_400_000
+
+
+def _date_ticks(grain: str, span: tuple[datetime, datetime] | None) -> dict:
+    """Ticks on whole days or months for a day or month axis (never two ticks of one day)."""
+    if grain == "hour" or not span:
+        return {}
+    days = max(1.0, (span[1] - span[0]).total_seconds() / 86400)
+    if grain == "day":
+        return {"dtick": -(-int(days) // MAX_TICKS) * DAY_MS if days > MAX_TICKS else DAY_MS}
+    months = days / 30.4
+    return {"dtick": f"M{-(-int(months) // MAX_TICKS) if months > MAX_TICKS else 1}"}
 
 
 def hour_formats(frame: pd.DataFrame, timezone: str) -> tuple[str, str]:
