@@ -52,7 +52,7 @@ class RunResult:
     """What a run did (also stored as its ``feed_run`` row)."""
 
     feed: str
-    status: str  # ok | failed | auth_failed
+    status: str  # ok | failed | auth_failed | skipped (the feed's lease is held by another process)
     fetched: int = 0
     new: int = 0
     updated: int = 0
@@ -119,15 +119,20 @@ class FeedRunner:
         http_factory=FeedHttpClient,
         timezone: str | None = None,
         fault: Callable[[str, Connection], None] | None = None,
+        hold_leases: bool = False,
     ) -> None:
         """``fault`` (tests only) is called with each of :data:`KILL_POINTS` and the run's connection as its
-        transaction reaches the point; an exception it raises crashes the run there."""
+        transaction reaches the point; an exception it raises crashes the run there. ``hold_leases`` (the
+        collector process) keeps each feed's lease from its first run until :meth:`close`
+        (:class:`dashboard.db.feedops.FeedLeases`)."""
+        self.leases = feedops.FeedLeases(engine, hold=hold_leases)
         self.engine = engine
         self.timezone = timezone or get_settings().city_timezone
         self._http_factory = http_factory
         self._fault = fault or (lambda point, conn: None)
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
+        self._skipping: set[str] = set()  # feeds whose last run was skipped (logged once, on the transition)
         # SQLite has one writer: feeds of this process take turns here instead of failing on its busy timeout
         # behind another feed's long backfill transaction.
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -141,10 +146,11 @@ class FeedRunner:
             return create_collector(feed, http).fetch(cursor)
 
     def close(self) -> None:
-        """Close persistent collectors (live subscriptions)."""
+        """Close persistent collectors (live subscriptions) and give up the feeds' leases."""
         for collector in self._persistent.values():
             collector.close()
         self._persistent.clear()
+        self.leases.close()
 
     def _district_locator(self) -> DistrictLocator:
         if self._locator is None or self._locator.empty:
@@ -173,7 +179,21 @@ class FeedRunner:
             feedops.mirror_feeds(conn, rows, clock.now())
 
     def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
-        """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
+        """Run ``feed`` once; never raises for upstream or data problems (they are recorded).
+
+        The run holds the feed's lease (:func:`dashboard.db.feedops.feed_lease`) throughout: when another
+        collector process is running the same feed, this run is skipped (status ``skipped``, no ``feed_run``
+        row: the other process's run is the one recorded)."""
+        with self.leases.lease(feed.name) as granted:
+            if granted:
+                self._skipping.discard(feed.name)
+                return self._run(feed, now, since)
+        if feed.name not in self._skipping:
+            log.warning("feed %s: leased by another collector process; skipped here while it is", feed.name)
+            self._skipping.add(feed.name)
+        return RunResult(feed.name, "skipped")
+
+    def _run(self, feed: FeedConfig, now: datetime | None, since: datetime | None) -> RunResult:
         started = (now or clock.now()).astimezone(UTC)
         with self.engine.connect() as conn:
             stored = feedops.read_cursor(conn, feed.name)

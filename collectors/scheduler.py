@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -23,6 +24,7 @@ from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
 from dashboard.alerts.evaluate import evaluate
 from dashboard.db.engine import refresh_statistics
+from dashboard.db.feedops import FeedLeases
 from dashboard.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -107,9 +109,13 @@ class HousekeepingJob:
         self.work = work
         self.failing = False
 
-    def __call__(self, engine) -> None:
+    def __call__(self, engine, leases: FeedLeases | None = None) -> None:
         try:
-            self.work(engine)
+            # Every collector process of a sharded deployment schedules this job; the lease holder does the work.
+            lease = leases.lease(f"housekeeping: {self.name}") if leases is not None else nullcontext(True)
+            with lease as granted:
+                if granted:
+                    self.work(engine)
         except SQLAlchemyError as exc:
             if not self.failing:
                 log.warning("%s: database unavailable, retrying every run: %s", self.name, exc)
@@ -129,9 +135,9 @@ def _evaluate_alerts(engine) -> None:
 STATISTICS_INTERVAL_SECONDS = 600
 
 
-def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, engine, seconds: int) -> None:
-    scheduler.add_job(job, args=[engine], trigger=IntervalTrigger(seconds=seconds), id=job.name, name=job.name,
-                      max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
+def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, runner: FeedRunner, seconds: int) -> None:
+    scheduler.add_job(job, args=[runner.engine, runner.leases], trigger=IntervalTrigger(seconds=seconds), id=job.name,
+                      name=job.name, max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
 
 
 def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
@@ -141,8 +147,8 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
     run_again_when_behind(scheduler)
-    _add_housekeeping(scheduler, HousekeepingJob("alert rules", _evaluate_alerts), runner.engine,
+    _add_housekeeping(scheduler, HousekeepingJob("alert rules", _evaluate_alerts), runner,
                       ALERT_INTERVAL_SECONDS)
-    _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner.engine,
+    _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner,
                       STATISTICS_INTERVAL_SECONDS)
     return scheduler
