@@ -19,6 +19,10 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(Path("var"), description="Runtime state: SQLite database, drop folders, cache.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<var_dir>/cityops.db")
+    database_read_url: str | None = Field(
+        None, description="A streaming read replica of the PostgreSQL database: the web app's page and API reads go "
+        "there; writes, sign-in and sessions, and the readiness check stay on the primary."
+    )
     city_data_dir: Path = Field(PROJECT_ROOT / "data" / "city", description="Reference data of the city.")
     feeds_file: Path = Field(PROJECT_ROOT / "data" / "feeds" / "demo.toml", description="Feed configuration.")
     kpi_targets_file: Annotated[Path | None, BeforeValidator(lambda value: value or None)] = Field(

@@ -82,7 +82,7 @@ def openapi() -> Response:
 @api.get("/kpis")
 def kpis():
     state, now = _state(), _now()
-    cards = overview_kpis(state.engine, now, state.settings.city_timezone, state.settings.stale_after_intervals)
+    cards = overview_kpis(state.reads, now, state.settings.city_timezone, state.settings.stale_after_intervals)
     return jsonify(
         {
             "as_of": _iso(now),
@@ -104,7 +104,7 @@ def kpis():
 
 @api.get("/alerts")
 def alerts():
-    rows = open_alerts(_state().engine)
+    rows = open_alerts(_state().reads)
     fields = ("id", "rule", "severity", "subject", "message_zh", "message_en", "value")
     return jsonify(
         {
@@ -129,7 +129,7 @@ def feeds():
 @api.get("/map/districts")
 def map_districts():
     start, end = _period()
-    frame = complaints.per_district(_state().engine, start, end, request.args.get("category") or None)
+    frame = complaints.per_district(_state().reads, start, end, request.args.get("category") or None)
     return jsonify(
         {
             "start": _iso(start),
@@ -151,7 +151,7 @@ def _records():
         raise BadRequest("limit must be a whole number") from None
     if not 1 <= limit <= MAX_RECORDS:
         raise BadRequest(f"limit must be between 1 and {MAX_RECORDS}")
-    frame = recent_complaints(_state().engine, start, end, request.args.get("district") or None, limit)
+    frame = recent_complaints(_state().reads, start, end, request.args.get("district") or None, limit)
     return mask_frame(frame, may_see_personal_data())
 
 
