@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
 from dashboard.alerts.evaluate import evaluate
+from dashboard.db import partitions
 from dashboard.db.engine import refresh_statistics
 from dashboard.db.feedops import FeedLeases
 from dashboard.settings import get_settings
@@ -133,11 +134,26 @@ def _evaluate_alerts(engine) -> None:
 
 
 STATISTICS_INTERVAL_SECONDS = 600
+PARTITIONS_INTERVAL_SECONDS = 3600
 
 
-def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, runner: FeedRunner, seconds: int) -> None:
+def maintain_partitions(engine) -> None:
+    """PostgreSQL: create the coming months' partitions of the fact tables and drop those beyond retention."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        done = partitions.maintain(conn, datetime.now(UTC), get_settings().retention_months)
+    if done["created"] or done["dropped"]:
+        log.info("partitions created: %s; dropped (beyond retention): %s", ", ".join(done["created"]) or "none",
+                 ", ".join(done["dropped"]) or "none")
+
+
+def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, runner: FeedRunner, seconds: int,
+                      first_run: datetime | None = None) -> None:
+    extra = {"next_run_time": first_run} if first_run is not None else {}
     scheduler.add_job(job, args=[runner.engine, runner.leases], trigger=IntervalTrigger(seconds=seconds), id=job.name,
-                      name=job.name, max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
+                      name=job.name, max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True,
+                      **extra)
 
 
 def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
@@ -151,4 +167,6 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
                       ALERT_INTERVAL_SECONDS)
     _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner,
                       STATISTICS_INTERVAL_SECONDS)
+    _add_housekeeping(scheduler, HousekeepingJob("partitions", maintain_partitions), runner,
+                      PARTITIONS_INTERVAL_SECONDS, first_run=datetime.now(UTC))
     return scheduler

@@ -166,6 +166,24 @@ def collect_once(
         raise typer.Exit(1)
 
 
+@db_app.command("partitions")
+def db_partitions() -> None:
+    """PostgreSQL: create the coming months' partitions of the fact tables, move rows out of the default
+    partitions and drop the months beyond CITYOPS_RETENTION_MONTHS (the collector process does this hourly)."""
+    from collectors.scheduler import maintain_partitions
+    from dashboard.db.engine import make_engine
+    from dashboard.db.partitions import PARTITIONED, months
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    maintain_partitions(engine)
+    with engine.connect() as conn:
+        for table in PARTITIONED:
+            held = months(conn, table) if engine.dialect.name == "postgresql" else []
+            typer.echo(f"{table}: {len(held)} monthly partitions"
+                       + (f", {held[0]:%Y-%m} to {held[-1]:%Y-%m}" if held else ""))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database schema (Alembic)."""
