@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 from dashboard.db.engine import make_engine
+from dashboard.db.migrate import schema_filter
 from dashboard.db.models import Base
-from dashboard.db.partitions import compared_in_schema_check
 from dashboard.db.spatial import include_object
 from dashboard.settings import get_settings
 
@@ -45,17 +45,12 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    postgresql = connection.dialect.name == "postgresql"
-
-    def included(*args) -> bool:
-        return include_object(*args) and (not postgresql or compared_in_schema_check(*args))
-
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=included,
+        include_object=schema_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()
