@@ -6,8 +6,9 @@ Two views of the same lag, both live (never cached):
   replayed; when it has replayed everything it has received, it is caught up (lag 0), otherwise the lag is the
   time since that commit. (On an idle primary the replay time stops moving: "caught up" tells that apart from a
   replica that stopped replaying.)
-- the primary's: ``pg_stat_replication`` lists each standby streaming from it, its state, its ``replay_lag`` and
-  how many bytes of WAL it has still to replay.
+- the primary's: ``pg_stat_replication`` lists each standby streaming from it, its state and how many bytes of
+  WAL it has still to replay. (Its ``replay_lag`` is left out: it keeps its last value while replay is paused or
+  the primary is idle, so it can say "0 s" of a standby that is behind, or seconds of one caught up.)
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ REPLICA_SQL = text(
 )
 
 SENDERS_SQL = text(
-    "SELECT application_name, client_addr::text, state, EXTRACT(EPOCH FROM replay_lag), "
-    "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication ORDER BY application_name"
+    "SELECT application_name, host(client_addr), state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) "
+    "FROM pg_stat_replication ORDER BY application_name, client_addr"
 )
 
 
@@ -40,8 +41,7 @@ class Standby:
     name: str
     address: str | None
     state: str
-    replay_lag_s: float | None  # None once it has replayed everything (PostgreSQL clears it when idle)
-    behind_bytes: float | None
+    behind_bytes: float | None  # WAL the primary has written that the standby has not replayed yet
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,5 @@ def _standbys(primary: Engine) -> list[Standby]:
             rows = conn.execute(SENDERS_SQL).all()
     except SQLAlchemyError:
         return []
-    return [
-        Standby(name, address, state, None if lag is None else float(lag), None if behind is None else float(behind))
-        for name, address, state, lag, behind in rows
-    ]
+    return [Standby(name, address, state, None if behind is None else float(behind))
+            for name, address, state, behind in rows]

@@ -81,11 +81,11 @@ def replica_section(status: ReplicaStatus | None, lang: str, timezone: str) -> l
                  html.Td(local_time(status.replayed_to, timezone, lang=lang))]),
     ]), size="sm", className="align-middle w-auto")
     rows = [
-        [s.name or (s.address or ""), s.state, "" if s.replay_lag_s is None else duration(s.replay_lag_s, lang),
+        [" · ".join(part for part in (s.name, s.address) if part), s.state,
          "" if s.behind_bytes is None else f"{number(s.behind_bytes, lang)} B"]
         for s in status.standbys
     ]
-    columns = ["feeds.replica.standby", "feeds.replica.state", "feeds.replica.lag", "feeds.replica.behind"]
+    columns = ["feeds.replica.standby", "feeds.replica.state", "feeds.replica.behind"]
     return [*title, own, _table(columns, rows, lang, "feeds.replica.none")]
 
 
