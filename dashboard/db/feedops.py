@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,6 +13,7 @@ from sqlalchemy import Connection, Engine, case, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from dashboard.db.locks import LOCK_CLASS, lock_key
 from dashboard.db.models import Feed, FeedCursor, FeedRun, FeedState, Quarantine
 from dashboard.db.upsert import dialect_insert
 
@@ -25,16 +25,6 @@ MAX_QUARANTINE_PAYLOAD = 100_000
 
 #: What a run counts (its records fetched, and what became of them).
 RUN_COUNTS = ("fetched", "new", "updated", "unchanged", "rejected")
-
-#: First half of every lease's advisory-lock key (PostgreSQL's two-integer form: class, object), so that the
-#: feeds' locks never collide with advisory locks taken by other software on the same database.
-LEASE_CLASS = 0x0C17_0F5
-
-
-def lease_key(name: str) -> int:
-    """The second half of the advisory-lock key of the lease called ``name``: a signed 32-bit integer."""
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big", signed=True)
-
 
 class FeedLeases:
     """Leases on feeds (and on the collectors' housekeeping jobs), so that two collector processes never run
@@ -95,7 +85,7 @@ class FeedLeases:
             conn = self._connection()
             if name in self._held:
                 return True
-            key = {"cls": LEASE_CLASS, "key": lease_key(name)}
+            key = {"cls": LOCK_CLASS, "key": lock_key(name)}
             granted = bool(conn.execute(text("SELECT pg_try_advisory_lock(:cls, :key)"), key).scalar())
             if granted:
                 self._held.add(name)
@@ -108,7 +98,7 @@ class FeedLeases:
             self._held.discard(name)
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:cls, :key)"),
-                                   {"cls": LEASE_CLASS, "key": lease_key(name)})
+                                   {"cls": LOCK_CLASS, "key": lock_key(name)})
             except DBAPIError:  # the connection is gone, and its locks with it
                 self._conn.invalidate()
                 self._conn.close()

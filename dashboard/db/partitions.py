@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
+from dashboard.db.locks import LOCK_CLASS, lock_key
+
 #: Partitioned table → its partition key (the event time).
 PARTITIONED = {"traffic_observation": "observed_at", "sensor_reading": "observed_at"}
 
@@ -116,10 +118,8 @@ def months(conn: Connection, table: str) -> list[datetime]:
 
 def _serialize(conn: Connection) -> None:
     """Partition changes of every process take turns (until the transaction ends)."""
-    from dashboard.db.feedops import LEASE_CLASS, lease_key  # feedops writes through the upserts, which use this
-
     conn.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"),
-                 {"cls": LEASE_CLASS, "key": lease_key("partition maintenance")})
+                 {"cls": LOCK_CLASS, "key": lock_key("partition maintenance")})
 
 
 def _naive(moment: datetime) -> str:

@@ -83,6 +83,21 @@ def _lease_holders(engine: Engine, names: list[str]) -> dict[str, list[str]]:
     return holders
 
 
+def _refused(feed: str, log: str) -> bool:
+    return f"feed {feed}: leased by another collector process" in log
+
+
+def _wait_for_refusals(logs: list[Path], names: list[str]) -> None:
+    """Until every feed was refused to one of the processes (each asks for every feed when it starts; a process
+    slow to start asks later), or a minute has passed."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        texts = [log.read_text() for log in logs]
+        if all(any(_refused(feed, text) for text in texts) for feed in names):
+            return
+        time.sleep(0.5)
+
+
 def _overlapping_runs(engine: Engine) -> list[tuple]:
     """Pairs of runs of one feed whose times overlap (a feed run twice at once)."""
     with engine.connect() as conn:
@@ -115,6 +130,8 @@ def _run_two(city, engine: Engine, tmp_path: Path, arguments):
         announced = [_announced(log) for log in logs]
         states = _wait_for_runs(engine, set(names))
         holders = _lease_holders(engine, names)
+        if announced[0] == announced[1]:  # both run every feed: wait until each has been asked for by both
+            _wait_for_refusals(logs, names)
     finally:
         _stop(processes)
     return names, announced, states, holders, [log.read_text() for log in logs]
@@ -143,8 +160,7 @@ def test_two_processes_on_the_same_shard_never_run_a_feed_twice(city, postgres_e
     for feed in names:
         assert len(holders[feed]) == 1, (feed, holders[feed])  # one process holds each feed
     for feed in names:  # both processes asked for every feed at start; the one not holding it was refused
-        refused = [label for label, log in zip("ab", logs, strict=True)
-                   if f"feed {feed}: leased by another collector process" in log]
+        refused = [label for label, log in zip("ab", logs, strict=True) if _refused(feed, log)]
         assert refused == ["b" if holders[feed] == ["a"] else "a"], (feed, refused, logs)
     assert _overlapping_runs(postgres_engine) == []
 
