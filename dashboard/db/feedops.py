@@ -92,6 +92,8 @@ class FeedLeases:
             return granted
 
     def _release(self, name: str) -> None:
+        """Give up one lease; the connection is closed once it holds none (leases for one run hold no
+        connection between runs)."""
         with self._mutex:
             if name not in self._held or self._conn is None:
                 return
@@ -103,6 +105,10 @@ class FeedLeases:
                 self._conn.invalidate()
                 self._conn.close()
                 self._conn, self._held = None, set()
+                return
+            if not self._held:
+                self._conn.close()
+                self._conn = None
 
     def held(self) -> set[str]:
         """The leases this object holds now."""

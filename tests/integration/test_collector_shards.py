@@ -193,8 +193,16 @@ def test_a_lease_passes_to_the_other_process_only_when_its_holder_is_gone(postgr
         second.close()
 
 
+def _sessions(engine: Engine) -> int:
+    """Sessions on the test's database other than the asking one."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).scalar()
+
+
 def test_a_lease_for_one_run_is_released_after_it(postgres_engine):
     first, second = FeedLeases(postgres_engine), FeedLeases(postgres_engine)
+    postgres_engine.dispose()
     try:
         with first.lease("halls-queue") as granted:
             assert granted
@@ -202,6 +210,8 @@ def test_a_lease_for_one_run_is_released_after_it(postgres_engine):
                 assert not refused  # while the run lasts
         with second.lease("halls-queue") as granted:
             assert granted
+        postgres_engine.dispose()
+        assert _sessions(postgres_engine) == 0  # no connection kept between runs
     finally:
         first.close()
         second.close()
