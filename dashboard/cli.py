@@ -176,10 +176,13 @@ def db_partitions() -> None:
 
     settings = _settings()
     engine = make_engine(settings.resolved_database_url)
+    if engine.dialect.name != "postgresql":
+        typer.echo(f"nothing to do: monthly partitions are made on PostgreSQL, this is {engine.dialect.name}")
+        return
     maintain_partitions(engine)
     with engine.connect() as conn:
         for table in PARTITIONED:
-            held = months(conn, table) if engine.dialect.name == "postgresql" else []
+            held = months(conn, table)
             typer.echo(f"{table}: {len(held)} monthly partitions"
                        + (f", {held[0]:%Y-%m} to {held[-1]:%Y-%m}" if held else ""))
 
