@@ -8,10 +8,9 @@ across all time; and the complaints' lifecycle events stay whole, since the funn
 
 PostgreSQL requires every unique key of a partitioned table to hold the partition key, so on PostgreSQL the
 natural key of a partitioned table is ``(source, source_id, observed_at)``; :func:`natural_key` gives the
-upserts the key the database has. Observations are immutable
-and their ids already stand for one time (an NGSI entity per observation or ``entity@time``, a SensorThings
-observation id), so the key means the same; an upstream resending an observation id with another time would be
-stored as a second observation instead of being ignored.
+upserts the key the database has. Observations are immutable and their ids already stand for one time (an NGSI
+entity per observation or ``entity@time``, a SensorThings observation id), so the key means the same; an upstream
+resending an observation id with another time would be stored as a second observation instead of being ignored.
 
 Each table has a ``<table>_default`` partition, so that a row of a month with no partition yet (an import, a
 far backfill) is never refused. The collectors create the months their rows need before writing
@@ -20,9 +19,10 @@ and moves any rows the default partition holds into their month's new partition.
 
 Retention (``retention_months``): :func:`maintain` drops the partitions of months that ended more than that many
 months before the current month. The rollups (hourly and daily) are kept, so every KPI, trend and ranking still
-answers for those months; what needs the raw rows does not (see docs/operations.md, "Retention"). A fact arriving
-for a month already dropped is refused by the collectors into quarantine with its reason
-(:func:`retention_horizon`), so that it can never recompute a rollup hour from a partial month.
+answers for those months; what needs the raw rows does not (docs/deploy.md, "Partitioned facts and retention",
+says what each page shows). A fact arriving for a month already dropped is refused by the collectors into
+quarantine with its reason (:func:`retention_horizon`), so that it can never recompute a rollup hour from a
+partial month.
 """
 
 from __future__ import annotations
