@@ -46,6 +46,7 @@ STAGE_CAPS = {
     "map payloads": 150,
     "browser": 300,
     "city import": 90,
+    "daily report": 120,
     "load": 210,
     "demo cold start": 240,
 }
