@@ -1,5 +1,5 @@
-"""What the complaints page and the district page share: the complaint tiles, the ticket table (AG Grid, paged
-on the server) and the dialog with a ticket's detail and timeline."""
+"""What the complaints page and the district page share: the complaint tiles and charts, the ticket table (AG
+Grid, paged on the server) and the dialog with a ticket's detail and timeline."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from collections.abc import Callable
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
-from layouts.components.domain import Tile
+from layouts.components.domain import Tile, View
 from layouts.components.ticket_detail import ticket_detail
+from layouts.figures.charts import ranked_bars, time_lines
 from layouts.format import local_time, named, number
 from layouts.i18n import prefixed, t
 
@@ -58,6 +60,17 @@ def complaint_tiles(
         ),
     }
     return [Tile(k, t(f"complaints.tile.{k}", lang), *specs[k]) for k in keys]
+
+
+def complaint_lines(trend: pd.DataFrame, view: View):
+    """Complaints received (bars) and closed per interval."""
+    series = {k: t(f"complaints.series.{k}", view.lang) for k in ("received", "closed")}
+    return time_lines(trend, series, view.lang, view.theme, view.tz, bars=("received",))
+
+
+def category_bars(categories: pd.DataFrame, view: View):
+    """Complaints received by category."""
+    return ranked_bars(list(categories["key"]), list(categories["received"]), view.lang, view.theme)
 
 
 def _grid(page: str, lang: str) -> dag.AgGrid:

@@ -94,8 +94,8 @@ class Tile(NamedTuple):
 
 @dataclass(frozen=True)
 class Drawn:
-    """What a domain page's ``draw`` returns: its tiles and a figure for each slot key (or a function drawing it:
-    if that fails, its panel alone shows the error)."""
+    """What a domain page's ``draw`` returns: its tiles and, for each slot key, a function drawing its figure
+    (reading what only that panel shows): if it fails, that panel alone says so and the rest of the page draws."""
 
     tiles: list[Tile]
     figures: dict[str, object]
@@ -196,6 +196,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
     the district options and the "data as of" line; a failure keeps them and shows the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
+    titles = {s.key: s.title or f"{name}.{s.key}" for row in spec.rows for s in row}
     choices = [Input(f"{name}-district", spec.district)] if spec.district else []
     options = [Output(f"{name}-district", "options")] if spec.district == "value" else []
 
@@ -231,7 +232,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
             fresh = domain_freshness(feeds.feed_status(engine), spec.domains, view.now, settings.stale_after_intervals)
             return (
                 tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
-                *(panel_figure(drawn.figures[key], lang, view.theme) for key in slots),
+                *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
                 *([_district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),
             )

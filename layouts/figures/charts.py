@@ -206,3 +206,29 @@ def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
         xaxis={"visible": False},
         yaxis={"visible": False},
     )
+
+
+def failed(lines: list[str], theme: str, font_size: int = 13) -> go.Figure:
+    """A panel that could not be drawn: ``lines`` (what and why), each escaped, centred one under another."""
+    colours = palette(theme)
+    return figure(
+        [],
+        theme,
+        font_size,
+        annotations=[
+            {
+                "text": "<br>".join(html.escape(line) for line in lines),
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"color": colours.text, "size": font_size + 1},
+                "bordercolor": "#D55E00",
+                "borderwidth": 1,
+                "borderpad": 8,
+            }
+        ],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )

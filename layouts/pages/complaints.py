@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
-from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
+from layouts.components.complaints import (
+    category_bars,
+    complaint_lines,
+    complaint_tiles,
+    register_ticket_table,
+    ticket_table,
+)
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
 from layouts.data import map_layers
-from layouts.figures.charts import funnel, ranked_bars, time_lines
+from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
 from layouts.viewmodels.complaints import complaints_view, ticket_selection
@@ -53,26 +60,22 @@ def layout(
     return domain_layout(SPEC, prefs, t("complaints.title", lang), period, district, kpi, tuple(tickets))
 
 
+def _departments(departments: pd.DataFrame, view: View):
+    rates = list(departments["on_time_rate"])
+    return ranked_bars(list(departments[view.name]), rates, view.lang, view.theme, digits=1, unit="%")
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data = complaints_view(view)
-    kpis, categories, departments = data.kpis, data.categories, data.departments
+    kpis = data.kpis
     return Drawn(
         complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang),
         {
-            "funnel": funnel(data.funnel, lang, theme),
-            "trend": time_lines(
-                data.trend,
-                {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
-                lang,
-                theme,
-                view.tz,
-                bars=("received",),
-            ),
-            "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
-            "departments": ranked_bars(
-                list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
-            ),
+            "funnel": lambda: funnel(data.funnel(), lang, theme),
+            "trend": lambda: complaint_lines(data.trend(), view),
+            "categories": lambda: category_bars(data.categories(), view),
+            "departments": lambda: _departments(data.departments(), view),
             "map": lambda: city_map(
                 map_layers(view.now, view.period, view.district),
                 lang,

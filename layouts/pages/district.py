@@ -6,10 +6,16 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
+from layouts.components.complaints import (
+    category_bars,
+    complaint_lines,
+    complaint_tiles,
+    register_ticket_table,
+    ticket_table,
+)
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.figures.charts import ranked_bars, time_lines
+from layouts.figures.charts import ranked_bars
 from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
 from layouts.viewmodels.district import district_area, district_view, ticket_selection
@@ -57,7 +63,7 @@ def layout(
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data = district_view(view)
-    kpis, ranked, categories, halls = data.kpis, data.ranked, data.categories, data.halls
+    kpis, ranked, halls = data.kpis, data.ranked, data.halls
     return Drawn(
         complaint_tiles(
             kpis.summary,
@@ -71,17 +77,12 @@ def draw(view: View) -> Drawn:
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
             ),
-            "trend": time_lines(
-                data.trend,
-                {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
-                lang,
-                theme,
-                view.tz,
-                bars=("received",),
+            "trend": lambda: complaint_lines(data.trend(), view),
+            "subdistricts": lambda: ranked_bars(
+                list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1
             ),
-            "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
-            "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
-            "halls": ranked_bars(
+            "categories": lambda: category_bars(data.categories(), view),
+            "halls": lambda: ranked_bars(
                 list(halls[view.name]),
                 list(halls["wait_min"]),
                 lang,

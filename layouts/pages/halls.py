@@ -4,6 +4,7 @@ hall, per service item, over time and on the map."""
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
@@ -68,21 +69,25 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
     ]
 
 
+def _items(items: pd.DataFrame, view: View):
+    return ranked_bars(list(items["service_item"]), list(items["issued"]), view.lang, view.theme)
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data = halls_view(view)
-    ranked, items = data.ranked, data.items
+    ranked = data.ranked
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
     return Drawn(
         _tiles(data.totals, lang),
         {
-            "trend": time_lines(
-                data.trend, series, lang, theme, view.tz, bars=("issued",), span=(view.start, view.now)
+            "trend": lambda: time_lines(
+                data.trend(), series, lang, theme, view.tz, bars=("issued",), span=(view.start, view.now)
             ),
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "ranking": ranked_bars(
+            "ranking": lambda: ranked_bars(
                 list(ranked[view.name]),
                 list(ranked["wait_min"]),
                 lang,
@@ -90,7 +95,7 @@ def draw(view: View) -> Drawn:
                 digits=1,
                 unit=" " + t("unit.minutes", lang),
             ),
-            "items": ranked_bars(list(items["service_item"]), list(items["issued"]), lang, theme),
+            "items": lambda: _items(data.items(), view),
         },
     )
 

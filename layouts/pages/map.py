@@ -242,7 +242,10 @@ def _register_refresh(app: dash.Dash) -> None:
         def render():
             view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom)
             figure = panel_figure(
-                lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url), lang, theme
+                lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url),
+                lang,
+                theme,
+                t("map.title", lang),
             )
             return figure, _summary(view, lang), view_model.hour_label(view, hour, lang)
 

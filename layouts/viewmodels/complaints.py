@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,13 +26,14 @@ class ComplaintKpis:
 
 @dataclass(frozen=True)
 class ComplaintsView:
-    """The complaints page: its tiles, funnel, received and closed per interval, by category and department."""
+    """The complaints page: its tiles, then what each chart shows, read when that chart is drawn: the funnel,
+    received and closed per interval, by category and by department."""
 
     kpis: ComplaintKpis
-    funnel: pd.DataFrame
-    trend: pd.DataFrame
-    categories: pd.DataFrame
-    departments: pd.DataFrame
+    funnel: Callable[[], pd.DataFrame]
+    trend: Callable[[], pd.DataFrame]
+    categories: Callable[[], pd.DataFrame]
+    departments: Callable[[], pd.DataFrame]
 
 
 def complaint_kpis(view: View) -> ComplaintKpis:
@@ -55,10 +57,10 @@ def complaints_view(view: View) -> ComplaintsView:
     sel = ComplaintFilter(view.start, view.now, view.district)
     return ComplaintsView(
         kpis=complaint_kpis(view),
-        funnel=complaints.funnel(view.engine, sel),
-        trend=complaint_trend(view),
-        categories=by_category(view),
-        departments=complaints.by_department(view.engine, sel, view.now),
+        funnel=lambda: complaints.funnel(view.engine, sel),
+        trend=lambda: complaint_trend(view),
+        categories=lambda: by_category(view),
+        departments=lambda: complaints.by_department(view.engine, sel, view.now),
     )
 
 
