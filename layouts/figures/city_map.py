@@ -19,6 +19,7 @@ from layouts.figures.map_base import (
     outline_trace,
     present,
     road_traces,
+    skipped_note,
     station_traces,
 )
 from layouts.format import number
@@ -90,6 +91,7 @@ def city_map(
     if present(layers.stations):
         traces += station_traces(layers.stations, lang)
     skipped = tuple(layers.districts.attrs.get("skipped", ()))
+    note = skipped_note([layers.districts], lang)
     return map_figure(
-        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped_areas=skipped
+        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped, note
     )

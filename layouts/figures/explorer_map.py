@@ -22,6 +22,7 @@ from layouts.figures.map_base import (
     outline_trace,
     present,
     road_traces,
+    skipped_note,
     station_traces,
 )
 from layouts.format import number
@@ -215,7 +216,12 @@ def explorer_map(
         traces += _halls(layers.halls, lang)
     focus = layers.focus if present(layers.focus) else layers.outlines
     revision = "|".join(sorted(focus["code"])) if "code" in focus else "explorer"
-    skipped = (*layers.outlines.attrs.get("skipped", ()), *getattr(layers.areas, "attrs", {}).get("skipped", ()))
+    skipped = tuple(
+        dict.fromkeys(
+            (*layers.outlines.attrs.get("skipped", ()), *getattr(layers.areas, "attrs", {}).get("skipped", ()))
+        )
+    )
+    note = skipped_note([layers.outlines, layers.areas], lang)
     return map_figure(
-        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, clickmode="event"
+        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, note, clickmode="event"
     )
