@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect, select, text
 
 from collectors.records import ComplaintRecord
@@ -15,7 +16,7 @@ from dashboard.city.importer import import_city
 from dashboard.city.manifest import load_manifest
 from dashboard.city.report import CityImportError
 from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
+from dashboard.db.migrate import alembic_config, upgrade
 from dashboard.db.models import Complaint, ReferenceAlias
 from dashboard.queries import identity
 
@@ -129,4 +130,11 @@ def test_migration_moves_the_department_column_into_the_alias_table(tmp_path):
         columns = {c["name"] for c in inspect(conn).get_columns("department")}
     assert aliases == {("department", "城管局", "D01"), ("department", "市城管", "D01")}
     assert "aliases" not in columns
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0011_session_version")
+    with engine.connect() as conn:
+        restored = dict(conn.execute(text("SELECT code, aliases FROM department")).all())
+    assert restored == {"D01": "城管局|市城管", "D02": None}
     engine.dispose()
