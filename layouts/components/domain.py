@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from dashboard.context import request_context
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import WINDOWS
+from dashboard.kpis.timespan import Span
 from dashboard.queries import feeds, reference
 from dashboard.settings import Settings
 from layouts.components.frame import page_frame
@@ -24,7 +25,7 @@ from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
-from layouts.data import snapshot_time
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.i18n import t
 
 
@@ -46,32 +47,46 @@ class Slot(NamedTuple):
 @dataclass(frozen=True)
 class DomainSpec:
     """A domain page: its ``name`` (the prefix of its ids), rows of panels, the feed ``domains`` its "data as
-    of" line follows, its default period, how it picks a district (``"value"``: a dropdown; ``"data"``: the
-    page's own, fixed; None: no district) and the tile a KPI link (``?kpi=``) highlights."""
+    of" line follows, how it picks a district (``"value"``: a dropdown; ``"data"``: the page's own, fixed;
+    None: no district) and the tile a KPI link (``?kpi=``) highlights. Its period is the URL's (the time
+    picker's), by default the page's (``layouts.components.timepicker.default_period``)."""
 
     name: str
     rows: tuple[tuple[Slot, ...], ...]
     domains: tuple[str, ...]
-    default_period: str = "7d"
     district: str | None = "value"
     highlight: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class View:
-    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them."""
+    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them.
+
+    The period read is [``start``, ``now``): the span's bounds, ``now`` its end (clipped to the as-of moment);
+    counts "at a moment" (open tickets, freshness) are taken at ``as_of``."""
 
     engine: Engine
     settings: Settings
-    now: datetime
-    period: str
+    span: Span
     district: str | None
     lang: str
     theme: str
 
     @property
     def start(self) -> datetime:
-        return self.now - WINDOWS[self.period]
+        return self.span.start
+
+    @property
+    def now(self) -> datetime:
+        return self.span.end
+
+    @property
+    def as_of(self) -> datetime:
+        return self.span.as_of
+
+    @property
+    def period(self) -> str:
+        return self.span.period
 
     @property
     def tz(self) -> str:
@@ -101,53 +116,35 @@ class Drawn:
     figures: dict[str, object]
 
 
-def _controls(spec: DomainSpec, lang: str, period: str, district: str | None) -> dbc.Row:
-    cols = [
-        dbc.Col(
-            [
-                dbc.Label(t("map.period", lang), className="filter-label"),
-                dbc.RadioItems(
-                    id=f"{spec.name}-period",
-                    value=period,
-                    inline=True,
-                    options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in WINDOWS],
-                ),
-            ],
-            md=5,
-            lg=4,
-        )
-    ]
-    if spec.district == "value":
-        cols.append(
-            dbc.Col(
-                [
-                    dbc.Label(t("map.district", lang), className="filter-label"),
-                    dcc.Dropdown(
-                        id=f"{spec.name}-district",
-                        value=district,
-                        placeholder=t("map.district.all", lang),
-                        clearable=True,
-                    ),
-                ],
-                md=4,
-                lg=3,
-            )
-        )
-    return dbc.Row(cols, className="g-3 mb-3 page-controls")
+def _controls(spec: DomainSpec, lang: str, district: str | None) -> dbc.Row:
+    if spec.district != "value":
+        return dbc.Row([], className="page-controls")
+    picker = dbc.Col(
+        [
+            dbc.Label(t("map.district", lang), className="filter-label"),
+            dcc.Dropdown(
+                id=f"{spec.name}-district", value=district, placeholder=t("map.district.all", lang), clearable=True
+            ),
+        ],
+        md=4,
+        lg=3,
+    )
+    return dbc.Row([picker], className="g-3 mb-3 page-controls")
 
 
 def domain_layout(
     spec: DomainSpec,
     prefs: dict,
     title: str,
-    period: str | None,
     district: str | None,
     kpi: str | None,
     extra: tuple = (),
     path: str | None = None,
 ) -> html.Div:
-    """The page: controls, ``{name}-tiles``, the panels row by row, then ``extra``."""
+    """The page: the time picker (``prefs["time"]``), controls, ``{name}-tiles``, the panels row by row, then
+    ``extra``."""
     name, lang = spec.name, prefs["lang"]
+    settled = settle(name, prefs)
     rows = [
         dbc.Row(
             [
@@ -173,7 +170,8 @@ def domain_layout(
                 [
                     html.Div(id=f"{name}-banner"),
                     html.H1(title, className="page-title"),
-                    _controls(spec, lang, period_of(period, spec.default_period), district),
+                    time_picker(name, settled, lang),
+                    _controls(spec, lang, district),
                     html.Div(id=f"{name}-fresh", className="page-fresh mb-2"),
                     html.Div(id=f"{name}-tiles"),
                     *stores,
@@ -192,8 +190,8 @@ def _district_options(engine: Engine, name: str) -> list[dict]:
 
 
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
-    """The page's refresh: on its timer and on each choice of period (and district) it draws tiles, panels,
-    the district options and the "data as of" line; a failure keeps them and shows the banner."""
+    """The page's refresh: on its timer and on each choice of district it draws tiles, panels, the district
+    options and the "data as of" line for the URL's period; a failure keeps them and shows the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
     titles = {s.key: s.title or f"{name}.{s.key}" for row in spec.rows for s in row}
@@ -207,12 +205,11 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         Output(f"{name}-fresh", "children"),
         Output(f"{name}-banner", "children"),
         Input(f"{name}-interval", "n_intervals"),
-        Input(f"{name}-period", "value"),
         *choices,
         State(f"{name}-prefs", "data"),
         State(f"{name}-kpi", "data"),
     )
-    def refresh(_n, period, *values):
+    def refresh(_n, *values):
         *district, prefs, highlight = values
         lang = prefs["lang"]
 
@@ -222,14 +219,14 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
             view = View(
                 engine,
                 settings,
-                snapshot_time(),
-                period_of(period, spec.default_period),
+                span_of(prefs, name),
                 (district[0] or None) if district else None,
                 lang,
                 prefs["theme"],
             )
             drawn = draw(view)
-            fresh = domain_freshness(feeds.feed_status(engine), spec.domains, view.now, settings.stale_after_intervals)
+            status = feeds.feed_status(engine)
+            fresh = domain_freshness(status, spec.domains, view.as_of, settings.stale_after_intervals)
             return (
                 tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
                 *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),

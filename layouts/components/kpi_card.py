@@ -37,11 +37,11 @@ def freshness_line(freshness, lang: str, timezone: str) -> list:
     """The "data as of" text and, when stale, a "stale since" badge."""
     if freshness.as_of is None:
         return [dbc.Badge(t("fresh.none", lang), color="secondary", className="stale-badge")]
-    parts: list = [html.Span(t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone)))]
+    parts: list = [html.Span(t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone, lang=lang)))]
     if freshness.stale_since is not None:
         parts.append(
             dbc.Badge(
-                t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone)),
+                t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone, lang=lang)),
                 color="warning",
                 text_color="dark",
                 className="stale-badge ms-2",

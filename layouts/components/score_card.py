@@ -61,10 +61,10 @@ def _freshness(freshness: Freshness, lang: str, timezone: str) -> html.Div:
     """The data time; when stale, the "stale since" badge instead (the data time in its tooltip)."""
     if freshness.as_of is None:
         return html.Div(t("fresh.none", lang), className="sc-line")
-    as_of = t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone))
+    as_of = t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone, lang=lang))
     if freshness.stale_since is None:
         return html.Div(as_of, className="sc-line")
-    since = t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone))
+    since = t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone, lang=lang))
     return html.Div(dbc.Badge(since, color="warning", text_color="dark", className="stale-badge"), title=as_of)
 
 

@@ -158,7 +158,7 @@ def _feeds_list(ctx):
             html.Li(
                 [
                     html.Span(row.name, className="wall-feed-name"),
-                    html.Span(local_time(fresh.as_of, ctx.tz), className="wall-feed-time"),
+                    html.Span(local_time(fresh.as_of, ctx.tz, lang=ctx.lang), className="wall-feed-time"),
                     html.Span(state, className="wall-feed-state"),
                 ],
                 className="wall-list-item " + ("ticker-warning" if fresh.stale else "ticker-ok"),

@@ -54,10 +54,10 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
     tickets = ticket_table("complaints", lang, t("complaints.tickets", lang))
-    return domain_layout(SPEC, prefs, t("complaints.title", lang), period, district, kpi, tuple(tickets))
+    return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
 def _departments(departments: pd.DataFrame, view: View):
@@ -77,7 +77,7 @@ def draw(view: View) -> Drawn:
             "categories": lambda: category_bars(data.categories(), view),
             "departments": lambda: _departments(data.departments(), view),
             "map": lambda: city_map(
-                map_layers(view.now, view.period, view.district),
+                map_layers(view.now, district=view.district, start=view.start),
                 lang,
                 theme,
                 view.tz,
@@ -92,5 +92,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-period", "value"), ("complaints-district", "value")], ticket_selection
+        app, "complaints", [("complaints-prefs", "data"), ("complaints-district", "value")], ticket_selection
     )

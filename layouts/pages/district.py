@@ -49,7 +49,7 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
     info = district_area(code or "")
     if info:
@@ -57,7 +57,7 @@ def layout(
     else:
         title = t("district.unknown", lang, code=code or "")
     tickets = ticket_table("district", lang, t("district.tickets", lang))
-    return domain_layout(SPEC, prefs, title, period, code, kpi, tuple(tickets), path=f"/district/{code}")
+    return domain_layout(SPEC, prefs, title, code, kpi, tuple(tickets), path=f"/district/{code}")
 
 
 def draw(view: View) -> Drawn:
@@ -97,5 +97,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "district", [("district-period", "value"), ("district-district", "data")], ticket_selection
+        app, "district", [("district-prefs", "data"), ("district-district", "data")], ticket_selection
     )

@@ -24,7 +24,6 @@ SPEC = DomainSpec(
         (Slot("pollutants", 5), Slot("stations", 4), Slot("noise", 3)),
     ),
     domains=("sensors",),
-    default_period="24h",
     district=None,
     highlight={"city_aqi": "aqi", "air_aqi": "aqi", "air_exceedance_hours": "exceed", "noise_compliance": "stations"},
 )
@@ -33,8 +32,8 @@ SPEC = DomainSpec(
 def layout(
     lang: str | None = None, theme: str | None = None, period: str | None = None, kpi: str | None = None, **_query
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), period, None, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), None, kpi)
 
 
 def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:

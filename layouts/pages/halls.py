@@ -21,7 +21,6 @@ SPEC = DomainSpec(
     "halls",
     rows=((Slot("trend", 7), Slot("map", 5)), (Slot("ranking", 6), Slot("items", 6))),
     domains=("halls",),
-    default_period="24h",
     highlight={
         "hall_wait": "wait",
         "hall_wait_minutes": "wait",
@@ -52,8 +51,8 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), period, district, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), district, kpi)
 
 
 def _tiles(totals: dict, lang: str) -> list[Tile]:

@@ -21,7 +21,6 @@ SPEC = DomainSpec(
     "traffic",
     rows=((Slot("trend", 7), Slot("map", 5)), (Slot("worst", 7), Slot("classes", 5))),
     domains=("traffic",),
-    default_period="24h",
     district=None,
     highlight={
         "network_tpi": "tpi",
@@ -36,8 +35,8 @@ SPEC = DomainSpec(
 def layout(
     lang: str | None = None, theme: str | None = None, period: str | None = None, kpi: str | None = None, **_query
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("traffic.title", prefs["lang"]), period, None, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("traffic.title", prefs["lang"]), None, kpi)
 
 
 def _tiles(data: TrafficView, lang: str) -> list[Tile]:

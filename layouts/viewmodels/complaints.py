@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
 from dashboard.queries.kpis import open_tickets
-from layouts.components.domain import View, period_of
-from layouts.data import snapshot_time
+from layouts.components.domain import View
+from layouts.components.timepicker import span_of
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class ComplaintsView:
 
 def complaint_kpis(view: View) -> ComplaintKpis:
     """The complaint tiles' figures for the view's period and district (None: the city)."""
-    backlog, overdue = open_tickets(view.engine, view.now, view.district)
+    backlog, overdue = open_tickets(view.engine, view.as_of, view.district)
     return ComplaintKpis(complaint_summary(view.engine, view.district, view.start, view.now), backlog, overdue)
 
 
@@ -49,7 +48,7 @@ def complaint_trend(view: View) -> pd.DataFrame:
 
 def by_category(view: View) -> pd.DataFrame:
     """The period's complaints by category, in the view's district (None: the city)."""
-    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.now)
+    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.as_of)
 
 
 def complaints_view(view: View) -> ComplaintsView:
@@ -60,11 +59,12 @@ def complaints_view(view: View) -> ComplaintsView:
         funnel=lambda: complaints.funnel(view.engine, sel),
         trend=lambda: complaint_trend(view),
         categories=lambda: by_category(view),
-        departments=lambda: complaints.by_department(view.engine, sel, view.now),
+        departments=lambda: complaints.by_department(view.engine, sel, view.as_of),
     )
 
 
-def ticket_selection(period: str | None, district: str | None) -> ComplaintFilter:
-    """The tickets a ticket table lists: the period up to now, in the district (empty or None: the city)."""
-    now = snapshot_time()
-    return ComplaintFilter(now - WINDOWS[period_of(period)], now, district or None)
+def ticket_selection(prefs: dict, district: str | None, page: str = "complaints") -> ComplaintFilter:
+    """The tickets ``page``'s table lists: its period (``prefs["time"]``), in the district (empty or None: the
+    city)."""
+    span = span_of(prefs, page)
+    return ComplaintFilter(span.start, span.end, district or None)

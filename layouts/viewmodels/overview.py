@@ -21,12 +21,13 @@ from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.complaints import on_time_rate
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
-from dashboard.kpis.periods import local_day, period_bounds
+from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry
+from dashboard.kpis.timespan import Span, previous
 from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import department_ranking, domain_sums, kpi_registry, kpi_trend, kpi_values, period_sums
-from layouts.data import map_layers, snapshot_time
+from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
@@ -151,15 +152,15 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
-def overview_view(period: str) -> OverviewView:
-    """The overview page's data for the calendar ``period`` (see ``dashboard.kpis.periods.PERIODS``)."""
+def overview_view(span: Span) -> OverviewView:
+    """The overview page's data for ``span`` (see :mod:`dashboard.kpis.timespan`): the registry over it and over
+    the period before it, cards and freshness at its as-of moment, the trend of the days up to its end."""
     context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
-    now, tz = snapshot_time(), settings.city_timezone
-    current = period_bounds(now, tz, period)
-    previous = period_bounds(now, tz, period, back=1)
-    table = kpi_values(engine, registry, *current, now, tz)
+    now, tz = span.as_of, settings.city_timezone
+    before = previous(span, tz)
+    table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
     return OverviewView(
         now=now,
@@ -168,13 +169,13 @@ def overview_view(period: str) -> OverviewView:
         kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals),
         registry=registry,
         table=table,
-        before=kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"],
-        trend=kpi_trend(engine, registry, now, tz, TREND_DAYS),
+        before=kpi_values(engine, registry, before.start, before.end, before.as_of, tz).set_index("id")["value"],
+        trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
-        ranking=department_ranking(engine, registry, *current, tz),
+        ranking=department_ranking(engine, registry, span.start, span.end, tz),
         alerts=open_alerts(engine),
-        city=map_layers(now, with_points=False),
+        city=map_layers(span.end, with_points=False, start=span.start),
     )
 
 

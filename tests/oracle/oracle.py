@@ -97,9 +97,10 @@ def complaint_numbers(
 
 
 def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> dict[str, float]:
-    """Backlog (received by ``now``, not closed) and overdue (of them, past their deadline)."""
+    """Backlog (received by ``now``, not closed by then) and overdue (of them, past their deadline)."""
     c = facts.complaints if district is None else facts.complaints[facts.complaints["district_code"] == district]
-    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & c["closed_at"].isna()]
+    not_closed = c["closed_at"].isna() | (c["closed_at"] > pd.Timestamp(now))
+    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & not_closed]
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
