@@ -4,6 +4,7 @@ Grid, paged on the server) and the dialog with a ticket's detail and timeline.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import dash
 import dash_ag_grid as dag
@@ -12,13 +13,15 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
-from dashboard.queries import complaints
-from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 from layouts.components.domain import Tile, View
 from layouts.components.ticket_detail import ticket_detail
 from layouts.figures.charts import ranked_bars, time_lines
-from layouts.format import local_time, named, number
+from layouts.format import number
 from layouts.i18n import prefixed, t
+from layouts.viewmodels.tickets import TICKET_COLUMNS, ticket, ticket_rows
+
+if TYPE_CHECKING:  # types of annotations only: the read side is reached through the view model
+    from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 
 PAGE_SIZE = 25
 #: Every complaint tile, in the order shown.
@@ -76,7 +79,7 @@ def category_bars(categories: pd.DataFrame, view: View):
 def _grid(page: str, lang: str) -> dag.AgGrid:
     columns = [
         {"field": c, "headerName": t(f"tickets.col.{c}", lang), "sortable": True, "resizable": True}
-        for c in complaints.TICKET_COLUMNS
+        for c in TICKET_COLUMNS
     ]
     columns[0] |= {"pinned": "left", "width": 190}
     return dag.AgGrid(
@@ -130,33 +133,16 @@ def register_ticket_table(
         if not request:
             return no_update
         *chosen_values, prefs = values
-        tz = request_context().settings.city_timezone
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
-        tickets, total = complaints.tickets_page(
-            request_context().engine,
+        return ticket_rows(
             selection(*chosen_values),
             start,
             int(request.get("endRow", start + PAGE_SIZE)) - start,
             sort.get("colId", "requested_at"),
             sort.get("sort", "desc") == "desc",
+            prefs["lang"],
         )
-        lang = prefs["lang"]
-        data = [
-            {
-                "id": int(r.id),
-                "ticket": r.ticket,
-                "requested_at": local_time(r.requested_at, tz, lang=lang),
-                "category": named(r._asdict(), "category", lang),
-                "status": t(f"status.{r.status}", lang) if r.status in complaints.STATUS_KEYS else r.status,
-                "district": named(r._asdict(), "district", lang),
-                "department": named(r._asdict(), "department", lang),
-                "due_at": local_time(r.due_at, tz, lang=lang),
-                "closed_at": local_time(r.closed_at, tz, lang=lang),
-            }
-            for r in tickets.itertuples(index=False)
-        ]
-        return {"rowData": data, "rowCount": total}
 
     @app.callback(
         Output(f"{page}-grid-box", "children"),
@@ -180,11 +166,11 @@ def register_ticket_table(
         if row_id in (None, ""):
             return no_update, no_update, no_update
         lang = prefs["lang"]
-        ticket, events = complaints.ticket(request_context().engine, int(row_id))
-        if ticket.empty:
+        found, events = ticket(int(row_id))
+        if found.empty:
             return True, t("ticket.missing", lang), None
         return (
             True,
-            ticket.at[0, "ticket"],
-            ticket_detail(ticket.iloc[0], events, lang, request_context().settings.city_timezone),
+            found.at[0, "ticket"],
+            ticket_detail(found.iloc[0], events, lang, request_context().settings.city_timezone),
         )

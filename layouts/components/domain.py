@@ -14,10 +14,8 @@ from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
 from dashboard.context import request_context
-from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import WINDOWS
 from dashboard.kpis.timespan import Span
-from dashboard.queries import feeds, reference
 from dashboard.settings import Settings
 from layouts.components.frame import page_frame
 from layouts.components.guard import guarded
@@ -27,6 +25,7 @@ from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
 from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.i18n import t
+from layouts.viewmodels.domain import district_options, page_freshness
 
 
 def period_of(value: str | None, default: str = "7d") -> str:
@@ -184,11 +183,6 @@ def domain_layout(
     )
 
 
-def _district_options(engine: Engine, name: str) -> list[dict]:
-    areas = reference.districts(engine)
-    return [{"label": n, "value": c} for c, n in zip(areas["code"], areas[name], strict=True)]
-
-
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
     """The page's refresh: on its timer and on each choice of district it draws tiles, panels, the district
     options and the "data as of" line for the URL's period; a failure keeps them and shows the banner."""
@@ -225,12 +219,11 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                 prefs["theme"],
             )
             drawn = draw(view)
-            status = feeds.feed_status(engine)
-            fresh = domain_freshness(status, spec.domains, view.as_of, settings.stale_after_intervals)
+            fresh = page_freshness(engine, spec.domains, view.as_of, settings.stale_after_intervals)
             return (
                 tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
                 *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
-                *([_district_options(engine, view.name)] if options else []),
+                *([district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),
             )
 

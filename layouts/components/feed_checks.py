@@ -8,11 +8,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
-from dashboard.context import request_context
-from dashboard.queries import identity, published
 from layouts.components.guard import guarded
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.feeds import feed_checks
 
 
 def feed_checks_section(lang: str) -> html.Div:
@@ -64,12 +63,10 @@ def register_feed_checks(app: dash.Dash) -> None:
         State("feeds-prefs", "data"),
     )
     def refresh(_n, prefs):
-        lang, engine = prefs["lang"], request_context().engine
+        lang = prefs["lang"]
 
         def render():
-            return (
-                agreement_table(published.aqi_agreement(engine, request_context().settings.city_timezone), lang),
-                unresolved_table(identity.unresolved(engine), lang),
-            )
+            agreement, unresolved = feed_checks()
+            return agreement_table(agreement, lang), unresolved_table(unresolved, lang)
 
         return guarded(render, 2, lang)[:2]  # the page's own refresh shows the banner

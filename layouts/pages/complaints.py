@@ -16,7 +16,6 @@ from layouts.components.complaints import (
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
@@ -77,7 +76,7 @@ def draw(view: View) -> Drawn:
             "categories": lambda: category_bars(data.categories(), view),
             "departments": lambda: _departments(data.departments(), view),
             "map": lambda: city_map(
-                map_layers(view.now, district=view.district, start=view.start),
+                data.map_layers(),
                 lang,
                 theme,
                 view.tz,

@@ -20,9 +20,9 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
 from layouts.components.panel_error import panel_block, panel_figure
-from layouts.components.wall_panels import PANELS, SCENES, Context, alarms, playlist
+from layouts.components.wall_panels import PANELS, SCENES, Context, playlist
 from layouts.i18n import t
-from layouts.viewmodels.wall import wall_view
+from layouts.viewmodels.wall import alarms, panel_body, wall_view
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 
@@ -208,8 +208,8 @@ def _body(panel: str, ctx: Context) -> object:
     """The panel's figure or list; one that fails says so in its place, and the rest of the wall draws."""
     spec = PANELS[panel]
     if spec.graph:
-        return panel_figure(lambda: spec.build(ctx), ctx.lang, ctx.theme, t(spec.title, ctx.lang))
-    return panel_block(lambda: spec.build(ctx), ctx.lang, t(spec.title, ctx.lang))
+        return panel_figure(lambda: panel_body(panel, ctx), ctx.lang, ctx.theme, t(spec.title, ctx.lang))
+    return panel_block(lambda: panel_body(panel, ctx), ctx.lang, t(spec.title, ctx.lang))
 
 
 def data_patch(figure) -> Patch:

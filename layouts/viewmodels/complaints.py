@@ -12,6 +12,8 @@ from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, co
 from dashboard.queries.kpis import open_tickets
 from layouts.components.domain import View
 from layouts.components.timepicker import span_of
+from layouts.figures.city_map import MapLayers
+from layouts.viewmodels.city_map import map_layers
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,14 @@ class ComplaintKpis:
 @dataclass(frozen=True)
 class ComplaintsView:
     """The complaints page: its tiles, then what each chart shows, read when that chart is drawn: the funnel,
-    received and closed per interval, by category and by department."""
+    received and closed per interval, by category and by department, and the map layers."""
 
     kpis: ComplaintKpis
     funnel: Callable[[], pd.DataFrame]
     trend: Callable[[], pd.DataFrame]
     categories: Callable[[], pd.DataFrame]
     departments: Callable[[], pd.DataFrame]
+    map_layers: Callable[[], MapLayers]
 
 
 def complaint_kpis(view: View) -> ComplaintKpis:
@@ -60,6 +63,7 @@ def complaints_view(view: View) -> ComplaintsView:
         trend=lambda: complaint_trend(view),
         categories=lambda: by_category(view),
         departments=lambda: complaints.by_department(view.engine, sel, view.as_of),
+        map_layers=lambda: map_layers(view.now, district=view.district, start=view.start),
     )
 
 

@@ -27,8 +27,8 @@ from dashboard.kpis.timespan import Span, previous
 from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import department_ranking, domain_sums, kpi_registry, kpi_trend, kpi_values, period_sums
-from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
+from layouts.viewmodels.city_map import map_layers
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
 KPI_DOMAINS: dict[str, tuple[str, ...]] = {

@@ -130,3 +130,31 @@ def test_a_failing_overview_chart_leaves_the_overview_drawn(engine, tmp_path, mo
         assert _failure(outputs[graph]["figure"], lang) is None, graph
     assert outputs["overview-breakdown"]["figure"]["data"]
     assert json.dumps(outputs["overview-cards"]["children"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_failing_wall_panel_leaves_the_wall_drawn(engine, tmp_path, monkeypatch, lang):
+    """The halls scene's trend cannot be read: its panel says so, the ranking beside it and the lists draw."""
+    from layouts.viewmodels import wall
+
+    monkeypatch.setitem(wall.READS, "halls_trend", _raises)
+    monkeypatch.setitem(wall.READS, "feeds_list", _raises)
+    app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    client = app.server.test_client()
+    client.get(f"/wall?lang={lang}&scenes=halls,alerts")
+    routed = open_page(app, client, "/wall", f"?lang={lang}&scenes=halls,alerts")
+    components = {
+        (cid["type"], cid["panel"]): props
+        for cid, props in page_layout(routed)
+        if isinstance(cid, dict) and "panel" in cid
+    }
+    banner = next(props for cid, props in page_layout(routed) if cid == "wall-banner")
+    assert banner.get("children") is None
+    failed = _failure(components[("wall-graph", "halls_trend")]["figure"], lang)
+    assert failed is not None and _flat(t("wall.panel.halls_trend", lang)) in _flat(failed) and "dB(C)" in failed
+    ranking = components[("wall-graph", "halls_ranking")]["figure"]
+    assert _failure(ranking, lang) is None and ranking["data"]
+    listed = json.dumps(components[("wall-html", "feeds_list")]["children"], ensure_ascii=False)
+    assert FAILED[lang] in listed and _flat(t("wall.panel.feeds_list", lang)) in _flat(listed)
+    alerts = json.dumps(components[("wall-html", "alerts_list")]["children"], ensure_ascii=False)
+    assert FAILED[lang] not in alerts
