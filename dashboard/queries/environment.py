@@ -22,13 +22,16 @@ from dashboard.queries.reference import stations
 
 
 @cached
-def latest_air_hour(engine: Engine) -> pd.DataFrame:
-    """Mean concentration per air station and pollutant over the hour ending at the newest reading.
+def latest_air_hour(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
+    """Mean concentration per air station and pollutant over the hour ending at the newest reading (the newest
+    by ``at``, when given: the city as it was then).
 
     Columns: station_code, quantity, value, observed_at (the station's newest reading of it).
     """
     columns = ["station_code", "quantity", "value", "observed_at"]
     air = (SensorReading.quantity.in_(POLLUTANTS)) & (Station.kind == "air")
+    if at is not None:
+        air = air & (SensorReading.observed_at <= at)
     latest = read_scalar(  # newest first along the time index: stops at the first air reading, no scan
         engine,
         select(SensorReading.observed_at)
@@ -64,9 +67,10 @@ def _aqi_at(concentrations: dict[str, float], observed_at: datetime, timezone: s
     return hourly_aqi(concentrations, breakpoints_for(day))
 
 
-def city_aqi(engine: Engine, timezone: str) -> CityAqi | None:
-    """AQI of the mean concentration over stations per pollutant in the latest hour; None without data."""
-    frame = latest_air_hour(engine)
+def city_aqi(engine: Engine, timezone: str, at: datetime | None = None) -> CityAqi | None:
+    """AQI of the mean concentration over stations per pollutant in the latest hour (by ``at``); None without
+    data."""
+    frame = latest_air_hour(engine, at)
     if frame.empty:
         return None
     means = frame.groupby("quantity")["value"].mean().to_dict()
@@ -75,10 +79,11 @@ def city_aqi(engine: Engine, timezone: str) -> CityAqi | None:
     return None if result is None else CityAqi(result, observed_at, frame["station_code"].nunique())
 
 
-def station_aqi(engine: Engine, timezone: str) -> pd.DataFrame:
-    """Air stations rated by their latest-hour AQI: code, names, lon, lat, aqi, level, color, primary."""
+def station_aqi(engine: Engine, timezone: str, at: datetime | None = None) -> pd.DataFrame:
+    """Air stations rated by their latest-hour AQI (by ``at``): code, names, lon, lat, aqi, level, color,
+    primary."""
     sites = stations(engine, "air")
-    frame = latest_air_hour(engine)
+    frame = latest_air_hour(engine, at)
     rows = []
     for code, group in frame.groupby("station_code"):
         observed_at = group["observed_at"].max().to_pydatetime()

@@ -363,6 +363,56 @@ def _daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
     }
 
 
+@lru_cache(maxsize=16)
+def _area_days_statement(shape, names: tuple[str, ...]):
+    rows = _rows(AREAS, ("district_code", *names), shape, by_day=True)
+    return (
+        select(rows.c.day, *_sums(rows, names))
+        .where(rows.c.district_code == bindparam("district"))
+        .group_by(rows.c.day)
+    )
+
+
+def _by_days(rows, names: tuple[str, ...], start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
+    """Rows of (day, sums) as a frame with every local day of [start, end) (zero when quiet), summed by local
+    month when ``grain`` is "month"; ``hour`` is each day's or month's UTC start (the column the charts read)."""
+    by_day = {_utc(row.day): row._mapping for row in rows}
+    days = [day for day, _ in local_days(start, end, timezone)]
+    sums = {n: [float(by_day[day][n]) if day in by_day else 0.0 for day in days] for n in names}
+    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **sums}, columns=["hour", *names])
+    if grain != "month" or frame.empty:
+        return frame
+    months = pd.to_datetime([period_bounds(day, timezone, "month")[0] for day in days], utc=True)
+    return frame.assign(hour=months).groupby("hour", as_index=False, sort=True)[list(names)].sum()
+
+
+@cached
+def domain_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, domain: str
+) -> pd.DataFrame:
+    """The sums of one domain's rollup (``LEVELS``) in [start, end) per local day or month (``grain``) of the
+    city's zone, from the daily rollups and the edge hours from the hourly ones; see :func:`_by_days`."""
+    span = _span(start, end, timezone)
+    rows = read_rows(engine, _daily_sums_statement(span.shape, domain), span.params(timezone))
+    return _by_days(rows, LEVELS[domain][2], start, end, timezone, grain)
+
+
+@cached
+def complaint_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
+) -> pd.DataFrame:
+    """Complaints received and closed in [start, end) per local day or month (``grain``), of the city or one
+    ``district``: ``hour`` (the day's or month's UTC start), ``received``, ``closed``."""
+    names = ("received", "closed")
+    if district is None:
+        frame = domain_series(engine, start, end, timezone, grain, "complaints")[["hour", *names]]
+    else:
+        span = _span(start, end, timezone)
+        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
+        frame = _by_days(read_rows(engine, statement, params), names, start, end, timezone, grain)
+    return frame.astype(dict.fromkeys(names, int))
+
+
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
     """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums."""
     rows = _read_rows(engine, _segments_statement, start, end, timezone, True)

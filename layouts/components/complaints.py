@@ -68,7 +68,16 @@ def complaint_tiles(
 def complaint_lines(trend: pd.DataFrame, view: View):
     """Complaints received (bars) and closed per interval."""
     series = {k: t(f"complaints.series.{k}", view.lang) for k in ("received", "closed")}
-    return time_lines(trend, series, view.lang, view.theme, view.tz, bars=("received",))
+    return time_lines(
+        trend,
+        series,
+        view.lang,
+        view.theme,
+        view.tz,
+        bars=("received",),
+        span=(view.start, view.now),
+        grain=view.span.grain,
+    )
 
 
 def category_bars(categories: pd.DataFrame, view: View):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -114,7 +115,7 @@ def _field(label: str, control) -> html.Label:
     return html.Label([html.Span(label, className="filter-label me-1"), control], className="d-flex align-items-center")
 
 
-def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
+def _form(page: str, selection: TimeSelection, span: Span, lang: str) -> html.Form:
     query = selection_to_query(selection)
     custom = selection.period == CUSTOM
     dates = dcc.DatePickerRange(
@@ -134,7 +135,7 @@ def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
     as_of = dcc.Input(
         type="text",
         name="as_of",
-        value=query.get("as_of", ""),
+        value=_local_moment(span) if selection.as_of is not None else "",
         placeholder="YYYY-MM-DD HH:MM",
         className="form-control form-control-sm time-as-of",
         id=f"{page}-time-as-of",
@@ -157,6 +158,11 @@ def _form(page: str, selection: TimeSelection, lang: str) -> html.Form:
         id=f"{page}-time-form",
         **{"data-time-form": page},
     )
+
+
+def _local_moment(span: Span) -> str:
+    """The as-of moment as the city's wall-clock time, as the form takes it back."""
+    return span.as_of.astimezone(ZoneInfo(span.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
@@ -200,7 +206,7 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     return html.Div(
         [
             *notice,
-            html.Div([_quick(selection, lang), _form(page, selection, lang)], className="time-row"),
+            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
             html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",

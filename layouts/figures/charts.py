@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import clock
 from layouts.figures.base import COLORWAY, figure
 from layouts.format import number
 from layouts.i18n import t
@@ -120,12 +122,15 @@ def time_lines(
     y_title: str | None = None,
     bands: tuple[tuple[float, float, str], ...] = (),
     span: tuple[datetime, datetime] | None = None,
+    grain: str = "hour",
 ) -> go.Figure:
-    """Hourly series of ``frame`` (column ``hour`` in UTC) drawn in local time; ``series`` maps column → label;
-    columns in ``bars`` are bars. ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to
-    the data's top only. ``span`` (UTC) is the time axis's range: the whole period, however little data came;
-    a series of few points is drawn with markers (a single point would not show as a line)."""
+    """Series of ``frame`` per hour, day or month (``grain``; column ``hour``: each interval's start in UTC)
+    drawn in local time; ``series`` maps column → label; columns in ``bars`` are bars. ``bands`` shade (low,
+    high, colour) ranges of the y axis (e.g. levels), up to the data's top only. ``span`` (UTC) is the time
+    axis's range: the whole period, however little data came; a series of few points is drawn with markers (a
+    single point would not show as a line). Dates carry the year when it is not the current one."""
     x = _local(frame["hour"], timezone) if not frame.empty else []
+    ticks, hover = _time_formats(grain, _other_year(frame, span, timezone))
     traces = []
     for i, (column, label) in enumerate(series.items()):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
@@ -145,7 +150,7 @@ def time_lines(
                 x=x,
                 y=frame[column] if column in frame else [],
                 name=label,
-                hovertemplate="%{x|%m-%d %H:00} %{y:.1f}<extra>" + html.escape(label) + "</extra>",
+                hovertemplate="%{x|" + hover + "} %{y:.1f}<extra>" + html.escape(label) + "</extra>",
                 **extra,
             )
         )
@@ -180,10 +185,31 @@ def time_lines(
         hovermode="x unified",
         **_axes(
             theme,
-            x={"tickformat": "%H:%M\n%m-%d"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+            x={"tickformat": ticks, "type": "date"}
+            | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
             y={"title": {"text": y_title}} if y_title else {},
         ),
     )
+
+
+#: Tick and hover formats of a time axis by grain: without and with the year.
+TIME_FORMATS = {
+    "hour": (("%H:%M\n%m-%d", "%m-%d %H:00"), ("%H:%M\n%Y-%m-%d", "%Y-%m-%d %H:00")),
+    "day": (("%m-%d", "%m-%d"), ("%Y-%m-%d", "%Y-%m-%d")),
+    "month": (("%Y-%m", "%Y-%m"), ("%Y-%m", "%Y-%m")),
+}
+
+
+def _time_formats(grain: str, with_year: bool) -> tuple[str, str]:
+    return TIME_FORMATS[grain][1 if with_year else 0]
+
+
+def _other_year(frame: pd.DataFrame, span: tuple[datetime, datetime] | None, timezone: str) -> bool:
+    """Whether the times drawn reach outside the current year (then dates say the year)."""
+    times = list(pd.to_datetime(frame["hour"], utc=True)) if not frame.empty else []
+    times += [pd.Timestamp(moment) for moment in span or ()]
+    this_year = clock.now().astimezone(ZoneInfo(timezone)).year
+    return any(moment.tz_convert(timezone).year != this_year for moment in times)
 
 
 def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:

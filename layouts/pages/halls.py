@@ -81,7 +81,14 @@ def draw(view: View) -> Drawn:
         _tiles(data.totals, lang),
         {
             "trend": lambda: time_lines(
-                data.trend(), series, lang, theme, view.tz, bars=("issued",), span=(view.start, view.now)
+                data.trend(),
+                series,
+                lang,
+                theme,
+                view.tz,
+                bars=("issued",),
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)

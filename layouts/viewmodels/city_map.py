@@ -32,6 +32,6 @@ def map_layers(
         districts=districts,
         rates=rates,
         points=points,
-        roads=traffic.rated_segments(engine),
-        stations=environment.station_aqi(engine, timezone),
+        roads=traffic.rated_segments(engine, now),
+        stations=environment.station_aqi(engine, timezone, now),
     )

@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
-from dashboard.queries.kpis import open_tickets
+from dashboard.queries.kpis import complaint_series, open_tickets
 from layouts.components.domain import View
 from layouts.components.timepicker import span_of
 from layouts.figures.city_map import MapLayers
@@ -45,8 +45,11 @@ def complaint_kpis(view: View) -> ComplaintKpis:
 
 
 def complaint_trend(view: View) -> pd.DataFrame:
-    """Complaints received and closed per interval of the view's period, in its district (None: the city)."""
-    return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
+    """Complaints received and closed per hour, day or month (the span's grain) of the view's period, in its
+    district (None: the city)."""
+    if view.span.grain == "hour":
+        return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
+    return complaint_series(view.engine, view.start, view.now, view.tz, view.span.grain, view.district)
 
 
 def by_category(view: View) -> pd.DataFrame:

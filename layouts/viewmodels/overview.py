@@ -67,8 +67,8 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
     window = domain_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone, "complaints")
     closure = on_time_rate(window["due_met"], window["due"], 100)
     wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
-    tpi = traffic.network(engine)
-    air = environment.city_aqi(engine, timezone)
+    tpi = traffic.network(engine, now)
+    air = environment.city_aqi(engine, timezone, now)
 
     cards = [
         KpiValue(

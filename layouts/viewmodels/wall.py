@@ -3,7 +3,7 @@ panel's freshness and the alarms of the alerts panel and the ticker."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -11,8 +11,10 @@ from typing import Any
 from dashboard.context import request_context
 from dashboard.kpis.freshness import Freshness, domain_freshness, row_freshness
 from dashboard.kpis.periods import local_day
+from dashboard.kpis.timespan import resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.complaints import ComplaintFilter
+from layouts.components.timepicker import selection_for
 from layouts.components.wall_panels import PANELS, Context
 from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
@@ -30,11 +32,15 @@ class WallView:
     freshness: dict[str, Freshness]
 
 
-def wall_view(panels: list[str], lang: str, theme: str, font: int, scale: float) -> WallView:
-    """The wall's data for ``panels`` now, its figures' base font ``font`` px for a screen ``scale`` × 1920 px."""
+def wall_view(
+    panels: list[str], lang: str, theme: str, font: int, scale: float, time: Mapping | None = None
+) -> WallView:
+    """The wall's data for ``panels`` now (or at the URL's ``as_of`` in ``time``: the city as it was then), its
+    figures' base font ``font`` px for a screen ``scale`` × 1920 px."""
     request = request_context()
     engine, settings = request.engine, request.settings
-    now, tz, factor = snapshot_time(), settings.city_timezone, settings.stale_after_intervals
+    tz, factor = settings.city_timezone, settings.stale_after_intervals
+    now = resolve(selection_for("wall", time or {})[0], snapshot_time(), tz).as_of
     status = feeds.feed_status(engine)
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),

@@ -112,3 +112,21 @@ def test_the_overview_opens_on_the_newest_day(archive):
     assert cards["complaints_today"] == 5  # the synthetic city's five tickets of its last day
     registry = view.table.set_index("id")["value"]
     assert registry["complaints_received"] == 5
+
+
+def test_the_wall_shows_the_archive_at_its_newest_moment(archive):
+    from layouts.pages import wall
+    from layouts.viewmodels.wall import wall_view
+
+    app, engine, facts = archive
+    with app.server.test_request_context("/wall"):
+        page = wall.layout(lang="zh")
+        prefs = next(c.data for c in page.children if getattr(c, "id", None) == "wall-prefs")
+        view = wall_view(["city_trend"], "zh", "dark", 16, 1.0, prefs["time"])
+        chosen = wall_view(["city_trend"], "zh", "dark", 16, 1.0, {"as_of": "2026-11-20T12:00+08:00"})
+    assert view.context.now == _newest(engine).ceil("h").to_pydatetime()
+    assert {k.id: k.value for k in view.kpis}["complaints_today"] == 5
+    assert chosen.context.now == datetime(2026, 11, 20, 4, tzinfo=UTC)
+    moment = chosen.context.now
+    expected = oracle.complaint_numbers(facts, datetime(2026, 11, 19, 16, tzinfo=UTC), moment, moment)
+    assert {k.id: k.value for k in chosen.kpis}["complaints_today"] == expected["received"]
