@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from dashboard.kpis.timespan import CALENDAR, ROLLING
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,14 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Period each page opens on when its URL names none, e.g. {"overview": "this_month"} (JSON).',
     )
+
+    @field_validator("page_periods")
+    @classmethod
+    def _known_periods(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = {page: period for page, period in value.items() if period not in (*CALENDAR, *ROLLING)}
+        if wrong:
+            raise ValueError(f"unknown periods {wrong}; known: {', '.join((*CALENDAR, *ROLLING))}")
+        return value
     stale_after_intervals: float = Field(2.0, gt=0, description="A feed is stale after this many intervals.")
 
     redis_url: str | None = Field(None, description="Shared cache for web workers; file cache otherwise.")

@@ -98,6 +98,13 @@ def local_date(value: date, lang: str, timezone: str | None = None) -> str:
     return format_skeleton(skeleton, value, locale=_locale(lang))
 
 
+def local_month(value: date, lang: str, timezone: str | None = None) -> str:
+    """A month in the locale's format, with the year when it is not the current one (``3月``, ``2025年3月``;
+    ``Mar``, ``Mar 2025``)."""
+    skeleton = "MMM" if value.year == _this_year(timezone) else "yMMM"
+    return format_skeleton(skeleton, value, locale=_locale(lang))
+
+
 def date_range(first: date, last: date, lang: str, timezone: str | None = None) -> str:
     """Local dates ``first`` to ``last`` (both included), the year shown unless both are in the current one
     (``2025年3月1日 – 31日``, ``1–31 Mar 2025``)."""

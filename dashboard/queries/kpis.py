@@ -60,11 +60,13 @@ from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
 from dashboard.kpis import halls as hall_kpis
 from dashboard.kpis.cityscore import kpi_table, values_and_score
+from dashboard.kpis.compare import covered
 from dashboard.kpis.durations import duration_measures
 from dashboard.kpis.measure import Measure
 from dashboard.kpis.periods import local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
+from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of
 from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_rows
@@ -307,6 +309,25 @@ def _open_statement(by_district: bool):
     return union_all(*(_open_part(sign, *where, *extra) for sign, *where in _OPEN_PARTS))
 
 
+#: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
+DOMAIN_HOURS = {
+    "complaints": ComplaintHourly,
+    "halls": HallHourly,
+    "traffic": TrafficHourly,
+    "environment": EnvironmentHourly,
+}
+
+
+@cached
+def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Per KPI domain: the first and the last UTC hour its hourly rollup holds ((None, None): no data)."""
+    hours = {}
+    for domain, table in DOMAIN_HOURS.items():
+        first, last = read_rows(engine, select(func.min(table.hour), func.max(table.hour)))[0]
+        hours[domain] = (first and _utc(first), last and _utc(last))
+    return hours
+
+
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
     """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets requested by ``now`` and not
@@ -345,6 +366,16 @@ def kpi_values(
         "complaint_overdue": Measure(float(overdue), overdue, backlog),
     }
     return kpi_table(registry, measures)
+
+
+def comparison_values(engine: Engine, registry: Registry, base: Span) -> pd.Series:
+    """Each registry KPI's value (by id) over the comparison span ``base`` (backlog and overdue at its as-of
+    moment), read by the same measures as the current values; NaN (no data, not 0) where the KPI's domain holds
+    no data reaching back to the span's start (see :func:`dashboard.kpis.compare.covered`)."""
+    values = kpi_values(engine, registry, base.start, base.full_end, base.end, base.timezone).set_index("id")["value"]
+    hours = data_hours(engine)
+    known = {k.id for k in registry if covered(*hours.get(k.domain, (None, None)), base.start)}
+    return values.where(values.index.isin(known))
 
 
 @lru_cache(maxsize=16)

@@ -4,28 +4,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
-from dashboard.context import request_context
+from dashboard.kpis.compare import change, covered
+from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.periods import WINDOWS
-from dashboard.kpis.timespan import Span
+from dashboard.kpis.timespan import Span, comparison
 from dashboard.settings import Settings
-from layouts.components.frame import page_frame
+from layouts.components.change import change_span, compared_text
+from layouts.components.frame import page_context, page_frame
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
-from layouts.components.timepicker import settle, span_of, time_picker
+from layouts.components.timepicker import context_span, settle, time_picker
 from layouts.i18n import t
-from layouts.viewmodels.domain import district_options, page_freshness
+from layouts.viewmodels.domain import data_spans, district_options, page_freshness
 
 
 def period_of(value: str | None, default: str = "7d") -> str:
@@ -91,19 +95,112 @@ class View:
     def tz(self) -> str:
         return self.settings.city_timezone
 
+    def compared(self) -> View | None:
+        """The same view over the span its selection compares with (None: no comparison)."""
+        base = comparison(self.span, self.tz)
+        return None if base is None else replace(self, span=base)
+
+    def shift(self, base: View) -> pd.DateOffset | pd.Timedelta:
+        """What moves the comparison span's local times onto this one's (a year, or the distance between the
+        local starts: a calendar month before is drawn day by day onto this month)."""
+        if self.span.compare == "year":
+            return pd.DateOffset(years=1)
+        zone = ZoneInfo(self.tz)
+        local = [s.astimezone(zone).replace(tzinfo=None) for s in (self.start, base.start)]
+        return pd.Timedelta(local[0] - local[1])
+
+    def known(self, base: View, domain: str) -> bool:
+        """Whether ``domain``'s data reaches back to the comparison span ``base`` (else it has no data)."""
+        hours = data_spans(self.engine)
+        return covered(*hours.get(DATA_DOMAINS.get(domain, domain), (None, None)), base.start)
+
     @property
     def name(self) -> str:
         """The column of names in the page's language."""
         return "name_en" if self.lang == "en" else "name_zh"
 
 
+#: The KPI domain (rollups) of each feed domain a page follows.
+DATA_DOMAINS = {"sensors": "environment"}
+#: Each registry KPI's direction (higher or lower is better).
+DIRECTIONS = {k.id: k.direction for k in DEFAULT_KPIS}
+
+
+def tile_directions(spec: DomainSpec) -> dict[str, str | None]:
+    """Each tile's direction: that of the first registry KPI whose link highlights it."""
+    directions: dict[str, str | None] = {}
+    for kpi, tile in spec.highlight.items():
+        if kpi in DIRECTIONS:
+            directions.setdefault(tile, DIRECTIONS[kpi])
+    return directions
+
+
+def with_changes(
+    tiles: list[Tile],
+    view: View,
+    values: Mapping[str, float | None],
+    base: Compared | None,
+    of: Callable[[object], Mapping[str, float | None]],
+    directions: Mapping[str, str | None],
+    points: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
+) -> list[Tile]:
+    """``tiles`` with their change from the comparison span's values (``of`` its data, by tile key; ``base``
+    None: no comparison asked) to ``values``; tiles in ``points`` are percentages (their change in points),
+    those in ``whole`` counts (no decimals). Tiles without a value in ``values`` (read as of now whatever the
+    period) get no change."""
+    if base is None:
+        return tiles
+    before = base.values(of)
+    template = compared_text(view.span.compare, view.period)
+
+    def changed(tile: Tile) -> Tile:
+        if tile.key not in values:
+            return tile
+        moved = change(values[tile.key], before.get(tile.key), directions.get(tile.key))
+        digits, scale = 0 if tile.key in whole else 1, 1 if tile.key in points else None
+        return tile._replace(change=change_span(template, moved, view.lang, digits=digits, points=scale))
+
+    return [changed(tile) for tile in tiles]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A page's data read over the span its selection compares with: ``data`` (None: the domain has no data
+    that far back — "no data", not zeros), the comparison ``view`` and what moves its times onto the page's."""
+
+    view: View
+    data: object | None
+    shift: object
+    label: str
+
+    def values(self, of: Callable[[object], Mapping[str, float | None]]) -> Mapping[str, float | None]:
+        """The tiles' values over the comparison span (none without data)."""
+        return {} if self.data is None else of(self.data)
+
+    def overlay(self, frame: Callable[[object], pd.DataFrame]) -> tuple[pd.DataFrame, object, str] | None:
+        """A chart's overlay of the comparison span's series (none without data)."""
+        return None if self.data is None else (frame(self.data), self.shift, self.label)
+
+
+def compared(view: View, read: Callable[[View], object], domain: str) -> Compared | None:
+    """``read`` (a page's view model) over the comparison span of ``view``, or None without a comparison."""
+    base = view.compared()
+    if base is None:
+        return None
+    data = read(base) if view.known(base, domain) else None
+    return Compared(base, data, view.shift(base), t(f"time.compare.{view.span.compare}", view.lang))
+
+
 class Tile(NamedTuple):
-    """A stat tile (``tile-{key}``): its title, value and detail line."""
+    """A stat tile (``tile-{key}``): its title, value and detail line, and its change against the comparison
+    period when the selection asks for one."""
 
     key: str
     title: str
     value: str
     detail: str
+    change: object = None
 
 
 @dataclass(frozen=True)
@@ -208,12 +305,12 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         lang = prefs["lang"]
 
         def render():
-            context = request_context()
+            context = page_context(prefs)
             engine, settings = context.engine, context.settings
             view = View(
                 engine,
                 settings,
-                span_of(prefs, name),
+                context_span(context, name),
                 (district[0] or None) if district else None,
                 lang,
                 prefs["theme"],
@@ -221,7 +318,12 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
             drawn = draw(view)
             fresh = page_freshness(engine, spec.domains, view.as_of, settings.stale_after_intervals)
             return (
-                tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
+                tile_row(
+                    [
+                        stat_tile(*tile[:4], highlighted=tile.key == highlight, change=tile.change)
+                        for tile in drawn.tiles
+                    ]
+                ),
                 *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
                 *([district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),

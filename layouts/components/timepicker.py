@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext, request_context
 from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
@@ -29,6 +29,7 @@ from dashboard.kpis.timespan import (
     selection_to_query,
 )
 from dashboard.queries.base import DatabaseUnavailable
+from layouts.components.frame import page_context
 from layouts.data import snapshot_time
 from layouts.format import local_time, span_text
 from layouts.i18n import t
@@ -91,8 +92,13 @@ def settle(page: str, prefs: dict) -> Settled:
 
 def span_of(prefs: Mapping, page: str) -> Span:
     """The span a page's ``prefs`` select (their ``time``), resolved now in the city's zone."""
-    selection, _ = selection_for(page, prefs.get("time") or {})
-    return resolve(selection, snapshot_time(), request_context().settings.city_timezone)
+    return context_span(page_context(prefs), page)
+
+
+def context_span(context: RequestContext, page: str) -> Span:
+    """The span the request's time selects on ``page`` (its default when none), resolved now."""
+    selection, _ = selection_for(page, context.time)
+    return resolve(selection, snapshot_time(), context.settings.city_timezone)
 
 
 def _quick(selection: TimeSelection, lang: str) -> html.Div:

@@ -9,17 +9,24 @@ from dash import html
 
 from layouts.components.complaints import (
     category_bars,
+    compared_complaints,
     complaint_lines,
     complaint_tiles,
     register_ticket_table,
     ticket_table,
+    with_complaint_changes,
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
 from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
-from layouts.viewmodels.complaints import complaints_view, ticket_selection
+from layouts.viewmodels.complaints import (
+    complaint_kpis,
+    complaint_trend,
+    complaints_view,
+    ticket_selection,
+)
 
 dash.register_page(__name__, path="/complaints", name="complaints", title="CityOps · Complaints")
 
@@ -66,13 +73,14 @@ def _departments(departments: pd.DataFrame, view: View):
 
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = complaints_view(view)
+    data, base = complaints_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis = data.kpis
+    tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang)
     return Drawn(
-        complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang),
+        with_complaint_changes(tiles, view, kpis, base),
         {
             "funnel": lambda: funnel(data.funnel(), lang, theme),
-            "trend": lambda: complaint_lines(data.trend(), view),
+            "trend": lambda: complaint_lines(data.trend(), view, base),
             "categories": lambda: category_bars(data.categories(), view),
             "departments": lambda: _departments(data.departments(), view),
             "map": lambda: city_map(

@@ -8,16 +8,19 @@ from dash import html
 
 from layouts.components.complaints import (
     category_bars,
+    compared_complaints,
     complaint_lines,
     complaint_tiles,
     register_ticket_table,
     ticket_table,
+    with_complaint_changes,
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars
 from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
+from layouts.viewmodels.complaints import complaint_kpis, complaint_trend
 from layouts.viewmodels.district import district_area, district_view, ticket_selection
 
 #: The page's registered path is its template: no district of one city stands for all (callbacks map to it).
@@ -60,24 +63,22 @@ def layout(
     return domain_layout(SPEC, prefs, title, code, kpi, tuple(tickets), path=f"/district/{code}")
 
 
+#: The complaint tiles of a district.
+TILES = ("received", "on_time", "backlog", "satisfaction")
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = district_view(view)
+    data, base = district_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis, ranked, halls = data.kpis, data.ranked, data.halls
+    tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang, TILES, "district.tile.received.detail")
     return Drawn(
-        complaint_tiles(
-            kpis.summary,
-            kpis.backlog,
-            kpis.overdue,
-            lang,
-            keys=("received", "on_time", "backlog", "satisfaction"),
-            received_detail="district.tile.received.detail",
-        ),
+        with_complaint_changes(tiles, view, kpis, base),
         {
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
             ),
-            "trend": lambda: complaint_lines(data.trend(), view),
+            "trend": lambda: complaint_lines(data.trend(), view, base),
             "subdistricts": lambda: ranked_bars(
                 list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1
             ),

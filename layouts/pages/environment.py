@@ -7,7 +7,18 @@ import dash
 import pandas as pd
 from dash import html
 
-from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    Tile,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.city_map import city_map
@@ -34,6 +45,14 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme, query={"period": period, **_query})
     return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), None, kpi)
+
+
+DIRECTIONS = tile_directions(SPEC)
+
+
+def _values(data: EnvironmentView) -> dict[str, float | None]:
+    """The value of the tile read over the period (the AQI tile is the latest hour's and is not compared)."""
+    return {"exceed": data.exceed_hours}
 
 
 def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
@@ -77,16 +96,21 @@ def _noise(noise: pd.DataFrame, view: View):
 
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
-    data = environment_view(view)
+    data, base = environment_view(view), compared(view, environment_view, "sensors")
+    overlay = base.overlay(lambda d: d.trend) if base else None
     pollutants = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
     return Drawn(
-        _tiles(data, lang),
+        with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": lambda: time_lines(data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span),
+            "aqi": lambda: time_lines(
+                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay
+            ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "pollutants": lambda: time_lines(data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span),
+            "pollutants": lambda: time_lines(
+                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay
+            ),
             "stations": lambda: _stations(data.ranked, view),
             "noise": lambda: _noise(data.latest_noise(), view),
         },

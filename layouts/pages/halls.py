@@ -7,7 +7,18 @@ import dash
 import pandas as pd
 from dash import html
 
-from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    Tile,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import explorer_map
@@ -32,6 +43,7 @@ SPEC = DomainSpec(
         "hall_good_rating_rate": "good",
     },
 )
+DIRECTIONS = tile_directions(SPEC)
 #: Tiles: key and column (``*_pct`` columns are shown with a percent sign, minutes are named in the title).
 TILES = (
     ("wait", "wait_min"),
@@ -55,6 +67,11 @@ def layout(
     return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), district, kpi)
 
 
+def _values(data) -> dict[str, float | None]:
+    """The tiles' values by key."""
+    return {key: data.totals[column] for key, column in TILES}
+
+
 def _tiles(totals: dict, lang: str) -> list[Tile]:
     counts = {"called": number(totals["called"], lang), "issued": number(totals["issued"], lang)}
     return [
@@ -74,11 +91,12 @@ def _items(items: pd.DataFrame, view: View):
 
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = halls_view(view)
+    data, base = halls_view(view), compared(view, halls_view, "halls")
     ranked = data.ranked
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
+    percent = tuple(key for key, column in TILES if column.endswith("_pct"))
     return Drawn(
-        _tiles(data.totals, lang),
+        with_changes(_tiles(data.totals, lang), view, _values(data), base, _values, DIRECTIONS, percent),
         {
             "trend": lambda: time_lines(
                 data.trend(),
@@ -89,6 +107,8 @@ def draw(view: View) -> Drawn:
                 bars=("issued",),
                 span=(view.start, view.now),
                 grain=view.span.grain,
+                right={"wait_min": series["wait_min"]},
+                overlay=base.overlay(lambda d: d.trend()) if base else None,
             ),
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)

@@ -137,7 +137,7 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
             t("score.breakdown", lang),
         ),
         "overview-ranking": (
-            lambda: ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang)),
+            lambda: ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
             t("ranking.title", lang),
         ),
         "overview-map": (
@@ -157,14 +157,9 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
     return {key: panel_figure(build, lang, theme, title) for key, (build, title) in charts.items()}
 
 
-def content(prefs: dict) -> dict[str, object]:
-    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
-    (no round trip before the first paint) and again by each refresh, for the period of ``prefs["time"]``."""
-    lang, theme = prefs["lang"], prefs["theme"]
-    span = span_of(prefs, "overview")
-    view, period = overview_view(span), span.period
-    tz = view.timezone
-    cards = [
+def _score_cards(view, period: str, lang: str) -> list:
+    """The registry KPIs' cards (their period is the time picker's; each says what it is compared with)."""
+    return [
         score_card(
             kpi,
             row,
@@ -173,17 +168,28 @@ def content(prefs: dict) -> dict[str, object]:
             fresh,
             period,
             lang,
-            tz,
+            view.timezone,
+            view.compare,
         )
         for kpi, row, fresh in zip(view.registry, view.table.to_dict("records"), view.freshness, strict=True)
     ]
+
+
+def content(prefs: dict) -> dict[str, object]:
+    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
+    (no round trip before the first paint) and again by each refresh, for the period of ``prefs["time"]``;
+    the cards compared as its ``compare`` says (the previous period by default)."""
+    lang, theme = prefs["lang"], prefs["theme"]
+    span = span_of(prefs, "overview")
+    view, period = overview_view(span), span.period
+    tz = view.timezone
     scored, total = view.scored()
     note = t("score.note", lang, period=t(f"time.period.{period}", lang), kpis=scored, total=total)
     return {
-        "overview-kpis": kpi_row(view.kpis, lang, tz),
+        "overview-kpis": kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
-        "overview-cards": cards,
+        "overview-cards": _score_cards(view, period, lang),
         "overview-alerts": alert_list(view.alerts, lang, tz),
         **_charts(view, lang, theme),
     }

@@ -190,12 +190,13 @@ class WallContent:
 
 def content(panels: list[str], lang: str, theme: str, scale: float, time: dict | None = None) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
-    with the page itself (nothing waits for a round trip at load) and again by each refresh."""
+    with the page itself (nothing waits for a round trip at load) and again by each refresh; the KPI strip
+    compared with the day before or a year before when the URL says so (``?compare=previous|year``)."""
     view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, time)
     ctx, fresh, tz = view.context, view.freshness, view.context.tz
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
-        kpis=kpi_row(view.kpis, lang, tz),
+        kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         bodies={p: _body(p, ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={

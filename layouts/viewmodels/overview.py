@@ -9,7 +9,7 @@ rollup alone; the network TPI and the city AQI are those of the latest observati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,15 +18,26 @@ from sqlalchemy import Engine
 
 from dashboard.context import request_context
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.compare import Change, change, covered
 from dashboard.kpis.complaints import on_time_rate
+from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry
-from dashboard.kpis.timespan import Span, previous
+from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
 from dashboard.queries import environment, feeds, traffic
 from dashboard.queries.alerts import open_alerts
-from dashboard.queries.kpis import department_ranking, domain_sums, kpi_registry, kpi_trend, kpi_values, period_sums
+from dashboard.queries.kpis import (
+    comparison_values,
+    data_hours,
+    department_ranking,
+    domain_sums,
+    kpi_registry,
+    kpi_trend,
+    kpi_values,
+    period_sums,
+)
 from layouts.figures.city_map import MapLayers
 from layouts.viewmodels.city_map import map_layers
 
@@ -114,6 +125,39 @@ def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: fl
     return cards
 
 
+#: The headline KPIs whose value honours its moment (so far today, the 30 days to it), each with the registry
+#: KPI it is a reading of (whose direction judges its change): they compare with the same moment of the day
+#: before or a year before. The latest interval's TPI and hour's AQI are read as of now only.
+COMPARABLE = {
+    "complaints_today": "complaints_received",
+    "on_time_closure": "complaint_on_time_rate",
+    "hall_wait": "hall_wait_minutes",
+}
+DIRECTIONS = {k.id: k.direction for k in DEFAULT_KPIS}
+
+
+def headline_changes(
+    engine: Engine, kpis: list[KpiValue], now: datetime, timezone: str, stale_factor: float, compare: str | None
+) -> dict[str, Change]:
+    """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
+    "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
+    are the same functions' at that moment; no data where the domain's data does not reach back to its window."""
+    if compare is None:
+        return {}
+    base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
+    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor)}
+    hours = data_hours(engine)
+    days = {"on_time_closure": ON_TIME_DAYS}
+    changes = {}
+    for kpi in kpis:
+        if kpi.id in COMPARABLE:
+            start = local_day(base.end, timezone, days_back=days.get(kpi.id, 1) - 1)[0]
+            known = covered(*hours[KPI_DOMAINS[kpi.id][0]], start)
+            direction = DIRECTIONS[COMPARABLE[kpi.id]]
+            changes[kpi.id] = change(kpi.value, before[kpi.id] if known else None, direction)
+    return changes
+
+
 #: Local days of the city score's trend.
 TREND_DAYS = 14
 
@@ -127,8 +171,12 @@ class OverviewView:
     timezone: str
     map_style_url: str | None
     kpis: list[KpiValue]
+    changes: dict[str, Change]
     registry: Registry
     table: pd.DataFrame
+    compare: str
+    span: Span
+    base: Span
     before: pd.Series
     trend: pd.DataFrame
     freshness: list[Freshness]
@@ -142,7 +190,7 @@ class OverviewView:
         return {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in self.registry}
 
     def previous(self, kpi_id: str) -> float | None:
-        """The KPI's value in the previous period (None: none)."""
+        """The KPI's value in the comparison period (None: none)."""
         value = self.before.get(kpi_id)
         return None if value is None or value != value else float(value)
 
@@ -154,22 +202,30 @@ class OverviewView:
 
 def overview_view(span: Span) -> OverviewView:
     """The overview page's data for ``span`` (see :mod:`dashboard.kpis.timespan`): the registry over it and over
-    the period before it, cards and freshness at its as-of moment, the trend of the days up to its end."""
+    the span it is compared with (its ``compare``; the previous period by default, 环比; the same part of the
+    period a year earlier, 同比) read by the same measures, cards and freshness at its as-of moment, the trend of
+    the days up to its end."""
     context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
     now, tz = span.as_of, settings.city_timezone
-    before = previous(span, tz)
+    compare = span.compare or "previous"
+    base = comparison(replace(span, compare=compare), tz)
     table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
+    kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals)
     return OverviewView(
         now=now,
         timezone=tz,
         map_style_url=settings.map_style_url,
-        kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals),
+        kpis=kpis,
+        changes=headline_changes(engine, kpis, now, tz, settings.stale_after_intervals, compare),
         registry=registry,
         table=table,
-        before=kpi_values(engine, registry, before.start, before.end, before.as_of, tz).set_index("id")["value"],
+        compare=compare,
+        span=span,
+        base=base,
+        before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),

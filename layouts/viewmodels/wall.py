@@ -4,11 +4,12 @@ panel's freshness and the alarms of the alerts panel and the ticker."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from dashboard.context import request_context
+from dashboard.kpis.compare import Change
 from dashboard.kpis.freshness import Freshness, domain_freshness, row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.timespan import resolve
@@ -20,7 +21,7 @@ from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
 from layouts.viewmodels.city_map import map_layers
-from layouts.viewmodels.overview import KpiValue, overview_kpis
+from layouts.viewmodels.overview import KpiValue, headline_changes, overview_kpis
 
 
 @dataclass(frozen=True)
@@ -30,22 +31,29 @@ class WallView:
     context: Context
     kpis: list[KpiValue]
     freshness: dict[str, Freshness]
+    changes: dict[str, Change] = field(default_factory=dict)
+    compare: str | None = None
 
 
 def wall_view(
     panels: list[str], lang: str, theme: str, font: int, scale: float, time: Mapping | None = None
 ) -> WallView:
     """The wall's data for ``panels`` now (or at the URL's ``as_of`` in ``time``: the city as it was then), its
-    figures' base font ``font`` px for a screen ``scale`` × 1920 px."""
+    figures' base font ``font`` px for a screen ``scale`` × 1920 px; the KPI strip's changes against the day
+    before or a year before when ``time`` has ``compare``."""
     request = request_context()
     engine, settings = request.engine, request.settings
     tz, factor = settings.city_timezone, settings.stale_after_intervals
-    now = resolve(selection_for("wall", time or {})[0], snapshot_time(), tz).as_of
+    selection = selection_for("wall", time or {})[0]
+    now = resolve(selection, snapshot_time(), tz).as_of
     status = feeds.feed_status(engine)
+    kpis = overview_kpis(engine, now, tz, factor)
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
-        kpis=overview_kpis(engine, now, tz, factor),
+        kpis=kpis,
         freshness={p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels},
+        changes=headline_changes(engine, kpis, now, tz, factor, selection.compare),
+        compare=selection.compare,
     )
 
 

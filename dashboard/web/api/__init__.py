@@ -165,7 +165,7 @@ def alerts():
 @api.get("/feeds")
 def feeds():
     state = _state()
-    body, ready = readiness(state.engine, state.settings.stale_after_intervals, datetime.now(UTC))
+    body, ready = readiness(state.engine, state.settings.stale_after_intervals, clock.now())
     if not body["database"]["ok"]:
         return jsonify({"error": "database unavailable"}), 503
     return jsonify({"ready": ready, "feeds": body["feeds"]})
