@@ -156,7 +156,10 @@ def time_lines(
     ``span`` (UTC) is the time axis's range: the whole period, however little data came; a series of few
     points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
     the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
-    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>"."""
+    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>". Without a
+    value of any series, this period's or the comparison's, it says there is no data (never bare axes)."""
+    if not _has_values(frame, series) and (overlay is None or not _has_values(overlay[0], series)):
+        return empty(t("fresh.none", lang), theme, font_size)
     x = _local(frame["hour"], timezone) if not frame.empty else []
     ticks, hover = _time_formats(grain, _other_year(frame, span, timezone))
     traces = []
@@ -233,6 +236,11 @@ def time_lines(
         hovermode="x unified",
         **axes,
     )
+
+
+def _has_values(frame: pd.DataFrame, series: dict[str, str]) -> bool:
+    """Whether any column of ``series`` in ``frame`` holds a value."""
+    return any(frame[column].notna().any() for column in series if column in frame)
 
 
 #: Tick and hover formats of a time axis by grain: without and with the year.

@@ -1,0 +1,78 @@
+"""A time chart with nothing to draw says so in words, like every other empty panel, instead of bare axes: the
+environment page's AQI and pollutant charts on a city without readings, in both languages; a comparison's
+series alone is still drawn."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.kpis.timespan import TimeSelection, resolve
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from layouts.components.domain import View
+from layouts.figures.charts import time_lines
+
+CATALOGUES = Path(__file__).resolve().parents[2] / "dashboard" / "i18n" / "catalogues"
+#: What an empty panel says, read from the catalogues themselves.
+NO_DATA = {lang: json.loads((CATALOGUES / f"ui.{lang}.json").read_text("utf-8"))["fresh.none"] for lang in ("zh", "en")}
+NOW = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
+TZ = "Asia/Shanghai"
+#: The columns of the air trend when the rollup holds no reading.
+AIR_COLUMNS = ["hour", "aqi", "level", "color", "primary", "pm25", "pm10", "no2", "o3"]
+
+
+def _says_no_data(figure, lang: str) -> bool:
+    texts = [a.text for a in figure.layout.annotations]
+    return (
+        len(figure.data) == 0
+        and texts == [NO_DATA[lang]]
+        and figure.layout.xaxis.visible is False
+        and figure.layout.yaxis.visible is False
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_trend_says_no_data(lang):
+    span = (datetime(2026, 11, 20, 16, tzinfo=UTC), NOW)
+    frame = pd.DataFrame(columns=AIR_COLUMNS)
+    assert _says_no_data(time_lines(frame, {"aqi": "AQI"}, lang, "dark", TZ, span=span), lang)
+    hours = pd.to_datetime(["2026-11-21T01:00Z", "2026-11-21T02:00Z"])
+    gaps = pd.DataFrame({"hour": hours, "aqi": [None, None]})  # hours present, no value in any
+    assert _says_no_data(time_lines(gaps, {"aqi": "AQI"}, lang, "light", TZ, span=span), lang)
+
+
+def test_a_comparison_alone_is_still_drawn():
+    hours = pd.to_datetime(["2025-11-21T01:00Z", "2025-11-21T02:00Z"])
+    before = pd.DataFrame({"hour": hours, "aqi": [40.0, 55.0]})
+    figure = time_lines(
+        pd.DataFrame(columns=AIR_COLUMNS), {"aqi": "AQI"}, "en", "dark", TZ,
+        overlay=(before, pd.DateOffset(years=1), "Year before"),
+    )
+    dashed = [trace for trace in figure.data if trace.line.dash == "dash"]
+    assert [list(trace.y) for trace in dashed] == [[40.0, 55.0]]
+    assert not figure.layout.annotations
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('empty') / 'city.db'}")
+    upgrade(engine)  # the schema, no reading
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_environment_page_without_readings(engine, tmp_path, lang):
+    settings = Settings(var_dir=tmp_path, auth_mode="open")
+    create_app(engine, settings)  # the pages register with an app
+    from layouts.pages import environment
+
+    view = View(engine, settings, resolve(TimeSelection("24h"), NOW, TZ), None, lang, "dark")
+    figures = environment.draw(view).figures
+    assert _says_no_data(figures["aqi"](), lang)
+    assert _says_no_data(figures["pollutants"](), lang)
