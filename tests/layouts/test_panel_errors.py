@@ -158,3 +158,17 @@ def test_a_failing_wall_panel_leaves_the_wall_drawn(engine, tmp_path, monkeypatc
     assert FAILED[lang] in listed and _flat(t("wall.panel.feeds_list", lang)) in _flat(listed)
     alerts = json.dumps(components[("wall-html", "alerts_list")]["children"], ensure_ascii=False)
     assert FAILED[lang] not in alerts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_failing_map_breakdown_leaves_the_map_drawn(engine, tmp_path, monkeypatch, lang):
+    """The selection's top districts cannot be read: the side column says so under the count; the map draws."""
+    from dashboard.queries import map as map_queries
+
+    monkeypatch.setattr(map_queries, "top_districts", _raises)
+    outputs = _answers(engine, tmp_path, "/map", lang)
+    assert outputs["map-banner"].get("children") is None
+    assert _failure(outputs["map-graph"]["figure"], lang) is None and outputs["map-graph"]["figure"]["data"]
+    summary = json.dumps(outputs["map-summary"]["children"], ensure_ascii=False)
+    assert '"map-count"' in summary
+    assert FAILED[lang] in summary and _flat(t("map.summary.breakdown", lang)) in _flat(summary) and "dB(C)" in summary
