@@ -19,6 +19,7 @@ from layouts.figures.map_base import (
     line_coords,
     map_figure,
     marker_trace,
+    nothing_to_draw,
     outline_trace,
     present,
     road_traces,
@@ -192,6 +193,10 @@ def explorer_map(
     show_legend: bool = True,
 ) -> go.Figure:
     """The explorer figure; ``uirevision`` keeps the user's pan and zoom until the focus changes."""
+    drawn = (layers.outlines, layers.areas, layers.water, layers.points, layers.cells, layers.roads)
+    unseen = nothing_to_draw(lang, theme, font_size, *drawn, layers.stations, layers.halls)
+    if unseen is not None:
+        return unseen
     layers = replace(
         layers,
         outlines=drawable_areas(layers.outlines),

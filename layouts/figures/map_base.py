@@ -15,6 +15,7 @@ import shapely
 from dashboard.geo.geometry import polygonal
 from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.figures.base import figure
+from layouts.figures.charts import empty
 from layouts.format import local_time, number
 from layouts.i18n import TRANSLATIONS, t
 from layouts.themes import palette
@@ -142,6 +143,14 @@ def skipped_note(frames: list[pd.DataFrame | None], lang: str) -> str | None:
 def present(frame: pd.DataFrame | None) -> bool:
     """Whether a layer has anything to draw."""
     return frame is not None and not frame.empty
+
+
+def nothing_to_draw(lang: str, theme: str, font_size: int, *frames: pd.DataFrame | None) -> go.Figure | None:
+    """A map saying it has nothing to draw when none of its layers ``frames`` has a row (no areas, no places:
+    a city without reference data), instead of an empty base; None when there is something."""
+    if any(present(frame) for frame in frames):
+        return None
+    return empty(t("map.none", lang), theme, font_size)
 
 
 def outline_trace(areas: pd.DataFrame, theme: str) -> go.Scattermap:

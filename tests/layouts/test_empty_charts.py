@@ -1,6 +1,6 @@
 """A time chart with nothing to draw says so in words, like every other empty panel, instead of bare axes: the
 environment page's AQI and pollutant charts on a city without readings, in both languages; a comparison's
-series alone is still drawn."""
+series alone is still drawn. A map without an area or a place to draw says so instead of an empty base."""
 
 import json
 from datetime import UTC, datetime
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shapely
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
@@ -16,21 +17,24 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.domain import View
 from layouts.figures.charts import time_lines
+from layouts.figures.city_map import MapLayers, city_map
+from layouts.figures.explorer_map import ExplorerLayers, explorer_map
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "dashboard" / "i18n" / "catalogues"
 #: What an empty panel says, read from the catalogues themselves.
-NO_DATA = {lang: json.loads((CATALOGUES / f"ui.{lang}.json").read_text("utf-8"))["fresh.none"] for lang in ("zh", "en")}
+CATALOGUE = {lang: json.loads((CATALOGUES / f"ui.{lang}.json").read_text("utf-8")) for lang in ("zh", "en")}
+NO_DATA = {lang: CATALOGUE[lang]["fresh.none"] for lang in ("zh", "en")}
 NOW = datetime(2026, 11, 21, 6, 30, tzinfo=UTC)
 TZ = "Asia/Shanghai"
 #: The columns of the air trend when the rollup holds no reading.
 AIR_COLUMNS = ["hour", "aqi", "level", "color", "primary", "pm25", "pm10", "no2", "o3"]
 
 
-def _says_no_data(figure, lang: str) -> bool:
+def _says_no_data(figure, lang: str, text: str | None = None) -> bool:
     texts = [a.text for a in figure.layout.annotations]
     return (
         len(figure.data) == 0
-        and texts == [NO_DATA[lang]]
+        and texts == [text or NO_DATA[lang]]
         and figure.layout.xaxis.visible is False
         and figure.layout.yaxis.visible is False
     )
@@ -76,3 +80,16 @@ def test_environment_page_without_readings(engine, tmp_path, lang):
     figures = environment.draw(view).figures
     assert _says_no_data(figures["aqi"](), lang)
     assert _says_no_data(figures["pollutants"](), lang)
+    assert _says_no_data(figures["map"](), lang, CATALOGUE[lang]["map.none"])  # no district, no station
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_map_without_areas_or_places_says_so(lang):
+    nothing = pd.DataFrame(columns=["code", "name_zh", "name_en", "geometry"])
+    unseen = CATALOGUE[lang]["map.none"]
+    assert _says_no_data(city_map(MapLayers(districts=nothing), lang, "dark", TZ), lang, unseen)
+    assert _says_no_data(explorer_map(ExplorerLayers(outlines=nothing), lang, "light", TZ), lang, unseen)
+    area = shapely.box(120.5, 30.8, 120.6, 30.9)
+    one = pd.DataFrame({"code": ["1"], "name_zh": ["甲区"], "name_en": ["A"], "geometry": [area]})
+    assert city_map(MapLayers(districts=one), lang, "dark", TZ).data
+    assert explorer_map(ExplorerLayers(outlines=one), lang, "dark", TZ).data
