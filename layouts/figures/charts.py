@@ -211,7 +211,7 @@ def time_lines(
     ]
     axes = _axes(
         theme,
-        x={"tickformat": ticks, "type": "date"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+        x={"tickformat": ticks, "type": "date"} | ({"range": _time_range(span, timezone, grain)} if span else {}),
         y={"title": {"text": y_title}} if y_title else {},
     )
     if right:
@@ -236,6 +236,24 @@ def time_lines(
         hovermode="x unified",
         **axes,
     )
+
+
+#: Each grain's bucket (where a point or bar of it is drawn: at its local start) and half its width.
+BUCKETS = {
+    "hour": ("h", pd.Timedelta(minutes=30)),
+    "day": ("D", pd.Timedelta(hours=12)),
+    "month": ("M", pd.Timedelta(days=15)),
+}
+
+
+def _time_range(span: tuple[datetime, datetime], timezone: str, grain: str) -> list[pd.Timestamp]:
+    """The time axis over ``span`` in local time, opened to the start of the bucket the span begins in (a day
+    period from 15:40 counts that day from its midnight, where its bar stands) and half a bucket before it,
+    so the first bucket's bar is not cut off."""
+    start, end = _local(pd.Series(span), timezone)
+    unit, half = BUCKETS[grain]
+    first = start.to_period(unit).start_time if grain == "month" else start.floor(unit)
+    return [first - half, end]
 
 
 def _has_values(frame: pd.DataFrame, series: dict[str, str]) -> bool:

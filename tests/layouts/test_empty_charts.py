@@ -1,6 +1,7 @@
 """A time chart with nothing to draw says so in words, like every other empty panel, instead of bare axes: the
 environment page's AQI and pollutant charts on a city without readings, in both languages; a comparison's
-series alone is still drawn. A map without an area or a place to draw says so instead of an empty base."""
+series alone is still drawn. A map without an area or a place to draw says so instead of an empty base. A
+period starting within an hour, day or month keeps that first bucket on its time axis."""
 
 import json
 from datetime import UTC, datetime
@@ -93,3 +94,22 @@ def test_a_map_without_areas_or_places_says_so(lang):
     one = pd.DataFrame({"code": ["1"], "name_zh": ["甲区"], "name_en": ["A"], "geometry": [area]})
     assert city_map(MapLayers(districts=one), lang, "dark", TZ).data
     assert explorer_map(ExplorerLayers(outlines=one), lang, "dark", TZ).data
+
+
+@pytest.mark.parametrize(
+    ("grain", "bucket", "left"),
+    [
+        ("day", "2026-11-24T16:00Z", "2026-11-24 12:00"),  # the local day 11-25 from its midnight, half a day before
+        ("hour", "2026-11-25T07:00Z", "2026-11-25 14:30"),  # the local hour 15:00, half an hour before
+        ("month", "2026-10-31T16:00Z", "2026-10-17 00:00"),  # the local month of November, 15 days before
+    ],
+)
+def test_the_first_bucket_of_a_period_starting_mid_bucket_is_on_the_axis(grain, bucket, left):
+    """A rolling period from 15:40 local: its first bucket stands at the local start of the hour, day or month
+    it counts, before the period's start; the axis opens there (and half a bucket more, for the bar's width)."""
+    span = (datetime(2026, 11, 25, 7, 40, tzinfo=UTC), datetime(2026, 12, 2, 7, 40, tzinfo=UTC))
+    frame = pd.DataFrame({"hour": pd.to_datetime([bucket]), "n": [3]})
+    figure = time_lines(frame, {"n": "n"}, "en", "dark", TZ, bars=("n",), span=span, grain=grain)
+    start, end = (pd.Timestamp(v) for v in figure.layout.xaxis.range)
+    assert start == pd.Timestamp(left) and end == pd.Timestamp("2026-12-02 15:40")
+    assert pd.Timestamp(figure.data[0].x[0]) > start
