@@ -3,17 +3,21 @@ resolve to no reference entity (kept as they came), and, when pages read from a 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
 from dashboard.context import request_context
-from dashboard.queries import identity, published
-from dashboard.queries.replica import ReplicaStatus, replica_status
 from layouts.components.guard import guarded
 from layouts.format import duration, local_time, number
 from layouts.i18n import t
+from layouts.viewmodels.feeds import feed_checks
+
+if TYPE_CHECKING:
+    from dashboard.queries.replica import ReplicaStatus
 
 
 def feed_checks_section(lang: str) -> html.Div:
@@ -98,14 +102,15 @@ def register_feed_checks(app: dash.Dash) -> None:
         State("feeds-prefs", "data"),
     )
     def refresh(_n, prefs):
-        context = request_context()
-        lang, engine, timezone = prefs["lang"], context.engine, context.settings.city_timezone
+        lang = prefs["lang"]
+        timezone = request_context().settings.city_timezone
 
         def render():
+            agreement, unresolved, replica = feed_checks()
             return (
-                agreement_table(published.aqi_agreement(engine, timezone), lang),
-                unresolved_table(identity.unresolved(engine), lang),
-                replica_section(replica_status(engine, context.primary or engine), lang, timezone),
+                agreement_table(agreement, lang),
+                unresolved_table(unresolved, lang),
+                replica_section(replica, lang, timezone),
             )
 
         return guarded(render, 3, lang)[:3]  # the page's own refresh shows the banner

@@ -38,8 +38,8 @@ from dashboard.queries.kpis import (
     kpi_values,
     period_sums,
 )
-from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
+from layouts.viewmodels.city_map import map_layers
 
 #: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
 KPI_DOMAINS: dict[str, tuple[str, ...]] = {

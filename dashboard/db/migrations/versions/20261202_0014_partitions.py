@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0014_partitions"
-down_revision: str | None = "0012_reports"
+down_revision: str | None = "0013_alias_unify"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
