@@ -30,6 +30,8 @@ dash.register_page(__name__, path="/", name="overview", title="CityOps")
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 #: Size of the small map's panel in pixels at 1920 × 1080, for fitting the city into it.
 MAP_PX = (440, 400)
+#: Height of the score breakdown and department ranking graphs (the open alerts scroll within the same).
+TOP_ROW_HEIGHT = "212px"
 
 
 def _graph(graph_id: str, lang: str, figure, class_name: str = "", **style) -> dcc.Graph:
@@ -61,16 +63,17 @@ def _score(drawn: dict, lang: str) -> html.Div:
 
 def _top(drawn: dict, lang: str) -> dbc.Row:
     title = html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title")
+    # the top row's graphs are as tall as leaves the registry cards' last row on a 1920 × 1080 screen
     panels = [
         (
             "overview-breakdown",
             "score.breakdown",
-            _graph("overview-breakdown", lang, drawn["overview-breakdown"], height="250px"),
+            _graph("overview-breakdown", lang, drawn["overview-breakdown"], height=TOP_ROW_HEIGHT),
         ),
         (
             "overview-ranking",
             "ranking.title",
-            _graph("overview-ranking", lang, drawn["overview-ranking"], height="250px"),
+            _graph("overview-ranking", lang, drawn["overview-ranking"], height=TOP_ROW_HEIGHT),
         ),
         (
             "overview-alerts",
@@ -161,7 +164,7 @@ def content(prefs: dict) -> dict[str, object]:
         "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
         "overview-score-trend": score_trend(view.trend, theme),
-        "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
+        "overview-breakdown": score_breakdown(view.table, view.names(lang), theme, font_size=9),
         "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
         "overview-cards": _score_cards(view, period, lang),
         "overview-alerts": alert_list(view.alerts, lang, tz),
