@@ -21,6 +21,7 @@ from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
     ROLLING,
+    SelectionError,
     Span,
     TimeSelection,
     on_history,
@@ -48,12 +49,19 @@ def default_period(page: str) -> str:
     return configured.get(page) or PAGE_DEFAULTS.get(page, FALLBACK)
 
 
-def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, str | None]:
+def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, ValueError | None]:
     """The selection a page's URL query names, or the page's default and the reason when it names a bad one."""
     try:
         return selection_from_query(query, default=default_period(page)), None
     except ValueError as exc:
-        return TimeSelection(default_period(page)), str(exc)
+        return TimeSelection(default_period(page)), exc
+
+
+def bad_reason(error: ValueError, lang: str) -> str:
+    """Why a URL's time parameters were refused, in ``lang`` (the parameter names and values as given)."""
+    if isinstance(error, SelectionError):
+        return t(f"time.error.{error.key}", lang, **error.params)
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Settled:
     newest fact's time when the page moved to it because the database holds nothing newer."""
 
     selection: TimeSelection
-    error: str | None = None
+    error: ValueError | None = None
     newest: datetime | None = None
 
 
@@ -190,7 +198,7 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     notice = (
         [
             dbc.Alert(
-                t("time.bad", lang, reason=error),
+                t("time.bad", lang, reason=bad_reason(error, lang)),
                 color="warning",
                 className="py-1 px-2 mb-1 small",
                 id=f"{page}-time-error",
