@@ -179,6 +179,15 @@ def _local_moment(span: Span) -> str:
     return span.as_of.astimezone(ZoneInfo(span.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def as_of_text(settled: Settled, lang: str) -> str | None:
+    """The "city as at …" line in ``lang`` when the selection looks at a past moment (the URL's or an archive's
+    ``as_of``), else None."""
+    if settled.selection.as_of is None:
+        return None
+    span = resolve(settled.selection, snapshot_time(), request_context().settings.city_timezone)
+    return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
+
+
 def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
     or that the page opened on the newest data."""
@@ -189,12 +198,7 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
         html.Span(span_text(span, lang), id=f"{page}-time-span"),
     ]
     if selection.as_of is not None:
-        described.append(
-            html.Span(
-                " · " + t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang)),
-                className="ms-1",
-            )
-        )
+        described.append(html.Span(" · " + as_of_text(settled, lang), className="ms-1"))
     notice = (
         [
             dbc.Alert(
