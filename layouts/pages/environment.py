@@ -86,6 +86,7 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
 
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
+    grain = "hour" if view.span.grain == "hour" else "day"
     data, base = environment_view(view), compared(view, environment_view, "sensors")
     overlay = base.overlay(lambda d: d.trend) if base else None
     ranked, noise = data.ranked, data.latest_noise
@@ -95,13 +96,15 @@ def draw(view: View) -> Drawn:
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
             "aqi": time_lines(
-                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay
+                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay,
+                grain=grain,
             ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
             "pollutants": time_lines(
-                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay
+                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay,
+                grain=grain,
             ),
             "stations": ranked_bars(labels, list(ranked["aqi"]), lang, theme, colors=list(ranked["color"])),
             "noise": ranked_bars(list(noise[view.name]), list(noise["value"]), lang, theme, digits=1, unit=" dB(A)"),

@@ -39,7 +39,9 @@ class EnvironmentView:
 def environment_view(view: View) -> EnvironmentView:
     """The environment page's data for the period (noise: its last 24 hours; the AQI now: at the as-of moment)."""
     engine = view.engine
-    trend = environment.air_trend(engine, view.start, view.now, view.tz)
+    hourly = environment.air_trend(engine, view.start, view.now, view.tz)
+    # spans read by day or month draw one daily AQI per local day (HJ 633), not thousands of hours
+    trend = hourly if view.span.grain == "hour" else environment.air_daily_trend(hourly, view.tz)
     stations = environment.station_aqi(engine, view.tz, view.as_of)
     noise = environment.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
     return EnvironmentView(
@@ -48,6 +50,6 @@ def environment_view(view: View) -> EnvironmentView:
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),
         latest_noise=noise.sort_values("hour").drop_duplicates("station_code", keep="last"),
-        exceed_hours=int((trend["aqi"] > 100).sum()) if not trend.empty else 0,
+        exceed_hours=int((hourly["aqi"] > 100).sum()) if not hourly.empty else 0,
         map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
     )
