@@ -19,7 +19,7 @@ from layouts.components.domain import (
     with_changes,
 )
 from layouts.components.frame import preferences
-from layouts.figures.charts import ranked_bars, time_lines
+from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.format import number
 from layouts.i18n import t
@@ -73,7 +73,7 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
             "exceed",
             t("environment.tile.exceed", lang),
             number(data.exceed_hours, lang),
-            t("environment.tile.exceed.detail", lang, hours=number(len(data.trend), lang)),
+            t("environment.tile.exceed.detail", lang, hours=number(data.rated_hours, lang)),
         ),
         Tile(
             "stations",
@@ -95,14 +95,18 @@ def draw(view: View) -> Drawn:
     return Drawn(
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": time_lines(
+            "aqi": empty(t("environment.aqi.no_daily", lang), theme)
+            if grain == "day" and data.trend.empty
+            else time_lines(
                 data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay,
                 grain=grain,
             ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "pollutants": time_lines(
+            "pollutants": empty(t("environment.aqi.no_daily", lang), theme)
+            if grain == "day" and data.trend.empty
+            else time_lines(
                 data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay,
                 grain=grain,
             ),

@@ -24,8 +24,9 @@ AQI_BANDS = tuple(
 
 @dataclass(frozen=True)
 class EnvironmentView:
-    """The city AQI (None: no data), the period's hourly trend, stations (and ranked by AQI), the last noise hour
-    per station, hours over AQI 100, and the map layers (read when the map is drawn)."""
+    """The city AQI (None: no data), the period's trend (hourly; daily over spans read by day or month), stations
+    (and ranked by AQI), the last noise hour per station, hours rated and hours over AQI 100, and the map layers
+    (read when the map is drawn)."""
 
     city: CityAqi | None
     trend: pd.DataFrame
@@ -33,6 +34,7 @@ class EnvironmentView:
     ranked: pd.DataFrame
     latest_noise: pd.DataFrame
     exceed_hours: int
+    rated_hours: int
     map_layers: Callable[[], MapLayers]
 
 
@@ -51,5 +53,6 @@ def environment_view(view: View) -> EnvironmentView:
         ranked=stations.sort_values("aqi", ascending=False),
         latest_noise=noise.sort_values("hour").drop_duplicates("station_code", keep="last"),
         exceed_hours=int((hourly["aqi"] > 100).sum()) if not hourly.empty else 0,
+        rated_hours=len(hourly),
         map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
     )

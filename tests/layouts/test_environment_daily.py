@@ -90,3 +90,8 @@ def test_the_trend_over_days_is_the_daily_aqi(engine, tmp_path):
     assert drawn == expected
     hourly_over_100 = data.exceed_hours
     assert hourly_over_100 > len(DAYS)  # hours, not days
+    with engine.connect() as conn:  # the hours rated: city hours with any pollutant reading, by SQL
+        rated = pd.read_sql(text("SELECT observed_at FROM sensor_reading WHERE station_code IN ('A1', 'A2')"), conn)
+    start, end = pd.Timestamp(span.start), pd.Timestamp(span.end)
+    moments = pd.to_datetime(rated["observed_at"], utc=True, format="ISO8601")
+    assert data.rated_hours == moments[(moments >= start) & (moments < end)].dt.floor("h").nunique()
