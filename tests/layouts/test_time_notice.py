@@ -7,8 +7,6 @@ import re
 
 import pytest
 
-from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.frame import preferences
@@ -30,13 +28,10 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("notice")
-    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
-    upgrade(engine)
-    yield create_app(engine, Settings(var_dir=folder, auth_mode="open"))
-    engine.dispose()
+@pytest.fixture
+def app(sqlite_engine, tmp_path):
+    """The app over an empty migrated database."""
+    return create_app(sqlite_engine, Settings(var_dir=tmp_path, auth_mode="open"))
 
 
 def _notice(app, query: dict, lang: str) -> str:

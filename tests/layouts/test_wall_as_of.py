@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("wall")
-    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
-    upgrade(engine)
-    yield create_app(engine, Settings(var_dir=folder, auth_mode="open"))
-    engine.dispose()
+@pytest.fixture
+def app(sqlite_engine, tmp_path):
+    """The app over an empty migrated database."""
+    return create_app(sqlite_engine, Settings(var_dir=tmp_path, auth_mode="open"))
 
 
 def _marks(page) -> list:
