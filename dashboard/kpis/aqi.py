@@ -147,6 +147,62 @@ def hourly_aqi(concentrations: Mapping[str, float | None], breakpoints: Breakpoi
     return AqiResult(aqi=aqi, iaqi=iaqi, primary=primary, level=level_of(aqi))
 
 
+#: Daily AQI: which table rates each pollutant's daily value (O3: its maximum 8-hour mean).
+DAILY_TABLE = {
+    "pm25": "pm25_24h",
+    "pm10": "pm10_24h",
+    "so2": "so2_24h",
+    "no2": "no2_24h",
+    "co": "co_24h",
+    "o3": "o3_8h",
+}
+#: Validity (GB 3095-2012 §7.4): a 24-hour mean needs 20 hourly values, an 8-hour mean 6 and the day's maximum
+#: 8-hour mean 14 valid 8-hour means among the day's 17 windows (starting 00:00 … 16:00).
+MIN_HOURS_24H, MIN_HOURS_8H, MIN_WINDOWS_8H = 20, 6, 14
+
+
+def daily_values(hours: Mapping[str, list[float | None]]) -> dict[str, float | None]:
+    """The day's values from its 24 local hours of 1-hour concentrations per pollutant (index = local hour,
+    None = missing): 24-hour means, and for O3 the maximum 8-hour mean ("o3") and the maximum 1-hour value
+    ("o3_1h"); None where the hours are too few to be valid."""
+    out: dict[str, float | None] = {}
+    for pollutant, series in hours.items():
+        values = [v for v in series if v is not None and not math.isnan(v)]
+        if pollutant != "o3":
+            out[pollutant] = sum(values) / len(values) if len(values) >= MIN_HOURS_24H else None
+            continue
+        windows = []
+        for first in range(17):
+            window = [v for v in series[first : first + 8] if v is not None and not math.isnan(v)]
+            if len(window) >= MIN_HOURS_8H:
+                windows.append(sum(window) / len(window))
+        out["o3"] = max(windows) if len(windows) >= MIN_WINDOWS_8H else None
+        out["o3_1h"] = max(values) if values else None
+    return out
+
+
+def daily_aqi(hours: Mapping[str, list[float | None]], breakpoints: BreakpointSet = HJ633_2012) -> AqiResult | None:
+    """The day's AQI (HJ 633) from its 24 local hours per pollutant (see :func:`daily_values`): each pollutant's
+    IAQI from its 24-hour mean, O3's from its maximum 8-hour mean (above 800 µg/m³, from its maximum 1-hour value
+    on the 1-hour breakpoints); None when no pollutant has a valid value."""
+    values = daily_values(hours)
+    iaqi = {}
+    for pollutant in POLLUTANTS:
+        value = values.get(pollutant)
+        if value is None:
+            continue
+        if pollutant == "o3" and value > breakpoints.nodes["o3_8h"][-1]:
+            value, table = values["o3_1h"], "o3_1h"
+        else:
+            table = DAILY_TABLE[pollutant]
+        iaqi[pollutant] = _interpolate(breakpoints.nodes[table], float(value))
+    if not iaqi:
+        return None
+    aqi = max(iaqi.values())
+    primary = tuple(p for p in POLLUTANTS if iaqi.get(p) == aqi) if aqi > 50 else ()
+    return AqiResult(aqi=aqi, iaqi=iaqi, primary=primary, level=level_of(aqi))
+
+
 # --- US EPA AQI (2024 revision, in force from 2024-05-06) ------------------------------------------------
 
 #: EPA segments per pollutant: (C_lo, C_hi, I_lo, I_hi) in the EPA unit, and the decimals C is truncated to.

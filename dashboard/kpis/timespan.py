@@ -52,6 +52,26 @@ QUERY_KEYS = ("period", "from", "to", "as_of", "compare")
 Moment = date | datetime
 
 
+class SelectionError(ValueError):
+    """A bad time parameter. Its message is English (the API's 400 says it); ``key`` and ``params`` name the
+    reason for the pages, which say it in their language from the message catalogue's ``time.error.<key>``."""
+
+    def __init__(self, key: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def _bad_choice(name: str, value: object, choices: tuple[str, ...] | list[str]) -> SelectionError:
+    listed = ", ".join(choices)
+    return SelectionError(
+        "choice", f"{name} must be one of {listed}; got {value!r}", name=name, value=str(value), choices=listed
+    )
+
+
+def _range_with_period(period: str) -> SelectionError:
+    return SelectionError("range_with_period", f"from/to go with period=custom, not period={period}", period=period)
+
+
 @dataclass(frozen=True)
 class TimeSelection:
     """What a user picked. ``start``/``end`` only for ``custom``: dates (end included) or date-times (end excluded;
@@ -65,27 +85,34 @@ class TimeSelection:
 
     def __post_init__(self) -> None:
         if self.period not in PERIOD_NAMES:
-            raise ValueError(f"period must be one of {', '.join(PERIOD_NAMES)}; got {self.period!r}")
+            raise _bad_choice("period", self.period, PERIOD_NAMES)
         if self.compare is not None and self.compare not in COMPARISONS:
-            raise ValueError(f"compare must be one of {', '.join(COMPARISONS)}; got {self.compare!r}")
+            raise _bad_choice("compare", self.compare, COMPARISONS)
         if self.period != CUSTOM:
             if self.start is not None or self.end is not None:
-                raise ValueError(f"from/to go with period=custom, not period={self.period}")
+                raise _range_with_period(self.period)
             return
         if self.start is None or self.end is None:
-            raise ValueError("a custom period needs both from and to")
+            raise SelectionError("custom_needs_both", "a custom period needs both from and to")
         if _is_hours(self.start) != _is_hours(self.end):
-            raise ValueError("from and to must both be dates or both date-times")
+            raise SelectionError("mixed", "from and to must both be dates or both date-times")
+        start, end = self.start.isoformat(), self.end.isoformat()
         if _is_hours(self.start):
             if _naive(self.start) >= _naive(self.end):
-                raise ValueError(f"from ({self.start.isoformat()}) must be before to ({self.end.isoformat()})")
+                raise SelectionError("order", f"from ({start}) must be before to ({end})", start=start, end=end)
             length = _naive(self.end) - _naive(self.start)
         else:
             if self.start > self.end:
-                raise ValueError(f"from ({self.start.isoformat()}) is after to ({self.end.isoformat()})")
+                raise SelectionError("order", f"from ({start}) is after to ({end})", start=start, end=end)
             length = self.end - self.start + timedelta(days=1)
         if length > MAX_RANGE:
-            raise ValueError(f"the range from {self.start} to {self.end} is longer than {MAX_RANGE.days} days")
+            raise SelectionError(
+                "too_long",
+                f"the range from {self.start} to {self.end} is longer than {MAX_RANGE.days} days",
+                start=str(self.start),
+                end=str(self.end),
+                days=MAX_RANGE.days,
+            )
 
     @property
     def kind(self) -> str:
@@ -330,8 +357,11 @@ def _parse_moment(name: str, text: str) -> Moment:
             return datetime.fromisoformat(text.replace("Z", "+00:00"))
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{name} must be a date (2026-03-31) or a date-time (2026-03-31T08:00); got {text!r}"
+        raise SelectionError(
+            "moment",
+            f"{name} must be a date (2026-03-31) or a date-time (2026-03-31T08:00); got {text!r}",
+            name=name,
+            value=text,
         ) from None
 
 
@@ -343,18 +373,19 @@ def selection_from_query(mapping: Mapping, default: str = "24h") -> TimeSelectio
     period, start_text, end_text = _first(mapping, "period"), _first(mapping, "from"), _first(mapping, "to")
     period = ALIASES.get(period, period)
     if period is not None and period not in PERIOD_NAMES:
-        raise ValueError(f"period must be one of {', '.join(PERIOD_NAMES)}; got {period!r}")
+        raise _bad_choice("period", period, PERIOD_NAMES)
     if start_text or end_text:
         if period not in (None, CUSTOM):
-            raise ValueError(f"from/to go with period=custom, not period={period}")
+            raise _range_with_period(period)
         if not (start_text and end_text):
-            raise ValueError(f"{'to' if start_text else 'from'} is required with {'from' if start_text else 'to'}")
+            missing, given = ("to", "from") if start_text else ("from", "to")
+            raise SelectionError("missing", f"{missing} is required with {given}", missing=missing, given=given)
         period = CUSTOM
     elif period == CUSTOM:
-        raise ValueError("period=custom needs from and to")
+        raise SelectionError("custom_needs_both", "period=custom needs from and to")
     as_of_text, compare = _first(mapping, "as_of"), _first(mapping, "compare")
     if compare is not None and compare not in COMPARISONS:
-        raise ValueError(f"compare must be one of {', '.join(COMPARISONS)}; got {compare!r}")
+        raise _bad_choice("compare", compare, COMPARISONS)
     as_of = None if as_of_text is None else _parse_moment("as_of", as_of_text)
     start = None if start_text is None else _parse_moment("from", start_text)
     end = None if end_text is None else _parse_moment("to", end_text)

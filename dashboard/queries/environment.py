@@ -16,7 +16,7 @@ from dashboard.db.models import (
     SensorReading,
     Station,
 )
-from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, hourly_aqi
+from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values, hourly_aqi
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import stations
 
@@ -139,6 +139,37 @@ def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> 
     out = pd.DataFrame(rows, columns=columns)
     out["hour"] = pd.to_datetime(out["hour"], utc=True)
     return out
+
+
+def air_daily_trend(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Daily city AQI (HJ 633) per local day, from :func:`air_trend`'s hourly city means per pollutant: hour
+    (the local day's start, UTC), aqi, level, color, primary, and each pollutant's daily value (24-hour mean;
+    O3 its maximum 8-hour mean; None when not valid). Days too thin for any valid daily value are left out."""
+    columns = ["hour", "aqi", "level", "color", "primary", *POLLUTANTS]
+    if hourly.empty:
+        return pd.DataFrame(columns=columns)
+    local = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone)
+    rows = []
+    for day, group in hourly.groupby(local.dt.date):
+        hours: dict[str, list[float | None]] = {p: [None] * 24 for p in POLLUTANTS}
+        for hour, values in zip(local[group.index].dt.hour, group[list(POLLUTANTS)].to_dict("records"), strict=True):
+            for pollutant, value in values.items():
+                hours[pollutant][hour] = None if pd.isna(value) else float(value)
+        result = daily_aqi(hours, breakpoints_for(day))
+        if result is None:
+            continue
+        values = daily_values(hours)
+        rows.append(
+            {
+                "hour": pd.Timestamp(day).tz_localize(timezone).tz_convert("UTC"),
+                "aqi": result.aqi,
+                "level": result.level.key,
+                "color": result.level.color,
+                "primary": ",".join(result.primary),
+                **{p: values.get(p) for p in POLLUTANTS},
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 @cached

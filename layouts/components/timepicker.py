@@ -21,6 +21,7 @@ from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
     ROLLING,
+    SelectionError,
     Span,
     TimeSelection,
     on_history,
@@ -48,12 +49,19 @@ def default_period(page: str) -> str:
     return configured.get(page) or PAGE_DEFAULTS.get(page, FALLBACK)
 
 
-def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, str | None]:
+def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, ValueError | None]:
     """The selection a page's URL query names, or the page's default and the reason when it names a bad one."""
     try:
         return selection_from_query(query, default=default_period(page)), None
     except ValueError as exc:
-        return TimeSelection(default_period(page)), str(exc)
+        return TimeSelection(default_period(page)), exc
+
+
+def bad_reason(error: ValueError, lang: str) -> str:
+    """Why a URL's time parameters were refused, in ``lang`` (the parameter names and values as given)."""
+    if isinstance(error, SelectionError):
+        return t(f"time.error.{error.key}", lang, **error.params)
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Settled:
     newest fact's time when the page moved to it because the database holds nothing newer."""
 
     selection: TimeSelection
-    error: str | None = None
+    error: ValueError | None = None
     newest: datetime | None = None
 
 
@@ -171,6 +179,15 @@ def _local_moment(span: Span) -> str:
     return span.as_of.astimezone(ZoneInfo(span.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def as_of_text(settled: Settled, lang: str) -> str | None:
+    """The "city as at …" line in ``lang`` when the selection looks at a past moment (the URL's or an archive's
+    ``as_of``), else None."""
+    if settled.selection.as_of is None:
+        return None
+    span = resolve(settled.selection, snapshot_time(), request_context().settings.city_timezone)
+    return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
+
+
 def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
     or that the page opened on the newest data."""
@@ -181,16 +198,11 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
         html.Span(span_text(span, lang), id=f"{page}-time-span"),
     ]
     if selection.as_of is not None:
-        described.append(
-            html.Span(
-                " · " + t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang)),
-                className="ms-1",
-            )
-        )
+        described.append(html.Span(" · " + as_of_text(settled, lang), className="ms-1"))
     notice = (
         [
             dbc.Alert(
-                t("time.bad", lang, reason=error),
+                t("time.bad", lang, reason=bad_reason(error, lang)),
                 color="warning",
                 className="py-1 px-2 mb-1 small",
                 id=f"{page}-time-error",

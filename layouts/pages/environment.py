@@ -20,7 +20,7 @@ from layouts.components.domain import (
     with_changes,
 )
 from layouts.components.frame import preferences
-from layouts.figures.charts import ranked_bars, time_lines
+from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.format import number
 from layouts.i18n import t
@@ -74,7 +74,7 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
             "exceed",
             t("environment.tile.exceed", lang),
             number(data.exceed_hours, lang),
-            t("environment.tile.exceed.detail", lang, hours=number(len(data.trend), lang)),
+            t("environment.tile.exceed.detail", lang, hours=number(data.rated_hours, lang)),
         ),
         Tile(
             "stations",
@@ -96,20 +96,27 @@ def _noise(noise: pd.DataFrame, view: View):
 
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
+    grain = "hour" if view.span.grain == "hour" else "day"
     data, base = environment_view(view), compared(view, environment_view, "sensors")
     overlay = base.overlay(lambda d: d.trend) if base else None
     pollutants = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
     return Drawn(
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": lambda: time_lines(
-                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay
+            "aqi": lambda: empty(t("environment.aqi.no_daily", lang), theme)
+            if grain == "day" and data.trend.empty
+            else time_lines(
+                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay,
+                grain=grain,
             ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "pollutants": lambda: time_lines(
-                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay
+            "pollutants": lambda: empty(t("environment.aqi.no_daily", lang), theme)
+            if grain == "day" and data.trend.empty
+            else time_lines(
+                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay,
+                grain=grain,
             ),
             "stations": lambda: _stations(data.ranked, view),
             "noise": lambda: _noise(data.latest_noise(), view),

@@ -30,6 +30,8 @@ dash.register_page(__name__, path="/", name="overview", title="CityOps")
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 #: Size of the small map's panel in pixels at 1920 × 1080, for fitting the city into it.
 MAP_PX = (440, 400)
+#: Height of the score breakdown and department ranking graphs (the open alerts scroll within the same).
+TOP_ROW_HEIGHT = "212px"
 
 
 def _graph(graph_id: str, lang: str, figure, class_name: str = "", **style) -> dcc.Graph:
@@ -61,16 +63,17 @@ def _score(drawn: dict, lang: str) -> html.Div:
 
 def _top(drawn: dict, lang: str) -> dbc.Row:
     title = html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title")
+    # the top row's graphs are as tall as leaves the registry cards' last row on a 1920 × 1080 screen
     panels = [
         (
             "overview-breakdown",
             "score.breakdown",
-            _graph("overview-breakdown", lang, drawn["overview-breakdown"], height="250px"),
+            _graph("overview-breakdown", lang, drawn["overview-breakdown"], height=TOP_ROW_HEIGHT),
         ),
         (
             "overview-ranking",
             "ranking.title",
-            _graph("overview-ranking", lang, drawn["overview-ranking"], height="250px"),
+            _graph("overview-ranking", lang, drawn["overview-ranking"], height=TOP_ROW_HEIGHT),
         ),
         (
             "overview-alerts",
@@ -133,7 +136,7 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
     charts = {
         "overview-score-trend": (lambda: score_trend(view.trend, theme), t("score.trend", lang, days=TREND_DAYS)),
         "overview-breakdown": (
-            lambda: score_breakdown(view.table, view.names(lang), theme),
+            lambda: score_breakdown(view.table, view.names(lang), theme, font_size=9),
             t("score.breakdown", lang),
         ),
         "overview-ranking": (

@@ -20,7 +20,7 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
 from layouts.components.panel_error import panel_block, panel_figure
-from layouts.components.timepicker import settle
+from layouts.components.timepicker import as_of_text, settle
 from layouts.components.wall_panels import PANELS, SCENES, Context, playlist
 from layouts.i18n import t
 from layouts.viewmodels.wall import alarms, panel_body, wall_view
@@ -80,7 +80,8 @@ def _seconds(rotate: str | None) -> float:
         return DEFAULT_ROTATE
 
 
-def _header(lang: str, chosen: list[str], banner, settings) -> html.Header:
+def _header(lang: str, chosen: list[str], banner, settings, as_of: str | None) -> html.Header:
+    """Title, scene, banner and the live clock; a wall showing a past moment says which beside the clock."""
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     clock = html.Div(
         className="cityops-clock wall-clock", **{"data-timezone": settings.city_timezone, "data-lang": lang}
@@ -90,6 +91,7 @@ def _header(lang: str, chosen: list[str], banner, settings) -> html.Header:
             html.H1([html.Span(city, className="me-3"), t("wall.title", lang)], className="wall-title"),
             html.Div(t(f"wall.scene.{chosen[0]}", lang), id="wall-scene-name", className="wall-scene-name"),
             html.Div(banner, id="wall-banner", className="wall-banner"),
+            *([html.Div(as_of, id="wall-as-of", className="wall-as-of")] if as_of else []),
             clock,
         ],
         className="wall-header",
@@ -142,7 +144,7 @@ def layout(
     **_query,
 ) -> html.Div:
     prefs = preferences(lang, theme, default_theme="dark", query=_query)
-    settle("wall", prefs)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
+    settled = settle("wall", prefs)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
     lang = prefs["lang"]
     settings = request_context().settings
     chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
@@ -158,7 +160,7 @@ def layout(
         "wall",
         prefs,
         [
-            _header(lang, chosen, banner, settings),
+            _header(lang, chosen, banner, settings, as_of_text(settled, lang)),
             html.Div(drawn.kpis, id="wall-kpis", className="wall-kpis"),
             _stage(lang, chosen, drawn, deferred),
             _footer(lang, drawn),

@@ -24,9 +24,9 @@ AQI_BANDS = tuple(
 
 @dataclass(frozen=True)
 class EnvironmentView:
-    """The city AQI (None: no data), the period's hourly trend, stations (and ranked by AQI), the last noise hour
-    per station (read when its panel is drawn), hours over AQI 100, and the map layers (read when the map is
-    drawn)."""
+    """The city AQI (None: no data), the period's trend (hourly; daily over spans read by day or month), stations
+    (and ranked by AQI), the last noise hour per station (read when its panel is drawn), hours rated and hours
+    over AQI 100, and the map layers (read when the map is drawn)."""
 
     city: CityAqi | None
     trend: pd.DataFrame
@@ -34,6 +34,7 @@ class EnvironmentView:
     ranked: pd.DataFrame
     latest_noise: Callable[[], pd.DataFrame]
     exceed_hours: int
+    rated_hours: int
     map_layers: Callable[[], MapLayers]
 
 
@@ -46,7 +47,9 @@ def latest_noise(view: View) -> pd.DataFrame:
 def environment_view(view: View) -> EnvironmentView:
     """The environment page's data for the period (noise: its last 24 hours; the AQI now: at the as-of moment)."""
     engine = view.engine
-    trend = environment.air_trend(engine, view.start, view.now, view.tz)
+    hourly = environment.air_trend(engine, view.start, view.now, view.tz)
+    # spans read by day or month draw one daily AQI per local day (HJ 633), not thousands of hours
+    trend = hourly if view.span.grain == "hour" else environment.air_daily_trend(hourly, view.tz)
     stations = environment.station_aqi(engine, view.tz, view.as_of)
     return EnvironmentView(
         city=environment.city_aqi(engine, view.tz, view.as_of),
@@ -54,6 +57,7 @@ def environment_view(view: View) -> EnvironmentView:
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),
         latest_noise=lambda: latest_noise(view),
-        exceed_hours=int((trend["aqi"] > 100).sum()) if not trend.empty else 0,
+        exceed_hours=int((hourly["aqi"] > 100).sum()) if not hourly.empty else 0,
+        rated_hours=len(hourly),
         map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
     )

@@ -39,3 +39,46 @@ def aqi(concentrations: dict[str, float | None], table: dict = HOURLY) -> tuple[
         return None
     top = max(rated.values())
     return top, tuple(p for p in ORDER if rated.get(p) == top) if top > 50 else ()
+
+
+#: HJ 633-2012 table 1, daily report: 24-hour means (CO mg/m³) and O3's maximum 8-hour mean (up to 800 µg/m³;
+#: above it the 1-hour O3 breakpoints rate the day's maximum hour).
+DAILY = {
+    "pm25": (0, 35, 75, 115, 150, 250, 350, 500),
+    "pm10": (0, 50, 150, 250, 350, 420, 500, 600),
+    "so2": SO2_24H,
+    "no2": (0, 40, 80, 180, 280, 565, 750, 940),
+    "co": (0, 2, 4, 14, 24, 36, 48, 60),
+    "o3": (0, 100, 160, 215, 265, 800),
+}
+DAILY_2026 = {**DAILY, "pm25": HOURLY_2026["pm25"], "pm10": HOURLY_2026["pm10"]}
+
+
+def _rate(nodes: tuple, c: float) -> int:
+    for lo_c, hi_c, lo_i, hi_i in zip(nodes, nodes[1:], IAQI, IAQI[1:], strict=False):
+        if c <= hi_c:
+            return math.ceil(round(lo_i + (hi_i - lo_i) * (c - lo_c) / (hi_c - lo_c), 9))
+    return IAQI[len(nodes) - 1]
+
+
+def daily_aqi(day: dict[str, list[float | None]], table: dict = DAILY) -> tuple[int, tuple[str, ...]] | None:
+    """(AQI, primary pollutants) of one station-day from its 24 local hours per pollutant, by pandas: 24-hour
+    means of at least 20 hours; O3 the maximum of the 8-hour means (at least 6 hours each) over the windows
+    ending 07:00 … 23:00, valid with at least 14 of them (GB 3095-2012 §7.4)."""
+    import pandas as pd
+
+    rated = {}
+    for pollutant, hours in day.items():
+        series = pd.Series(hours, dtype="float64")
+        if pollutant == "o3":
+            means = series.rolling(8, min_periods=6).mean().iloc[7:24].dropna()
+            if len(means) < 14:
+                continue
+            top = means.max()
+            rated["o3"] = _rate(HOURLY["o3"], series.max()) if top > 800 else _rate(table["o3"], top)
+        elif series.count() >= 20:
+            rated[pollutant] = _rate(table[pollutant], series.mean())
+    if not rated:
+        return None
+    top = max(rated.values())
+    return top, tuple(p for p in ORDER if rated.get(p) == top) if top > 50 else ()

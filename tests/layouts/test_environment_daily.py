@@ -1,0 +1,97 @@
+"""The environment page over a span read by day: its AQI trend is one daily AQI per local day (HJ 633: 24-hour
+means, O3's maximum 8-hour mean), equal to the oracle's over pandas hourly means of the raw readings; the hours
+over AQI 100 still count hours."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, text
+
+from dashboard.db import rollups
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.db.models import SensorReading
+from dashboard.kpis.timespan import TimeSelection, resolve
+from dashboard.settings import Settings
+from layouts.components.domain import View
+from layouts.viewmodels.environment import environment_view
+from tests.dashboard.synthetic_city import NOW, populate
+from tests.oracle import aqi as oracle
+
+TZ = "Asia/Shanghai"
+DAYS = [date(2026, 11, 10) + timedelta(days=i) for i in range(5)]
+RANGES = {"pm25": 200, "pm10": 300, "no2": 150, "o3": 320, "so2": 60, "co": 3}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('aqi') / 'city.db'}")
+    upgrade(engine)
+    populate(engine, NOW)
+    rng, rows = random.Random(11), []
+    for day in DAYS:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(TZ))
+        for hour in range(24):
+            for station in ("A1", "A2"):
+                for pollutant, top in RANGES.items():
+                    if rng.random() < 0.08:  # a missing hour now and then
+                        continue
+                    moment = (midnight + timedelta(hours=hour, minutes=20)).astimezone(UTC)
+                    rows.append(
+                        {
+                            "source": "test",
+                            "source_id": f"{station}-{pollutant}-{moment.isoformat()}",
+                            "station_code": station,
+                            "quantity": pollutant,
+                            "observed_at": moment,
+                            "value": round(rng.uniform(0, top), 1),
+                        }
+                    )
+    with engine.begin() as conn:
+        conn.execute(insert(SensorReading), rows)
+        rollups.rebuild(conn, "sensors", TZ)
+    yield engine
+    engine.dispose()
+
+
+def _oracle(engine) -> dict[date, int]:
+    with engine.connect() as conn:
+        raw = pd.read_sql(
+            text("SELECT quantity, observed_at, value FROM sensor_reading WHERE station_code IN ('A1', 'A2')"), conn
+        )
+    raw = raw[raw["quantity"].isin(list(RANGES))]
+    local = pd.to_datetime(raw["observed_at"], utc=True, format="ISO8601").dt.tz_convert(TZ)
+    raw = raw.assign(day=local.dt.date, hour=local.dt.hour)
+    means = raw.groupby(["day", "hour", "quantity"])["value"].mean()
+    out = {}
+    for day in sorted(set(raw["day"])):
+        hours = {p: [means.get((day, h, p)) for h in range(24)] for p in RANGES}
+        hours = {p: [None if v is None or pd.isna(v) else float(v) for v in h] for p, h in hours.items()}
+        rated = oracle.daily_aqi(hours, oracle.DAILY_2026)
+        if rated is not None:
+            out[day] = rated[0]
+    return out
+
+
+def test_the_trend_over_days_is_the_daily_aqi(engine, tmp_path):
+    span = resolve(TimeSelection("custom", date(2026, 10, 1), date(2026, 11, 20)), NOW, TZ)
+    assert span.grain == "day"
+    view = View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "en", "light")
+    data = environment_view(view)
+    days = pd.to_datetime(data.trend["hour"], utc=True).dt.tz_convert(TZ).dt.date
+    drawn = dict(zip(days, data.trend["aqi"].astype(int), strict=True))
+    expected = _oracle(engine)
+    assert set(DAYS) <= set(expected)
+    assert drawn == expected
+    hourly_over_100 = data.exceed_hours
+    assert hourly_over_100 > len(DAYS)  # hours, not days
+    with engine.connect() as conn:  # the hours rated: city hours with any pollutant reading, by SQL
+        rated = pd.read_sql(text("SELECT observed_at FROM sensor_reading WHERE station_code IN ('A1', 'A2')"), conn)
+    start, end = pd.Timestamp(span.start), pd.Timestamp(span.end)
+    moments = pd.to_datetime(rated["observed_at"], utc=True, format="ISO8601")
+    assert data.rated_hours == moments[(moments >= start) & (moments < end)].dt.floor("h").nunique()
