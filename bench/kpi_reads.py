@@ -328,7 +328,7 @@ READS = (
     (overview, "domain_sums"),
     (feeds, "feed_status"),
     (traffic, "latest_observations"),
-    (environment, "latest_air_hour"),
+    (environment, "air_station_hours"),
     (alerts, "open_alerts"),
 )
 

@@ -78,8 +78,9 @@ def test_traffic(city):
 
 
 def test_air(city):
-    hour = environment.latest_air_hour(city)
-    assert set(hour["quantity"]) == {"pm25", "no2", "o3"}  # noise is not air, old readings are outside the hour
+    hours = environment.air_station_hours(city)
+    assert set(hours["quantity"]) == {"pm25", "no2", "o3"}  # noise is not air, the 01:00 hour is not the latest
+    assert set(hours["hour"]) == {NOW - timedelta(hours=1)}  # the readings of 03:50 lie in the hour from 03:00
     city_aqi = environment.city_aqi(city, TZ)
     assert (city_aqi.result.aqi, city_aqi.result.primary, city_aqi.stations) == (100, ("pm25",), 2)
     stations = environment.station_aqi(city, TZ).set_index("code")
