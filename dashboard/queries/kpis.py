@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -48,12 +49,13 @@ from dashboard.kpis import environment as environment_kpis
 from dashboard.kpis import halls as hall_kpis
 from dashboard.kpis.cityscore import kpi_table, values_and_score
 from dashboard.kpis.durations import duration_measures
+from dashboard.kpis.kpi import Kpi
 from dashboard.kpis.measure import Measure
-from dashboard.kpis.periods import local_days, period_bounds
+from dashboard.kpis.periods import local_day, local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
-from dashboard.kpis.traffic import network_measures, network_measures_of
-from dashboard.queries import deadlines
+from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
+from dashboard.queries import deadlines, environment, traffic
 from dashboard.queries.base import read_frame, read_rows
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
@@ -377,6 +379,75 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
         values, score = values_and_score(registry, measures)
         rows.append({"day": day.astimezone(zone).date(), "city_score": score, **values})
     return pd.DataFrame(rows)
+
+
+# --- headline KPIs ----------------------------------------------------------------------------------------
+
+#: Local days (today so far and the whole days before it) of the ``last_30_days`` window.
+LAST_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline KPI's measure over its window, and the facts its card states beside it."""
+
+    kpi: Kpi
+    measure: Measure
+    facts: dict[str, Any]
+
+
+def _today(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    start = local_day(now, timezone)[0]
+    sums = period_sums(engine, start, now, timezone)
+    yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
+    days = (now - start).total_seconds() / 86400
+    measures = complaint_kpis.complaint_measures(sums["complaints"], days, sums["population"])
+    return measures | hall_kpis.hall_measures(sums["halls"]), {
+        "complaints_received": {"yesterday": int(yesterday["complaints"]["received"])},
+        "hall_wait_minutes": {"called": int(sums["halls"]["called"])},
+    }
+
+
+def _last_days(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    start = local_day(now, timezone, days_back=LAST_DAYS - 1)[0]
+    sums = domain_sums(engine, start, now, timezone, "complaints")
+    measures = complaint_kpis.complaint_measures(sums, (now - start).total_seconds() / 86400, None)
+    rate = measures["complaint_on_time_rate"]
+    return measures, {"complaint_on_time_rate": {"on_time": int(rate.numerator), "due": int(rate.denominator),
+                                                 "days": LAST_DAYS}}
+
+
+def _latest_interval(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    """The network KPIs of the segments' newest observations of the latest interval (what the traffic page and
+    its map show)."""
+    measures = observation_measures(traffic.latest_observations(engine))
+    tpi = measures["traffic_tpi"]
+    return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
+                                      "length_km": float(tpi.numerator or 0)}}
+
+
+def _latest_hour(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    """The environment KPIs of the newest hour with air readings: its city AQI as the rollup rates it."""
+    city = environment.city_aqi(engine, timezone)
+    aqi = {} if city is None else {"aqi_hours": 1, "aqi_sum": city.result.aqi}
+    facts = {} if city is None else {"primary": city.result.primary, "stations": city.stations}
+    return environment_kpis.environment_measures(aqi), {"air_aqi": facts}
+
+
+WINDOWS = {"today": _today, "last_30_days": _last_days, "latest_interval": _latest_interval,
+           "latest_hour": _latest_hour}
+
+
+def headline_values(engine: Engine, registry: Registry, now: datetime, timezone: str) -> list[Headline]:
+    """The registry's headline KPIs at ``now`` in display order: each its period KPI's measure over its window."""
+    windows: dict[str, tuple[dict[str, Measure], dict[str, Any]]] = {}
+    out = []
+    for kpi in registry.headline:
+        if kpi.window not in windows:
+            windows[kpi.window] = WINDOWS[kpi.window](engine, now, timezone)
+        measures, facts = windows[kpi.window]
+        out.append(Headline(kpi, measures.get(kpi.measure, Measure(None)), facts.get(kpi.measure, {})))
+    return out
 
 
 # --- department ranking and district rates ----------------------------------------------------------------

@@ -1,10 +1,7 @@
-"""The overview's view model. Its KPIs: each value with its unit, denominator facts and freshness (DESIGN §6),
-shown by the overview page and the wall and served by the API; the city score's registry values, trend,
-ranking, alerts and map for a calendar period.
-
-Counts and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`, so the page's
-other KPI reads of the same periods share them through the cache), the 30-day on-time closure from the complaint
-rollup alone; the network TPI and the city AQI are those of the latest observation interval and hour.
+"""The overview's view model. Its headline KPIs (the registry's, each a period KPI over its own window: see
+:func:`dashboard.queries.kpis.headline_values`): each value with its unit, denominator facts and freshness
+(DESIGN §6), shown by the overview page and the wall and served by the API; the city score's registry values,
+trend, ranking, alerts and map for a calendar period.
 """
 
 from __future__ import annotations
@@ -17,29 +14,23 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.context import request_context
+from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.complaints import on_time_rate
 from dashboard.kpis.freshness import Freshness, domain_freshness
-from dashboard.kpis.measure import ratio
-from dashboard.kpis.periods import local_day, period_bounds
-from dashboard.kpis.registry import Registry
-from dashboard.queries import environment, feeds, traffic
+from dashboard.kpis.periods import period_bounds
+from dashboard.kpis.registry import Registry, load_registry
+from dashboard.kpis.traffic import tpi_level
+from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
-from dashboard.queries.kpis import department_ranking, domain_sums, kpi_registry, kpi_trend, kpi_values, period_sums
+from dashboard.queries.kpis import (
+    department_ranking,
+    headline_values,
+    kpi_registry,
+    kpi_trend,
+    kpi_values,
+)
 from layouts.data import map_layers, snapshot_time
 from layouts.figures.city_map import MapLayers
-
-#: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
-KPI_DOMAINS: dict[str, tuple[str, ...]] = {
-    "complaints_today": ("complaints",),
-    "on_time_closure": ("complaints",),
-    "hall_wait": ("halls",),
-    "network_tpi": ("traffic",),
-    "city_aqi": ("sensors",),
-}
-
-#: Local days (today so far and the whole days before it) over which the on-time closure rate is computed.
-ON_TIME_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -54,60 +45,28 @@ class KpiValue:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: float) -> list[KpiValue]:
-    """The five overview KPIs at ``now``, in display order."""
+def _level(kpi_id: str, value: float | None) -> tuple[str | None, str | None]:
+    """The level (key, colour) of a traffic index or an AQI."""
+    if value is None or kpi_id not in ("network_tpi", "city_aqi"):
+        return None, None
+    level = tpi_level(value) if kpi_id == "network_tpi" else level_of(value)
+    return level.key, level.color
+
+
+def overview_kpis(
+    engine: Engine, now: datetime, timezone: str, stale_factor: float, registry: Registry | None = None
+) -> list[KpiValue]:
+    """The registry's headline KPIs at ``now``, in display order (rates in per cent)."""
     status = feeds.feed_status(engine)
-
-    def fresh(kpi: str) -> Freshness:
-        return domain_freshness(status, KPI_DOMAINS[kpi], now, stale_factor)
-
-    today = period_sums(engine, local_day(now, timezone)[0], now, timezone)
-    yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
-    window = domain_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone, "complaints")
-    closure = on_time_rate(window["due_met"], window["due"], 100)
-    wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
-    tpi = traffic.network(engine)
-    air = environment.city_aqi(engine, timezone)
-
-    cards = [
-        KpiValue(
-            "complaints_today",
-            int(today["complaints"]["received"]),
-            fresh("complaints_today"),
-            facts={"yesterday": int(yesterday["complaints"]["received"])},
-        ),
-        KpiValue(
-            "on_time_closure",
-            closure.value,
-            fresh("on_time_closure"),
-            facts={"on_time": int(window["due_met"]), "due": int(window["due"]), "days": ON_TIME_DAYS},
-        ),
-        KpiValue("hall_wait", wait.value, fresh("hall_wait"), facts={"called": int(today["halls"]["called"])}),
-    ]
-    if tpi is None:
-        cards.append(KpiValue("network_tpi", None, fresh("network_tpi")))
-    else:
+    cards = []
+    for headline in headline_values(engine, registry or load_registry(), now, timezone):
+        kpi, value = headline.kpi, headline.measure.value
+        value = value * 100 if kpi.percent and value is not None else value
+        level, color = _level(kpi.id, value)
         cards.append(
             KpiValue(
-                "network_tpi",
-                tpi.tpi,
-                fresh("network_tpi"),
-                level=tpi.level.key,
-                color=tpi.level.color,
-                facts={"tti": tpi.tti, "segments": tpi.segments, "length_km": tpi.length_km},
-            )
-        )
-    if air is None:
-        cards.append(KpiValue("city_aqi", None, fresh("city_aqi")))
-    else:
-        cards.append(
-            KpiValue(
-                "city_aqi",
-                air.result.aqi,
-                fresh("city_aqi"),
-                level=air.result.level.key,
-                color=air.result.level.color,
-                facts={"primary": air.result.primary, "stations": air.stations},
+                kpi.id, value, domain_freshness(status, kpi.feeds, now, stale_factor), level, color,
+                headline.facts if value is not None else {},
             )
         )
     return cards
@@ -165,7 +124,7 @@ def overview_view(period: str) -> OverviewView:
         now=now,
         timezone=tz,
         map_style_url=settings.map_style_url,
-        kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals),
+        kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals, registry),
         registry=registry,
         table=table,
         before=kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"],

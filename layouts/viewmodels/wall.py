@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dashboard.context import request_context
 from dashboard.kpis.freshness import Freshness, domain_freshness
 from dashboard.queries import feeds
+from dashboard.queries.kpis import kpi_registry
 from layouts.components.wall_panels import PANELS, Context
 from layouts.data import snapshot_time
 from layouts.viewmodels.overview import KpiValue, overview_kpis
@@ -29,6 +30,6 @@ def wall_view(panels: list[str], lang: str, theme: str, font: int, scale: float)
     status = feeds.feed_status(engine)
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
-        kpis=overview_kpis(engine, now, tz, factor),
+        kpis=overview_kpis(engine, now, tz, factor, kpi_registry(engine, settings.kpi_targets_file)),
         freshness={p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels},
     )

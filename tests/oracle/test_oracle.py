@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
+import pandas as pd
 import pytest
 
 from collectors.runner import FeedRunner
@@ -60,7 +61,8 @@ def test_registry_kpis(city, period):
     engine, facts, now = city
     start, end = oracle.local_period(now, TZ, period)
     expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
-    expected |= oracle.open_tickets(facts, now)
+    expected |= oracle.open_tickets(facts, now) | oracle.traffic_numbers(facts, start, end, now)
+    expected |= oracle.environment_numbers(facts, start, end, now, TZ)
     got = served.registry_numbers(engine, start, end, now, TZ)
     assert_no_differences(differences(f"registry {period}", got, {k: expected[k] for k in got}))
 
@@ -95,21 +97,52 @@ def test_breakdowns_and_choropleth(city, period):
     assert_no_differences(lines)
 
 
+def _headline_expected(facts, now) -> dict:
+    day, day_end = oracle.local_period(now, TZ, "day")
+    month_ago = oracle.local_period(now - timedelta(days=29), TZ, "day")[0]
+    on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
+    city_aqi = oracle.latest_city_aqi(facts, TZ)
+    return {
+        "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
+        "on_time_closure": None if on_time is None else on_time * 100,
+        "hall_wait": oracle.hall_numbers(facts, day, day_end, now)["wait_minutes"],
+        "network_tpi": oracle.latest_interval(facts)["tpi"],
+        "city_aqi": None if city_aqi is None else float(city_aqi[0]),
+    }
+
+
+def test_headline_cards(city):
+    """Each headline card's value is the registry's headline KPI and the oracle's number."""
+    engine, facts, now = city
+    expected = _headline_expected(facts, now)
+    got = served.headline_numbers(engine, now, TZ)
+    assert set(got["cards"]) == set(expected)
+    lines = differences("overview/wall cards", got["cards"], expected)
+    lines += differences("registry headline KPIs", got["registry"], expected)
+    assert_no_differences(lines)
+
+
+def test_station_aqi_on_the_map_and_in_the_alerts(city):
+    """A station's AQI on the map, in the alert rule's observation and by the oracle's HJ 633 are one number."""
+    engine, facts, now = city
+    got = served.station_numbers(engine, now, TZ)
+    newest = oracle.station_hours(facts, oracle.POLLUTANTS)["hour"].max()
+    expected_map = oracle.latest_station_aqi(facts, newest, TZ) if pd.notna(newest) else {}
+    air = set(facts.stations.loc[facts.stations["kind"] == "air", "code"])
+    lines = differences("map stations", got["map"], {k: v for k, v in expected_map.items() if k in air})
+    lines += differences("station alerts", got["alerts"], oracle.latest_station_aqi(facts, now, TZ))
+    lines += differences("map vs alerts", got["map"], {k: got["alerts"].get(k) for k in got["map"]})
+    assert_no_differences(lines)
+
+
 def test_api(city, tmp_path):
     engine, facts, now = city
     app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open")).server
     with mock.patch("dashboard.web.api._now", return_value=now), app.test_client() as client:
         kpis = {k["id"]: k["value"] for k in client.get("/api/v1/kpis").get_json()["kpis"]}
         areas = {p: client.get(f"/api/v1/map/districts?period={p}").get_json()["districts"] for p in ("24h", "7d")}
-    day, day_end = oracle.local_period(now, TZ, "day")
-    month_ago = oracle.local_period(now - timedelta(days=29), TZ, "day")[0]
-    on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
-    expected = {
-        "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
-        "on_time_closure": None if on_time is None else on_time * 100,
-        "hall_wait": oracle.hall_numbers(facts, day, day_end, now)["wait_minutes"],
-    }
-    lines = differences("/api/v1/kpis", {k: kpis[k] for k in expected}, expected)
+    expected = _headline_expected(facts, now)
+    lines = differences("/api/v1/kpis", kpis, expected)
     for period, hours in (("24h", 24), ("7d", 168)):
         start = now - timedelta(hours=hours)
         for row in areas[period]:

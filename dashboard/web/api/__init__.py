@@ -19,6 +19,7 @@ from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
+from dashboard.queries.kpis import kpi_registry
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 from layouts.viewmodels.overview import overview_kpis
@@ -82,7 +83,9 @@ def openapi() -> Response:
 @api.get("/kpis")
 def kpis():
     state, now = _state(), _now()
-    cards = overview_kpis(state.engine, now, state.settings.city_timezone, state.settings.stale_after_intervals)
+    settings = state.settings
+    registry = kpi_registry(state.engine, settings.kpi_targets_file)
+    cards = overview_kpis(state.engine, now, settings.city_timezone, settings.stale_after_intervals, registry)
     return jsonify(
         {
             "as_of": _iso(now),
