@@ -1,7 +1,10 @@
-"""A generated city built to break numbers: tickets straddling period ends, deadlines in the future (some within
-the current hour), reopened and returned tickets, duplicate resends with newer versions, departments by code and
-by name, missing coordinates and districts, hall tickets never called, a district with no tickets at all (zero
-denominators). Stored through the collectors' sink, as a feed would store it, over the demo city's reference."""
+"""A generated city built to break numbers: tickets straddling period ends (and the edge of the last 30 days),
+deadlines in the future (some within the current hour), reopened and returned tickets, duplicate resends with
+newer versions, departments by code and by name, missing coordinates and districts, hall tickets never called, a
+district with no tickets at all (zero denominators); air readings every 20 minutes straddling hours, with gaps
+and a station gone silent; noise across the day/night boundaries; traffic with stopped and missing speeds,
+observations' own free-flow speeds and segments left behind by the latest interval. Stored through the
+collectors' sink, as a feed would store it, over the demo city's reference."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from collectors.records import ComplaintRecord, HallTicketRecord
+from collectors.records import ComplaintRecord, HallTicketRecord, SensorRecord, TrafficRecord
 from collectors.sinks import store
 from dashboard.geo.reference import load_reference_data
 
@@ -20,13 +23,15 @@ CITY = Path(__file__).resolve().parents[2] / "data" / "city"
 NOW = datetime(2026, 11, 19, 2, 40, tzinfo=UTC)
 #: Local midnights (UTC 16:00) around which tickets are placed on purpose.
 MIDNIGHTS = [datetime(2026, 11, d, 16, 0, tzinfo=UTC) for d in range(8, 19)]
+#: The local midnights at which the last 30 local days (today included) start, and the day before.
+MONTH_EDGE = [datetime(2026, 10, 20, 16, 0, tzinfo=UTC), datetime(2026, 10, 19, 16, 0, tzinfo=UTC)]
 DISTRICTS = ["339901", "339902", "339903", "339904", "339905", "339906", None]  # 339907 never has a ticket
 DEPARTMENTS = ["D01", "D02", "住房和城乡建设局", "城管局", "D05", "某某办", None]
 CATEGORIES = [("noise", "噪声扰民"), ("illegal_parking", None), (None, "噪声扰民"), (None, "其他诉求")]
 
 
 def _ticket(rng: random.Random, i: int) -> dict:
-    anchor = rng.choice(MIDNIGHTS + [NOW, NOW - timedelta(days=7), NOW - timedelta(minutes=50)])
+    anchor = rng.choice(MIDNIGHTS + MONTH_EDGE + [NOW, NOW - timedelta(days=7), NOW - timedelta(minutes=50)])
     requested = anchor + timedelta(minutes=rng.choice([-90, -1, 0, 1, 30, 300]))
     requested = min(requested, NOW - timedelta(minutes=1))
     due = requested + timedelta(minutes=rng.choice([5, 20, 60 * 4, 60 * 24, 60 * 24 * 3]))
@@ -80,6 +85,48 @@ def _hall_ticket(rng: random.Random, i: int) -> HallTicketRecord:
     )
 
 
+AIR = {"pm25": (5, 160), "pm10": (10, 300), "o3": (20, 260), "no2": (5, 220), "so2": (2, 60), "co": (0.2, 6)}
+#: Air stations: how long before NOW each stops reporting (3399A03 misses the current hour, 3399A04 the last 3).
+SILENT = {"3399A01": 5, "3399A02": 5, "3399A03": 45, "3399A04": 185}
+NOISE = ("3399N01", "3399N03", "3399A01")  # an air station's noise reading is rated as class 2
+SEGMENTS = ("R0001", "R0002", "R0033", "R0034", "R0035", "R0105", "R0106", "R0107")
+
+
+def _readings(rng: random.Random) -> list[SensorRecord]:
+    rows = []
+    for station, silent in SILENT.items():
+        at = NOW - timedelta(hours=7, minutes=rng.randrange(20))
+        while at <= NOW - timedelta(minutes=silent):
+            for quantity, (lo, hi) in AIR.items():
+                if rng.random() < 0.85:  # gaps: a pollutant missing from a reading
+                    value = rng.choice([round(rng.uniform(lo, hi), 1), 35.0, 75.0, 60.0, 160.0])
+                    rows.append(SensorRecord(source_id=f"{station}/{quantity}@{at:%H%M}", station_code=station,
+                                             quantity=quantity, observed_at=at, value=value))
+            at += timedelta(minutes=20)
+    for station in NOISE:  # a day and a half: 06:00 and 22:00 local are 22:00 and 14:00 UTC
+        for minutes in range(0, 36 * 60, 25):
+            at = NOW - timedelta(minutes=minutes + 3)
+            value = rng.choice([44.5, 50.0, 55.0, 60.0, 65.0, 70.0, rng.uniform(40, 75)])
+            rows.append(SensorRecord(source_id=f"{station}/laeq@{minutes}", station_code=station, quantity="laeq",
+                                     observed_at=at, value=value))
+    return rows
+
+
+def _observations(rng: random.Random) -> list[TrafficRecord]:
+    rows = []
+    for i, segment in enumerate(SEGMENTS):
+        last = NOW - timedelta(minutes=2 if i != 3 else 40)  # R0034 is left behind by the latest interval
+        for k in range(40):
+            at = last - timedelta(minutes=5 * k)
+            speed = rng.choice([None, 0.0, 8.0, 15.0, 20.0, 20.1, 35.0, 60.0, rng.uniform(5, 110)])
+            if k == 0:  # the latest interval moderately congested, so that its index is not at the scale's end
+                speed = rng.choice([None, 0.0, 30.0, 45.0, 60.0, 80.0])
+            free = rng.choice([None, None, 70.0])
+            rows.append(TrafficRecord(source_id=f"{segment}@{k}", segment_code=segment, observed_at=at, period_s=300,
+                                      speed_kmh=speed, free_flow_kmh=free))
+    return rows
+
+
 def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int = 300) -> None:
     """Fill ``engine`` (migrated, empty) with the adversarial city at :data:`NOW`."""
     rng = random.Random(seed)
@@ -96,3 +143,5 @@ def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int =
             store(conn, "complaints", "hotline", [ComplaintRecord(**r) for r in batch], NOW, timezone="Asia/Shanghai")
         halls = [_hall_ticket(rng, i) for i in range(hall_tickets)]
         store(conn, "halls", "queue", halls, NOW, timezone="Asia/Shanghai")
+        store(conn, "sensors", "air", _readings(rng), NOW, timezone="Asia/Shanghai")
+        store(conn, "traffic", "flow", _observations(rng), NOW, timezone="Asia/Shanghai")
