@@ -20,7 +20,7 @@ from dashboard.db.models import (
     ServiceType,
 )
 from dashboard.db.rollups import seconds_between
-from dashboard.kpis.complaints import on_time_rate, on_time_rates
+from dashboard.kpis.complaints import on_time_rate, on_time_rates, per_10k_a_day
 from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.reference import area, districts
@@ -119,9 +119,14 @@ def points(
     return read_frame(engine, stmt)
 
 
+def _days(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 86400
+
+
 @cached
 def per_district(engine: Engine, start: datetime, end: datetime, category: str | None = None) -> pd.DataFrame:
-    """Complaints received in [start, end) per district with population and the rate per 10,000 people."""
+    """Complaints received in [start, end) per district with population and ``per_10k`` (per 10,000 residents a
+    day, :func:`dashboard.kpis.complaints.per_10k_a_day`)."""
     stmt = _filters(
         select(Complaint.district_code, func.count().label("count")).where(
             Complaint.requested_at >= start, Complaint.requested_at < end
@@ -134,8 +139,7 @@ def per_district(engine: Engine, start: datetime, end: datetime, category: str |
         counts, how="left", left_on="code", right_on="district_code"
     )
     frame["count"] = frame["count"].fillna(0).astype(int)
-    population = frame["population"].astype("Float64")
-    frame["per_10k"] = (frame["count"] / population.where(population > 0) * 10_000).astype(float)
+    frame["per_10k"] = per_10k_a_day(frame["count"], _days(start, end), frame["population"])
     return frame.drop(columns="district_code")
 
 
@@ -151,10 +155,13 @@ class DistrictComplaints:
     satisfied: int
     handling_seconds: float
     population: int | None
+    days: float
 
     @property
     def per_10k(self) -> float | None:
-        return self.received / self.population * 10_000 if self.population else None
+        """Per 10,000 residents a day."""
+        rate = per_10k_a_day(self.received, self.days, self.population)
+        return None if rate != rate else rate
 
     @property
     def on_time(self) -> float | None:
@@ -190,6 +197,7 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
         **{n: int(row[n]) for n in names if n != "handling_seconds"},
         handling_seconds=float(row["handling_seconds"]),
         population=int(population) if population and population == population else None,
+        days=_days(start, end),
     )
 
 

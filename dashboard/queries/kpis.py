@@ -450,7 +450,7 @@ def headline_values(engine: Engine, registry: Registry, now: datetime, timezone:
     return out
 
 
-# --- department ranking and district rates ----------------------------------------------------------------
+# --- department ranking --------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=16)
@@ -488,30 +488,6 @@ def department_ranking(
         return np.array([code if pd.isna(by_code[code]) else by_code[code] for code in codes], dtype=object)
 
     return ranked.assign(name_zh=names("name_zh"), name_en=names("name_en"))
-
-
-@cached
-def district_rates(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Per district: complaints received in [start, end), population and per 10k residents a day."""
-    t = ComplaintHourly.__table__
-    stmt = (
-        select(t.c.district_code.label("code"), func.sum(t.c.received).label("received"))
-        .where(t.c.hour >= start, t.c.hour < end)
-        .group_by(t.c.district_code)
-    )
-    counts = read_frame(engine, stmt)
-    areas = read_frame(
-        engine,
-        select(District.code, District.name_zh, District.name_en, District.population).where(
-            District.level == "district"
-        ),
-    )
-    frame = areas.merge(counts, how="left", on="code")
-    frame["received"] = frame["received"].fillna(0).astype(int)
-    days = (end - start).total_seconds() / 86400
-    population_ = frame["population"].astype("Float64")
-    frame["per_10k_day"] = (frame["received"] / days / population_.where(population_ > 0) * 10_000).astype(float)
-    return frame
 
 
 # --- the registry of a request ----------------------------------------------------------------------------

@@ -114,8 +114,7 @@ def complaint_numbers(
         "return_rate": _ratio(received["returned_count"].fillna(0).sum(), len(received)),
         "redo_rate": _ratio((closed["reopened_count"].fillna(0) > 0).sum(), len(closed)),
         "handling_hours": float(hours.mean()) if len(closed) else None,
-        "per_10k": _ratio(len(received), population or 0, 10_000),
-        "per_10k_per_day": _ratio(len(received) / days if days else 0, population or 0, 10_000),
+        "per_10k": _ratio(len(received) / days if days else 0, population or 0, 10_000),  # a day
     }
 
 

@@ -25,7 +25,7 @@ REGISTRY = {
     "complaint_return_rate": "return_rate",
     "complaint_redo_rate": "redo_rate",
     "complaint_handling_hours": "handling_hours",
-    "complaints_per_10k": "per_10k_per_day",
+    "complaints_per_10k": "per_10k",
     "complaint_backlog": "backlog",
     "complaint_overdue": "overdue",
     "hall_wait_minutes": "wait_minutes",
