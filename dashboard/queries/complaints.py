@@ -291,23 +291,43 @@ def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.D
     return frame.sort_values("received", ascending=False, ignore_index=True)
 
 
+def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``name_zh`` and ``name_en`` of each ``key``: the reference entity's of that code (or of that
+    Chinese name), its code where it has no name in a language (never the other language's name); a key no
+    entity has keeps what the feed sent, in both."""
+    by_code = {
+        code: (text_or_code(zh, code), text_or_code(en, code)) for code, zh, en in names.itertuples(index=False)
+    }
+    by_name = {zh: by_code[code] for code, zh, _ in names.itertuples(index=False) if zh}
+    resolved = [by_code.get(k) or by_name.get(k) or (k, k) for k in frame["key"]]
+    return frame.assign(name_zh=[r[0] for r in resolved], name_en=[r[1] for r in resolved])
+
+
+def text_or_code(name: str | None, code: str) -> str:
+    """A reference entity's name, or its code when it has none (a visible stand-in, not another language)."""
+    return name if isinstance(name, str) and name.strip() else code
+
+
+#: A ticket's category: the reference category's code when the ticket names one, else what the feed sent.
+CATEGORY_KEY = case(
+    (Complaint.category.in_(select(ServiceType.code)), Complaint.category),
+    else_=func.coalesce(Complaint.category_name, Complaint.category),
+)
+
+
 @cached
 def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
-    """Per category (name): received, closed, overdue (open past deadline), on_time_rate, handling_hours."""
-    return _breakdown(engine, sel, func.coalesce(Complaint.category_name, Complaint.category), now)
+    """Per category (code, named in both languages; see :func:`_named`): received, closed, overdue (open past
+    deadline), on_time_rate, handling_hours."""
+    frame = _breakdown(engine, sel, CATEGORY_KEY, now)
+    return _named(frame, read_frame(engine, select(ServiceType.code, ServiceType.name_zh, ServiceType.name_en)))
 
 
 @cached
 def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
-    """Per handling department (named in both languages when known), the measures of ``by_category``."""
+    """Per handling department (named in both languages, see :func:`_named`), the measures of ``by_category``."""
     frame = _breakdown(engine, sel, Complaint.department_code, now)
-    names = read_frame(engine, select(Department.code, Department.name_zh, Department.name_en))
-    by_code = {c: (zh, en) for c, zh, en in names.itertuples(index=False, name=None)}
-    by_name = {zh: (zh, en) for _, zh, en in names.itertuples(index=False, name=None)}
-    resolved = [by_code.get(k) or by_name.get(k) or (k, k) for k in frame["key"]]
-    frame["name_zh"] = [r[0] for r in resolved]
-    frame["name_en"] = [r[1] for r in resolved]
-    return frame
+    return _named(frame, read_frame(engine, select(Department.code, Department.name_zh, Department.name_en)))
 
 
 @cached

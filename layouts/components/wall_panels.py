@@ -81,7 +81,8 @@ def _complaints_funnel(ctx):
 
 def _complaints_categories(ctx):
     frame = complaints.by_category(ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
-    return ranked_bars(list(frame["key"]), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+    names = frame["name_en" if ctx.lang == "en" else "name_zh"]
+    return ranked_bars(list(names), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 
 def _traffic_map(ctx):

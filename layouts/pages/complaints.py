@@ -69,7 +69,7 @@ def draw(view: View) -> Drawn:
                 view.tz,
                 bars=("received",),
             ),
-            "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
+            "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
             "departments": ranked_bars(
                 list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
             ),

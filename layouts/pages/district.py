@@ -80,7 +80,7 @@ def draw(view: View) -> Drawn:
                 bars=("received",),
             ),
             "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
-            "categories": ranked_bars(list(categories["key"]), list(categories["received"]), lang, theme),
+            "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
             "halls": ranked_bars(
                 list(halls[view.name]),
                 list(halls["wait_min"]),

@@ -39,6 +39,7 @@ class Facts:
     segments: pd.DataFrame
     readings: pd.DataFrame
     stations: pd.DataFrame
+    categories: pd.DataFrame
 
     @classmethod
     def read(cls, engine: Engine) -> Facts:
@@ -59,6 +60,7 @@ class Facts:
                 conn,
             )
             stations = pd.read_sql(text("SELECT code, kind, noise_class FROM station"), conn)
+            categories = pd.read_sql(text("SELECT code, name_zh, name_en FROM service_type"), conn)
         _times(complaints, "requested_at", "closed_at", "due_at", "revisited_at")
         _times(halls, "issued_at", "called_at", "finished_at")
         _times(traffic, "observed_at")
@@ -67,7 +69,7 @@ class Facts:
                                (segments, ("length_m", "free_flow_kmh"))):
             for column in columns:
                 frame[column] = pd.to_numeric(frame[column]).astype(float)
-        return cls(complaints, halls, districts, departments, traffic, segments, readings, stations)
+        return cls(complaints, halls, districts, departments, traffic, segments, readings, stations, categories)
 
     def population(self, district: str | None = None) -> float | None:
         rows = self.districts if district is None else self.districts[self.districts["code"] == district]
@@ -126,10 +128,12 @@ def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> di
 
 
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
-    """On-time closure (%) per value of ``key`` (department by code, category name or code), due cohort."""
+    """On-time closure (%) per value of ``key`` (department by code; category by its reference code, else by the
+    name or code the feed sent), due cohort."""
     c = facts.complaints
     due = c[_fell(c["due_at"], start, end, now)]
-    keys = due["category_name"].fillna(due["category"]) if key == "category" else due[key]
+    known = due["category"].isin(set(facts.categories["code"]))
+    keys = due["category"].where(known, due["category_name"].fillna(due["category"])) if key == "category" else due[key]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     return (met.groupby(keys.fillna("")).mean() * 100).to_dict()
 

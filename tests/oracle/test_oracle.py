@@ -4,56 +4,20 @@ the KPI registry, the district page, the complaint breakdowns, the choropleth, t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pandas as pd
 import pytest
 
-from collectors.runner import FeedRunner
-from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from tests.integration.democity import FROZEN_AT, City, with_reference_data
-from tests.oracle import adversarial_city, oracle, served
+from tests.oracle import oracle, served
 from tests.oracle.harness import assert_no_differences, differences
-from tests.simcity import running_city
 
 TZ = "Asia/Shanghai"
-DEMO_DAYS = 3
 PERIODS = ("day", "week", "month")
 DISTRICTS = ("339901", "339902", "339903", "339904", "339905", "339906", "339907")
-
-
-def _adversarial(engine, tmp_path_factory):
-    adversarial_city.build(engine)
-    return adversarial_city.NOW
-
-
-def _demo(engine, tmp_path_factory):
-    drop = tmp_path_factory.mktemp("hotline-drop")
-    with running_city(drop, 20261121, DEMO_DAYS, FROZEN_AT) as sim:
-        reach_back_days = (datetime.now(UTC) - FROZEN_AT) / timedelta(days=1) + DEMO_DAYS + 0.5
-        env = {
-            "CITYOPS_SIMULATOR_URL": sim.url,
-            "CITYOPS_HOTLINE_DROP_DIR": str(drop),
-            "CITYOPS_BACKFILL_DAYS": f"{reach_back_days:.3f}",
-        }
-        runner = FeedRunner(with_reference_data(engine))
-        for feed in City(sim, env, drop).feeds(tmp_path_factory.mktemp("work")):
-            assert runner.run(feed, now=FROZEN_AT).status == "ok", feed.name
-    return FROZEN_AT
-
-
-@pytest.fixture(scope="module", params=["adversarial", "demo"])
-def city(request, tmp_path_factory):
-    """A city in a migrated SQLite database, its ``now``, and the oracle's reading of its facts."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('oracle') / 'city.db'}")
-    upgrade(engine)
-    now = {"adversarial": _adversarial, "demo": _demo}[request.param](engine, tmp_path_factory)
-    yield engine, oracle.Facts.read(engine), now
-    engine.dispose()
 
 
 @pytest.mark.parametrize("period", PERIODS)
