@@ -12,10 +12,11 @@ from unittest import mock
 import pandas as pd
 import pytest
 
+from dashboard.kpis.registry import load_registry
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from tests.oracle import oracle, pages
-from tests.oracle.test_oracle import _headline_expected
+from tests.oracle import oracle, pages, served
+from tests.oracle.test_oracle import TZ, _headline_expected
 
 LANGUAGES = ("zh", "en")
 #: The modules that read the snapshot time of a page (frozen at the city's ``now``).
@@ -38,8 +39,32 @@ def client(city, tmp_path):
         yield app, stack.enter_context(app.server.test_client())
 
 
+def _registry_expected(facts: oracle.Facts, now) -> dict[str, float | None]:
+    """The oracle's value of each registry KPI the overview shows for today so far, in the unit shown (rates in
+    per cent)."""
+    start, end = oracle.local_period(now, TZ, "day")
+    numbers = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
+    numbers |= oracle.open_tickets(facts, now) | oracle.traffic_numbers(facts, start, end, now)
+    numbers |= oracle.environment_numbers(facts, start, end, now, TZ)
+    registry = load_registry()
+    return {
+        kpi: None if numbers[name] is None else numbers[name] * (100 if registry[kpi].percent else 1)
+        for kpi, name in served.REGISTRY.items()
+    }
+
+
+def _score_card_values(cards) -> dict[str, str]:
+    """The number each registry card shows, by KPI id (the card links to its KPI: ``?kpi=<id>&``)."""
+    links = [n for n in pages.nodes(cards) if "?kpi=" in str(n["props"].get("href", ""))]
+    return {
+        link["props"]["href"].split("?kpi=")[1].split("&")[0]: pages.text(pages.by_class(link, "sc-number"))
+        for link in links
+    }
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_overview_cards_as_shown(city, client, lang):
+    """The headline cards and the registry's cards for today so far."""
     _, facts, now = city
     app, http = client
     prefs = {"lang": lang, "theme": "light"}
@@ -53,6 +78,10 @@ def test_overview_cards_as_shown(city, client, lang):
         value = pages.text(pages.by_class(pages.by_id(cards, {"type": "kpi-card", "kpi": kpi}), "kpi-number"))
         if not pages.shows(value, None if expected is None else float(expected)):
             wrong.append(f"overview ({lang}) card {kpi}: shows {value!r}, oracle {expected!r}")
+    shown = _score_card_values(answer["overview-cards"]["children"])
+    for kpi, expected in _registry_expected(facts, now).items():
+        if not pages.shows(shown[kpi], None if expected is None else float(expected)):
+            wrong.append(f"overview ({lang}) registry card {kpi}: shows {shown[kpi]!r}, oracle {expected!r}")
     assert not wrong, "\n".join(wrong)
 
 
