@@ -703,7 +703,7 @@ def baseline_overview(q: Scans, engine, now: datetime) -> dict:
     ranking = rank_departments(by_department, registry.ranking_weights)
     q.parts["pandas"] = q.parts.get("pandas", 0.0) + time.perf_counter() - started
     same = q.timed("same calls", lambda: (
-        feeds.feed_status(engine), traffic.latest_observations(engine), environment.city_aqi(engine, TZ),
+        feeds.feed_status(engine), traffic.latest_observations(engine), environment.city_aqi(engine, TZ, now),
         alerts.open_alerts(engine)
     ))
     return {

@@ -15,6 +15,7 @@ from collectors.records import RECORD_MODELS
 from collectors.registry import collector_class, create_collector
 from collectors.runner import validate
 from collectors.tabular.mapping import LIFECYCLE_TIMES, UNMAPPED
+from dashboard import clock
 
 #: A quoted value in a reason ("got 'abc'"): what differs between records of one cause.
 _QUOTED = re.compile(r"'[^']*'")
@@ -69,7 +70,7 @@ def dry_run(feed: FeedConfig, sample: int, now: datetime | None = None, http_fac
         raise ValueError(f"feed {feed.name}: a {feed.protocol} subscription has no sample to read; run it instead")
     if feed.folder is None:  # HTTP: ask for one page of the sample's size (a drop file is read whole)
         feed = feed.model_copy(update={"max_records_per_run": sample, "page_size": min(feed.page_size, sample)})
-    started = (now or datetime.now(UTC)).astimezone(UTC)
+    started = (now or clock.now()).astimezone(UTC)
     cursor = Cursor({}, started, timedelta(seconds=feed.lag_seconds), started - timedelta(days=feed.backfill_days))
     with http_factory(feed) as http:
         batch = create_collector(feed, http).fetch(cursor)

@@ -21,6 +21,7 @@ from collectors.dialects import run_extras
 from collectors.registry import collector_class, create_collector
 from collectors.runner import FeedRunner, RunResult, validate
 from collectors.sinks import store
+from dashboard import clock
 from dashboard.db import feedops, replays
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
@@ -66,7 +67,7 @@ def replay(
     """Map the feed's quarantined entries (received since ``since``) again and store what is now valid."""
     if not hasattr(collector_class(feed.protocol), "remap"):
         raise ReplayError(f"feed {feed.name}: protocol {feed.protocol} cannot replay its quarantine")
-    started = (now or datetime.now(UTC)).astimezone(UTC)
+    started = (now or clock.now()).astimezone(UTC)
     with engine.connect() as conn:
         ids, payloads, kept = _payloads(replays.quarantined(conn, feed.name, since))
     result = ReplayResult(feed.name, replayed=len(ids), kept=kept)
@@ -87,7 +88,7 @@ def replay(
         extras = run_extras(batch)
         extras["note"] = f"replay of {len(ids)} quarantined records" + (f"; {extras['note']}" if extras["note"] else "")
         run_id = feedops.record_run(
-            conn, feed=feed.name, kind="replay", started_at=started, finished_at=datetime.now(UTC), status="ok",
+            conn, feed=feed.name, kind="replay", started_at=started, finished_at=clock.now(), status="ok",
             fetched=len(batch.records) + len(batch.rejected), new=counts.new, updated=counts.updated,
             unchanged=counts.unchanged, rejected=len(rejected), released=len(ids), **extras,
         )
@@ -118,7 +119,7 @@ def reprocess(engine: Engine, feed: FeedConfig, file: str, runner: FeedRunner | 
         raise ReplayError(f"feed {feed.name}: only drop-folder feeds have files to reprocess")
     path = _find(feed, file)
     target = feed.folder / path.name
-    started = datetime.now(UTC)
+    started = clock.now()
     with engine.begin() as conn:
         ids = replays.file_entries(conn, feed.name, path.name)
         replays.forget_cursor(conn, feed.name, path.name)

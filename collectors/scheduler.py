@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
+from dashboard import clock
 from dashboard.alerts.evaluate import evaluate
 from dashboard.db.engine import refresh_statistics
 from dashboard.settings import get_settings
@@ -123,7 +124,7 @@ class HousekeepingJob:
 def _evaluate_alerts(engine) -> None:
     """Evaluate every alert rule now."""
     settings = get_settings()
-    evaluate(engine, datetime.now(UTC), settings.city_timezone, settings.stale_after_intervals)
+    evaluate(engine, clock.now(), settings.city_timezone, settings.stale_after_intervals)
 
 
 STATISTICS_INTERVAL_SECONDS = 600

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from dashboard import cli_feeds
+from dashboard import cli_feeds, clock
 from dashboard.cli_city import city_app
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
@@ -200,7 +200,7 @@ def alerts_evaluate() -> None:
     from dashboard.db.engine import make_engine
 
     settings = _settings()
-    result = evaluate(make_engine(settings.resolved_database_url), datetime.now(UTC), settings.city_timezone,
+    result = evaluate(make_engine(settings.resolved_database_url), clock.now(), settings.city_timezone,
                       settings.stale_after_intervals)
     typer.echo(f"alerts: {result.opened} opened, {result.closed} closed")
 
@@ -217,7 +217,7 @@ def alerts_ack(
     settings = _settings()
     try:
         with make_engine(settings.resolved_database_url).begin() as conn:
-            done = acknowledge(conn, alert_id, by, datetime.now(UTC))
+            done = acknowledge(conn, alert_id, by, clock.now())
     except UnknownAlert as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     default_language: Literal["zh", "en"] = "zh"
     default_theme: Literal["dark", "light"] = "dark"
     map_style_url: str | None = Field(None, description="Optional intranet tile/style URL for maps.")
+    page_periods: dict[str, str] = Field(
+        default_factory=dict,
+        description='Period each page opens on when its URL names none, e.g. {"overview": "this_month"} (JSON).',
+    )
     stale_after_intervals: float = Field(2.0, gt=0, description="A feed is stale after this many intervals.")
 
     redis_url: str | None = Field(None, description="Shared cache for web workers; file cache otherwise.")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dashboard import clock
 from dashboard.context import request_context
 from dashboard.kpis.periods import WINDOWS, floor_time
 from dashboard.queries import complaints, environment, reference, traffic
@@ -12,7 +13,7 @@ from layouts.figures.city_map import MapLayers
 
 def snapshot_time() -> datetime:
     """Now, rounded down to the refresh interval so that concurrent viewers share cached queries."""
-    return floor_time(datetime.now(UTC), request_context().settings.refresh_seconds)
+    return floor_time(clock.now(), request_context().settings.refresh_seconds)
 
 
 def map_layers(
@@ -21,12 +22,14 @@ def map_layers(
     district: str | None = None,
     category: str | None = None,
     with_points: bool = True,
+    start: datetime | None = None,
 ) -> MapLayers:
-    """The layers of the city map for a period and optional district and category filters."""
+    """The layers of the city map for the rolling ``period`` ending ``now`` (or [``start``, ``now``)) and optional
+    district and category filters; the points are those of the last 24 hours."""
     engine = request_context().engine
     timezone = request_context().settings.city_timezone
     districts = reference.districts(engine)
-    rates = complaints.per_district(engine, now - WINDOWS[period], now, category)
+    rates = complaints.per_district(engine, start or now - WINDOWS[period], now, category)
     if district:
         districts = districts[districts["code"] == district]
         rates = rates[rates["code"] == district]
@@ -35,6 +38,6 @@ def map_layers(
         districts=districts,
         rates=rates,
         points=points,
-        roads=traffic.rated_segments(engine),
-        stations=environment.station_aqi(engine, timezone),
+        roads=traffic.rated_segments(engine, now),
+        stations=environment.station_aqi(engine, timezone, now),
     )

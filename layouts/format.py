@@ -6,16 +6,17 @@ Chinese is CLDR's ``zh_Hans_CN``; English is ``en_001`` (international English: 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel import Locale
-from babel.dates import format_skeleton
+from babel.dates import format_interval, format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal
 from babel.units import format_unit
 
 from dashboard import clock
+from dashboard.kpis.timespan import Span
 from layouts.i18n import language, t
 
 #: The CLDR locale of each UI language.
@@ -83,3 +84,47 @@ def named(row, field: str, lang: str) -> str:
     """A reference entity's name in ``lang`` (``<field>_zh`` / ``<field>_en`` of the mapping ``row``), else the
     value the row gives (a name or code no reference entity has)."""
     return text_or_empty(row.get(f"{field}_{'en' if lang == 'en' else 'zh'}")) or text_or_empty(row.get(field))
+
+
+def _this_year(timezone: str | None = None) -> int:
+    now = clock.now()
+    return (now.astimezone(ZoneInfo(timezone)) if timezone else now).year
+
+
+def local_date(value: date, lang: str, timezone: str | None = None) -> str:
+    """A local date in the locale's format, with the year when it is not the current one (``3月7日``,
+    ``2025年3月7日``; ``7 Mar``, ``7 Mar 2025``)."""
+    skeleton = "MMMd" if value.year == _this_year(timezone) else "yMMMd"
+    return format_skeleton(skeleton, value, locale=_locale(lang))
+
+
+def local_month(value: date, lang: str, timezone: str | None = None) -> str:
+    """A month in the locale's format, with the year when it is not the current one (``3月``, ``2025年3月``;
+    ``Mar``, ``Mar 2025``)."""
+    skeleton = "MMM" if value.year == _this_year(timezone) else "yMMM"
+    return format_skeleton(skeleton, value, locale=_locale(lang))
+
+
+def date_range(first: date, last: date, lang: str, timezone: str | None = None) -> str:
+    """Local dates ``first`` to ``last`` (both included), the year shown unless both are in the current one
+    (``2025年3月1日 – 31日``, ``1–31 Mar 2025``)."""
+    this_year = _this_year(timezone)
+    skeleton = "MMMd" if first.year == last.year == this_year else "yMMMd"
+    if first == last:
+        return format_skeleton(skeleton, first, locale=_locale(lang))
+    return format_interval(first, last, skeleton, locale=_locale(lang))
+
+
+def span_text(span: Span, lang: str) -> str:
+    """The dates (or hours) a span covers, with the year when it is not the current one; a running period
+    says up to when."""
+    zone = ZoneInfo(span.timezone)
+    if span.hours:
+        start, end = span.start.astimezone(zone), span.end.astimezone(zone)
+        if start.date() == (end - timedelta(microseconds=1)).date():
+            return f"{local_date(start.date(), lang, span.timezone)} {start:%H:%M}–{end:%H:%M}"
+        return f"{local_time(span.start, span.timezone, lang=lang)} – {local_time(span.end, span.timezone, lang=lang)}"
+    text = date_range(span.first_day, span.last_day, lang, span.timezone)
+    if span.partial:
+        text += " · " + t("time.until", lang, moment=local_time(span.end, span.timezone, lang=lang))
+    return text

@@ -45,9 +45,12 @@ def feed_freshness(
     now: datetime,
     factor: float,
 ) -> Freshness:
-    """Freshness of one feed (see the module's rule)."""
+    """Freshness of one feed (see the module's rule). Seen at a past moment (``now`` before the newest source
+    time: an as-of view), the data reaches that moment and counts as fresh then."""
     if as_of is None:
         return Freshness(None, None)
+    if as_of > now:
+        return Freshness(now, None)
     limits = []
     if last_success_at is not None:
         limits.append(last_success_at + timedelta(seconds=factor * interval_s))

@@ -1,10 +1,10 @@
-"""Environment queries: latest-hour air-quality concentrations, the city AQI and each station's AQI, and the
+"""Environment queries: the latest full hour's air-quality concentrations, the city AQI and each station's AQI, and the
 hourly AQI trend and per-station series from the rollup."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -16,37 +16,33 @@ from dashboard.db.models import (
 )
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult
 from dashboard.kpis.environment import hour_aqi
-from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.base import read_frame
 from dashboard.queries.reference import stations
 
-#: How far back from its anchor a station's latest hour may lie (the current hour and the two before it).
+#: How far back from the latest full hour a station's latest hour may lie (that hour and the two before it).
 STATION_HOURS_BACK = timedelta(hours=2)
 
 
-def _air_hours(anchor):
+def latest_full_hour(at: datetime) -> datetime:
+    """The start (UTC) of the latest full hour at or before ``at``: the hour that ended at or before it."""
+    moment = at.astimezone(UTC)
+    return moment.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+def _air_hours(anchor: datetime):
     s = SensorHourly
     return select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean")).where(
         s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= anchor - STATION_HOURS_BACK, s.hour <= anchor
     )
 
 
-NEWEST_AIR_HOUR = select(func.max(SensorHourly.hour)).where(
-    SensorHourly.quantity.in_(POLLUTANTS), SensorHourly.readings > 0
-)
-
-
 @cached
-def air_station_hours(engine: Engine, until: datetime | None = None) -> pd.DataFrame:
+def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
     """Each station's hourly mean concentrations (HJ 633: the mean of the hour's readings, from the hourly
-    rollup) of its latest hour among the two hours up to ``until`` (None: up to the newest hour with an air
-    reading). Columns: hour, station_code, quantity, mean."""
+    rollup) of its latest full hour at or before ``at`` (the city as it was then), among the latest full hour
+    and the two before it. Columns: hour, station_code, quantity, mean."""
     columns = ["hour", "station_code", "quantity", "mean"]
-    anchor = until if until is not None else read_scalar(engine, NEWEST_AIR_HOUR)
-    if anchor is None:
-        return pd.DataFrame(columns=columns)
-    if isinstance(anchor, str):  # SQLite returns the aggregate as text
-        anchor = datetime.fromisoformat(anchor)
-    frame = read_frame(engine, _air_hours(anchor))
+    frame = read_frame(engine, _air_hours(latest_full_hour(at)))
     if frame.empty:
         return pd.DataFrame(columns=columns)
     frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
@@ -54,10 +50,10 @@ def air_station_hours(engine: Engine, until: datetime | None = None) -> pd.DataF
     return frame[frame["hour"] == latest][columns].reset_index(drop=True)
 
 
-def station_hour_aqi(engine: Engine, timezone: str, until: datetime | None = None) -> pd.DataFrame:
-    """Each station's hourly AQI (HJ 633) of its latest hour (see :func:`air_station_hours`): station_code,
-    hour, aqi, primary, level, color. The map and the station alerts both read it."""
-    hours = air_station_hours(engine, until)
+def station_hour_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
+    """Each station's hourly AQI (HJ 633) of its latest full hour by ``at`` (see :func:`air_station_hours`):
+    station_code, hour, aqi, primary, level, color. The map and the station alerts both read it."""
+    hours = air_station_hours(engine, at)
     rows = []
     for code, group in hours.groupby("station_code"):
         hour = group["hour"].iloc[0].to_pydatetime()
@@ -70,18 +66,18 @@ def station_hour_aqi(engine: Engine, timezone: str, until: datetime | None = Non
 
 @dataclass(frozen=True)
 class CityAqi:
-    """The city's hourly AQI (of the mean over stations of each station's hourly mean) of the newest hour with
-    air readings, that hour, and how many stations it rates."""
+    """The city's hourly AQI (of the mean over stations of each station's hourly mean) of the newest full hour
+    with air readings, that hour, and how many stations it rates."""
 
     result: AqiResult
     observed_at: datetime
     stations: int
 
 
-def city_aqi(engine: Engine, timezone: str) -> CityAqi | None:
-    """The hourly city AQI of the newest hour with air readings, as the environment rollup rates each hour
-    (:func:`dashboard.kpis.environment.hourly_city_aqi`); None without data."""
-    hours = air_station_hours(engine)
+def city_aqi(engine: Engine, timezone: str, at: datetime) -> CityAqi | None:
+    """The hourly city AQI of the newest full hour with air readings at or before ``at``, as the environment
+    rollup rates each hour (:func:`dashboard.kpis.environment.hourly_city_aqi`); None without data."""
+    hours = air_station_hours(engine, at)
     if hours.empty:
         return None
     hour = hours["hour"].max()
@@ -90,10 +86,10 @@ def city_aqi(engine: Engine, timezone: str) -> CityAqi | None:
     return None if result is None else CityAqi(result, hour.to_pydatetime(), newest["station_code"].nunique())
 
 
-def station_aqi(engine: Engine, timezone: str) -> pd.DataFrame:
-    """Air stations rated by the hourly AQI of their latest hour: code, names, lon, lat, aqi, level, color,
-    primary, observed_at (the hour's start)."""
-    rated = station_hour_aqi(engine, timezone).rename(columns={"station_code": "code", "hour": "observed_at"})
+def station_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
+    """Air stations rated by the hourly AQI of their latest full hour at or before ``at``: code, names, lon,
+    lat, aqi, level, color, primary, observed_at (the hour's start)."""
+    rated = station_hour_aqi(engine, timezone, at).rename(columns={"station_code": "code", "hour": "observed_at"})
     return stations(engine, "air").merge(rated, how="inner", on="code")
 
 

@@ -20,7 +20,20 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Table, bindparam, case, false, func, select, true, type_coerce, union_all
+from sqlalchemy import (
+    Engine,
+    Table,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.types import NullType
 
 from dashboard.cache import cached
@@ -48,12 +61,14 @@ from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
 from dashboard.kpis import halls as hall_kpis
 from dashboard.kpis.cityscore import kpi_table, values_and_score
+from dashboard.kpis.compare import covered
 from dashboard.kpis.durations import duration_measures
 from dashboard.kpis.kpi import Kpi
 from dashboard.kpis.measure import Measure
 from dashboard.kpis.periods import local_day, local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
+from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
 from dashboard.queries import deadlines, environment, traffic
 from dashboard.queries.base import read_frame, read_rows
@@ -274,19 +289,56 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
     return _tuples(_read_rows(engine, _histograms_statement, start, end, timezone))
 
 
-OPEN_TICKETS = select(
-    func.count().label("open"),
-    func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0).label("overdue"),
-).where(Complaint.closed_at.is_(None))
+def _open_part(sign: int, *where):
+    overdue = func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0)
+    return select(literal(sign).label("sign"), func.count().label("open"), overdue.label("overdue")).where(*where)
+
+
+#: The tickets open at ``now`` (requested by then and not closed by then), as three index ranges: those open
+#: today, plus those closed after ``now``, less those requested after ``now``. For ``now`` near the present the
+#: last two are a few rows, so the count costs what the backlog's own index costs; for a moment in the past
+#: it reads the tickets closed or requested since then.
+_OPEN_PARTS = (
+    (1, Complaint.closed_at.is_(None)),
+    (1, Complaint.closed_at > _time("now")),
+    (-1, Complaint.requested_at > _time("now"), or_(Complaint.closed_at.is_(None), Complaint.closed_at > _time("now"))),
+)
+
+
+@lru_cache(maxsize=2)
+def _open_statement(by_district: bool):
+    extra = (Complaint.district_code == bindparam("district"),) if by_district else ()
+    return union_all(*(_open_part(sign, *where, *extra) for sign, *where in _OPEN_PARTS))
+
+
+#: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
+DOMAIN_HOURS = {
+    "complaints": ComplaintHourly,
+    "halls": HallHourly,
+    "traffic": TrafficHourly,
+    "environment": EnvironmentHourly,
+}
+
+
+@cached
+def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Per KPI domain: the first and the last UTC hour its hourly rollup holds ((None, None): no data)."""
+    hours = {}
+    for domain, table in DOMAIN_HOURS.items():
+        first, last = read_rows(engine, select(func.min(table.hour), func.max(table.hour)))[0]
+        hours[domain] = (first and _utc(first), last and _utc(last))
+    return hours
 
 
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
-    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets not closed, and those of them
-    past their deadline (the city's read from the index of the open tickets' deadlines alone)."""
-    stmt = OPEN_TICKETS if district is None else OPEN_TICKETS.where(Complaint.district_code == district)
-    ((backlog, overdue),) = read_rows(engine, stmt, {"now": now})
-    return int(backlog), int(overdue)
+    """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets requested by ``now`` and not
+    closed by then, and those of them past their deadline at ``now``."""
+    params = {"now": now} | ({"district": district} if district is not None else {})
+    rows = read_rows(engine, _open_statement(district is not None), params)
+    backlog = sum(int(row.sign) * int(row.open) for row in rows)
+    overdue = sum(int(row.sign) * int(row.overdue) for row in rows)
+    return backlog, overdue
 
 
 # --- KPI tables -------------------------------------------------------------------------------------------
@@ -318,6 +370,16 @@ def kpi_values(
     return kpi_table(registry, measures)
 
 
+def comparison_values(engine: Engine, registry: Registry, base: Span) -> pd.Series:
+    """Each registry KPI's value (by id) over the comparison span ``base`` (backlog and overdue at its as-of
+    moment), read by the same measures as the current values; NaN (no data, not 0) where the KPI's domain holds
+    no data reaching back to the span's start (see :func:`dashboard.kpis.compare.covered`)."""
+    values = kpi_values(engine, registry, base.start, base.full_end, base.end, base.timezone).set_index("id")["value"]
+    hours = data_hours(engine)
+    known = {k.id for k in registry if covered(*hours.get(k.domain, (None, None)), base.start)}
+    return values.where(values.index.isin(known))
+
+
 @lru_cache(maxsize=16)
 def _daily_sums_statement(shape, domain: str):
     hourly, daily, names = LEVELS[domain]
@@ -332,6 +394,40 @@ def _daily_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
                                                                  timezone, domain)}
         for domain in LEVELS
     }
+
+
+@lru_cache(maxsize=16)
+def _area_days_statement(shape, names: tuple[str, ...]):
+    rows = _rows(AREAS, ("district_code", *names), shape, by_day=True)
+    return (
+        select(rows.c.day, *_sums(rows, names))
+        .where(rows.c.district_code == bindparam("district"))
+        .group_by(rows.c.day)
+    )
+
+
+@cached
+def complaint_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
+) -> pd.DataFrame:
+    """Complaints received and closed in [start, end) per local day or month (``grain``) of the city's zone,
+    from the daily rollups (the edge hours from the hourly ones): ``hour`` (the UTC start of the day or month,
+    the column the charts read), ``received``, ``closed``; every day or month of the range, zero when quiet."""
+    names = ("received", "closed")
+    span = _span(start, end, timezone)
+    if district is None:
+        rows = read_rows(engine, _daily_sums_statement(span.shape, "complaints"), span.params(timezone))
+    else:
+        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
+        rows = read_rows(engine, statement, params)
+    by_day = {_utc(row.day): row._mapping for row in rows}
+    days = [day for day, _ in local_days(start, end, timezone)]
+    counts = {n: [int(by_day[day][n]) if day in by_day else 0 for day in days] for n in names}
+    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **counts}, columns=["hour", *names])
+    if grain != "month" or frame.empty:
+        return frame
+    months = pd.to_datetime([period_bounds(day, timezone, "month")[0] for day in days], utc=True)
+    return frame.assign(hour=months).groupby("hour", as_index=False, sort=True)[list(names)].sum()
 
 
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
@@ -418,17 +514,18 @@ def _last_days(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, 
 
 
 def _latest_interval(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
-    """The network KPIs of the segments' newest observations of the latest interval (what the traffic page and
-    its map show)."""
-    measures = observation_measures(traffic.latest_observations(engine))
+    """The network KPIs of the segments' newest observations of the latest interval by ``now`` (what the traffic
+    page and its map show)."""
+    measures = observation_measures(traffic.latest_observations(engine, now))
     tpi = measures["traffic_tpi"]
     return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
                                       "length_km": float(tpi.numerator or 0)}}
 
 
 def _latest_hour(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
-    """The environment KPIs of the newest hour with air readings: its city AQI as the rollup rates it."""
-    city = environment.city_aqi(engine, timezone)
+    """The environment KPIs of the newest full hour with air readings by ``now``: its city AQI as the rollup
+    rates it."""
+    city = environment.city_aqi(engine, timezone, now)
     aqi = {} if city is None else {"aqi_hours": 1, "aqi_sum": city.result.aqi}
     facts = {} if city is None else {"primary": city.result.primary, "stations": city.stations}
     return environment_kpis.environment_measures(aqi), {"air_aqi": facts}

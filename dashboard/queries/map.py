@@ -1,5 +1,6 @@
 """Map explorer queries: one complaint filter served as capped points, H3 cells, area KPIs,
-an hourly series for the time slider and export rows; plus the water base from the city's data folder."""
+an hourly series, the selection's leading categories and districts, and export rows; plus the water base from
+the city's data folder."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dashboard.kpis.complaints import on_time_rates, per_10k_a_day
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.complaints import ComplaintFilter, filtered
 from dashboard.queries.kpis import district_sums
-from dashboard.queries.reference import districts
+from dashboard.queries.reference import categories, districts
 
 #: Most complaint points sent to the browser at once (newest first); beyond it the map shows cells.
 MAX_POINTS = 3000
@@ -123,6 +124,39 @@ def hourly(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
     hours = pd.date_range(pd.Timestamp(sel.start).floor("h"), pd.Timestamp(sel.end), freq="h", inclusive="left")
     counts = pd.to_datetime(times, utc=True).dt.floor("h").value_counts().reindex(hours, fill_value=0)
     return pd.DataFrame({"hour": hours, "count": counts.to_numpy(dtype=int)})
+
+
+def _named(counts: pd.DataFrame, names: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """``counts`` (key, count) summed per key, largest first, at most ``limit``, with ``name_zh``/``name_en``
+    from ``names`` (code, name_zh, name_en); a key without a name keeps the key (None: no key)."""
+    counts = counts.groupby("key", as_index=False, dropna=False)["count"].sum()
+    counts["count"] = counts["count"].astype(int)
+    counts = counts.sort_values(["count", "key"], ascending=[False, True], kind="stable", ignore_index=True)
+    named = counts.head(limit).merge(names.rename(columns={"code": "key"}), how="left", on="key")
+    for column in ("name_zh", "name_en"):
+        named[column] = named[column].where(named[column].notna(), named["key"])
+    return named[["key", "name_zh", "name_en", "count"]]
+
+
+@cached
+def top_categories(engine: Engine, sel: ComplaintFilter, limit: int = 5) -> pd.DataFrame:
+    """The selection's most frequent categories: key (code), name_zh, name_en, count. A row that carries
+    only a category name (hotline exports) counts under the code of the service type of that name."""
+    key = func.coalesce(Complaint.category, Complaint.category_name)
+    frame = read_frame(engine, filtered(select(key.label("key"), func.count().label("count")), sel).group_by(key))
+    names = categories(engine)
+    codes, by_name = set(names["code"]), dict(zip(names["name_zh"], names["code"], strict=True))
+    frame["key"] = [k if k in codes else by_name.get(k, k) for k in frame["key"]]
+    return _named(frame, names, limit)
+
+
+@cached
+def top_districts(engine: Engine, sel: ComplaintFilter, limit: int = 5) -> pd.DataFrame:
+    """The selection's districts with the most complaints: key (code; None: without one), name_zh, name_en,
+    count."""
+    key = Complaint.district_code
+    frame = read_frame(engine, filtered(select(key.label("key"), func.count().label("count")), sel).group_by(key))
+    return _named(frame, districts(engine)[["code", "name_zh", "name_en"]], limit)
 
 
 def export_rows(engine: Engine, sel: ComplaintFilter, limit: int = MAX_EXPORT_ROWS) -> pd.DataFrame:

@@ -23,19 +23,24 @@ DEFAULT_PERIOD_S = 900
 
 
 #: The newest observation time and the longest interval stated by the observations ending then (two index reads).
-LATEST_INTERVAL = select(func.max(TrafficObservation.observed_at), func.max(TrafficObservation.period_s)).where(
-    TrafficObservation.observed_at == select(func.max(TrafficObservation.observed_at)).scalar_subquery()
-)
+def _latest_interval(at: datetime | None):
+    newest = select(func.max(TrafficObservation.observed_at))
+    if at is not None:
+        newest = newest.where(TrafficObservation.observed_at <= at)
+    return select(func.max(TrafficObservation.observed_at), func.max(TrafficObservation.period_s)).where(
+        TrafficObservation.observed_at == newest.scalar_subquery()
+    )
 
 
 @cached
-def latest_observations(engine: Engine) -> pd.DataFrame:
-    """Each segment's newest observation within the last observation interval.
+def latest_observations(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
+    """Each segment's newest observation within the last observation interval (the last by ``at``, when given:
+    the city as it was then).
 
     Columns: segment_code, observed_at, speed_kmh, free_flow_kmh (the segment's when the observation has
     none), length_m, road_class. Empty before any observation.
     """
-    ((latest, period),) = read_rows(engine, LATEST_INTERVAL)
+    ((latest, period),) = read_rows(engine, _latest_interval(at))
     columns = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
     if latest is None:
         return pd.DataFrame(columns=columns)
@@ -50,17 +55,18 @@ def latest_observations(engine: Engine) -> pd.DataFrame:
             RoadSegment.road_class,
         )
         .join(RoadSegment, RoadSegment.code == TrafficObservation.segment_code)
-        .where(TrafficObservation.observed_at > window_start)
+        .where(TrafficObservation.observed_at > window_start, TrafficObservation.observed_at <= latest)
     )
     frame = read_frame(engine, stmt)
     frame = frame.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
     return frame[columns].sort_values("segment_code", ignore_index=True)
 
 
-def rated_segments(engine: Engine) -> pd.DataFrame:
-    """Road segments (with geometry) rated by their latest observation: TTI, TPI, level key and colour."""
+def rated_segments(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
+    """Road segments (with geometry) rated by their latest observation (by ``at``): TTI, TPI, level key and
+    colour."""
     rated = segment_tpi(
-        latest_observations(engine)[["segment_code", "observed_at", "speed_kmh", "free_flow_kmh"]]
+        latest_observations(engine, at)[["segment_code", "observed_at", "speed_kmh", "free_flow_kmh"]]
     )
     frame = road_segments(engine).merge(
         rated.drop(columns="free_flow_kmh"), how="inner", left_on="code", right_on="segment_code"
@@ -72,9 +78,9 @@ def rated_segments(engine: Engine) -> pd.DataFrame:
     )
 
 
-def network(engine: Engine) -> NetworkTpi | None:
-    """The network TPI of the latest observation interval; None without data."""
-    frame = latest_observations(engine)
+def network(engine: Engine, at: datetime | None = None) -> NetworkTpi | None:
+    """The network TPI of the latest observation interval (by ``at``); None without data."""
+    frame = latest_observations(engine, at)
     return network_tpi(frame) if not frame.empty else None
 
 

@@ -18,7 +18,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 import dash
 from dash.exceptions import DependencyException
@@ -27,6 +27,7 @@ from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, Validati
 from typing_extensions import TypedDict
 
 from dashboard.kpis.periods import PERIODS
+from dashboard.kpis.timespan import QUERY_KEYS
 
 log = logging.getLogger("dashboard.callbacks")
 
@@ -54,6 +55,7 @@ class Prefs(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
     lang: Literal["zh", "en"]
     theme: Literal["dark", "light"]
+    time: NotRequired[dict[Literal[QUERY_KEYS], Code]]  # the URL's time parameters (dashboard.kpis.timespan)
 
 
 class GraphEvent(TypedDict, total=False):

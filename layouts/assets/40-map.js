@@ -1,5 +1,5 @@
 /* Client-side glue of the map explorer: zoom bucket, URL state (replaceState: no page reload, no router
-   round trip) and the hour-by-hour replay. */
+   round trip) and the step-by-step replay (hours, days or months). */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   cityopsMap: {
     zoomBucket: function (relayout, current) {
@@ -10,9 +10,16 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
     syncUrl: function (period, district, category, status, department, layers, mode, kpi, hour, hourMax, prefs) {
       var params = new URLSearchParams();
+      var current = new URLSearchParams(window.location.search);
       params.set("lang", prefs.lang);
       params.set("theme", prefs.theme);
-      params.set("period", period);
+      /* a custom range keeps its dates; every period keeps the as-of moment */
+      if (period === "custom") {
+        ["from", "to"].forEach(function (k) { if (current.get(k)) { params.set(k, current.get(k)); } });
+      } else {
+        params.set("period", period);
+      }
+      if (current.get("as_of")) { params.set("as_of", current.get("as_of")); }
       var filters = { district: district, category: category, status: status, department: department };
       Object.keys(filters).forEach(function (k) { if (filters[k]) { params.set(k, filters[k]); } });
       params.set("layers", (layers || []).join(","));
@@ -25,7 +32,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       return params.toString();
     },
     resetHour: function (period, hoursByPeriod) {
-      /* a new period shows all of it: the slider at its end, without a round trip to the server */
+      /* a new period shows all of it: the slider at its end (its steps: hours, days or months), without a
+         round trip to the server */
       var hours = hoursByPeriod[period] || hoursByPeriod["7d"];
       return [hours, hours];
     },

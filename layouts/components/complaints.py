@@ -133,13 +133,13 @@ def register_ticket_table(
             {
                 "id": int(r.id),
                 "ticket": r.ticket,
-                "requested_at": local_time(r.requested_at, tz),
+                "requested_at": local_time(r.requested_at, tz, lang=lang),
                 "category": named(r._asdict(), "category", lang),
                 "status": t(f"status.{r.status}", lang) if r.status in complaints.STATUS_KEYS else r.status,
                 "district": named(r._asdict(), "district", lang),
                 "department": named(r._asdict(), "department", lang),
-                "due_at": local_time(r.due_at, tz),
-                "closed_at": local_time(r.closed_at, tz),
+                "due_at": local_time(r.due_at, tz, lang=lang),
+                "closed_at": local_time(r.closed_at, tz, lang=lang),
             }
             for r in tickets.itertuples(index=False)
         ]

@@ -4,27 +4,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
 from dashboard.context import request_context
+from dashboard.kpis.compare import change, covered
+from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import WINDOWS
+from dashboard.kpis.timespan import Span, comparison
 from dashboard.queries import feeds, reference
+from dashboard.queries.kpis import data_hours
 from dashboard.settings import Settings
+from layouts.components.change import change_span, compared_text
 from layouts.components.frame import page_frame
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
-from layouts.data import snapshot_time
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.i18n import t
 
 
@@ -46,36 +53,69 @@ class Slot(NamedTuple):
 @dataclass(frozen=True)
 class DomainSpec:
     """A domain page: its ``name`` (the prefix of its ids), rows of panels, the feed ``domains`` its "data as
-    of" line follows, its default period, how it picks a district (``"value"``: a dropdown; ``"data"``: the
-    page's own, fixed; None: no district) and the tile a KPI link (``?kpi=``) highlights."""
+    of" line follows, how it picks a district (``"value"``: a dropdown; ``"data"``: the page's own, fixed;
+    None: no district) and the tile a KPI link (``?kpi=``) highlights. Its period is the URL's (the time
+    picker's), by default the page's (``layouts.components.timepicker.default_period``)."""
 
     name: str
     rows: tuple[tuple[Slot, ...], ...]
     domains: tuple[str, ...]
-    default_period: str = "7d"
     district: str | None = "value"
     highlight: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class View:
-    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them."""
+    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them.
+
+    The period read is [``start``, ``now``): the span's bounds, ``now`` its end (clipped to the as-of moment);
+    counts "at a moment" (open tickets, freshness) are taken at ``as_of``."""
 
     engine: Engine
     settings: Settings
-    now: datetime
-    period: str
+    span: Span
     district: str | None
     lang: str
     theme: str
 
     @property
     def start(self) -> datetime:
-        return self.now - WINDOWS[self.period]
+        return self.span.start
+
+    @property
+    def now(self) -> datetime:
+        return self.span.end
+
+    @property
+    def as_of(self) -> datetime:
+        return self.span.as_of
+
+    @property
+    def period(self) -> str:
+        return self.span.period
 
     @property
     def tz(self) -> str:
         return self.settings.city_timezone
+
+    def compared(self) -> View | None:
+        """The same view over the span its selection compares with (None: no comparison)."""
+        base = comparison(self.span, self.tz)
+        return None if base is None else replace(self, span=base)
+
+    def shift(self, base: View) -> pd.DateOffset | pd.Timedelta:
+        """What moves the comparison span's local times onto this one's (a year, or the distance between the
+        local starts: a calendar month before is drawn day by day onto this month)."""
+        if self.span.compare == "year":
+            return pd.DateOffset(years=1)
+        zone = ZoneInfo(self.tz)
+        local = [s.astimezone(zone).replace(tzinfo=None) for s in (self.start, base.start)]
+        return pd.Timedelta(local[0] - local[1])
+
+    def known(self, base: View, domain: str) -> bool:
+        """Whether ``domain``'s data reaches back to the comparison span ``base`` (else it has no data)."""
+        hours = data_hours(self.engine)
+        return covered(*hours.get(DATA_DOMAINS.get(domain, domain), (None, None)), base.start)
 
     @property
     def name(self) -> str:
@@ -83,13 +123,87 @@ class View:
         return "name_en" if self.lang == "en" else "name_zh"
 
 
+#: The KPI domain (rollups) of each feed domain a page follows.
+DATA_DOMAINS = {"sensors": "environment"}
+#: Each registry KPI's direction (higher or lower is better).
+DIRECTIONS = {k.id: k.direction for k in DEFAULT_KPIS}
+
+
+def tile_directions(spec: DomainSpec) -> dict[str, str | None]:
+    """Each tile's direction: that of the first registry KPI whose link highlights it."""
+    directions: dict[str, str | None] = {}
+    for kpi, tile in spec.highlight.items():
+        if kpi in DIRECTIONS:
+            directions.setdefault(tile, DIRECTIONS[kpi])
+    return directions
+
+
+def with_changes(
+    tiles: list[Tile],
+    view: View,
+    values: Mapping[str, float | None],
+    base: Compared | None,
+    of: Callable[[object], Mapping[str, float | None]],
+    directions: Mapping[str, str | None],
+    points: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
+) -> list[Tile]:
+    """``tiles`` with their change from the comparison span's values (``of`` its data, by tile key; ``base``
+    None: no comparison asked) to ``values``; tiles in ``points`` are percentages (their change in points),
+    those in ``whole`` counts (no decimals). Tiles without a value in ``values`` (read as of now whatever the
+    period) get no change."""
+    if base is None:
+        return tiles
+    before = base.values(of)
+    template = compared_text(view.span.compare, view.period)
+
+    def changed(tile: Tile) -> Tile:
+        if tile.key not in values:
+            return tile
+        moved = change(values[tile.key], before.get(tile.key), directions.get(tile.key))
+        digits, scale = 0 if tile.key in whole else 1, 1 if tile.key in points else None
+        return tile._replace(change=change_span(template, moved, view.lang, digits=digits, points=scale))
+
+    return [changed(tile) for tile in tiles]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A page's data read over the span its selection compares with: ``data`` (None: the domain has no data
+    that far back — "no data", not zeros), the comparison ``view`` and what moves its times onto the page's."""
+
+    view: View
+    data: object | None
+    shift: object
+    label: str
+
+    def values(self, of: Callable[[object], Mapping[str, float | None]]) -> Mapping[str, float | None]:
+        """The tiles' values over the comparison span (none without data)."""
+        return {} if self.data is None else of(self.data)
+
+    def overlay(self, frame: Callable[[object], pd.DataFrame]) -> tuple[pd.DataFrame, object, str] | None:
+        """A chart's overlay of the comparison span's series (none without data)."""
+        return None if self.data is None else (frame(self.data), self.shift, self.label)
+
+
+def compared(view: View, read: Callable[[View], object], domain: str) -> Compared | None:
+    """``read`` (a page's view model) over the comparison span of ``view``, or None without a comparison."""
+    base = view.compared()
+    if base is None:
+        return None
+    data = read(base) if view.known(base, domain) else None
+    return Compared(base, data, view.shift(base), t(f"time.compare.{view.span.compare}", view.lang))
+
+
 class Tile(NamedTuple):
-    """A stat tile (``tile-{key}``): its title, value and detail line."""
+    """A stat tile (``tile-{key}``): its title, value and detail line, and its change against the comparison
+    period when the selection asks for one."""
 
     key: str
     title: str
     value: str
     detail: str
+    change: object = None
 
 
 @dataclass(frozen=True)
@@ -101,53 +215,35 @@ class Drawn:
     figures: dict[str, object]
 
 
-def _controls(spec: DomainSpec, lang: str, period: str, district: str | None) -> dbc.Row:
-    cols = [
-        dbc.Col(
-            [
-                dbc.Label(t("map.period", lang), className="filter-label"),
-                dbc.RadioItems(
-                    id=f"{spec.name}-period",
-                    value=period,
-                    inline=True,
-                    options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in WINDOWS],
-                ),
-            ],
-            md=5,
-            lg=4,
-        )
-    ]
-    if spec.district == "value":
-        cols.append(
-            dbc.Col(
-                [
-                    dbc.Label(t("map.district", lang), className="filter-label"),
-                    dcc.Dropdown(
-                        id=f"{spec.name}-district",
-                        value=district,
-                        placeholder=t("map.district.all", lang),
-                        clearable=True,
-                    ),
-                ],
-                md=4,
-                lg=3,
-            )
-        )
-    return dbc.Row(cols, className="g-3 mb-3 page-controls")
+def _controls(spec: DomainSpec, lang: str, district: str | None) -> dbc.Row:
+    if spec.district != "value":
+        return dbc.Row([], className="page-controls")
+    picker = dbc.Col(
+        [
+            dbc.Label(t("map.district", lang), className="filter-label"),
+            dcc.Dropdown(
+                id=f"{spec.name}-district", value=district, placeholder=t("map.district.all", lang), clearable=True
+            ),
+        ],
+        md=4,
+        lg=3,
+    )
+    return dbc.Row([picker], className="g-3 mb-3 page-controls")
 
 
 def domain_layout(
     spec: DomainSpec,
     prefs: dict,
     title: str,
-    period: str | None,
     district: str | None,
     kpi: str | None,
     extra: tuple = (),
     path: str | None = None,
 ) -> html.Div:
-    """The page: controls, ``{name}-tiles``, the panels row by row, then ``extra``."""
+    """The page: the time picker (``prefs["time"]``), controls, ``{name}-tiles``, the panels row by row, then
+    ``extra``."""
     name, lang = spec.name, prefs["lang"]
+    settled = settle(name, prefs)
     rows = [
         dbc.Row(
             [
@@ -173,7 +269,8 @@ def domain_layout(
                 [
                     html.Div(id=f"{name}-banner"),
                     html.H1(title, className="page-title"),
-                    _controls(spec, lang, period_of(period, spec.default_period), district),
+                    time_picker(name, settled, lang),
+                    _controls(spec, lang, district),
                     html.Div(id=f"{name}-fresh", className="page-fresh mb-2"),
                     html.Div(id=f"{name}-tiles"),
                     *stores,
@@ -192,8 +289,8 @@ def _district_options(engine: Engine, name: str) -> list[dict]:
 
 
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
-    """The page's refresh: on its timer and on each choice of period (and district) it draws tiles, panels,
-    the district options and the "data as of" line; a failure keeps them and shows the banner."""
+    """The page's refresh: on its timer and on each choice of district it draws tiles, panels, the district
+    options and the "data as of" line for the URL's period; a failure keeps them and shows the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
     choices = [Input(f"{name}-district", spec.district)] if spec.district else []
@@ -206,12 +303,11 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         Output(f"{name}-fresh", "children"),
         Output(f"{name}-banner", "children"),
         Input(f"{name}-interval", "n_intervals"),
-        Input(f"{name}-period", "value"),
         *choices,
         State(f"{name}-prefs", "data"),
         State(f"{name}-kpi", "data"),
     )
-    def refresh(_n, period, *values):
+    def refresh(_n, *values):
         *district, prefs, highlight = values
         lang = prefs["lang"]
 
@@ -221,16 +317,21 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
             view = View(
                 engine,
                 settings,
-                snapshot_time(),
-                period_of(period, spec.default_period),
+                span_of(prefs, name),
                 (district[0] or None) if district else None,
                 lang,
                 prefs["theme"],
             )
             drawn = draw(view)
-            fresh = domain_freshness(feeds.feed_status(engine), spec.domains, view.now, settings.stale_after_intervals)
+            status = feeds.feed_status(engine)
+            fresh = domain_freshness(status, spec.domains, view.as_of, settings.stale_after_intervals)
             return (
-                tile_row([stat_tile(*tile, highlighted=tile.key == highlight) for tile in drawn.tiles]),
+                tile_row(
+                    [
+                        stat_tile(*tile[:4], highlighted=tile.key == highlight, change=tile.change)
+                        for tile in drawn.tiles
+                    ]
+                ),
                 *(panel_figure(drawn.figures[key], lang, view.theme) for key in slots),
                 *([_district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dash import dcc, html
 
 from dashboard.context import request_context
+from dashboard.kpis.timespan import QUERY_KEYS
 from layouts.i18n import language
 from layouts.themes import theme as theme_of
 
 
-def preferences(lang: str | None, theme: str | None, default_theme: str | None = None) -> dict:
-    """Language and theme of a request (``?lang=``, ``?theme=``) with the settings' defaults."""
+def preferences(
+    lang: str | None, theme: str | None, default_theme: str | None = None, query: Mapping | None = None
+) -> dict:
+    """Language and theme of a request (``?lang=``, ``?theme=``) with the settings' defaults, and the time
+    parameters of its URL (``time``: see :mod:`layouts.components.timepicker`) when ``query`` is given."""
     settings = request_context().settings
-    return {
+    prefs = {
         "lang": language(lang, settings.default_language),
         "theme": theme_of(theme, default_theme or settings.default_theme),
     }
+    if query is not None:
+        prefs["time"] = time_query(query)
+    return prefs
 
 
 def page_frame(page: str, prefs: dict, children: list, class_name: str = "", **data_attributes) -> html.Div:
@@ -32,3 +41,8 @@ def page_frame(page: str, prefs: dict, children: list, class_name: str = "", **d
         **{"data-bs-theme": prefs["theme"], "data-ag-theme-mode": prefs["theme"]},
         **data_attributes,
     )
+
+
+def time_query(query: Mapping) -> dict[str, str]:
+    """The time parameters of a URL query (``period``, ``from``, ``to``, ``as_of``, ``compare``) that are set."""
+    return {k: str(query[k]) for k in QUERY_KEYS if query.get(k)}

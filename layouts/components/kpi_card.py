@@ -5,12 +5,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard.kpis.compare import Change
+from layouts.components.change import change_span, compared_text
 from layouts.format import local_time, number
 from layouts.i18n import t
 from layouts.viewmodels.overview import KpiValue
 
 #: Decimal places of each KPI's value.
 DIGITS = {"complaints_today": 0, "on_time_closure": 1, "hall_wait": 1, "network_tpi": 1, "city_aqi": 0}
+#: KPIs whose value is a percentage (their change is in percentage points).
+PERCENT = {"on_time_closure"}
 
 
 def _pollutants(codes: tuple[str, ...], lang: str) -> str:
@@ -37,11 +41,11 @@ def freshness_line(freshness, lang: str, timezone: str) -> list:
     """The "data as of" text and, when stale, a "stale since" badge."""
     if freshness.as_of is None:
         return [dbc.Badge(t("fresh.none", lang), color="secondary", className="stale-badge")]
-    parts: list = [html.Span(t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone)))]
+    parts: list = [html.Span(t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone, lang=lang)))]
     if freshness.stale_since is not None:
         parts.append(
             dbc.Badge(
-                t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone)),
+                t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone, lang=lang)),
                 color="warning",
                 text_color="dark",
                 className="stale-badge ms-2",
@@ -55,8 +59,20 @@ def _period(kpi: KpiValue, lang: str) -> str:
     return f"· {t(f'kpi.{kpi.id}.period', lang, days=kpi.facts.get('days', ''))}"
 
 
-def kpi_card(kpi: KpiValue, lang: str, timezone: str) -> dbc.Card:
-    """The card of one KPI; muted with a badge when its data is stale."""
+def _change(kpi: KpiValue, moved: Change | None, compare: str | None, lang: str) -> list:
+    """The change beside the value (none without a comparison)."""
+    if moved is None or compare is None:
+        return []
+    points = 1 if kpi.id in PERCENT else None
+    span = change_span(compared_text(compare, "today"), moved, lang, DIGITS.get(kpi.id, 0), points)
+    return [html.Span(span, className="kpi-change")]
+
+
+def kpi_card(
+    kpi: KpiValue, lang: str, timezone: str, moved: Change | None = None, compare: str | None = None
+) -> dbc.Card:
+    """The card of one KPI; muted with a badge when its data is stale; with its change against the same moment
+    of the day before or a year before (``compare``: "previous" or "year") when ``moved`` is given."""
     unit = t(f"kpi.{kpi.id}.unit", lang)
     value = number(kpi.value, lang, DIGITS.get(kpi.id, 0))
     swatch = [html.Span(className="level-swatch", style={"backgroundColor": kpi.color})] if kpi.color else []
@@ -68,7 +84,12 @@ def kpi_card(kpi: KpiValue, lang: str, timezone: str) -> dbc.Card:
                     className="kpi-title",
                 ),
                 html.Div(
-                    [*swatch, html.Span(value, className="kpi-number"), html.Span(unit, className="kpi-unit")],
+                    [
+                        *swatch,
+                        html.Span(value, className="kpi-number"),
+                        html.Span(unit, className="kpi-unit"),
+                        *_change(kpi, moved, compare, lang),
+                    ],
                     className="kpi-value",
                 ),
                 html.Div(_detail(kpi, lang), className="kpi-detail"),
@@ -80,6 +101,14 @@ def kpi_card(kpi: KpiValue, lang: str, timezone: str) -> dbc.Card:
     )
 
 
-def kpi_row(kpis: list[KpiValue], lang: str, timezone: str) -> dbc.Row:
-    """All KPI cards in one responsive row."""
-    return dbc.Row([dbc.Col(kpi_card(k, lang, timezone), className="kpi-col") for k in kpis], className="g-3 kpi-row")
+def kpi_row(
+    kpis: list[KpiValue],
+    lang: str,
+    timezone: str,
+    changes: dict[str, Change] | None = None,
+    compare: str | None = None,
+) -> dbc.Row:
+    """All KPI cards in one responsive row, each with its change when ``changes`` has it."""
+    changes = changes or {}
+    cards = [dbc.Col(kpi_card(k, lang, timezone, changes.get(k.id), compare), className="kpi-col") for k in kpis]
+    return dbc.Row(cards, className="g-3 kpi-row")

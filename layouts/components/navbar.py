@@ -23,8 +23,8 @@ PAGES = (
 )
 
 
-def _href(path: str, lang: str, theme: str) -> str:
-    return f"{path}?{urlencode({'lang': lang, 'theme': theme})}"
+def _href(path: str, lang: str, theme: str, time: dict | None = None) -> str:
+    return f"{path}?{urlencode({'lang': lang, 'theme': theme} | (time or {}))}"
 
 
 def _switch(text: str, element_id: str, href: str, param: str, value: str) -> dbc.NavItem:
@@ -57,14 +57,17 @@ def _account(lang: str) -> list[dbc.NavItem]:
 
 
 def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
-    """Links keep the current language and theme; the switches flip one of them on the current page."""
-    lang, theme = prefs["lang"], prefs["theme"]
+    """Links keep the current language, theme and time selection; the switches flip one of them on the current
+    page."""
+    lang, theme, time = prefs["lang"], prefs["theme"], prefs.get("time")
     settings = request_context().settings
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     path = path or dict(PAGES).get(active, "/")
     links = [
         dbc.NavItem(
-            dbc.NavLink(t(f"nav.{name}", lang), href=_href(p, lang, theme), active=name == active, id=f"nav-{name}")
+            dbc.NavLink(
+                t(f"nav.{name}", lang), href=_href(p, lang, theme, time), active=name == active, id=f"nav-{name}"
+            )
         )
         for name, p in PAGES
     ]

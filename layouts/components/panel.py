@@ -30,13 +30,17 @@ def panel(graph_id: str, title: str, lang: str, height: str = "340px", fresh: bo
     )
 
 
-def stat_tile(key: str, title: str, value: str, detail: str, highlighted: bool = False) -> dbc.Card:
-    """A small KPI tile; ``highlighted`` marks the KPI a link came for (``?kpi=``)."""
+def stat_tile(
+    key: str, title: str, value: str, detail: str, highlighted: bool = False, change: object = None
+) -> dbc.Card:
+    """A small KPI tile; ``highlighted`` marks the KPI a link came for (``?kpi=``); ``change``: its change
+    against the comparison period, beside the value."""
+    changed = [html.Span(change, className="kpi-change")] if change is not None else []
     return dbc.Card(
         dbc.CardBody(
             [
                 html.Div(title, className="kpi-title"),
-                html.Div(html.Span(value, className="kpi-number"), className="kpi-value"),
+                html.Div([html.Span(value, className="kpi-number"), *changed], className="kpi-value"),
                 html.Div(detail, className="kpi-detail"),
             ]
         ),

@@ -19,7 +19,7 @@ def alert_list(alerts: pd.DataFrame, lang: str, timezone: str) -> html.Div:
     items = []
     for row in alerts.itertuples(index=False):
         ack = (
-            t("alerts.acked", lang, who=row.acknowledged_by, time=local_time(row.acknowledged_at, timezone))
+            t("alerts.acked", lang, who=row.acknowledged_by, time=local_time(row.acknowledged_at, timezone, lang=lang))
             if row.acknowledged_by
             else t("alerts.unacked", lang)
         )
@@ -38,7 +38,8 @@ def alert_list(alerts: pd.DataFrame, lang: str, timezone: str) -> html.Div:
                         className="small",
                     ),
                     html.Div(
-                        f"#{row.id} · {t('alerts.since', lang, time=local_time(row.opened_at, timezone))} · {ack}",
+                        f"#{row.id} · {t('alerts.since', lang, time=local_time(row.opened_at, timezone, lang=lang))}"
+                        f" · {ack}",
                         className="small text-body-secondary",
                     ),
                 ],

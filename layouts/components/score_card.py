@@ -8,8 +8,10 @@ import math
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.kpis.compare import change
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.kpi import Kpi
+from layouts.components.change import change_span, compared_text
 from layouts.figures.score_breakdown import RAG_COLOURS
 from layouts.format import local_time, number
 from layouts.i18n import t
@@ -38,14 +40,21 @@ def sparkline(values: list[float | None]) -> str:
     return "".join(" " if v is None or math.isnan(v) else SPARK[min(7, int((v - low) / span * 7.999))] for v in values)
 
 
-def _comparison(kpi: Kpi, value, previous, period: str, lang: str) -> html.Div:
-    if value is None or previous is None or math.isnan(value) or math.isnan(previous):
-        return html.Div(t(f"score.vs.{period}", lang, delta=t("kpi.no_value", lang)), className="sc-line")
-    delta = (value - previous) * (100 if kpi.percent else 1)
-    better = delta == 0 or (delta > 0) == (kpi.direction == "higher")
-    unit = t("score.pt", lang) if kpi.percent else ""
-    text = t(f"score.vs.{period}", lang, delta=f"{'+' if delta >= 0 else '−'}{number(abs(delta), lang, 1)}{unit}")
-    return html.Div(text, className="sc-line " + ("text-success" if better else "text-danger"))
+def _comparison(kpi: Kpi, value, previous, template: str, lang: str) -> html.Div:
+    """The change against the comparison period (``template``: its catalogue text)."""
+    moved = change(value, previous, kpi.direction)
+    digits = 0 if kpi.id in WHOLE and not kpi.percent else 1
+    return html.Div(change_span(template, moved, lang, digits, 100 if kpi.percent else None), className="sc-line")
+
+
+def cards_caption(period: str, compare: str, lang: str) -> str:
+    """The line above the cards: the period their values cover and what they are compared with."""
+    return t(
+        "score.cards",
+        lang,
+        period=t(f"period.so_far.{period}", lang),
+        compare=t(compared_text(compare, period), lang, delta="").strip(),
+    )
 
 
 def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
@@ -61,10 +70,10 @@ def _freshness(freshness: Freshness, lang: str, timezone: str) -> html.Div:
     """The data time; when stale, the "stale since" badge instead (the data time in its tooltip)."""
     if freshness.as_of is None:
         return html.Div(t("fresh.none", lang), className="sc-line")
-    as_of = t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone))
+    as_of = t("fresh.as_of", lang, time=local_time(freshness.as_of, timezone, lang=lang))
     if freshness.stale_since is None:
         return html.Div(as_of, className="sc-line")
-    since = t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone))
+    since = t("fresh.stale_since", lang, time=local_time(freshness.stale_since, timezone, lang=lang))
     return html.Div(dbc.Badge(since, color="warning", text_color="dark", className="stale-badge"), title=as_of)
 
 
@@ -77,10 +86,12 @@ def score_card(
     period: str,
     lang: str,
     timezone: str,
+    compare: str = "previous",
 ) -> dcc.Link:
     """The card of one registry KPI (``row``: its kpi_table row for the period). Few elements, styled by
     ``.score-card`` rules: the overview draws some thirty of them and the renderer's cost grows faster than
-    their number."""
+    their number. ``previous`` is the value over the comparison period: the previous one (``compare``
+    "previous", 环比) or the same part of the period a year earlier ("year", 同比)."""
     value = row.get("value")
     value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
     rag = row.get("rag") if isinstance(row.get("rag"), str) else None
@@ -93,11 +104,7 @@ def score_card(
     )
     body = [
         html.Div(
-            [
-                html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}),
-                name,
-                html.Span(f" · {t(f'period.so_far.{period}', lang)}", className="sc-period"),
-            ],
+            [html.Span(sparkline(trend), className="sc-spark", style={"color": RAG_COLOURS[rag]}), name],
             className="sc-name",
             title=f"{name} · {t(f'period.so_far.{period}', lang)}",
         ),
@@ -110,7 +117,7 @@ def score_card(
             className="sc-value",
             title=target,
         ),
-        _comparison(kpi, value, previous, period, lang),
+        _comparison(kpi, value, previous, compared_text(compare, period), lang),
         html.Div(
             _denominator(kpi, row, lang),
             className="sc-line",

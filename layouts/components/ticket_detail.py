@@ -17,16 +17,16 @@ def _status(value: str, lang: str) -> str:
 def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
     """A ticket's facts, its text (through ``ticket_text``) and its event timeline."""
     facts = [
-        (t("tickets.col.requested_at", lang), local_time(row["requested_at"], tz)),
+        (t("tickets.col.requested_at", lang), local_time(row["requested_at"], tz, lang=lang)),
         (t("tickets.col.category", lang), named(row, "category", lang)),
         (t("tickets.col.status", lang), _status(row["status"], lang)),
         (t("tickets.col.department", lang), named(row, "department", lang)),
-        (t("tickets.col.due_at", lang), local_time(row["due_at"], tz)),
+        (t("tickets.col.due_at", lang), local_time(row["due_at"], tz, lang=lang)),
     ]
     timeline = [
         html.Li(
             [
-                html.Span(local_time(e.occurred_at, tz), className="timeline-time"),
+                html.Span(local_time(e.occurred_at, tz, lang=lang), className="timeline-time"),
                 html.Span(_status(e.status, lang), className="timeline-status"),
                 html.Span(text_or_empty(e.department), className="timeline-dept"),
                 ticket_text(e.note, "note") if text_or_empty(e.note) else None,

@@ -98,7 +98,8 @@ def _traffic_trend(ctx):
 
 
 def _environment_map(ctx):
-    layers = MapLayers(districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz))
+    stations = environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
+    layers = MapLayers(districts=reference.districts(ctx.engine), stations=stations)
     return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
@@ -159,7 +160,7 @@ def _feeds_list(ctx):
             html.Li(
                 [
                     html.Span(row.name, className="wall-feed-name"),
-                    html.Span(local_time(fresh.as_of, ctx.tz), className="wall-feed-time"),
+                    html.Span(local_time(fresh.as_of, ctx.tz, lang=ctx.lang), className="wall-feed-time"),
                     html.Span(state, className="wall-feed-state"),
                 ],
                 className="wall-list-item " + ("ticker-warning" if fresh.stale else "ticker-ok"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import clock
 from layouts.figures.base import COLORWAY, figure
 from layouts.format import number
 from layouts.i18n import t
@@ -109,6 +111,29 @@ def ranked_bars(
     )
 
 
+def _overlaid(
+    overlay: tuple[pd.DataFrame, object, str], series: dict[str, str], timezone: str, right: dict
+) -> list[go.Scatter]:
+    """Dashed lines of the comparison period's series, moved onto the current period's time axis."""
+    frame, shift, label = overlay
+    if frame.empty:
+        return []
+    x = _local(frame["hour"], timezone) + shift
+    return [
+        go.Scatter(
+            x=x,
+            y=frame[column],
+            name=f"{name} · {label}",
+            mode="lines",
+            line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "width": 1.5, "dash": "dash"},
+            hovertemplate="%{y:.1f}<extra>" + html.escape(f"{name} · {label}") + "</extra>",
+            **({"yaxis": "y2"} if column in right else {}),
+        )
+        for i, (column, name) in enumerate(series.items())
+        if column in frame
+    ]
+
+
 def time_lines(
     frame: pd.DataFrame,
     series: dict[str, str],
@@ -120,19 +145,27 @@ def time_lines(
     y_title: str | None = None,
     bands: tuple[tuple[float, float, str], ...] = (),
     span: tuple[datetime, datetime] | None = None,
+    right: dict[str, str] | None = None,
+    overlay: tuple[pd.DataFrame, object, str] | None = None,
+    grain: str = "hour",
 ) -> go.Figure:
-    """Hourly series of ``frame`` (column ``hour`` in UTC) drawn in local time; ``series`` maps column → label;
-    columns in ``bars`` are bars. ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to
-    the data's top only. ``span`` (UTC) is the time axis's range: the whole period, however little data came;
-    a series of few points is drawn with markers (a single point would not show as a line)."""
+    """Series of ``frame`` per hour, day or month (``grain``; column ``hour``: each interval's start in UTC)
+    drawn in local time; ``series`` maps column → label; columns in ``bars`` are bars. ``right`` maps columns of
+    another unit to the title of a second y axis on the right that they are drawn against (e.g. minutes beside
+    a count). ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to the data's top only.
+    ``span`` (UTC) is the time axis's range: the whole period, however little data came; a series of few
+    points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
+    the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
+    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>"."""
     x = _local(frame["hour"], timezone) if not frame.empty else []
+    ticks, hover = _time_formats(grain, _other_year(frame, span, timezone))
     traces = []
     for i, (column, label) in enumerate(series.items()):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         kind = go.Bar if column in bars else go.Scatter
         sparse = len(frame) <= SPARSE_POINTS
         extra = (
-            {"marker_color": colour}
+            {"marker_color": colour, "opacity": 0.75 if overlay is not None else 1}
             if column in bars
             else {
                 "line": {"color": colour, "width": 2.5},
@@ -140,16 +173,21 @@ def time_lines(
                 "marker": {"size": 5},
             }
         )
+        if right and column in right:
+            extra["yaxis"] = "y2"
         traces.append(
             kind(
                 x=x,
                 y=frame[column] if column in frame else [],
                 name=label,
-                hovertemplate="%{x|%m-%d %H:00} %{y:.1f}<extra>" + html.escape(label) + "</extra>",
+                hovertemplate="%{x|" + hover + "} %{y:.1f}<extra>" + html.escape(label) + "</extra>",
                 **extra,
             )
         )
-    values = pd.concat([pd.to_numeric(frame[c]) for c in series if c in frame]) if not frame.empty else pd.Series()
+    if overlay is not None:
+        traces += _overlaid(overlay, series, timezone, right or {})
+    left = [c for c in series if c in frame and c not in (right or {})]
+    values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
     shaded = [
         {
@@ -168,22 +206,53 @@ def time_lines(
         for low, high, colour in bands
         if low < top
     ]
+    axes = _axes(
+        theme,
+        x={"tickformat": ticks, "type": "date"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+        y={"title": {"text": y_title}} if y_title else {},
+    )
+    if right:
+        axes["yaxis2"] = {
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+            "automargin": True,
+            "color": palette(theme).muted,
+            "title": {"text": " · ".join(dict.fromkeys(right.values()))},
+        }
     return figure(
         traces,
         theme,
         font_size,
         shapes=shaded,
-        showlegend=len(series) > 1,
+        showlegend=len(series) > 1 or overlay is not None,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 else 8, "b": 8},
+        margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 or overlay is not None else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",
-        **_axes(
-            theme,
-            x={"tickformat": "%H:%M\n%m-%d"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
-            y={"title": {"text": y_title}} if y_title else {},
-        ),
+        **axes,
     )
+
+
+#: Tick and hover formats of a time axis by grain: without and with the year.
+TIME_FORMATS = {
+    "hour": (("%H:%M\n%m-%d", "%m-%d %H:00"), ("%H:%M\n%Y-%m-%d", "%Y-%m-%d %H:00")),
+    "day": (("%m-%d", "%m-%d"), ("%Y-%m-%d", "%Y-%m-%d")),
+    "month": (("%Y-%m", "%Y-%m"), ("%Y-%m", "%Y-%m")),
+}
+
+
+def _time_formats(grain: str, with_year: bool) -> tuple[str, str]:
+    return TIME_FORMATS[grain][1 if with_year else 0]
+
+
+def _other_year(frame: pd.DataFrame, span: tuple[datetime, datetime] | None, timezone: str) -> bool:
+    """Whether the times drawn reach outside the current year (then dates say the year)."""
+    times = list(pd.to_datetime(frame["hour"], utc=True)) if not frame.empty else []
+    times += [pd.Timestamp(moment) for moment in span or ()]
+    this_year = clock.now().astimezone(ZoneInfo(timezone)).year
+    return any(moment.tz_convert(timezone).year != this_year for moment in times)
 
 
 def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
@@ -205,4 +274,29 @@ def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
         ],
         xaxis={"visible": False},
         yaxis={"visible": False},
+    )
+
+
+def count_bars(
+    frame: pd.DataFrame, label: str, theme: str, timezone: str, grain: str, font_size: int = 11
+) -> go.Figure:
+    """A small bar chart of counts per hour, local day or month (``grain``; ``hour`` in UTC, ``count``)."""
+    colours = palette(theme)
+    x = _local(frame["hour"], timezone) if not frame.empty else []
+    ticks, when = _time_formats(grain, _other_year(frame, None, timezone))
+    return figure(
+        [
+            go.Bar(
+                x=x,
+                y=frame["count"] if not frame.empty else [],
+                marker_color=colours.accent,
+                hovertemplate=f"%{{x|{when}}} %{{y}}<extra>{html.escape(label)}</extra>",
+            )
+        ],
+        theme,
+        font_size,
+        showlegend=False,
+        bargap=0.1,
+        margin={"l": 4, "r": 4, "t": 4, "b": 4},
+        **_axes(theme, x={"tickformat": ticks, "nticks": 6}, y={"nticks": 4}),
     )

@@ -176,7 +176,7 @@ def complaint_traces(points: pd.DataFrame, lang: str, timezone: str, size: int =
                 "map.hover.complaint",
                 lang,
                 category=html.escape(str(row.get("category_name") or row.get("category") or "")),
-                time=local_time(row["requested_at"], timezone),
+                time=local_time(row["requested_at"], timezone, lang=lang),
                 status=t(f"status.{status}", lang),
             )
             for _, row in group.iterrows()

@@ -6,13 +6,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures.base import figure
+from layouts.figures.charts import empty
 from layouts.themes import palette
 
 
-def ranking_bars(ranking: pd.DataFrame, lang: str, theme: str, hover: str, font_size: int = 12) -> go.Figure:
-    """One bar per department (score 0–1 as %); ``hover`` formats on-time, satisfaction and return rate."""
+def ranking_bars(ranking: pd.DataFrame, lang: str, theme: str, hover: str, none: str, font_size: int = 12) -> go.Figure:
+    """One bar per department (score 0–1 as %); ``hover`` formats on-time, satisfaction and return rate;
+    without a department that has a score, the sentence ``none`` instead of an empty axis."""
     colours = palette(theme)
     rows = ranking.dropna(subset=["score"]).iloc[::-1]
+    if rows.empty:
+        return empty(none, theme, font_size)
     return figure(
         [
             go.Bar(

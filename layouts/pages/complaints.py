@@ -7,13 +7,29 @@ import dash
 from dash import html
 
 from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
-from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
-from layouts.viewmodels.complaints import complaints_view, ticket_selection
+from layouts.viewmodels.complaints import (
+    ComplaintKpis,
+    complaint_kpis,
+    complaint_trend,
+    complaints_view,
+    ticket_selection,
+)
 
 dash.register_page(__name__, path="/complaints", name="complaints", title="CityOps · Complaints")
 
@@ -39,6 +55,11 @@ SPEC = DomainSpec(
 )
 
 
+DIRECTIONS = tile_directions(SPEC)
+#: Tiles in percent, and tiles that count.
+PERCENT, WHOLE = ("on_time", "satisfaction"), ("received", "backlog")
+
+
 def layout(
     lang: str | None = None,
     theme: str | None = None,
@@ -47,18 +68,36 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
     tickets = ticket_table("complaints", lang, t("complaints.tickets", lang))
-    return domain_layout(SPEC, prefs, t("complaints.title", lang), period, district, kpi, tuple(tickets))
+    return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
+
+
+def _values(kpis: ComplaintKpis) -> dict[str, float | None]:
+    """The tiles' values by key (rates in percent)."""
+    summary = kpis.summary
+    return {
+        "received": summary.received,
+        "on_time": summary.on_time,
+        "backlog": kpis.backlog,
+        "satisfaction": summary.satisfaction,
+        "handling": summary.handling_hours,
+    }
+
+
+def _compared(view: View):
+    """The tiles' figures and the trend over the comparison span."""
+    return compared(view, lambda base: (complaint_kpis(base), complaint_trend(base)), "complaints")
 
 
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = complaints_view(view)
+    data, base = complaints_view(view), _compared(view)
     kpis, categories, departments = data.kpis, data.categories, data.departments
+    tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang)
     return Drawn(
-        complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang),
+        with_changes(tiles, view, _values(kpis), base, lambda d: _values(d[0]), DIRECTIONS, PERCENT, WHOLE),
         {
             "funnel": funnel(data.funnel, lang, theme),
             "trend": time_lines(
@@ -68,13 +107,16 @@ def draw(view: View) -> Drawn:
                 theme,
                 view.tz,
                 bars=("received",),
+                overlay=base.overlay(lambda d: d[1]) if base else None,
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
             "departments": ranked_bars(
                 list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
             ),
             "map": lambda: city_map(
-                map_layers(view.now, view.period, view.district),
+                map_layers(view.now, district=view.district, start=view.start),
                 lang,
                 theme,
                 view.tz,
@@ -89,5 +131,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-period", "value"), ("complaints-district", "value")], ticket_selection
+        app, "complaints", [("complaints-prefs", "data"), ("complaints-district", "value")], ticket_selection
     )

@@ -43,7 +43,7 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
     info = district_area(code or "")
     if info:
@@ -51,7 +51,7 @@ def layout(
     else:
         title = t("district.unknown", lang, code=code or "")
     tickets = ticket_table("district", lang, t("district.tickets", lang))
-    return domain_layout(SPEC, prefs, title, period, code, kpi, tuple(tickets), path=f"/district/{code}")
+    return domain_layout(SPEC, prefs, title, code, kpi, tuple(tickets), path=f"/district/{code}")
 
 
 def draw(view: View) -> Drawn:
@@ -78,6 +78,8 @@ def draw(view: View) -> Drawn:
                 theme,
                 view.tz,
                 bars=("received",),
+                span=(view.start, view.now),
+                grain=view.span.grain,
             ),
             "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
             "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
@@ -96,5 +98,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "district", [("district-period", "value"), ("district-district", "data")], ticket_selection
+        app, "district", [("district-prefs", "data"), ("district-district", "data")], ticket_selection
     )

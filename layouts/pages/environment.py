@@ -6,7 +6,18 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    Tile,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.city_map import city_map
@@ -23,7 +34,6 @@ SPEC = DomainSpec(
         (Slot("pollutants", 5), Slot("stations", 4), Slot("noise", 3)),
     ),
     domains=("sensors",),
-    default_period="24h",
     district=None,
     highlight={"city_aqi": "aqi", "air_aqi": "aqi", "air_exceedance_hours": "exceed", "noise_compliance": "stations"},
 )
@@ -32,8 +42,16 @@ SPEC = DomainSpec(
 def layout(
     lang: str | None = None, theme: str | None = None, period: str | None = None, kpi: str | None = None, **_query
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), period, None, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), None, kpi)
+
+
+DIRECTIONS = tile_directions(SPEC)
+
+
+def _values(data: EnvironmentView) -> dict[str, float | None]:
+    """The value of the tile read over the period (the AQI tile is the latest hour's and is not compared)."""
+    return {"exceed": data.exceed_hours}
 
 
 def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
@@ -68,18 +86,23 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
 
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
-    data = environment_view(view)
+    data, base = environment_view(view), compared(view, environment_view, "sensors")
+    overlay = base.overlay(lambda d: d.trend) if base else None
     ranked, noise = data.ranked, data.latest_noise
     pollutants = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
     labels = [f"{n} · {t(f'aqi.{lv}', lang)}" for n, lv in zip(ranked[view.name], ranked["level"], strict=True)]
     return Drawn(
-        _tiles(data, lang),
+        with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": time_lines(data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span),
+            "aqi": time_lines(
+                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay
+            ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "pollutants": time_lines(data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span),
+            "pollutants": time_lines(
+                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay
+            ),
             "stations": ranked_bars(labels, list(ranked["aqi"]), lang, theme, colors=list(ranked["color"])),
             "noise": ranked_bars(list(noise[view.name]), list(noise["value"]), lang, theme, digits=1, unit=" dB(A)"),
         },

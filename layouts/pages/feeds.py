@@ -56,7 +56,7 @@ def _run_columns(lang: str) -> list[dict]:
 def _run_rows(runs: pd.DataFrame, lang: str, tz: str) -> list[dict]:
     return [
         {
-            "started": local_time(r.started_at, tz),
+            "started": local_time(r.started_at, tz, lang=lang),
             "feed": r.feed,
             "status": t(f"feeds.status.{r.status}", lang)
             if f"feeds.status.{r.status}" in TRANSLATIONS[lang]

@@ -6,7 +6,18 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    Tile,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import explorer_map
@@ -20,7 +31,6 @@ SPEC = DomainSpec(
     "halls",
     rows=((Slot("trend", 7), Slot("map", 5)), (Slot("ranking", 6), Slot("items", 6))),
     domains=("halls",),
-    default_period="24h",
     highlight={
         "hall_wait": "wait",
         "hall_wait_minutes": "wait",
@@ -32,6 +42,7 @@ SPEC = DomainSpec(
         "hall_good_rating_rate": "good",
     },
 )
+DIRECTIONS = tile_directions(SPEC)
 #: Tiles: key and column (``*_pct`` columns are shown with a percent sign, minutes are named in the title).
 TILES = (
     ("wait", "wait_min"),
@@ -51,8 +62,13 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), period, district, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), district, kpi)
+
+
+def _values(data) -> dict[str, float | None]:
+    """The tiles' values by key."""
+    return {key: data.totals[column] for key, column in TILES}
 
 
 def _tiles(totals: dict, lang: str) -> list[Tile]:
@@ -70,14 +86,23 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
 
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = halls_view(view)
+    data, base = halls_view(view), compared(view, halls_view, "halls")
     ranked, items = data.ranked, data.items
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
+    percent = tuple(key for key, column in TILES if column.endswith("_pct"))
     return Drawn(
-        _tiles(data.totals, lang),
+        with_changes(_tiles(data.totals, lang), view, _values(data), base, _values, DIRECTIONS, percent),
         {
             "trend": time_lines(
-                data.trend, series, lang, theme, view.tz, bars=("issued",), span=(view.start, view.now)
+                data.trend,
+                series,
+                lang,
+                theme,
+                view.tz,
+                bars=("issued",),
+                span=(view.start, view.now),
+                right={"wait_min": series["wait_min"]},
+                overlay=base.overlay(lambda d: d.trend) if base else None,
             ),
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)

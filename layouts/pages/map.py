@@ -3,23 +3,22 @@ details, export of the selection; the whole state lives in the URL so a view can
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from dashboard.context import request_context
-from dashboard.kpis.periods import WINDOWS
+from dashboard.kpis.timespan import CUSTOM, ROLLING
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.panel_error import panel_figure
 from layouts.components.ticket_detail import ticket_detail
+from layouts.figures.charts import count_bars
 from layouts.figures.explorer_map import COMPLAINT_MODES, explorer_map
 from layouts.figures.map_base import STATUS_COLOURS
-from layouts.format import number
+from layouts.format import number, span_text
 from layouts.i18n import t
 from layouts.viewmodels import map as view_model
 
@@ -57,23 +56,33 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _filters(lang: str, period: str, district, category, status, department) -> dbc.Row:
+def _period_label(period: str, lang: str) -> str:
+    return t(f"map.period.{period}" if period in ROLLING else f"time.period.{period}", lang)
+
+
+def _periods(lang: str, span) -> dbc.Row:
+    """The period buttons (a custom range from the URL among them) and the dates the span covers."""
+    periods = [*view_model.PERIODS, *([CUSTOM] if span.period == CUSTOM else [])]
+    buttons = dbc.RadioItems(
+        id="map-period",
+        value=span.period,
+        inline=True,
+        options=[{"label": _period_label(p, lang), "value": p} for p in periods],
+    )
+    return dbc.Row(
+        [
+            dbc.Col(dbc.Label(t("map.period", lang), className="filter-label"), width="auto"),
+            dbc.Col(buttons),
+            dbc.Col(html.Span(span_text(span, lang), className="small text-body-secondary"), width="auto"),
+        ],
+        className="g-2 mb-1 align-items-center map-periods",
+    )
+
+
+def _filters(lang: str, district, category, status, department) -> dbc.Row:
     options = view_model.filter_options(lang)
     return dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label(t("map.period", lang), className="filter-label"),
-                    dbc.RadioItems(
-                        id="map-period",
-                        value=period,
-                        inline=True,
-                        options=[{"label": t(f"map.period.{p}", lang), "value": p} for p in WINDOWS],
-                    ),
-                ],
-                md=12,
-                lg=3,
-            ),
             _dropdown("district", lang, district, options["district"]),
             _dropdown("category", lang, category, options["category"]),
             dbc.Col(
@@ -171,10 +180,10 @@ def _body(lang: str) -> dbc.Row:
     return dbc.Row([dbc.Col(graph, lg=9), dbc.Col(side, lg=3)], className="g-2")
 
 
-def _stores() -> list:
+def _stores(steps: dict[str, int]) -> list:
     return [
         dcc.Store(id="map-zoom", data="far"),
-        dcc.Store(id="map-period-hours", data={p: int(d / timedelta(hours=1)) for p, d in WINDOWS.items()}),
+        dcc.Store(id="map-period-hours", data=steps),
         dcc.Store(id="map-url-sync"),
         dcc.Interval(id="map-play-interval", interval=1200, disabled=True),
         dcc.Download(id="map-download"),
@@ -195,28 +204,55 @@ def layout(
     hour: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
-    period = period if period in WINDOWS else "7d"
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
-    hours = int(WINDOWS[period] / timedelta(hours=1))
+    steps = view_model.step_counts(prefs["time"])
+    span = view_model.page_span(period, prefs["time"])
+    hours = steps[span.period]
     hour_value = _int(hour)
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
     controls = [
-        _filters(lang, period, district, category, status, department),
+        _periods(lang, span),
+        _filters(lang, district, category, status, department),
         _layer_row(lang, chosen, mode, kpi),
         _replay(lang, hours, hour_value),
     ]
-    content = [html.Div(id="map-banner"), *controls, _body(lang), *_stores()]
+    content = [html.Div(id="map-banner"), *controls, _body(lang), *_stores(steps)]
     return page_frame("map", prefs, [navbar("map", prefs), dbc.Container(content, fluid=True)])
 
 
-def _summary(view: view_model.MapView, lang: str) -> list:
+def _leaders(title: str, frame, total: int, lang: str, table_id: str) -> html.Div:
+    """A titled list of the selection's leading values: name, count and share of the selection."""
+    name = "name_en" if lang == "en" else "name_zh"
+    rows = [
+        html.Tr(
+            [
+                html.Td(label if isinstance(label, str) else t("map.summary.unknown", lang)),
+                html.Td(number(count, lang), className="text-end"),
+                html.Td(number(count / total * 100 if total else None, lang, 1) + "%", className="text-end share"),
+            ]
+        )
+        for label, count in zip(frame[name], frame["count"], strict=True)
+    ]
+    body = html.Table(html.Tbody(rows), className="map-leaders", id=table_id) if rows else t("fresh.none", lang)
+    return html.Div([html.Div(title, className="map-side-title"), body], className="mb-2")
+
+
+def _summary(view: view_model.MapView, lang: str, theme: str) -> list:
     summary = [html.Div(t("map.summary.total", lang, count=number(view.total, lang)), id="map-count")]
     if view.shown is not None and view.shown < view.total:
         capped = t("map.summary.capped", lang, shown=number(view.shown, lang))
         summary.append(html.Div(capped, className="text-body-secondary small"))
-    return summary
+    parts = view.breakdown
+    trend = count_bars(parts.trend, t("map.summary.received", lang), theme, view.timezone, parts.grain)
+    return [
+        *summary,
+        _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories"),
+        _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts"),
+        html.Div(t(f"map.summary.trend.{parts.grain}", lang), className="map-side-title"),
+        dcc.Graph(id="map-trend", figure=trend, style={"height": "150px"}, config=graph_config(lang)),
+    ]
 
 
 def _register_refresh(app: dash.Dash) -> None:
@@ -240,11 +276,11 @@ def _register_refresh(app: dash.Dash) -> None:
         filters = {"district": district, "category": category, "status": status, "department": department}
 
         def render():
-            view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom)
+            view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom, prefs.get("time"))
             figure = panel_figure(
                 lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url), lang, theme
             )
-            return figure, _summary(view, lang), view_model.hour_label(view, hour, lang)
+            return figure, _summary(view, lang, theme), view_model.hour_label(view, hour, lang)
 
         return guarded(render, 3, lang)
 
@@ -324,11 +360,13 @@ def _register_export(app: dash.Dash) -> None:
         Input("map-export-csv", "n_clicks"),
         Input("map-export-geojson", "n_clicks"),
         *(State(f"map-{name}", "value") for name in ("period", *FILTERS, "hour")),
+        State("map-prefs", "data"),
         prevent_initial_call=True,
     )
-    def export(_csv, _geojson, period, district, category, status, department, hour):
+    def export(_csv, _geojson, period, district, category, status, department, hour, prefs):
         filters = {"district": district, "category": category, "status": status, "department": department}
-        return view_model.export(period, hour, filters, dash.ctx.triggered_id == "map-export-geojson")
+        geojson = dash.ctx.triggered_id == "map-export-geojson"
+        return view_model.export(period, hour, filters, geojson, prefs.get("time"))
 
 
 def register_callbacks(app: dash.Dash) -> None:

@@ -7,7 +7,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.kpis.periods import PERIODS
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
@@ -16,7 +15,8 @@ from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
-from layouts.components.score_card import score_card
+from layouts.components.score_card import cards_caption, score_card
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
@@ -47,19 +47,6 @@ def _panel(title_id: str, title: str, children: list) -> dbc.Card:
     return dbc.Card(dbc.CardBody([header, *children], className="py-2 px-3"), className="h-100")
 
 
-def _selector(lang: str, period: str) -> dbc.RadioItems:
-    return dbc.RadioItems(
-        id="overview-period",
-        options=[{"label": t(f"period.{p}", lang), "value": p} for p in PERIODS],
-        value=period,
-        inline=True,
-        className="btn-group btn-group-sm",
-        inputClassName="btn-check",
-        labelClassName="btn btn-outline-primary btn-sm py-0 px-2 text-nowrap",
-        labelCheckedClassName="active",
-    )
-
-
 def _score(drawn: dict, lang: str) -> html.Div:
     value = html.Span(drawn["overview-score"], id="overview-score", style={"fontSize": "2.6rem", "fontWeight": 700})
     note = html.Span(drawn["overview-score-note"], id="overview-score-note", className="ms-2 small text-body-secondary")
@@ -72,14 +59,8 @@ def _score(drawn: dict, lang: str) -> html.Div:
     )
 
 
-def _top(drawn: dict, lang: str, period: str) -> dbc.Row:
-    title = html.Div(
-        [
-            html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title"),
-            _selector(lang, period),
-        ],
-        className="d-flex flex-column gap-1",
-    )
+def _top(drawn: dict, lang: str) -> dbc.Row:
+    title = html.H2(t("score.title", lang), className="panel-title mb-1", id="overview-score-title")
     panels = [
         (
             "overview-breakdown",
@@ -118,7 +99,7 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
     )
     return dbc.Row(
         [
-            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards", className="score-grid"), xl=9),
+            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards"), xl=9),
             dbc.Col(city, xl=3, className="overview-map-col"),
         ],
         className="g-2",
@@ -126,17 +107,18 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
 
 
 def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
-    period = period if period in PERIODS else "day"
+    settled = settle("overview", prefs)
     try:
-        drawn, banner = content(lang, prefs["theme"], period), None
+        drawn, banner = content(prefs), None
     except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
         drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     page = [
         html.Div(banner, id="overview-banner"),
+        time_picker("overview", settled, lang),
         html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
-        _top(drawn, lang, period),
+        _top(drawn, lang),
         _cards(drawn, lang),
     ]
     return page_frame(
@@ -146,11 +128,8 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     )
 
 
-def content(lang: str, theme: str, period: str) -> dict[str, object]:
-    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
-    (no round trip before the first paint) and again by each refresh."""
-    view = overview_view(period)
-    tz = view.timezone
+def _score_cards(view, period: str, lang: str) -> list:
+    """The registry KPIs' cards under the line saying their period and comparison."""
     cards = [
         score_card(
             kpi,
@@ -160,20 +139,33 @@ def content(lang: str, theme: str, period: str) -> dict[str, object]:
             fresh,
             period,
             lang,
-            tz,
+            view.timezone,
+            view.compare,
         )
         for kpi, row, fresh in zip(view.registry, view.table.to_dict("records"), view.freshness, strict=True)
     ]
+    caption = html.Div(cards_caption(period, view.compare, lang), className="score-caption", id="overview-caption")
+    return [caption, html.Div(cards, className="score-grid")]
+
+
+def content(prefs: dict) -> dict[str, object]:
+    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
+    (no round trip before the first paint) and again by each refresh, for the period of ``prefs["time"]``;
+    the cards compared as its ``compare`` says (the previous period by default)."""
+    lang, theme = prefs["lang"], prefs["theme"]
+    span = span_of(prefs, "overview")
+    view, period = overview_view(span), span.period
+    tz = view.timezone
     scored, total = view.scored()
-    note = t("score.note", lang, period=t(f"period.{period}", lang), kpis=scored, total=total)
+    note = t("score.note", lang, period=t(f"time.period.{period}", lang), kpis=scored, total=total)
     return {
-        "overview-kpis": kpi_row(view.kpis, lang, tz),
+        "overview-kpis": kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
         "overview-score-trend": score_trend(view.trend, theme),
         "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
-        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang)),
-        "overview-cards": cards,
+        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
+        "overview-cards": _score_cards(view, period, lang),
         "overview-alerts": alert_list(view.alerts, lang, tz),
         "overview-map": panel_figure(
             lambda: city_map(
@@ -204,13 +196,12 @@ def register_callbacks(app: dash.Dash) -> None:
         *(Output(component, prop) for component, prop in OUTPUTS.items()),
         Output("overview-banner", "children"),
         Input("overview-interval", "n_intervals"),
-        Input("overview-period", "value"),
         State("overview-prefs", "data"),
         prevent_initial_call=True,
     )
-    def refresh(_n, period, prefs):
+    def refresh(_n, prefs):
         def render():
-            drawn = content(prefs["lang"], prefs["theme"], period)
+            drawn = content(prefs)
             return tuple(drawn[component] for component in OUTPUTS)
 
         return guarded(render, len(OUTPUTS), prefs["lang"])

@@ -6,7 +6,18 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.domain import DomainSpec, Drawn, Slot, Tile, View, domain_layout, register_domain
+from layouts.components.domain import (
+    DomainSpec,
+    Drawn,
+    Slot,
+    Tile,
+    View,
+    compared,
+    domain_layout,
+    register_domain,
+    tile_directions,
+    with_changes,
+)
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.city_map import city_map
@@ -20,7 +31,6 @@ SPEC = DomainSpec(
     "traffic",
     rows=((Slot("trend", 7), Slot("map", 5)), (Slot("worst", 7), Slot("classes", 5))),
     domains=("traffic",),
-    default_period="24h",
     district=None,
     highlight={
         "network_tpi": "tpi",
@@ -35,8 +45,17 @@ SPEC = DomainSpec(
 def layout(
     lang: str | None = None, theme: str | None = None, period: str | None = None, kpi: str | None = None, **_query
 ) -> html.Div:
-    prefs = preferences(lang, theme)
-    return domain_layout(SPEC, prefs, t("traffic.title", prefs["lang"]), period, None, kpi)
+    prefs = preferences(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, prefs, t("traffic.title", prefs["lang"]), None, kpi)
+
+
+DIRECTIONS = tile_directions(SPEC)
+
+
+def _values(data: TrafficView) -> dict[str, float | None]:
+    """The values of the tiles read over the period (the congested share in percent); the TPI and TTI tiles
+    are the latest interval's, whatever the period, and are not compared."""
+    return {"speed": data.speed, "congested": data.congested}
 
 
 def _tiles(data: TrafficView, lang: str) -> list[Tile]:
@@ -66,14 +85,24 @@ def _tiles(data: TrafficView, lang: str) -> list[Tile]:
 
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = traffic_view(view)
+    data, base = traffic_view(view), compared(view, traffic_view, "traffic")
     worst, classes = data.worst, data.classes
     series = {"tpi": t("traffic.series.tpi", lang)}
     labels = [f"{n} · {t(f'tpi.{lv}', lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
+    overlay = base.overlay(lambda d: d.trend) if base else None
     return Drawn(
-        _tiles(data, lang),
+        with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, ("congested",)),
         {
-            "trend": time_lines(data.trend, series, lang, theme, view.tz, bands=TPI_BANDS, span=(view.start, view.now)),
+            "trend": time_lines(
+                data.trend,
+                series,
+                lang,
+                theme,
+                view.tz,
+                bands=TPI_BANDS,
+                span=(view.start, view.now),
+                overlay=overlay,
+            ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),

@@ -19,6 +19,7 @@ from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
+from layouts.components.timepicker import settle
 from layouts.components.wall_panels import PANELS, SCENES, alarms, playlist
 from layouts.i18n import t
 from layouts.viewmodels.wall import wall_view
@@ -139,13 +140,14 @@ def layout(
     scale: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, default_theme="dark")
+    prefs = preferences(lang, theme, default_theme="dark", query=_query)
+    settle("wall", prefs)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
     lang = prefs["lang"]
     settings = request_context().settings
     chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
     panels = [p for s in chosen for p in SCENES[s]]
     try:
-        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale), None
+        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale, prefs["time"]), None
     except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
         drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
     # figures of the later scenes wait in the browser (not when the page could not draw them: the first
@@ -185,14 +187,15 @@ class WallContent:
         )
 
 
-def content(panels: list[str], lang: str, theme: str, scale: float) -> WallContent:
+def content(panels: list[str], lang: str, theme: str, scale: float, time: dict | None = None) -> WallContent:
     """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
-    with the page itself (nothing waits for a round trip at load) and again by each refresh."""
-    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale)
+    with the page itself (nothing waits for a round trip at load) and again by each refresh; the KPI strip
+    compared with the day before or a year before when the URL says so (``?compare=previous|year``)."""
+    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, time)
     ctx, fresh, tz = view.context, view.freshness, view.context.tz
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
-        kpis=kpi_row(view.kpis, lang, tz),
+        kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         bodies={p: PANELS[p].build(ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
@@ -286,7 +289,8 @@ def _register_refresh(app: dash.Dash) -> None:
         graphs, blocks, panels = ([o["id"]["panel"] for o in outputs[i]] for i in (1, 2, 4))
         return guarded(
             lambda: _refreshed(
-                content(panels, prefs["lang"], prefs["theme"], scale), graphs, blocks, panels, drawn_before, deferred
+                content(panels, prefs["lang"], prefs["theme"], scale, prefs.get("time")), graphs, blocks, panels,
+                drawn_before, deferred,
             ),
             8,
             prefs["lang"],

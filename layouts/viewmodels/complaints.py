@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
-from dashboard.queries.kpis import open_tickets
-from layouts.components.domain import View, period_of
-from layouts.data import snapshot_time
+from dashboard.queries.kpis import complaint_series, open_tickets
+from layouts.components.domain import View
+from layouts.components.timepicker import span_of
 
 
 @dataclass(frozen=True)
@@ -36,18 +35,21 @@ class ComplaintsView:
 
 def complaint_kpis(view: View) -> ComplaintKpis:
     """The complaint tiles' figures for the view's period and district (None: the city)."""
-    backlog, overdue = open_tickets(view.engine, view.now, view.district)
+    backlog, overdue = open_tickets(view.engine, view.as_of, view.district)
     return ComplaintKpis(complaint_summary(view.engine, view.district, view.start, view.now), backlog, overdue)
 
 
 def complaint_trend(view: View) -> pd.DataFrame:
-    """Complaints received and closed per interval of the view's period, in its district (None: the city)."""
-    return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
+    """Complaints received and closed per hour, day or month (the span's grain) of the view's period, in its
+    district (None: the city)."""
+    if view.span.grain == "hour":
+        return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
+    return complaint_series(view.engine, view.start, view.now, view.tz, view.span.grain, view.district)
 
 
 def by_category(view: View) -> pd.DataFrame:
     """The period's complaints by category, in the view's district (None: the city)."""
-    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.now)
+    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.as_of)
 
 
 def complaints_view(view: View) -> ComplaintsView:
@@ -58,11 +60,12 @@ def complaints_view(view: View) -> ComplaintsView:
         funnel=complaints.funnel(view.engine, sel),
         trend=complaint_trend(view),
         categories=by_category(view),
-        departments=complaints.by_department(view.engine, sel, view.now),
+        departments=complaints.by_department(view.engine, sel, view.as_of),
     )
 
 
-def ticket_selection(period: str | None, district: str | None) -> ComplaintFilter:
-    """The tickets a ticket table lists: the period up to now, in the district (empty or None: the city)."""
-    now = snapshot_time()
-    return ComplaintFilter(now - WINDOWS[period_of(period)], now, district or None)
+def ticket_selection(prefs: dict, district: str | None, page: str = "complaints") -> ComplaintFilter:
+    """The tickets ``page``'s table lists: its period (``prefs["time"]``), in the district (empty or None: the
+    city)."""
+    span = span_of(prefs, page)
+    return ComplaintFilter(span.start, span.end, district or None)

@@ -7,15 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.context import request_context
-from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import halls as hall_queries
 from dashboard.queries import map as map_queries
 from dashboard.queries import reference
 from dashboard.queries.complaints import ComplaintFilter
-from layouts.components.domain import View, period_of
-from layouts.data import snapshot_time
+from layouts.components.domain import View
 from layouts.figures.explorer_map import ExplorerLayers
 from layouts.viewmodels.complaints import ComplaintKpis, by_category, complaint_kpis, complaint_trend
+from layouts.viewmodels.complaints import ticket_selection as complaint_tickets
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,9 @@ def district_area(code: str) -> dict | None:
     return reference.area(request_context().engine, code)
 
 
-def ticket_selection(period: str | None, code: str | None) -> ComplaintFilter:
-    """The tickets the district's table lists: the period up to now, in the district ``code``."""
-    now = snapshot_time()
-    return ComplaintFilter(now - WINDOWS[period_of(period)], now, code)
+def ticket_selection(prefs: dict, code: str | None) -> ComplaintFilter:
+    """The tickets the district's table lists: its period, in the district ``code``."""
+    return complaint_tickets(prefs, code, "district")
 
 
 def district_view(view: View) -> DistrictView:

@@ -37,13 +37,13 @@ class EnvironmentView:
 
 
 def environment_view(view: View) -> EnvironmentView:
-    """The environment page's data for the period (noise: the last 24 hours)."""
+    """The environment page's data for the period (noise: its last 24 hours; the AQI now: at the as-of moment)."""
     engine = view.engine
     trend = environment.air_trend(engine, view.start, view.now, view.tz)
-    stations = environment.station_aqi(engine, view.tz)
+    stations = environment.station_aqi(engine, view.tz, view.as_of)
     noise = environment.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
     return EnvironmentView(
-        city=environment.city_aqi(engine, view.tz),
+        city=environment.city_aqi(engine, view.tz, view.as_of),
         trend=trend,
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),

@@ -3,39 +3,95 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from dash import dcc
 
 from dashboard.context import request_context
-from dashboard.kpis.periods import WINDOWS
+from dashboard.kpis.timespan import (
+    CALENDAR,
+    CUSTOM,
+    ROLLING,
+    Span,
+    TimeSelection,
+    resolve,
+    selection_from_query,
+)
 from dashboard.queries import complaints, environment, halls, reference, traffic
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.data import snapshot_time
 from layouts.figures.explorer_map import ExplorerLayers
-from layouts.format import local_time
+from layouts.format import local_date, local_month, local_time
 from layouts.i18n import t
 
 #: The area KPIs the choropleth can colour by.
 AREA_KPIS = map_queries.AREA_KPIS
 
 
-def window(now: datetime, period: str) -> tuple[datetime, datetime, int]:
-    """Start and end of the period in whole hours (end: the next full hour) and its number of hours."""
-    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    hours = int(WINDOWS[period] / timedelta(hours=1))
-    return end - timedelta(hours=hours), end, hours
+#: The periods the explorer offers as buttons: the calendar periods, then the rolling windows.
+PERIODS = (*CALENDAR, *ROLLING)
+DEFAULT_PERIOD = "7d"
 
 
-def selection(now: datetime, period: str, hour: int | None, **filters) -> ComplaintFilter:
-    """The complaints chosen: the whole period, or its ``hour``-th hour on the time slider."""
-    start, end, hours = window(now, period)
-    if hour is not None and 0 <= hour < hours:
-        start, end = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
-    end = min(end, now)
+def span_for(now: datetime, timezone: str, period: str | None, time: Mapping | None = None) -> Span:
+    """The span the explorer shows: ``period`` (a button), or the URL's custom range (``time``: its query's
+    time parameters, ``from``/``to``, also without a period; ``as_of`` kept for every period); an unknown one:
+    the last 7 days."""
+    query = {k: v for k, v in (time or {}).items() if k in ("from", "to", "as_of")}
+    if period is None and query.get("from"):  # a link with a custom range
+        period = CUSTOM
+    if period != CUSTOM:
+        query = {k: v for k, v in query.items() if k == "as_of"} | {"period": period or DEFAULT_PERIOD}
+    try:
+        selection = selection_from_query(query, default=DEFAULT_PERIOD)
+    except ValueError:
+        selection = TimeSelection(DEFAULT_PERIOD)
+    return resolve(selection, now, timezone)
+
+
+def steps(span: Span) -> list[datetime]:
+    """The slider's steps over ``span``: UTC starts of its hours, local days or local months (its grain), from
+    the one holding its start to the one holding its as-of end (a running period has no steps in the future)."""
+    zone = ZoneInfo(span.timezone)
+    frequency = {"hour": "h", "day": "D", "month": "MS"}[span.grain]
+    first = pd.Timestamp(span.start).tz_convert(zone)
+    if span.grain == "hour":
+        first = first.floor("h")
+    else:
+        first = first.normalize().replace(day=1) if span.grain == "month" else first.normalize()
+    starts = pd.date_range(first, pd.Timestamp(span.end).tz_convert(zone), freq=frequency, inclusive="left")
+    return [s.tz_convert("UTC").to_pydatetime() for s in starts] or [span.start]
+
+
+def page_span(period: str | None, time: Mapping | None) -> Span:
+    """The span of a page drawn now for the ``period`` button and the URL's time parameters."""
+    return span_for(snapshot_time(), request_context().settings.city_timezone, period, time)
+
+
+def step_counts(time: Mapping | None) -> dict[str, int]:
+    """The number of slider steps of each period button now (and of the URL's custom range)."""
+    now, tz = snapshot_time(), request_context().settings.city_timezone
+    periods = [*PERIODS, *([CUSTOM] if time and time.get("from") else [])]
+    return {p: len(steps(span_for(now, tz, p, time))) for p in periods}
+
+
+def step_bounds(span: Span, step: int | None) -> tuple[datetime, datetime]:
+    """The whole span (``step`` None or past the last), or its ``step``-th step, within [start, end)."""
+    starts = steps(span)
+    if step is None or not 0 <= step < len(starts):
+        return span.start, span.end
+    end = starts[step + 1] if step + 1 < len(starts) else span.full_end
+    return max(starts[step], span.start), min(end, span.end)
+
+
+def selection(span: Span, step: int | None, **filters) -> ComplaintFilter:
+    """The complaints chosen: the whole span, or its ``step``-th step on the time slider."""
+    start, end = step_bounds(span, step)
     return ComplaintFilter(start, end, **{k: v or None for k, v in filters.items()})
 
 
@@ -54,17 +110,59 @@ def filter_options(lang: str) -> dict[str, list[dict]]:
     }
 
 
+#: Leading categories and districts listed beside the map.
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The selection beside the map: its leading categories and districts (key, name_zh, name_en, count) and
+    its complaints per hour, local day or month (``grain``) over the whole selected range (``hour``: the
+    bucket's UTC start)."""
+
+    categories: pd.DataFrame
+    districts: pd.DataFrame
+    trend: pd.DataFrame
+    grain: str
+
+
 @dataclass(frozen=True)
 class MapView:
-    """What the explorer shows: its layers, the selection's count, points drawn (None: cells) and its hours."""
+    """What the explorer shows: its layers, the selection's count and breakdown, points drawn (None: cells) and
+    its hours."""
 
     layers: ExplorerLayers
     total: int
     shown: int | None
-    now: datetime
-    period: str
+    span: Span
     timezone: str
     style_url: str | None
+    breakdown: Breakdown
+
+
+def trend(hourly: pd.DataFrame, timezone: str, grain: str) -> pd.DataFrame:
+    """The hourly counts (``hour`` in UTC, ``count``) as they are (``grain`` "hour"), or summed per local day
+    or month of ``timezone`` (``hour``: the bucket's start in UTC)."""
+    if grain == "hour" or hourly.empty:
+        return hourly
+    local = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone)
+    buckets = local.dt.normalize()
+    if grain == "month":
+        buckets = buckets - pd.to_timedelta(buckets.dt.day - 1, unit="D")
+    summed = hourly.groupby(buckets.to_numpy(), sort=True)["count"].sum()
+    return pd.DataFrame({"hour": pd.DatetimeIndex(summed.index).tz_convert("UTC"), "count": summed.to_numpy()})
+
+
+def breakdown(engine, span: Span, sel: ComplaintFilter) -> Breakdown:
+    """The breakdown of the selection ``sel``; its trend over the span's whole range at its grain, filters
+    kept."""
+    whole = replace(sel, start=span.start, end=span.end)
+    return Breakdown(
+        categories=map_queries.top_categories(engine, sel, TOP),
+        districts=map_queries.top_districts(engine, sel, TOP),
+        trend=trend(map_queries.hourly(engine, whole), span.timezone, span.grain),
+        grain=span.grain,
+    )
 
 
 def _complaints_layer(engine, sel: ComplaintFilter, mode: str, zoom: str) -> dict:
@@ -90,7 +188,7 @@ def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str,
         "areas": lambda: {"areas": _areas(engine, sel, tz, sel.district)},
         "complaints": lambda: _complaints_layer(engine, sel, mode, zoom),
         "roads": lambda: {"roads": traffic.rated_segments(engine)},
-        "stations": lambda: {"stations": environment.station_aqi(engine, tz)},
+        "stations": lambda: {"stations": environment.station_aqi(engine, tz, sel.end)},
         "halls": lambda: {"halls": halls.hall_stats(engine, sel.start, sel.end)},
         "water": lambda: {"water": map_queries.water(settings.city_data_dir)},
     }
@@ -101,13 +199,14 @@ def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str,
     return parts
 
 
-def map_view(period, hour, filters: dict, layers, mode, kpi, zoom) -> MapView:
-    """The explorer for the controls' values (unknown period: 7 days; no mode: auto; no zoom: far)."""
+def map_view(period, hour, filters: dict, layers, mode, kpi, zoom, time: Mapping | None = None) -> MapView:
+    """The explorer for the controls' values (``time``: the URL's time parameters; unknown period: 7 days; no
+    mode: auto; no zoom: far); ``hour`` is the slider's step."""
     context = request_context()
     engine, settings = context.engine, context.settings
-    now = snapshot_time()
-    period = period if period in WINDOWS else "7d"
-    sel = selection(now, period, hour, **filters)
+    tz = settings.city_timezone
+    span = span_for(snapshot_time(), tz, period, time)
+    sel = selection(span, hour, **filters)
     districts = reference.districts(engine)
     parts = _layers(engine, settings, sel, set(layers or []), mode or "auto", zoom or "far")
     district = filters.get("district")
@@ -115,16 +214,20 @@ def map_view(period, hour, filters: dict, layers, mode, kpi, zoom) -> MapView:
     drawn = ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts)
     shown = len(parts["points"]) if "points" in parts else None
     total = map_queries.count(engine, sel)
-    return MapView(drawn, total, shown, now, period, settings.city_timezone, settings.map_style_url)
+    return MapView(drawn, total, shown, span, tz, settings.map_style_url, breakdown(engine, span, sel))
 
 
 def hour_label(view: MapView, hour: int | None, lang: str) -> str:
-    """The time the slider shows: the whole period, or the one hour chosen."""
-    start, end, hours = window(view.now, view.period)
-    tz = view.timezone
-    if hour is None or hour >= hours:
-        return t("map.hour.all", lang, start=local_time(start, tz), end=local_time(min(end, view.now), tz))
-    return t("map.hour.one", lang, time=local_time(start + timedelta(hours=hour), tz))
+    """The time the slider shows: the whole span, or the one step chosen (an hour, a day or a month)."""
+    tz, span = view.timezone, view.span
+    if hour is None or hour >= len(steps(span)):
+        return t("map.hour.all", lang, start=local_time(span.start, tz), end=local_time(span.end, tz))
+    start = steps(span)[hour]
+    if span.grain == "hour":
+        return t("map.hour.one", lang, time=local_time(start, tz))
+    day = start.astimezone(ZoneInfo(tz)).date()
+    named = local_date(day, lang, tz) if span.grain == "day" else local_month(day, lang, tz)
+    return t(f"map.step.{span.grain}", lang, date=named)
 
 
 def ticket(key) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -132,9 +235,10 @@ def ticket(key) -> tuple[pd.DataFrame, pd.DataFrame]:
     return complaints.ticket(request_context().engine, int(key))
 
 
-def export(period, hour, filters: dict, geojson: bool) -> dict:
+def export(period, hour, filters: dict, geojson: bool, time: Mapping | None = None) -> dict:
     """The download of the selection's rows, as GeoJSON or CSV."""
-    sel = selection(snapshot_time(), period if period in WINDOWS else "7d", hour, **filters)
+    span = span_for(snapshot_time(), request_context().settings.city_timezone, period, time)
+    sel = selection(span, hour, **filters)
     rows = map_queries.export_rows(request_context().engine, sel)
     stamp = sel.start.strftime("%Y%m%d%H")
     if geojson:

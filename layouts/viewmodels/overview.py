@@ -6,7 +6,7 @@ trend, ranking, alerts and map for a calendar period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,20 +16,25 @@ from sqlalchemy import Engine
 from dashboard.context import request_context
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.compare import Change, change, covered
 from dashboard.kpis.freshness import Freshness, domain_freshness
-from dashboard.kpis.periods import period_bounds
+from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
+from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
 from dashboard.kpis.traffic import tpi_level
 from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import (
+    LAST_DAYS,
+    comparison_values,
+    data_hours,
     department_ranking,
     headline_values,
     kpi_registry,
     kpi_trend,
     kpi_values,
 )
-from layouts.data import map_layers, snapshot_time
+from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
 
 
@@ -72,6 +77,42 @@ def overview_kpis(
     return cards
 
 
+#: The headline windows that honour their moment (so far today, the local days up to it) and their local days:
+#: their cards compare with the same moment of the day before or a year before. The latest interval's TPI and
+#: hour's AQI are read as of now only.
+COMPARABLE_DAYS = {"today": 1, "last_30_days": LAST_DAYS}
+
+
+def headline_changes(
+    engine: Engine,
+    kpis: list[KpiValue],
+    now: datetime,
+    timezone: str,
+    stale_factor: float,
+    compare: str | None,
+    registry: Registry | None = None,
+) -> dict[str, Change]:
+    """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
+    "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
+    are the same headline KPIs' at that moment, judged by the direction of the KPI each is a reading of; no
+    data where the domain's data does not reach back to its window."""
+    if compare is None:
+        return {}
+    registry = registry or load_registry()
+    base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
+    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
+    hours = data_hours(engine)
+    headlines = {k.id: k for k in registry.headline}
+    changes = {}
+    for card in kpis:
+        kpi = headlines[card.id]
+        if kpi.window in COMPARABLE_DAYS:
+            start = local_day(base.end, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
+            known = covered(*hours[kpi.domain], start)
+            changes[card.id] = change(card.value, before[card.id] if known else None, registry[kpi.measure].direction)
+    return changes
+
+
 #: Local days of the city score's trend.
 TREND_DAYS = 14
 
@@ -85,8 +126,12 @@ class OverviewView:
     timezone: str
     map_style_url: str | None
     kpis: list[KpiValue]
+    changes: dict[str, Change]
     registry: Registry
     table: pd.DataFrame
+    compare: str
+    span: Span
+    base: Span
     before: pd.Series
     trend: pd.DataFrame
     freshness: list[Freshness]
@@ -100,7 +145,7 @@ class OverviewView:
         return {k.id: (k.name_zh if lang == "zh" else k.name_en) for k in self.registry}
 
     def previous(self, kpi_id: str) -> float | None:
-        """The KPI's value in the previous period (None: none)."""
+        """The KPI's value in the comparison period (None: none)."""
         value = self.before.get(kpi_id)
         return None if value is None or value != value else float(value)
 
@@ -110,30 +155,38 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
-def overview_view(period: str) -> OverviewView:
-    """The overview page's data for the calendar ``period`` (see ``dashboard.kpis.periods.PERIODS``)."""
+def overview_view(span: Span) -> OverviewView:
+    """The overview page's data for ``span`` (see :mod:`dashboard.kpis.timespan`): the registry over it and over
+    the span it is compared with (its ``compare``; the previous period by default, 环比; the same part of the
+    period a year earlier, 同比) read by the same measures, cards and freshness at its as-of moment, the trend of
+    the days up to its end."""
     context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
-    now, tz = snapshot_time(), settings.city_timezone
-    current = period_bounds(now, tz, period)
-    previous = period_bounds(now, tz, period, back=1)
-    table = kpi_values(engine, registry, *current, now, tz)
+    now, tz = span.as_of, settings.city_timezone
+    compare = span.compare or "previous"
+    base = comparison(replace(span, compare=compare), tz)
+    table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
+    kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals, registry)
     return OverviewView(
         now=now,
         timezone=tz,
         map_style_url=settings.map_style_url,
-        kpis=overview_kpis(engine, now, tz, settings.stale_after_intervals, registry),
+        kpis=kpis,
+        changes=headline_changes(engine, kpis, now, tz, settings.stale_after_intervals, compare, registry),
         registry=registry,
         table=table,
-        before=kpi_values(engine, registry, *previous, previous[1], tz).set_index("id")["value"],
-        trend=kpi_trend(engine, registry, now, tz, TREND_DAYS),
+        compare=compare,
+        span=span,
+        base=base,
+        before=comparison_values(engine, registry, base),
+        trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
-        ranking=department_ranking(engine, registry, *current, tz),
+        ranking=department_ranking(engine, registry, span.start, span.end, tz),
         alerts=open_alerts(engine),
-        city=map_layers(now, with_points=False),
+        city=map_layers(span.end, with_points=False, start=span.start),
     )
 
 

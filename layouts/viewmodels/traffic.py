@@ -34,12 +34,12 @@ class TrafficView:
 
 
 def traffic_view(view: View) -> TrafficView:
-    """The traffic page's data for the period (TPI and roads: the latest interval)."""
+    """The traffic page's data for the period (TPI and roads: the latest interval by the as-of moment)."""
     engine = view.engine
     trend = traffic.traffic_trend(engine, view.start, view.now)
-    roads = traffic.rated_segments(engine)
+    roads = traffic.rated_segments(engine, view.as_of)
     return TrafficView(
-        network=traffic.network(engine),
+        network=traffic.network(engine, view.as_of),
         trend=trend,
         worst=roads.sort_values("tpi", ascending=False).head(WORST_ROADS),
         classes=traffic.road_class_speeds(engine, view.start, view.now),

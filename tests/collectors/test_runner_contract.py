@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from collectors import protocols
 from collectors.config import FeedConfig
-from collectors.contract import Batch, Collector, Cursor, SourceRecord
-from collectors.http import FetchError
+from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
+from collectors.http import FeedHttpClient, FetchError
 from collectors.runner import FeedRunner
 from dashboard.db.models import FeedCursor, FeedRun, Quarantine, SensorReading
 
@@ -23,9 +23,11 @@ class StandInCollector(Collector):
 
     script = staticmethod(lambda cursor: Batch())
     seen: list[Cursor] = []
+    given: list[tuple] = []  # (feed, http client) each instance was made with
 
     def fetch(self, cursor: Cursor) -> Batch:
         StandInCollector.seen.append(cursor)
+        StandInCollector.given.append((self.feed, self.http))
         return StandInCollector.script(cursor)
 
 
@@ -33,6 +35,7 @@ class StandInCollector(Collector):
 def stand_in_protocol(monkeypatch):
     monkeypatch.setitem(protocols.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
     StandInCollector.seen = []
+    StandInCollector.given = []
     yield
 
 
@@ -150,3 +153,23 @@ def test_a_run_with_nothing_valid_counts_only_its_rejects(engine):
                                   FeedRun.rejected)).one()
     assert (result.fetched, result.new, result.updated, result.unchanged, result.rejected) == (1, 0, 0, 0, 1)
     assert tuple(run) == (1, 0, 0, 0, 1)
+
+
+def test_the_collector_reads_with_its_feed_and_the_runs_http_client(engine):
+    clients = []
+
+    def http_factory(feed):
+        clients.append(FeedHttpClient(feed))
+        return clients[-1]
+
+    feed = _feed()
+    FeedRunner(engine, http_factory=http_factory).run(feed, now=RUN_AT)
+    assert len(clients) == 1
+    assert StandInCollector.given == [(feed, clients[0])]
+
+
+def test_a_cursor_gives_a_partitions_stored_value_as_it_is():
+    cursor = Cursor({"a.csv": "3f2a", WHOLE_FEED: "2026-11-21T07:00:00+00:00"}, RUN_AT, timedelta(minutes=10), RUN_AT)
+    assert cursor.raw("a.csv") == "3f2a"
+    assert cursor.raw(WHOLE_FEED) == "2026-11-21T07:00:00+00:00"  # not moved back by the lag, unlike since()
+    assert cursor.raw("b.csv") is None

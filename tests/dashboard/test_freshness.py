@@ -30,6 +30,12 @@ def test_a_feed_without_data_age_is_not_stale_for_quiet_hours():
     assert not hall_closed_all_night.stale
 
 
+def test_seen_at_a_past_moment_the_data_reaches_that_moment():
+    past = NOW - 3 * 24 * 60 * MIN  # an as-of view three days back; the feed has delivered since
+    then = feed_freshness(NOW - MIN, NOW - MIN, 60, 1800, past, 2)
+    assert then.as_of == past and not then.stale
+
+
 def test_never_received_is_stale_without_a_since():
     fresh = feed_freshness(None, None, 60, None, NOW, 2)
     assert fresh.stale and fresh.stale_since is None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import clock
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.settings import Settings
@@ -34,8 +35,26 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_url(tmp_path_factory) -> Iterator[str]:
-    """Base URL of the app (waitress in a thread) over a fresh synthetic city as of now."""
+def city_moment() -> datetime:
+    """The moment the synthetic city of :func:`live_url` is built as of; the app's clock stands there while a
+    test browses it, so its data never turns stale however long the session takes."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_the_city(request) -> Iterator[None]:
+    """For the tests on :func:`live_url` (served by a thread of this process): the app's clock at the city's
+    moment."""
+    if "live_url" not in request.fixturenames:
+        yield
+        return
+    with clock.set_to(request.getfixturevalue("city_moment")):
+        yield
+
+
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory, city_moment) -> Iterator[str]:
+    """Base URL of the app (waitress in a thread) over a fresh synthetic city as of :func:`city_moment`."""
     from waitress import create_server
 
     from dashboard.web.app import create_app
@@ -43,7 +62,7 @@ def live_url(tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
     engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")
     upgrade(engine)
-    populate(engine, datetime.now(UTC), background=True)
+    populate(engine, city_moment, background=True)
     enrich(engine)
     app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30, auth_mode="open"))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)

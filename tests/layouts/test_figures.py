@@ -85,3 +85,37 @@ def test_trend_in_local_time():
     fig = hourly_trend(hourly, "en", "light", "Asia/Shanghai")
     assert pd.Timestamp(fig.data[0].x[0]).hour == 11
     assert list(fig.data[0].y) == [2, 5]
+
+
+def test_time_axes_say_the_year_only_outside_the_current_one():
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from dashboard import clock
+    from layouts.figures.charts import time_lines
+
+    frame = pd.DataFrame({"hour": pd.to_datetime(["2025-03-01T16:00Z", "2025-03-02T16:00Z"]), "n": [3, 4]})
+    with clock.set_to(datetime(2026, 12, 2, 6, 0, tzinfo=UTC)):
+        past = time_lines(frame, {"n": "n"}, "en", "dark", "Asia/Shanghai", grain="day")
+        this_year = frame.assign(hour=frame["hour"] + pd.DateOffset(years=1))
+        current = time_lines(this_year, {"n": "n"}, "en", "dark", "Asia/Shanghai", grain="day")
+        empty_span = time_lines(frame.iloc[:0], {"n": "n"}, "en", "dark", "Asia/Shanghai",
+                                span=(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC)))
+    assert past.layout.xaxis.tickformat == "%Y-%m-%d" and "%Y" in past.data[0].hovertemplate
+    assert current.layout.xaxis.tickformat == "%m-%d" and "%Y" not in current.data[0].hovertemplate
+    assert empty_span.layout.xaxis.type == "date" and "%Y" in empty_span.layout.xaxis.tickformat
+
+
+def test_the_score_trend_says_the_year_of_an_archive():
+    from datetime import UTC, date, datetime
+
+    import pandas as pd
+
+    from dashboard import clock
+    from layouts.figures.score_trend import score_trend
+
+    with clock.set_to(datetime(2026, 12, 2, 6, 0, tzinfo=UTC)):
+        old = score_trend(pd.DataFrame({"day": [date(2025, 10, 27), date(2025, 10, 28)], "city_score": [1, 1]}), "dark")
+        new = score_trend(pd.DataFrame({"day": [date(2026, 12, 1), date(2026, 12, 2)], "city_score": [1, 1]}), "dark")
+    assert old.layout.xaxis.tickformat == "%Y-%m-%d" and new.layout.xaxis.tickformat == "%m-%d"

@@ -77,3 +77,20 @@ def test_time_without_language_is_numeric():
     assert (local_time(moment, TZ), local_time(moment, TZ, with_date=False)) == ("03-07 09:05", "09:05")
     assert local_time(moment, TZ, with_date=False, lang="en") == "09:05"
     assert local_time(None, TZ, lang="zh") == ""
+
+
+def test_spans_say_the_year_only_when_it_is_not_the_current_one():
+    from datetime import UTC, date, datetime
+
+    from dashboard import clock
+    from dashboard.kpis.timespan import TimeSelection, resolve
+    from layouts.format import span_text
+
+    now = datetime(2026, 12, 2, 6, 14, tzinfo=UTC)
+    with clock.set_to(now):
+        past = resolve(TimeSelection("custom", date(2025, 3, 1), date(2025, 3, 31)), now, "Asia/Shanghai")
+        month = resolve(TimeSelection("this_month"), now, "Asia/Shanghai")
+        assert "2025" in span_text(past, "zh") and "2025" in span_text(past, "en")
+        assert "3月1日" in span_text(past, "zh") and "Mar" in span_text(past, "en")
+        assert "2026" not in span_text(month, "zh") and "2026" not in span_text(month, "en")
+        assert "12月1日" in span_text(month, "zh") and "Dec" in span_text(month, "en")

@@ -121,9 +121,10 @@ def complaint_numbers(
 
 
 def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> dict[str, float]:
-    """Backlog (received by ``now``, not closed) and overdue (of them, past their deadline)."""
+    """Backlog (received by ``now``, not closed by then) and overdue (of them, past their deadline)."""
     c = facts.complaints if district is None else facts.complaints[facts.complaints["district_code"] == district]
-    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & c["closed_at"].isna()]
+    not_closed = c["closed_at"].isna() | (c["closed_at"] > pd.Timestamp(now))
+    backlog = c[(c["requested_at"] <= pd.Timestamp(now)) & not_closed]
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
@@ -285,9 +286,17 @@ def environment_numbers(facts: Facts, start: datetime, end: datetime, now: datet
     }
 
 
-def latest_city_aqi(facts: Facts, timezone: str) -> tuple[int, tuple[str, ...]] | None:
-    """The city AQI and primary pollutants of the newest hour with an air reading."""
+def _full_hours(hours: pd.DataFrame, until: datetime) -> pd.DataFrame:
+    """The rows of the hours that ended by ``until``, the latest of them and the two before it."""
+    last = pd.Timestamp(until).tz_convert("UTC").floor("h") - pd.Timedelta(hours=1)
+    return hours[(hours["hour"] >= last - pd.Timedelta(hours=2)) & (hours["hour"] <= last)]
+
+
+def latest_city_aqi(facts: Facts, until: datetime, timezone: str) -> tuple[int, tuple[str, ...]] | None:
+    """The city AQI and primary pollutants of the newest hour with an air reading that ended by ``until``
+    (among the three hours before ``until``'s hour)."""
     hours = city_hours(facts, timezone)
+    hours = _full_hours(hours, until) if not hours.empty else hours
     if hours.empty:
         return None
     newest = hours.iloc[hours["hour"].argmax()]
@@ -295,9 +304,8 @@ def latest_city_aqi(facts: Facts, timezone: str) -> tuple[int, tuple[str, ...]] 
 
 
 def latest_station_aqi(facts: Facts, until: datetime, timezone: str) -> dict[str, float]:
-    """Each station's AQI of its latest hour among the hours begun in the two hours up to ``until``."""
-    hours = station_hours(facts, POLLUTANTS)
-    hours = hours[(hours["hour"] >= pd.Timestamp(until) - pd.Timedelta(hours=2)) & (hours["hour"] <= until)]
+    """Each station's AQI of its latest hour among the three hours that ended last by ``until``."""
+    hours = _full_hours(station_hours(facts, POLLUTANTS), until)
     out = {}
     for code, group in hours.groupby("station_code"):
         latest = group[group["hour"] == group["hour"].max()]

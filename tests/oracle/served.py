@@ -111,7 +111,7 @@ def headline_numbers(engine: Engine, now: datetime, tz: str) -> dict[str, dict]:
 
 def station_numbers(engine: Engine, now: datetime, tz: str) -> dict[str, dict]:
     """Each station's AQI on the map and in the station alerts' observation."""
-    stations = mapview_stations(engine, tz)
+    stations = mapview_stations(engine, tz, now)
     watched = alerts.station_aqi(engine, now, tz)
     return {
         "map": dict(zip(stations["code"], stations["aqi"].astype(float), strict=True)),

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
-import pandas as pd
 import pytest
 
 from dashboard.settings import Settings
@@ -61,11 +60,11 @@ def test_breakdowns_and_choropleth(city, period):
     assert_no_differences(lines)
 
 
-def _headline_expected(facts, now) -> dict:
-    day, day_end = oracle.local_period(now, TZ, "day")
-    month_ago = oracle.local_period(now - timedelta(days=29), TZ, "day")[0]
+def _headline_expected(facts, now, tz: str = TZ) -> dict:
+    day, day_end = oracle.local_period(now, tz, "day")
+    month_ago = oracle.local_period(now - timedelta(days=29), tz, "day")[0]
     on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
-    city_aqi = oracle.latest_city_aqi(facts, TZ)
+    city_aqi = oracle.latest_city_aqi(facts, now, tz)
     return {
         "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
         "on_time_closure": None if on_time is None else on_time * 100,
@@ -90,8 +89,7 @@ def test_station_aqi_on_the_map_and_in_the_alerts(city):
     """A station's AQI on the map, in the alert rule's observation and by the oracle's HJ 633 are one number."""
     engine, facts, now = city
     got = served.station_numbers(engine, now, TZ)
-    newest = oracle.station_hours(facts, oracle.POLLUTANTS)["hour"].max()
-    expected_map = oracle.latest_station_aqi(facts, newest, TZ) if pd.notna(newest) else {}
+    expected_map = oracle.latest_station_aqi(facts, now, TZ)
     air = set(facts.stations.loc[facts.stations["kind"] == "air", "code"])
     lines = differences("map stations", got["map"], {k: v for k, v in expected_map.items() if k in air})
     lines += differences("station alerts", got["alerts"], oracle.latest_station_aqi(facts, now, TZ))

@@ -20,12 +20,7 @@ from tests.oracle.test_oracle import TZ, _headline_expected
 
 LANGUAGES = ("zh", "en")
 #: The modules that read the snapshot time of a page (frozen at the city's ``now``).
-CLOCKS = (
-    "layouts.viewmodels.overview.snapshot_time",
-    "layouts.components.domain.snapshot_time",
-    "layouts.viewmodels.district.snapshot_time",
-    "layouts.viewmodels.complaints.snapshot_time",
-)
+CLOCKS = ("layouts.components.timepicker.snapshot_time",)
 DISTRICTS = ("339901", "339903", "339907")
 
 

@@ -48,7 +48,10 @@ def test_the_collector_waits_for_a_database_that_is_not_up_yet(tmp_path, caplog)
                         options={"entity_type": "AirQualityObserved"})]
 
     def database_comes_up():
-        time.sleep(1.5)
+        # up once the collector has failed to reach it and is waiting to retry
+        deadline = time.monotonic() + 60
+        while not any("Retrying" in r.message for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.05)
         path.rmdir()
         upgrade(make_engine(f"sqlite:///{path}"))
 

@@ -44,6 +44,8 @@ OUTAGE_SECONDS = float(os.environ.get("CITYOPS_PG_OUTAGE_SECONDS", "4"))
 HISTORY_HOURS = float(os.environ.get("CITYOPS_RELIABILITY_HOURS", "12"))
 #: Feeds poll this often here (the demo's minutes would make the catch-up wait minutes).
 INTERVAL_SECONDS = 2
+#: What the collector logs (once per feed) when it finds its database down.
+UNAVAILABLE = "database unavailable, will retry"
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +98,17 @@ def _wait_for(condition, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def _runs(engine) -> int:
+    """Runs recorded so far."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(FeedRun)).scalar_one()
+
+
+def _unavailable(log_path: Path) -> int:
+    """How often the collector has said its database is unavailable."""
+    return log_path.read_text(encoding="utf-8", errors="replace").count(UNAVAILABLE)
+
+
 def _stored(engine) -> int:
     """Rows the successful runs inserted so far."""
     return sum(new for runs in _ok_runs(engine).values() for new, _ in runs)
@@ -143,23 +156,31 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
     log_path = tmp_path / "collector.log"
     collector = _start_collector(cluster.url, env, log_path)
     outages, stored_at_outage, web, rng = [], [], {}, random.Random(5)
+    runs_at_restart = 0
     try:
         for cycle in range(CYCLES):
             if cycle == 0:
                 _wait_for(lambda: _stored(engine) > 0, 60, "the first rows")
-            else:
-                time.sleep(rng.uniform(0.5, 3.0))
+            else:  # the next outage after a few runs on the restarted server (how many: at random)
+                runs_wanted = runs_at_restart + rng.randint(1, 4)
+                _wait_for(lambda n=runs_wanted: _runs(engine) >= n, 60, "runs recorded on the restarted database")
             stored_at_outage.append(_stored(engine))
+            noticed = _unavailable(log_path)
             down_at = time.monotonic()
             cluster.stop()
             engine.dispose()
             if cycle == 0:
                 web = check_web_app_while_down(app)
                 check_signed_in_while_down(signed_app, token)
-            time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
+            _wait_for(
+                lambda n=noticed, t=down_at: _unavailable(log_path) > n and time.monotonic() - t >= OUTAGE_SECONDS,
+                60,
+                "the collector to find the database down",
+            )
             assert collector.poll() is None, "the collector process died while the database was down"
             cluster.start()
             outages.append(time.monotonic() - down_at)
+            runs_at_restart = _runs(engine)
         restarted = datetime.now(UTC)
         _wait_for(lambda: _caught_up(engine, [f.name for f in feeds], restarted), 90, "the feeds to catch up")
         assert collector.poll() is None, "the collector process died"
@@ -192,7 +213,7 @@ def test_postgres_stopped_and_restarted_mid_ingest_loses_nothing(cluster, city, 
     quarantined = sum(a.quarantined for a in accounts.values())
     lost = sum(a.lost or 0 for a in accounts.values())
     duplicates = sum(a.duplicates for a in accounts.values())
-    unavailable = log.count("database unavailable, will retry")
+    unavailable = log.count(UNAVAILABLE)
     print(
         f"\npostgres restart: {CYCLES} outage(s) of {', '.join(f'{s:.1f}' for s in outages)} s, the first with "
         f"{stored_at_outage[0]} of {stored} rows stored; "

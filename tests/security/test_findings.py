@@ -172,8 +172,8 @@ def test_halls_with_an_unknown_district(city, caplog):
     assert "KeyError" not in client.get("/halls?district=NOWHERE").get_data(as_text=True)
     callback_map = city.app.callback_map
     refresh = next(o for o in callback_map if o.startswith("..halls-tiles."))
-    assert [i["id"] for i in callback_map[refresh]["inputs"]][1:] == ["halls-period", "halls-district"]
-    response = post(client, body(callback_map, refresh, {("inputs", 1): "7d", ("inputs", 2): "NOWHERE"}))
+    assert [i["id"] for i in callback_map[refresh]["inputs"]][1:] == ["halls-district"]
+    response = post(client, body(callback_map, refresh, {("inputs", 1): "NOWHERE"}))
     assert response.status_code == 200
     assert "problem-banner" not in response.get_data(as_text=True)
     assert not [r for r in caplog.records if r.exc_info], "refresh failed with a traceback"
@@ -251,10 +251,11 @@ def test_refusals_name_the_slot_and_never_quote_the_value(city, caplog):
     for value in (marker, [marker], {marker: 1}):
         response = post(client, body(callback_map, output, {("inputs", 0): value}))
         assert response.status_code == 400
-        assert "complaints-period.value" in response.json["error"]
+        assert "complaints-prefs.data" in response.json["error"]
         assert marker not in response.get_data(as_text=True)
         assert not [r for r in caplog.records if marker in r.getMessage()]
     prefs = {"lang": "zh", "theme": "dark", marker: 1}  # a key of the caller's choosing
-    response = post(client, body(callback_map, output, {("inputs", 0): "7d", ("state", 0): prefs}))
+    valid = {"lang": "zh", "theme": "dark", "time": {"period": "this_month"}}
+    response = post(client, body(callback_map, output, {("inputs", 0): valid, ("state", 0): prefs}))
     assert response.status_code == 400 and "complaints-prefs.data" in response.json["error"]
     assert marker not in response.get_data(as_text=True)

@@ -17,6 +17,8 @@ CASES = [
     ("/alerts", "AlertList"),
     ("/feeds", "FeedHealth"),
     ("/map/districts?period=7d", "DistrictAggregates"),
+    ("/map/districts?period=this_month&compare=year", "DistrictAggregates"),
+    ("/kpis?period=last_week&compare=previous", "KpiList"),
     ("/complaints?limit=20", "ComplaintList"),
 ]
 

@@ -11,7 +11,7 @@ from flask import g
 
 from dashboard.auth.store import Principal
 from dashboard.logs import configure_logging
-from dashboard.privacy import mask_text
+from dashboard.privacy import mask_address, mask_record, mask_text, mask_value
 from layouts.components.ticket_text import ticket_text
 from tests.security.conftest import ADDRESS, ID_CARD, PERSONAL, PHONE, make_city, signed_in
 
@@ -101,3 +101,23 @@ def test_masking_patterns():
     assert mask_text("证号 110101900307881") == "证号 110101******881"
     assert mask_text("王小明先生反映") == "王**先生反映"
     assert mask_text("订单号 2026112100001") == "订单号 2026112100001"
+
+
+def test_an_address_keeps_its_street_and_loses_house_building_and_room_numbers():
+    assert mask_address("幸福路12号3栋502室") == "幸福路**号*栋***室"
+    assert mask_address("") == "" and mask_address(None) is None
+
+
+def test_each_field_is_masked_as_what_it_holds():
+    assert mask_value("address", "幸福路12号 电话13812345678") == "幸福路**号 电话138****5678"
+    assert mask_value("description", "幸福路12号 电话13812345678") == "幸福路12号 电话138****5678"
+    assert mask_value("category", "电话13812345678") == "电话13812345678"  # not free text
+    assert mask_value("description", 13812345678) == 13812345678
+
+
+def test_a_record_is_masked_field_by_field_unless_the_role_may_see_it():
+    record = {"id": 7, "category": "噪音", "description": "王小明先生 电话13812345678", "address": "幸福路12号"}
+    assert mask_record(record, unmasked=True) is record
+    assert mask_record(record, unmasked=False) == {
+        "id": 7, "category": "噪音", "description": "王**先生 电话138****5678", "address": "幸福路**号",
+    }

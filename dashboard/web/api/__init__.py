@@ -1,5 +1,9 @@
 """The read-only JSON API ``/api/v1/…``: KPIs, alerts, feed health, map aggregates and complaint records.
 
+Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`): ``period`` (a calendar period or a rolling
+window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and ``compare=previous|year``;
+a response names the span it answers for, and with ``compare`` carries the comparison values beside the current.
+
 Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are masked per role. The contract is
 ``openapi.json`` next to this file, served at ``/api/v1/openapi.json``.
 """
@@ -9,17 +13,20 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from dashboard import clock
 from dashboard.auth.store import open_alerts
-from dashboard.kpis.periods import WINDOWS, floor_time
+from dashboard.kpis.periods import floor_time
+from dashboard.kpis.timespan import Span, comparison, resolve, selection_from_query
 from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
-from dashboard.queries.kpis import kpi_registry
+from dashboard.queries.kpis import kpi_registry, kpi_values
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 from layouts.viewmodels.overview import overview_kpis
@@ -39,7 +46,7 @@ def _state():
 
 def _now() -> datetime:
     """Now, rounded to the refresh interval so that clients share cached queries."""
-    return floor_time(datetime.now(UTC), _state().settings.refresh_seconds)
+    return floor_time(clock.now(), _state().settings.refresh_seconds)
 
 
 def _iso(value) -> str | None:
@@ -57,12 +64,22 @@ def _plain(value):
     return value
 
 
-def _period() -> tuple[datetime, datetime]:
-    period = request.args.get("period", "24h")
-    if period not in WINDOWS:
-        raise BadRequest(f"period must be one of {', '.join(WINDOWS)}")
-    now = _now()
-    return now - WINDOWS[period], now
+def _span() -> tuple[Span, Span | None]:
+    """The span the request's time parameters select (default: the last 24 hours) and its comparison."""
+    try:
+        selection = selection_from_query(request.args, default="24h")
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    timezone = _state().settings.city_timezone
+    span = resolve(selection, _now(), timezone)
+    return span, comparison(span, timezone)
+
+
+def _described(span: Span, other: Span | None) -> dict[str, Any]:
+    """The ``period`` object of a response: the span answered for and the one compared with."""
+    bounds = {"start": _iso(span.start), "end": _iso(span.end), "as_of": _iso(span.as_of)}
+    compared = None if other is None else {"kind": span.compare, "start": _iso(other.start), "end": _iso(other.end)}
+    return {"name": span.period, **bounds, "grain": span.grain, "compare": compared}
 
 
 @api.errorhandler(BadRequest)
@@ -80,15 +97,38 @@ def openapi() -> Response:
     return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
 
 
+def _registry_values(span: Span, other: Span | None) -> list[dict[str, Any]]:
+    """The registry's KPIs over ``span`` (and ``other``), backlog and overdue at each one's as-of moment."""
+    state = _state()
+    registry = kpi_registry(state.engine, state.settings.kpi_targets_file)
+
+    def values(s: Span) -> dict[str, Any]:
+        table = kpi_values(state.engine, registry, s.start, s.end, s.as_of, s.timezone)
+        return dict(zip(table["id"], table["value"], strict=True))
+
+    current, before = values(span), (values(other) if other else {})
+    return [
+        {
+            "id": kpi.id,
+            "value": _plain(current.get(kpi.id)),
+            **({"compare": _plain(before.get(kpi.id))} if other else {}),
+        }
+        for kpi in registry
+    ]
+
+
 @api.get("/kpis")
 def kpis():
-    state, now = _state(), _now()
-    settings = state.settings
+    state = _state()
+    span, other = _span()
+    now, settings = span.as_of, state.settings
     registry = kpi_registry(state.engine, settings.kpi_targets_file)
     cards = overview_kpis(state.engine, now, settings.city_timezone, settings.stale_after_intervals, registry)
     return jsonify(
         {
             "as_of": _iso(now),
+            "period": _described(span, other),
+            "values": _registry_values(span, other),
             "kpis": [
                 {
                     "id": card.id,
@@ -112,8 +152,11 @@ def alerts():
     return jsonify(
         {
             "alerts": [
-                {**{k: _plain(r[k]) for k in fields}, "opened_at": _iso(r["opened_at"]),
-                 "acknowledged": r["acknowledged_at"] is not None}
+                {
+                    **{k: _plain(r[k]) for k in fields},
+                    "opened_at": _iso(r["opened_at"]),
+                    "acknowledged": r["acknowledged_at"] is not None,
+                }
                 for r in rows
             ]
         }
@@ -123,7 +166,7 @@ def alerts():
 @api.get("/feeds")
 def feeds():
     state = _state()
-    body, ready = readiness(state.engine, state.settings.stale_after_intervals, datetime.now(UTC))
+    body, ready = readiness(state.engine, state.settings.stale_after_intervals, clock.now())
     if not body["database"]["ok"]:
         return jsonify({"error": "database unavailable"}), 503
     return jsonify({"ready": ready, "feeds": body["feeds"]})
@@ -131,23 +174,42 @@ def feeds():
 
 @api.get("/map/districts")
 def map_districts():
-    start, end = _period()
-    frame = complaints.per_district(_state().engine, start, end, request.args.get("category") or None)
+    span, other = _span()
+    category = request.args.get("category") or None
+    frame = complaints.per_district(_state().engine, span.start, span.end, category)
+    before = None if other is None else complaints.per_district(_state().engine, other.start, other.end, category)
+    compared = {} if before is None else {r.code: r for r in before.itertuples(index=False)}
+
+    def row(r) -> dict[str, Any]:
+        values = {
+            "code": r.code,
+            "name_zh": r.name_zh,
+            "name_en": r.name_en,
+            "complaints": int(r.count),
+            "population": _plain(r.population),
+            "per_10k": _plain(r.per_10k),
+        }
+        if before is not None:
+            then = compared.get(r.code)
+            values["compare"] = {
+                "complaints": None if then is None else int(then.count),
+                "per_10k": None if then is None else _plain(then.per_10k),
+            }
+        return values
+
     return jsonify(
         {
-            "start": _iso(start),
-            "end": _iso(end),
-            "districts": [
-                {"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "complaints": int(r.count),
-                 "population": _plain(r.population), "per_10k": _plain(r.per_10k)}
-                for r in frame.itertuples(index=False)
-            ],
+            "start": _iso(span.start),
+            "end": _iso(span.end),
+            "period": _described(span, other),
+            "districts": [row(r) for r in frame.itertuples(index=False)],
         }
     )
 
 
 def _records():
-    start, end = _period()
+    span, _other = _span()
+    start, end = span.start, span.end
     try:
         limit = int(request.args.get("limit", 100))
     except ValueError:
@@ -155,22 +217,29 @@ def _records():
     if not 1 <= limit <= MAX_RECORDS:
         raise BadRequest(f"limit must be between 1 and {MAX_RECORDS}")
     frame = recent_complaints(_state().engine, start, end, request.args.get("district") or None, limit)
-    return mask_frame(frame, may_see_personal_data())
+    return mask_frame(frame, may_see_personal_data()), span
 
 
 @api.get("/complaints")
 def complaint_records():
-    frame = _records()
+    frame, span = _records()
     rows = [
         {k: (_iso(v) if k.endswith("_at") else _plain(v)) for k, v in row.items()}
         for row in frame.to_dict(orient="records")
     ]
-    return jsonify({"masked": not may_see_personal_data(), "role": current_role(), "complaints": rows})
+    return jsonify(
+        {
+            "masked": not may_see_personal_data(),
+            "role": current_role(),
+            "period": _described(span, None),
+            "complaints": rows,
+        }
+    )
 
 
 @api.get("/complaints.csv")
 def complaint_export():
-    frame = _records()
+    frame, _span_ = _records()
     for column in ("requested_at", "closed_at"):
         frame[column] = frame[column].map(_iso)
     body = "\ufeff" + frame.to_csv(index=False)  # BOM: Excel opens UTF-8 Chinese text correctly

@@ -1,0 +1,214 @@
+"""The time picker every page carries: quick buttons for the calendar periods and rolling windows, a custom range
+of dates, an optional as-of moment and a comparison, all kept in the URL's query string (``period``, ``from``,
+``to``, ``as_of``, ``compare``: see :mod:`dashboard.kpis.timespan`) so that a link opens the same view.
+
+The buttons and the form are plain links and inputs: ``35-time.js`` sets the chosen parameters on the current
+URL, keeping the others (language, theme, district…), and loads it; nothing waits on a callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard.context import request_context
+from dashboard.kpis.timespan import (
+    CALENDAR,
+    CUSTOM,
+    ROLLING,
+    Span,
+    TimeSelection,
+    on_history,
+    resolve,
+    selection_from_query,
+    selection_to_query,
+)
+from dashboard.queries.base import DatabaseUnavailable
+from dashboard.queries.history import newest_fact_time
+from layouts.data import snapshot_time
+from layouts.format import local_time, span_text
+from layouts.i18n import t
+
+#: Each page's period when its URL names none (``page_periods`` in the settings overrides these).
+PAGE_DEFAULTS = {"overview": "today", "wall": "today", "traffic": "24h", "environment": "24h", "halls": "24h"}
+FALLBACK = "7d"
+#: Quick buttons, in order: calendar periods first, then rolling windows.
+QUICK = (*CALENDAR, *ROLLING)
+
+
+def default_period(page: str) -> str:
+    """The period ``page`` opens on when its URL names none."""
+    configured = getattr(request_context().settings, "page_periods", {}) or {}
+    return configured.get(page) or PAGE_DEFAULTS.get(page, FALLBACK)
+
+
+def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, str | None]:
+    """The selection a page's URL query names, or the page's default and the reason when it names a bad one."""
+    try:
+        return selection_from_query(query, default=default_period(page)), None
+    except ValueError as exc:
+        return TimeSelection(default_period(page)), str(exc)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A page's selection as it opens: what the URL named (or the default), why a bad URL fell back, and the
+    newest fact's time when the page moved to it because the database holds nothing newer."""
+
+    selection: TimeSelection
+    error: str | None = None
+    newest: datetime | None = None
+
+
+def settle(page: str, prefs: dict) -> Settled:
+    """The selection ``page`` opens on; ``prefs["time"]`` (what its callbacks and links read) is set to it.
+
+    A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
+    period seen at the newest fact's hour (the moment is kept in the links, so other pages open there too)."""
+    query = prefs.get("time") or {}
+    selection, error = selection_for(page, query)
+    if error:
+        prefs["time"] = {}
+        return Settled(selection, error)
+    if query:
+        return Settled(selection)
+    context = request_context()
+    try:
+        newest = newest_fact_time(context.engine)
+    except DatabaseUnavailable:  # the page shows the database banner; its default period meanwhile
+        return Settled(selection)
+    moved = on_history(selection, newest, snapshot_time(), context.settings.city_timezone)
+    if moved is None:
+        return Settled(selection)
+    prefs["time"] = {"as_of": selection_to_query(moved)["as_of"]}
+    return Settled(moved, newest=newest)
+
+
+def span_of(prefs: Mapping, page: str) -> Span:
+    """The span a page's ``prefs`` select (their ``time``), resolved now in the city's zone."""
+    selection, _ = selection_for(page, prefs.get("time") or {})
+    return resolve(selection, snapshot_time(), request_context().settings.city_timezone)
+
+
+def _quick(selection: TimeSelection, lang: str) -> html.Div:
+    return html.Div(
+        [
+            html.A(
+                t(f"time.period.{name}", lang),
+                href=f"?period={name}",
+                className="btn btn-sm py-0 px-2 text-nowrap "
+                + ("btn-primary active" if selection.period == name else "btn-outline-primary"),
+                **{"data-time-period": name},
+            )
+            for name in QUICK
+        ],
+        className="time-quick d-flex flex-wrap gap-1",
+    )
+
+
+def _field(label: str, control) -> html.Label:
+    return html.Label([html.Span(label, className="filter-label me-1"), control], className="d-flex align-items-center")
+
+
+def _form(page: str, selection: TimeSelection, span: Span, lang: str) -> html.Form:
+    query = selection_to_query(selection)
+    custom = selection.period == CUSTOM
+    dates = dcc.DatePickerRange(
+        id=f"{page}-time-range",
+        start_date=query["from"][:10] if custom else None,
+        end_date=query["to"][:10] if custom else None,
+        start_date_id=f"{page}-time-from",
+        end_date_id=f"{page}-time-to",
+        display_format="YYYY-MM-DD",
+        start_date_placeholder_text=t("time.from", lang),
+        end_date_placeholder_text=t("time.to", lang),
+        first_day_of_week=1,
+        clearable=True,
+        minimum_nights=0,
+        className="time-range",
+    )
+    as_of = dcc.Input(
+        type="text",
+        name="as_of",
+        value=_local_moment(span) if selection.as_of is not None else "",
+        placeholder="YYYY-MM-DD HH:MM",
+        className="form-control form-control-sm time-as-of",
+        id=f"{page}-time-as-of",
+    )
+    options = [
+        html.Option(
+            t(f"time.compare.{value or 'none'}", lang), value=value, selected=(selection.compare or "") == value
+        )
+        for value in ("", "previous", "year")
+    ]
+    compare = html.Select(options, name="compare", className="form-select form-select-sm", id=f"{page}-time-compare")
+    return html.Form(
+        [
+            _field(t("time.period.custom", lang), dates),
+            _field(t("time.as_of", lang), as_of),
+            _field(t("time.compare", lang), compare),
+            html.Button(t("time.apply", lang), type="submit", className="btn btn-sm btn-primary py-0"),
+        ],
+        className="time-form d-flex flex-wrap align-items-center gap-2",
+        id=f"{page}-time-form",
+        **{"data-time-form": page},
+    )
+
+
+def _local_moment(span: Span) -> str:
+    """The as-of moment as the city's wall-clock time, as the form takes it back."""
+    return span.as_of.astimezone(ZoneInfo(span.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
+    """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
+    or that the page opened on the newest data."""
+    selection, error = settled.selection, settled.error
+    span = resolve(selection, snapshot_time(), request_context().settings.city_timezone)
+    described = [
+        html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2"),
+        html.Span(span_text(span, lang), id=f"{page}-time-span"),
+    ]
+    if selection.as_of is not None:
+        described.append(
+            html.Span(
+                " · " + t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang)),
+                className="ms-1",
+            )
+        )
+    notice = (
+        [
+            dbc.Alert(
+                t("time.bad", lang, reason=error),
+                color="warning",
+                className="py-1 px-2 mb-1 small",
+                id=f"{page}-time-error",
+            )
+        ]
+        if error
+        else []
+    )
+    if settled.newest is not None:
+        moment = local_time(settled.newest, span.timezone, lang=lang)
+        notice.append(
+            dbc.Alert(
+                t("time.history", lang, moment=moment, period=span_text(span, lang)),
+                color="info",
+                className="py-1 px-2 mb-1 small",
+                id=f"{page}-time-history",
+            )
+        )
+    return html.Div(
+        [
+            *notice,
+            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
+            html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+        ],
+        className="time-picker d-flex flex-column gap-1 mb-2",
+        id=f"{page}-time-picker",
+    )

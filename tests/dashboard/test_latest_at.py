@@ -1,0 +1,23 @@
+"""The "now" reads seen at a past moment: the traffic interval and the latest full air hour by then (the
+synthetic city: traffic at now-20 min, all 20 km/h, and now-5 min; air readings of 900 µg/m³ at now-130 min,
+then the real values at now-10 min, in the hour that ends at now)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dashboard.queries import environment, traffic
+from tests.dashboard.synthetic_city import NOW, populate
+
+
+def test_traffic_and_air_at_a_past_moment(sqlite_engine):
+    populate(sqlite_engine)
+    then = traffic.latest_observations(sqlite_engine, NOW - timedelta(minutes=10))
+    assert set(then["speed_kmh"]) == {20.0} and set(then["observed_at"]) == {NOW - timedelta(minutes=20)}
+    now = traffic.latest_observations(sqlite_engine)
+    assert sorted(now["speed_kmh"]) == [15.0, 30.0, 60.0]
+    assert traffic.network(sqlite_engine, NOW - timedelta(hours=1)) is None  # no observation by then
+    for at in (NOW - timedelta(hours=1), NOW - timedelta(minutes=5)):  # the hour from 03:00 has not ended yet
+        air = environment.air_station_hours(sqlite_engine, at)
+        assert set(air["mean"]) == {900.0} and set(air["hour"]) == {NOW - timedelta(hours=3)}
+    assert environment.air_station_hours(sqlite_engine, NOW)["mean"].max() == 100.0

@@ -1,0 +1,37 @@
+"""The backlog and overdue counts at a moment in the past equal the oracle's reading of the raw facts: tickets
+requested by then and not closed by then (closing later does not make a ticket closed earlier)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dashboard.queries.kpis import open_tickets
+from tests.dashboard.synthetic_city import NOW, populate
+from tests.oracle import oracle
+
+MOMENTS = [timedelta(0), timedelta(hours=2), timedelta(days=1, hours=5), timedelta(days=6), timedelta(days=40)]
+
+
+@pytest.fixture
+def background_city(engine):
+    populate(engine, background=True)
+    return engine, oracle.Facts.read(engine)
+
+
+def test_open_tickets_at_past_moments(background_city):
+    engine, facts = background_city
+    seen = set()
+    for back in MOMENTS:
+        moment = NOW - back
+        expected = oracle.open_tickets(facts, moment)
+        assert open_tickets(engine, moment) == (expected["backlog"], expected["overdue"]), back
+        seen.add(open_tickets(engine, moment))
+        for district in facts.districts["code"]:
+            expected = oracle.open_tickets(facts, moment, district)
+            assert open_tickets(engine, moment, district) == (expected["backlog"], expected["overdue"]), (
+                back,
+                district,
+            )
+    assert len(seen) > 2, "the moments should see different backlogs"

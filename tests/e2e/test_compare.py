@@ -1,0 +1,83 @@
+"""Comparisons and whole titles in a real Chromium at 1920 × 1080: the overview with ``compare=year`` (the
+fixture city holds no data a year back: every 同比 says so, none is a change from 0) and ``compare=previous``
+(changes with arrows, coloured by direction), in both languages; the map explorer's slider over a custom
+90-day range steps through days."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browsing import READY, assert_clean, open_page, settle
+
+pytestmark = pytest.mark.e2e
+
+#: Card titles cut short (an ellipsis, or text wider than its box).
+TRUNCATED = """() => Array.from(document.querySelectorAll('.score-card .sc-name, .kpi-card .kpi-title'))
+  .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+  .map(e => e.textContent)"""
+CHANGES = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => ({
+  text: e.textContent, cls: e.className, title: e.getAttribute('title')}))"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_year_on_year_without_last_years_data(context, live_url, screenshots, lang):
+    page, problems, callbacks = open_page(context, live_url, f"/?lang={lang}&compare=year")
+    try:
+        settle(page, READY["overview"])
+        assert page.evaluate(TRUNCATED) == []
+        cards = page.evaluate(CHANGES, ".score-card .change")
+        assert len(cards) >= 20
+        no_data = "同比 无数据" if lang == "zh" else "no data vs a year earlier"
+        assert all(c["text"] == no_data and c["title"] is None for c in cards), cards
+        assert not [c for c in cards if "text-success" in c["cls"] or "text-danger" in c["cls"]]
+        headline = page.evaluate(CHANGES, ".kpi-card .change")
+        assert [c["text"] for c in headline] == [no_data] * 3
+        page.screenshot(path=str(screenshots / f"overview-compare-year-{lang}.png"))
+        assert_clean(problems, callbacks)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_overview_against_the_previous_period(context, live_url, screenshots, lang):
+    page, problems, callbacks = open_page(context, live_url, f"/?lang={lang}&compare=previous")
+    try:
+        settle(page, READY["overview"])
+        assert page.evaluate(TRUNCATED) == []
+        cards = page.evaluate(CHANGES, ".score-card .change")
+        no_data = "无数据" if lang == "zh" else "no data"
+        changed = [c for c in cards if no_data not in c["text"]]
+        assert changed, cards  # the fixture's complaints of yesterday: changes with a comparison value
+        for card in changed:  # a number, an arrow, the comparison value in the tooltip
+            assert re.search(r"[+−±][\d.,]+.*[▲▼＝]", card["text"]) and card["title"], card
+        # complaints received: lower is better, and today has more than yesterday up to now (+, red)
+        received = page.locator("a[href*='kpi=complaints_received'] .change")
+        text, cls = received.inner_text(), received.get_attribute("class")
+        assert ("▲" in text and "text-danger" in cls) or ("▼" in text and "text-success" in cls), (text, cls)
+        page.screenshot(path=str(screenshots / f"overview-compare-previous-{lang}.png"))
+        assert_clean(problems, callbacks)
+    finally:
+        page.close()
+
+
+def test_map_slider_over_a_custom_90_day_range(context, live_url, screenshots):
+    page, problems, callbacks = open_page(context, live_url, "/map?lang=en&from=2026-09-04&to=2026-12-01")
+    try:
+        settle(page, READY["map"])
+        handle = page.locator("#map-hour [role=slider]")
+        assert handle.get_attribute("aria-valuemax") == "89"  # 89 days whole, and the whole range at 89
+        assert page.locator("#map-period input[value=custom]").is_checked()
+        assert "by day" in page.locator("#map-summary").inner_text()
+        total = int(re.sub(r"\D", "", page.locator("#map-count").inner_text()))
+        handle.focus()
+        page.keyboard.press("ArrowLeft")  # the last day alone
+        page.wait_for_function("() => document.querySelector('#map-hour-label').textContent.includes('whole day')")
+        assert "1 Dec, whole day" in page.locator("#map-hour-label").inner_text()
+        page.wait_for_function("() => location.search.includes('hour=88')")
+        assert "from=2026-09-04" in page.url and "to=2026-12-01" in page.url
+        assert int(re.sub(r"\D", "", page.locator("#map-count").inner_text())) <= total
+        page.screenshot(path=str(screenshots / "map-custom-90-days-en.png"))
+        assert_clean(problems, callbacks)
+    finally:
+        page.close()

@@ -1,0 +1,132 @@
+"""A database holding only last year's data: pages open on the newest data's period with a notice in both
+languages, dates carry the year, and the numbers equal the oracle's reading of the raw facts (pandas)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from dashboard import clock
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from dashboard.kpis.timespan import TimeSelection, resolve
+from dashboard.queries.history import newest_fact_time
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from layouts.components.domain import View
+from layouts.components.frame import preferences
+from layouts.components.timepicker import settle, span_of
+from layouts.viewmodels.complaints import complaints_view
+from layouts.viewmodels.overview import overview_view
+from tests.dashboard.synthetic_city import NOW, populate
+from tests.oracle import oracle
+
+#: The moment the pages are opened: more than a year after the synthetic city's last data (NOW, Nov 2026).
+LIVE = datetime(2027, 12, 20, 4, 0, tzinfo=UTC)
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("archive")
+    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
+    upgrade(engine)
+    populate(engine, NOW)
+    app = create_app(engine, Settings(var_dir=folder, auth_mode="open"))
+    with clock.set_to(LIVE):
+        yield app, engine, oracle.Facts.read(engine)
+    engine.dispose()
+
+
+def _newest(engine) -> pd.Timestamp:
+    """The newest event time over the raw fact tables, by plain SQL."""
+    times = []
+    with engine.connect() as conn:
+        for table, column in (("complaint", "requested_at"), ("hall_ticket", "issued_at"),
+                              ("traffic_observation", "observed_at"), ("sensor_reading", "observed_at")):
+            value = conn.execute(text(f"SELECT MAX({column}) FROM {table}")).scalar()
+            if value is not None:
+                moment = pd.Timestamp(value)
+                times.append(moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC"))
+    return max(times)
+
+
+def test_newest_fact_time_is_that_of_the_raw_facts(archive):
+    app, engine, _ = archive
+    assert newest_fact_time(engine) == _newest(engine).to_pydatetime()
+
+
+@pytest.mark.parametrize(("lang", "notice", "dated"), [("zh", "最近的数据截至", "2026年11月21日"),
+                                                        ("en", "The newest data is from", "21 Nov 2026")])
+def test_a_domain_page_opens_on_the_newest_data(archive, lang, notice, dated):
+    from layouts.pages import complaints
+
+    app, engine, facts = archive
+    with app.server.test_request_context("/complaints"):
+        page = str(complaints.layout(lang=lang))
+        prefs = preferences(lang, "dark", query={})
+        settle("complaints", prefs)
+        span = span_of(prefs, "complaints")
+        view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, lang, "dark"))
+    assert notice in page and dated in page
+    end_of_newest_hour = _newest(engine).ceil("h")
+    assert prefs["time"] == {"as_of": end_of_newest_hour.strftime("%Y-%m-%dT%H:%MZ")}
+    assert span.end == end_of_newest_hour and span.start == end_of_newest_hour - pd.Timedelta(days=7)
+    expected = oracle.complaint_numbers(facts, span.start, span.end, span.as_of)
+    assert view.kpis.summary.received == expected["received"] > 0
+    assert view.kpis.summary.due_met == expected["due_met"]
+    opened = oracle.open_tickets(facts, span.as_of)
+    assert (view.kpis.backlog, view.kpis.overdue) == (opened["backlog"], opened["overdue"])
+
+
+def test_a_chosen_month_of_the_archive(archive):
+    app, engine, facts = archive
+    with app.server.test_request_context("/complaints"):
+        prefs = preferences("en", "dark", query={"from": "2026-11-01", "to": "2026-11-30"})
+        settled = settle("complaints", prefs)
+        span = span_of(prefs, "complaints")
+        view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, "en", "dark"))
+    assert settled.newest is None  # a period named in the URL is opened as named
+    assert (span.start, span.end) == (datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC))
+    expected = oracle.complaint_numbers(facts, span.start, span.end, LIVE)
+    assert view.kpis.summary.received == expected["received"] > 0
+
+
+def test_the_overview_opens_on_the_newest_day(archive):
+    from layouts.pages import overview
+
+    app, engine, facts = archive
+    with app.server.test_request_context("/"):
+        page = str(overview.layout(lang="zh"))
+        prefs = preferences("zh", "dark", query={})
+        settle("overview", prefs)
+        span = span_of(prefs, "overview")
+        view = overview_view(span)
+    assert "最近的数据截至" in page
+    day = resolve(TimeSelection("today"), span.as_of, TZ)
+    cards = {card.id: card.value for card in view.kpis}
+    assert cards["complaints_today"] == oracle.complaint_numbers(facts, day.start, span.as_of, span.as_of)["received"]
+    assert cards["complaints_today"] == 5  # the synthetic city's five tickets of its last day
+    registry = view.table.set_index("id")["value"]
+    assert registry["complaints_received"] == 5
+
+
+def test_the_wall_shows_the_archive_at_its_newest_moment(archive):
+    from layouts.pages import wall
+    from layouts.viewmodels.wall import wall_view
+
+    app, engine, facts = archive
+    with app.server.test_request_context("/wall"):
+        page = wall.layout(lang="zh")
+        prefs = next(c.data for c in page.children if getattr(c, "id", None) == "wall-prefs")
+        view = wall_view(["city_trend"], "zh", "dark", 16, 1.0, prefs["time"])
+        chosen = wall_view(["city_trend"], "zh", "dark", 16, 1.0, {"as_of": "2026-11-20T12:00+08:00"})
+    assert view.context.now == _newest(engine).ceil("h").to_pydatetime()
+    assert {k.id: k.value for k in view.kpis}["complaints_today"] == 5
+    assert chosen.context.now == datetime(2026, 11, 20, 4, tzinfo=UTC)
+    moment = chosen.context.now
+    expected = oracle.complaint_numbers(facts, datetime(2026, 11, 19, 16, tzinfo=UTC), moment, moment)
+    assert {k.id: k.value for k in chosen.kpis}["complaints_today"] == expected["received"]
