@@ -21,8 +21,8 @@ from dashboard.db.models import (
 )
 from dashboard.db.rollups import seconds_between
 from dashboard.kpis.complaints import on_time_rate, on_time_rates, per_10k_a_day
-from dashboard.queries import deadlines
 from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.edges import edge_sums, with_edges
 from dashboard.queries.reference import area, districts
 
 #: Most complaint points sent to a map at once (newest first).
@@ -178,7 +178,8 @@ class DistrictComplaints:
 
 @cached
 def complaint_summary(engine: Engine, code: str | None, start: datetime, end: datetime) -> DistrictComplaints:
-    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup."""
+    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup and the
+    facts at the period's edges (see :mod:`dashboard.queries.edges`)."""
     h = ComplaintHourly
     names = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
     stmt = select(*(func.coalesce(func.sum(getattr(h, n)), 0).label(n) for n in names)).where(
@@ -186,7 +187,8 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
     )
     if code:
         stmt = stmt.where(h.district_code == code)
-    row = deadlines.subtract(read_frame(engine, stmt).iloc[0].to_dict(), deadlines.not_yet_due(engine, end), code)
+    edges = edge_sums(engine, start, end, "complaints", names, ("district_code",))
+    row = with_edges(read_frame(engine, stmt).iloc[0].to_dict(), edges, "district_code" if code else None, code)
     if code:
         info = area(engine, code)
         population = info.get("population") if info else None
@@ -332,16 +334,20 @@ def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.Dat
 
 @cached
 def complaint_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
-    """Hourly received and closed complaints from the rollup: hour (UTC), received, closed."""
+    """Hourly received and closed complaints from the rollup and the facts at the span's edges (the first and
+    last hour count from ``start`` and up to ``end`` only): hour (UTC), received, closed."""
     h = ComplaintHourly
     stmt = select(h.hour, func.sum(h.received).label("received"), func.sum(h.closed).label("closed")).where(
         h.hour >= start, h.hour < end
     )
     if district:
         stmt = stmt.where(h.district_code == district)
-    frame = read_frame(engine, stmt.group_by(h.hour))
-    frame = frame.set_index(pd.to_datetime(frame["hour"], utc=True))[["received", "closed"]].astype(int)
-    frame = frame.reindex(_hours(start, end), fill_value=0)
+    edges = edge_sums(engine, start, end, "complaints", ("received", "closed"), ("hour", "district_code"))
+    edges = edges[edges["district_code"] == district] if district else edges
+    parts = [part.assign(hour=pd.to_datetime(part["hour"], utc=True, format="ISO8601"))[["hour", "received", "closed"]]
+             for part in (read_frame(engine, stmt.group_by(h.hour)), edges) if not part.empty]
+    frame = pd.concat(parts).groupby("hour").sum() if parts else pd.DataFrame(columns=["received", "closed"])
+    frame = frame.reindex(_hours(start, end), fill_value=0).astype(int)
     return frame.rename_axis("hour").reset_index()
 
 

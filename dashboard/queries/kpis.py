@@ -70,8 +70,9 @@ from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
 from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
-from dashboard.queries import deadlines, environment, traffic
+from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.edges import edge_sums, with_edges
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
 LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
@@ -79,6 +80,9 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
     "halls": (HallHourly.__table__, HallDaily.__table__, hall_kpis.SUMS),
     "environment": (EnvironmentHourly.__table__, EnvironmentDaily.__table__, environment_kpis.SUMS),
 }
+#: The domains whose facts count at the edges of a period (see :mod:`dashboard.queries.edges`); the environment
+#: counts the whole hours begun in the period, as its hourly AQI rates them.
+EDGE_DOMAINS = ("complaints", "halls")
 TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
 DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
@@ -195,11 +199,13 @@ def _period_sums_statement(shape):
 @cached
 def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict:
     """Over [start, end), in one statement: the sums of the complaint, hall and environment rollups (a dict per
-    domain) and the city's ``population`` (None when unknown)."""
+    domain; complaints and halls with the facts at the period's edges) and the city's ``population`` (None when
+    unknown)."""
     (row,) = _read_rows(engine, _period_sums_statement, start, end, timezone)
     values = row._mapping
     sums: dict = {d: {n: float(values[f"{d}.{n}"]) for n in names} for d, (_, _, names) in LEVELS.items()}
-    sums["complaints"] = deadlines.subtract(sums["complaints"], deadlines.not_yet_due(engine, end))
+    for domain in EDGE_DOMAINS:
+        sums[domain] = with_edges(sums[domain], edge_sums(engine, start, end, domain, LEVELS[domain][2]))
     sums["population"] = None if values["population"] is None else float(values["population"])
     return sums
 
@@ -216,7 +222,9 @@ def domain_sums(engine: Engine, start: datetime, end: datetime, timezone: str, d
     other read shares (reading the three domains would cost more)."""
     (row,) = _read_rows(engine, _domain_sums_statement, start, end, timezone, domain)
     sums = {name: float(value) for name, value in row._mapping.items()}
-    return deadlines.subtract(sums, deadlines.not_yet_due(engine, end)) if domain == "complaints" else sums
+    if domain in EDGE_DOMAINS:
+        return with_edges(sums, edge_sums(engine, start, end, domain, LEVELS[domain][2]))
+    return sums
 
 
 @lru_cache(maxsize=16)
@@ -231,11 +239,11 @@ def district_sums(
 ) -> pd.DataFrame:
     """Per district (``code``) over [start, end): the sums of the complaint measures ``names``."""
     frame = _read(engine, _district_sums_statement, start, end, timezone, names)
-    ahead = deadlines.not_yet_due(engine, end)
-    for column in {"due", "due_met"} & set(names):
-        taken = frame["code"].map(ahead.set_index("code")[column]).fillna(0)
-        frame[column] = pd.to_numeric(frame[column]) - taken
-    return frame
+    edges = edge_sums(engine, start, end, "complaints", names, ("district_code",)).rename(
+        columns={"district_code": "code"}
+    )
+    both = pd.concat([frame.astype({n: float for n in names}), edges], ignore_index=True)
+    return both.groupby("code", as_index=False)[list(names)].sum()
 
 
 @lru_cache(maxsize=32)

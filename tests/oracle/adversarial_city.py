@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -21,17 +22,24 @@ from dashboard.geo.reference import load_reference_data
 CITY = Path(__file__).resolve().parents[2] / "data" / "city"
 #: Thursday 10:40 in Shanghai: mid-hour, mid-week, mid-month.
 NOW = datetime(2026, 11, 19, 2, 40, tzinfo=UTC)
-#: Local midnights (UTC 16:00) around which tickets are placed on purpose.
-MIDNIGHTS = [datetime(2026, 11, d, 16, 0, tzinfo=UTC) for d in range(8, 19)]
-#: The local midnights at which the last 30 local days (today included) start, and the day before.
-MONTH_EDGE = [datetime(2026, 10, 20, 16, 0, tzinfo=UTC), datetime(2026, 10, 19, 16, 0, tzinfo=UTC)]
+TIMEZONE = "Asia/Shanghai"
+
+
+def _midnights(timezone: str) -> list[datetime]:
+    """The local midnights around which tickets are placed on purpose (in Shanghai UTC 16:00, in Kolkata 18:30):
+    those of the last eleven days, then those at which the last 30 local days (today included) start and the
+    day before."""
+    days = [datetime(2026, 11, d) for d in range(9, 20)] + [datetime(2026, 10, 21), datetime(2026, 10, 20)]
+    return [day.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC) for day in days]
+
+
 DISTRICTS = ["339901", "339902", "339903", "339904", "339905", "339906", None]  # 339907 never has a ticket
 DEPARTMENTS = ["D01", "D02", "住房和城乡建设局", "城管局", "D05", "某某办", None]
 CATEGORIES = [("noise", "噪声扰民"), ("illegal_parking", None), (None, "噪声扰民"), (None, "其他诉求")]
 
 
-def _ticket(rng: random.Random, i: int) -> dict:
-    anchor = rng.choice(MIDNIGHTS + MONTH_EDGE + [NOW, NOW - timedelta(days=7), NOW - timedelta(minutes=50)])
+def _ticket(rng: random.Random, i: int, midnights: list[datetime]) -> dict:
+    anchor = rng.choice(midnights + [NOW, NOW - timedelta(days=7), NOW - timedelta(minutes=50)])
     requested = anchor + timedelta(minutes=rng.choice([-90, -1, 0, 1, 30, 300]))
     requested = min(requested, NOW - timedelta(minutes=1))
     due = requested + timedelta(minutes=rng.choice([5, 20, 60 * 4, 60 * 24, 60 * 24 * 3]))
@@ -127,10 +135,14 @@ def _observations(rng: random.Random) -> list[TrafficRecord]:
     return rows
 
 
-def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int = 300) -> None:
-    """Fill ``engine`` (migrated, empty) with the adversarial city at :data:`NOW`."""
+def build(
+    engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int = 300, timezone: str = TIMEZONE
+) -> None:
+    """Fill ``engine`` (migrated, empty) with the adversarial city at :data:`NOW`, its tickets placed around the
+    local midnights of ``timezone`` and its rollups built for it."""
     rng = random.Random(seed)
-    first = [_ticket(rng, i) for i in range(tickets)]
+    midnights = _midnights(timezone)
+    first = [_ticket(rng, i, midnights) for i in range(tickets)]
     resent = []
     for row in rng.sample(first, tickets // 5):  # a newer version: closed later, or reopened and open again
         newer = dict(row, updated_at=row["updated_at"] + timedelta(minutes=5))
@@ -140,8 +152,8 @@ def build(engine: Engine, seed: int = 7, tickets: int = 600, hall_tickets: int =
     with engine.begin() as conn:
         load_reference_data(conn, CITY)
         for batch in (first[: tickets // 2], first[tickets // 2 :], resent, first[:50]):  # the last: stale resends
-            store(conn, "complaints", "hotline", [ComplaintRecord(**r) for r in batch], NOW, timezone="Asia/Shanghai")
+            store(conn, "complaints", "hotline", [ComplaintRecord(**r) for r in batch], NOW, timezone=timezone)
         halls = [_hall_ticket(rng, i) for i in range(hall_tickets)]
-        store(conn, "halls", "queue", halls, NOW, timezone="Asia/Shanghai")
-        store(conn, "sensors", "air", _readings(rng), NOW, timezone="Asia/Shanghai")
-        store(conn, "traffic", "flow", _observations(rng), NOW, timezone="Asia/Shanghai")
+        store(conn, "halls", "queue", halls, NOW, timezone=timezone)
+        store(conn, "sensors", "air", _readings(rng), NOW, timezone=timezone)
+        store(conn, "traffic", "flow", _observations(rng), NOW, timezone=timezone)

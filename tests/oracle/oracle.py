@@ -78,8 +78,9 @@ class Facts:
 
 
 def _in(times: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:
-    """Events of [start, end) that have happened by ``now``."""
-    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end)) & (times <= pd.Timestamp(now))
+    """Events of [start, end) before ``now``: a period read up to now is [start, now), half-open like every
+    period (an event at ``now`` itself belongs to what follows, as a deadline at ``now`` has not fallen)."""
+    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(min(end, now)))
 
 
 def _fell(deadlines: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:

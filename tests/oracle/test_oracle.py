@@ -19,15 +19,20 @@ PERIODS = ("day", "week", "month")
 DISTRICTS = ("339901", "339902", "339903", "339904", "339905", "339906", "339907")
 
 
+def registry_differences(engine, facts, now, period: str, tz: str = TZ) -> list[str]:
+    """The registry KPIs of the local ``period`` of ``tz`` holding ``now`` that differ from the oracle's."""
+    start, end = oracle.local_period(now, tz, period)
+    expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
+    expected |= oracle.open_tickets(facts, now) | oracle.traffic_numbers(facts, start, end, now)
+    expected |= oracle.environment_numbers(facts, start, end, now, tz)
+    got = served.registry_numbers(engine, start, end, now, tz)
+    return differences(f"registry {period} ({tz})", got, {k: expected[k] for k in got})
+
+
 @pytest.mark.parametrize("period", PERIODS)
 def test_registry_kpis(city, period):
     engine, facts, now = city
-    start, end = oracle.local_period(now, TZ, period)
-    expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
-    expected |= oracle.open_tickets(facts, now) | oracle.traffic_numbers(facts, start, end, now)
-    expected |= oracle.environment_numbers(facts, start, end, now, TZ)
-    got = served.registry_numbers(engine, start, end, now, TZ)
-    assert_no_differences(differences(f"registry {period}", got, {k: expected[k] for k in got}))
+    assert_no_differences(registry_differences(engine, facts, now, period))
 
 
 @pytest.mark.parametrize("period", PERIODS)
