@@ -8,7 +8,7 @@ DAYS ?= 30
 PYTEST_WORKERS ?= 2
 LINTED := dashboard collectors layouts simulator tests bench
 
-.PHONY: run test reliability mutate bench load backfill lint lock clean
+.PHONY: run test reliability mutate bench load backfill lint lock clean report-deps
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(VENV)/.runtime: requirements.txt pyproject.toml
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+## report-deps: what the reports' PDF needs on the server (docs/reports.md): Chromium and the Noto CJK fonts, from
+## Debian's packages when missing
+report-deps:
+	if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; fi
 
 ## run: the demo city — simulator, collectors and dashboard on SQLite in var/demo (prints the URLs)
 run: $(VENV)/.runtime
@@ -50,16 +56,19 @@ backfill: $(VENV)/.dev
 reliability: $(VENV)/.dev
 	CITYOPS_RELIABILITY_HOURS=24 CITYOPS_FUZZ_EXAMPLES=2000 CITYOPS_CRASH_ITERATIONS=12 CITYOPS_PG_RESTART_CYCLES=5 CITYOPS_SOAK_SECONDS=$${CITYOPS_SOAK_SECONDS:-1800} $(PY) -m pytest tests/reliability tests/security/test_callback_fuzz.py tests/integration/test_collector_crash.py tests/integration/test_kill_points_demo.py tests/integration/test_backup_restore.py tests/e2e/test_wall_soak.py -s
 
-## mutate: mutation score of the critical modules (mutmut 3, configured in pyproject.toml [tool.mutmut]), module
-## by module, one process (SQLite; each mutant runs the tests that reach its function); prints the score per module.
-## MUTATE='dashboard.privacy*' picks modules (mutmut's name patterns); results stay in mutants/ and are reused.
-MUTATE ?= collectors.contract* dashboard.auth.policy* dashboard.privacy* dashboard.db.upsert* \
-  dashboard.db.reconcile* collectors.runner* dashboard.db.rollups* dashboard.auth.* dashboard.kpis.*
+## mutate: mutation score of the critical modules (mutmut 3, configured in pyproject.toml [tool.mutmut]) in one
+## process at low priority (SQLite; each mutant runs the tests that reach its function); prints the score per module.
+## Results stay in mutants/: a second run tests only the mutants not tested yet (or whose code changed).
+## MUTATE='dashboard.privacy*' (mutmut name patterns, several allowed) re-tests those modules' mutants, one pattern
+## after the other.
+MUTATE ?=
 mutate: $(VENV)/.dev
-	@for pattern in $(MUTATE); do \
+	@if [ -z "$(MUTATE)" ]; then \
+	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 >/dev/null || exit 1; \
+	else for pattern in $(MUTATE); do \
 	  echo "mutate: $$pattern"; \
 	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 "$$pattern" >/dev/null || exit 1; \
-	done
+	done; fi
 	@$(PY) -m mutmut results --all true | $(PY) tests/mutation_score.py
 
 ## lint: ruff alone

@@ -5,7 +5,8 @@ each of ``--scales`` (the growth of their cost with the data; KPI reads scale th
 so their largest scale is the year of the 3-million-people city); PostgreSQL ingest runs when ``--postgres``
 (default: ``CITYOPS_TEST_DATABASE_URL``) names a server. KPI reads are timed against two baselines computing the
 same numbers from the facts: a fair SQLite baseline and DuckDB on a copy of the facts. The browser benchmark
-runs on the largest KPI scale with points on the complaints. The short version of the load benchmark (the target
+runs on the largest KPI scale with points on the complaints. The daily report is generated from the year.
+The short version of the load benchmark (the target
 mix for ``--load-seconds`` on each layout, no knee; ``make load`` runs the full one) runs when ``--postgres`` and
 ``--redis`` name servers. A benchmark that fails is a row saying why; the others still run and are published.
 """
@@ -19,7 +20,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from bench import browser, city_import, coldstart, ingest, kpi_reads, load, map_payloads
+from bench import browser, city_import, coldstart, ingest, kpi_reads, load, map_payloads, report_generation
 from bench.report import Result, publish
 
 #: Records of each ingest benchmark at 1×.
@@ -67,6 +68,7 @@ def main() -> None:
         results += _measured(f"map payloads, {scale}×", lambda s=scale: map_payloads.run(MAP_POINTS * s))
     results += _measured("browser", browser.run)
     results += _measured("city import", city_import.run)
+    results += _measured("daily report", report_generation.run)
     if args.load_seconds and args.postgres and args.redis:
         for layout in ("production", "single"):
             results += _measured(f"load, {layout}", lambda lay=layout: load.run(

@@ -249,7 +249,8 @@ def record(base: str, district: str) -> dict:
         refresh = {c["name"]: c for c in scenario["wall"]["refresh"]["callbacks"]}
         scenario["wall"]["refresh"]["callbacks"] = list(refresh.values())  # one of each per refresh
         step("leader", "open", "/?lang=zh")
-        step("leader", "period", "/?lang=zh", lambda: page.locator("#overview-period label").nth(1).click())
+        step("leader", "period", "/?lang=zh&period=this_week",
+             lambda: page.locator(".time-quick a[data-time-period='this_week']").click())
         step("leader", "drill", f"/district/{district}?lang=zh")
         step("analyst", "open", "/map?lang=zh&period=7d&layers=areas,complaints")
         filters = []

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,7 +25,8 @@ from collectors.runner import FeedRunner
 from dashboard import clock
 from dashboard.alerts.evaluate import evaluate
 from dashboard.db.engine import refresh_statistics
-from dashboard.settings import get_settings
+from dashboard.report.schedule import missing_latest, run_report, scheduled_report
+from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +137,49 @@ def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, engine, se
                       max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
 
 
-def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool) -> BaseScheduler:
+#: How late a report job may still run after its time (the collector was busy or restarting).
+REPORT_GRACE_SECONDS = 6 * 3600
+#: Delay before the catch-up of a report whose time passed while the collector was not running.
+REPORT_CATCH_UP_SECONDS = 120
+
+
+def report_triggers(settings: Settings) -> dict[str, CronTrigger]:
+    """The daily report at ``report_daily_time`` and the weekly on ``report_weekly_day`` at that time, local."""
+    hour, minute = (int(part) for part in settings.report_daily_time.split(":"))
+    zone = settings.city_timezone
+    return {
+        "daily": CronTrigger(hour=hour, minute=minute, timezone=zone),
+        "weekly": CronTrigger(day_of_week=settings.report_weekly_day, hour=hour, minute=minute, timezone=zone),
+    }
+
+
+def _catch_up(engine, settings: Settings) -> None:
+    """At start: the latest daily and weekly reports, if their time passed while the collector was down."""
+    for kind in ("daily", "weekly"):
+        if (day := missing_latest(engine, settings, kind)) is not None:
+            for line in run_report(engine, settings, kind, day):
+                log.info("%s report %s (catch-up): %s", kind, day, line)
+
+
+def add_report_jobs(scheduler: BaseScheduler, engine, settings: Settings) -> None:
+    """The report jobs (when ``report_enabled``): one per kind on its trigger, and one catch-up soon after start.
+    A failing report is logged and tried again at its next time; delivery failures are recorded."""
+    if not settings.report_enabled:
+        return
+    for kind, trigger in report_triggers(settings).items():
+        job = HousekeepingJob(f"{kind} report", lambda engine, kind=kind: scheduled_report(engine, settings, kind))
+        scheduler.add_job(job, args=[engine], trigger=trigger, id=job.name, name=job.name, max_instances=1,
+                          coalesce=True, misfire_grace_time=REPORT_GRACE_SECONDS, replace_existing=True)
+    catch_up = HousekeepingJob("report catch-up", lambda engine: _catch_up(engine, settings))
+    scheduler.add_job(catch_up, args=[engine], id=catch_up.name, name=catch_up.name, replace_existing=True,
+                      next_run_time=datetime.now(UTC) + timedelta(seconds=REPORT_CATCH_UP_SECONDS))
+
+
+def build_scheduler(
+    runner: FeedRunner, feeds: list[FeedConfig], blocking: bool, reports: Settings | None = None
+) -> BaseScheduler:
     """A scheduler with one job per feed and the alert job; blocking for the collector process, background
-    for the demo."""
+    for the demo; with the report jobs of :func:`add_report_jobs` when given the ``reports`` settings."""
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
@@ -146,4 +188,6 @@ def build_scheduler(runner: FeedRunner, feeds: list[FeedConfig], blocking: bool)
                       ALERT_INTERVAL_SECONDS)
     _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner.engine,
                       STATISTICS_INTERVAL_SECONDS)
+    if reports is not None:
+        add_report_jobs(scheduler, runner.engine, reports)
     return scheduler

@@ -13,6 +13,7 @@ import typer
 
 from dashboard import cli_feeds, clock
 from dashboard.cli_city import city_app
+from dashboard.cli_report import report_app
 from dashboard.logs import configure_logging
 from dashboard.settings import Settings, get_settings
 
@@ -29,6 +30,7 @@ app.add_typer(cli_feeds.feeds_app, name="feeds")
 app.add_typer(cli_feeds.quarantine_app, name="quarantine")
 log = logging.getLogger("dashboard.cli")
 app.add_typer(city_app, name="city")
+app.add_typer(report_app, name="report")
 
 PAGES = {"overview": "/", "wall": "/wall", "map": "/map", "feeds": "/feeds"}
 
@@ -109,7 +111,7 @@ def collect() -> None:
     feeds = load_feeds(settings.feeds_file)
     runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone)
     runner.mirror(feeds)
-    scheduler = build_scheduler(runner, feeds, blocking=True)
+    scheduler = build_scheduler(runner, feeds, blocking=True, reports=settings)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     typer.echo(f"collecting {sum(f.enabled for f in feeds)} feeds from {settings.feeds_file}")
     try:

@@ -8,7 +8,8 @@ This module imports nothing else of the project.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
@@ -28,7 +29,9 @@ class AppState:
 
 @dataclass(frozen=True)
 class RequestContext:
-    """The request being served: the app's engine and settings, the language, the theme and who is asking."""
+    """The request being served: the app's engine and settings, the language, the theme, who is asking and the
+    time the page was asked for (its URL's ``period``, ``from``, ``to``, ``as_of``, ``compare``: see
+    ``dashboard.kpis.timespan``; empty: the page's default)."""
 
     engine: Engine
     settings: Any
@@ -36,6 +39,7 @@ class RequestContext:
     theme: str
     role: str
     principal: Any | None  # dashboard.auth.store.Principal; None when nobody is signed in
+    time: Mapping[str, str] = field(default_factory=dict)
 
 
 def install(server: Flask, engine: Engine, settings: Any) -> None:
@@ -48,7 +52,9 @@ def serving() -> bool:
     return has_request_context() and APP_KEY in current_app.extensions
 
 
-def request_context(language: str | None = None, theme: str | None = None) -> RequestContext:
+def request_context(
+    language: str | None = None, theme: str | None = None, time: Mapping[str, str] | None = None
+) -> RequestContext:
     """The context of the current request; language and theme default to the settings' defaults."""
     state: AppState = current_app.extensions[APP_KEY]
     principal = g.get(PRINCIPAL_KEY) if has_request_context() else None
@@ -59,4 +65,5 @@ def request_context(language: str | None = None, theme: str | None = None) -> Re
         theme=theme or state.settings.default_theme,
         role="public" if principal is None else principal.role,
         principal=principal,
+        time=dict(time or {}),
     )

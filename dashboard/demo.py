@@ -108,7 +108,7 @@ def start_demo(settings: Settings, days: float, seed: int = DEMO_SEED) -> DemoCi
     feeds = load_feeds(settings.feeds_file)
     runner = FeedRunner(engine, timezone=settings.city_timezone)
     runner.mirror(feeds)
-    scheduler = build_scheduler(runner, feeds, blocking=False)
+    scheduler = build_scheduler(runner, feeds, blocking=False, reports=settings)
     scheduler.start()
     return DemoCity(engine=engine, simulator=simulator, scheduler=scheduler)
 

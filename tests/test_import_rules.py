@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("dashboard", "collectors", "layouts", "simulator")
 #: Composition roots of the command line: they may wire anything together.
 ENTRY_POINTS = frozenset(
-    {"dashboard.__main__", "dashboard.cli", "dashboard.cli_feeds", "dashboard.cli_city", "dashboard.demo",
+    {"dashboard.__main__", "dashboard.cli", "dashboard.cli_feeds", "dashboard.cli_city", "dashboard.cli_report",
+     "dashboard.demo",
      "dashboard.checks"}
 )
 #: What a figure (a pure function: frames in, figure out) never imports: the read side, the database, pages,

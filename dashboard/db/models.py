@@ -650,3 +650,43 @@ class PublishedFigure(Base):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     value: Mapped[float | None] = mapped_column(Float)
     label: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- reports (see dashboard.report) -----------------------------------------------------------------------
+
+
+class ReportFile(Base):
+    """A generated daily or weekly report kept in ``<var_dir>/reports``: one file per period, language and
+    format (regenerating the same period replaces it; the bytes are the same when the data is)."""
+
+    __tablename__ = "report_file"
+    __table_args__ = (UniqueConstraint("kind", "first_day", "lang", "format"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # daily | weekly
+    first_day: Mapped[str] = mapped_column(String(10))  # local date, YYYY-MM-DD
+    last_day: Mapped[str] = mapped_column(String(10))
+    lang: Mapped[str] = mapped_column(String(8))
+    format: Mapped[str] = mapped_column(String(8))  # pdf | html
+    path: Mapped[str] = mapped_column(String(255))  # relative to the reports folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    incomplete: Mapped[str] = mapped_column(String(128), default="")  # sections, comma-separated
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. why a PDF fell back to HTML
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportDelivery(Base):
+    """One attempt to deliver a report (by e-mail or webhook): every attempt is kept, failures included."""
+
+    __tablename__ = "report_delivery"
+    __table_args__ = (Index("ix_report_delivery_attempted_at", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report_file.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))  # smtp | webhook
+    target: Mapped[str] = mapped_column(String(255))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # ok | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)

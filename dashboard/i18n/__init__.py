@@ -1,7 +1,8 @@
 """Message catalogues, one per language and area, and ``t(key, lang, **values)`` to look a text up.
 
 The catalogues are JSON files in ``catalogues/`` named ``<area>.<lang>.json`` (``ui``: page texts, ``kpis``:
-KPI names, descriptions, units and denominators, ``alerts``: alert messages). JSON rather than gettext: the keys
+KPI names, descriptions, units and denominators, ``alerts``: alert messages, ``report``: the daily and weekly
+reports). JSON rather than gettext: the keys
 are identifiers (``nav.map``), not source-language sentences, so gettext's msgid-is-the-text model and its
 fuzzy matching buy nothing; placeholders are ``str.format`` fields (``{value:.0f}``), which gettext's ``%``
 convention and its extraction tools do not see; no text needs plural forms (counts are shown with their unit);
@@ -17,7 +18,7 @@ from pathlib import Path
 #: Supported languages, the default first.
 LANGUAGES = ("zh", "en")
 #: The catalogue areas; a key lives in exactly one.
-AREAS = ("ui", "kpis", "alerts")
+AREAS = ("ui", "kpis", "alerts", "report")
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 
 

@@ -105,3 +105,33 @@ def environment_measures(sums: Mapping[str, float]) -> dict[str, Measure]:
         "noise_day_compliance": ratio(day_within, day_hours),
         "noise_night_compliance": ratio(night_within, night_hours),
     }
+
+
+#: An episode (污染过程): consecutive hours whose city AQI is above this.
+EPISODE_AQI = EXCEEDANCE_AQI
+
+
+def aqi_episodes(hourly: pd.DataFrame) -> pd.DataFrame:
+    """Pollution episodes from the hourly city AQI (rows of ``hour``, ``aqi``, ``primary``): each run of
+    consecutive hours above :data:`EPISODE_AQI` as ``start`` (its first hour), ``end`` (the hour after its
+    last), ``hours``, ``peak`` (its highest AQI) and the ``primary`` pollutant of that hour."""
+    columns = ["start", "end", "hours", "peak", "primary"]
+    rows, run = [], []
+    for row in hourly.sort_values("hour").itertuples(index=False):
+        hour = pd.Timestamp(row.hour)
+        if row.aqi > EPISODE_AQI and (not run or hour - pd.Timestamp(run[-1].hour) == pd.Timedelta(hours=1)):
+            run.append(row)
+            continue
+        if run:
+            rows.append(_episode(run))
+        run = [row] if row.aqi > EPISODE_AQI else []
+    if run:
+        rows.append(_episode(run))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _episode(run: list) -> dict:
+    peak = max(run, key=lambda r: (r.aqi, -pd.Timestamp(r.hour).value))
+    end = pd.Timestamp(run[-1].hour) + pd.Timedelta(hours=1)
+    return {"start": pd.Timestamp(run[0].hour), "end": end, "hours": len(run), "peak": int(peak.aqi),
+            "primary": peak.primary}

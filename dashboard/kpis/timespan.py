@@ -301,13 +301,14 @@ def comparison(span: Span, timezone: str) -> Span | None:
 
 def on_history(selection: TimeSelection, newest: datetime | None, now: datetime, timezone: str) -> TimeSelection | None:
     """For a database whose newest fact (``newest``) is older than the start of ``selection`` seen now: the same
-    selection seen at the end of the newest fact's hour, so that the page opens on the data; else None."""
+    selection seen at the end of the newest fact's minute, so that the page opens on the data (and on its feeds as
+    they were then); else None."""
     if newest is None or selection.as_of is not None:
         return None
     if newest >= resolve(selection, now, timezone).start:
         return None
-    end_of_hour = datetime.fromtimestamp(newest.timestamp() // 3600 * 3600 + 3600, UTC)
-    return TimeSelection(selection.period, selection.start, selection.end, end_of_hour, selection.compare)
+    end_of_minute = datetime.fromtimestamp(newest.timestamp() // 60 * 60 + 60, UTC)
+    return TimeSelection(selection.period, selection.start, selection.end, end_of_minute, selection.compare)
 
 
 # --- the query-string form -----------------------------------------------------------------------------------------

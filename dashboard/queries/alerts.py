@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, TrafficObservation
@@ -15,7 +15,7 @@ from dashboard.db.rollups import seconds_between
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import tpi_from_tti
 from dashboard.queries import environment, feeds, published, reference
-from dashboard.queries.base import read_frame
+from dashboard.queries.base import read_frame, read_rows
 
 COLUMNS = ["subject", "value", "name_zh", "name_en"]
 #: TPI must hold for this long on a segment.
@@ -35,7 +35,7 @@ def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 def station_aqi(engine: Engine, now: datetime, timezone: str) -> pd.DataFrame:
-    """Each air station's hourly AQI of its latest hour within the last two hours (the map's station value)."""
+    """Each air station's hourly AQI of its latest full hour by ``now`` (the map's station value)."""
     rated = environment.station_hour_aqi(engine, timezone, now)
     frame = pd.DataFrame({"subject": rated["station_code"], "value": rated["aqi"].astype(float)})
     return _named(frame, reference.stations(engine, "air"))
@@ -175,3 +175,27 @@ def open_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:
         .limit(limit)
     )
     return read_frame(engine, stmt)
+
+
+def alerts_between(engine: Engine, start: datetime, end: datetime) -> tuple[dict[str, int], pd.DataFrame]:
+    """The alerts of [start, end): counts of those ``opened`` in it, of them ``acknowledged`` by its end, and
+    of every alert ``still_open`` at its end (opened before it, not closed by then); and the rows opened in it
+    (rule, severity, subject, messages, value, opened_at, closed_at, acknowledged_at), critical first."""
+    columns = (Alert.rule, Alert.severity, Alert.subject, Alert.message_zh, Alert.message_en, Alert.value,
+               Alert.opened_at, Alert.closed_at, Alert.acknowledged_at)
+    opened = read_frame(
+        engine,
+        select(*columns)
+        .where(Alert.opened_at >= start, Alert.opened_at < end)
+        .order_by(Alert.severity != "critical", Alert.opened_at, Alert.id),
+    )
+    acknowledged = pd.to_datetime(opened["acknowledged_at"], utc=True) < pd.Timestamp(end)
+    still_open = select(func.count()).where(
+        Alert.opened_at < end, or_(Alert.closed_at.is_(None), Alert.closed_at >= end)
+    )
+    counts = {
+        "opened": len(opened),
+        "acknowledged": int(acknowledged.sum()),
+        "still_open": int(read_rows(engine, still_open)[0][0]),
+    }
+    return counts, opened

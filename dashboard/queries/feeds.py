@@ -85,26 +85,22 @@ def quarantine(engine: Engine, feed: str | None = None, limit: int = MAX_QUARANT
 
 
 @cached
-def recent_problems(engine: Engine, since: datetime) -> pd.DataFrame:
-    """Failed runs and quarantined records per feed since ``since``: failed_runs, quarantined, last_at."""
-    failed = read_frame(
-        engine,
-        select(
-            FeedRun.feed, func.count().label("failed_runs"), func.max(FeedRun.started_at).label("failed_at")
-        )
-        .where(FeedRun.status != "ok", FeedRun.started_at >= since)
-        .group_by(FeedRun.feed),
-    )
-    held = read_frame(
-        engine,
-        select(
-            Quarantine.feed,
-            func.count().label("quarantined"),
-            func.max(Quarantine.received_at).label("quarantined_at"),
-        )
-        .where(Quarantine.received_at >= since)
-        .group_by(Quarantine.feed),
-    )
+def recent_problems(engine: Engine, since: datetime, until: datetime | None = None) -> pd.DataFrame:
+    """Failed runs and quarantined records per feed since ``since`` (before ``until`` when given): failed_runs,
+    quarantined, last_at."""
+    failed = select(
+        FeedRun.feed, func.count().label("failed_runs"), func.max(FeedRun.started_at).label("failed_at")
+    ).where(FeedRun.status != "ok", FeedRun.started_at >= since)
+    held = select(
+        Quarantine.feed,
+        func.count().label("quarantined"),
+        func.max(Quarantine.received_at).label("quarantined_at"),
+    ).where(Quarantine.received_at >= since)
+    if until is not None:
+        failed = failed.where(FeedRun.started_at < until)
+        held = held.where(Quarantine.received_at < until)
+    failed = read_frame(engine, failed.group_by(FeedRun.feed))
+    held = read_frame(engine, held.group_by(Quarantine.feed))
     frame = failed.merge(held, how="outer", on="feed")
     frame["failed_runs"] = frame["failed_runs"].fillna(0).astype(int)
     frame["quarantined"] = frame["quarantined"].fillna(0).astype(int)
@@ -136,3 +132,14 @@ def feed_runs(engine: Engine, since: datetime, feed: str | None = None) -> pd.Da
         pd.to_datetime(frame["finished_at"], utc=True) - pd.to_datetime(frame["started_at"], utc=True)
     ).dt.total_seconds()
     return frame.drop(columns="finished_at")
+
+
+@cached
+def runs_between(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Every run started in [start, end): feed, started_at, finished_at, status, error (in order of start)."""
+    stmt = (
+        select(FeedRun.feed, FeedRun.started_at, FeedRun.finished_at, FeedRun.status, FeedRun.error)
+        .where(FeedRun.started_at >= start, FeedRun.started_at < end)
+        .order_by(FeedRun.started_at, FeedRun.id)
+    )
+    return read_frame(engine, stmt)

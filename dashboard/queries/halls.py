@@ -16,6 +16,7 @@ from dashboard.db.models import (
     ServiceHall,
 )
 from dashboard.queries.base import read_frame
+from dashboard.queries.kpis import domain_series
 from dashboard.queries.reference import HALL_COLUMNS, halls
 
 
@@ -126,6 +127,14 @@ def hall_trend(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     frame = read_frame(engine, select(h.hour, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.hour))
     frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
     return _hall_rates(frame)[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
+
+
+def hall_series(engine: Engine, start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
+    """:func:`hall_trend` per hour, local day or month (``grain``; days and months from the daily rollup)."""
+    if grain == "hour":
+        return hall_trend(engine, start, end)
+    sums = domain_series(engine, start, end, timezone, grain, "halls").rename(columns={"waited_over_30min": "over_30"})
+    return _hall_rates(sums)[["hour", "issued", "wait_min", "over_30_pct"]]
 
 
 @cached

@@ -20,6 +20,7 @@ EVENT_TIMES = {
 }
 
 NEWEST = select(*(select(func.max(column)).scalar_subquery().label(name) for name, column in EVENT_TIMES.items()))
+OLDEST = select(*(select(func.min(column)).scalar_subquery().label(name) for name, column in EVENT_TIMES.items()))
 
 
 def _utc(value) -> datetime | None:
@@ -34,6 +35,18 @@ def newest_facts(engine: Engine) -> dict[str, datetime | None]:
     """The newest event time of each domain's facts (None: no facts), in one statement."""
     (row,) = read_rows(engine, NEWEST)
     return {name: _utc(value) for name, value in row._mapping.items()}
+
+
+@cached
+def oldest_facts(engine: Engine) -> dict[str, datetime | None]:
+    """The oldest event time of each domain's facts (None: no facts), in one statement."""
+    (row,) = read_rows(engine, OLDEST)
+    return {name: _utc(value) for name, value in row._mapping.items()}
+
+
+def has_facts_before(engine: Engine, moment: datetime) -> bool:
+    """Whether any domain holds a fact older than ``moment`` (a span ending by then has data, if only zeros)."""
+    return any(oldest is not None and oldest < moment for oldest in oldest_facts(engine).values())
 
 
 def newest_fact_time(engine: Engine) -> datetime | None:

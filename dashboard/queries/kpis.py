@@ -414,28 +414,44 @@ def _area_days_statement(shape, names: tuple[str, ...]):
     )
 
 
-@cached
-def complaint_series(
-    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
-) -> pd.DataFrame:
-    """Complaints received and closed in [start, end) per local day or month (``grain``) of the city's zone,
-    from the daily rollups (the edge hours from the hourly ones): ``hour`` (the UTC start of the day or month,
-    the column the charts read), ``received``, ``closed``; every day or month of the range, zero when quiet."""
-    names = ("received", "closed")
-    span = _span(start, end, timezone)
-    if district is None:
-        rows = read_rows(engine, _daily_sums_statement(span.shape, "complaints"), span.params(timezone))
-    else:
-        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
-        rows = read_rows(engine, statement, params)
+def _by_days(rows, names: tuple[str, ...], start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
+    """Rows of (day, sums) as a frame with every local day of [start, end) (zero when quiet), summed by local
+    month when ``grain`` is "month"; ``hour`` is each day's or month's UTC start (the column the charts read)."""
     by_day = {_utc(row.day): row._mapping for row in rows}
     days = [day for day, _ in local_days(start, end, timezone)]
-    counts = {n: [int(by_day[day][n]) if day in by_day else 0 for day in days] for n in names}
-    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **counts}, columns=["hour", *names])
+    sums = {n: [float(by_day[day][n]) if day in by_day else 0.0 for day in days] for n in names}
+    frame = pd.DataFrame({"hour": pd.to_datetime(days, utc=True), **sums}, columns=["hour", *names])
     if grain != "month" or frame.empty:
         return frame
     months = pd.to_datetime([period_bounds(day, timezone, "month")[0] for day in days], utc=True)
     return frame.assign(hour=months).groupby("hour", as_index=False, sort=True)[list(names)].sum()
+
+
+@cached
+def domain_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, domain: str
+) -> pd.DataFrame:
+    """The sums of one domain's rollup (``LEVELS``) in [start, end) per local day or month (``grain``) of the
+    city's zone, from the daily rollups and the edge hours from the hourly ones; see :func:`_by_days`."""
+    span = _span(start, end, timezone)
+    rows = read_rows(engine, _daily_sums_statement(span.shape, domain), span.params(timezone))
+    return _by_days(rows, LEVELS[domain][2], start, end, timezone, grain)
+
+
+@cached
+def complaint_series(
+    engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, district: str | None = None
+) -> pd.DataFrame:
+    """Complaints received and closed in [start, end) per local day or month (``grain``), of the city or one
+    ``district``: ``hour`` (the day's or month's UTC start), ``received``, ``closed``."""
+    names = ("received", "closed")
+    if district is None:
+        frame = domain_series(engine, start, end, timezone, grain, "complaints")[["hour", *names]]
+    else:
+        span = _span(start, end, timezone)
+        statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
+        frame = _by_days(read_rows(engine, statement, params), names, start, end, timezone, grain)
+    return frame.astype(dict.fromkeys(names, int))
 
 
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
@@ -444,6 +460,25 @@ def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str
     if not rows:
         return {}
     return {_utc(day): measures for day, measures in network_measures_of(*zip(*rows, strict=True)).items()}
+
+
+@cached
+def network_series(engine: Engine, start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
+    """The network TPI of [start, end) per local day or month (``grain``): ``hour`` (the day's or month's UTC
+    start), ``tpi``. A day's is that of its per-segment sums; a month's weighs each segment-day by its length
+    (the mean of the month's daily conditions). Days or months without a rated segment are left out."""
+    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
+    if not rows:
+        return pd.DataFrame({"hour": pd.to_datetime([], utc=True), "tpi": []})
+    keys, *columns = zip(*rows, strict=True)
+    keys = [_utc(day) for day in keys]
+    if grain == "month":
+        keys = [period_bounds(day, timezone, "month")[0] for day in keys]
+    measures = network_measures_of(keys, *columns)
+    ordered = sorted(measures)
+    return pd.DataFrame(
+        {"hour": pd.to_datetime(ordered, utc=True), "tpi": [measures[k]["traffic_tpi"].value for k in ordered]}
+    )
 
 
 @cached

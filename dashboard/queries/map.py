@@ -17,8 +17,8 @@ from dashboard.cache import cached
 from dashboard.db.models import Complaint, Department
 from dashboard.kpis.complaints import on_time_rates, per_10k_a_day
 from dashboard.queries.base import read_frame, read_scalar
-from dashboard.queries.complaints import ComplaintFilter, filtered
-from dashboard.queries.kpis import district_sums
+from dashboard.queries.complaints import ComplaintFilter, complaint_trend, filtered
+from dashboard.queries.kpis import complaint_series, district_sums
 from dashboard.queries.reference import categories, districts
 
 #: Most complaint points sent to the browser at once (newest first); beyond it the map shows cells.
@@ -157,6 +157,32 @@ def top_districts(engine: Engine, sel: ComplaintFilter, limit: int = 5) -> pd.Da
     key = Complaint.district_code
     frame = read_frame(engine, filtered(select(key.label("key"), func.count().label("count")), sel).group_by(key))
     return _named(frame, districts(engine)[["code", "name_zh", "name_en"]], limit)
+
+
+def by_grain(hourly: pd.DataFrame, timezone: str, grain: str) -> pd.DataFrame:
+    """Hourly counts (``hour`` in UTC, ``count``) as they are (``grain`` "hour"), or summed per local day or
+    month of ``timezone`` (``hour``: the bucket's start in UTC)."""
+    if grain == "hour" or hourly.empty:
+        return hourly
+    local = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone)
+    buckets = local.dt.normalize()
+    if grain == "month":
+        buckets = buckets - pd.to_timedelta(buckets.dt.day - 1, unit="D")
+    summed = hourly.groupby(buckets.to_numpy(), sort=True)["count"].sum()
+    return pd.DataFrame({"hour": pd.DatetimeIndex(summed.index).tz_convert("UTC"), "count": summed.to_numpy()})
+
+
+def selection_trend(engine: Engine, sel: ComplaintFilter, timezone: str, grain: str) -> pd.DataFrame:
+    """Complaints of the selection per hour, local day or month (``grain``): ``hour`` (the bucket's UTC start),
+    ``count``. Read from the rollups (hourly, or daily with the edge hours) when the filters fit their
+    dimensions (a district at most), else counted from the facts."""
+    if not _rollup_fits(sel):
+        return by_grain(hourly(engine, sel), timezone, grain)
+    if grain == "hour":
+        frame = complaint_trend(engine, sel.start, sel.end, sel.district)
+    else:
+        frame = complaint_series(engine, sel.start, sel.end, timezone, grain, sel.district)
+    return frame.rename(columns={"received": "count"})[["hour", "count"]]
 
 
 def export_rows(engine: Engine, sel: ComplaintFilter, limit: int = MAX_EXPORT_ROWS) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from dashboard.web.callback_guard import register_callback_guard
 from dashboard.web.gate import register_auth
 from dashboard.web.health import register_health
 from dashboard.web.query_guard import register_query_guard
+from dashboard.web.reports import register_reports
 from layouts.components.guard import guarded_layout
 from layouts.components.wall_panels import PANELS, SCENES
 from layouts.i18n import t
@@ -36,6 +37,7 @@ def create_app(engine: Engine, settings: Settings) -> dash.Dash:
     register_query_guard(server, t)
     gate = register_auth(server, engine, settings, t)
     server.register_blueprint(api)
+    register_reports(server, engine, settings)
     app = dash.Dash(
         "layouts",
         server=server,

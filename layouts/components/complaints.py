@@ -13,7 +13,7 @@ from dash import Input, Output, State, html, no_update
 from dashboard.context import request_context
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
-from layouts.components.domain import Tile
+from layouts.components.domain import DIRECTIONS, Compared, Tile, View, compared, with_changes
 from layouts.components.ticket_detail import ticket_detail
 from layouts.format import local_time, named, number
 from layouts.i18n import prefixed, t
@@ -58,6 +58,42 @@ def complaint_tiles(
         ),
     }
     return [Tile(k, t(f"complaints.tile.{k}", lang), *specs[k]) for k in keys]
+
+
+#: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).
+TILE_KPIS = {
+    "received": "complaints_received",
+    "on_time": "complaint_on_time_rate",
+    "backlog": "complaint_backlog",
+    "satisfaction": "complaint_satisfaction",
+    "handling": "complaint_handling_hours",
+}
+#: Tiles in percent, and tiles that count.
+PERCENT, WHOLE = ("on_time", "satisfaction"), ("received", "backlog")
+
+
+def tile_values(kpis) -> dict[str, float | None]:
+    """The complaint tiles' values by key (rates in percent), from a view model's ``ComplaintKpis``."""
+    summary = kpis.summary
+    return {
+        "received": summary.received,
+        "on_time": summary.on_time,
+        "backlog": kpis.backlog,
+        "satisfaction": summary.satisfaction,
+        "handling": summary.handling_hours,
+    }
+
+
+def compared_complaints(view: View, read_kpis: Callable, read_trend: Callable) -> Compared | None:
+    """The complaint tiles' figures (``read_kpis``) and trend (``read_trend``) over the view's comparison span:
+    ``data`` is the pair."""
+    return compared(view, lambda base: (read_kpis(base), read_trend(base)), "complaints")
+
+
+def with_complaint_changes(tiles: list[Tile], view: View, kpis, base: Compared | None) -> list[Tile]:
+    """The complaint ``tiles`` with their change against ``base`` (see :func:`compared_complaints`)."""
+    directions = {key: DIRECTIONS[kpi] for key, kpi in TILE_KPIS.items()}
+    return with_changes(tiles, view, tile_values(kpis), base, lambda d: tile_values(d[0]), directions, PERCENT, WHOLE)
 
 
 def _grid(page: str, lang: str) -> dag.AgGrid:

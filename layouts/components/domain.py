@@ -15,7 +15,6 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
-from dashboard.context import request_context
 from dashboard.kpis.compare import change, covered
 from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.freshness import domain_freshness
@@ -25,13 +24,13 @@ from dashboard.queries import feeds, reference
 from dashboard.queries.kpis import data_hours
 from dashboard.settings import Settings
 from layouts.components.change import change_span, compared_text
-from layouts.components.frame import page_frame
+from layouts.components.frame import page_context, page_frame
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line
 from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
-from layouts.components.timepicker import settle, span_of, time_picker
+from layouts.components.timepicker import context_span, settle, time_picker
 from layouts.i18n import t
 
 
@@ -312,12 +311,12 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         lang = prefs["lang"]
 
         def render():
-            context = request_context()
+            context = page_context(prefs)
             engine, settings = context.engine, context.settings
             view = View(
                 engine,
                 settings,
-                span_of(prefs, name),
+                context_span(context, name),
                 (district[0] or None) if district else None,
                 lang,
                 prefs["theme"],

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from dash import dcc, html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext, request_context
 from dashboard.kpis.timespan import QUERY_KEYS
 from layouts.i18n import language
 from layouts.themes import theme as theme_of
@@ -46,3 +46,8 @@ def page_frame(page: str, prefs: dict, children: list, class_name: str = "", **d
 def time_query(query: Mapping) -> dict[str, str]:
     """The time parameters of a URL query (``period``, ``from``, ``to``, ``as_of``, ``compare``) that are set."""
     return {k: str(query[k]) for k in QUERY_KEYS if query.get(k)}
+
+
+def page_context(prefs: Mapping) -> RequestContext:
+    """The request's context as a page's ``{page}-prefs`` store names it: language, theme and time."""
+    return request_context(prefs["lang"], prefs["theme"], prefs.get("time"))

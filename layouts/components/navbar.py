@@ -18,6 +18,7 @@ PAGES = (
     ("traffic", "/traffic"),
     ("environment", "/environment"),
     ("halls", "/halls"),
+    ("reports", "/reports"),
     ("feeds", "/feeds"),
     ("wall", "/wall"),
 )

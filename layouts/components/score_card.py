@@ -47,16 +47,6 @@ def _comparison(kpi: Kpi, value, previous, template: str, lang: str) -> html.Div
     return html.Div(change_span(template, moved, lang, digits, 100 if kpi.percent else None), className="sc-line")
 
 
-def cards_caption(period: str, compare: str, lang: str) -> str:
-    """The line above the cards: the period their values cover and what they are compared with."""
-    return t(
-        "score.cards",
-        lang,
-        period=t(f"period.so_far.{period}", lang),
-        compare=t(compared_text(compare, period), lang, delta="").strip(),
-    )
-
-
 def _denominator(kpi: Kpi, row: dict, lang: str) -> str:
     template = kpi.denominator_zh if lang == "zh" else kpi.denominator_en
     facts = {}

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext, request_context
 from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
@@ -30,6 +30,7 @@ from dashboard.kpis.timespan import (
 )
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.history import newest_fact_time
+from layouts.components.frame import page_context
 from layouts.data import snapshot_time
 from layouts.format import local_time, span_text
 from layouts.i18n import t
@@ -69,7 +70,7 @@ def settle(page: str, prefs: dict) -> Settled:
     """The selection ``page`` opens on; ``prefs["time"]`` (what its callbacks and links read) is set to it.
 
     A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
-    period seen at the newest fact's hour (the moment is kept in the links, so other pages open there too)."""
+    period seen just after the newest fact (the moment is kept in the links, so other pages open there too)."""
     query = prefs.get("time") or {}
     selection, error = selection_for(page, query)
     if error:
@@ -91,8 +92,13 @@ def settle(page: str, prefs: dict) -> Settled:
 
 def span_of(prefs: Mapping, page: str) -> Span:
     """The span a page's ``prefs`` select (their ``time``), resolved now in the city's zone."""
-    selection, _ = selection_for(page, prefs.get("time") or {})
-    return resolve(selection, snapshot_time(), request_context().settings.city_timezone)
+    return context_span(page_context(prefs), page)
+
+
+def context_span(context: RequestContext, page: str) -> Span:
+    """The span the request's time selects on ``page`` (its default when none), resolved now."""
+    selection, _ = selection_for(page, context.time)
+    return resolve(selection, snapshot_time(), context.settings.city_timezone)
 
 
 def _quick(selection: TimeSelection, lang: str) -> html.Div:
@@ -206,8 +212,14 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     return html.Div(
         [
             *notice,
-            html.Div([_quick(selection, lang), _form(page, selection, span, lang)], className="time-row"),
-            html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+            html.Div(
+                [
+                    _quick(selection, lang),
+                    _form(page, selection, span, lang),
+                    html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
+                ],
+                className="time-row",
+            ),
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",
         id=f"{page}-time-picker",

@@ -208,7 +208,9 @@ def time_lines(
     ]
     axes = _axes(
         theme,
-        x={"tickformat": ticks, "type": "date"} | ({"range": list(_local(pd.Series(span), timezone))} if span else {}),
+        x={"tickformat": ticks, "type": "date"}
+        | ({"range": list(_local(pd.Series(span), timezone))} if span else {})
+        | _date_ticks(grain, span),
         y={"title": {"text": y_title}} if y_title else {},
     )
     if right:
@@ -245,6 +247,27 @@ TIME_FORMATS = {
 
 def _time_formats(grain: str, with_year: bool) -> tuple[str, str]:
     return TIME_FORMATS[grain][1 if with_year else 0]
+
+
+#: At most this many ticks on a day or month axis (one per day or month, or a whole multiple of them).
+MAX_TICKS = 10
+DAY_MS = 86_400_000
+
+
+def _date_ticks(grain: str, span: tuple[datetime, datetime] | None) -> dict:
+    """Ticks on whole days or months for a day or month axis (never two ticks of one day)."""
+    if grain == "hour" or not span:
+        return {}
+    days = max(1.0, (span[1] - span[0]).total_seconds() / 86400)
+    if grain == "day":
+        return {"dtick": -(-int(days) // MAX_TICKS) * DAY_MS if days > MAX_TICKS else DAY_MS}
+    months = days / 30.4
+    return {"dtick": f"M{-(-int(months) // MAX_TICKS) if months > MAX_TICKS else 1}"}
+
+
+def hour_formats(frame: pd.DataFrame, timezone: str) -> tuple[str, str]:
+    """Tick and hover formats of an hourly axis over ``frame["hour"]``: with the year outside the current one."""
+    return _time_formats("hour", _other_year(frame, None, timezone))
 
 
 def _other_year(frame: pd.DataFrame, span: tuple[datetime, datetime] | None, timezone: str) -> bool:
@@ -284,6 +307,11 @@ def count_bars(
     colours = palette(theme)
     x = _local(frame["hour"], timezone) if not frame.empty else []
     ticks, when = _time_formats(grain, _other_year(frame, None, timezone))
+    # a day's or month's bar spans its period, ticks one a bucket (at most six): no tick repeats a date
+    every = max(1, -(-len(frame) // 6))
+    period = {"day": 86_400_000, "month": "M1"}.get(grain)
+    dtick = {"day": 86_400_000 * every, "month": f"M{every}"}.get(grain)
+    spans = {"xperiod": period, "xperiodalignment": "middle"} if period else {}
     return figure(
         [
             go.Bar(
@@ -291,6 +319,7 @@ def count_bars(
                 y=frame["count"] if not frame.empty else [],
                 marker_color=colours.accent,
                 hovertemplate=f"%{{x|{when}}} %{{y}}<extra>{html.escape(label)}</extra>",
+                **spans,
             )
         ],
         theme,
@@ -298,5 +327,5 @@ def count_bars(
         showlegend=False,
         bargap=0.1,
         margin={"l": 4, "r": 4, "t": 4, "b": 4},
-        **_axes(theme, x={"tickformat": ticks, "nticks": 6}, y={"nticks": 4}),
+        **_axes(theme, x={"tickformat": ticks} | ({"dtick": dtick} if dtick else {"nticks": 6}), y={"nticks": 4}),
     )

@@ -6,17 +6,20 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
+from layouts.components.complaints import (
+    compared_complaints,
+    complaint_tiles,
+    register_ticket_table,
+    ticket_table,
+    with_complaint_changes,
+)
 from layouts.components.domain import (
     DomainSpec,
     Drawn,
     Slot,
     View,
-    compared,
     domain_layout,
     register_domain,
-    tile_directions,
-    with_changes,
 )
 from layouts.components.frame import preferences
 from layouts.data import map_layers
@@ -24,7 +27,6 @@ from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
 from layouts.viewmodels.complaints import (
-    ComplaintKpis,
     complaint_kpis,
     complaint_trend,
     complaints_view,
@@ -55,11 +57,6 @@ SPEC = DomainSpec(
 )
 
 
-DIRECTIONS = tile_directions(SPEC)
-#: Tiles in percent, and tiles that count.
-PERCENT, WHOLE = ("on_time", "satisfaction"), ("received", "backlog")
-
-
 def layout(
     lang: str | None = None,
     theme: str | None = None,
@@ -74,30 +71,13 @@ def layout(
     return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
-def _values(kpis: ComplaintKpis) -> dict[str, float | None]:
-    """The tiles' values by key (rates in percent)."""
-    summary = kpis.summary
-    return {
-        "received": summary.received,
-        "on_time": summary.on_time,
-        "backlog": kpis.backlog,
-        "satisfaction": summary.satisfaction,
-        "handling": summary.handling_hours,
-    }
-
-
-def _compared(view: View):
-    """The tiles' figures and the trend over the comparison span."""
-    return compared(view, lambda base: (complaint_kpis(base), complaint_trend(base)), "complaints")
-
-
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data, base = complaints_view(view), _compared(view)
+    data, base = complaints_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis, categories, departments = data.kpis, data.categories, data.departments
     tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang)
     return Drawn(
-        with_changes(tiles, view, _values(kpis), base, lambda d: _values(d[0]), DIRECTIONS, PERCENT, WHOLE),
+        with_complaint_changes(tiles, view, kpis, base),
         {
             "funnel": funnel(data.funnel, lang, theme),
             "trend": time_lines(

@@ -6,12 +6,19 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from layouts.components.complaints import complaint_tiles, register_ticket_table, ticket_table
+from layouts.components.complaints import (
+    compared_complaints,
+    complaint_tiles,
+    register_ticket_table,
+    ticket_table,
+    with_complaint_changes,
+)
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
+from layouts.viewmodels.complaints import complaint_kpis, complaint_trend
 from layouts.viewmodels.district import district_area, district_view, ticket_selection
 
 #: The page's registered path is its template: no district of one city stands for all (callbacks map to it).
@@ -54,19 +61,17 @@ def layout(
     return domain_layout(SPEC, prefs, title, code, kpi, tuple(tickets), path=f"/district/{code}")
 
 
+#: The complaint tiles of a district.
+TILES = ("received", "on_time", "backlog", "satisfaction")
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
-    data = district_view(view)
+    data, base = district_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis, ranked, categories, halls = data.kpis, data.ranked, data.categories, data.halls
+    tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang, TILES, "district.tile.received.detail")
     return Drawn(
-        complaint_tiles(
-            kpis.summary,
-            kpis.backlog,
-            kpis.overdue,
-            lang,
-            keys=("received", "on_time", "backlog", "satisfaction"),
-            received_detail="district.tile.received.detail",
-        ),
+        with_complaint_changes(tiles, view, kpis, base),
         {
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
@@ -80,6 +85,7 @@ def draw(view: View) -> Drawn:
                 bars=("received",),
                 span=(view.start, view.now),
                 grain=view.span.grain,
+                overlay=base.overlay(lambda d: d[1]) if base else None,
             ),
             "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
             "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),

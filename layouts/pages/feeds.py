@@ -15,6 +15,7 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
+from layouts.components.report_deliveries import failed_deliveries_table
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
@@ -120,6 +121,8 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
         html.Div(id="feeds-banner"),
         html.H1(t("feeds.title", lang), className="page-title"),
         html.Div(id="feeds-table", className="mb-4"),
+        html.H2(t("feeds.deliveries", lang), className="page-subtitle"),
+        html.Div(id="feeds-deliveries", className="mb-4"),
         feed_checks_section(lang),
         *_runs_section(lang),
         *_quarantine_section(lang),
@@ -193,6 +196,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("feeds-quarantine-feed", "options"),
         Output("feeds-runs-chart", "figure"),
         Output("feeds-runs", "rowData"),
+        Output("feeds-deliveries", "children"),
         Output("feeds-banner", "children"),
         Input("feeds-interval", "n_intervals"),
         Input("feeds-quarantine-feed", "value"),
@@ -210,6 +214,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 [{"label": name, "value": name} for name in view.status["name"]],
                 rows_per_run(view.runs, lang, theme, tz),
                 _run_rows(view.runs, lang, tz),
+                failed_deliveries_table(view.deliveries, lang, tz),
             )
 
-        return guarded(render, 5, lang)
+        return guarded(render, 6, lang)

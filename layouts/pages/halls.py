@@ -101,6 +101,7 @@ def draw(view: View) -> Drawn:
                 view.tz,
                 bars=("issued",),
                 span=(view.start, view.now),
+                grain=view.span.grain,
                 right={"wait_min": series["wait_min"]},
                 overlay=base.overlay(lambda d: d.trend) if base else None,
             ),

@@ -15,7 +15,7 @@ from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
-from layouts.components.score_card import cards_caption, score_card
+from layouts.components.score_card import score_card
 from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
@@ -99,7 +99,7 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
     )
     return dbc.Row(
         [
-            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards"), xl=9),
+            dbc.Col(html.Div(drawn["overview-cards"], id="overview-cards", className="score-grid"), xl=9),
             dbc.Col(city, xl=3, className="overview-map-col"),
         ],
         className="g-2",
@@ -129,8 +129,8 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
 
 
 def _score_cards(view, period: str, lang: str) -> list:
-    """The registry KPIs' cards under the line saying their period and comparison."""
-    cards = [
+    """The registry KPIs' cards (their period is the time picker's; each says what it is compared with)."""
+    return [
         score_card(
             kpi,
             row,
@@ -144,8 +144,6 @@ def _score_cards(view, period: str, lang: str) -> list:
         )
         for kpi, row, fresh in zip(view.registry, view.table.to_dict("records"), view.freshness, strict=True)
     ]
-    caption = html.Div(cards_caption(period, view.compare, lang), className="score-caption", id="overview-caption")
-    return [caption, html.Div(cards, className="score-grid")]
 
 
 def content(prefs: dict) -> dict[str, object]:

@@ -102,6 +102,7 @@ def draw(view: View) -> Drawn:
                 bands=TPI_BANDS,
                 span=(view.start, view.now),
                 overlay=overlay,
+                grain=view.span.grain,
             ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)

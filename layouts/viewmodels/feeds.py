@@ -14,17 +14,19 @@ from dashboard.queries import feed_dialects, feeds
 from layouts.components.ticket_text import may_see_personal_data
 from layouts.data import snapshot_time
 from layouts.format import local_time
+from layouts.viewmodels.reports import failed_deliveries
 
 
 @dataclass(frozen=True)
 class FeedsView:
-    """The feeds' status, quarantine grid rows, runs of the last 24 hours, unread fields by feed, and the time,
-    staleness factor and time zone they are shown with."""
+    """The feeds' status, quarantine grid rows, runs of the last 24 hours, unread fields by feed, the report
+    deliveries that failed, and the time, staleness factor and time zone they are shown with."""
 
     status: pd.DataFrame
     quarantine: list[dict]
     runs: pd.DataFrame
     unread: dict[str, dict[str, int]]
+    deliveries: pd.DataFrame
     now: datetime
     stale_factor: float
     timezone: str
@@ -59,6 +61,7 @@ def feeds_view(feed: str | None) -> FeedsView:
         quarantine=quarantine,
         runs=feeds.feed_runs(engine, now - timedelta(hours=24), feed or None),
         unread=feed_dialects.unread_by_feed(engine),
+        deliveries=failed_deliveries(now),
         now=now,
         stale_factor=settings.stale_after_intervals,
         timezone=tz,

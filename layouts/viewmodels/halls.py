@@ -64,7 +64,7 @@ def halls_view(view: View) -> HallsView:
     focus = areas[areas["code"] == view.district] if view.district else None
     return HallsView(
         totals=totals(stats),
-        trend=halls.hall_trend(engine, view.start, view.now),
+        trend=halls.hall_series(engine, view.start, view.now, view.tz, view.span.grain),
         ranked=stats.sort_values("wait_min", ascending=False),
         items=halls.hall_items(engine, view.start, view.now),
         map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus),

@@ -140,19 +140,6 @@ class MapView:
     breakdown: Breakdown
 
 
-def trend(hourly: pd.DataFrame, timezone: str, grain: str) -> pd.DataFrame:
-    """The hourly counts (``hour`` in UTC, ``count``) as they are (``grain`` "hour"), or summed per local day
-    or month of ``timezone`` (``hour``: the bucket's start in UTC)."""
-    if grain == "hour" or hourly.empty:
-        return hourly
-    local = pd.to_datetime(hourly["hour"], utc=True).dt.tz_convert(timezone)
-    buckets = local.dt.normalize()
-    if grain == "month":
-        buckets = buckets - pd.to_timedelta(buckets.dt.day - 1, unit="D")
-    summed = hourly.groupby(buckets.to_numpy(), sort=True)["count"].sum()
-    return pd.DataFrame({"hour": pd.DatetimeIndex(summed.index).tz_convert("UTC"), "count": summed.to_numpy()})
-
-
 def breakdown(engine, span: Span, sel: ComplaintFilter) -> Breakdown:
     """The breakdown of the selection ``sel``; its trend over the span's whole range at its grain, filters
     kept."""
@@ -160,7 +147,7 @@ def breakdown(engine, span: Span, sel: ComplaintFilter) -> Breakdown:
     return Breakdown(
         categories=map_queries.top_categories(engine, sel, TOP),
         districts=map_queries.top_districts(engine, sel, TOP),
-        trend=trend(map_queries.hourly(engine, whole), span.timezone, span.grain),
+        trend=map_queries.selection_trend(engine, whole, span.timezone, span.grain),
         grain=span.grain,
     )
 

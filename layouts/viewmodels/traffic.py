@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
 
 from dashboard.kpis.traffic import TPI_LEVELS
 from dashboard.queries import reference, traffic
+from dashboard.queries.kpis import network_series
 from dashboard.queries.traffic import NetworkTpi
 from layouts.components.domain import View
 from layouts.figures.city_map import MapLayers
@@ -36,14 +38,19 @@ class TrafficView:
 def traffic_view(view: View) -> TrafficView:
     """The traffic page's data for the period (TPI and roads: the latest interval by the as-of moment)."""
     engine = view.engine
-    trend = traffic.traffic_trend(engine, view.start, view.now)
+    hourly = traffic.traffic_trend(engine, view.start, view.now) if view.span.grain == "hour" else None
+    if hourly is None:  # the chart per day or month; the tiles' latest hour from the period's last day
+        trend = network_series(engine, view.start, view.now, view.tz, view.span.grain)
+        hourly = traffic.traffic_trend(engine, max(view.start, view.now - timedelta(days=1)), view.now)
+    else:
+        trend = hourly
     roads = traffic.rated_segments(engine, view.as_of)
     return TrafficView(
         network=traffic.network(engine, view.as_of),
         trend=trend,
         worst=roads.sort_values("tpi", ascending=False).head(WORST_ROADS),
         classes=traffic.road_class_speeds(engine, view.start, view.now),
-        speed=trend["speed_kmh"].iloc[-1] if not trend.empty else None,
-        congested=trend["congested_pct"].iloc[-1] if not trend.empty else None,
+        speed=hourly["speed_kmh"].iloc[-1] if not hourly.empty else None,
+        congested=hourly["congested_pct"].iloc[-1] if not hourly.empty else None,
         map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads),
     )

@@ -71,7 +71,8 @@ def test_custom_dates_with_the_year_before(api):
     assert rows["339902"]["complaints"] == 3  # the three tickets of 21:00-23:00 on 20 November
     expected = oracle.complaint_numbers(facts, utc("2026-11-19T16:00"), utc("2026-11-20T16:00"), NOW, "339902")
     assert rows["339902"]["per_10k"] == pytest.approx(expected["per_10k"])
-    assert rows["339902"]["compare"] == {"complaints": 0, "per_10k": 0.0}
+    # The city's first fact is of October 2026: a year before, there is no data (not zero complaints).
+    assert rows["339902"]["compare"] == {"complaints": None, "per_10k": None}
 
 
 def test_as_of_moves_backlog_and_cards(api):
@@ -99,7 +100,9 @@ def test_kpis_compare_values_sit_beside_the_current(api):
     today = oracle.complaint_numbers(facts, utc("2026-11-20T16:00"), NOW, NOW)
     yesterday = oracle.complaint_numbers(facts, utc("2026-11-19T16:00"), utc("2026-11-20T04:00"), NOW)
     assert values["complaints_received"]["value"] == today["received"] == 5
-    assert values["complaints_received"]["compare"] == yesterday["received"] == 0  # the same morning hours
+    assert values["complaints_received"]["compare"] == yesterday["received"] == 0  # the same morning hours: data, 0
+    year = {v["id"]: v for v in client.get("/api/v1/kpis?period=today&compare=year").get_json()["values"]}
+    assert year["complaints_received"]["compare"] is None  # before the first fact: no data
 
 
 def test_legacy_rolling_period(api):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pytest
 
 from dashboard.queries.kpis import complaint_series
 from tests.dashboard.synthetic_city import NOW, populate
@@ -37,3 +38,34 @@ def test_days_and_months(engine):
 def _month_end(start: pd.Timestamp) -> pd.Timestamp:
     local = start.tz_convert(TZ)
     return (local + pd.DateOffset(months=1)).tz_convert("UTC")
+
+
+def test_hall_days_equal_the_oracle(engine):
+    from dashboard.queries.halls import hall_series
+
+    populate(engine, background=True)
+    facts = oracle.Facts.read(engine)
+    start = NOW - timedelta(days=3)
+    days = hall_series(engine, start, NOW, TZ, "day")
+    assert len(days) == 4 and days["issued"].sum() > 0
+    assert days["issued"].sum() == len(facts.halls[facts.halls["issued_at"] >= start])
+    for first, issued, wait in zip(days["hour"], days["issued"], days["wait_min"], strict=True):
+        begin, end = max(first, pd.Timestamp(start)), min(first + pd.Timedelta(days=1), pd.Timestamp(NOW))
+        expected = oracle.hall_numbers(facts, begin, end, NOW)
+        tickets = facts.halls[(facts.halls["issued_at"] >= begin) & (facts.halls["issued_at"] < end)]
+        assert issued == len(tickets), first
+        assert (pd.isna(wait) and expected["wait_minutes"] is None) or wait == pytest.approx(expected["wait_minutes"])
+
+
+def test_network_days_and_months_equal_the_period_kpi(engine):
+    from dashboard.queries.kpis import network_series, period_measures
+
+    populate(engine)
+    day_start = datetime(2026, 11, 20, 16, tzinfo=UTC)  # the synthetic city's traffic: its last 20 minutes
+    days = network_series(engine, NOW - timedelta(days=7), NOW, TZ, "day")
+    assert list(days["hour"]) == [pd.Timestamp(day_start)]
+    expected = period_measures(engine, day_start, NOW, TZ)["traffic_tpi"].value
+    assert days["tpi"].iloc[0] == pytest.approx(expected) and expected > 0
+    months = network_series(engine, datetime(2025, 12, 31, 16, tzinfo=UTC), NOW, TZ, "month")
+    assert list(months["hour"]) == [pd.Timestamp("2026-10-31T16:00Z")]
+    assert months["tpi"].iloc[0] == pytest.approx(expected)

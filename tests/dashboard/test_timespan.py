@@ -260,11 +260,11 @@ def test_three_years_is_the_longest_range():
 
 
 def test_an_old_database_opens_on_its_newest_data():
-    newest = utc("2025-10-10T02:15")  # 10:15 on 10 October 2025 in Shanghai
+    newest = utc("2025-10-10T02:15") + timedelta(seconds=20)  # 10:15:20 on 10 October 2025 in Shanghai
     moved = on_history(TimeSelection("today"), newest, NOW, SH)
-    assert moved == TimeSelection("today", as_of=utc("2025-10-10T03:00"))
+    assert moved == TimeSelection("today", as_of=utc("2025-10-10T02:16"))
     span = resolve(moved, NOW, SH)
-    assert (span.start, span.end) == (utc("2025-10-09T16:00"), utc("2025-10-10T03:00"))
+    assert (span.start, span.end) == (utc("2025-10-09T16:00"), utc("2025-10-10T02:16"))
     assert on_history(TimeSelection("7d"), NOW - timedelta(days=3), NOW, SH) is None  # data inside the period
     assert on_history(TimeSelection("7d", as_of=NOW), newest, NOW, SH) is None  # a moment chosen on purpose
     assert on_history(TimeSelection("7d"), None, NOW, SH) is None  # no data at all

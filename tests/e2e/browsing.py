@@ -15,6 +15,7 @@ READY = {
     "halls": "#halls-trend .main-svg",
     "district": "#district-map .maplibregl-canvas",
     "feeds": "#feed-row-halls-queue",
+    "reports": "#reports-list, #reports-none",
     "wall": ".wall-scene.active .wall-panel .main-svg",
 }
 #: Nothing loading, every visible figure drawn (laid out and not hidden: the wall lays out its next scene hidden,

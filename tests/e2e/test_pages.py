@@ -19,6 +19,7 @@ PATHS = {
     "halls": "/halls",
     "district": "/district/339901",
     "feeds": "/feeds",
+    "reports": "/reports",
     "wall": "/wall",
 }
 VARIANTS = (("zh", "light"), ("en", "dark"))

@@ -85,3 +85,30 @@ def test_the_picker_sets_the_url_and_keeps_the_rest(context, live_url):
         assert (query["compare"], query["district"]) == (["previous"], ["339902"])
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("period", ["yesterday", "last_week", "this_quarter", "last_year", "30d"])
+def test_overview_quick_periods_and_as_of(context, live_url, period):
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{live_url}/?lang=en", wait_until="load")
+        settle(page, READY["overview"])
+        with page.expect_navigation():
+            page.locator(f".time-quick a[data-time-period='{period}']").click()
+        settle(page, READY["overview"])
+        assert parse_qs(urlparse(page.url).query)["period"] == [period]
+        assert page.locator(".time-quick .active").get_attribute("data-time-period") == period
+        moment = (datetime.now(UTC).astimezone(TZ) - timedelta(hours=3)).strftime("%Y-%m-%d %H:00")
+        page.locator("#overview-time-as-of").fill(moment)
+        with page.expect_navigation():
+            page.locator("#overview-time-form button[type=submit]").click()
+        settle(page, READY["overview"])
+        query = parse_qs(urlparse(page.url).query)
+        assert (query["period"], query["as_of"]) == ([period], [moment])
+        assert "the city as at" in page.locator("#overview-time-label").inner_text()
+        assert page.locator("#overview-time-as-of").input_value() == moment
+        assert not problems, problems
+    finally:
+        page.close()

@@ -119,3 +119,38 @@ def test_the_score_trend_says_the_year_of_an_archive():
         old = score_trend(pd.DataFrame({"day": [date(2025, 10, 27), date(2025, 10, 28)], "city_score": [1, 1]}), "dark")
         new = score_trend(pd.DataFrame({"day": [date(2026, 12, 1), date(2026, 12, 2)], "city_score": [1, 1]}), "dark")
     assert old.layout.xaxis.tickformat == "%Y-%m-%d" and new.layout.xaxis.tickformat == "%m-%d"
+
+
+def test_the_wall_trend_says_the_year_of_an_archive():
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from dashboard import clock
+    from layouts.figures.trend import hourly_trend
+
+    hours = pd.DataFrame({"hour": pd.to_datetime(["2025-10-28T06:00Z", "2025-10-28T07:00Z"]), "count": [3, 4]})
+    with clock.set_to(datetime(2026, 12, 2, 6, 0, tzinfo=UTC)):
+        old = hourly_trend(hours, "zh", "dark", "Asia/Shanghai")
+        new = hourly_trend(hours.assign(hour=hours["hour"] + pd.DateOffset(years=1)), "zh", "dark", "Asia/Shanghai")
+    assert "%Y" in old.layout.xaxis.tickformat and "%Y" not in new.layout.xaxis.tickformat
+
+
+def test_day_and_month_axes_tick_on_whole_days_and_months():
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from layouts.figures.charts import time_lines
+
+    frame = pd.DataFrame({"hour": pd.to_datetime(["2026-11-30T16:00Z"]), "n": [3]})
+    two_days = (datetime(2026, 11, 30, 16, tzinfo=UTC), datetime(2026, 12, 2, 7, tzinfo=UTC))
+    quarter = (datetime(2026, 9, 30, 16, tzinfo=UTC), datetime(2026, 12, 31, 16, tzinfo=UTC))
+    year = (datetime(2025, 12, 31, 16, tzinfo=UTC), datetime(2026, 12, 31, 16, tzinfo=UTC))
+
+    def dtick(span, grain):
+        return time_lines(frame, {"n": "n"}, "en", "dark", "Asia/Shanghai", span=span, grain=grain).layout.xaxis.dtick
+
+    assert dtick(two_days, "day") == 86_400_000  # one tick a day, not four of the same day
+    assert dtick(quarter, "day") == 10 * 86_400_000  # 92 days: a tick every 10 days
+    assert dtick(year, "month") == "M2"  # 12 months and a day: every other month

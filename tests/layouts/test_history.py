@@ -72,9 +72,9 @@ def test_a_domain_page_opens_on_the_newest_data(archive, lang, notice, dated):
         span = span_of(prefs, "complaints")
         view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, lang, "dark"))
     assert notice in page and dated in page
-    end_of_newest_hour = _newest(engine).ceil("h")
-    assert prefs["time"] == {"as_of": end_of_newest_hour.strftime("%Y-%m-%dT%H:%MZ")}
-    assert span.end == end_of_newest_hour and span.start == end_of_newest_hour - pd.Timedelta(days=7)
+    after_newest = _newest(engine).floor("min") + pd.Timedelta(minutes=1)
+    assert prefs["time"] == {"as_of": after_newest.strftime("%Y-%m-%dT%H:%MZ")}
+    assert span.end == after_newest and span.start == after_newest - pd.Timedelta(days=7)
     expected = oracle.complaint_numbers(facts, span.start, span.end, span.as_of)
     assert view.kpis.summary.received == expected["received"] > 0
     assert view.kpis.summary.due_met == expected["due_met"]
@@ -124,7 +124,7 @@ def test_the_wall_shows_the_archive_at_its_newest_moment(archive):
         prefs = next(c.data for c in page.children if getattr(c, "id", None) == "wall-prefs")
         view = wall_view(["city_trend"], "zh", "dark", 16, 1.0, prefs["time"])
         chosen = wall_view(["city_trend"], "zh", "dark", 16, 1.0, {"as_of": "2026-11-20T12:00+08:00"})
-    assert view.context.now == _newest(engine).ceil("h").to_pydatetime()
+    assert view.context.now == (_newest(engine).floor("min") + pd.Timedelta(minutes=1)).to_pydatetime()
     assert {k.id: k.value for k in view.kpis}["complaints_today"] == 5
     assert chosen.context.now == datetime(2026, 11, 20, 4, tzinfo=UTC)
     moment = chosen.context.now

@@ -17,7 +17,7 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.domain import View
 from layouts.figures.ranking import ranking_bars
-from layouts.viewmodels.map import selection, span_for, step_bounds, steps, trend
+from layouts.viewmodels.map import selection, span_for, step_bounds, steps
 from tests.dashboard.synthetic_city import NOW, populate
 from tests.e2e.city import enrich
 
@@ -89,7 +89,7 @@ def test_selection_breakdown_matches_pandas(engine):
 def test_selection_trend_by_local_day(engine):
     start = NOW - timedelta(days=7)
     hourly = map_queries.hourly(engine, ComplaintFilter(start, NOW))
-    days = trend(hourly, TZ, "day")
+    days = map_queries.by_grain(hourly, TZ, "day")
     raw = _raw(engine)
     week = raw[(raw["requested_at"] >= start) & (raw["requested_at"] < NOW)]
     expected = week["requested_at"].dt.tz_convert(TZ).dt.date.value_counts()
@@ -139,3 +139,22 @@ def test_a_step_selects_the_complaints_of_that_hour(engine):
     assert map_queries.count(engine, selection(span, None)) == int(
         ((raw["requested_at"] >= span.start) & (raw["requested_at"] < span.end)).sum()
     )
+
+
+@pytest.mark.parametrize("grain", ["hour", "day"])
+def test_selection_trend_from_the_rollups_matches_the_facts(engine, grain):
+    """Unfiltered (or one district), the trend beside the map reads the rollups; it counts what pandas counts
+    per local hour or day over the raw complaints."""
+    start = NOW - timedelta(days=7)
+    raw = _raw(engine)
+    for district in (None, "339902"):
+        frame = map_queries.selection_trend(engine, ComplaintFilter(start, NOW, district), TZ, grain)
+        rows = raw[(raw["requested_at"] >= start) & (raw["requested_at"] < NOW)]
+        if district:
+            rows = rows[rows["district_code"] == district]
+        local = rows["requested_at"].dt.tz_convert(TZ)
+        keys = local.dt.floor("h") if grain == "hour" else local.dt.normalize()
+        expected = {k.tz_convert("UTC"): int(v) for k, v in keys.value_counts().items()}
+        pairs = zip(frame["hour"], frame["count"], strict=True)
+        got = {pd.Timestamp(h).tz_convert("UTC"): int(c) for h, c in pairs if c}
+        assert got == expected, district

@@ -10,7 +10,7 @@ import pytest
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.registry import load_registry
 from layouts.components.kpi_card import kpi_card
-from layouts.components.score_card import cards_caption, score_card
+from layouts.components.score_card import score_card
 from layouts.viewmodels.overview import KpiValue
 
 FRESH = Freshness(datetime(2026, 11, 21, 8, tzinfo=UTC), None)
@@ -53,12 +53,9 @@ def test_headline_cards_state_their_period(kpi):
 
 
 def test_registry_cards_state_the_period_so_far():
-    """Above the cards once (their titles show whole), and in each card's tooltip."""
+    """In each card's tooltip (its title shows whole; the page's time picker states the period above)."""
     kpi = next(iter(load_registry()))
     for period, lang, expected in (("day", "zh", "今日累计"), ("week", "en", "this week so far")):
         card = score_card(kpi, {"value": 0.4}, None, [], FRESH, period, lang, "Asia/Shanghai")
         name = card.children.children[0]
         assert name.title.endswith(f" · {expected}")
-        assert expected in cards_caption(period, "previous", lang)
-    assert cards_caption("month", "year", "zh") == "各项指标（本月累计，同比）"
-    assert cards_caption("day", "previous", "en") == "Indicators (today so far, vs yesterday)"

@@ -2,8 +2,7 @@
 interpolation between breakpoints, rounded up; AQI the largest IAQI; primary pollutants those at the AQI when it
 is above 50. The real-time (hourly) report rates SO2, NO2, CO and O3 on their 1-hour breakpoints and the 1-hour
 PM2.5 and PM10 values on the 24-hour ones (HJ 633 has no 1-hour particulate breakpoints); SO2 above 800 µg/m³
-on its 24-hour breakpoints. From 2026-03-01 (HJ 633-2026, DESIGN §6) PM2.5 and PM10 have their IAQI 100 node
-at 60 and 120 µg/m³."""
+on its 24-hour breakpoints."""
 
 from __future__ import annotations
 
@@ -19,26 +18,30 @@ HOURLY = {
     "co": (0, 5, 10, 35, 60, 90, 120, 150),
     "o3": (0, 160, 200, 300, 400, 800, 1000, 1200),
 }
+#: HJ 633-2026 (from 2026-03-01, DESIGN §6): only the 24-hour PM2.5 and PM10 breakpoints change.
+HOURLY_2026 = {**HOURLY, "pm25": (0, 35, 60, 115, 150, 250, 350, 500), "pm10": (0, 50, 120, 250, 350, 420, 500, 600)}
 SO2_24H = (0, 50, 150, 475, 800, 1600, 2100, 2620)
 SINCE_2026 = date(2026, 3, 1)
-REVISED = {"pm25": (0, 35, 60, 115, 150, 250, 350, 500), "pm10": (0, 50, 120, 250, 350, 420, 500, 600)}
 ORDER = ("pm25", "pm10", "o3", "no2", "so2", "co")
 
 
-def iaqi(pollutant: str, c: float, day: date | None = None) -> int:
-    nodes = SO2_24H if pollutant == "so2" and c > 800 else HOURLY[pollutant]
-    if day is not None and day >= SINCE_2026:
-        nodes = REVISED.get(pollutant, nodes)
+def table_for(day: date) -> dict:
+    """The breakpoints in force on the local ``day``."""
+    return HOURLY_2026 if day >= SINCE_2026 else HOURLY
+
+
+def iaqi(pollutant: str, c: float, table: dict = HOURLY) -> int:
+    nodes = SO2_24H if pollutant == "so2" and c > 800 else table[pollutant]
     for lo_c, hi_c, lo_i, hi_i in zip(nodes, nodes[1:], IAQI, IAQI[1:], strict=False):
         if c <= hi_c:
             return math.ceil(round(lo_i + (hi_i - lo_i) * (c - lo_c) / (hi_c - lo_c), 9))
     return IAQI[len(nodes) - 1]
 
 
-def aqi(concentrations: dict[str, float | None], day: date | None = None) -> tuple[int, tuple[str, ...]] | None:
-    """(AQI, primary pollutants) of one station-hour (its local ``day``: None, HJ 633-2012); None without any
+def aqi(concentrations: dict[str, float | None], table: dict = HOURLY) -> tuple[int, tuple[str, ...]] | None:
+    """(AQI, primary pollutants) of one station-hour (``table``: the breakpoints in force); None without any
     value."""
-    rated = {p: iaqi(p, c, day) for p, c in concentrations.items() if c is not None}
+    rated = {p: iaqi(p, c, table) for p, c in concentrations.items() if c is not None}
     if not rated:
         return None
     top = max(rated.values())

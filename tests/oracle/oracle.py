@@ -129,13 +129,19 @@ def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> di
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
+def category_keys(facts: Facts, tickets: pd.DataFrame) -> pd.Series:
+    """Each ticket's category: its reference category's code when it names one, else the name (or the code) the
+    feed sent."""
+    known = tickets["category"].isin(set(facts.categories["code"]))
+    return tickets["category"].where(known, tickets["category_name"].fillna(tickets["category"]))
+
+
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
     """On-time closure (%) per value of ``key`` (department by code; category by its reference code, else by the
     name or code the feed sent), due cohort."""
     c = facts.complaints
     due = c[_fell(c["due_at"], start, end, now)]
-    known = due["category"].isin(set(facts.categories["code"]))
-    keys = due["category"].where(known, due["category_name"].fillna(due["category"])) if key == "category" else due[key]
+    keys = category_keys(facts, due) if key == "category" else due[key]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     return (met.groupby(keys.fillna("")).mean() * 100).to_dict()
 
@@ -257,7 +263,8 @@ def city_hours(facts: Facts, timezone: str) -> pd.DataFrame:
     means = station_hours(facts, POLLUTANTS).groupby(["hour", "quantity"])["mean"].mean().unstack("quantity")
     rows = []
     for hour, values in means.iterrows():
-        rated = aqi.aqi({p: float(v) for p, v in values.items() if pd.notna(v)}, _local_day(hour, timezone))
+        table = aqi.table_for(_local_day(hour, timezone))
+        rated = aqi.aqi({p: float(v) for p, v in values.items() if pd.notna(v)}, table)
         if rated is not None:
             rows.append({"hour": hour, "aqi": rated[0], "primary": rated[1]})
     return pd.DataFrame(rows, columns=["hour", "aqi", "primary"])
@@ -311,7 +318,7 @@ def latest_station_aqi(facts: Facts, until: datetime, timezone: str) -> dict[str
     for code, group in hours.groupby("station_code"):
         latest = group[group["hour"] == group["hour"].max()]
         day = _local_day(latest["hour"].iloc[0], timezone)
-        rated = aqi.aqi(dict(zip(latest["quantity"], latest["mean"], strict=True)), day)
+        rated = aqi.aqi(dict(zip(latest["quantity"], latest["mean"], strict=True)), aqi.table_for(day))
         if rated is not None:
             out[code] = float(rated[0])
     return out

@@ -190,3 +190,49 @@ def test_complaints_traffic_and_observations_are_reconciled_by_their_own_keys(en
 def test_a_long_list_of_keys_shows_the_first_five_and_how_many_more():
     assert examples([f"K{i}" for i in (6, 5, 4, 3, 2, 1, 0)]) == "K0, K1, K2, K3, K4, … (2 more)"
     assert examples(["B", "A"]) == "A, B"
+
+
+@pytest.mark.reliability
+def test_the_runs_counts_are_summed_per_feed_and_a_feed_that_never_ran_counts_zero(engine):
+    """Two runs of ``halls`` (5 + 3 fetched); ``idle`` mirrored but never run; the facts of ``city-air`` are
+    stored under the source its configuration names, not under the feed's name."""
+    with engine.begin() as conn:
+        mirror_feeds(conn, [_feed("halls", "halls", "hall-queue"), _feed("idle", "halls", "hall-queue"),
+                            _feed("city-air", "sensors", "ngsi", '{"source": "air"}')], NOW)
+        record_run(conn, feed="halls", started_at=NOW, finished_at=NOW, status="ok", fetched=5, new=2, updated=1,
+                   unchanged=2, rejected=0)
+        record_run(conn, feed="halls", started_at=NOW, finished_at=NOW, status="ok", fetched=3, new=1, updated=0,
+                   unchanged=2, rejected=0)
+        record_run(conn, feed="city-air", started_at=NOW, finished_at=NOW, status="ok", fetched=1, new=1, updated=0,
+                   unchanged=0, rejected=0)
+        conn.execute(HallTicket.__table__.insert(), [
+            {"source": "halls", "source_id": sid, "hall_code": "H01", "issued_at": T0, "status": "waiting",
+             "updated_at": T0}
+            for sid in ("T1", "T2", "T3")
+        ])
+        conn.execute(SensorReading.__table__.insert(), [
+            {"source": "air", "source_id": f"{AIR}:pm25", "station_code": "S01", "quantity": "pm25",
+             "observed_at": T0, "value": 30.0}
+        ])
+        accounts = {a.feed: a for a in reconcile(conn)}
+    halls = accounts["halls"]
+    assert (halls.fetched, halls.new, halls.updated, halls.unchanged, halls.stored) == (8, 3, 1, 4, 3)
+    idle = accounts["idle"]
+    assert (idle.fetched, idle.new, idle.updated, idle.unchanged, idle.rejected, idle.released) == (0, 0, 0, 0, 0, 0)
+    assert (accounts["city-air"].source, accounts["city-air"].stored, accounts["city-air"].problems) == ("air", 1, [])
+
+
+@pytest.mark.reliability
+def test_a_record_quarantined_whole_or_in_part_is_matched_with_the_key_served(engine):
+    """Air entity S01 rejected whole (its ref is the served key); entity S02 rejected for one pollutant (its ref
+    names the reading, which maps to the entity); nothing stored: neither is lost."""
+    s02 = AIR.replace("S01", "S02")
+    with engine.begin() as conn:
+        mirror_feeds(conn, [_feed("air", "sensors", "ngsi")], NOW)
+        run = record_run(conn, feed="air", started_at=NOW, finished_at=NOW, status="ok", fetched=2, new=0,
+                         updated=0, unchanged=0, rejected=2)
+        quarantine(conn, "air", run, NOW, [_Rejected(AIR, "entity: no location"), _Rejected(f"{s02}:pm25",
+                                                                                              "value: negative")])
+        (air,) = reconcile(conn, {"air": Served("ngsi:AirQualityObserved", {AIR: None, s02: None})})
+    assert (air.missing, air.lost) == ([], 0)
+    assert air.quarantined_served == {AIR: "entity: no location", s02: "value: negative"}

@@ -103,6 +103,12 @@ def test_masking_patterns():
     assert mask_text("订单号 2026112100001") == "订单号 2026112100001"
 
 
+def test_every_number_and_address_in_a_text_is_masked():
+    assert mask_text("甲13812345678，乙13987654321") == "甲138****5678，乙139****4321"
+    emails = "邮箱 zhangsan@example.com 或 li.si@mail.example.cn"
+    assert mask_text(emails) == "邮箱 z***@example.com 或 l***@mail.example.cn"
+
+
 def test_an_address_keeps_its_street_and_loses_house_building_and_room_numbers():
     assert mask_address("幸福路12号3栋502室") == "幸福路**号*栋***室"
     assert mask_address("") == "" and mask_address(None) is None

@@ -2,7 +2,8 @@
 
 Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`): ``period`` (a calendar period or a rolling
 window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and ``compare=previous|year``;
-a response names the span it answers for, and with ``compare`` carries the comparison values beside the current.
+a response names the span it answers for, and with ``compare`` carries the comparison values beside the current
+(null, "no data", where the compared span lies wholly before the first fact).
 
 Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are masked per role. The contract is
 ``openapi.json`` next to this file, served at ``/api/v1/openapi.json``.
@@ -26,6 +27,7 @@ from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
+from dashboard.queries.history import has_facts_before
 from dashboard.queries.kpis import kpi_registry, kpi_values
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
@@ -75,6 +77,11 @@ def _span() -> tuple[Span, Span | None]:
     return span, comparison(span, timezone)
 
 
+def _no_data(other: Span | None) -> bool:
+    """Whether the compared span lies wholly before the first fact: its values are "no data", not zeros."""
+    return other is not None and not has_facts_before(_state().engine, other.end)
+
+
 def _described(span: Span, other: Span | None) -> dict[str, Any]:
     """The ``period`` object of a response: the span answered for and the one compared with."""
     bounds = {"start": _iso(span.start), "end": _iso(span.end), "as_of": _iso(span.as_of)}
@@ -106,7 +113,7 @@ def _registry_values(span: Span, other: Span | None) -> list[dict[str, Any]]:
         table = kpi_values(state.engine, registry, s.start, s.end, s.as_of, s.timezone)
         return dict(zip(table["id"], table["value"], strict=True))
 
-    current, before = values(span), (values(other) if other else {})
+    current, before = values(span), (values(other) if other and not _no_data(other) else {})
     return [
         {
             "id": kpi.id,
@@ -178,7 +185,7 @@ def map_districts():
     category = request.args.get("category") or None
     frame = complaints.per_district(_state().engine, span.start, span.end, category)
     before = None if other is None else complaints.per_district(_state().engine, other.start, other.end, category)
-    compared = {} if before is None else {r.code: r for r in before.itertuples(index=False)}
+    compared = {} if before is None or _no_data(other) else {r.code: r for r in before.itertuples(index=False)}
 
     def row(r) -> dict[str, Any]:
         values = {

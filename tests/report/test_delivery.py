@@ -1,0 +1,177 @@
+"""Delivery on loopback: the report mailed (attached) to an aiosmtpd server, the JSON notice posted to a local
+HTTP server, failures retried with backoff, every attempt recorded, an undelivered report listed."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+from contextlib import closing
+from datetime import UTC, date, datetime
+from email import message_from_bytes
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from dashboard import clock
+from dashboard.db.engine import make_engine
+from dashboard.queries.reports import deliveries, failed_deliveries, reports
+from dashboard.report.delivery import deliver
+from dashboard.report.service import generate
+from dashboard.report.store import keep, reports_dir
+
+DAY = date(2026, 11, 16)
+NOW = datetime(2026, 11, 17, 0, 0, tzinfo=UTC)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd checks that it is up by connecting to its port)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+class Hook(BaseHTTPRequestHandler):
+    """Answers each POST with the next status of ``server.statuses`` (then 200), keeping the bodies."""
+
+    def do_POST(self):  # noqa: N802 - http.server's hook name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.path, json.loads(body)))
+        status = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    server.received, server.statuses = [], []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def city(demo_city, tmp_path):
+    """A copy of the demo city's database for one test (its deliveries are its own), and the settings."""
+    engine, _, settings = demo_city
+    copy = tmp_path / "city.db"
+    with closing(sqlite3.connect(engine.url.database)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)  # the write-ahead log's pages included
+    engine = make_engine(f"sqlite:///{copy}")
+    yield engine, settings
+    engine.dispose()
+
+
+def _kept(engine, settings, tmp_path, fmt="pdf", lang="zh"):
+    generated = generate(engine, settings, "daily", DAY, lang, fmt)
+    kept = keep(engine, reports_dir(tmp_path), generated.report.period, lang, generated.rendered,
+                generated.report.incomplete, NOW)
+    return generated.report, kept
+
+
+def test_the_report_is_mailed_with_the_pdf_attached(city, smtp_server, tmp_path):
+    engine, base = city
+    port, inbox = smtp_server
+    settings = base.model_copy(update={"report_smtp_host": "127.0.0.1", "report_smtp_port": port,
+                                       "report_mail_to": ["leader@city.example", "office@city.example"],
+                                       "report_mail_from": "ioc@city.example"})
+    report, kept = _kept(engine, settings, tmp_path)
+    with clock.set_to(NOW):
+        outcomes = deliver(engine, settings, report, "zh", kept, sleep=lambda s: None)
+    assert [(o.channel, o.status, o.attempts) for o in outcomes] == [("smtp", "ok", 1)]
+    (sender, recipients, raw), = inbox.messages
+    assert (sender, recipients) == ("ioc@city.example", ["leader@city.example", "office@city.example"])
+    message = message_from_bytes(raw, policy=default)
+    assert message["Subject"] == "澄江市城市运行日报 2026-11-16"
+    body = message.get_body(("plain",)).get_content()
+    assert f"诉求受理 {report.received:,.0f} 件" in body
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "daily-2026-11-16.zh.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == kept.path.read_bytes()
+    assert deliveries(engine, report_id=kept.id)[["channel", "attempt", "status"]].values.tolist() == [
+        ["smtp", 1, "ok"]]
+
+
+def test_the_webhook_gets_the_summary_and_the_link(city, webhook_server, tmp_path):
+    engine, base = city
+    url = f"http://127.0.0.1:{webhook_server.server_port}/hook?access_token=s3cret"
+    settings = base.model_copy(update={"report_webhook_urls": [url], "report_base_url": "https://ioc.example/"})
+    report, kept = _kept(engine, settings, tmp_path, fmt="html", lang="en")
+    outcomes = deliver(engine, settings, report, "en", kept, sleep=lambda s: None)
+    assert [(o.channel, o.status) for o in outcomes] == [("webhook", "ok")]
+    ((path, payload),) = webhook_server.received
+    assert path == "/hook?access_token=s3cret"
+    assert payload["url"] == f"https://ioc.example/reports/file/{kept.id}"
+    assert (payload["kind"], payload["first_day"], payload["lang"], payload["format"]) == ("daily", "2026-11-16",
+                                                                                          "en", "html")
+    assert payload["sha256"] == kept.sha256 and payload["incomplete"] == ["traffic"]
+    assert payload["title"] == "Chengjiang city operations daily report 2026-11-16"
+    assert any(line.startswith(f"{report.received:,.0f} complaints received") for line in payload["summary"])
+    recorded = deliveries(engine, report_id=kept.id)
+    assert recorded["target"].tolist() == [f"http://127.0.0.1:{webhook_server.server_port}/hook"]  # no token
+
+
+def test_a_failing_webhook_is_retried_with_backoff_and_every_attempt_recorded(city, webhook_server, tmp_path):
+    engine, base = city
+    webhook_server.statuses = [503, 500]
+    url = f"http://127.0.0.1:{webhook_server.server_port}/hook"
+    settings = base.model_copy(update={"report_webhook_urls": [url], "report_delivery_backoff_s": 5.0})
+    report, kept = _kept(engine, settings, tmp_path, fmt="html")
+    waits: list[float] = []
+    (outcome,) = deliver(engine, settings, report, "zh", kept, sleep=waits.append)
+    assert (outcome.status, outcome.attempts) == ("ok", 3)
+    assert waits == [5.0, 10.0]
+    assert len(webhook_server.received) == 3
+    rows = deliveries(engine, report_id=kept.id).sort_values("attempt")
+    assert rows["status"].tolist() == ["failed", "failed", "ok"]
+    assert "503" in rows["error"].iloc[0] and "500" in rows["error"].iloc[1]
+    assert failed_deliveries(engine, NOW.replace(year=2000)).query(f"report_id == {kept.id}").empty
+
+
+def test_an_undelivered_report_is_recorded_and_listed(city, tmp_path):
+    engine, base = city
+    settings = base.model_copy(update={"report_smtp_host": "127.0.0.1", "report_smtp_port": 9,
+                                       "report_mail_to": ["leader@city.example"], "report_delivery_attempts": 3})
+    report, kept = _kept(engine, settings, tmp_path, fmt="html", lang="en")
+    waits: list[float] = []
+    with clock.set_to(NOW):
+        (outcome,) = deliver(engine, settings, report, "en", kept, sleep=waits.append)
+    assert (outcome.status, outcome.attempts) == ("failed", 3) and waits == [30.0, 60.0]
+    rows = deliveries(engine, report_id=kept.id)
+    assert rows["status"].tolist() == ["failed"] * 3
+    assert rows["error"].str.contains("ConnectionRefusedError").all()
+    failed = failed_deliveries(engine, datetime(2026, 11, 16, tzinfo=UTC))
+    assert failed.query(f"report_id == {kept.id}")[["channel", "target", "attempt"]].values.tolist() == [
+        ["smtp", "leader@city.example", 3]]
+    listed = reports(engine).set_index("id").loc[kept.id]
+    assert (listed["delivery"], listed["failures"]) == ("failed", 3)
