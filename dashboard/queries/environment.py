@@ -95,13 +95,13 @@ def station_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
 
 @cached
 def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
-    """Hourly city AQI from the rollup (station means per pollutant, then AQI): hour, aqi, level, color,
-    primary, and each pollutant's mean concentration."""
+    """Hourly city AQI of the hours begun in [start, end) from the rollup, as the city AQI card and the
+    environment rollup rate an hour (the mean over stations of each station's hourly mean, then AQI): hour, aqi,
+    level, color, primary, and each pollutant's mean concentration."""
     s = SensorHourly
     stmt = (
-        select(s.hour, s.quantity, (func.sum(s.value_sum) / func.sum(s.readings)).label("value"))
-        .join(Station, Station.code == s.station_code)
-        .where(Station.kind == "air", s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
+        select(s.hour, s.quantity, func.avg(s.value_sum / s.readings).label("value"))
+        .where(s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
         .group_by(s.hour, s.quantity)
     )
     frame = read_frame(engine, stmt)

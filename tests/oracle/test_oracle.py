@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
+import pandas as pd
 import pytest
 
+from dashboard.queries import environment
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.oracle import oracle, served
@@ -88,6 +90,19 @@ def test_headline_cards(city):
     lines = differences("overview/wall cards", got["cards"], expected)
     lines += differences("registry headline KPIs", got["registry"], expected)
     assert_no_differences(lines)
+
+
+def test_city_aqi_per_hour(city):
+    """The environment page's hourly city AQI over the last day is the oracle's AQI of each hour."""
+    engine, facts, now = city
+    start = now - timedelta(days=1)
+    got = environment.air_trend(engine, start, now, TZ)
+    hours = oracle.city_hours(facts, TZ)
+    hours = hours[(hours["hour"] >= pd.Timestamp(start)) & (hours["hour"] < pd.Timestamp(now))]
+    assert len(hours) > 0
+    expected = {str(h): float(a) for h, a in zip(hours["hour"], hours["aqi"], strict=True)}
+    served_hours = {str(h): float(a) for h, a in zip(got["hour"], got["aqi"], strict=True)}
+    assert_no_differences(differences("environment hourly city AQI", served_hours, expected))
 
 
 def test_station_aqi_on_the_map_and_in_the_alerts(city):
