@@ -8,7 +8,7 @@ DAYS ?= 30
 PYTEST_WORKERS ?= 2
 LINTED := dashboard collectors layouts simulator tests bench
 
-.PHONY: run test reliability mutate bench load backfill lint lock clean report-deps
+.PHONY: run test reliability mutate bench bench-scale load backfill lint lock clean report-deps
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ test: $(VENV)/.dev
 ## bench: benchmarks against same-run baselines; prints the table and appends it to bench/results.md
 bench: $(VENV)/.dev
 	$(PY) -m bench
+
+## bench-scale: the year of the city built on PostgreSQL at SCALE_FACTORS of its size (default 1,2,3; 3× is about
+## 27 M facts, a database per size on the server of CITYOPS_TEST_DATABASE_URL) and the curve of the overview's
+## reads against it; not part of `make bench` (building 3× takes well over its 15 minutes)
+SCALE_FACTORS ?= 1,2,3
+bench-scale: $(VENV)/.dev
+	$(PY) -m bench.scale --scales $(SCALE_FACTORS)
 
 ## load: locust against gunicorn + PostgreSQL + Redis + live collector, then one serve on SQLite: the target
 ## mix for LOAD_SECONDS (default 600), then users stepped up to the knee; needs CITYOPS_TEST_DATABASE_URL and

@@ -9,12 +9,20 @@ runs on the largest KPI scale with points on the complaints. The daily report is
 The short version of the load benchmark (the target
 mix for ``--load-seconds`` on each layout, no knee; ``make load`` runs the full one) runs when ``--postgres`` and
 ``--redis`` name servers. A benchmark that fails is a row saying why; the others still run and are published.
+
+The run is bounded by construction: every stage runs in a child process of its own (its own process group, so the
+servers it starts go with it) under a time limit — its cap (:data:`STAGE_CAPS`) or what is left of the whole
+run's budget (``--budget-minutes``, default 14, so that ``make bench`` from a fresh clone, with the minute of
+creating ``.venv``, ends within 15 minutes), whichever is less. A stage stopped at its limit, or not started
+because the budget is spent, is a row saying so, and the table is published all the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import signal
 import sys
 import time
 import traceback
@@ -31,16 +39,96 @@ MAP_POINTS = 100_000
 LOAD_DAYS = 2
 
 
-def _measured(name: str, measure: Callable[[], Result | list[Result]]) -> list[Result]:
-    """The results of ``measure``, or one row saying how it failed (its duration printed either way)."""
-    started = time.perf_counter()
+#: Longest time of each kind of stage (seconds), at the default scales on 2 cores with room for a loaded machine.
+STAGE_CAPS = {
+    "ingest": 120,
+    "KPI reads": 420,
+    "map payloads": 150,
+    "browser": 300,
+    "city import": 90,
+    "daily report": 120,
+    "load": 210,
+    "demo cold start": 240,
+}
+#: Seconds kept at the end of the budget for publishing the table.
+RESERVE_S = 15
+#: A stage is not started with less than this left of the budget.
+MIN_STAGE_S = 20
+
+
+class Budget:
+    """The whole run's time: what is left of it, and the limit of the next stage."""
+
+    def __init__(self, minutes: float) -> None:
+        self.deadline = time.monotonic() + minutes * 60 - RESERVE_S
+        self.minutes = minutes
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def limit(self, name: str) -> float:
+        cap = next((seconds for kind, seconds in STAGE_CAPS.items() if name.startswith(kind)), max(STAGE_CAPS.values()))
+        return min(cap, self.left())
+
+
+def _child(measure: Callable[[], Result | list[Result]], send) -> None:
+    """Run one stage in a process group of its own; SIGTERM unwinds it (its servers stop in their finally blocks)."""
+    os.setsid()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        result = measure()
-    except Exception as exc:  # a broken benchmark must not lose the others' figures
+        send.send(("ok", measure()))
+    except BaseException as exc:  # noqa: BLE001 — a broken benchmark must not lose the others' figures
         traceback.print_exc()
-        result = [Result(name=name, ratio=0.0, target="—", met=False, detail=f"failed: {type(exc).__name__}: {exc}")]
+        send.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
+def _stop(process) -> None:
+    """Stop a stage and every process it started: SIGTERM to its group, SIGKILL after 15 s."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        process.join(wait)
+        if not process.is_alive():
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what it started and left behind
+            except ProcessLookupError:
+                pass
+            return
+
+
+def _measured(name: str, measure: Callable[[], Result | list[Result]], budget: Budget) -> list[Result]:
+    """The results of ``measure``, run under the stage's time limit, or one row saying why there are none (its
+    duration printed either way)."""
+    limit = budget.limit(name)
+    if budget.left() < MIN_STAGE_S:
+        print(f"bench: {name} not run: the {budget.minutes:g}-minute budget is spent", file=sys.stderr, flush=True)
+        return [Result(name=name, ratio=0.0, target="—", met=False,
+                       detail=f"not run: the run's {budget.minutes:g}-minute budget was spent before it")]
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(measure, send), name=f"bench {name}")
+    process.start()
+    send.close()
+    outcome = receive.recv() if receive.poll(limit) else None
+    if outcome is None:
+        _stop(process)
+        detail = f"failed: stopped at its limit of {limit:.0f} s (stage cap or what was left of the budget)"
+    else:
+        process.join(30)
+        if process.is_alive():
+            _stop(process)
     print(f"bench: {name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    return result if isinstance(result, list) else [result]
+    if outcome is not None and outcome[0] == "ok":
+        result = outcome[1]
+        return result if isinstance(result, list) else [result]
+    if outcome is not None:
+        detail = f"failed: {outcome[1]}"
+    return [Result(name=name, ratio=0.0, target="—", met=False, detail=detail)]
 
 
 def main() -> None:
@@ -52,29 +140,33 @@ def main() -> None:
                         help="Redis server URL for the production layout of the load benchmark (default: none)")
     parser.add_argument("--coldstart-days", type=float, default=30, help="history of the demo cold start (0: skip it)")
     parser.add_argument("--load-seconds", type=int, default=30, help="duration of the short load run (0: skip it)")
+    parser.add_argument("--budget-minutes", type=float, default=14,
+                        help="the whole run's time limit (default 14: with .venv, `make bench` ends within 15 min)")
     args = parser.parse_args()
     started = time.perf_counter()
+    budget = Budget(args.budget_minutes)
     scales = [int(s) for s in args.scales.split(",")]
-    results: list[Result] = []
+    stages: list[tuple[str, Callable[[], Result | list[Result]]]] = []
     for domain, rows in INGEST_ROWS.items():
         for scale in scales:
-            results += _measured(f"ingest, {domain}, {scale}×", lambda d=domain, n=rows * scale: ingest.run(n, d))
+            stages.append((f"ingest, {domain}, {scale}×", lambda d=domain, n=rows * scale: ingest.run(n, d)))
         if args.postgres:
-            results += _measured(f"ingest, PostgreSQL, {domain}",
-                                 lambda d=domain, n=rows: ingest.run(n, d, args.postgres))
+            stages.append((f"ingest, PostgreSQL, {domain}", lambda d=domain, n=rows: ingest.run(n, d, args.postgres)))
     for scale in scales:
-        results += _measured(f"KPI reads, {scale / max(scales):g}×", lambda s=scale: kpi_reads.run(s / max(scales)))
+        stages.append((f"KPI reads, {scale / max(scales):g}×", lambda s=scale: kpi_reads.run(s / max(scales))))
     for scale in scales:
-        results += _measured(f"map payloads, {scale}×", lambda s=scale: map_payloads.run(MAP_POINTS * s))
-    results += _measured("browser", browser.run)
-    results += _measured("city import", city_import.run)
-    results += _measured("daily report", report_generation.run)
+        stages.append((f"map payloads, {scale}×", lambda s=scale: map_payloads.run(MAP_POINTS * s)))
+    stages += [("browser", browser.run), ("city import", city_import.run),
+               ("daily report", report_generation.run)]
     if args.load_seconds and args.postgres and args.redis:
         for layout in ("production", "single"):
-            results += _measured(f"load, {layout}", lambda lay=layout: load.run(
-                lay, LOAD_DAYS, args.load_seconds, False, 0, args.postgres, args.redis))
+            stages.append((f"load, {layout}", lambda lay=layout: load.run(
+                lay, LOAD_DAYS, args.load_seconds, False, 0, args.postgres, args.redis)))
     if args.coldstart_days:
-        results += _measured("demo cold start", lambda: coldstart.run(args.coldstart_days))
+        stages.append(("demo cold start", lambda: coldstart.run(args.coldstart_days)))
+    results: list[Result] = []
+    for name, measure in stages:
+        results += _measured(name, measure, budget)
     publish(results, time.perf_counter() - started)
 
 

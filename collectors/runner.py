@@ -28,12 +28,13 @@ from collectors.config import FeedConfig
 from collectors.contract import Batch, Collector, Cursor, Rejected
 from collectors.dialects import run_extras
 from collectors.fields import reject_reason
+from collectors.fields import rejected as quarantine_entry
 from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.records import row_validator
 from collectors.registry import collector_class, create_collector
 from collectors.sinks import store
 from dashboard import clock
-from dashboard.db import feedops
+from dashboard.db import feedops, partitions
 from dashboard.db.upsert import UpsertCounts
 from dashboard.geo.locator import DistrictLocator
 from dashboard.settings import get_settings
@@ -52,7 +53,7 @@ class RunResult:
     """What a run did (also stored as its ``feed_run`` row)."""
 
     feed: str
-    status: str  # ok | failed | auth_failed
+    status: str  # ok | failed | auth_failed | skipped (the feed's lease is held by another process)
     fetched: int = 0
     new: int = 0
     updated: int = 0
@@ -92,6 +93,28 @@ def validate(feed: FeedConfig, batch: Batch) -> tuple[list[dict], list[Rejected]
     return validator.many(valid), rejected
 
 
+def beyond_retention(feed: FeedConfig, batch: Batch, valid: list[dict], horizon: datetime | None,
+                     months: int | None) -> tuple[list[dict], list[Rejected]]:
+    """Split off the observations older than the retention horizon (their month's raw facts are dropped and its
+    rollups final: storing one would recompute an hour from a partial month); they go to quarantine, named."""
+    table = partitions.DOMAINS.get(feed.domain)
+    if horizon is None or table is None:
+        return valid, []
+    column = partitions.PARTITIONED[table]
+    kept = [row for row in valid if row[column] >= horizon]
+    if len(kept) == len(valid):
+        return valid, []
+    raws = {record.ref: record.raw for record in batch.records}
+    why = (f"before the retention horizon {horizon:%Y-%m-%d} (CITYOPS_RETENTION_MONTHS={months}): that month's "
+           "raw facts are dropped and its rollups are final")
+    refused = [
+        quarantine_entry(feed, row["source_id"], column, f"{row[column]:%Y-%m-%d %H:%M} UTC is {why}",
+                         raws.get(row["source_id"]))
+        for row in valid if row[column] < horizon
+    ]
+    return kept, refused
+
+
 def _clamped_cursor(batch: Batch, started: datetime) -> dict[str, str]:
     """Cursor values to store: times never beyond the run's start (the signpost rule)."""
     values = {}
@@ -119,15 +142,21 @@ class FeedRunner:
         http_factory=FeedHttpClient,
         timezone: str | None = None,
         fault: Callable[[str, Connection], None] | None = None,
+        hold_leases: bool = False,
     ) -> None:
         """``fault`` (tests only) is called with each of :data:`KILL_POINTS` and the run's connection as its
-        transaction reaches the point; an exception it raises crashes the run there."""
+        transaction reaches the point; an exception it raises crashes the run there. ``hold_leases`` (the
+        collector process) keeps each feed's lease from its first run until :meth:`close`
+        (:class:`dashboard.db.feedops.FeedLeases`)."""
+        self.leases = feedops.FeedLeases(engine, hold=hold_leases)
+        self.retention_months = get_settings().retention_months
         self.engine = engine
         self.timezone = timezone or get_settings().city_timezone
         self._http_factory = http_factory
         self._fault = fault or (lambda point, conn: None)
         self._locator: DistrictLocator | None = None
         self._persistent: dict[str, Collector] = {}
+        self._skipping: set[str] = set()  # feeds whose last run was skipped (logged once, on the transition)
         # SQLite has one writer: feeds of this process take turns here instead of failing on its busy timeout
         # behind another feed's long backfill transaction.
         self._writing = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -141,10 +170,11 @@ class FeedRunner:
             return create_collector(feed, http).fetch(cursor)
 
     def close(self) -> None:
-        """Close persistent collectors (live subscriptions)."""
+        """Close persistent collectors (live subscriptions) and give up the feeds' leases."""
         for collector in self._persistent.values():
             collector.close()
         self._persistent.clear()
+        self.leases.close()
 
     def _district_locator(self) -> DistrictLocator:
         if self._locator is None or self._locator.empty:
@@ -173,11 +203,26 @@ class FeedRunner:
             feedops.mirror_feeds(conn, rows, clock.now())
 
     def run(self, feed: FeedConfig, now: datetime | None = None, since: datetime | None = None) -> RunResult:
-        """Run ``feed`` once; never raises for upstream or data problems (they are recorded)."""
+        """Run ``feed`` once; never raises for upstream or data problems (they are recorded).
+
+        The run holds the feed's lease (:func:`dashboard.db.feedops.feed_lease`) throughout: when another
+        collector process is running the same feed, this run is skipped (status ``skipped``, no ``feed_run``
+        row: the other process's run is the one recorded)."""
+        with self.leases.lease(feed.name) as granted:
+            if granted:
+                self._skipping.discard(feed.name)
+                return self._run(feed, now, since)
+        if feed.name not in self._skipping:
+            log.warning("feed %s: leased by another collector process; skipped here while it is", feed.name)
+            self._skipping.add(feed.name)
+        return RunResult(feed.name, "skipped")
+
+    def _run(self, feed: FeedConfig, now: datetime | None, since: datetime | None) -> RunResult:
         started = (now or clock.now()).astimezone(UTC)
         with self.engine.connect() as conn:
             stored = feedops.read_cursor(conn, feed.name)
             previous_status = feedops.last_run_status(conn, feed.name)
+            horizon = self._retention_horizon(conn, feed, started)
         cursor = Cursor(
             values=stored,
             run_started_at=started,
@@ -198,6 +243,8 @@ class FeedRunner:
             return self._failed(feed, started, "failed", error[:1000], previous_status)
 
         valid, rejected = validate(feed, batch)
+        valid, too_old = beyond_retention(feed, batch, valid, horizon, self.retention_months)
+        rejected += too_old
         locator = self._district_locator() if feed.domain == "complaints" else None
         with self._writing, self.engine.begin() as conn:
             self._fault("before_upsert", conn)
@@ -241,6 +288,13 @@ class FeedRunner:
             feed.name, "ok", fetched, counts.new, counts.updated, counts.unchanged, len(rejected),
             more=fetched >= feed.max_records_per_run,
         )
+
+    def _retention_horizon(self, conn: Connection, feed: FeedConfig, now: datetime) -> datetime | None:
+        """Where the raw facts of ``feed``'s table begin to be kept (None: all are kept, as on SQLite)."""
+        table = partitions.DOMAINS.get(feed.domain)
+        if table is None or not self.retention_months or not partitions.is_partitioned(conn, table):
+            return None
+        return partitions.retention_horizon(now, self.retention_months)
 
     def _failed(self, feed: FeedConfig, started: datetime, status: str, error: str, previous: str | None) -> RunResult:
         with self._writing, self.engine.begin() as conn:

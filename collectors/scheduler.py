@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -24,7 +25,9 @@ from collectors.config import FeedConfig
 from collectors.runner import FeedRunner
 from dashboard import clock
 from dashboard.alerts.evaluate import evaluate
+from dashboard.db import partitions
 from dashboard.db.engine import refresh_statistics
+from dashboard.db.feedops import FeedLeases
 from dashboard.report.schedule import missing_latest, run_report, scheduled_report
 from dashboard.settings import Settings, get_settings
 
@@ -110,9 +113,13 @@ class HousekeepingJob:
         self.work = work
         self.failing = False
 
-    def __call__(self, engine) -> None:
+    def __call__(self, engine, leases: FeedLeases | None = None) -> None:
         try:
-            self.work(engine)
+            # Every collector process of a sharded deployment schedules this job; the lease holder does the work.
+            lease = leases.lease(f"housekeeping: {self.name}") if leases is not None else nullcontext(True)
+            with lease as granted:
+                if granted:
+                    self.work(engine)
         except SQLAlchemyError as exc:
             if not self.failing:
                 log.warning("%s: database unavailable, retrying every run: %s", self.name, exc)
@@ -130,11 +137,26 @@ def _evaluate_alerts(engine) -> None:
 
 
 STATISTICS_INTERVAL_SECONDS = 600
+PARTITIONS_INTERVAL_SECONDS = 3600
 
 
-def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, engine, seconds: int) -> None:
-    scheduler.add_job(job, args=[engine], trigger=IntervalTrigger(seconds=seconds), id=job.name, name=job.name,
-                      max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True)
+def maintain_partitions(engine) -> None:
+    """PostgreSQL: create the coming months' partitions of the fact tables and drop those beyond retention."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        done = partitions.maintain(conn, datetime.now(UTC), get_settings().retention_months)
+    if done["created"] or done["dropped"]:
+        log.info("partitions created: %s; dropped (beyond retention): %s", ", ".join(done["created"]) or "none",
+                 ", ".join(done["dropped"]) or "none")
+
+
+def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, runner: FeedRunner, seconds: int,
+                      first_run: datetime | None = None) -> None:
+    extra = {"next_run_time": first_run} if first_run is not None else {}
+    scheduler.add_job(job, args=[runner.engine, runner.leases], trigger=IntervalTrigger(seconds=seconds), id=job.name,
+                      name=job.name, max_instances=1, coalesce=True, misfire_grace_time=seconds, replace_existing=True,
+                      **extra)
 
 
 #: How late a report job may still run after its time (the collector was busy or restarting).
@@ -161,17 +183,19 @@ def _catch_up(engine, settings: Settings) -> None:
                 log.info("%s report %s (catch-up): %s", kind, day, line)
 
 
-def add_report_jobs(scheduler: BaseScheduler, engine, settings: Settings) -> None:
-    """The report jobs (when ``report_enabled``): one per kind on its trigger, and one catch-up soon after start.
+def add_report_jobs(scheduler: BaseScheduler, runner: FeedRunner, settings: Settings) -> None:
+    """The report jobs (when ``report_enabled``): one per kind on its trigger, and one catch-up soon after start;
+    leased like the other housekeeping, so one collector process of a sharded deployment writes each report.
     A failing report is logged and tried again at its next time; delivery failures are recorded."""
     if not settings.report_enabled:
         return
+    args = [runner.engine, runner.leases]
     for kind, trigger in report_triggers(settings).items():
         job = HousekeepingJob(f"{kind} report", lambda engine, kind=kind: scheduled_report(engine, settings, kind))
-        scheduler.add_job(job, args=[engine], trigger=trigger, id=job.name, name=job.name, max_instances=1,
+        scheduler.add_job(job, args=args, trigger=trigger, id=job.name, name=job.name, max_instances=1,
                           coalesce=True, misfire_grace_time=REPORT_GRACE_SECONDS, replace_existing=True)
     catch_up = HousekeepingJob("report catch-up", lambda engine: _catch_up(engine, settings))
-    scheduler.add_job(catch_up, args=[engine], id=catch_up.name, name=catch_up.name, replace_existing=True,
+    scheduler.add_job(catch_up, args=args, id=catch_up.name, name=catch_up.name, replace_existing=True,
                       next_run_time=datetime.now(UTC) + timedelta(seconds=REPORT_CATCH_UP_SECONDS))
 
 
@@ -184,10 +208,12 @@ def build_scheduler(
     scheduler = scheduler_class(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
     add_feed_jobs(scheduler, runner, feeds)
     run_again_when_behind(scheduler)
-    _add_housekeeping(scheduler, HousekeepingJob("alert rules", _evaluate_alerts), runner.engine,
+    _add_housekeeping(scheduler, HousekeepingJob("alert rules", _evaluate_alerts), runner,
                       ALERT_INTERVAL_SECONDS)
-    _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner.engine,
+    _add_housekeeping(scheduler, HousekeepingJob("planner statistics", refresh_statistics), runner,
                       STATISTICS_INTERVAL_SECONDS)
+    _add_housekeeping(scheduler, HousekeepingJob("partitions", maintain_partitions), runner,
+                      PARTITIONS_INTERVAL_SECONDS, first_run=datetime.now(UTC))
     if reports is not None:
-        add_report_jobs(scheduler, runner.engine, reports)
+        add_report_jobs(scheduler, runner, reports)
     return scheduler

@@ -100,20 +100,37 @@ def serve(
 
 
 @app.command()
-def collect() -> None:
-    """The collector process: every enabled feed on its schedule (runs until stopped)."""
+def collect(
+    feeds_named: Annotated[
+        str | None, typer.Option("--feeds", help="Run only these feeds (comma-separated names).")
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="Run only shard K of N (K/N, e.g. 1/2): feeds are assigned to shards by their name."),
+    ] = None,
+) -> None:
+    """The collector process: every enabled feed (or those of ``--feeds`` / ``--shard``) on its schedule (runs
+    until stopped). Several processes, each with its own shard, share the feeds of one deployment."""
     from collectors.config import load_feeds
     from collectors.runner import FeedRunner
     from collectors.scheduler import build_scheduler
+    from collectors.shard import parse_shard, select_feeds
     from dashboard.db.engine import get_engine
 
     settings = _settings()
-    feeds = load_feeds(settings.feeds_file)
-    runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone)
-    runner.mirror(feeds)
+    configured = load_feeds(settings.feeds_file)
+    names = [name.strip() for name in feeds_named.split(",") if name.strip()] if feeds_named is not None else None
+    try:
+        feeds = select_feeds(configured, names, parse_shard(shard) if shard else None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    runner = FeedRunner(get_engine(settings.resolved_database_url), timezone=settings.city_timezone, hold_leases=True)
+    runner.mirror(configured)
     scheduler = build_scheduler(runner, feeds, blocking=True, reports=settings)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    typer.echo(f"collecting {sum(f.enabled for f in feeds)} feeds from {settings.feeds_file}")
+    running = [f.name for f in feeds if f.enabled]
+    typer.echo(f"collecting {len(running)} feeds from {settings.feeds_file}" + (f" (shard {shard})" if shard else "")
+               + f": {', '.join(running) or 'none'}")
     try:
         scheduler.start()
     finally:
@@ -149,6 +166,27 @@ def collect_once(
     )
     if result.status != "ok":
         raise typer.Exit(1)
+
+
+@db_app.command("partitions")
+def db_partitions() -> None:
+    """PostgreSQL: create the coming months' partitions of the fact tables, move rows out of the default
+    partitions and drop the months beyond CITYOPS_RETENTION_MONTHS (the collector process does this hourly)."""
+    from collectors.scheduler import maintain_partitions
+    from dashboard.db.engine import make_engine
+    from dashboard.db.partitions import PARTITIONED, months
+
+    settings = _settings()
+    engine = make_engine(settings.resolved_database_url)
+    if engine.dialect.name != "postgresql":
+        typer.echo(f"nothing to do: monthly partitions are made on PostgreSQL, this is {engine.dialect.name}")
+        return
+    maintain_partitions(engine)
+    with engine.connect() as conn:
+        for table in PARTITIONED:
+            held = months(conn, table)
+            typer.echo(f"{table}: {len(held)} monthly partitions"
+                       + (f", {held[0]:%Y-%m} to {held[-1]:%Y-%m}" if held else ""))
 
 
 @db_app.command("upgrade")

@@ -21,16 +21,25 @@ APP_KEY, PRINCIPAL_KEY = "cityops", "cityops_principal"
 
 @dataclass(frozen=True)
 class AppState:
-    """What the web app was built over: an engine and the settings (``dashboard.settings.Settings``)."""
+    """What the web app was built over: the primary database's engine, the settings
+    (``dashboard.settings.Settings``) and the engine that page and API reads go to (a read replica's, or the
+    primary's)."""
 
     engine: Engine
     settings: Any
+    read_engine: Engine | None = None
+
+    @property
+    def reads(self) -> Engine:
+        """Where page and API reads go: the read replica when one is configured."""
+        return self.read_engine or self.engine
 
 
 @dataclass(frozen=True)
 class RequestContext:
-    """The request being served: the app's engine and settings, the language, the theme, who is asking and the
-    time the page was asked for (its URL's ``period``, ``from``, ``to``, ``as_of``, ``compare``: see
+    """The request being served: the engine its reads go to (a read replica when configured) and the primary's
+    (writes and freshness-critical reads), the settings, the language, the theme, who is asking and the time the
+    page was asked for (its URL's ``period``, ``from``, ``to``, ``as_of``, ``compare``: see
     ``dashboard.kpis.timespan``; empty: the page's default)."""
 
     engine: Engine
@@ -40,11 +49,13 @@ class RequestContext:
     role: str
     principal: Any | None  # dashboard.auth.store.Principal; None when nobody is signed in
     time: Mapping[str, str] = field(default_factory=dict)
+    primary: Engine | None = None
 
 
-def install(server: Flask, engine: Engine, settings: Any) -> None:
-    """Make ``engine`` and ``settings`` what every request served by ``server`` reads."""
-    server.extensions[APP_KEY] = AppState(engine, settings)
+def install(server: Flask, engine: Engine, settings: Any, read_engine: Engine | None = None) -> None:
+    """Make ``engine`` (the primary) and ``settings`` what every request served by ``server`` uses; page and API
+    reads go to ``read_engine`` when given."""
+    server.extensions[APP_KEY] = AppState(engine, settings, read_engine)
 
 
 def serving() -> bool:
@@ -59,11 +70,12 @@ def request_context(
     state: AppState = current_app.extensions[APP_KEY]
     principal = g.get(PRINCIPAL_KEY) if has_request_context() else None
     return RequestContext(
-        engine=state.engine,
+        engine=state.reads,
         settings=state.settings,
         language=language or state.settings.default_language,
         theme=theme or state.settings.default_theme,
         role="public" if principal is None else principal.role,
         principal=principal,
         time=dict(time or {}),
+        primary=state.engine,
     )

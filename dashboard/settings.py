@@ -21,6 +21,14 @@ class Settings(BaseSettings):
 
     var_dir: Path = Field(Path("var"), description="Runtime state: SQLite database, drop folders, cache.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<var_dir>/cityops.db")
+    database_read_url: str | None = Field(
+        None, description="A streaming read replica of the PostgreSQL database: the web app's page and API reads go "
+        "there; writes, sign-in and sessions, and the readiness check stay on the primary."
+    )
+    retention_months: int | None = Field(
+        None, ge=1, description="PostgreSQL: drop raw traffic and sensor facts of months older than this (whole "
+        "monthly partitions; the rollups keep every KPI of those months). Empty: keep everything."
+    )
     city_data_dir: Path = Field(PROJECT_ROOT / "data" / "city", description="Reference data of the city.")
     feeds_file: Path = Field(PROJECT_ROOT / "data" / "feeds" / "demo.toml", description="Feed configuration.")
     kpi_targets_file: Annotated[Path | None, BeforeValidator(lambda value: value or None)] = Field(
@@ -121,7 +129,7 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("cookie_secure", mode="before")
+    @field_validator("cookie_secure", "retention_months", mode="before")
     @classmethod
     def _empty_is_default(cls, value):
         return None if value == "" else value

@@ -1,4 +1,4 @@
-"""Gathering the frames a page draws, from the read side (no SQL here: every query is in dashboard.queries)."""
+"""The moment a page is drawn for (the read side is reached through the pages' view models, layouts/viewmodels)."""
 
 from __future__ import annotations
 
@@ -6,38 +6,9 @@ from datetime import datetime
 
 from dashboard import clock
 from dashboard.context import request_context
-from dashboard.kpis.periods import WINDOWS, floor_time
-from dashboard.queries import complaints, environment, reference, traffic
-from layouts.figures.city_map import MapLayers
+from dashboard.kpis.periods import floor_time
 
 
 def snapshot_time() -> datetime:
     """Now, rounded down to the refresh interval so that concurrent viewers share cached queries."""
     return floor_time(clock.now(), request_context().settings.refresh_seconds)
-
-
-def map_layers(
-    now: datetime,
-    period: str = "24h",
-    district: str | None = None,
-    category: str | None = None,
-    with_points: bool = True,
-    start: datetime | None = None,
-) -> MapLayers:
-    """The layers of the city map for the rolling ``period`` ending ``now`` (or [``start``, ``now``)) and optional
-    district and category filters; the points are those of the last 24 hours."""
-    engine = request_context().engine
-    timezone = request_context().settings.city_timezone
-    districts = reference.districts(engine)
-    rates = complaints.per_district(engine, start or now - WINDOWS[period], now, category)
-    if district:
-        districts = districts[districts["code"] == district]
-        rates = rates[rates["code"] == district]
-    points = complaints.points(engine, now - WINDOWS["24h"], now, district, category) if with_points else None
-    return MapLayers(
-        districts=districts,
-        rates=rates,
-        points=points,
-        roads=traffic.rated_segments(engine, now),
-        stations=environment.station_aqi(engine, timezone, now),
-    )

@@ -16,7 +16,8 @@ from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+#: The real third-party samples: beside the checkout, or where CITYOPS_REALDATA says.
+REALDATA = Path(os.environ.get("CITYOPS_REALDATA") or PROJECT_ROOT.parent / "shared" / "realdata")
 CITY_DIR = PROJECT_ROOT / "data" / "city"
 POSTGRES_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL")
 

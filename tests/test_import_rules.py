@@ -24,10 +24,13 @@ ENTRY_POINTS = frozenset(
 #: What a figure (a pure function: frames in, figure out) never imports: the read side, the database, pages,
 #: components and the gathering of their data.
 NOT_FOR_FIGURES = ("dashboard.queries", "dashboard.db", "layouts.pages", "layouts.components", "layouts.data")
-#: What a page never imports: the read side and the database (its view model in ``layouts.viewmodels`` reads them);
-#: the read side's error, which a page catches to draw its banner, excepted.
+#: What a page, a component and the page's moment (``layouts.data``) never import: the read side and the database
+#: (the page's view model in ``layouts.viewmodels`` reads them); the read side's error, which they catch to draw
+#: a banner or a panel's error, excepted.
 NOT_FOR_PAGES = ("dashboard.queries", "dashboard.db")
 PAGES_MAY_CATCH = frozenset({"dashboard.queries.base"})
+#: The modules held to that rule.
+READ_THROUGH_VIEW_MODELS = ("layouts.pages", "layouts.components", "layouts.data")
 
 MAY_IMPORT = {
     "simulator": {"simulator"},
@@ -53,6 +56,7 @@ class Import:
     module: str  # the importing module
     target: str  # a project module, or the top-level name of a third-party package
     in_function: bool
+    type_only: bool = False  # under ``if TYPE_CHECKING:``: read by type checkers, never run
 
     def __str__(self) -> str:
         return f"{self.path.relative_to(ROOT)}:{self.line}: {self.module} imports {self.target}"
@@ -109,11 +113,23 @@ def _walk(node: ast.AST, in_function: bool = False):
         yield from _walk(child, in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef))
 
 
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    """The lines of the bodies of ``if TYPE_CHECKING:`` blocks (imports there are for annotations only)."""
+    lines = set()
+    for node in ast.walk(tree):
+        test = getattr(node, "test", None)
+        if isinstance(node, ast.If) and (getattr(test, "id", None) or getattr(test, "attr", None)) == "TYPE_CHECKING":
+            for statement in node.body:
+                lines.update(range(statement.lineno, (statement.end_lineno or statement.lineno) + 1))
+    return lines
+
+
 def imports_of(module: str) -> list[Import]:
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    type_only = _type_checking_lines(tree)
     return [
-        Import(path, node.lineno, module, target, in_function)
+        Import(path, node.lineno, module, target, in_function, node.lineno in type_only)
         for node, in_function in _walk(tree)
         if not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
         for target in _targets(node, module)
@@ -135,11 +151,12 @@ def forbidden(imports: list[Import]) -> list[str]:
             elif source == "figures" and i.target.startswith(NOT_FOR_FIGURES):
                 broken.append(f"{i} (figures are pure: no queries, database, pages, components or data gathering)")
             elif (
-                i.module.startswith("layouts.pages")
+                i.module.startswith(READ_THROUGH_VIEW_MODELS)
                 and i.target.startswith(NOT_FOR_PAGES)
                 and i.target not in PAGES_MAY_CATCH
+                and not i.type_only
             ):
-                broken.append(f"{i} (pages read through their view model, not the read side or the database)")
+                broken.append(f"{i} (pages and components read through view models, not the read side or the database)")
         elif i.target in MAY_NOT_USE.get(source, ()):
             broken.append(f"{i} ({source} may not use {i.target})")
     return broken
@@ -226,9 +243,11 @@ def test_no_project_import_inside_a_function():
 
 def _parsed(module: str, source: str) -> list[Import]:
     path = MODULES[module]
+    tree = ast.parse(source)
+    type_only = _type_checking_lines(tree)
     return [
-        Import(path, node.lineno, module, target, in_function)
-        for node, in_function in _walk(ast.parse(source))
+        Import(path, node.lineno, module, target, in_function, node.lineno in type_only)
+        for node, in_function in _walk(tree)
         for target in _targets(node, module)
     ]
 
@@ -244,9 +263,12 @@ def _parsed(module: str, source: str) -> list[Import]:
         ("layouts.figures.charts", "from dash import dcc", "figures may not use dash"),
         ("layouts.figures.charts", "from dashboard.queries import complaints", "figures are pure"),
         ("layouts.figures.trend", "from layouts.data import snapshot_time", "figures are pure"),
-        ("layouts.pages.map", "from dashboard.queries import map", "pages read through their view model"),
-        ("layouts.pages.overview", "from dashboard.queries.kpis import kpi_values", "pages read through"),
-        ("layouts.pages.feeds", "import dashboard.db.engine", "pages read through their view model"),
+        ("layouts.pages.map", "from dashboard.queries import map", "pages and components read through view models"),
+        ("layouts.pages.overview", "from dashboard.queries.kpis import kpi_values", "read through view models"),
+        ("layouts.pages.feeds", "import dashboard.db.engine", "pages and components read through view models"),
+        ("layouts.components.domain", "from dashboard.queries import feeds", "read through view models"),
+        ("layouts.components.wall_panels", "from dashboard.db.models import Alert", "read through view models"),
+        ("layouts.data", "from dashboard.queries.reference import districts", "read through view models"),
         ("dashboard.context", "from dashboard.settings import Settings", "context may not import core"),
     ],
 )
@@ -258,3 +280,14 @@ def test_a_forbidden_import_is_named(module, source, rule):
 def test_a_loop_is_found():
     extra = _parsed("dashboard.db.models", "from dashboard.db import rollups")
     assert ["dashboard.db.models", "dashboard.db.rollups"] in loops(ALL_IMPORTS + extra)
+
+
+def test_an_import_for_annotations_only_is_not_a_read():
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from dashboard.queries.complaints import ComplaintFilter\n"
+        "from dashboard.queries import feeds\n"
+    )
+    (message,) = forbidden(_parsed("layouts.components.complaints", source))
+    assert message.startswith("layouts/components/complaints.py:4: layouts.components.complaints imports ")

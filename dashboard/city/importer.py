@@ -17,7 +17,8 @@ from dashboard.city.manifest import Boundaries, Manifest, Roads, Source, Station
 from dashboard.city.report import CityImportError, Report
 from dashboard.city.sources import LENGTH_UNITS, SPEED_UNITS, read_source, unit_factor
 from dashboard.city.validate import check_duplicates, check_lengths, listing
-from dashboard.db.models import Department, RoadSegment, ServiceHall, ServiceType, Station
+from dashboard.db.identity import KINDS as ALIAS_KINDS
+from dashboard.db.models import Department, ReferenceAlias, RoadSegment, ServiceHall, ServiceType, Station
 from dashboard.geo.boundaries import BoundaryFields, import_boundaries, read_boundaries
 from dashboard.geo.locator import DistrictLocator
 from dashboard.kpis.environment import NOISE_LIMITS
@@ -26,6 +27,8 @@ from dashboard.kpis.environment import NOISE_LIMITS
 #: middle of the design speeds of CJJ 37-2012 (快速路 60–100, 主干路 40–60, 次干路 30–50, 支路 20–40).
 CLASS_FREE_FLOW_KMH = {"expressway": 80.0, "arterial": 50.0, "secondary": 40.0, "local": 30.0}
 _GEOD = Geod(ellps="WGS84")
+#: Alias kinds whose codes a manifest's lists give: kind -> its list.
+_ALIASED = (("department", "departments"), ("category", "categories"), ("station", "stations"))
 
 
 @dataclass
@@ -170,16 +173,30 @@ def read_halls(spec: Source, crs: str, locator: DistrictLocator | None, report: 
     return _checked(out, ServiceHall.__table__, report)
 
 
-def read_departments(spec: Source, crs: str, report: Report) -> list[dict]:
+def named_aliases(frame: pd.DataFrame, codes: pd.Series, kind: str) -> list[dict]:
+    """The other names of a list's ``aliases`` column ("|"-separated), as alias rows of ``kind``."""
+    return [
+        {"kind": kind, "alias": alias.strip(), "code": code}
+        for code, names in zip(codes, _text(frame, "aliases"), strict=True)
+        if isinstance(names, str) and isinstance(code, str)
+        for alias in names.split("|")
+        if alias.strip()
+    ]
+
+
+def read_departments(spec: Source, crs: str, report: Report, aliases: list[dict]) -> list[dict]:
+    """Departments; the other names of their ``aliases`` column are added to ``aliases``."""
     frame = read_source(spec, crs, report)
     out = _named(frame, report)
-    out["aliases"] = _text(frame, "aliases")
+    aliases += named_aliases(frame, out["code"], "department")
     return _checked(out, Department.__table__, report)
 
 
-def read_categories(spec: Source, crs: str, report: Report) -> list[dict]:
+def read_categories(spec: Source, crs: str, report: Report, aliases: list[dict]) -> list[dict]:
+    """Categories; the other names of their ``aliases`` column are added to ``aliases``."""
     frame = read_source(spec, crs, report)
     out = _named(frame, report)
+    aliases += named_aliases(frame, out["code"], "category")
     out["parent_code"] = _text(frame, "parent")
     out["department_code"] = _text(frame, "department_code")
     deadline = _number(frame, "deadline_days")
@@ -188,6 +205,41 @@ def read_categories(spec: Source, crs: str, report: Report) -> list[dict]:
     if orphans:
         report.warning(f"parent categories not in the list: {listing(orphans)}")
     return _checked(out, ServiceType.__table__, report)
+
+
+def read_aliases(spec: Source, crs: str, report: Report) -> list[dict]:
+    """The ``[aliases]`` file: one other name a feed uses per row (``kind``, ``alias``, ``code``)."""
+    frame = read_source(spec, crs, report)
+    missing = [c for c in ("kind", "alias", "code") if c not in frame.columns]
+    if missing:
+        report.error(f"no field {', '.join(missing)}: name it in fields (alias = \"…\")")
+        raise CityImportError(report)
+    rows = pd.DataFrame({c: _text(frame, c) for c in ("kind", "alias", "code")})
+    incomplete = rows.isna().any(axis=1)
+    if incomplete.any():
+        where = listing(rows.index[incomplete] + 1)
+        report.error(f"{int(incomplete.sum())} rows without a kind, alias or code (rows {where})")
+    unknown = sorted(set(rows["kind"].dropna()) - set(ALIAS_KINDS))
+    if unknown:
+        report.error(f"unknown kinds {listing(unknown)}; kinds: {', '.join(ALIAS_KINDS)}")
+    return rows[~incomplete].to_dict("records")
+
+
+def check_aliases(aliases: list[dict], codes: dict[str, set[str]], report: Report) -> list[dict]:
+    """One row per kind and alias: an alias given twice for one code is kept once, for two codes it is an error;
+    an alias of a code the manifest does not import (``codes``: per kind imported) is a warning."""
+    frame = pd.DataFrame(aliases, columns=["kind", "alias", "code"]).drop_duplicates()
+    clashes = frame[frame.duplicated(["kind", "alias"], keep=False)]
+    for (kind, alias), group in clashes.groupby(["kind", "alias"]):
+        report.error(f"{kind} alias {alias!r} names more than one code: {listing(sorted(group['code']))}")
+    for kind, known in codes.items():
+        strays = frame[(frame["kind"] == kind) & ~frame["code"].isin(known)]
+        if len(strays):
+            pairs = listing(strays["alias"] + " → " + strays["code"])
+            report.warning(f"{kind} aliases of codes not in the list: {pairs}")
+    check_lengths(frame, ReferenceAlias.__table__, report)
+    report.info(f"{len(frame)} aliases")
+    return frame.to_dict("records")
 
 
 def _checked(out: pd.DataFrame, table: Table, report: Report) -> list[dict]:
@@ -232,12 +284,13 @@ def read_city(manifest: Manifest, conn: Connection) -> CityData:
         if districts
         else DistrictLocator.from_connection(conn)
     )
+    aliases: list[dict] = []
     readers = {
         "roads": (RoadSegment, lambda s, r: read_roads(s, manifest.crs_of(s), locator, r)),
         "stations": (Station, lambda s, r: read_stations(s, manifest.crs_of(s), locator, r)),
         "halls": (ServiceHall, lambda s, r: read_halls(s, manifest.crs_of(s), locator, r)),
-        "departments": (Department, lambda s, r: read_departments(s, manifest.crs_of(s), r)),
-        "categories": (ServiceType, lambda s, r: read_categories(s, manifest.crs_of(s), r)),
+        "departments": (Department, lambda s, r: read_departments(s, manifest.crs_of(s), r, aliases)),
+        "categories": (ServiceType, lambda s, r: read_categories(s, manifest.crs_of(s), r, aliases)),
     }
     for kind, (model, read) in readers.items():
         spec = getattr(manifest, kind)
@@ -245,7 +298,23 @@ def read_city(manifest: Manifest, conn: Connection) -> CityData:
             rows = attempt(f"{kind} {spec.file}", lambda r, s=spec, read=read: read(s, r))
             if rows is not None:
                 data.tables[kind] = (model.__table__, rows)
+    if manifest.departments or manifest.categories or manifest.aliases:
+        _read_aliases(manifest, data, aliases, attempt)
     return data
+
+
+def _read_aliases(manifest: Manifest, data: CityData, aliases: list[dict], attempt) -> None:
+    """The manifest's aliases (its lists' ``aliases`` columns and its ``[aliases]`` file), checked against the
+    codes it imports, as the whole alias table."""
+    spec = manifest.aliases
+    if spec is not None:
+        aliases += attempt(f"aliases {spec.file}", lambda r: read_aliases(spec, manifest.crs_of(spec), r)) or []
+    codes = {kind: {row["code"] for row in data.tables[name][1]} for kind, name in _ALIASED if name in data.tables}
+    if data.boundaries:
+        codes["district"] = {code for frame in data.boundaries for code in frame["code"]}
+    rows = attempt("aliases", lambda r: check_aliases(aliases, codes, r))
+    if rows is not None:
+        data.tables["aliases"] = (ReferenceAlias.__table__, rows)
 
 
 def write_city(conn: Connection, data: CityData) -> dict[str, int]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dashboard.geo.crs import UnknownCrsError, normalize_crs
 
-KINDS = ("boundaries", "roads", "stations", "halls", "departments", "categories")
+KINDS = ("boundaries", "roads", "stations", "halls", "departments", "categories", "aliases")
 
 
 class ManifestError(ValueError):
@@ -106,6 +106,7 @@ class Manifest(_Strict):
     halls: Source | None = None
     departments: Source | None = None
     categories: Source | None = None
+    aliases: Source | None = None
 
     def crs_of(self, source: Source) -> str:
         return source.crs or self.city.crs

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, Engine, case, create_engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
+from dashboard.db.locks import LOCK_CLASS, lock_key
 from dashboard.db.models import Feed, FeedCursor, FeedRun, FeedState, Quarantine
 from dashboard.db.upsert import dialect_insert
 
@@ -20,6 +25,104 @@ MAX_QUARANTINE_PAYLOAD = 100_000
 
 #: What a run counts (its records fetched, and what became of them).
 RUN_COUNTS = ("fetched", "new", "updated", "unchanged", "rejected")
+
+class FeedLeases:
+    """Leases on feeds (and on the collectors' housekeeping jobs), so that two collector processes never run
+    the same feed — e.g. two processes misconfigured to the same shard.
+
+    On PostgreSQL a lease is a session advisory lock (``pg_try_advisory_lock``) taken on one connection of its
+    own, outside the engine's pool. With ``hold`` (the collector process) a lease once granted is kept until
+    :meth:`close`, so a feed stays with the process that first ran it: another process asking for it is refused
+    at every run, and takes it over only when the holder is gone (the server releases a session's locks when its
+    connection ends, so a killed collector never leaves a feed locked). Without ``hold`` a lease lasts one run.
+
+    SQLite has no lock that spans processes and outlives a transaction; there every lease is granted. What still
+    holds there: runs in one process never overlap (one scheduler job per feed, ``max_instances=1``), each run's
+    writes are one transaction behind SQLite's single writer lock, and the upsert on the natural key stores a
+    record that two processes both fetched once (the second run counts it unchanged); the run log then shows
+    both runs.
+    """
+
+    def __init__(self, engine: Engine, hold: bool = False) -> None:
+        self.hold = hold
+        self._engine = (
+            create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+        self._conn: Connection | None = None
+        self._held: set[str] = set()
+        self._mutex = threading.Lock()
+
+    @contextmanager
+    def lease(self, name: str) -> Iterator[bool]:
+        """Try to take the lease called ``name`` for the block; yields whether it was granted."""
+        if self._engine is None:
+            yield True
+            return
+        granted = self._acquire(name)
+        try:
+            yield granted
+        finally:
+            if granted and not self.hold:
+                self._release(name)
+
+    def _connection(self) -> Connection:
+        """The leases' connection; one found broken is replaced, and the locks it held are known lost."""
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                return self._conn
+            except DBAPIError:
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn, self._held = None, set()
+        self._conn = self._engine.connect()
+        return self._conn
+
+    def _acquire(self, name: str) -> bool:
+        with self._mutex:
+            conn = self._connection()
+            if name in self._held:
+                return True
+            key = {"cls": LOCK_CLASS, "key": lock_key(name)}
+            granted = bool(conn.execute(text("SELECT pg_try_advisory_lock(:cls, :key)"), key).scalar())
+            if granted:
+                self._held.add(name)
+            return granted
+
+    def _release(self, name: str) -> None:
+        """Give up one lease; the connection is closed once it holds none (leases for one run hold no
+        connection between runs)."""
+        with self._mutex:
+            if name not in self._held or self._conn is None:
+                return
+            self._held.discard(name)
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:cls, :key)"),
+                                   {"cls": LOCK_CLASS, "key": lock_key(name)})
+            except DBAPIError:  # the connection is gone, and its locks with it
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn, self._held = None, set()
+                return
+            if not self._held:
+                self._conn.close()
+                self._conn = None
+
+    def held(self) -> set[str]:
+        """The leases this object holds now."""
+        with self._mutex:
+            return set(self._held)
+
+    def close(self) -> None:
+        """Release every lease (by ending the leases' session)."""
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._held = None, set()
+            if self._engine is not None:
+                self._engine.dispose()
 
 
 def read_cursor(conn: Connection, feed: str) -> dict[str, str]:

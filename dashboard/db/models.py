@@ -109,7 +109,6 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    aliases: Mapped[str | None] = mapped_column(Text)  # other names feeds use for it, "|"-separated
 
 
 class ServiceType(Base):
@@ -127,7 +126,8 @@ class ServiceType(Base):
 
 class ReferenceAlias(Base):
     """Another name a feed gives a reference entity (a department, district, category or station), mapped to its
-    code; maintained by configuration (``aliases.csv`` in the city's data folder)."""
+    code; maintained by configuration: the city manifest's aliases (its ``[aliases]`` file and the ``aliases``
+    column of its departments and categories, see docs/city.md), or ``aliases.csv`` in the city's data folder."""
 
     __tablename__ = "reference_alias"
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Float, Integer
 
+from dashboard.db import partitions
 from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
@@ -497,21 +498,42 @@ def _hours_in(ranges: list[tuple[datetime, datetime]]) -> Iterable[datetime]:
             hour += HOUR
 
 
+def _raw_facts_kept_from(conn: Connection, domain: str) -> datetime | None:
+    """Where the raw facts of ``domain`` begin when retention drops older months (None: all are there)."""
+    table = partitions.DOMAINS.get(domain)
+    months = get_settings().retention_months
+    if table is None or not months or not partitions.is_partitioned(conn, table):
+        return None
+    return partitions.retention_horizon(datetime.now(UTC), months)
+
+
+def _deleting(table: Table, kind: str | None, time_column, since: datetime | None):
+    """DELETE of a rollup's rows (of one ``kind``), from ``since`` on when given."""
+    conditions = [c for c in (kind is not None and table.c.kind == kind, since is not None and time_column > since)
+                  if c is not False]
+    return table.delete().where(*conditions) if conditions else table.delete()
+
+
 def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
     """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
-    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand)."""
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand).
+
+    When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
+    recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
     table = FACTS[domain]
+    kept_from = _raw_facts_kept_from(conn, domain)
     for rollup, _, kind in HOURLY[domain]:
-        conn.execute(rollup.delete() if kind is None else rollup.delete().where(rollup.c.kind == kind))
+        conn.execute(_deleting(rollup, kind, rollup.c.hour, kept_from))
     for daily, _, kind in DAILY[domain]:
-        conn.execute(daily.delete() if kind is None else daily.delete().where(daily.c.kind == kind))
+        # A local day straddling the horizon is summed again from its hours, those before the horizon kept.
+        conn.execute(_deleting(daily, kind, daily.c.day, kept_from and kept_from - timedelta(days=1)))
     if domain == "sensors":
-        conn.execute(EnvironmentHourly.__table__.delete())
+        conn.execute(_deleting(EnvironmentHourly.__table__, None, EnvironmentHourly.hour, kept_from))
     bounds = [
         conn.execute(select(func.min(table.c[col]), func.max(table.c[col]))).one()
         for col in EVENT_TIMES[domain]
     ]
-    lows = [low for low, _ in bounds if low is not None]
+    lows = [max(low, kept_from) if kept_from else low for low, _ in bounds if low is not None]
     highs = [high for _, high in bounds if high is not None]
     if not lows:
         return 0

@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy import ARRAY, Column, Connection, Table, and_, any_, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dashboard.db.partitions import ensure_for_rows, natural_key
 from dashboard.db.types import UTCDateTime
 
 #: Rows per statement; keeps SQLite below its bound-parameter limit.
@@ -81,8 +82,10 @@ def upsert(
 
     Without ``version`` a row that exists is left as it is (immutable observations). With ``version``
     (e.g. ``updated_at``) an existing row is overwritten only by a strictly newer version, so re-pulls and
-    out-of-order pages never roll a record back. Rows repeated within the batch count as unchanged.
+    out-of-order pages never roll a record back. Rows repeated within the batch count as unchanged. On a table
+    partitioned by month the key holds the partition key as well (:func:`dashboard.db.partitions.natural_key`).
     """
+    key = natural_key(conn, table.name, tuple(key))
     if version is None:
         # Observations never change: insert what is new (a repeat within the batch conflicts like a stored
         # row does), count the rest as unchanged.
@@ -124,6 +127,8 @@ def insert_new(conn: Connection, table: Table, rows: list[dict], key: Sequence[s
     """``INSERT … ON CONFLICT (key) DO NOTHING`` of ``rows``; returns how many were really inserted."""
     if not rows:
         return 0
+    key = natural_key(conn, table.name, tuple(key))
+    ensure_for_rows(conn, table.name, rows)  # the months' partitions, on a partitioned table
     names, values = _driver_values(conn, table, rows)
     quote = conn.dialect.identifier_preparer.quote
     marker = "?" if conn.dialect.name == "sqlite" else "%s"

@@ -18,6 +18,10 @@ import pandas as pd
 
 from dashboard.kpis.measure import Measure, count, ratio
 
+#: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
+FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
+SIDE_STEPS = ("returned", "extended")
+STATUS_KEYS = FUNNEL + SIDE_STEPS
 #: Rollup columns the complaint KPIs are computed from.
 SUMS = (
     "received",

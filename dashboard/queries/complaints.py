@@ -20,7 +20,7 @@ from dashboard.db.models import (
     ServiceType,
 )
 from dashboard.db.rollups import seconds_between
-from dashboard.kpis.complaints import on_time_rate, on_time_rates, per_10k_a_day
+from dashboard.kpis.complaints import FUNNEL, SIDE_STEPS, on_time_rate, on_time_rates, per_10k_a_day
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.edges import edge_sums, with_edges
 from dashboard.queries.reference import area, districts
@@ -228,10 +228,6 @@ def recent_complaints(
     return read_frame(engine, stmt.order_by(Complaint.requested_at.desc()).limit(min(limit, MAX_RECORDS)))
 
 
-#: Lifecycle stages of the funnel, in order, and the side steps counted next to it.
-FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
-SIDE_STEPS = ("returned", "extended")
-STATUS_KEYS = FUNNEL + SIDE_STEPS
 #: Sortable columns of the ticket table.
 TICKET_COLUMNS = ("ticket", "requested_at", "category", "status", "district", "department", "due_at", "closed_at")
 

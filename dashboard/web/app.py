@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from dashboard.cache import init_cache
 from dashboard.context import install
+from dashboard.db.engine import get_engine
 from dashboard.settings import Settings
 from dashboard.web.api import api
 from dashboard.web.callback_guard import register_callback_guard
@@ -27,11 +28,17 @@ from layouts.i18n import t
 LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
 
 
-def create_app(engine: Engine, settings: Settings) -> dash.Dash:
-    """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API."""
+def create_app(engine: Engine, settings: Settings, read_engine: Engine | None = None) -> dash.Dash:
+    """The Dash app (pages from ``layouts/pages``, local assets only) with health, access control and the API.
+
+    ``engine`` is the primary database's. Page and API reads go to ``read_engine`` (default: the read replica of
+    the ``database_read_url`` setting when set, else the primary); writes, sign-in and session state, and the
+    readiness check stay on the primary."""
+    if read_engine is None and settings.database_read_url:
+        read_engine = get_engine(settings.database_read_url)
     server = Flask("cityops")
     server.secret_key = settings.secret_key.get_secret_value()
-    install(server, engine, settings)
+    install(server, engine, settings, read_engine)
     init_cache(server, settings)
     register_health(server, engine, settings.stale_after_intervals)
     register_query_guard(server, t)

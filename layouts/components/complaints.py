@@ -1,22 +1,27 @@
-"""What the complaints page and the district page share: the complaint tiles, the ticket table (AG Grid, paged
-on the server) and the dialog with a ticket's detail and timeline."""
+"""What the complaints page and the district page share: the complaint tiles and charts, the ticket table (AG
+Grid, paged on the server) and the dialog with a ticket's detail and timeline."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from dashboard.context import request_context
-from dashboard.queries import complaints
-from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 from layouts.components.domain import DIRECTIONS, Compared, Tile, View, compared, with_changes
 from layouts.components.ticket_detail import ticket_detail
-from layouts.format import local_time, named, number
+from layouts.figures.charts import ranked_bars, time_lines
+from layouts.format import number
 from layouts.i18n import prefixed, t
+from layouts.viewmodels.tickets import TICKET_COLUMNS, ticket, ticket_rows
+
+if TYPE_CHECKING:  # types of annotations only: the read side is reached through the view model
+    from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints
 
 PAGE_SIZE = 25
 #: Every complaint tile, in the order shown.
@@ -60,6 +65,28 @@ def complaint_tiles(
     return [Tile(k, t(f"complaints.tile.{k}", lang), *specs[k]) for k in keys]
 
 
+def complaint_lines(trend: pd.DataFrame, view: View, base: Compared | None = None):
+    """Complaints received (bars) and closed per interval, the comparison span's (``base``, see
+    :func:`compared_complaints`) overlaid."""
+    series = {k: t(f"complaints.series.{k}", view.lang) for k in ("received", "closed")}
+    return time_lines(
+        trend,
+        series,
+        view.lang,
+        view.theme,
+        view.tz,
+        bars=("received",),
+        overlay=base.overlay(lambda d: d[1]) if base else None,
+        span=(view.start, view.now),
+        grain=view.span.grain,
+    )
+
+
+def category_bars(categories: pd.DataFrame, view: View):
+    """Complaints received by category, named in the page's language (the code where a name is missing)."""
+    return ranked_bars(list(categories[view.name]), list(categories["received"]), view.lang, view.theme)
+
+
 #: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).
 TILE_KPIS = {
     "received": "complaints_received",
@@ -99,7 +126,7 @@ def with_complaint_changes(tiles: list[Tile], view: View, kpis, base: Compared |
 def _grid(page: str, lang: str) -> dag.AgGrid:
     columns = [
         {"field": c, "headerName": t(f"tickets.col.{c}", lang), "sortable": True, "resizable": True}
-        for c in complaints.TICKET_COLUMNS
+        for c in TICKET_COLUMNS
     ]
     columns[0] |= {"pinned": "left", "width": 190}
     return dag.AgGrid(
@@ -153,33 +180,16 @@ def register_ticket_table(
         if not request:
             return no_update
         *chosen_values, prefs = values
-        tz = request_context().settings.city_timezone
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
-        tickets, total = complaints.tickets_page(
-            request_context().engine,
+        return ticket_rows(
             selection(*chosen_values),
             start,
             int(request.get("endRow", start + PAGE_SIZE)) - start,
             sort.get("colId", "requested_at"),
             sort.get("sort", "desc") == "desc",
+            prefs["lang"],
         )
-        lang = prefs["lang"]
-        data = [
-            {
-                "id": int(r.id),
-                "ticket": r.ticket,
-                "requested_at": local_time(r.requested_at, tz, lang=lang),
-                "category": named(r._asdict(), "category", lang),
-                "status": t(f"status.{r.status}", lang) if r.status in complaints.STATUS_KEYS else r.status,
-                "district": named(r._asdict(), "district", lang),
-                "department": named(r._asdict(), "department", lang),
-                "due_at": local_time(r.due_at, tz, lang=lang),
-                "closed_at": local_time(r.closed_at, tz, lang=lang),
-            }
-            for r in tickets.itertuples(index=False)
-        ]
-        return {"rowData": data, "rowCount": total}
 
     @app.callback(
         Output(f"{page}-grid-box", "children"),
@@ -203,11 +213,11 @@ def register_ticket_table(
         if row_id in (None, ""):
             return no_update, no_update, no_update
         lang = prefs["lang"]
-        ticket, events = complaints.ticket(request_context().engine, int(row_id))
-        if ticket.empty:
+        found, events = ticket(int(row_id))
+        if found.empty:
             return True, t("ticket.missing", lang), None
         return (
             True,
-            ticket.at[0, "ticket"],
-            ticket_detail(ticket.iloc[0], events, lang, request_context().settings.city_timezone),
+            found.at[0, "ticket"],
+            ticket_detail(found.iloc[0], events, lang, request_context().settings.city_timezone),
         )

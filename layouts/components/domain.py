@@ -17,11 +17,8 @@ from sqlalchemy import Engine
 
 from dashboard.kpis.compare import change, covered
 from dashboard.kpis.definitions import DEFAULT_KPIS
-from dashboard.kpis.freshness import domain_freshness
 from dashboard.kpis.periods import WINDOWS
 from dashboard.kpis.timespan import Span, comparison
-from dashboard.queries import feeds, reference
-from dashboard.queries.kpis import data_hours
 from dashboard.settings import Settings
 from layouts.components.change import change_span, compared_text
 from layouts.components.frame import page_context, page_frame
@@ -32,6 +29,7 @@ from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
 from layouts.components.timepicker import context_span, settle, time_picker
 from layouts.i18n import t
+from layouts.viewmodels.domain import data_spans, district_options, page_freshness
 
 
 def period_of(value: str | None, default: str = "7d") -> str:
@@ -113,7 +111,7 @@ class View:
 
     def known(self, base: View, domain: str) -> bool:
         """Whether ``domain``'s data reaches back to the comparison span ``base`` (else it has no data)."""
-        hours = data_hours(self.engine)
+        hours = data_spans(self.engine)
         return covered(*hours.get(DATA_DOMAINS.get(domain, domain), (None, None)), base.start)
 
     @property
@@ -207,8 +205,8 @@ class Tile(NamedTuple):
 
 @dataclass(frozen=True)
 class Drawn:
-    """What a domain page's ``draw`` returns: its tiles and a figure for each slot key (or a function drawing it:
-    if that fails, its panel alone shows the error)."""
+    """What a domain page's ``draw`` returns: its tiles and, for each slot key, a function drawing its figure
+    (reading what only that panel shows): if it fails, that panel alone says so and the rest of the page draws."""
 
     tiles: list[Tile]
     figures: dict[str, object]
@@ -282,16 +280,12 @@ def domain_layout(
     )
 
 
-def _district_options(engine: Engine, name: str) -> list[dict]:
-    areas = reference.districts(engine)
-    return [{"label": n, "value": c} for c, n in zip(areas["code"], areas[name], strict=True)]
-
-
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
     """The page's refresh: on its timer and on each choice of district it draws tiles, panels, the district
     options and the "data as of" line for the URL's period; a failure keeps them and shows the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
+    titles = {s.key: s.title or f"{name}.{s.key}" for row in spec.rows for s in row}
     choices = [Input(f"{name}-district", spec.district)] if spec.district else []
     options = [Output(f"{name}-district", "options")] if spec.district == "value" else []
 
@@ -322,8 +316,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                 prefs["theme"],
             )
             drawn = draw(view)
-            status = feeds.feed_status(engine)
-            fresh = domain_freshness(status, spec.domains, view.as_of, settings.stale_after_intervals)
+            fresh = page_freshness(engine, spec.domains, view.as_of, settings.stale_after_intervals)
             return (
                 tile_row(
                     [
@@ -331,8 +324,8 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                         for tile in drawn.tiles
                     ]
                 ),
-                *(panel_figure(drawn.figures[key], lang, view.theme) for key in slots),
-                *([_district_options(engine, view.name)] if options else []),
+                *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
+                *([district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),
             )
 

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
+from dashboard.auth.policy import page_allowed
 from dashboard.context import request_context
 from layouts.i18n import t
 
@@ -22,6 +23,8 @@ PAGES = (
     ("feeds", "/feeds"),
     ("wall", "/wall"),
 )
+#: Pages linked only for a role the gate lets open them (the city's reference data: staff).
+ROLE_PAGES = (("city", "/city"),)
 
 
 def _href(path: str, lang: str, theme: str, time: dict | None = None) -> str:
@@ -61,16 +64,18 @@ def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
     """Links keep the current language, theme and time selection; the switches flip one of them on the current
     page."""
     lang, theme, time = prefs["lang"], prefs["theme"], prefs.get("time")
-    settings = request_context().settings
+    context = request_context()
+    settings = context.settings
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     path = path or dict(PAGES).get(active, "/")
+    shown = [*PAGES, *((n, p) for n, p in ROLE_PAGES if page_allowed(context.role, p, settings.public_paths))]
     links = [
         dbc.NavItem(
             dbc.NavLink(
                 t(f"nav.{name}", lang), href=_href(p, lang, theme, time), active=name == active, id=f"nav-{name}"
             )
         )
-        for name, p in PAGES
+        for name, p in shown
     ]
     other_lang = "en" if lang == "zh" else "zh"
     other_theme = "light" if theme == "dark" else "dark"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.queries.complaints import STATUS_KEYS
+from dashboard.kpis.complaints import STATUS_KEYS
 from layouts.components.ticket_text import ticket_text
 from layouts.format import local_time, named, text_or_empty
 from layouts.i18n import t

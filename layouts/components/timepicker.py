@@ -29,11 +29,11 @@ from dashboard.kpis.timespan import (
     selection_to_query,
 )
 from dashboard.queries.base import DatabaseUnavailable
-from dashboard.queries.history import newest_fact_time
 from layouts.components.frame import page_context
 from layouts.data import snapshot_time
 from layouts.format import local_time, span_text
 from layouts.i18n import t
+from layouts.viewmodels.history import newest_data_time
 
 #: Each page's period when its URL names none (``page_periods`` in the settings overrides these).
 PAGE_DEFAULTS = {"overview": "today", "wall": "today", "traffic": "24h", "environment": "24h", "halls": "24h"}
@@ -80,7 +80,7 @@ def settle(page: str, prefs: dict) -> Settled:
         return Settled(selection)
     context = request_context()
     try:
-        newest = newest_fact_time(context.engine)
+        newest = newest_data_time()
     except DatabaseUnavailable:  # the page shows the database banner; its default period meanwhile
         return Settled(selection)
     moved = on_history(selection, newest, snapshot_time(), context.settings.city_timezone)

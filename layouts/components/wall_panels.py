@@ -1,22 +1,20 @@
-"""The wall's scenes and panels: what each panel draws (a figure or a list), from which feed domains its
-freshness comes, and the alarm list shared by the alerts panel and the ticker."""
+"""The wall's scenes and panels: what each panel draws (a figure or a list) from the data its view model reads
+(``layouts.viewmodels.wall``), and from which feed domains its freshness comes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import pandas as pd
 from dash import html
 
 from dashboard.context import request_context
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
-from dashboard.kpis.periods import local_day
 from dashboard.kpis.traffic import TPI_LEVELS
-from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
-from dashboard.queries.complaints import ComplaintFilter
-from layouts.data import map_layers
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
@@ -52,68 +50,43 @@ def _name_col(ctx: Context) -> str:
     return "name_en" if ctx.lang == "en" else "name_zh"
 
 
-def _city_map(ctx):
+def _city_map(ctx: Context, layers: MapLayers):
     return city_map(
-        map_layers(ctx.now, with_points=False),
-        ctx.lang,
-        ctx.theme,
-        ctx.tz,
-        ctx.style_url,
-        show_legend=False,
-        font_size=ctx.font,
-        fit_px=ctx.map_px,
+        layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, show_legend=False, font_size=ctx.font, fit_px=ctx.map_px
     )
 
 
-def _city_trend(ctx):
-    hourly = complaints.hourly_counts(ctx.engine, ctx.now - timedelta(hours=48), ctx.now)
+def _city_trend(ctx: Context, hourly: pd.DataFrame):
     return hourly_trend(hourly, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font)
 
 
-def _complaints_funnel(ctx):
-    return funnel(
-        complaints.funnel(ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)),
-        ctx.lang,
-        ctx.theme,
-        font_size=ctx.font,
-    )
+def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
+    return funnel(steps, ctx.lang, ctx.theme, font_size=ctx.font)
 
 
-def _complaints_categories(ctx):
-    frame = complaints.by_category(ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now)
-    names = frame["name_en" if ctx.lang == "en" else "name_zh"]
-    return ranked_bars(list(names), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+def _complaints_categories(ctx: Context, frame: pd.DataFrame):
+    names = list(frame["name_en" if ctx.lang == "en" else "name_zh"])
+    return ranked_bars(names, list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 
-def _traffic_map(ctx):
-    layers = MapLayers(districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine))
+def _area_map(ctx: Context, layers: MapLayers):
     return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
-def _traffic_trend(ctx):
-    trend = traffic.traffic_trend(ctx.engine, *ctx.day)
+def _traffic_trend(ctx: Context, trend: pd.DataFrame):
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
     series = {"tpi": t("traffic.series.tpi", ctx.lang)}
     return time_lines(trend, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
 
 
-def _environment_map(ctx):
-    stations = environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
-    layers = MapLayers(districts=reference.districts(ctx.engine), stations=stations)
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
-
-
-def _environment_aqi(ctx):
-    trend = environment.air_trend(ctx.engine, *ctx.day, ctx.tz)
+def _environment_aqi(ctx: Context, trend: pd.DataFrame):
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
     return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
 
 
-def _halls_ranking(ctx):
-    stats = halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now).sort_values(
-        "wait_min", ascending=False
-    )
+def _halls_ranking(ctx: Context, stats: pd.DataFrame):
+    stats = stats.sort_values("wait_min", ascending=False)
     return ranked_bars(
         list(stats[_name_col(ctx)]),
         list(stats["wait_min"]),
@@ -126,8 +99,7 @@ def _halls_ranking(ctx):
     )
 
 
-def _halls_trend(ctx):
-    trend = halls.hall_trend(ctx.engine, *ctx.day)
+def _halls_trend(ctx: Context, trend: pd.DataFrame):
     return time_lines(
         trend,
         {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},
@@ -140,8 +112,7 @@ def _halls_trend(ctx):
     )
 
 
-def _alerts_list(ctx):
-    items = alarms(ctx)
+def _alerts_list(ctx: Context, items: list[tuple[str, str]]):
     if not items:
         return html.Div(t("wall.ticker.none", ctx.lang), className="wall-list-empty")
     return html.Ul(
@@ -149,9 +120,8 @@ def _alerts_list(ctx):
     )
 
 
-def _feeds_list(ctx):
+def _feeds_list(ctx: Context, status: pd.DataFrame):
     settings = request_context().settings
-    status = feeds.feed_status(ctx.engine)
     rows = []
     for row in status.itertuples(index=False):
         fresh = row_freshness(row, ctx.now, settings.stale_after_intervals)
@@ -171,11 +141,12 @@ def _feeds_list(ctx):
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of a scene: its title key, the feed domains of its data, and its builder."""
+    """One panel of a scene: its title key, the feed domains of its data, and how it is drawn from the data its
+    view model reads for it (``layouts.viewmodels.wall``)."""
 
     title: str
     domains: tuple[str, ...]
-    build: Callable[[Context], object]
+    draw: Callable[[Context, Any], object]
     graph: bool = True
 
 
@@ -184,9 +155,9 @@ PANELS: dict[str, Panel] = {
     "city_trend": Panel("overview.trend.title", ("complaints",), _city_trend),
     "complaints_funnel": Panel("wall.panel.complaints_funnel", ("complaints",), _complaints_funnel),
     "complaints_categories": Panel("wall.panel.complaints_categories", ("complaints",), _complaints_categories),
-    "traffic_map": Panel("wall.panel.traffic_map", ("traffic",), _traffic_map),
+    "traffic_map": Panel("wall.panel.traffic_map", ("traffic",), _area_map),
     "traffic_trend": Panel("wall.panel.traffic_trend", ("traffic",), _traffic_trend),
-    "environment_map": Panel("wall.panel.environment_map", ("sensors",), _environment_map),
+    "environment_map": Panel("wall.panel.environment_map", ("sensors",), _area_map),
     "environment_aqi": Panel("wall.panel.environment_aqi", ("sensors",), _environment_aqi),
     "halls_ranking": Panel("wall.panel.halls_ranking", ("halls",), _halls_ranking),
     "halls_trend": Panel("wall.panel.halls_trend", ("halls",), _halls_trend),
@@ -207,23 +178,3 @@ def playlist(scenes: str | None) -> list[str]:
     """The scenes named in ``?scenes=`` (known ones, in order, once each), else all of them."""
     chosen = [s for s in dict.fromkeys((scenes or "").split(",")) if s in SCENES]
     return chosen or list(SCENES)
-
-
-def alarms(ctx: Context) -> list[tuple[str, str]]:
-    """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
-    rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
-    settings = request_context().settings
-    factor = settings.stale_after_intervals
-    items = []
-    for row in alerts.open_alerts(ctx.engine).itertuples(index=False):
-        level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
-        items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
-    for row in feeds.feed_status(ctx.engine).itertuples(index=False):
-        if row.enabled and row_freshness(row, ctx.now, factor).stale:
-            items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
-    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1)).itertuples(index=False):
-        if row.failed_runs:
-            items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
-        if row.quarantined:
-            items.append(("warning", t("wall.ticker.quarantine", ctx.lang, feed=row.feed, count=row.quarantined)))
-    return items

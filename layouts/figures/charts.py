@@ -156,7 +156,10 @@ def time_lines(
     ``span`` (UTC) is the time axis's range: the whole period, however little data came; a series of few
     points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
     the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
-    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>"."""
+    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>". Without a
+    value of any series, this period's or the comparison's, it says there is no data (never bare axes)."""
+    if not _has_values(frame, series) and (overlay is None or not _has_values(overlay[0], series)):
+        return empty(t("fresh.none", lang), theme, font_size)
     x = _local(frame["hour"], timezone) if not frame.empty else []
     ticks, hover = _time_formats(grain, _other_year(frame, span, timezone))
     traces = []
@@ -209,7 +212,7 @@ def time_lines(
     axes = _axes(
         theme,
         x={"tickformat": ticks, "type": "date"}
-        | ({"range": list(_local(pd.Series(span), timezone))} if span else {})
+        | ({"range": _time_range(span, timezone, grain)} if span else {})
         | _date_ticks(grain, span),
         y={"title": {"text": y_title}} if y_title else {},
     )
@@ -235,6 +238,29 @@ def time_lines(
         hovermode="x unified",
         **axes,
     )
+
+
+#: Each grain's bucket (where a point or bar of it is drawn: at its local start) and half its width.
+BUCKETS = {
+    "hour": ("h", pd.Timedelta(minutes=30)),
+    "day": ("D", pd.Timedelta(hours=12)),
+    "month": ("M", pd.Timedelta(days=15)),
+}
+
+
+def _time_range(span: tuple[datetime, datetime], timezone: str, grain: str) -> list[pd.Timestamp]:
+    """The time axis over ``span`` in local time, opened to the start of the bucket the span begins in (a day
+    period from 15:40 counts that day from its midnight, where its bar stands) and half a bucket before it,
+    so the first bucket's bar is not cut off."""
+    start, end = _local(pd.Series(span), timezone)
+    unit, half = BUCKETS[grain]
+    first = start.to_period(unit).start_time if grain == "month" else start.floor(unit)
+    return [first - half, end]
+
+
+def _has_values(frame: pd.DataFrame, series: dict[str, str]) -> bool:
+    """Whether any column of ``series`` in ``frame`` holds a value."""
+    return any(frame[column].notna().any() for column in series if column in frame)
 
 
 #: Tick and hover formats of a time axis by grain: without and with the year.
@@ -293,6 +319,32 @@ def empty(message: str, theme: str, font_size: int = 13) -> go.Figure:
                 "yref": "paper",
                 "showarrow": False,
                 "font": {"color": palette(theme).muted, "size": font_size + 2},
+            }
+        ],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+
+
+def failed(lines: list[str], theme: str, font_size: int = 13) -> go.Figure:
+    """A panel that could not be drawn: ``lines`` (what and why), each escaped, centred one under another."""
+    colours = palette(theme)
+    return figure(
+        [],
+        theme,
+        font_size,
+        annotations=[
+            {
+                "text": "<br>".join(html.escape(line) for line in lines),
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"color": colours.text, "size": font_size + 1},
+                "bordercolor": "#D55E00",
+                "borderwidth": 1,
+                "borderpad": 8,
             }
         ],
         xaxis={"visible": False},

@@ -16,9 +16,11 @@ from layouts.figures.map_base import (
     complaint_traces,
     drawable_areas,
     map_figure,
+    nothing_to_draw,
     outline_trace,
     present,
     road_traces,
+    skipped_note,
     station_traces,
 )
 from layouts.format import number
@@ -81,6 +83,9 @@ def city_map(
 ) -> go.Figure:
     """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style (or is a
     style itself)."""
+    unseen = nothing_to_draw(lang, theme, font_size, layers.districts, layers.points, layers.roads, layers.stations)
+    if unseen is not None:
+        return unseen
     layers = replace(layers, districts=drawable_areas(layers.districts))
     traces = [_choropleth(layers, lang, theme) if layers.rates is not None else outline_trace(layers.districts, theme)]
     if present(layers.roads):
@@ -90,6 +95,7 @@ def city_map(
     if present(layers.stations):
         traces += station_traces(layers.stations, lang)
     skipped = tuple(layers.districts.attrs.get("skipped", ()))
+    note = skipped_note([layers.districts], lang)
     return map_figure(
-        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped_areas=skipped
+        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped, note
     )

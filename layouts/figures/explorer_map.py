@@ -19,9 +19,11 @@ from layouts.figures.map_base import (
     line_coords,
     map_figure,
     marker_trace,
+    nothing_to_draw,
     outline_trace,
     present,
     road_traces,
+    skipped_note,
     station_traces,
 )
 from layouts.format import number
@@ -191,6 +193,10 @@ def explorer_map(
     show_legend: bool = True,
 ) -> go.Figure:
     """The explorer figure; ``uirevision`` keeps the user's pan and zoom until the focus changes."""
+    drawn = (layers.outlines, layers.areas, layers.water, layers.points, layers.cells, layers.roads)
+    unseen = nothing_to_draw(lang, theme, font_size, *drawn, layers.stations, layers.halls)
+    if unseen is not None:
+        return unseen
     layers = replace(
         layers,
         outlines=drawable_areas(layers.outlines),
@@ -215,7 +221,12 @@ def explorer_map(
         traces += _halls(layers.halls, lang)
     focus = layers.focus if present(layers.focus) else layers.outlines
     revision = "|".join(sorted(focus["code"])) if "code" in focus else "explorer"
-    skipped = (*layers.outlines.attrs.get("skipped", ()), *getattr(layers.areas, "attrs", {}).get("skipped", ()))
+    skipped = tuple(
+        dict.fromkeys(
+            (*layers.outlines.attrs.get("skipped", ()), *getattr(layers.areas, "attrs", {}).get("skipped", ()))
+        )
+    )
+    note = skipped_note([layers.outlines, layers.areas], lang)
     return map_figure(
-        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, clickmode="event"
+        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, note, clickmode="event"
     )

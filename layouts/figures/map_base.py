@@ -15,10 +15,13 @@ import shapely
 from dashboard.geo.geometry import polygonal
 from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.figures.base import figure
+from layouts.figures.charts import empty
 from layouts.format import local_time, number
 from layouts.i18n import TRANSLATIONS, t
 from layouts.themes import palette
 
+#: Areas a map's note of those it could not draw names, at most (it counts them all).
+SKIPPED_NAMED = 5
 STATUS_COLOURS = {
     "received": "#42A5F5",
     "dispatched": "#7E57C2",
@@ -100,21 +103,54 @@ def line_coords(geometries) -> tuple[list, list, list[int]]:
 
 def drawable_areas(areas: pd.DataFrame | None) -> pd.DataFrame | None:
     """The areas with only their polygonal parts (from any geometry, collections included); areas with none are
-    left out, counted and logged with their codes, and listed in the frame's ``attrs["skipped"]``."""
+    left out, counted and logged with their codes, and listed in the frame's ``attrs``: their codes in
+    ``"skipped"``, their code and names in ``"skipped_names"`` (for the map's note)."""
     if areas is None or areas.empty:
         return areas
     shapes = areas["geometry"].map(polygonal)
     drawn = areas[shapes.notna()].assign(geometry=shapes[shapes.notna()])
-    skipped = [str(c) for c in (areas["code"] if "code" in areas else areas.index)[shapes.isna()]]
+    left_out = areas[shapes.isna()]
+    skipped = [str(c) for c in (left_out["code"] if "code" in areas else left_out.index)]
     if skipped:
         log.warning("%d areas without polygonal geometry not drawn: %s", len(skipped), ", ".join(skipped))
     drawn.attrs["skipped"] = skipped
+    drawn.attrs["skipped_names"] = [
+        (code, *(_text(row.get(column)) for column in ("name_zh", "name_en")))
+        for code, row in zip(skipped, left_out.to_dict("records"), strict=True)
+    ]
     return drawn
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def skipped_note(frames: list[pd.DataFrame | None], lang: str) -> str | None:
+    """The note a map shows of the areas it could not draw (from :func:`drawable_areas`' frames): how many, and
+    the first ``SKIPPED_NAMED`` of them by name (in ``lang``) and code; None when every area is drawn."""
+    named = {}
+    for frame in frames:
+        for code, name_zh, name_en in getattr(frame, "attrs", {}).get("skipped_names", ()):
+            named.setdefault(code, (name_en or name_zh) if lang == "en" else (name_zh or name_en))
+    if not named:
+        return None
+    labels = [f"{name} ({code})" if name else code for code, name in list(named.items())[:SKIPPED_NAMED]]
+    names = ("、" if lang == "zh" else ", ").join(labels) + (" …" if len(named) > SKIPPED_NAMED else "")
+    key = "map.skipped.one" if len(named) == 1 else "map.skipped"
+    return t(key, lang, count=number(len(named), lang), names=names)
 
 
 def present(frame: pd.DataFrame | None) -> bool:
     """Whether a layer has anything to draw."""
     return frame is not None and not frame.empty
+
+
+def nothing_to_draw(lang: str, theme: str, font_size: int, *frames: pd.DataFrame | None) -> go.Figure | None:
+    """A map saying it has nothing to draw when none of its layers ``frames`` has a row (no areas, no places:
+    a city without reference data), instead of an empty base; None when there is something."""
+    if any(present(frame) for frame in frames):
+        return None
+    return empty(t("map.none", lang), theme, font_size)
 
 
 def outline_trace(areas: pd.DataFrame, theme: str) -> go.Scattermap:
@@ -269,15 +305,36 @@ def map_figure(
     show_legend: bool,
     uirevision: str,
     skipped_areas: tuple[str, ...] = (),
+    skipped: str | None = None,
     **layout,
 ) -> go.Figure:
     """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, on ``style`` (default:
     the blank offline base), the legend at the top left; ``uirevision`` keeps the user's pan and zoom while it
-    stays the same. Areas left out for want of polygonal geometry are named in the layout's ``meta``."""
+    stays the same. Areas left out for want of polygonal geometry are named in the layout's ``meta`` and, in the
+    note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself."""
     centre, zoom = fit_view(focus, fit_px)
     if skipped_areas:
         layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"
+    if skipped:
+        layout["annotations"] = [
+            {
+                "text": html.escape(skipped),
+                "x": 0.01,
+                "y": 0.01,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "align": "left",
+                "showarrow": False,
+                "bgcolor": "rgba(14,22,32,0.8)" if dark else "rgba(255,255,255,0.9)",
+                "bordercolor": "#D55E00",
+                "borderwidth": 1,
+                "borderpad": 4,
+                "font": {"size": max(font_size - 2, 9), "color": palette(theme).text},
+            }
+        ]
     return figure(
         traces,
         theme,

@@ -4,26 +4,21 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from layouts.components.complaints import (
+    category_bars,
     compared_complaints,
+    complaint_lines,
     complaint_tiles,
     register_ticket_table,
     ticket_table,
     with_complaint_changes,
 )
-from layouts.components.domain import (
-    DomainSpec,
-    Drawn,
-    Slot,
-    View,
-    domain_layout,
-    register_domain,
-)
+from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.data import map_layers
-from layouts.figures.charts import funnel, ranked_bars, time_lines
+from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
 from layouts.viewmodels.complaints import (
@@ -71,32 +66,25 @@ def layout(
     return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
+def _departments(departments: pd.DataFrame, view: View):
+    rates = list(departments["on_time_rate"])
+    return ranked_bars(list(departments[view.name]), rates, view.lang, view.theme, digits=1, unit="%")
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data, base = complaints_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
-    kpis, categories, departments = data.kpis, data.categories, data.departments
+    kpis = data.kpis
     tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang)
     return Drawn(
         with_complaint_changes(tiles, view, kpis, base),
         {
-            "funnel": funnel(data.funnel, lang, theme),
-            "trend": time_lines(
-                data.trend,
-                {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
-                lang,
-                theme,
-                view.tz,
-                bars=("received",),
-                overlay=base.overlay(lambda d: d[1]) if base else None,
-                span=(view.start, view.now),
-                grain=view.span.grain,
-            ),
-            "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
-            "departments": ranked_bars(
-                list(departments[view.name]), list(departments["on_time_rate"]), lang, theme, digits=1, unit="%"
-            ),
+            "funnel": lambda: funnel(data.funnel(), lang, theme),
+            "trend": lambda: complaint_lines(data.trend(), view, base),
+            "categories": lambda: category_bars(data.categories(), view),
+            "departments": lambda: _departments(data.departments(), view),
             "map": lambda: city_map(
-                map_layers(view.now, district=view.district, start=view.start),
+                data.map_layers(),
                 lang,
                 theme,
                 view.tz,

@@ -7,7 +7,9 @@ import dash
 from dash import html
 
 from layouts.components.complaints import (
+    category_bars,
     compared_complaints,
+    complaint_lines,
     complaint_tiles,
     register_ticket_table,
     ticket_table,
@@ -15,7 +17,7 @@ from layouts.components.complaints import (
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
 from layouts.components.frame import preferences
-from layouts.figures.charts import ranked_bars, time_lines
+from layouts.figures.charts import ranked_bars
 from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
 from layouts.viewmodels.complaints import complaint_kpis, complaint_trend
@@ -68,7 +70,7 @@ TILES = ("received", "on_time", "backlog", "satisfaction")
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data, base = district_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
-    kpis, ranked, categories, halls = data.kpis, data.ranked, data.categories, data.halls
+    kpis, ranked, halls = data.kpis, data.ranked, data.halls
     tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang, TILES, "district.tile.received.detail")
     return Drawn(
         with_complaint_changes(tiles, view, kpis, base),
@@ -76,20 +78,12 @@ def draw(view: View) -> Drawn:
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
             ),
-            "trend": time_lines(
-                data.trend,
-                {"received": t("complaints.series.received", lang), "closed": t("complaints.series.closed", lang)},
-                lang,
-                theme,
-                view.tz,
-                bars=("received",),
-                span=(view.start, view.now),
-                grain=view.span.grain,
-                overlay=base.overlay(lambda d: d[1]) if base else None,
+            "trend": lambda: complaint_lines(data.trend(), view, base),
+            "subdistricts": lambda: ranked_bars(
+                list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1
             ),
-            "subdistricts": ranked_bars(list(ranked[view.name]), list(ranked["per_10k"]), lang, theme, digits=1),
-            "categories": ranked_bars(list(categories[view.name]), list(categories["received"]), lang, theme),
-            "halls": ranked_bars(
+            "categories": lambda: category_bars(data.categories(), view),
+            "halls": lambda: ranked_bars(
                 list(halls[view.name]),
                 list(halls["wait_min"]),
                 lang,

@@ -4,6 +4,7 @@ stations by AQI on the map and ranked, and noise per station."""
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from layouts.components.domain import (
@@ -84,27 +85,34 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
     ]
 
 
+def _stations(ranked: pd.DataFrame, view: View):
+    labels = [f"{n} · {t(f'aqi.{lv}', view.lang)}" for n, lv in zip(ranked[view.name], ranked["level"], strict=True)]
+    return ranked_bars(labels, list(ranked["aqi"]), view.lang, view.theme, colors=list(ranked["color"]))
+
+
+def _noise(noise: pd.DataFrame, view: View):
+    return ranked_bars(list(noise[view.name]), list(noise["value"]), view.lang, view.theme, digits=1, unit=" dB(A)")
+
+
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
     data, base = environment_view(view), compared(view, environment_view, "sensors")
     overlay = base.overlay(lambda d: d.trend) if base else None
-    ranked, noise = data.ranked, data.latest_noise
     pollutants = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
-    labels = [f"{n} · {t(f'aqi.{lv}', lang)}" for n, lv in zip(ranked[view.name], ranked["level"], strict=True)]
     return Drawn(
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": time_lines(
+            "aqi": lambda: time_lines(
                 data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay
             ),
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "pollutants": time_lines(
+            "pollutants": lambda: time_lines(
                 data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay
             ),
-            "stations": ranked_bars(labels, list(ranked["aqi"]), lang, theme, colors=list(ranked["color"])),
-            "noise": ranked_bars(list(noise[view.name]), list(noise["value"]), lang, theme, digits=1, unit=" dB(A)"),
+            "stations": lambda: _stations(data.ranked, view),
+            "noise": lambda: _noise(data.latest_noise(), view),
         },
     )
 

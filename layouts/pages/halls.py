@@ -4,6 +4,7 @@ hall, per service item, over time and on the map."""
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from layouts.components.domain import (
@@ -84,17 +85,21 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
     ]
 
 
+def _items(items: pd.DataFrame, view: View):
+    return ranked_bars(list(items["service_item"]), list(items["issued"]), view.lang, view.theme)
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data, base = halls_view(view), compared(view, halls_view, "halls")
-    ranked, items = data.ranked, data.items
+    ranked = data.ranked
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
     percent = tuple(key for key, column in TILES if column.endswith("_pct"))
     return Drawn(
         with_changes(_tiles(data.totals, lang), view, _values(data), base, _values, DIRECTIONS, percent),
         {
-            "trend": time_lines(
-                data.trend,
+            "trend": lambda: time_lines(
+                data.trend(),
                 series,
                 lang,
                 theme,
@@ -103,12 +108,12 @@ def draw(view: View) -> Drawn:
                 span=(view.start, view.now),
                 grain=view.span.grain,
                 right={"wait_min": series["wait_min"]},
-                overlay=base.overlay(lambda d: d.trend) if base else None,
+                overlay=base.overlay(lambda d: d.trend()) if base else None,
             ),
             "map": lambda: explorer_map(
                 data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "ranking": ranked_bars(
+            "ranking": lambda: ranked_bars(
                 list(ranked[view.name]),
                 list(ranked["wait_min"]),
                 lang,
@@ -116,7 +121,7 @@ def draw(view: View) -> Drawn:
                 digits=1,
                 unit=" " + t("unit.minutes", lang),
             ),
-            "items": ranked_bars(list(items["service_item"]), list(items["issued"]), lang, theme),
+            "items": lambda: _items(data.items(), view),
         },
     )
 

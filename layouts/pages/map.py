@@ -13,7 +13,7 @@ from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
-from layouts.components.panel_error import panel_figure
+from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.ticket_detail import ticket_detail
 from layouts.figures.charts import count_bars
 from layouts.figures.explorer_map import COMPLAINT_MODES, explorer_map
@@ -244,10 +244,15 @@ def _summary(view: view_model.MapView, lang: str, theme: str) -> list:
     if view.shown is not None and view.shown < view.total:
         capped = t("map.summary.capped", lang, shown=number(view.shown, lang))
         summary.append(html.Div(capped, className="text-body-secondary small"))
-    parts = view.breakdown
+    breakdown = panel_block(lambda: _breakdown(view, lang, theme), lang, t("map.summary.breakdown", lang))
+    return [*summary, html.Div(breakdown, id="map-breakdown")]
+
+
+def _breakdown(view: view_model.MapView, lang: str, theme: str) -> list:
+    """The selection's leading categories and districts and its trend over the range."""
+    parts = view.breakdown()
     trend = count_bars(parts.trend, t("map.summary.received", lang), theme, view.timezone, parts.grain)
     return [
-        *summary,
         _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories"),
         _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts"),
         html.Div(t(f"map.summary.trend.{parts.grain}", lang), className="map-side-title"),
@@ -278,7 +283,10 @@ def _register_refresh(app: dash.Dash) -> None:
         def render():
             view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom, prefs.get("time"))
             figure = panel_figure(
-                lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url), lang, theme
+                lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url),
+                lang,
+                theme,
+                t("map.title", lang),
             )
             return figure, _summary(view, lang, theme), view_model.hour_label(view, hour, lang)
 

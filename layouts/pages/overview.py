@@ -23,7 +23,7 @@ from layouts.figures.score_breakdown import score_breakdown
 from layouts.figures.score_trend import score_trend
 from layouts.format import number
 from layouts.i18n import t
-from layouts.viewmodels.overview import TREND_DAYS, kpi_link, overview_view
+from layouts.viewmodels.overview import TREND_DAYS, OverviewView, kpi_link, overview_view
 
 dash.register_page(__name__, path="/", name="overview", title="CityOps")
 
@@ -128,6 +128,35 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     )
 
 
+def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
+    """The page's figures, each drawn on its own: one that fails says so in its panel."""
+    charts = {
+        "overview-score-trend": (lambda: score_trend(view.trend, theme), t("score.trend", lang, days=TREND_DAYS)),
+        "overview-breakdown": (
+            lambda: score_breakdown(view.table, view.names(lang), theme),
+            t("score.breakdown", lang),
+        ),
+        "overview-ranking": (
+            lambda: ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
+            t("ranking.title", lang),
+        ),
+        "overview-map": (
+            lambda: city_map(
+                view.city,
+                lang,
+                theme,
+                view.timezone,
+                view.map_style_url,
+                show_legend=False,
+                font_size=11,
+                fit_px=MAP_PX,
+            ),
+            t("overview.map.title", lang),
+        ),
+    }
+    return {key: panel_figure(build, lang, theme, title) for key, (build, title) in charts.items()}
+
+
 def _score_cards(view, period: str, lang: str) -> list:
     """The registry KPIs' cards (their period is the time picker's; each says what it is compared with)."""
     return [
@@ -160,18 +189,9 @@ def content(prefs: dict) -> dict[str, object]:
         "overview-kpis": kpi_row(view.kpis, lang, tz, view.changes, view.compare),
         "overview-score": number(view.score, lang, 2),
         "overview-score-note": note,
-        "overview-score-trend": score_trend(view.trend, theme),
-        "overview-breakdown": score_breakdown(view.table, view.names(lang), theme),
-        "overview-ranking": ranking_bars(view.ranking, lang, theme, t("ranking.hover", lang), t("ranking.none", lang)),
         "overview-cards": _score_cards(view, period, lang),
         "overview-alerts": alert_list(view.alerts, lang, tz),
-        "overview-map": panel_figure(
-            lambda: city_map(
-                view.city, lang, theme, tz, view.map_style_url, show_legend=False, font_size=11, fit_px=MAP_PX
-            ),
-            lang,
-            theme,
-        ),
+        **_charts(view, lang, theme),
     }
 
 

@@ -4,6 +4,7 @@ most congested segments and the road map by TPI level."""
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import html
 
 from layouts.components.domain import (
@@ -83,17 +84,25 @@ def _tiles(data: TrafficView, lang: str) -> list[Tile]:
     ]
 
 
+def _worst(worst: pd.DataFrame, view: View):
+    labels = [f"{n} · {t(f'tpi.{lv}', view.lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
+    return ranked_bars(labels, list(worst["tpi"]), view.lang, view.theme, digits=1, colors=list(worst["color"]))
+
+
+def _classes(classes: pd.DataFrame, view: View):
+    labels = [t(f"road.{c}", view.lang) for c in classes["road_class"]]
+    return ranked_bars(labels, list(classes["speed_kmh"]), view.lang, view.theme, digits=1, unit=" km/h")
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data, base = traffic_view(view), compared(view, traffic_view, "traffic")
-    worst, classes = data.worst, data.classes
     series = {"tpi": t("traffic.series.tpi", lang)}
-    labels = [f"{n} · {t(f'tpi.{lv}', lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
     overlay = base.overlay(lambda d: d.trend) if base else None
     return Drawn(
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, ("congested",)),
         {
-            "trend": time_lines(
+            "trend": lambda: time_lines(
                 data.trend,
                 series,
                 lang,
@@ -107,15 +116,8 @@ def draw(view: View) -> Drawn:
             "map": lambda: city_map(
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
-            "worst": ranked_bars(labels, list(worst["tpi"]), lang, theme, digits=1, colors=list(worst["color"])),
-            "classes": ranked_bars(
-                [t(f"road.{c}", lang) for c in classes["road_class"]],
-                list(classes["speed_kmh"]),
-                lang,
-                theme,
-                digits=1,
-                unit=" km/h",
-            ),
+            "worst": lambda: _worst(data.worst, view),
+            "classes": lambda: _classes(data.classes(), view),
         },
     )
 

@@ -19,10 +19,11 @@ from layouts.components.banner import problem_banner
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
+from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.timepicker import settle
-from layouts.components.wall_panels import PANELS, SCENES, alarms, playlist
+from layouts.components.wall_panels import PANELS, SCENES, Context, playlist
 from layouts.i18n import t
-from layouts.viewmodels.wall import wall_view
+from layouts.viewmodels.wall import alarms, panel_body, wall_view
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 
@@ -196,7 +197,7 @@ def content(panels: list[str], lang: str, theme: str, scale: float, time: dict |
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
     return WallContent(
         kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
-        bodies={p: PANELS[p].build(ctx) for p in panels},
+        bodies={p: _body(p, ctx) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
             p: f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
@@ -204,6 +205,14 @@ def content(panels: list[str], lang: str, theme: str, scale: float, time: dict |
         },
         ticker=ticker or [html.Span(t("wall.ticker.none", lang), className="ticker-item ticker-ok")],
     )
+
+
+def _body(panel: str, ctx: Context) -> object:
+    """The panel's figure or list; one that fails says so in its place, and the rest of the wall draws."""
+    spec = PANELS[panel]
+    if spec.graph:
+        return panel_figure(lambda: panel_body(panel, ctx), ctx.lang, ctx.theme, t(spec.title, ctx.lang))
+    return panel_block(lambda: panel_body(panel, ctx), ctx.lang, t(spec.title, ctx.lang))
 
 
 def data_patch(figure) -> Patch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,6 +12,8 @@ from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, co
 from dashboard.queries.kpis import complaint_series, open_tickets
 from layouts.components.domain import View
 from layouts.components.timepicker import span_of
+from layouts.figures.city_map import MapLayers
+from layouts.viewmodels.city_map import map_layers
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,15 @@ class ComplaintKpis:
 
 @dataclass(frozen=True)
 class ComplaintsView:
-    """The complaints page: its tiles, funnel, received and closed per interval, by category and department."""
+    """The complaints page: its tiles, then what each chart shows, read when that chart is drawn: the funnel,
+    received and closed per interval, by category and by department, and the map layers."""
 
     kpis: ComplaintKpis
-    funnel: pd.DataFrame
-    trend: pd.DataFrame
-    categories: pd.DataFrame
-    departments: pd.DataFrame
+    funnel: Callable[[], pd.DataFrame]
+    trend: Callable[[], pd.DataFrame]
+    categories: Callable[[], pd.DataFrame]
+    departments: Callable[[], pd.DataFrame]
+    map_layers: Callable[[], MapLayers]
 
 
 def complaint_kpis(view: View) -> ComplaintKpis:
@@ -57,10 +62,11 @@ def complaints_view(view: View) -> ComplaintsView:
     sel = ComplaintFilter(view.start, view.now, view.district)
     return ComplaintsView(
         kpis=complaint_kpis(view),
-        funnel=complaints.funnel(view.engine, sel),
-        trend=complaint_trend(view),
-        categories=by_category(view),
-        departments=complaints.by_department(view.engine, sel, view.as_of),
+        funnel=lambda: complaints.funnel(view.engine, sel),
+        trend=lambda: complaint_trend(view),
+        categories=lambda: by_category(view),
+        departments=lambda: complaints.by_department(view.engine, sel, view.as_of),
+        map_layers=lambda: map_layers(view.now, district=view.district, start=view.start),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,13 +20,13 @@ from layouts.viewmodels.complaints import ticket_selection as complaint_tickets
 
 @dataclass(frozen=True)
 class DistrictView:
-    """The district's complaint tiles, sub-districts ranked per 10k residents, complaints per interval, by
-    category, its service halls and the map layers."""
+    """The district's complaint tiles, sub-districts ranked per 10k residents, complaints per interval and by
+    category (both read when their chart is drawn), its service halls and the map layers."""
 
     kpis: ComplaintKpis
     ranked: pd.DataFrame
-    trend: pd.DataFrame
-    categories: pd.DataFrame
+    trend: Callable[[], pd.DataFrame]
+    categories: Callable[[], pd.DataFrame]
     halls: pd.DataFrame
     map_layers: ExplorerLayers
 
@@ -49,8 +50,8 @@ def district_view(view: View) -> DistrictView:
     return DistrictView(
         kpis=complaint_kpis(view),
         ranked=subs.sort_values("per_10k", ascending=False),
-        trend=complaint_trend(view),
-        categories=by_category(view),
+        trend=lambda: complaint_trend(view),
+        categories=lambda: by_category(view),
         halls=halls,
         map_layers=ExplorerLayers(
             outlines=districts, areas=subs, halls=halls, focus=districts[districts["code"] == code]

@@ -25,15 +25,22 @@ AQI_BANDS = tuple(
 @dataclass(frozen=True)
 class EnvironmentView:
     """The city AQI (None: no data), the period's hourly trend, stations (and ranked by AQI), the last noise hour
-    per station, hours over AQI 100, and the map layers (read when the map is drawn)."""
+    per station (read when its panel is drawn), hours over AQI 100, and the map layers (read when the map is
+    drawn)."""
 
     city: CityAqi | None
     trend: pd.DataFrame
     stations: pd.DataFrame
     ranked: pd.DataFrame
-    latest_noise: pd.DataFrame
+    latest_noise: Callable[[], pd.DataFrame]
     exceed_hours: int
     map_layers: Callable[[], MapLayers]
+
+
+def latest_noise(view: View) -> pd.DataFrame:
+    """The last hour of noise per station in the 24 hours up to the view's now."""
+    noise = environment.station_series(view.engine, view.now - WINDOWS["24h"], view.now, "laeq")
+    return noise.sort_values("hour").drop_duplicates("station_code", keep="last")
 
 
 def environment_view(view: View) -> EnvironmentView:
@@ -41,13 +48,12 @@ def environment_view(view: View) -> EnvironmentView:
     engine = view.engine
     trend = environment.air_trend(engine, view.start, view.now, view.tz)
     stations = environment.station_aqi(engine, view.tz, view.as_of)
-    noise = environment.station_series(engine, view.now - WINDOWS["24h"], view.now, "laeq")
     return EnvironmentView(
         city=environment.city_aqi(engine, view.tz, view.as_of),
         trend=trend,
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),
-        latest_noise=noise.sort_values("hour").drop_duplicates("station_code", keep="last"),
+        latest_noise=lambda: latest_noise(view),
         exceed_hours=int((trend["aqi"] > 100).sum()) if not trend.empty else 0,
         map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
     )

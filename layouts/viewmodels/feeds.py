@@ -10,7 +10,8 @@ import pandas as pd
 
 from dashboard.context import request_context
 from dashboard.privacy import mask_text
-from dashboard.queries import feed_dialects, feeds
+from dashboard.queries import feed_dialects, feeds, identity, published
+from dashboard.queries.replica import ReplicaStatus, replica_status
 from layouts.components.ticket_text import may_see_personal_data
 from layouts.data import snapshot_time
 from layouts.format import local_time
@@ -65,4 +66,16 @@ def feeds_view(feed: str | None) -> FeedsView:
         now=now,
         stale_factor=settings.stale_after_intervals,
         timezone=tz,
+    )
+
+
+def feed_checks() -> tuple[pd.DataFrame, pd.DataFrame, ReplicaStatus]:
+    """How often each feed's published figures agree with ours (per feed), the names feeds gave that resolve
+    to no reference entity (per kind and name), and the read replica's state (lag) as it and the primary see it."""
+    context = request_context()
+    engine = context.engine
+    return (
+        published.aqi_agreement(engine, context.settings.city_timezone),
+        identity.unresolved(engine),
+        replica_status(engine, context.primary or engine),
     )

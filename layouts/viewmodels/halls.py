@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,12 +29,13 @@ SUMMED = (
 
 @dataclass(frozen=True)
 class HallsView:
-    """The totals of the tiles, tickets and waits per interval, halls by wait, tickets by service item, the map."""
+    """The totals of the tiles, tickets and waits per interval (read when its chart is drawn), halls by wait,
+    tickets by service item (read when its chart is drawn), the map."""
 
     totals: dict
-    trend: pd.DataFrame
+    trend: Callable[[], pd.DataFrame]
     ranked: pd.DataFrame
-    items: pd.DataFrame
+    items: Callable[[], pd.DataFrame]
     map_layers: ExplorerLayers
 
 
@@ -64,8 +66,8 @@ def halls_view(view: View) -> HallsView:
     focus = areas[areas["code"] == view.district] if view.district else None
     return HallsView(
         totals=totals(stats),
-        trend=halls.hall_series(engine, view.start, view.now, view.tz, view.span.grain),
+        trend=lambda: halls.hall_series(engine, view.start, view.now, view.tz, view.span.grain),
         ranked=stats.sort_values("wait_min", ascending=False),
-        items=halls.hall_items(engine, view.start, view.now),
+        items=lambda: halls.hall_items(engine, view.start, view.now),
         map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -128,8 +128,8 @@ class Breakdown:
 
 @dataclass(frozen=True)
 class MapView:
-    """What the explorer shows: its layers, the selection's count and breakdown, points drawn (None: cells) and
-    its hours."""
+    """What the explorer shows: its layers, the selection's count and breakdown (read when drawn: if it fails,
+    the side column says so and the map is drawn), points drawn (None: cells) and its hours."""
 
     layers: ExplorerLayers
     total: int
@@ -137,7 +137,7 @@ class MapView:
     span: Span
     timezone: str
     style_url: str | None
-    breakdown: Breakdown
+    breakdown: Callable[[], Breakdown]
 
 
 def breakdown(engine, span: Span, sel: ComplaintFilter) -> Breakdown:
@@ -201,7 +201,7 @@ def map_view(period, hour, filters: dict, layers, mode, kpi, zoom, time: Mapping
     drawn = ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts)
     shown = len(parts["points"]) if "points" in parts else None
     total = map_queries.count(engine, sel)
-    return MapView(drawn, total, shown, span, tz, settings.map_style_url, breakdown(engine, span, sel))
+    return MapView(drawn, total, shown, span, tz, settings.map_style_url, lambda: breakdown(engine, span, sel))
 
 
 def hour_label(view: MapView, hour: int | None, lang: str) -> str:

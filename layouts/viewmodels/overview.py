@@ -34,8 +34,8 @@ from dashboard.queries.kpis import (
     kpi_trend,
     kpi_values,
 )
-from layouts.data import map_layers
 from layouts.figures.city_map import MapLayers
+from layouts.viewmodels.city_map import map_layers
 
 
 @dataclass(frozen=True)

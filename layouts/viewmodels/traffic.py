@@ -23,13 +23,14 @@ WORST_ROADS = 12
 
 @dataclass(frozen=True)
 class TrafficView:
-    """The network TPI (None: no data), the period's trend, the most congested roads, speeds by road class, the
-    latest speed and congested share (None: no trend), and the map layers (read when the map is drawn)."""
+    """The network TPI (None: no data), the period's trend, the most congested roads, speeds by road class (read
+    when its panel is drawn), the latest speed and congested share (None: no trend), and the map layers (read when
+    the map is drawn)."""
 
     network: NetworkTpi | None
     trend: pd.DataFrame
     worst: pd.DataFrame
-    classes: pd.DataFrame
+    classes: Callable[[], pd.DataFrame]
     speed: float | None
     congested: float | None
     map_layers: Callable[[], MapLayers]
@@ -49,7 +50,7 @@ def traffic_view(view: View) -> TrafficView:
         network=traffic.network(engine, view.as_of),
         trend=trend,
         worst=roads.sort_values("tpi", ascending=False).head(WORST_ROADS),
-        classes=traffic.road_class_speeds(engine, view.start, view.now),
+        classes=lambda: traffic.road_class_speeds(engine, view.start, view.now),
         speed=hourly["speed_kmh"].iloc[-1] if not hourly.empty else None,
         congested=hourly["congested_pct"].iloc[-1] if not hourly.empty else None,
         map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads),

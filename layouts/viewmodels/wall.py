@@ -1,19 +1,27 @@
-"""The wall's view model: what its panel builders are given, the KPI strip and each panel's freshness."""
+"""The wall's view model: what its panels are given (their context and the data each draws), the KPI strip, each
+panel's freshness and the alarms of the alerts panel and the ticker."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from dashboard.context import request_context
 from dashboard.kpis.compare import Change
-from dashboard.kpis.freshness import Freshness, domain_freshness
+from dashboard.kpis.freshness import Freshness, domain_freshness, row_freshness
+from dashboard.kpis.periods import local_day
 from dashboard.kpis.timespan import resolve
-from dashboard.queries import feeds
+from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
+from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.kpis import kpi_registry
 from layouts.components.timepicker import selection_for
 from layouts.components.wall_panels import PANELS, Context
 from layouts.data import snapshot_time
+from layouts.figures.city_map import MapLayers
+from layouts.i18n import t
+from layouts.viewmodels.city_map import map_layers
 from layouts.viewmodels.overview import KpiValue, headline_changes, overview_kpis
 
 
@@ -49,3 +57,53 @@ def wall_view(
         changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
         compare=selection.compare,
     )
+
+
+#: What each panel draws, read for the panel's context: the last 24 hours unless said.
+READS: dict[str, Callable[[Context], Any]] = {
+    "city_map": lambda ctx: map_layers(ctx.now, with_points=False),
+    "city_trend": lambda ctx: complaints.hourly_counts(ctx.engine, ctx.now - timedelta(hours=48), ctx.now),
+    "complaints_funnel": lambda ctx: complaints.funnel(
+        ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)
+    ),
+    "complaints_categories": lambda ctx: complaints.by_category(
+        ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now
+    ),
+    "traffic_map": lambda ctx: MapLayers(
+        districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine)
+    ),
+    "traffic_trend": lambda ctx: traffic.traffic_trend(ctx.engine, *ctx.day),
+    "environment_map": lambda ctx: MapLayers(
+        districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
+    ),
+    "environment_aqi": lambda ctx: environment.air_trend(ctx.engine, *ctx.day, ctx.tz),
+    "halls_ranking": lambda ctx: halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now),
+    "halls_trend": lambda ctx: halls.hall_trend(ctx.engine, *ctx.day),
+    "alerts_list": lambda ctx: alarms(ctx),
+    "feeds_list": lambda ctx: feeds.feed_status(ctx.engine),
+}
+
+
+def panel_body(panel: str, ctx: Context) -> object:
+    """The panel's figure or list, drawn from what it reads."""
+    return PANELS[panel].draw(ctx, READS[panel](ctx))
+
+
+def alarms(ctx: Context) -> list[tuple[str, str]]:
+    """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
+    rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
+    settings = request_context().settings
+    factor = settings.stale_after_intervals
+    items = []
+    for row in alerts.open_alerts(ctx.engine).itertuples(index=False):
+        level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
+        items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
+    for row in feeds.feed_status(ctx.engine).itertuples(index=False):
+        if row.enabled and row_freshness(row, ctx.now, factor).stale:
+            items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
+    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1)).itertuples(index=False):
+        if row.failed_runs:
+            items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
+        if row.quarantined:
+            items.append(("warning", t("wall.ticker.quarantine", ctx.lang, feed=row.feed, count=row.quarantined)))
+    return items

@@ -60,5 +60,5 @@ def test_every_sqlite_baseline_range_uses_an_index(year):
     finally:
         scans.close()
     assert {name: plan for name, plan in plans.items() if any("SCAN" in index for index in plan)} == {}
-    assert plans["open tickets"] == ["ix_complaint_closed_at_due_at"]
+    assert set(plans["open tickets"]) == {"ix_complaint_closed_at_due_at"}  # the NULL and the later-than-now ranges
     assert set(plans["satisfaction"]) == {"ix_complaint_revisited_at", "ix_complaint_closed_at_due_at"}

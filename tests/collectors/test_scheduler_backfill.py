@@ -14,6 +14,7 @@ class _BackfillingRunner:
 
     def __init__(self, behind: int) -> None:
         self.engine = None
+        self.leases = None  # housekeeping jobs run without leases
         self.behind = behind
         self.runs = 0
         self.overlaps = 0

@@ -100,11 +100,12 @@ def test_time_axes_say_the_year_only_outside_the_current_one():
         past = time_lines(frame, {"n": "n"}, "en", "dark", "Asia/Shanghai", grain="day")
         this_year = frame.assign(hour=frame["hour"] + pd.DateOffset(years=1))
         current = time_lines(this_year, {"n": "n"}, "en", "dark", "Asia/Shanghai", grain="day")
-        empty_span = time_lines(frame.iloc[:0], {"n": "n"}, "en", "dark", "Asia/Shanghai",
-                                span=(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC)))
+        new_year = pd.DataFrame({"hour": pd.to_datetime(["2026-01-01T01:00Z"]), "n": [1]})  # 2026 data, 2025 span
+        reaching = time_lines(new_year, {"n": "n"}, "en", "dark", "Asia/Shanghai",
+                              span=(datetime(2025, 12, 31, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)))
     assert past.layout.xaxis.tickformat == "%Y-%m-%d" and "%Y" in past.data[0].hovertemplate
     assert current.layout.xaxis.tickformat == "%m-%d" and "%Y" not in current.data[0].hovertemplate
-    assert empty_span.layout.xaxis.type == "date" and "%Y" in empty_span.layout.xaxis.tickformat
+    assert reaching.layout.xaxis.type == "date" and "%Y" in reaching.layout.xaxis.tickformat
 
 
 def test_the_score_trend_says_the_year_of_an_archive():

@@ -182,7 +182,7 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
     received = next(tile for tile in with_year.tiles if tile.key == "received")
     assert received.change.title == f"comparison period: {base}"
     assert received.change.children.endswith("vs a year earlier")
-    dashed = [tr for tr in with_year.figures["trend"].data if tr.type == "scatter" and tr.line.dash == "dash"]
+    dashed = [tr for tr in with_year.figures["trend"]().data if tr.type == "scatter" and tr.line.dash == "dash"]
     assert [tr.name for tr in dashed] == ["Received · Year before", "Closed · Year before"]
     shifted = pd.Series(pd.to_datetime(dashed[0].x))
     counted = pd.Series(dashed[0].y, index=shifted)
@@ -190,4 +190,4 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
     assert shifted.min() >= today.replace(tzinfo=None) and shifted.max() < local.replace(tzinfo=None)
     plain = drawn(None)
     assert all(tile.change is None for tile in plain.tiles)
-    assert not [tr for tr in plain.figures["trend"].data if tr.type == "scatter" and tr.line.dash == "dash"]
+    assert not [tr for tr in plain.figures["trend"]().data if tr.type == "scatter" and tr.line.dash == "dash"]

@@ -41,7 +41,7 @@ def test_halls_wait_is_drawn_against_a_second_axis(engine, tmp_path):
 
     span = resolve(TimeSelection("7d"), NOW, TZ)
     view = View(engine, settings, span, None, "en", "light")
-    trend_figure = halls.draw(view).figures["trend"]
+    trend_figure = halls.draw(view).figures["trend"]()  # each panel is drawn on its own, when asked
     traces = {trace.name: trace for trace in trend_figure.data}
     wait, issued = traces["Mean wait (min)"], traces["Issued"]
     assert wait.yaxis == "y2" and issued.yaxis in (None, "y")

@@ -8,7 +8,8 @@ import json
 
 import pytest
 import shapely
-from shapely.geometry import GeometryCollection, LineString, MultiLineString, Point, Polygon
+from shapely.geometry import GeometryCollection, LineString, MultiLineString, Point, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
@@ -59,11 +60,11 @@ def province_db(realdata, tmp_path):
     engine.dispose()
 
 
-def _refresh(app, path: str) -> dict[str, dict]:
+def _refresh(app, path: str, search: str = "") -> dict[str, dict]:
     """The page's callbacks as the browser calls them: their responses by output key."""
     client = app.server.test_client()
-    client.get(path)
-    routed = open_page(app, client, path)
+    client.get(path + search)
+    routed = open_page(app, client, path, search)
     assert routed.status_code == 200
     answers = {}
     for key, body in page_callbacks(client, page_layout(routed)):
@@ -97,7 +98,7 @@ def test_province_with_invalid_features_draws(province_db, tmp_path, path, page,
     assert _banner(answers, page) is None
     figure = _figure(answers, graph)
     assert _outline_vertices(figure) > 0
-    assert t("panel.error", "zh") not in json.dumps(figure, ensure_ascii=False)
+    assert "无法绘制" not in json.dumps(figure, ensure_ascii=False)
 
 
 def test_figures_draw_polygonal_parts_and_skip_the_rest():
@@ -149,9 +150,10 @@ def test_a_failing_panel_shows_its_error_and_the_rest_draws(province_db, tmp_pat
     answers = _refresh(app, "/environment")
     assert _banner(answers, "environment") is None
     failed = _figure(answers, "environment-map")
-    assert [a["text"] for a in failed["layout"]["annotations"]] == [t("panel.error", "zh")]
+    (text,) = [a["text"] for a in failed["layout"]["annotations"]]
+    assert "无法绘制" in text and t("environment.map", "zh") in text and "NotImplementedError" in text
     aqi = _figure(answers, "environment-aqi")
-    assert t("panel.error", "zh") not in json.dumps(aqi, ensure_ascii=False)
+    assert "无法绘制" not in json.dumps(aqi, ensure_ascii=False)
 
 
 def test_roads_of_any_geometry_are_drawn_by_their_lines():
@@ -168,3 +170,39 @@ def test_roads_of_any_geometry_are_drawn_by_their_lines():
     # 2 + 3 vertices of the lines, the triangle's closed ring of 4; one None gap after each path
     assert [x for x in lons if x is not None] == [0, 1, 1, 1, 2, 0, 1, 1, 0]
     assert rows == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+
+def _invalid_features(path) -> dict[str, tuple[str, BaseGeometry]]:
+    """The features of a boundary file whose geometry is not valid, by code: name and raw geometry."""
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return {
+        str(f["properties"]["adcode"]): (f["properties"]["name"], shape(f["geometry"]))
+        for f in features
+        if not shape(f["geometry"]).is_valid
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("path", "page", "graph"), [("/map", "map", "map-graph"),
+                                                      ("/environment", "environment", "environment-map")])
+def test_areas_not_drawn_are_named_on_the_map(province_db, realdata, tmp_path, lang, path, page, graph):
+    """The Zhejiang file's invalid cities, stored as what is left of them once their area is taken away (their
+    rings as lines), cannot be drawn: the map says so itself, naming both, in the page's language."""
+    from sqlalchemy import select, update
+
+    invalid = _invalid_features(realdata / ZHEJIANG)
+    assert sorted(invalid) == ["330200", "330900"]  # 宁波市 and 舟山市, as the file's own validity says
+    with province_db.begin() as conn:
+        for code, (_name, geom) in invalid.items():
+            conn.execute(update(District).where(District.code == code).values(geometry=geom.boundary))
+        names_en = dict(conn.execute(select(District.code, District.name_en).where(District.code.in_(invalid))).all())
+    app = create_app(province_db, Settings(var_dir=tmp_path, auth_mode="open"))
+    answers = _refresh(app, path, f"?lang={lang}")
+    assert _banner(answers, page) is None
+    figure = _figure(answers, graph)
+    assert figure["layout"]["meta"] == {"skipped_areas": ["330200", "330900"]}
+    (note,) = [a["text"] for a in figure["layout"].get("annotations", []) if "330200" in a["text"]]
+    for code, (name_zh, _geom) in invalid.items():
+        assert f"{name_zh if lang == 'zh' else names_en[code] or name_zh} ({code})" in note
+    assert note.startswith("2 个区域未绘制" if lang == "zh" else "2 areas not drawn")
+    assert _outline_vertices(figure) > 0  # the other cities are drawn

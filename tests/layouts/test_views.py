@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
+from dashboard.kpis.complaints import STATUS_KEYS
 from dashboard.queries import complaints, reference
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
@@ -92,7 +93,7 @@ def test_explorer_figure_layers(engine):
 
 
 def test_charts_label_values_and_sides():
-    steps = pd.DataFrame({"step": list(complaints.STATUS_KEYS), "tickets": [10, 8, 7, 5, 2, 1, 1]})
+    steps = pd.DataFrame({"step": list(STATUS_KEYS), "tickets": [10, 8, 7, 5, 2, 1, 1]})
     fig = funnel(steps, "zh", "dark")
     assert list(fig.data[0].y) == ["受理", "派单", "签收", "办结", "回访"]
     assert "退回 1" in fig.layout.annotations[0].text

@@ -101,7 +101,8 @@ def test_a_wall_token_may_not_open_reports(kept_city):
 def test_the_collector_process_schedules_the_reports(demo_city):
     engine, _, settings = demo_city
     scheduler = BackgroundScheduler(timezone=UTC)
-    add_report_jobs(scheduler, engine, settings.model_copy(update={"report_daily_time": "06:30",
+    runner = FeedRunner(engine)
+    add_report_jobs(scheduler, runner, settings.model_copy(update={"report_daily_time": "06:30",
                                                                   "report_weekly_day": "tue"}))
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"daily report", "weekly report", "report catch-up"}
@@ -111,9 +112,8 @@ def test_the_collector_process_schedules_the_reports(demo_city):
     assert weekly.get_next_fire_time(None, after) == datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
     assert jobs["daily report"].misfire_grace_time == 6 * 3600
     scheduler.remove_all_jobs()
-    add_report_jobs(scheduler, engine, settings.model_copy(update={"report_enabled": False}))
+    add_report_jobs(scheduler, runner, settings.model_copy(update={"report_enabled": False}))
     assert scheduler.get_jobs() == []
-    runner = FeedRunner(engine)
     try:  # the collector process (and the demo) pass their settings; a scheduler built without has no reports
         with_reports = {job.id for job in build_scheduler(runner, [], blocking=False, reports=settings).get_jobs()}
         without = {job.id for job in build_scheduler(runner, [], blocking=False).get_jobs()}

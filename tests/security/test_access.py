@@ -6,6 +6,7 @@ import dash
 import pytest
 
 from dashboard.auth import store
+from tests.reliability.dashpages import layout_components
 from tests.security.conftest import call, login, make_city, signed_in
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
@@ -168,3 +169,34 @@ def test_admin_sets_a_kpi_target_and_its_thresholds(city):
     assert (aqi.target, aqi.thresholds) == (60, (60, 120))
     post(target="50", threshold_green="50")  # one threshold alone: refused, nothing changed
     assert kpi_registry(city.engine, None)["air_aqi"].target == 60
+
+
+def _nav_links(client, path: str, lang: str) -> dict[str, str]:
+    """The navbar links of the page at ``path`` as its router draws it: id -> text."""
+    client.get(path)  # the page shell (and the session's CSRF token)
+    inputs = [
+        {"id": "_pages_location", "property": "pathname", "value": path},
+        {"id": "_pages_location", "property": "search", "value": f"?lang={lang}"},
+    ]
+    response = call(client, ROUTER, inputs)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    layout = response.get_json()["response"]["_pages_content"]["children"]
+    return {cid: props["children"] for cid, props in layout_components(layout) if str(cid).startswith("nav-")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("user", ["lea", "ana", "adm"])
+def test_staff_have_a_link_to_the_city_page(city, user, lang):
+    client = signed_in(city, user)
+    links = _nav_links(client, "/", lang)
+    assert links["nav-city"] == {"zh": "城市数据", "en": "City data"}[lang]
+    assert client.get("/city").status_code == 200
+
+
+def test_no_city_link_where_the_city_page_is_refused(tmp_path):
+    city = make_city(tmp_path, public_paths=["/", "/map"])
+    links = _nav_links(city.client(), "/map", "en")  # an anonymous visitor on a public page
+    assert "nav-map" in links and "nav-city" not in links
+    assert city.client().get("/city").status_code == 302
+    opened = make_city(tmp_path / "open", public_paths=["/", "/city"])
+    assert "nav-city" in _nav_links(opened.client(), "/", "en")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from dashboard.db.engine import make_engine
+from dashboard.db.migrate import schema_filter
 from dashboard.db.models import Base
 from dashboard.db.spatial import include_object
 from dashboard.settings import get_settings
@@ -49,7 +50,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=include_object,
+        include_object=schema_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

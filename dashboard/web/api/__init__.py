@@ -79,7 +79,7 @@ def _span() -> tuple[Span, Span | None]:
 
 def _no_data(other: Span | None) -> bool:
     """Whether the compared span lies wholly before the first fact: its values are "no data", not zeros."""
-    return other is not None and not has_facts_before(_state().engine, other.end)
+    return other is not None and not has_facts_before(_state().reads, other.end)
 
 
 def _described(span: Span, other: Span | None) -> dict[str, Any]:
@@ -107,10 +107,10 @@ def openapi() -> Response:
 def _registry_values(span: Span, other: Span | None) -> list[dict[str, Any]]:
     """The registry's KPIs over ``span`` (and ``other``), backlog and overdue at each one's as-of moment."""
     state = _state()
-    registry = kpi_registry(state.engine, state.settings.kpi_targets_file)
+    registry = kpi_registry(state.reads, state.settings.kpi_targets_file)
 
     def values(s: Span) -> dict[str, Any]:
-        table = kpi_values(state.engine, registry, s.start, s.end, s.as_of, s.timezone)
+        table = kpi_values(state.reads, registry, s.start, s.end, s.as_of, s.timezone)
         return dict(zip(table["id"], table["value"], strict=True))
 
     current, before = values(span), (values(other) if other and not _no_data(other) else {})
@@ -129,8 +129,8 @@ def kpis():
     state = _state()
     span, other = _span()
     now, settings = span.as_of, state.settings
-    registry = kpi_registry(state.engine, settings.kpi_targets_file)
-    cards = overview_kpis(state.engine, now, settings.city_timezone, settings.stale_after_intervals, registry)
+    registry = kpi_registry(state.reads, settings.kpi_targets_file)
+    cards = overview_kpis(state.reads, now, settings.city_timezone, settings.stale_after_intervals, registry)
     return jsonify(
         {
             "as_of": _iso(now),
@@ -154,7 +154,7 @@ def kpis():
 
 @api.get("/alerts")
 def alerts():
-    rows = open_alerts(_state().engine)
+    rows = open_alerts(_state().reads)
     fields = ("id", "rule", "severity", "subject", "message_zh", "message_en", "value")
     return jsonify(
         {
@@ -183,8 +183,8 @@ def feeds():
 def map_districts():
     span, other = _span()
     category = request.args.get("category") or None
-    frame = complaints.per_district(_state().engine, span.start, span.end, category)
-    before = None if other is None else complaints.per_district(_state().engine, other.start, other.end, category)
+    frame = complaints.per_district(_state().reads, span.start, span.end, category)
+    before = None if other is None else complaints.per_district(_state().reads, other.start, other.end, category)
     compared = {} if before is None or _no_data(other) else {r.code: r for r in before.itertuples(index=False)}
 
     def row(r) -> dict[str, Any]:
@@ -223,7 +223,7 @@ def _records():
         raise BadRequest("limit must be a whole number") from None
     if not 1 <= limit <= MAX_RECORDS:
         raise BadRequest(f"limit must be between 1 and {MAX_RECORDS}")
-    frame = recent_complaints(_state().engine, start, end, request.args.get("district") or None, limit)
+    frame = recent_complaints(_state().reads, start, end, request.args.get("district") or None, limit)
     return mask_frame(frame, may_see_personal_data()), span
 
 

@@ -1,0 +1,28 @@
+"""What every domain page reads besides its own data: the freshness of the feeds it follows, the districts
+of its district choice and how far back each domain's data reaches (what a comparison span can show)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from dashboard.kpis.freshness import Freshness, domain_freshness
+from dashboard.queries import feeds, reference
+from dashboard.queries.kpis import data_hours
+
+
+def page_freshness(engine: Engine, domains: tuple[str, ...], as_of: datetime, stale_after: float) -> Freshness:
+    """The "data as of" of the feeds of ``domains`` at ``as_of`` (stale after ``stale_after`` intervals)."""
+    return domain_freshness(feeds.feed_status(engine), domains, as_of, stale_after)
+
+
+def district_options(engine: Engine, name: str) -> list[dict]:
+    """The city's districts as dropdown options, labelled by the column ``name``."""
+    areas = reference.districts(engine)
+    return [{"label": n, "value": c} for c, n in zip(areas["code"], areas[name], strict=True)]
+
+
+def data_spans(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Each KPI domain's first and last hour of data (a comparison span before the first has no data)."""
+    return data_hours(engine)

@@ -1,0 +1,14 @@
+"""What the time picker reads: the time of the newest fact the database holds (a city whose data is old opens on
+its data's period)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dashboard.context import request_context
+from dashboard.queries.history import newest_fact_time
+
+
+def newest_data_time() -> datetime | None:
+    """The newest fact's time over every domain (None: no facts)."""
+    return newest_fact_time(request_context().engine)
