@@ -451,7 +451,25 @@ def complaint_series(
         span = _span(start, end, timezone)
         statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
         frame = _by_days(read_rows(engine, statement, params), names, start, end, timezone, grain)
-    return frame.astype(dict.fromkeys(names, int))
+    return _with_edge_days(frame, engine, start, end, timezone, grain, district).astype(dict.fromkeys(names, int))
+
+
+def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: datetime, timezone: str, grain: str,
+                    district: str | None) -> pd.DataFrame:
+    """``frame`` (per local day or month: hour, received, closed) with the facts at the edges of [start, end)
+    (see :mod:`dashboard.queries.edges`) added to the day or month of their hour, as the rollups place an hour."""
+    names = ["received", "closed"]
+    edges = edge_sums(engine, start, end, "complaints", tuple(names), ("hour", "district_code"))
+    edges = edges[edges["district_code"] == district] if district else edges
+    if edges.empty or frame.empty:
+        return frame
+    unit = "month" if grain == "month" else "day"
+    hours = pd.to_datetime(edges["hour"], utc=True, format="ISO8601")
+    buckets = [period_bounds(hour.to_pydatetime(), timezone, unit)[0] for hour in hours]
+    added = edges.assign(hour=pd.to_datetime(buckets, utc=True)).groupby("hour")[names].sum()
+    frame = frame.set_index("hour")
+    frame[names] = frame[names].astype(float).add(added.reindex(frame.index, fill_value=0.0))
+    return frame.reset_index()
 
 
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:

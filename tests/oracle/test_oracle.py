@@ -10,7 +10,7 @@ from unittest import mock
 import pandas as pd
 import pytest
 
-from dashboard.queries import environment
+from dashboard.queries import environment, kpis
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.oracle import oracle, served
@@ -89,6 +89,20 @@ def test_headline_cards(city):
     assert set(got["cards"]) == set(expected)
     lines = differences("overview/wall cards", got["cards"], expected)
     lines += differences("registry headline KPIs", got["registry"], expected)
+    assert_no_differences(lines)
+
+
+def test_daily_complaint_series(city):
+    """The complaints trend per local day over the last 7 days (a rolling window starting inside an hour) adds
+    up to the oracle's received and closed counts, for the city and each district."""
+    engine, facts, now = city
+    start = now - timedelta(days=7)
+    lines = []
+    for code in (None, *DISTRICTS):
+        series = kpis.complaint_series(engine, start, now, TZ, "day", code)
+        numbers = oracle.complaint_numbers(facts, start, now, now, code)
+        got = {"received": float(series["received"].sum()), "closed": float(series["closed"].sum())}
+        lines += differences(f"daily series 7d {code or 'city'}", got, {k: numbers[k] for k in got})
     assert_no_differences(lines)
 
 
