@@ -323,12 +323,10 @@ def build(path: Path, size: Size | None = None) -> int:
 #: Every query function an overview refresh calls (module, name); its view model imports rollup reads by name.
 READS = (
     *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
-                                "daily_measures", "department_sums")),
-    (overview, "period_sums"),
-    (overview, "domain_sums"),
+                                "daily_measures", "department_sums", "domain_sums")),
     (feeds, "feed_status"),
     (traffic, "latest_observations"),
-    (environment, "latest_air_hour"),
+    (environment, "air_station_hours"),
     (alerts, "open_alerts"),
 )
 
@@ -709,7 +707,8 @@ def baseline_overview(q: Scans, engine, now: datetime) -> dict:
     ranking = rank_departments(by_department, registry.ranking_weights)
     q.parts["pandas"] = q.parts.get("pandas", 0.0) + time.perf_counter() - started
     same = q.timed("same calls", lambda: (
-        feeds.feed_status(engine), traffic.network(engine), environment.city_aqi(engine, TZ), alerts.open_alerts(engine)
+        feeds.feed_status(engine), traffic.latest_observations(engine), environment.city_aqi(engine, TZ, now),
+        alerts.open_alerts(engine)
     ))
     return {
         "today": tables["today"],
@@ -734,7 +733,7 @@ def check_equal(naive: dict, engine, now: datetime) -> None:
         tolerance = 2 ** (1 / PER_DOUBLING) - 1 if kpi.endswith(("median", "p90", "p90_minutes")) else 1e-6
         if not np.isclose(a, b, rtol=tolerance, atol=1e-9):
             raise AssertionError(f"naive and rollup {kpi} differ at {now}: {b} vs {a}")
-    window = overview.domain_sums(engine, local_day(now, TZ, days_back=ON_TIME_DAYS - 1)[0], now, TZ, "complaints")
+    window = kpis.domain_sums(engine, local_day(now, TZ, days_back=ON_TIME_DAYS - 1)[0], now, TZ, "complaints")
     if ratio(window["due_met"], window["due"]).value != naive["on_time"].value:
         raise AssertionError(f"naive and rollup 30-day on-time closure differ at {now}")
     trend = kpis.kpi_trend(engine, registry, now, TZ, TREND_DAYS)["city_score"].to_numpy(dtype=float)

@@ -348,6 +348,13 @@ HOURLY: dict[str, list[HourlyLevel]] = {
     ],
 }
 
+def facts_hourly(domain: str, ranges: list[tuple[datetime, datetime]]):
+    """The rows of ``domain``'s hourly rollup (``complaints`` or ``halls``: its sums per hour and dimensions)
+    computed from the facts in ``ranges``: half-open ranges that need not start or end on the hour, so a read
+    can count the parts of the hours at its edges by the rollup's own definitions."""
+    return HOURLY[domain][0][1](ranges)
+
+
 #: The hourly sums of each domain (kept for the reads and the CLI, which name the domains by them).
 ROLLUPS = {domain: levels[0][0] for domain, levels in HOURLY.items()}
 

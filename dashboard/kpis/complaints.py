@@ -10,8 +10,10 @@ histograms (:mod:`dashboard.kpis.durations`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from dashboard.kpis.measure import Measure, count, ratio
@@ -35,6 +37,10 @@ SUMS = (
 )
 
 
+def _value(number: float) -> float | None:
+    return None if math.isnan(number) else number
+
+
 def on_time_rate(due_met: float | None, due: float | None, scale: float = 1.0) -> Measure:
     """On-time closure (DESIGN §6): tickets closed by their deadline / tickets whose deadline fell in the period,
     overdue open tickets included (``due_met`` / ``due``), × ``scale``."""
@@ -46,6 +52,17 @@ def on_time_rates(due_met: pd.Series, due: pd.Series, scale: float = 100) -> pd.
     (the deadline cohort), × ``scale``; NaN where nothing fell due: :func:`on_time_rate` for each row of a frame."""
     due = pd.to_numeric(due)
     return (pd.to_numeric(due_met) / due.where(due > 0) * scale).astype(float)
+
+
+def per_10k_a_day(received, days: float, population):
+    """Complaints per 10,000 residents a day (the one meaning of "per 10k" on every surface): received / days /
+    population × 10⁴, for a scalar or per row (arrays or Series); NaN where the population is unknown or not
+    positive or the period is empty."""
+    count = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(received))), dtype=float)
+    people = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(population), dtype=object)), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where((people > 0) & (days > 0), count / days / people * 10_000, np.nan)
+    return float(rate[0]) if np.ndim(received) == 0 and np.ndim(population) == 0 else rate
 
 
 def complaint_measures(sums: Mapping[str, float], days: float, population: float | None) -> dict[str, Measure]:
@@ -62,6 +79,8 @@ def complaint_measures(sums: Mapping[str, float], days: float, population: float
         "complaint_return_rate": ratio(sums.get("returned"), received),
         "complaint_redo_rate": ratio(sums.get("reopened"), closed),
         "complaint_handling_hours": Measure(mean_hours.value, closed, closed),
-        "complaints_per_10k": ratio(per_day, population, 10_000),
+        "complaints_per_10k": Measure(
+            _value(per_10k_a_day(received, days, population)), float(per_day or 0), float(population or 0)
+        ),
     }
 

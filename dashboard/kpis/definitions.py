@@ -21,8 +21,12 @@ RATE = {"percent": True}
 
 
 def _kpi(**fields) -> Kpi:
-    """A KPI from its declared ``fields`` and its texts, in every language, from the catalogue."""
+    """A KPI from its declared ``fields`` and its texts, in every language, from the catalogue; a headline KPI
+    (one with a ``window``) is as of now, city-wide, neither targeted nor scored unless a city says so."""
     texts = {f"{part}_{lang}": t(f"indicator.{fields['id']}.{part}", lang) for part in TEXT_PARTS for lang in LANGUAGES}
+    if "window" in fields:
+        fields = {"direction": "lower", "target": None, "thresholds": None, "period": "now", "scope": ("city",),
+                  "headline": True} | fields
     return Kpi(**fields, **texts)
 
 
@@ -334,5 +338,47 @@ DEFAULT_KPIS: tuple[Kpi, ...] = (
         thresholds=(0.85, 0.7),
         period="day",
         scope=("city", "station"),
+    ),
+)
+
+
+#: The overview's and the wall's headline cards, in display order: each the period KPI ``measure`` over its own
+#: fixed ``window`` (served as they are by ``/api/v1/kpis``).
+HEADLINE_KPIS: tuple[Kpi, ...] = (
+    _kpi(
+        id="complaints_today",
+        **COMPLAINTS,
+        formula="complaints_received over today so far",
+        measure="complaints_received",
+        window="today",
+    ),
+    _kpi(
+        id="on_time_closure",
+        **COMPLAINTS,
+        **RATE,
+        formula="complaint_on_time_rate over the last 30 local days",
+        measure="complaint_on_time_rate",
+        window="last_30_days",
+    ),
+    _kpi(
+        id="hall_wait",
+        **HALLS,
+        formula="hall_wait_minutes over today so far",
+        measure="hall_wait_minutes",
+        window="today",
+    ),
+    _kpi(
+        id="network_tpi",
+        **TRAFFIC,
+        formula="traffic_tpi over the latest observation interval",
+        measure="traffic_tpi",
+        window="latest_interval",
+    ),
+    _kpi(
+        id="city_aqi",
+        **ENVIRONMENT,
+        formula="air_aqi over the latest hour",
+        measure="air_aqi",
+        window="latest_hour",
     ),
 )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard.kpis.aqi import POLLUTANTS, breakpoints_for, hourly_aqi
+from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, hourly_aqi
 from dashboard.kpis.measure import Measure, ratio
 
 #: GB 3096-2008 limits, dB(A): acoustic class → (day, night).
@@ -40,17 +40,22 @@ SUMS = (
 )
 
 
+def hour_aqi(concentrations: Mapping[str, float], hour, timezone: str) -> AqiResult | None:
+    """The HJ 633 hourly AQI of one hour's mean concentrations (a station's, or the city's mean over stations),
+    with the breakpoint set in force on the hour's local date; None without any value."""
+    moment = pd.Timestamp(hour).to_pydatetime()
+    return hourly_aqi(concentrations, breakpoints_for(moment.astimezone(ZoneInfo(timezone)).date()))
+
+
 def hourly_city_aqi(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """``hour``, ``aqi``, ``primary`` per hour from rows of ``hour``, ``station_code``, ``quantity``, ``mean``."""
     air = hourly[hourly["quantity"].isin(POLLUTANTS)]
     if air.empty:
         return pd.DataFrame(columns=["hour", "aqi", "primary"])
     city = air.groupby(["hour", "quantity"])["mean"].mean().unstack("quantity")
-    zone = ZoneInfo(timezone)
     rows = []
     for hour, values in city.iterrows():
-        moment = pd.Timestamp(hour).to_pydatetime()
-        result = hourly_aqi(values.dropna().to_dict(), breakpoints_for(moment.astimezone(zone).date()))
+        result = hour_aqi(values.dropna().to_dict(), hour, timezone)
         if result is not None:
             rows.append({"hour": hour, "aqi": result.aqi, "primary": ",".join(result.primary)})
     return pd.DataFrame(rows, columns=["hour", "aqi", "primary"])

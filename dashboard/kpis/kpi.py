@@ -10,6 +10,9 @@ from typing import Literal
 
 Direction = Literal["higher", "lower"]
 Period = Literal["hour", "day", "week", "month", "quarter", "now"]
+#: The fixed window of a headline KPI: today so far, the last 30 local days, the latest observation interval,
+#: the latest hour.
+Window = Literal["today", "last_30_days", "latest_interval", "latest_hour"]
 Scope = Literal["city", "district", "sub-district", "department", "hall", "segment", "station"]
 
 #: Most a KPI contributes to the city score (Boston's CityScore cap).
@@ -24,6 +27,9 @@ class Kpi:
     red below the second; lower-is-better KPIs are green at or below the first and red above the second;
     amber in between. Rates are fractions (0–1); the UI shows them as percentages. A KPI without a target
     (a volume, a backlog) is shown but neither coloured nor scored.
+
+    A *headline* KPI (``headline``: the overview's and the wall's top cards) is the period KPI ``measure`` taken
+    over its own fixed ``window`` rather than over the page's period: one formula, the period KPI's.
     """
 
     id: str
@@ -46,6 +52,9 @@ class Kpi:
     page: str = "/"
     denominator_zh: str = ""
     denominator_en: str = ""
+    headline: bool = False
+    measure: str | None = None
+    window: Window | None = None
 
     def rag(self, value: float | None) -> str | None:
         """``green``, ``amber`` or ``red`` for ``value``; None without a value."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from dashboard.kpis.definitions import DEFAULT_KPIS
+from dashboard.kpis.definitions import DEFAULT_KPIS, HEADLINE_KPIS
 from dashboard.kpis.kpi import Kpi
 
 #: Default weights of the department ranking (考核): on-time closure, satisfaction, return rate.
@@ -33,16 +33,18 @@ RANKING_WEIGHTS = {"on_time_rate": 0.5, "satisfaction": 0.3, "return_rate": 0.2}
 
 @dataclass(frozen=True)
 class Registry:
-    """The KPIs of a city in display order, and the department-ranking weights."""
+    """The KPIs of a city in display order, the department-ranking weights and the headline KPIs (flagged
+    ``headline``; each a period KPI over its own window). Iterating gives the period KPIs."""
 
     kpis: tuple[Kpi, ...]
     ranking_weights: Mapping[str, float] = field(default_factory=lambda: dict(RANKING_WEIGHTS))
+    headline: tuple[Kpi, ...] = HEADLINE_KPIS
 
     def __iter__(self) -> Iterator[Kpi]:
         return iter(self.kpis)
 
     def __getitem__(self, kpi_id: str) -> Kpi:
-        for kpi in self.kpis:
+        for kpi in (*self.kpis, *self.headline):
             if kpi.id == kpi_id:
                 return kpi
         raise KeyError(kpi_id)
@@ -84,16 +86,19 @@ def load_registry(path: Path | None = None) -> Registry:
         return Registry(DEFAULT_KPIS)
     config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     overrides = config.get("kpis", {})
-    known = {k.id for k in DEFAULT_KPIS}
+    known = {k.id for k in (*DEFAULT_KPIS, *HEADLINE_KPIS)}
     if unknown := set(overrides) - known:
         raise KpiConfigError(f"{path}: unknown KPI(s) {sorted(unknown)}")
-    kpis = tuple(_override(k, overrides[k.id]) if k.id in overrides else k for k in DEFAULT_KPIS)
+    kpis, headline = (
+        tuple(_override(k, overrides[k.id]) if k.id in overrides else k for k in group)
+        for group in (DEFAULT_KPIS, HEADLINE_KPIS)
+    )
     weights = dict(RANKING_WEIGHTS)
     given = config.get("ranking", {}).get("weights", {})
     if unknown := set(given) - set(RANKING_WEIGHTS):
         raise KpiConfigError(f"{path}: unknown ranking weight(s) {sorted(unknown)}")
     weights |= {k: float(v) for k, v in given.items()}
-    return Registry(kpis, weights)
+    return Registry(kpis, weights, headline)
 
 
 @dataclass(frozen=True)
@@ -107,14 +112,16 @@ class AdminTarget:
 
 def with_admin_targets(registry: Registry, targets: Mapping[str, AdminTarget]) -> Registry:
     """``registry`` with the admins' targets and thresholds over its own (rows of unknown KPIs are ignored)."""
-    kpis = []
-    for kpi in registry:
+
+    def apply(kpi: Kpi) -> Kpi:
         row = targets.get(kpi.id)
         if row is None:
-            kpis.append(kpi)
-            continue
+            return kpi
         values: dict = {"target": row.target}
         if row.threshold_green is not None and row.threshold_red is not None:
             values["thresholds"] = (row.threshold_green, row.threshold_red)
-        kpis.append(_override(kpi, values))
-    return Registry(tuple(kpis), registry.ranking_weights)
+        return _override(kpi, values)
+
+    return Registry(
+        tuple(apply(k) for k in registry), registry.ranking_weights, tuple(apply(k) for k in registry.headline)
+    )

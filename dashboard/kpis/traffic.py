@@ -81,19 +81,28 @@ def segment_tpi(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def observation_measures(frame: pd.DataFrame) -> dict[str, Measure]:
+    """Network KPIs (:func:`network_measures`) of one observation per segment: rows with ``speed_kmh``,
+    ``free_flow_kmh``, ``length_m`` and optionally ``road_class``; each segment's harmonic mean speed is its one
+    speed (Σ 1/v = 1/v). Rows without a positive speed, a free-flow speed or a length are not rated."""
+    speed = pd.to_numeric(frame["speed_kmh"]).astype(float).to_numpy()
+    free = pd.to_numeric(frame["free_flow_kmh"]).astype(float).to_numpy()
+    length = pd.to_numeric(frame["length_m"]).astype(float).to_numpy()
+    classes = frame["road_class"].to_numpy(dtype=object) if "road_class" in frame else np.full(len(frame), None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rated = (speed > 0) & np.isfinite(free) & (length > 0)
+    return network_measures(length[rated], free[rated], classes[rated], np.ones(rated.sum()), 1 / speed[rated])
+
+
 def network_tpi(frame: pd.DataFrame) -> NetworkTpi | None:
-    """Network TPI from rows with ``speed_kmh``, ``free_flow_kmh`` and ``length_m``; None without data."""
-    ttis = np.asarray(tti(frame["free_flow_kmh"], frame["speed_kmh"]), dtype=float)
-    lengths = frame["length_m"].to_numpy(dtype=float)
-    rated = ~np.isnan(ttis) & (lengths > 0)
-    if not rated.any():
+    """Network TPI of one observation per segment (see :func:`observation_measures`); None without data."""
+    measures = observation_measures(frame)
+    tpi = measures["traffic_tpi"]
+    if tpi.value is None:
         return None
-    weights = lengths[rated]
-    mean_tti = float(np.average(ttis[rated], weights=weights))
-    value = tpi_from_tti(mean_tti)
     return NetworkTpi(
-        tpi=value, tti=mean_tti, level=tpi_level(value), length_km=float(weights.sum()) / 1000,
-        segments=int(rated.sum()),
+        tpi=tpi.value, tti=float(measures["traffic_tti"].value), level=tpi_level(tpi.value),
+        length_km=float(tpi.numerator), segments=int(tpi.denominator),
     )
 
 

@@ -10,12 +10,11 @@ import pandas as pd
 from sqlalchemy import Engine, func, or_, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, SensorHourly, TrafficObservation
+from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, TrafficObservation
 from dashboard.db.rollups import seconds_between
-from dashboard.kpis.environment import hourly_city_aqi
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import tpi_from_tti
-from dashboard.queries import feeds, published, reference
+from dashboard.queries import environment, feeds, published, reference
 from dashboard.queries.base import read_frame, read_rows
 
 COLUMNS = ["subject", "value", "name_zh", "name_en"]
@@ -36,19 +35,10 @@ def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 def station_aqi(engine: Engine, now: datetime, timezone: str) -> pd.DataFrame:
-    """Each air station's AQI of its latest complete or current hour (within the last two hours)."""
-    t = SensorHourly.__table__
-    stmt = select(t.c.hour, t.c.station_code, t.c.quantity, (t.c.value_sum / t.c.readings).label("mean")).where(
-        t.c.hour >= now - timedelta(hours=2), t.c.hour <= now, t.c.readings > 0
-    )
-    hourly = read_frame(engine, stmt)
-    rows = []
-    for code, group in hourly.groupby("station_code"):
-        latest = group[group["hour"] == group["hour"].max()]
-        rated = hourly_city_aqi(latest, timezone)
-        if not rated.empty:
-            rows.append({"subject": code, "value": float(rated["aqi"].iloc[0])})
-    return _named(pd.DataFrame(rows, columns=["subject", "value"]), reference.stations(engine, "air"))
+    """Each air station's hourly AQI of its latest full hour by ``now`` (the map's station value)."""
+    rated = environment.station_hour_aqi(engine, timezone, now)
+    frame = pd.DataFrame({"subject": rated["station_code"], "value": rated["aqi"].astype(float)})
+    return _named(frame, reference.stations(engine, "air"))
 
 
 def segment_tpi(engine: Engine, now: datetime) -> pd.DataFrame:

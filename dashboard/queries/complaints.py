@@ -20,9 +20,9 @@ from dashboard.db.models import (
     ServiceType,
 )
 from dashboard.db.rollups import seconds_between
-from dashboard.kpis.complaints import FUNNEL, SIDE_STEPS, on_time_rate, on_time_rates
-from dashboard.queries import deadlines
+from dashboard.kpis.complaints import FUNNEL, SIDE_STEPS, on_time_rate, on_time_rates, per_10k_a_day
 from dashboard.queries.base import read_frame, read_scalar
+from dashboard.queries.edges import edge_sums, with_edges
 from dashboard.queries.reference import area, districts
 
 #: Most complaint points sent to a map at once (newest first).
@@ -119,9 +119,14 @@ def points(
     return read_frame(engine, stmt)
 
 
+def _days(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 86400
+
+
 @cached
 def per_district(engine: Engine, start: datetime, end: datetime, category: str | None = None) -> pd.DataFrame:
-    """Complaints received in [start, end) per district with population and the rate per 10,000 people."""
+    """Complaints received in [start, end) per district with population and ``per_10k`` (per 10,000 residents a
+    day, :func:`dashboard.kpis.complaints.per_10k_a_day`)."""
     stmt = _filters(
         select(Complaint.district_code, func.count().label("count")).where(
             Complaint.requested_at >= start, Complaint.requested_at < end
@@ -134,8 +139,7 @@ def per_district(engine: Engine, start: datetime, end: datetime, category: str |
         counts, how="left", left_on="code", right_on="district_code"
     )
     frame["count"] = frame["count"].fillna(0).astype(int)
-    population = frame["population"].astype("Float64")
-    frame["per_10k"] = (frame["count"] / population.where(population > 0) * 10_000).astype(float)
+    frame["per_10k"] = per_10k_a_day(frame["count"], _days(start, end), frame["population"])
     return frame.drop(columns="district_code")
 
 
@@ -151,10 +155,13 @@ class DistrictComplaints:
     satisfied: int
     handling_seconds: float
     population: int | None
+    days: float
 
     @property
     def per_10k(self) -> float | None:
-        return self.received / self.population * 10_000 if self.population else None
+        """Per 10,000 residents a day."""
+        rate = per_10k_a_day(self.received, self.days, self.population)
+        return None if rate != rate else rate
 
     @property
     def on_time(self) -> float | None:
@@ -171,7 +178,8 @@ class DistrictComplaints:
 
 @cached
 def complaint_summary(engine: Engine, code: str | None, start: datetime, end: datetime) -> DistrictComplaints:
-    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup."""
+    """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup and the
+    facts at the period's edges (see :mod:`dashboard.queries.edges`)."""
     h = ComplaintHourly
     names = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
     stmt = select(*(func.coalesce(func.sum(getattr(h, n)), 0).label(n) for n in names)).where(
@@ -179,7 +187,8 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
     )
     if code:
         stmt = stmt.where(h.district_code == code)
-    row = deadlines.subtract(read_frame(engine, stmt).iloc[0].to_dict(), deadlines.not_yet_due(engine, end), code)
+    edges = edge_sums(engine, start, end, "complaints", names, ("district_code",))
+    row = with_edges(read_frame(engine, stmt).iloc[0].to_dict(), edges, "district_code" if code else None, code)
     if code:
         info = area(engine, code)
         population = info.get("population") if info else None
@@ -190,6 +199,7 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
         **{n: int(row[n]) for n in names if n != "handling_seconds"},
         handling_seconds=float(row["handling_seconds"]),
         population=int(population) if population and population == population else None,
+        days=_days(start, end),
     )
 
 
@@ -279,37 +289,61 @@ def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.D
     return frame.sort_values("received", ascending=False, ignore_index=True)
 
 
+def _named(frame: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``name_zh`` and ``name_en`` of each ``key``: the reference entity's of that code (or of that
+    Chinese name), its code where it has no name in a language (never the other language's name); a key no
+    entity has keeps what the feed sent, in both."""
+    by_code = {
+        code: (text_or_code(zh, code), text_or_code(en, code)) for code, zh, en in names.itertuples(index=False)
+    }
+    by_name = {zh: by_code[code] for code, zh, _ in names.itertuples(index=False) if zh}
+    resolved = [by_code.get(k) or by_name.get(k) or (k, k) for k in frame["key"]]
+    return frame.assign(name_zh=[r[0] for r in resolved], name_en=[r[1] for r in resolved])
+
+
+def text_or_code(name: str | None, code: str) -> str:
+    """A reference entity's name, or its code when it has none (a visible stand-in, not another language)."""
+    return name if isinstance(name, str) and name.strip() else code
+
+
+#: A ticket's category: the reference category's code when the ticket names one, else what the feed sent.
+CATEGORY_KEY = case(
+    (Complaint.category.in_(select(ServiceType.code)), Complaint.category),
+    else_=func.coalesce(Complaint.category_name, Complaint.category),
+)
+
+
 @cached
 def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
-    """Per category (name): received, closed, overdue (open past deadline), on_time_rate, handling_hours."""
-    return _breakdown(engine, sel, func.coalesce(Complaint.category_name, Complaint.category), now)
+    """Per category (code, named in both languages; see :func:`_named`): received, closed, overdue (open past
+    deadline), on_time_rate, handling_hours."""
+    frame = _breakdown(engine, sel, CATEGORY_KEY, now)
+    return _named(frame, read_frame(engine, select(ServiceType.code, ServiceType.name_zh, ServiceType.name_en)))
 
 
 @cached
 def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
-    """Per handling department (named in both languages when known), the measures of ``by_category``."""
+    """Per handling department (named in both languages, see :func:`_named`), the measures of ``by_category``."""
     frame = _breakdown(engine, sel, Complaint.department_code, now)
-    names = read_frame(engine, select(Department.code, Department.name_zh, Department.name_en))
-    by_code = {c: (zh, en) for c, zh, en in names.itertuples(index=False, name=None)}
-    by_name = {zh: (zh, en) for _, zh, en in names.itertuples(index=False, name=None)}
-    resolved = [by_code.get(k) or by_name.get(k) or (k, k) for k in frame["key"]]
-    frame["name_zh"] = [r[0] for r in resolved]
-    frame["name_en"] = [r[1] for r in resolved]
-    return frame
+    return _named(frame, read_frame(engine, select(Department.code, Department.name_zh, Department.name_en)))
 
 
 @cached
 def complaint_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
-    """Hourly received and closed complaints from the rollup: hour (UTC), received, closed."""
+    """Hourly received and closed complaints from the rollup and the facts at the span's edges (the first and
+    last hour count from ``start`` and up to ``end`` only): hour (UTC), received, closed."""
     h = ComplaintHourly
     stmt = select(h.hour, func.sum(h.received).label("received"), func.sum(h.closed).label("closed")).where(
         h.hour >= start, h.hour < end
     )
     if district:
         stmt = stmt.where(h.district_code == district)
-    frame = read_frame(engine, stmt.group_by(h.hour))
-    frame = frame.set_index(pd.to_datetime(frame["hour"], utc=True))[["received", "closed"]].astype(int)
-    frame = frame.reindex(_hours(start, end), fill_value=0)
+    edges = edge_sums(engine, start, end, "complaints", ("received", "closed"), ("hour", "district_code"))
+    edges = edges[edges["district_code"] == district] if district else edges
+    parts = [part.assign(hour=pd.to_datetime(part["hour"], utc=True, format="ISO8601"))[["hour", "received", "closed"]]
+             for part in (read_frame(engine, stmt.group_by(h.hour)), edges) if not part.empty]
+    frame = pd.concat(parts).groupby("hour").sum() if parts else pd.DataFrame(columns=["received", "closed"])
+    frame = frame.reindex(_hours(start, end), fill_value=0).astype(int)
     return frame.rename_axis("hour").reset_index()
 
 

@@ -1,11 +1,10 @@
-"""Environment queries: latest-hour air-quality concentrations, the city AQI and each station's AQI, and the
+"""Environment queries: the latest full hour's air-quality concentrations, the city AQI and each station's AQI, and the
 hourly AQI trend and per-station series from the rollup."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
@@ -13,105 +12,96 @@ from sqlalchemy import Engine, func, select
 from dashboard.cache import cached
 from dashboard.db.models import (
     SensorHourly,
-    SensorReading,
     Station,
 )
-from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values, hourly_aqi
-from dashboard.queries.base import read_frame, read_scalar
+from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values
+from dashboard.kpis.environment import hour_aqi
+from dashboard.queries.base import read_frame
 from dashboard.queries.reference import stations
+
+#: How far back from the latest full hour a station's latest hour may lie (that hour and the two before it).
+STATION_HOURS_BACK = timedelta(hours=2)
+
+
+def latest_full_hour(at: datetime) -> datetime:
+    """The start (UTC) of the latest full hour at or before ``at``: the hour that ended at or before it."""
+    moment = at.astimezone(UTC)
+    return moment.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+def _air_hours(anchor: datetime):
+    s = SensorHourly
+    return select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean")).where(
+        s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= anchor - STATION_HOURS_BACK, s.hour <= anchor
+    )
 
 
 @cached
-def latest_air_hour(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
-    """Mean concentration per air station and pollutant over the hour ending at the newest reading (the newest
-    by ``at``, when given: the city as it was then).
-
-    Columns: station_code, quantity, value, observed_at (the station's newest reading of it).
-    """
-    columns = ["station_code", "quantity", "value", "observed_at"]
-    air = (SensorReading.quantity.in_(POLLUTANTS)) & (Station.kind == "air")
-    if at is not None:
-        air = air & (SensorReading.observed_at <= at)
-    latest = read_scalar(  # newest first along the time index: stops at the first air reading, no scan
-        engine,
-        select(SensorReading.observed_at)
-        .join(Station, Station.code == SensorReading.station_code)
-        .where(air)
-        .order_by(SensorReading.observed_at.desc())
-        .limit(1),
-    )
-    if latest is None:
+def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
+    """Each station's hourly mean concentrations (HJ 633: the mean of the hour's readings, from the hourly
+    rollup) of its latest full hour at or before ``at`` (the city as it was then), among the latest full hour
+    and the two before it. Columns: hour, station_code, quantity, mean."""
+    columns = ["hour", "station_code", "quantity", "mean"]
+    frame = read_frame(engine, _air_hours(latest_full_hour(at)))
+    if frame.empty:
         return pd.DataFrame(columns=columns)
-    stmt = (
-        select(
-            SensorReading.station_code, SensorReading.quantity, SensorReading.value, SensorReading.observed_at
-        )
-        .join(Station, Station.code == SensorReading.station_code)
-        .where(air, SensorReading.observed_at > latest - timedelta(hours=1), SensorReading.value.is_not(None))
-    )
-    groups = read_frame(engine, stmt).groupby(["station_code", "quantity"])
-    return pd.DataFrame({"value": groups["value"].mean(), "observed_at": groups["observed_at"].max()}).reset_index()
+    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    latest = frame.groupby("station_code")["hour"].transform("max")
+    return frame[frame["hour"] == latest][columns].reset_index(drop=True)
+
+
+def station_hour_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
+    """Each station's hourly AQI (HJ 633) of its latest full hour by ``at`` (see :func:`air_station_hours`):
+    station_code, hour, aqi, primary, level, color. The map and the station alerts both read it."""
+    hours = air_station_hours(engine, at)
+    rows = []
+    for code, group in hours.groupby("station_code"):
+        hour = group["hour"].iloc[0].to_pydatetime()
+        result = hour_aqi(dict(zip(group["quantity"], group["mean"], strict=True)), hour, timezone)
+        if result is not None:
+            rows.append({"station_code": code, "hour": hour, "aqi": result.aqi, "primary": ",".join(result.primary),
+                         "level": result.level.key, "color": result.level.color})
+    return pd.DataFrame(rows, columns=["station_code", "hour", "aqi", "primary", "level", "color"])
 
 
 @dataclass(frozen=True)
 class CityAqi:
-    """The city's hourly AQI (mean of station concentrations) and the time of its newest reading."""
+    """The city's hourly AQI (of the mean over stations of each station's hourly mean) of the newest full hour
+    with air readings, that hour, and how many stations it rates."""
 
     result: AqiResult
     observed_at: datetime
     stations: int
 
 
-def _aqi_at(concentrations: dict[str, float], observed_at: datetime, timezone: str) -> AqiResult | None:
-    day = observed_at.astimezone(ZoneInfo(timezone)).date()
-    return hourly_aqi(concentrations, breakpoints_for(day))
-
-
-def city_aqi(engine: Engine, timezone: str, at: datetime | None = None) -> CityAqi | None:
-    """AQI of the mean concentration over stations per pollutant in the latest hour (by ``at``); None without
-    data."""
-    frame = latest_air_hour(engine, at)
-    if frame.empty:
+def city_aqi(engine: Engine, timezone: str, at: datetime) -> CityAqi | None:
+    """The hourly city AQI of the newest full hour with air readings at or before ``at``, as the environment
+    rollup rates each hour (:func:`dashboard.kpis.environment.hourly_city_aqi`); None without data."""
+    hours = air_station_hours(engine, at)
+    if hours.empty:
         return None
-    means = frame.groupby("quantity")["value"].mean().to_dict()
-    observed_at = frame["observed_at"].max().to_pydatetime()
-    result = _aqi_at(means, observed_at, timezone)
-    return None if result is None else CityAqi(result, observed_at, frame["station_code"].nunique())
+    hour = hours["hour"].max()
+    newest = hours[hours["hour"] == hour]
+    result = hour_aqi(newest.groupby("quantity")["mean"].mean().to_dict(), hour, timezone)
+    return None if result is None else CityAqi(result, hour.to_pydatetime(), newest["station_code"].nunique())
 
 
-def station_aqi(engine: Engine, timezone: str, at: datetime | None = None) -> pd.DataFrame:
-    """Air stations rated by their latest-hour AQI (by ``at``): code, names, lon, lat, aqi, level, color,
-    primary."""
-    sites = stations(engine, "air")
-    frame = latest_air_hour(engine, at)
-    rows = []
-    for code, group in frame.groupby("station_code"):
-        observed_at = group["observed_at"].max().to_pydatetime()
-        result = _aqi_at(dict(zip(group["quantity"], group["value"], strict=True)), observed_at, timezone)
-        if result is not None:
-            rows.append(
-                {
-                    "code": code,
-                    "aqi": result.aqi,
-                    "level": result.level.key,
-                    "color": result.level.color,
-                    "primary": ",".join(result.primary),
-                    "observed_at": observed_at,
-                }
-            )
-    rated = pd.DataFrame(rows, columns=["code", "aqi", "level", "color", "primary", "observed_at"])
-    return sites.merge(rated, how="inner", on="code")
+def station_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
+    """Air stations rated by the hourly AQI of their latest full hour at or before ``at``: code, names, lon,
+    lat, aqi, level, color, primary, observed_at (the hour's start)."""
+    rated = station_hour_aqi(engine, timezone, at).rename(columns={"station_code": "code", "hour": "observed_at"})
+    return stations(engine, "air").merge(rated, how="inner", on="code")
 
 
 @cached
 def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
-    """Hourly city AQI from the rollup (station means per pollutant, then AQI): hour, aqi, level, color,
-    primary, and each pollutant's mean concentration."""
+    """Hourly city AQI of the hours begun in [start, end) from the rollup, as the city AQI card and the
+    environment rollup rate an hour (the mean over stations of each station's hourly mean, then AQI): hour, aqi,
+    level, color, primary, and each pollutant's mean concentration."""
     s = SensorHourly
     stmt = (
-        select(s.hour, s.quantity, (func.sum(s.value_sum) / func.sum(s.readings)).label("value"))
-        .join(Station, Station.code == s.station_code)
-        .where(Station.kind == "air", s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
+        select(s.hour, s.quantity, func.avg(s.value_sum / s.readings).label("value"))
+        .where(s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
         .group_by(s.hour, s.quantity)
     )
     frame = read_frame(engine, stmt)
@@ -121,10 +111,7 @@ def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> 
     wide = frame.pivot_table(index="hour", columns="quantity", values="value").reindex(columns=list(POLLUTANTS))
     rows = []
     for hour, values in wide.iterrows():
-        moment = pd.Timestamp(hour).tz_convert(timezone) if pd.Timestamp(hour).tzinfo else pd.Timestamp(hour)
-        result = hourly_aqi(
-            {k: (None if pd.isna(v) else float(v)) for k, v in values.items()}, breakpoints_for(moment.date())
-        )
+        result = hour_aqi({k: (None if pd.isna(v) else float(v)) for k, v in values.items()}, hour, timezone)
         if result is not None:
             rows.append(
                 {

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -62,14 +63,16 @@ from dashboard.kpis import halls as hall_kpis
 from dashboard.kpis.cityscore import kpi_table, values_and_score
 from dashboard.kpis.compare import covered
 from dashboard.kpis.durations import duration_measures
+from dashboard.kpis.kpi import Kpi
 from dashboard.kpis.measure import Measure
-from dashboard.kpis.periods import local_days, period_bounds
+from dashboard.kpis.periods import local_day, local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
 from dashboard.kpis.timespan import Span
-from dashboard.kpis.traffic import network_measures, network_measures_of
-from dashboard.queries import deadlines
+from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
+from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.edges import edge_sums, with_edges
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
 LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
@@ -77,6 +80,9 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
     "halls": (HallHourly.__table__, HallDaily.__table__, hall_kpis.SUMS),
     "environment": (EnvironmentHourly.__table__, EnvironmentDaily.__table__, environment_kpis.SUMS),
 }
+#: The domains whose facts count at the edges of a period (see :mod:`dashboard.queries.edges`); the environment
+#: counts the whole hours begun in the period, as its hourly AQI rates them.
+EDGE_DOMAINS = ("complaints", "halls")
 TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
 DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
@@ -193,11 +199,13 @@ def _period_sums_statement(shape):
 @cached
 def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict:
     """Over [start, end), in one statement: the sums of the complaint, hall and environment rollups (a dict per
-    domain) and the city's ``population`` (None when unknown)."""
+    domain; complaints and halls with the facts at the period's edges) and the city's ``population`` (None when
+    unknown)."""
     (row,) = _read_rows(engine, _period_sums_statement, start, end, timezone)
     values = row._mapping
     sums: dict = {d: {n: float(values[f"{d}.{n}"]) for n in names} for d, (_, _, names) in LEVELS.items()}
-    sums["complaints"] = deadlines.subtract(sums["complaints"], deadlines.not_yet_due(engine, end))
+    for domain in EDGE_DOMAINS:
+        sums[domain] = with_edges(sums[domain], edge_sums(engine, start, end, domain, LEVELS[domain][2]))
     sums["population"] = None if values["population"] is None else float(values["population"])
     return sums
 
@@ -214,7 +222,9 @@ def domain_sums(engine: Engine, start: datetime, end: datetime, timezone: str, d
     other read shares (reading the three domains would cost more)."""
     (row,) = _read_rows(engine, _domain_sums_statement, start, end, timezone, domain)
     sums = {name: float(value) for name, value in row._mapping.items()}
-    return deadlines.subtract(sums, deadlines.not_yet_due(engine, end)) if domain == "complaints" else sums
+    if domain in EDGE_DOMAINS:
+        return with_edges(sums, edge_sums(engine, start, end, domain, LEVELS[domain][2]))
+    return sums
 
 
 @lru_cache(maxsize=16)
@@ -229,11 +239,11 @@ def district_sums(
 ) -> pd.DataFrame:
     """Per district (``code``) over [start, end): the sums of the complaint measures ``names``."""
     frame = _read(engine, _district_sums_statement, start, end, timezone, names)
-    ahead = deadlines.not_yet_due(engine, end)
-    for column in {"due", "due_met"} & set(names):
-        taken = frame["code"].map(ahead.set_index("code")[column]).fillna(0)
-        frame[column] = pd.to_numeric(frame[column]) - taken
-    return frame
+    edges = edge_sums(engine, start, end, "complaints", names, ("district_code",)).rename(
+        columns={"district_code": "code"}
+    )
+    both = pd.concat([frame.astype({n: float for n in names}), edges], ignore_index=True)
+    return both.groupby("code", as_index=False)[list(names)].sum()
 
 
 @lru_cache(maxsize=32)
@@ -441,7 +451,25 @@ def complaint_series(
         span = _span(start, end, timezone)
         statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
         frame = _by_days(read_rows(engine, statement, params), names, start, end, timezone, grain)
-    return frame.astype(dict.fromkeys(names, int))
+    return _with_edge_days(frame, engine, start, end, timezone, grain, district).astype(dict.fromkeys(names, int))
+
+
+def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: datetime, timezone: str, grain: str,
+                    district: str | None) -> pd.DataFrame:
+    """``frame`` (per local day or month: hour, received, closed) with the facts at the edges of [start, end)
+    (see :mod:`dashboard.queries.edges`) added to the day or month of their hour, as the rollups place an hour."""
+    names = ["received", "closed"]
+    edges = edge_sums(engine, start, end, "complaints", tuple(names), ("hour", "district_code"))
+    edges = edges[edges["district_code"] == district] if district else edges
+    if edges.empty or frame.empty:
+        return frame
+    unit = "month" if grain == "month" else "day"
+    hours = pd.to_datetime(edges["hour"], utc=True, format="ISO8601")
+    buckets = [period_bounds(hour.to_pydatetime(), timezone, unit)[0] for hour in hours]
+    added = edges.assign(hour=pd.to_datetime(buckets, utc=True)).groupby("hour")[names].sum()
+    frame = frame.set_index("hour")
+    frame[names] = frame[names].astype(float).add(added.reindex(frame.index, fill_value=0.0))
+    return frame.reset_index()
 
 
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
@@ -510,7 +538,77 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
     return pd.DataFrame(rows)
 
 
-# --- department ranking and district rates ----------------------------------------------------------------
+# --- headline KPIs ----------------------------------------------------------------------------------------
+
+#: Local days (today so far and the whole days before it) of the ``last_30_days`` window.
+LAST_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline KPI's measure over its window, and the facts its card states beside it."""
+
+    kpi: Kpi
+    measure: Measure
+    facts: dict[str, Any]
+
+
+def _today(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    start = local_day(now, timezone)[0]
+    sums = period_sums(engine, start, now, timezone)
+    yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
+    days = (now - start).total_seconds() / 86400
+    measures = complaint_kpis.complaint_measures(sums["complaints"], days, sums["population"])
+    return measures | hall_kpis.hall_measures(sums["halls"]), {
+        "complaints_received": {"yesterday": int(yesterday["complaints"]["received"])},
+        "hall_wait_minutes": {"called": int(sums["halls"]["called"])},
+    }
+
+
+def _last_days(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    start = local_day(now, timezone, days_back=LAST_DAYS - 1)[0]
+    sums = domain_sums(engine, start, now, timezone, "complaints")
+    measures = complaint_kpis.complaint_measures(sums, (now - start).total_seconds() / 86400, None)
+    rate = measures["complaint_on_time_rate"]
+    return measures, {"complaint_on_time_rate": {"on_time": int(rate.numerator), "due": int(rate.denominator),
+                                                 "days": LAST_DAYS}}
+
+
+def _latest_interval(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    """The network KPIs of the segments' newest observations of the latest interval by ``now`` (what the traffic
+    page and its map show)."""
+    measures = observation_measures(traffic.latest_observations(engine, now))
+    tpi = measures["traffic_tpi"]
+    return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
+                                      "length_km": float(tpi.numerator or 0)}}
+
+
+def _latest_hour(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+    """The environment KPIs of the newest full hour with air readings by ``now``: its city AQI as the rollup
+    rates it."""
+    city = environment.city_aqi(engine, timezone, now)
+    aqi = {} if city is None else {"aqi_hours": 1, "aqi_sum": city.result.aqi}
+    facts = {} if city is None else {"primary": city.result.primary, "stations": city.stations}
+    return environment_kpis.environment_measures(aqi), {"air_aqi": facts}
+
+
+WINDOWS = {"today": _today, "last_30_days": _last_days, "latest_interval": _latest_interval,
+           "latest_hour": _latest_hour}
+
+
+def headline_values(engine: Engine, registry: Registry, now: datetime, timezone: str) -> list[Headline]:
+    """The registry's headline KPIs at ``now`` in display order: each its period KPI's measure over its window."""
+    windows: dict[str, tuple[dict[str, Measure], dict[str, Any]]] = {}
+    out = []
+    for kpi in registry.headline:
+        if kpi.window not in windows:
+            windows[kpi.window] = WINDOWS[kpi.window](engine, now, timezone)
+        measures, facts = windows[kpi.window]
+        out.append(Headline(kpi, measures.get(kpi.measure, Measure(None)), facts.get(kpi.measure, {})))
+    return out
+
+
+# --- department ranking --------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=16)
@@ -548,30 +646,6 @@ def department_ranking(
         return np.array([code if pd.isna(by_code[code]) else by_code[code] for code in codes], dtype=object)
 
     return ranked.assign(name_zh=names("name_zh"), name_en=names("name_en"))
-
-
-@cached
-def district_rates(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Per district: complaints received in [start, end), population and per 10k residents a day."""
-    t = ComplaintHourly.__table__
-    stmt = (
-        select(t.c.district_code.label("code"), func.sum(t.c.received).label("received"))
-        .where(t.c.hour >= start, t.c.hour < end)
-        .group_by(t.c.district_code)
-    )
-    counts = read_frame(engine, stmt)
-    areas = read_frame(
-        engine,
-        select(District.code, District.name_zh, District.name_en, District.population).where(
-            District.level == "district"
-        ),
-    )
-    frame = areas.merge(counts, how="left", on="code")
-    frame["received"] = frame["received"].fillna(0).astype(int)
-    days = (end - start).total_seconds() / 86400
-    population_ = frame["population"].astype("Float64")
-    frame["per_10k_day"] = (frame["received"] / days / population_.where(population_ > 0) * 10_000).astype(float)
-    return frame
 
 
 # --- the registry of a request ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, case, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, Department
-from dashboard.kpis.complaints import on_time_rates
+from dashboard.kpis.complaints import on_time_rates, per_10k_a_day
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.complaints import ComplaintFilter, complaint_trend, filtered
 from dashboard.queries.kpis import complaint_series, district_sums
@@ -84,7 +84,7 @@ def _rollup_fits(sel: ComplaintFilter) -> bool:
 @cached
 def area_kpis(engine: Engine, sel: ComplaintFilter, timezone: str, level: str = "district") -> pd.DataFrame:
     """Per area of ``level`` ("district", or "street" inside ``sel.district``): received, closed, due, due_met,
-    per_10k, on_time (%).
+    per_10k (per 10,000 residents a day), on_time (%).
 
     Each measure counts in its own event time (received, closed, due in the period), as the rollups do; they
     are read (whole local days of ``timezone`` from the daily level) when the filters fit their dimensions,
@@ -111,8 +111,8 @@ def area_kpis(engine: Engine, sel: ComplaintFilter, timezone: str, level: str = 
     frame = areas[["code", "name_zh", "name_en", "population", "geometry"]].merge(counts, how="left", on="code")
     for column in ("received", "closed", "due", "due_met"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
-    population = frame["population"].astype("Float64")
-    frame["per_10k"] = (frame["received"] / population.where(population > 0) * 10_000).astype(float)
+    frame["per_10k"] = per_10k_a_day(frame["received"], (sel.end - sel.start).total_seconds() / 86400,
+                                     frame["population"])
     frame["on_time"] = on_time_rates(frame["due_met"], frame["due"])
     return frame.reset_index(drop=True)
 

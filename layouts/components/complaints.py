@@ -83,8 +83,8 @@ def complaint_lines(trend: pd.DataFrame, view: View, base: Compared | None = Non
 
 
 def category_bars(categories: pd.DataFrame, view: View):
-    """Complaints received by category."""
-    return ranked_bars(list(categories["key"]), list(categories["received"]), view.lang, view.theme)
+    """Complaints received by category, named in the page's language (the code where a name is missing)."""
+    return ranked_bars(list(categories[view.name]), list(categories["received"]), view.lang, view.theme)
 
 
 #: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).

@@ -65,7 +65,8 @@ def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
 
 
 def _complaints_categories(ctx: Context, frame: pd.DataFrame):
-    return ranked_bars(list(frame["key"]), list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+    names = list(frame["name_en" if ctx.lang == "en" else "name_zh"])
+    return ranked_bars(names, list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 
 def _area_map(ctx: Context, layers: MapLayers):

@@ -175,7 +175,7 @@ def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str,
         "areas": lambda: {"areas": _areas(engine, sel, tz, sel.district)},
         "complaints": lambda: _complaints_layer(engine, sel, mode, zoom),
         "roads": lambda: {"roads": traffic.rated_segments(engine)},
-        "stations": lambda: {"stations": environment.station_aqi(engine, tz)},
+        "stations": lambda: {"stations": environment.station_aqi(engine, tz, sel.end)},
         "halls": lambda: {"halls": halls.hall_stats(engine, sel.start, sel.end)},
         "water": lambda: {"water": map_queries.water(settings.city_data_dir)},
     }

@@ -1,10 +1,7 @@
-"""The overview's view model. Its KPIs: each value with its unit, denominator facts and freshness (DESIGN §6),
-shown by the overview page and the wall and served by the API; the city score's registry values, trend,
-ranking, alerts and map for a calendar period.
-
-Counts and the hall wait are read from the rollups (:func:`dashboard.queries.kpis.period_sums`, so the page's
-other KPI reads of the same periods share them through the cache), the 30-day on-time closure from the complaint
-rollup alone; the network TPI and the city AQI are those of the latest observation interval and hour.
+"""The overview's view model. Its headline KPIs (the registry's, each a period KPI over its own window: see
+:func:`dashboard.queries.kpis.headline_values`): each value with its unit, denominator facts and freshness
+(DESIGN §6), shown by the overview page and the wall and served by the API; the city score's registry values,
+trend, ranking, alerts and map for a calendar period.
 """
 
 from __future__ import annotations
@@ -17,41 +14,28 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.context import request_context
+from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.compare import Change, change, covered
-from dashboard.kpis.complaints import on_time_rate
-from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.freshness import Freshness, domain_freshness
-from dashboard.kpis.measure import ratio
 from dashboard.kpis.periods import local_day
-from dashboard.kpis.registry import Registry
+from dashboard.kpis.registry import Registry, load_registry
 from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
-from dashboard.queries import environment, feeds, traffic
+from dashboard.kpis.traffic import tpi_level
+from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
 from dashboard.queries.kpis import (
+    LAST_DAYS,
     comparison_values,
     data_hours,
     department_ranking,
-    domain_sums,
+    headline_values,
     kpi_registry,
     kpi_trend,
     kpi_values,
-    period_sums,
 )
 from layouts.figures.city_map import MapLayers
 from layouts.viewmodels.city_map import map_layers
-
-#: The feed domains each overview KPI is computed from (its freshness comes from their feeds).
-KPI_DOMAINS: dict[str, tuple[str, ...]] = {
-    "complaints_today": ("complaints",),
-    "on_time_closure": ("complaints",),
-    "hall_wait": ("halls",),
-    "network_tpi": ("traffic",),
-    "city_aqi": ("sensors",),
-}
-
-#: Local days (today so far and the whole days before it) over which the on-time closure rate is computed.
-ON_TIME_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -66,95 +50,66 @@ class KpiValue:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def overview_kpis(engine: Engine, now: datetime, timezone: str, stale_factor: float) -> list[KpiValue]:
-    """The five overview KPIs at ``now``, in display order."""
+def _level(kpi_id: str, value: float | None) -> tuple[str | None, str | None]:
+    """The level (key, colour) of a traffic index or an AQI."""
+    if value is None or kpi_id not in ("network_tpi", "city_aqi"):
+        return None, None
+    level = tpi_level(value) if kpi_id == "network_tpi" else level_of(value)
+    return level.key, level.color
+
+
+def overview_kpis(
+    engine: Engine, now: datetime, timezone: str, stale_factor: float, registry: Registry | None = None
+) -> list[KpiValue]:
+    """The registry's headline KPIs at ``now``, in display order (rates in per cent)."""
     status = feeds.feed_status(engine)
-
-    def fresh(kpi: str) -> Freshness:
-        return domain_freshness(status, KPI_DOMAINS[kpi], now, stale_factor)
-
-    today = period_sums(engine, local_day(now, timezone)[0], now, timezone)
-    yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
-    window = domain_sums(engine, local_day(now, timezone, days_back=ON_TIME_DAYS - 1)[0], now, timezone, "complaints")
-    closure = on_time_rate(window["due_met"], window["due"], 100)
-    wait = ratio(today["halls"]["wait_seconds"], today["halls"]["called"], 1 / 60)
-    tpi = traffic.network(engine, now)
-    air = environment.city_aqi(engine, timezone, now)
-
-    cards = [
-        KpiValue(
-            "complaints_today",
-            int(today["complaints"]["received"]),
-            fresh("complaints_today"),
-            facts={"yesterday": int(yesterday["complaints"]["received"])},
-        ),
-        KpiValue(
-            "on_time_closure",
-            closure.value,
-            fresh("on_time_closure"),
-            facts={"on_time": int(window["due_met"]), "due": int(window["due"]), "days": ON_TIME_DAYS},
-        ),
-        KpiValue("hall_wait", wait.value, fresh("hall_wait"), facts={"called": int(today["halls"]["called"])}),
-    ]
-    if tpi is None:
-        cards.append(KpiValue("network_tpi", None, fresh("network_tpi")))
-    else:
+    cards = []
+    for headline in headline_values(engine, registry or load_registry(), now, timezone):
+        kpi, value = headline.kpi, headline.measure.value
+        value = value * 100 if kpi.percent and value is not None else value
+        level, color = _level(kpi.id, value)
         cards.append(
             KpiValue(
-                "network_tpi",
-                tpi.tpi,
-                fresh("network_tpi"),
-                level=tpi.level.key,
-                color=tpi.level.color,
-                facts={"tti": tpi.tti, "segments": tpi.segments, "length_km": tpi.length_km},
-            )
-        )
-    if air is None:
-        cards.append(KpiValue("city_aqi", None, fresh("city_aqi")))
-    else:
-        cards.append(
-            KpiValue(
-                "city_aqi",
-                air.result.aqi,
-                fresh("city_aqi"),
-                level=air.result.level.key,
-                color=air.result.level.color,
-                facts={"primary": air.result.primary, "stations": air.stations},
+                kpi.id, value, domain_freshness(status, kpi.feeds, now, stale_factor), level, color,
+                headline.facts if value is not None else {},
             )
         )
     return cards
 
 
-#: The headline KPIs whose value honours its moment (so far today, the 30 days to it), each with the registry
-#: KPI it is a reading of (whose direction judges its change): they compare with the same moment of the day
-#: before or a year before. The latest interval's TPI and hour's AQI are read as of now only.
-COMPARABLE = {
-    "complaints_today": "complaints_received",
-    "on_time_closure": "complaint_on_time_rate",
-    "hall_wait": "hall_wait_minutes",
-}
-DIRECTIONS = {k.id: k.direction for k in DEFAULT_KPIS}
+#: The headline windows that honour their moment (so far today, the local days up to it) and their local days:
+#: their cards compare with the same moment of the day before or a year before. The latest interval's TPI and
+#: hour's AQI are read as of now only.
+COMPARABLE_DAYS = {"today": 1, "last_30_days": LAST_DAYS}
 
 
 def headline_changes(
-    engine: Engine, kpis: list[KpiValue], now: datetime, timezone: str, stale_factor: float, compare: str | None
+    engine: Engine,
+    kpis: list[KpiValue],
+    now: datetime,
+    timezone: str,
+    stale_factor: float,
+    compare: str | None,
+    registry: Registry | None = None,
 ) -> dict[str, Change]:
     """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
     "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
-    are the same functions' at that moment; no data where the domain's data does not reach back to its window."""
+    are the same headline KPIs' at that moment, judged by the direction of the KPI each is a reading of; no
+    data where the domain's data does not reach back to its window."""
     if compare is None:
         return {}
+    registry = registry or load_registry()
     base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
-    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor)}
+    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
     hours = data_hours(engine)
-    days = {"on_time_closure": ON_TIME_DAYS}
+    headlines = {k.id: k for k in registry.headline}
     changes = {}
-    for kpi in kpis:
-        if kpi.id in COMPARABLE:
-            start = local_day(base.end, timezone, days_back=days.get(kpi.id, 1) - 1)[0]
-            known = covered(*hours[KPI_DOMAINS[kpi.id][0]], start)
-            direction = DIRECTIONS[COMPARABLE[kpi.id]]
-            changes[kpi.id] = change(kpi.value, before[kpi.id] if known else None, direction)
+    for card in kpis:
+        kpi = headlines[card.id]
+        if kpi.window in COMPARABLE_DAYS:
+            start = local_day(base.end, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
+            known = covered(*hours[kpi.domain], start)
+            changes[card.id] = change(card.value, before[card.id] if known else None, registry[kpi.measure].direction)
     return changes
 
 
@@ -213,13 +168,13 @@ def overview_view(span: Span) -> OverviewView:
     base = comparison(replace(span, compare=compare), tz)
     table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
-    kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals)
+    kpis = overview_kpis(engine, now, tz, settings.stale_after_intervals, registry)
     return OverviewView(
         now=now,
         timezone=tz,
         map_style_url=settings.map_style_url,
         kpis=kpis,
-        changes=headline_changes(engine, kpis, now, tz, settings.stale_after_intervals, compare),
+        changes=headline_changes(engine, kpis, now, tz, settings.stale_after_intervals, compare, registry),
         registry=registry,
         table=table,
         compare=compare,

@@ -15,6 +15,7 @@ from dashboard.kpis.periods import local_day
 from dashboard.kpis.timespan import resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.complaints import ComplaintFilter
+from dashboard.queries.kpis import kpi_registry
 from layouts.components.timepicker import selection_for
 from layouts.components.wall_panels import PANELS, Context
 from layouts.data import snapshot_time
@@ -47,12 +48,13 @@ def wall_view(
     selection = selection_for("wall", time or {})[0]
     now = resolve(selection, snapshot_time(), tz).as_of
     status = feeds.feed_status(engine)
-    kpis = overview_kpis(engine, now, tz, factor)
+    registry = kpi_registry(engine, settings.kpi_targets_file)
+    kpis = overview_kpis(engine, now, tz, factor, registry)
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
         kpis=kpis,
         freshness={p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels},
-        changes=headline_changes(engine, kpis, now, tz, factor, selection.compare),
+        changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
         compare=selection.compare,
     )
 
@@ -72,7 +74,7 @@ READS: dict[str, Callable[[Context], Any]] = {
     ),
     "traffic_trend": lambda ctx: traffic.traffic_trend(ctx.engine, *ctx.day),
     "environment_map": lambda ctx: MapLayers(
-        districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz)
+        districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
     ),
     "environment_aqi": lambda ctx: environment.air_trend(ctx.engine, *ctx.day, ctx.tz),
     "halls_ranking": lambda ctx: halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now),

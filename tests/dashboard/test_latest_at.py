@@ -1,6 +1,6 @@
-"""The "now" reads seen at a past moment: the traffic interval and the air hour newest by then (the synthetic
-city: traffic at now-20 min, all 20 km/h, and now-5 min; air readings of 900 µg/m³ at now-130 min, then the
-real values at now-10 min)."""
+"""The "now" reads seen at a past moment: the traffic interval and the latest full air hour by then (the
+synthetic city: traffic at now-20 min, all 20 km/h, and now-5 min; air readings of 900 µg/m³ at now-130 min,
+then the real values at now-10 min, in the hour that ends at now)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def test_traffic_and_air_at_a_past_moment(sqlite_engine):
     now = traffic.latest_observations(sqlite_engine)
     assert sorted(now["speed_kmh"]) == [15.0, 30.0, 60.0]
     assert traffic.network(sqlite_engine, NOW - timedelta(hours=1)) is None  # no observation by then
-    air = environment.latest_air_hour(sqlite_engine, NOW - timedelta(hours=1))
-    assert set(air["value"]) == {900.0} and set(air["observed_at"]) == {NOW - timedelta(minutes=130)}
-    assert environment.latest_air_hour(sqlite_engine)["value"].max() == 100.0
+    for at in (NOW - timedelta(hours=1), NOW - timedelta(minutes=5)):  # the hour from 03:00 has not ended yet
+        air = environment.air_station_hours(sqlite_engine, at)
+        assert set(air["mean"]) == {900.0} and set(air["hour"]) == {NOW - timedelta(hours=3)}
+    assert environment.air_station_hours(sqlite_engine, NOW)["mean"].max() == 100.0

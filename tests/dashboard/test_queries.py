@@ -78,11 +78,12 @@ def test_traffic(city):
 
 
 def test_air(city):
-    hour = environment.latest_air_hour(city)
-    assert set(hour["quantity"]) == {"pm25", "no2", "o3"}  # noise is not air, old readings are outside the hour
-    city_aqi = environment.city_aqi(city, TZ)
+    hours = environment.air_station_hours(city, NOW)
+    assert set(hours["quantity"]) == {"pm25", "no2", "o3"}  # noise is not air, the 01:00 hour is not the latest
+    assert set(hours["hour"]) == {NOW - timedelta(hours=1)}  # the readings of 03:50 lie in the hour from 03:00
+    city_aqi = environment.city_aqi(city, TZ, NOW)
     assert (city_aqi.result.aqi, city_aqi.result.primary, city_aqi.stations) == (100, ("pm25",), 2)
-    stations = environment.station_aqi(city, TZ).set_index("code")
+    stations = environment.station_aqi(city, TZ, NOW).set_index("code")
     assert stations.loc["A1", "aqi"] == 80  # 50/25·15+50
     assert stations.loc["A2", "aqi"] == 110  # 50/55·10+100 = 109.1 → 110
     assert stations.loc["A2", "color"] == "#FF7E00"

@@ -10,7 +10,8 @@ import pytest
 
 from dashboard import i18n
 from dashboard.alerts.rules import RULES
-from dashboard.kpis.definitions import DEFAULT_KPIS, TEXT_PARTS
+from dashboard.kpis.definitions import DEFAULT_KPIS, HEADLINE_KPIS, TEXT_PARTS
+from dashboard.kpis.registry import load_registry
 from layouts.format import number
 from layouts.i18n import TRANSLATIONS, t
 
@@ -55,7 +56,7 @@ def test_a_key_in_two_areas_is_an_error(tmp_path, monkeypatch):
 
 
 def test_kpi_and_alert_texts_come_from_the_catalogues():
-    kpis = {f"indicator.{k.id}.{part}" for k in DEFAULT_KPIS for part in TEXT_PARTS}
+    kpis = {f"indicator.{k.id}.{part}" for k in (*DEFAULT_KPIS, *HEADLINE_KPIS) for part in TEXT_PARTS}
     assert set(i18n.load("kpis", "en")) == kpis
     assert set(i18n.load("alerts", "en")) == {f"alert_rule.{r.id}" for r in RULES}
     on_time = next(k for k in DEFAULT_KPIS if k.id == "complaint_on_time_rate")
@@ -85,11 +86,10 @@ def test_generated_keys_exist():
     from dashboard.kpis.aqi import LEVELS, POLLUTANTS
     from dashboard.kpis.traffic import TPI_LEVELS
     from layouts.figures.map_base import STATUS_COLOURS
-    from layouts.viewmodels.overview import KPI_DOMAINS
 
     keys = [f"aqi.{lv.key}" for lv in LEVELS] + [f"tpi.{lv.key}" for lv in TPI_LEVELS]
     keys += [f"pollutant.{p}" for p in POLLUTANTS] + [f"status.{s}" for s in STATUS_COLOURS]
-    keys += [f"kpi.{k}.{part}" for k in KPI_DOMAINS for part in ("title", "unit", "detail")]
+    keys += [f"kpi.{k.id}.{part}" for k in load_registry().headline for part in ("title", "unit", "detail")]
     for lang in ("zh", "en"):
         assert [k for k in keys if k not in TRANSLATIONS[lang]] == []
 

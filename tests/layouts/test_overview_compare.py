@@ -88,10 +88,10 @@ def test_year_on_year_equals_pandas_over_the_raw_facts(app, monkeypatch):
     local = NOW.astimezone(TZ)
     today = local.replace(hour=0, minute=0, second=0, microsecond=0)
     current = _count(times, today, NOW)
-    # the rollups' grain is the hour: both periods read through the hour holding 15:30 (today's data stops at
-    # now); so last year's day counts up to 16:00
-    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
-    assert base == 5  # hours 0.5, 3, 9, 15.4 and 15.6 of that day; not 16.2, 20, the day before or after
+    # the same part of the day a year earlier, to the minute: up to 15:30 (the facts of the hour holding 15:30
+    # count up to 15:30 only, though the rollups' grain is the hour)
+    base = _count(times, today.replace(year=2025), local.replace(year=2025))
+    assert base == 4  # hours 0.5, 3, 9 and 15.4 of that day; not 15.6 (15:36), 16.2, 20, the day before or after
     change = _change(_card(page, "complaints_received"))
     assert change.title == f"comparison period: {base}"
     delta, percent = current - base, (current - base) / base * 100
@@ -142,7 +142,7 @@ def test_headline_and_wall_cards_compare_with_last_year(app, monkeypatch):
     times = _raw(engine)
     local = NOW.astimezone(TZ)
     today = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
+    base = _count(times, today.replace(year=2025), local.replace(year=2025))
     current = _count(times, today, NOW)
     overview_page = _draw(app, monkeypatch, lang="zh", compare="year")
     with app.server.test_request_context("/"):
@@ -171,7 +171,7 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
     times = _raw(engine)
     local = NOW.astimezone(TZ)
     today = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    base = _count(times, today.replace(year=2025), local.replace(year=2025, minute=0) + timedelta(hours=1))
+    base = _count(times, today.replace(year=2025), local.replace(year=2025))
     settings = Settings(var_dir=engine.url.database.rsplit("/", 1)[0], auth_mode="open")
 
     def drawn(compare):

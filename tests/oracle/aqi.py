@@ -7,6 +7,7 @@ on its 24-hour breakpoints."""
 from __future__ import annotations
 
 import math
+from datetime import date
 
 IAQI = (0, 50, 100, 150, 200, 300, 400, 500)
 HOURLY = {
@@ -20,7 +21,13 @@ HOURLY = {
 #: HJ 633-2026 (from 2026-03-01, DESIGN §6): only the 24-hour PM2.5 and PM10 breakpoints change.
 HOURLY_2026 = {**HOURLY, "pm25": (0, 35, 60, 115, 150, 250, 350, 500), "pm10": (0, 50, 120, 250, 350, 420, 500, 600)}
 SO2_24H = (0, 50, 150, 475, 800, 1600, 2100, 2620)
+SINCE_2026 = date(2026, 3, 1)
 ORDER = ("pm25", "pm10", "o3", "no2", "so2", "co")
+
+
+def table_for(day: date) -> dict:
+    """The breakpoints in force on the local ``day``."""
+    return HOURLY_2026 if day >= SINCE_2026 else HOURLY
 
 
 def iaqi(pollutant: str, c: float, table: dict = HOURLY) -> int:

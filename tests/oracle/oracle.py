@@ -12,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
+
+from tests.oracle import aqi
 
 SATISFIED = ("satisfied", "basically_satisfied")
 
@@ -32,6 +35,11 @@ class Facts:
     halls: pd.DataFrame
     districts: pd.DataFrame
     departments: pd.DataFrame
+    traffic: pd.DataFrame
+    segments: pd.DataFrame
+    readings: pd.DataFrame
+    stations: pd.DataFrame
+    categories: pd.DataFrame
 
     @classmethod
     def read(cls, engine: Engine) -> Facts:
@@ -42,9 +50,26 @@ class Facts:
                 text("SELECT code, name_zh, name_en, level, population FROM district WHERE level = 'district'"), conn
             )
             departments = pd.read_sql(text("SELECT code, name_zh, name_en FROM department"), conn)
+            traffic = pd.read_sql(
+                text("SELECT segment_code, observed_at, period_s, speed_kmh, free_flow_kmh FROM traffic_observation"),
+                conn,
+            )
+            segments = pd.read_sql(text("SELECT code, length_m, free_flow_kmh, road_class FROM road_segment"), conn)
+            readings = pd.read_sql(
+                text("SELECT station_code, quantity, observed_at, value FROM sensor_reading WHERE value IS NOT NULL"),
+                conn,
+            )
+            stations = pd.read_sql(text("SELECT code, kind, noise_class FROM station"), conn)
+            categories = pd.read_sql(text("SELECT code, name_zh, name_en FROM service_type"), conn)
         _times(complaints, "requested_at", "closed_at", "due_at", "revisited_at")
         _times(halls, "issued_at", "called_at", "finished_at")
-        return cls(complaints, halls, districts, departments)
+        _times(traffic, "observed_at")
+        _times(readings, "observed_at")
+        for frame, columns in ((traffic, ("speed_kmh", "free_flow_kmh", "period_s")), (readings, ("value",)),
+                               (segments, ("length_m", "free_flow_kmh"))):
+            for column in columns:
+                frame[column] = pd.to_numeric(frame[column]).astype(float)
+        return cls(complaints, halls, districts, departments, traffic, segments, readings, stations, categories)
 
     def population(self, district: str | None = None) -> float | None:
         rows = self.districts if district is None else self.districts[self.districts["code"] == district]
@@ -53,8 +78,9 @@ class Facts:
 
 
 def _in(times: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:
-    """Events of [start, end) that have happened by ``now``."""
-    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(end)) & (times <= pd.Timestamp(now))
+    """Events of [start, end) before ``now``: a period read up to now is [start, now), half-open like every
+    period (an event at ``now`` itself belongs to what follows, as a deadline at ``now`` has not fallen)."""
+    return (times >= pd.Timestamp(start)) & (times < pd.Timestamp(min(end, now)))
 
 
 def _fell(deadlines: pd.Series, start: datetime, end: datetime, now: datetime) -> pd.Series:
@@ -91,8 +117,7 @@ def complaint_numbers(
         "return_rate": _ratio(received["returned_count"].fillna(0).sum(), len(received)),
         "redo_rate": _ratio((closed["reopened_count"].fillna(0) > 0).sum(), len(closed)),
         "handling_hours": float(hours.mean()) if len(closed) else None,
-        "per_10k": _ratio(len(received), population or 0, 10_000),
-        "per_10k_per_day": _ratio(len(received) / days if days else 0, population or 0, 10_000),
+        "per_10k": _ratio(len(received) / days if days else 0, population or 0, 10_000),  # a day
     }
 
 
@@ -104,11 +129,19 @@ def open_tickets(facts: Facts, now: datetime, district: str | None = None) -> di
     return {"backlog": float(len(backlog)), "overdue": float((backlog["due_at"] < pd.Timestamp(now)).sum())}
 
 
+def category_keys(facts: Facts, tickets: pd.DataFrame) -> pd.Series:
+    """Each ticket's category: its reference category's code when it names one, else the name (or the code) the
+    feed sent."""
+    known = tickets["category"].isin(set(facts.categories["code"]))
+    return tickets["category"].where(known, tickets["category_name"].fillna(tickets["category"]))
+
+
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
-    """On-time closure (%) per value of ``key`` (department by code, category name or code), due cohort."""
+    """On-time closure (%) per value of ``key`` (department by code; category by its reference code, else by the
+    name or code the feed sent), due cohort."""
     c = facts.complaints
     due = c[_fell(c["due_at"], start, end, now)]
-    keys = due["category_name"].fillna(due["category"]) if key == "category" else due[key]
+    keys = category_keys(facts, due) if key == "category" else due[key]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     return (met.groupby(keys.fillna("")).mean() * 100).to_dict()
 
@@ -145,3 +178,147 @@ def local_period(now: datetime, timezone: str, period: str) -> tuple[datetime, d
         start = midnight.replace(day=1)
         end = start + pd.DateOffset(months=1)
     return start.tz_convert("UTC").to_pydatetime(), end.tz_convert("UTC").to_pydatetime()
+
+
+# --- traffic: DESIGN §6 (TTI, TPI, speed grades of GB/T 33171 by road class) --------------------------------
+
+#: TPI at TTI 1, 1.5, 2, 3, 4, 5 (docs/kpis.md; level boundaries 2/4/6/8 at 1.5/2/3/4).
+TTI_AT = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0)
+TPI_AT = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
+#: The speed (km/h) at or below which a road class is graded 中度拥堵 or worse (DESIGN §6).
+MODERATE_AT = {"expressway": 35.0, "arterial": 20.0, "secondary": 15.0}
+
+
+def tpi(tti: float) -> float:
+    return float(np.interp(tti, TTI_AT, TPI_AT))
+
+
+def _network(per_segment: pd.DataFrame) -> dict[str, float | None]:
+    """Network numbers of rows of a segment's harmonic-mean ``speed``, ``free`` speed, ``length_m``, class."""
+    s = per_segment[(per_segment["speed"] > 0) & (per_segment["length_m"] > 0) & per_segment["free"].notna()]
+    if s.empty:
+        return {"tti": None, "tpi": None, "network_speed": None, "congested_share": None, "segments": 0.0,
+                "length_km": 0.0}
+    length = s["length_m"]
+    tti = float((length * s["free"] / s["speed"]).sum() / length.sum())
+    bound = s["road_class"].map(MODERATE_AT)
+    congested = length[bound.notna() & (s["speed"] <= bound)].sum()
+    return {
+        "tti": tti,
+        "tpi": tpi(tti),
+        "network_speed": float(length.sum() / (length / s["speed"]).sum()),
+        "congested_share": float(congested / length.sum()),
+        "segments": float(len(s)),
+        "length_km": float(length.sum() / 1000),
+    }
+
+
+def traffic_numbers(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, float | None]:
+    """Network numbers over the observations of [start, end) so far: each segment's speed the harmonic mean of
+    its moving observations, its free-flow speed the road's, TTI length-weighted."""
+    t = facts.traffic[_in(facts.traffic["observed_at"], start, end, now) & (facts.traffic["speed_kmh"] > 0)]
+    per = t.groupby("segment_code")["speed_kmh"].agg(lambda v: len(v) / (1 / v).sum()).rename("speed")
+    per = facts.segments.merge(per, left_on="code", right_index=True)
+    return _network(per.assign(free=per["free_flow_kmh"]))
+
+
+def latest_interval(facts: Facts) -> dict[str, float | None]:
+    """Network numbers of each segment's newest observation in the latest interval (the newest observation time
+    back by the longest interval stated then, 900 s when none), with the observation's free-flow speed if any."""
+    t = facts.traffic
+    if t.empty:
+        return _network(pd.DataFrame(columns=["speed", "free", "length_m", "road_class"]))
+    newest = t["observed_at"].max()
+    seconds = t.loc[t["observed_at"] == newest, "period_s"].max()
+    window = t[t["observed_at"] > newest - pd.Timedelta(seconds=900 if pd.isna(seconds) else seconds)]
+    last = window.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
+    per = facts.segments.rename(columns={"free_flow_kmh": "road_free"}).merge(
+        last, left_on="code", right_on="segment_code"
+    )
+    return _network(per.assign(speed=per["speed_kmh"], free=per["free_flow_kmh"].fillna(per["road_free"])))
+
+
+# --- environment: HJ 633 hourly AQI of station-hour means, GB 3096-2008 noise limits -----------------------
+
+POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
+#: GB 3096-2008 limits dB(A) by acoustic class: (day 06–22, night 22–06); class 2 when unknown.
+NOISE_LIMITS = {"0": (50, 40), "1": (55, 45), "2": (60, 50), "3": (65, 55), "4a": (70, 55), "4b": (70, 60)}
+
+
+def station_hours(facts: Facts, quantities) -> pd.DataFrame:
+    """Mean of each station-hour's readings (HJ 633: the hour's mean): hour, station_code, quantity, mean."""
+    r = facts.readings[facts.readings["quantity"].isin(quantities)]
+    r = r.assign(hour=r["observed_at"].dt.floor("h"))
+    return r.groupby(["hour", "station_code", "quantity"], as_index=False)["value"].mean().rename(
+        columns={"value": "mean"}
+    )
+
+
+def _local_day(hour: pd.Timestamp, timezone: str):
+    return hour.tz_convert(timezone).date()
+
+
+def city_hours(facts: Facts, timezone: str) -> pd.DataFrame:
+    """Per hour: the city AQI of the mean over stations of each pollutant's station-hour means."""
+    means = station_hours(facts, POLLUTANTS).groupby(["hour", "quantity"])["mean"].mean().unstack("quantity")
+    rows = []
+    for hour, values in means.iterrows():
+        table = aqi.table_for(_local_day(hour, timezone))
+        rated = aqi.aqi({p: float(v) for p, v in values.items() if pd.notna(v)}, table)
+        if rated is not None:
+            rows.append({"hour": hour, "aqi": rated[0], "primary": rated[1]})
+    return pd.DataFrame(rows, columns=["hour", "aqi", "primary"])
+
+
+def environment_numbers(facts: Facts, start: datetime, end: datetime, now: datetime, timezone: str) -> dict:
+    """City AQI (mean of the hourly city AQI), exceedance hours (AQI > 100) and noise compliance (station-hours
+    within the limit of the station's class) over the hours of [start, end) begun by ``now``."""
+    def within(hours: pd.Series) -> pd.Series:
+        return (hours >= pd.Timestamp(start)) & (hours < pd.Timestamp(min(end, now)))
+
+    air = city_hours(facts, timezone)
+    air = air[within(air["hour"])] if not air.empty else air
+    noise = station_hours(facts, ("laeq",))
+    noise = noise[within(noise["hour"])]
+    classes = facts.stations.set_index("code")["noise_class"].to_dict()
+    day = noise["hour"].dt.tz_convert(timezone).dt.hour.between(6, 21)
+    limits = [NOISE_LIMITS.get(classes.get(code) or "2", NOISE_LIMITS["2"])[0 if d else 1]
+              for code, d in zip(noise["station_code"], day, strict=True)]
+    ok = noise["mean"].to_numpy() <= np.array(limits, dtype=float)
+    return {
+        "air_aqi": float(air["aqi"].mean()) if len(air) else None,
+        "exceedance_hours": float((air["aqi"] > 100).sum()) if len(air) else None,
+        "noise_compliance": _ratio(ok.sum(), len(noise)),
+        "noise_day_compliance": _ratio((ok & day.to_numpy()).sum(), day.sum()),
+        "noise_night_compliance": _ratio((ok & ~day.to_numpy()).sum(), (~day).sum()),
+    }
+
+
+def _full_hours(hours: pd.DataFrame, until: datetime) -> pd.DataFrame:
+    """The rows of the hours that ended by ``until``, the latest of them and the two before it."""
+    last = pd.Timestamp(until).tz_convert("UTC").floor("h") - pd.Timedelta(hours=1)
+    return hours[(hours["hour"] >= last - pd.Timedelta(hours=2)) & (hours["hour"] <= last)]
+
+
+def latest_city_aqi(facts: Facts, until: datetime, timezone: str) -> tuple[int, tuple[str, ...]] | None:
+    """The city AQI and primary pollutants of the newest hour with an air reading that ended by ``until``
+    (among the three hours before ``until``'s hour)."""
+    hours = city_hours(facts, timezone)
+    hours = _full_hours(hours, until) if not hours.empty else hours
+    if hours.empty:
+        return None
+    newest = hours.iloc[hours["hour"].argmax()]
+    return int(newest["aqi"]), tuple(newest["primary"])
+
+
+def latest_station_aqi(facts: Facts, until: datetime, timezone: str) -> dict[str, float]:
+    """Each station's AQI of its latest hour among the three hours that ended last by ``until``."""
+    hours = _full_hours(station_hours(facts, POLLUTANTS), until)
+    out = {}
+    for code, group in hours.groupby("station_code"):
+        latest = group[group["hour"] == group["hour"].max()]
+        day = _local_day(latest["hour"].iloc[0], timezone)
+        rated = aqi.aqi(dict(zip(latest["quantity"], latest["mean"], strict=True)), aqi.table_for(day))
+        if rated is not None:
+            out[code] = float(rated[0])
+    return out

@@ -9,10 +9,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.kpis.registry import load_registry
-from dashboard.queries import complaints
+from dashboard.queries import alerts, complaints
 from dashboard.queries import map as mapview
 from dashboard.queries.complaints import ComplaintFilter, complaint_summary
-from dashboard.queries.kpis import kpi_values, open_tickets
+from dashboard.queries.environment import station_aqi as mapview_stations
+from dashboard.queries.kpis import headline_values, kpi_values, open_tickets
+from layouts.viewmodels.overview import overview_kpis
 
 #: Registry KPI id -> the oracle's name of the number.
 REGISTRY = {
@@ -23,7 +25,7 @@ REGISTRY = {
     "complaint_return_rate": "return_rate",
     "complaint_redo_rate": "redo_rate",
     "complaint_handling_hours": "handling_hours",
-    "complaints_per_10k": "per_10k_per_day",
+    "complaints_per_10k": "per_10k",
     "complaint_backlog": "backlog",
     "complaint_overdue": "overdue",
     "hall_wait_minutes": "wait_minutes",
@@ -32,6 +34,15 @@ REGISTRY = {
     "hall_online_rate": "online_rate",
     "hall_one_visit_rate": "one_visit_rate",
     "hall_good_rating_rate": "good_rating_rate",
+    "traffic_tpi": "tpi",
+    "traffic_tti": "tti",
+    "traffic_network_speed": "network_speed",
+    "traffic_congested_share": "congested_share",
+    "air_aqi": "air_aqi",
+    "air_exceedance_hours": "exceedance_hours",
+    "noise_compliance": "noise_compliance",
+    "noise_day_compliance": "noise_day_compliance",
+    "noise_night_compliance": "noise_night_compliance",
 }
 
 
@@ -85,4 +96,24 @@ def area_numbers(engine: Engine, start: datetime, now: datetime, tz: str) -> dic
             "on_time_rate": None if pd.isna(r.on_time) else r.on_time / 100,
         }
         for r in frame.itertuples(index=False)
+    }
+
+
+def headline_numbers(engine: Engine, now: datetime, tz: str) -> dict[str, dict]:
+    """The headline KPIs as the overview and the wall show them (view model, rates in per cent) and as the
+    registry computes them (the ``measure`` KPI over the window), by card id."""
+    registry = load_registry()
+    cards = {card.id: card.value for card in overview_kpis(engine, now, tz, 2.0, registry)}
+    values = {h.kpi.id: h.measure.value for h in headline_values(engine, registry, now, tz)}
+    return {"cards": cards, "registry": {k: None if v is None else v * (100 if registry[k].percent else 1)
+                                         for k, v in values.items()}}
+
+
+def station_numbers(engine: Engine, now: datetime, tz: str) -> dict[str, dict]:
+    """Each station's AQI on the map and in the station alerts' observation."""
+    stations = mapview_stations(engine, tz, now)
+    watched = alerts.station_aqi(engine, now, tz)
+    return {
+        "map": dict(zip(stations["code"], stations["aqi"].astype(float), strict=True)),
+        "alerts": dict(zip(watched["subject"], watched["value"], strict=True)),
     }

@@ -4,65 +4,37 @@ the KPI registry, the district page, the complaint breakdowns, the choropleth, t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
+import pandas as pd
 import pytest
 
-from collectors.runner import FeedRunner
-from dashboard.db.engine import make_engine
-from dashboard.db.migrate import upgrade
+from dashboard.queries import environment, kpis
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from tests.integration.democity import FROZEN_AT, City, with_reference_data
-from tests.oracle import adversarial_city, oracle, served
+from tests.oracle import oracle, served
 from tests.oracle.harness import assert_no_differences, differences
-from tests.simcity import running_city
 
 TZ = "Asia/Shanghai"
-DEMO_DAYS = 3
 PERIODS = ("day", "week", "month")
 DISTRICTS = ("339901", "339902", "339903", "339904", "339905", "339906", "339907")
 
 
-def _adversarial(engine, tmp_path_factory):
-    adversarial_city.build(engine)
-    return adversarial_city.NOW
-
-
-def _demo(engine, tmp_path_factory):
-    drop = tmp_path_factory.mktemp("hotline-drop")
-    with running_city(drop, 20261121, DEMO_DAYS, FROZEN_AT) as sim:
-        reach_back_days = (datetime.now(UTC) - FROZEN_AT) / timedelta(days=1) + DEMO_DAYS + 0.5
-        env = {
-            "CITYOPS_SIMULATOR_URL": sim.url,
-            "CITYOPS_HOTLINE_DROP_DIR": str(drop),
-            "CITYOPS_BACKFILL_DAYS": f"{reach_back_days:.3f}",
-        }
-        runner = FeedRunner(with_reference_data(engine))
-        for feed in City(sim, env, drop).feeds(tmp_path_factory.mktemp("work")):
-            assert runner.run(feed, now=FROZEN_AT).status == "ok", feed.name
-    return FROZEN_AT
-
-
-@pytest.fixture(scope="module", params=["adversarial", "demo"])
-def city(request, tmp_path_factory):
-    """A city in a migrated SQLite database, its ``now``, and the oracle's reading of its facts."""
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('oracle') / 'city.db'}")
-    upgrade(engine)
-    now = {"adversarial": _adversarial, "demo": _demo}[request.param](engine, tmp_path_factory)
-    yield engine, oracle.Facts.read(engine), now
-    engine.dispose()
+def registry_differences(engine, facts, now, period: str, tz: str = TZ) -> list[str]:
+    """The registry KPIs of the local ``period`` of ``tz`` holding ``now`` that differ from the oracle's."""
+    start, end = oracle.local_period(now, tz, period)
+    expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
+    expected |= oracle.open_tickets(facts, now) | oracle.traffic_numbers(facts, start, end, now)
+    expected |= oracle.environment_numbers(facts, start, end, now, tz)
+    got = served.registry_numbers(engine, start, end, now, tz)
+    return differences(f"registry {period} ({tz})", got, {k: expected[k] for k in got})
 
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_registry_kpis(city, period):
     engine, facts, now = city
-    start, end = oracle.local_period(now, TZ, period)
-    expected = oracle.complaint_numbers(facts, start, end, now) | oracle.hall_numbers(facts, start, end, now)
-    expected |= oracle.open_tickets(facts, now)
-    got = served.registry_numbers(engine, start, end, now, TZ)
-    assert_no_differences(differences(f"registry {period}", got, {k: expected[k] for k in got}))
+    assert_no_differences(registry_differences(engine, facts, now, period))
 
 
 @pytest.mark.parametrize("period", PERIODS)
@@ -95,21 +67,78 @@ def test_breakdowns_and_choropleth(city, period):
     assert_no_differences(lines)
 
 
+def _headline_expected(facts, now, tz: str = TZ) -> dict:
+    day, day_end = oracle.local_period(now, tz, "day")
+    month_ago = oracle.local_period(now - timedelta(days=29), tz, "day")[0]
+    on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
+    city_aqi = oracle.latest_city_aqi(facts, now, tz)
+    return {
+        "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
+        "on_time_closure": None if on_time is None else on_time * 100,
+        "hall_wait": oracle.hall_numbers(facts, day, day_end, now)["wait_minutes"],
+        "network_tpi": oracle.latest_interval(facts)["tpi"],
+        "city_aqi": None if city_aqi is None else float(city_aqi[0]),
+    }
+
+
+def test_headline_cards(city):
+    """Each headline card's value is the registry's headline KPI and the oracle's number."""
+    engine, facts, now = city
+    expected = _headline_expected(facts, now)
+    got = served.headline_numbers(engine, now, TZ)
+    assert set(got["cards"]) == set(expected)
+    lines = differences("overview/wall cards", got["cards"], expected)
+    lines += differences("registry headline KPIs", got["registry"], expected)
+    assert_no_differences(lines)
+
+
+def test_daily_complaint_series(city):
+    """The complaints trend per local day over the last 7 days (a rolling window starting inside an hour) adds
+    up to the oracle's received and closed counts, for the city and each district."""
+    engine, facts, now = city
+    start = now - timedelta(days=7)
+    lines = []
+    for code in (None, *DISTRICTS):
+        series = kpis.complaint_series(engine, start, now, TZ, "day", code)
+        numbers = oracle.complaint_numbers(facts, start, now, now, code)
+        got = {"received": float(series["received"].sum()), "closed": float(series["closed"].sum())}
+        lines += differences(f"daily series 7d {code or 'city'}", got, {k: numbers[k] for k in got})
+    assert_no_differences(lines)
+
+
+def test_city_aqi_per_hour(city):
+    """The environment page's hourly city AQI over the last day is the oracle's AQI of each hour."""
+    engine, facts, now = city
+    start = now - timedelta(days=1)
+    got = environment.air_trend(engine, start, now, TZ)
+    hours = oracle.city_hours(facts, TZ)
+    hours = hours[(hours["hour"] >= pd.Timestamp(start)) & (hours["hour"] < pd.Timestamp(now))]
+    assert len(hours) > 0
+    expected = {str(h): float(a) for h, a in zip(hours["hour"], hours["aqi"], strict=True)}
+    served_hours = {str(h): float(a) for h, a in zip(got["hour"], got["aqi"], strict=True)}
+    assert_no_differences(differences("environment hourly city AQI", served_hours, expected))
+
+
+def test_station_aqi_on_the_map_and_in_the_alerts(city):
+    """A station's AQI on the map, in the alert rule's observation and by the oracle's HJ 633 are one number."""
+    engine, facts, now = city
+    got = served.station_numbers(engine, now, TZ)
+    expected_map = oracle.latest_station_aqi(facts, now, TZ)
+    air = set(facts.stations.loc[facts.stations["kind"] == "air", "code"])
+    lines = differences("map stations", got["map"], {k: v for k, v in expected_map.items() if k in air})
+    lines += differences("station alerts", got["alerts"], oracle.latest_station_aqi(facts, now, TZ))
+    lines += differences("map vs alerts", got["map"], {k: got["alerts"].get(k) for k in got["map"]})
+    assert_no_differences(lines)
+
+
 def test_api(city, tmp_path):
     engine, facts, now = city
     app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open")).server
     with mock.patch("dashboard.web.api._now", return_value=now), app.test_client() as client:
         kpis = {k["id"]: k["value"] for k in client.get("/api/v1/kpis").get_json()["kpis"]}
         areas = {p: client.get(f"/api/v1/map/districts?period={p}").get_json()["districts"] for p in ("24h", "7d")}
-    day, day_end = oracle.local_period(now, TZ, "day")
-    month_ago = oracle.local_period(now - timedelta(days=29), TZ, "day")[0]
-    on_time = oracle.complaint_numbers(facts, month_ago, day_end, now)["on_time_rate"]
-    expected = {
-        "complaints_today": oracle.complaint_numbers(facts, day, day_end, now)["received"],
-        "on_time_closure": None if on_time is None else on_time * 100,
-        "hall_wait": oracle.hall_numbers(facts, day, day_end, now)["wait_minutes"],
-    }
-    lines = differences("/api/v1/kpis", {k: kpis[k] for k in expected}, expected)
+    expected = _headline_expected(facts, now)
+    lines = differences("/api/v1/kpis", kpis, expected)
     for period, hours in (("24h", 24), ("7d", 168)):
         start = now - timedelta(hours=hours)
         for row in areas[period]:

@@ -50,7 +50,7 @@ def _expected(facts, start, end) -> dict:
 def _rising(facts, period, key: str) -> list[tuple]:
     """The three keys whose received count rose most against the previous period: (key, now, before)."""
     c = facts.complaints
-    keys = c["category_name"].fillna(c["category"]).fillna("") if key == "category" else c[key]
+    keys = oracle.category_keys(facts, c).fillna("") if key == "category" else c[key]
 
     def counts(start, end):
         return keys[(c["requested_at"] >= start) & (c["requested_at"] < end)].value_counts()

@@ -128,8 +128,9 @@ def _registry_values(span: Span, other: Span | None) -> list[dict[str, Any]]:
 def kpis():
     state = _state()
     span, other = _span()
-    now = span.as_of
-    cards = overview_kpis(state.reads, now, state.settings.city_timezone, state.settings.stale_after_intervals)
+    now, settings = span.as_of, state.settings
+    registry = kpi_registry(state.reads, settings.kpi_targets_file)
+    cards = overview_kpis(state.reads, now, settings.city_timezone, settings.stale_after_intervals, registry)
     return jsonify(
         {
             "as_of": _iso(now),

@@ -1,0 +1,68 @@
+"""The cities the oracle is run on: the adversarial city and three days of the simulated demo city, each on
+SQLite and (when CITYOPS_TEST_DATABASE_URL is set) on PostgreSQL; one build per city and database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from collectors.runner import FeedRunner
+from dashboard.db.engine import make_engine
+from dashboard.db.migrate import upgrade
+from tests.conftest import _postgres_engine
+from tests.integration.democity import FROZEN_AT, City, with_reference_data
+from tests.oracle import adversarial_city, oracle
+from tests.simcity import running_city
+
+DEMO_DAYS = 3
+
+
+def _adversarial(engine, tmp_path_factory):
+    adversarial_city.build(engine)
+    return adversarial_city.NOW
+
+
+def _demo(engine, tmp_path_factory):
+    drop = tmp_path_factory.mktemp("hotline-drop")
+    with running_city(drop, 20261121, DEMO_DAYS, FROZEN_AT) as sim:
+        reach_back_days = (datetime.now(UTC) - FROZEN_AT) / timedelta(days=1) + DEMO_DAYS + 0.5
+        env = {
+            "CITYOPS_SIMULATOR_URL": sim.url,
+            "CITYOPS_HOTLINE_DROP_DIR": str(drop),
+            "CITYOPS_BACKFILL_DAYS": f"{reach_back_days:.3f}",
+        }
+        runner = FeedRunner(with_reference_data(engine))
+        for feed in City(sim, env, drop).feeds(tmp_path_factory.mktemp("work")):
+            assert runner.run(feed, now=FROZEN_AT).status == "ok", feed.name
+    return FROZEN_AT
+
+
+def _sqlite(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('oracle') / 'city.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        "adversarial",
+        "demo",
+        pytest.param("adversarial-postgresql", marks=pytest.mark.postgres),
+        pytest.param("demo-postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def city(request, tmp_path_factory):
+    """A city in a migrated database, its ``now``, and the oracle's reading of its facts."""
+    name, _, dialect = request.param.partition("-")
+    databases = _postgres_engine() if dialect else _sqlite(tmp_path_factory)
+    engine = next(databases)
+    try:
+        now = {"adversarial": _adversarial, "demo": _demo}[name](engine, tmp_path_factory)
+        yield engine, oracle.Facts.read(engine), now
+    finally:
+        databases.close()
+
+
