@@ -4,11 +4,13 @@ both dialects; edge cases: no data, zero denominators, local days of Asia/Shangh
 import math
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 
 from dashboard.db import rollups
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.periods import period_bounds
+from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import kpis
 from tests.dashboard.synthetic_city import NOW
@@ -108,3 +110,19 @@ def test_empty_database_has_no_values(engine):
     )
     assert city_score(table) is None
     assert kpis.department_ranking(engine, REGISTRY, *period_bounds(NOW, TZ, "day"), TZ).empty
+
+
+def test_department_score_is_the_weighted_mean_of_the_components_each_has():
+    """By hand, weights on time 0.5, satisfaction 0.3, return 0.2: A = 0.8·0.5 + 0.8·0.3 + (1 − 0.1)·0.2 = 0.82;
+    B has no rated ticket, so its score is (1.0·0.5 + (1 − 0.5)·0.2) / (0.5 + 0.2) = 6/7; C has no data."""
+    sums = pd.DataFrame({
+        "department_code": ["A", "B", "C"], "due": [10, 4, 0], "due_met": [8, 4, 0], "rated": [5, 0, 0],
+        "satisfied": [4, 0, 0], "received": [10, 4, 0], "returned": [1, 2, 0],
+    })
+    ranked = rank_departments(sums, {"on_time_rate": 0.5, "satisfaction": 0.3, "return_rate": 0.2})
+    assert list(ranked["department_code"]) == ["B", "A", "C"]
+    assert ranked["rank"].tolist() == [1, 2, pd.NA]
+    assert ranked["score"].iloc[0] == pytest.approx(6 / 7) and ranked["score"].iloc[1] == pytest.approx(0.82)
+    assert math.isnan(ranked["score"].iloc[2])
+    unscored = rank_departments(sums.iloc[[2]], {"on_time_rate": 1.0})
+    assert str(unscored["rank"].dtype) == "Int64" and unscored["rank"].isna().all()
