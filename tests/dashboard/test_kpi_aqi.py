@@ -2,9 +2,11 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from dashboard.kpis.aqi import HJ633_2012, HJ633_2026, breakpoints_for, hourly_aqi, hourly_iaqi, level_of
+from dashboard.kpis.published import compare, primary_of
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,26 @@ def test_aqi_is_max_iaqi_with_primary_only_above_50():
 )
 def test_levels(aqi, key):
     assert level_of(aqi).key == key
+
+
+def test_a_published_aqi_is_compared_with_ours_from_the_same_station_hour():
+    """Station A at 08:00 UTC: PM2.5 75 → IAQI 100, PM10 50 → IAQI 50 (HJ 633-2012's table, in force in 2017), so
+    our AQI is 100 with PM2.5 primary; published 100 "细颗粒物(PM2.5)" agrees, published 90 at 09:00 (same
+    readings) differs by 10; a station-hour without readings has no AQI of ours; a missing figure is skipped."""
+    at8, at9 = pd.Timestamp("2017-07-08 08:00", tz="UTC"), pd.Timestamp("2017-07-08 09:00", tz="UTC")
+    readings = pd.DataFrame(
+        [("cnemc", "A", at, q, v) for at in (at8, at9) for q, v in (("pm25", 75.0), ("pm10", 50.0))],
+        columns=["source", "station_code", "observed_at", "quantity", "value"],
+    )
+    figures = pd.DataFrame(
+        [("cnemc", "A", at8, 100, "细颗粒物(PM2.5)"), ("cnemc", "A", at9, 90, "细颗粒物(PM2.5)"),
+         ("cnemc", "B", at8, 40, None), ("cnemc", "A", at8, None, None)],
+        columns=["source", "station_code", "observed_at", "value", "label"],
+    )
+    compared = compare(figures, readings, "Asia/Shanghai")
+    rows = compared[["station_code", "published_aqi", "aqi", "primary", "difference", "agrees"]].values.tolist()
+    assert rows[:2] == [["A", 100, 100, "pm25", 0, True], ["A", 90, 100, "pm25", 10, False]]
+    station, published, ours, primary, difference, agrees = rows[2]
+    assert (station, published, primary, agrees) == ("B", 40, "", False)
+    assert pd.isna(ours) and pd.isna(difference) and len(rows) == 3
+    assert primary_of("二氧化氮, 二氧化硫,一氧化碳") == "no2,so2,co"
