@@ -114,12 +114,15 @@ def test_upstream_failure_is_recorded_and_logged_once(engine, caplog):
     StandInCollector.script = down
     runner = FeedRunner(engine)
     with caplog.at_level(logging.WARNING, logger="collectors.runner"):
-        for minute in range(3):
-            runner.run(_feed(), now=RUN_AT + timedelta(minutes=minute))
+        results = [runner.run(_feed(), now=RUN_AT + timedelta(minutes=minute)) for minute in range(3)]
         StandInCollector.script = lambda c: Batch(records=[_reading(0)], cursor={"*": RUN_AT})
         runner.run(_feed(), now=RUN_AT + timedelta(minutes=3))
     messages = [r.getMessage() for r in caplog.records]
+    assert [(r.feed, r.status, r.error) for r in results] == [
+        ("air", "failed", "feed air: HTTP 503 (gave up after retries)")
+    ] * 3
     assert sum("is failing" in m for m in messages) == 1
+    assert "feed air is failing (failed): feed air: HTTP 503 (gave up after retries)" in messages
     assert sum("recovered" in m for m in messages) == 1
     with engine.connect() as conn:
         statuses = conn.execute(select(FeedRun.status).order_by(FeedRun.id)).scalars().all()
