@@ -2,13 +2,14 @@
 both dialects; edge cases: no data, zero denominators, local days of Asia/Shanghai against UTC storage."""
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 
 from dashboard.db import rollups
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.freshness import domain_freshness, feed_freshness, row_freshness
 from dashboard.kpis.periods import period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import load_registry
@@ -126,3 +127,30 @@ def test_department_score_is_the_weighted_mean_of_the_components_each_has():
     assert math.isnan(ranked["score"].iloc[2])
     unscored = rank_departments(sums.iloc[[2]], {"on_time_rate": 1.0})
     assert str(unscored["rank"].dtype) == "Int64" and unscored["rank"].isna().all()
+
+
+def test_a_feed_turns_stale_when_its_runs_are_late_or_its_data_too_old():
+    """Newest data 08:00, last success 08:05, interval 60 s, factor 2: late after 08:07; with a data age of
+    600 s, too old after 08:10; stale since the earlier of the limits passed."""
+    at = lambda hh, mm: datetime(2026, 11, 21, hh, mm, tzinfo=UTC)  # noqa: E731
+    assert feed_freshness(at(8, 0), at(8, 5), 60, None, at(8, 6), 2).stale_since is None
+    assert feed_freshness(at(8, 0), at(8, 5), 60, None, at(8, 8), 2).stale_since == at(8, 7)
+    assert feed_freshness(at(8, 0), at(8, 5), 60, 600, at(8, 12), 2).stale_since == at(8, 7)
+    assert feed_freshness(at(8, 0), None, 60, 600, at(8, 12), 2).stale_since == at(8, 10)
+    assert feed_freshness(at(8, 0), None, 60, 600, at(8, 9), 2).stale_since is None
+    never = feed_freshness(None, None, 60, None, at(8, 9), 2)
+    assert never.stale and never.as_of is None
+    feeds = pd.DataFrame({
+        "domain": ["traffic", "traffic", "sensors", "traffic"],
+        "enabled": [1, 1, 1, 0],
+        "max_source_time": [pd.Timestamp(at(8, 4)), pd.Timestamp(at(8, 0)), pd.Timestamp(at(7, 0)),
+                            pd.Timestamp(at(6, 0))],
+        "last_success_at": [pd.Timestamp(at(8, 7)), pd.Timestamp(at(8, 5)), pd.Timestamp(at(7, 0)),
+                            pd.Timestamp(at(6, 0))],
+        "interval_s": [60.0, 60.0, 60.0, 60.0],
+        "max_data_age_s": [None, None, None, None],
+    })
+    traffic = domain_freshness(feeds, ["traffic"], at(8, 8), 2)
+    assert (traffic.as_of, traffic.stale_since) == (at(8, 4), at(8, 7))  # the disabled feed does not count
+    assert domain_freshness(feeds, ["traffic"], at(8, 8), 3).stale_since is None  # limits at 08:10 and 08:08
+    assert row_freshness(next(feeds.itertuples()), at(8, 10), 2).stale_since == at(8, 9)
