@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.kpis.traffic import network_tpi, tpi_from_tti, tpi_level, tti
+from dashboard.kpis.traffic import congested_speeds, network_tpi, segment_tpi, tpi_from_tti, tpi_level, tti
 
 
 def test_tti_is_free_flow_over_speed():
@@ -60,3 +60,15 @@ def test_network_tpi_is_length_weighted():
     assert result.level.key == "light_congestion"
     assert (result.segments, result.length_km) == (3, 4.0)
     assert network_tpi(frame.iloc[3:]) is None
+
+
+def test_per_segment_index_and_congestion_by_road_class():
+    """GB/T 33171-2016 grades, by hand: an arterial at 20 km/h is at the lower bound of 轻度拥堵 (congested), at
+    21 km/h it is not; an expressway at 35 km/h is; a missing speed or an unknown class never is. Segment S1 at
+    30 km/h with free flow 60: TTI 2.0, TPI 4.0; S2 at 40 km/h with free flow 60: TTI 1.5, TPI 2.0."""
+    assert congested_speeds(
+        ["arterial", "arterial", "expressway", "arterial", "track"], [20.0, 21.0, 35.0, float("nan"), 1.0]
+    ).tolist() == [True, False, True, False, False]
+    segments = segment_tpi(pd.DataFrame({"code": ["S1", "S2"], "free_flow_kmh": [60.0, 60.0], "speed_kmh": [30, 40]}))
+    assert segments[["code", "tti", "tpi"]].values.tolist() == [["S1", 2.0, 4.0], ["S2", 1.5, 2.0]]
+    assert type(tpi_from_tti(2.0)) is float and tpi_from_tti(2.0) == 4.0
