@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.db import rollups
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.complaints import complaint_measures
 from dashboard.kpis.freshness import domain_freshness, feed_freshness, row_freshness
 from dashboard.kpis.periods import period_bounds
 from dashboard.kpis.ranking import rank_departments
@@ -154,3 +155,21 @@ def test_a_feed_turns_stale_when_its_runs_are_late_or_its_data_too_old():
     assert (traffic.as_of, traffic.stale_since) == (at(8, 4), at(8, 7))  # the disabled feed does not count
     assert domain_freshness(feeds, ["traffic"], at(8, 8), 3).stale_since is None  # limits at 08:10 and 08:08
     assert row_freshness(next(feeds.itertuples()), at(8, 10), 2).stale_since == at(8, 9)
+
+
+def test_complaint_measures_from_rollup_sums_by_hand():
+    """A 2-day period, 1,000,000 people: 40 received (30 of them closed, 4 returned), 25 closed in the period
+    (2 of them redone, 90,000 s of handling), 20 due (15 met), 10 rated (8 satisfied)."""
+    sums = {"received": 40, "received_closed": 30, "returned": 4, "closed": 25, "handling_seconds": 90_000,
+            "due": 20, "due_met": 15, "rated": 10, "satisfied": 8, "reopened": 2}
+    measures = {k: (m.value, m.numerator, m.denominator) for k, m in complaint_measures(sums, 2, 1_000_000).items()}
+    assert measures == {
+        "complaints_received": (40.0, None, None),
+        "complaint_closure_rate": (0.75, 30.0, 40.0),
+        "complaint_on_time_rate": (0.75, 15.0, 20.0),
+        "complaint_satisfaction": (0.8, 8.0, 10.0),
+        "complaint_return_rate": (0.1, 4.0, 40.0),
+        "complaint_redo_rate": (0.08, 2.0, 25.0),
+        "complaint_handling_hours": (1.0, 25.0, 25.0),  # 90,000 s / 25 closed = 3,600 s
+        "complaints_per_10k": (pytest.approx(0.2), 20.0, 1_000_000.0),  # 20 a day per 10,000 of 1,000,000
+    }
