@@ -11,6 +11,7 @@ from dashboard.db import rollups
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.complaints import complaint_measures
 from dashboard.kpis.freshness import domain_freshness, feed_freshness, row_freshness
+from dashboard.kpis.halls import hall_measures
 from dashboard.kpis.periods import period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import load_registry
@@ -172,4 +173,20 @@ def test_complaint_measures_from_rollup_sums_by_hand():
         "complaint_redo_rate": (0.08, 2.0, 25.0),
         "complaint_handling_hours": (1.0, 25.0, 25.0),  # 90,000 s / 25 closed = 3,600 s
         "complaints_per_10k": (pytest.approx(0.2), 20.0, 1_000_000.0),  # 20 a day per 10,000 of 1,000,000
+    }
+
+
+def test_hall_measures_from_rollup_sums_by_hand():
+    """50 tickets issued (20 online), 40 called after 36,000 s of waiting in all (4 over 30 minutes), 30 finished
+    after 18,000 s of service, 20 of 25 visitors came once, 9 of 10 ratings good."""
+    sums = {"issued": 50, "called": 40, "wait_seconds": 36_000, "waited_over_30min": 4, "finished": 30,
+            "handling_seconds": 18_000, "online": 20, "with_visits": 25, "single_visit": 20, "rated": 10,
+            "rated_good": 9}
+    assert {k: m.value for k, m in hall_measures(sums).items()} == {
+        "hall_wait_minutes": 15.0,
+        "hall_long_wait_share": 0.1,
+        "hall_handling_minutes": 10.0,
+        "hall_online_rate": 0.4,
+        "hall_one_visit_rate": 0.8,
+        "hall_good_rating_rate": 0.9,
     }
