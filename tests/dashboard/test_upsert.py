@@ -96,3 +96,12 @@ def test_versions_compare_as_instants_whatever_their_zone():
     assert not _is_newer(candidate, datetime(2026, 11, 20, 1, 10))
     assert _is_newer(candidate, datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8))))
     assert _is_newer(candidate, None) and not _is_newer(None, candidate)
+
+
+def test_a_newer_version_never_changes_the_rows_own_id(engine):
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(1, T0), version="updated_at")
+        stored_id = conn.execute(select(HallTicket.id)).scalar_one()
+        newer = dict(_tickets(1, T0 + timedelta(minutes=5), "called")[0], id=stored_id + 100)
+        upsert(conn, HallTicket.__table__, [newer], version="updated_at")
+        assert tuple(conn.execute(select(HallTicket.id, HallTicket.status)).one()) == (stored_id, "called")
