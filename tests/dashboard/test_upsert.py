@@ -105,3 +105,20 @@ def test_a_newer_version_never_changes_the_rows_own_id(engine):
         newer = dict(_tickets(1, T0 + timedelta(minutes=5), "called")[0], id=stored_id + 100)
         upsert(conn, HallTicket.__table__, [newer], version="updated_at")
         assert tuple(conn.execute(select(HallTicket.id, HallTicket.status)).one()) == (stored_id, "called")
+
+
+def test_updates_are_counted_over_every_chunk(engine):
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(1200, T0), version="updated_at")
+        counts = upsert(conn, HallTicket.__table__, _tickets(1200, T0 + timedelta(minutes=1), "called"),
+                        version="updated_at")
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1200, 0)
+
+
+def test_a_time_with_a_zone_is_stored_as_its_instant(engine):
+    reading = {"source": "air", "source_id": "S1:pm25", "station_code": "S1", "quantity": "pm25",
+               "observed_at": datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8))), "value": 35.0,
+               "unit": "µg/m³"}
+    with engine.begin() as conn:
+        upsert(conn, SensorReading.__table__, [reading])
+        assert conn.execute(select(SensorReading.observed_at)).scalar_one() == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
