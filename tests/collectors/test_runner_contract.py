@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from collectors import protocols
 from collectors.config import FeedConfig
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
-from collectors.http import FeedHttpClient, FetchError
+from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.runner import FeedRunner
 from dashboard.db.models import FeedCursor, FeedRun, Quarantine, SensorReading
 
@@ -31,9 +31,22 @@ class StandInCollector(Collector):
         return StandInCollector.script(cursor)
 
 
+class KeptStandInCollector(StandInCollector):
+    """A stand-in held across runs, like a live subscription."""
+
+    persistent = True
+    made = 0
+
+    def __init__(self, feed, http) -> None:
+        super().__init__(feed, http)
+        KeptStandInCollector.made += 1
+
+
 @pytest.fixture(autouse=True)
 def stand_in_protocol(monkeypatch):
     monkeypatch.setitem(protocols.PROTOCOLS, "stand-in", f"{__name__}:StandInCollector")
+    monkeypatch.setitem(protocols.PROTOCOLS, "stand-in-kept", f"{__name__}:KeptStandInCollector")
+    KeptStandInCollector.made = 0
     StandInCollector.seen = []
     StandInCollector.given = []
     yield
@@ -114,12 +127,15 @@ def test_upstream_failure_is_recorded_and_logged_once(engine, caplog):
     StandInCollector.script = down
     runner = FeedRunner(engine)
     with caplog.at_level(logging.WARNING, logger="collectors.runner"):
-        for minute in range(3):
-            runner.run(_feed(), now=RUN_AT + timedelta(minutes=minute))
+        results = [runner.run(_feed(), now=RUN_AT + timedelta(minutes=minute)) for minute in range(3)]
         StandInCollector.script = lambda c: Batch(records=[_reading(0)], cursor={"*": RUN_AT})
         runner.run(_feed(), now=RUN_AT + timedelta(minutes=3))
     messages = [r.getMessage() for r in caplog.records]
+    assert [(r.feed, r.status, r.error) for r in results] == [
+        ("air", "failed", "feed air: HTTP 503 (gave up after retries)")
+    ] * 3
     assert sum("is failing" in m for m in messages) == 1
+    assert "feed air is failing (failed): feed air: HTTP 503 (gave up after retries)" in messages
     assert sum("recovered" in m for m in messages) == 1
     with engine.connect() as conn:
         statuses = conn.execute(select(FeedRun.status).order_by(FeedRun.id)).scalars().all()
@@ -173,3 +189,35 @@ def test_a_cursor_gives_a_partitions_stored_value_as_it_is():
     assert cursor.raw("a.csv") == "3f2a"
     assert cursor.raw(WHOLE_FEED) == "2026-11-21T07:00:00+00:00"  # not moved back by the lag, unlike since()
     assert cursor.raw("b.csv") is None
+
+
+def test_a_persistent_collector_is_made_once_with_its_feed_and_no_http_client(engine):
+    StandInCollector.script = lambda c: Batch(records=[_reading(1)], cursor={"*": RUN_AT})
+    feed = _feed().model_copy(update={"protocol": "stand-in-kept"})
+    runner = FeedRunner(engine)
+    try:
+        statuses = [runner.run(feed, now=RUN_AT + timedelta(minutes=m)).status for m in range(2)]
+    finally:
+        runner.close()
+    assert statuses == ["ok", "ok"]
+    assert KeptStandInCollector.made == 1
+    assert StandInCollector.given == [(feed, None)] * 2
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "error"),
+    [
+        (AuthError("feed air: HTTP 401"), "auth_failed", "feed air: HTTP 401"),
+        (ValueError("boom"), "failed", "feed air: unexpected ValueError: boom"),
+    ],
+)
+def test_a_failed_run_records_why(engine, raised, status, error):
+    def fail(cursor):
+        raise raised
+
+    StandInCollector.script = fail
+    result = FeedRunner(engine).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        recorded = conn.execute(select(FeedRun.status, FeedRun.error)).one()
+    assert (result.status, result.error) == (status, error)
+    assert tuple(recorded) == (status, error)

@@ -10,7 +10,7 @@ import pytest
 
 from collectors.records import ComplaintRecord, HallTicketRecord
 from collectors.sinks import store
-from dashboard.kpis.durations import PER_DOUBLING
+from dashboard.kpis.durations import PER_DOUBLING, percentile
 from dashboard.kpis.periods import period_bounds
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import kpis
@@ -52,3 +52,10 @@ def test_percentiles_are_within_one_bucket_of_the_exact_ones(sqlite_engine):
         assert table.at[kpi, "value"] == pytest.approx(value, rel=RESOLUTION), kpi
     assert table.at["hall_wait_p90_minutes", "denominator"] == waits.size
     assert table.at["complaint_handling_hours_p90", "denominator"] == handling.size
+
+
+def test_a_percentile_between_two_durations_interpolates_between_neighbours():
+    """Three tickets spread over one bucket of 0–200 s are 0, 100 and 200 s; the 25th percentile (rank 0.5, the
+    usual linear method) lies halfway between the first two: 50 s."""
+    assert percentile([3], [0], [200], 25).value == 50.0
+    assert percentile([3], [0], [200], 75).value == 150.0

@@ -5,7 +5,15 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard.kpis.traffic import network_tpi, tpi_from_tti, tpi_level, tti
+from dashboard.kpis.traffic import (
+    congested_speeds,
+    network_measures,
+    network_tpi,
+    segment_tpi,
+    tpi_from_tti,
+    tpi_level,
+    tti,
+)
 
 
 def test_tti_is_free_flow_over_speed():
@@ -60,3 +68,32 @@ def test_network_tpi_is_length_weighted():
     assert result.level.key == "light_congestion"
     assert (result.segments, result.length_km) == (3, 4.0)
     assert network_tpi(frame.iloc[3:]) is None
+
+
+def test_per_segment_index_and_congestion_by_road_class():
+    """GB/T 33171-2016 grades, by hand: an arterial at 20 km/h is at the lower bound of 轻度拥堵 (congested), at
+    21 km/h it is not; an expressway at 35 km/h is; a missing speed or an unknown class never is. Segment S1 at
+    30 km/h with free flow 60: TTI 2.0, TPI 4.0; S2 at 40 km/h with free flow 60: TTI 1.5, TPI 2.0."""
+    assert congested_speeds(
+        ["arterial", "arterial", "expressway", "arterial", "track"], [20.0, 21.0, 35.0, float("nan"), 1.0]
+    ).tolist() == [True, False, True, False, False]
+    segments = segment_tpi(pd.DataFrame({"code": ["S1", "S2"], "free_flow_kmh": [60.0, 60.0], "speed_kmh": [30, 40]}))
+    assert segments[["code", "tti", "tpi"]].values.tolist() == [["S1", 2.0, 4.0], ["S2", 1.5, 2.0]]
+    assert type(tpi_from_tti(2.0)) is float and tpi_from_tti(2.0) == 4.0
+
+
+def test_network_measures_from_per_segment_sums_by_hand():
+    """S1, arterial, 2 km, free flow 60 km/h, two observations at 30 km/h (Σ 1/v = 2/30); S2, expressway, 1 km,
+    free flow 80, one at 35 km/h; S3 never observed. Space-mean speed 3 km / (2/30 + 1/35) h = 31.5 km/h; TTI
+    (2·60/30 + 1·80/35) / 3 = 2.0952; S2 at 35 km/h is congested for an expressway: 1 of 3 km."""
+    measures = network_measures(
+        [2000, 1000, 500], [60, 80, 60], ["arterial", "expressway", "arterial"], [2, 1, 0], [2 / 30, 1 / 35, 0]
+    )
+    speed, tti_, share = (measures[k] for k in ("traffic_network_speed", "traffic_tti", "traffic_congested_share"))
+    assert (speed.value, speed.numerator, speed.denominator) == (pytest.approx(31.5), 3.0, 2)
+    assert (tti_.value, tti_.numerator, tti_.denominator) == (pytest.approx((4 + 80 / 35) / 3), 3.0, 2)
+    assert (share.value, share.numerator, share.denominator) == (pytest.approx(1 / 3), 1.0, 3.0)
+    nothing = network_measures([500], [60], ["arterial"], [0], [0])
+    assert {k: (m.value, m.numerator, m.denominator) for k, m in nothing.items()} == {
+        k: (None, 0, 0) for k in ("traffic_tti", "traffic_tpi", "traffic_network_speed", "traffic_congested_share")
+    }

@@ -2,13 +2,18 @@
 both dialects; edge cases: no data, zero denominators, local days of Asia/Shanghai against UTC storage."""
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from dashboard.db import rollups
 from dashboard.kpis.cityscore import city_score
+from dashboard.kpis.complaints import complaint_measures
+from dashboard.kpis.freshness import domain_freshness, feed_freshness, row_freshness
+from dashboard.kpis.halls import hall_measures
 from dashboard.kpis.periods import period_bounds
+from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import kpis
 from tests.dashboard.synthetic_city import NOW
@@ -106,3 +111,80 @@ def test_empty_database_has_no_values(engine):
     )
     assert city_score(table) is None
     assert kpis.department_ranking(engine, REGISTRY, *period_bounds(NOW, TZ, "day"), TZ).empty
+
+
+def test_department_score_is_the_weighted_mean_of_the_components_each_has():
+    """By hand, weights on time 0.5, satisfaction 0.3, return 0.2: A = 0.8·0.5 + 0.8·0.3 + (1 − 0.1)·0.2 = 0.82;
+    B has no rated ticket, so its score is (1.0·0.5 + (1 − 0.5)·0.2) / (0.5 + 0.2) = 6/7; C has no data."""
+    sums = pd.DataFrame({
+        "department_code": ["A", "B", "C"], "due": [10, 4, 0], "due_met": [8, 4, 0], "rated": [5, 0, 0],
+        "satisfied": [4, 0, 0], "received": [10, 4, 0], "returned": [1, 2, 0],
+    })
+    ranked = rank_departments(sums, {"on_time_rate": 0.5, "satisfaction": 0.3, "return_rate": 0.2})
+    assert list(ranked["department_code"]) == ["B", "A", "C"]
+    assert ranked["rank"].tolist() == [1, 2, pd.NA]
+    assert ranked["score"].iloc[0] == pytest.approx(6 / 7) and ranked["score"].iloc[1] == pytest.approx(0.82)
+    assert math.isnan(ranked["score"].iloc[2])
+    unscored = rank_departments(sums.iloc[[2]], {"on_time_rate": 1.0})
+    assert str(unscored["rank"].dtype) == "Int64" and unscored["rank"].isna().all()
+
+
+def test_a_feed_turns_stale_when_its_runs_are_late_or_its_data_too_old():
+    """Newest data 08:00, last success 08:05, interval 60 s, factor 2: late after 08:07; with a data age of
+    600 s, too old after 08:10; stale since the earlier of the limits passed."""
+    at = lambda hh, mm: datetime(2026, 11, 21, hh, mm, tzinfo=UTC)  # noqa: E731
+    assert feed_freshness(at(8, 0), at(8, 5), 60, None, at(8, 6), 2).stale_since is None
+    assert feed_freshness(at(8, 0), at(8, 5), 60, None, at(8, 8), 2).stale_since == at(8, 7)
+    assert feed_freshness(at(8, 0), at(8, 5), 60, 600, at(8, 12), 2).stale_since == at(8, 7)
+    assert feed_freshness(at(8, 0), None, 60, 600, at(8, 12), 2).stale_since == at(8, 10)
+    assert feed_freshness(at(8, 0), None, 60, 600, at(8, 9), 2).stale_since is None
+    never = feed_freshness(None, None, 60, None, at(8, 9), 2)
+    assert never.stale and never.as_of is None
+    feeds = pd.DataFrame({
+        "domain": ["traffic", "traffic", "sensors", "traffic"],
+        "enabled": [1, 1, 1, 0],
+        "max_source_time": [pd.Timestamp(at(8, 4)), pd.Timestamp(at(8, 0)), pd.Timestamp(at(7, 0)),
+                            pd.Timestamp(at(6, 0))],
+        "last_success_at": [pd.Timestamp(at(8, 7)), pd.Timestamp(at(8, 5)), pd.Timestamp(at(7, 0)),
+                            pd.Timestamp(at(6, 0))],
+        "interval_s": [60.0, 60.0, 60.0, 60.0],
+        "max_data_age_s": [None, None, None, None],
+    })
+    traffic = domain_freshness(feeds, ["traffic"], at(8, 8), 2)
+    assert (traffic.as_of, traffic.stale_since) == (at(8, 4), at(8, 7))  # the disabled feed does not count
+    assert domain_freshness(feeds, ["traffic"], at(8, 8), 3).stale_since is None  # limits at 08:10 and 08:08
+    assert row_freshness(next(feeds.itertuples()), at(8, 10), 2).stale_since == at(8, 9)
+
+
+def test_complaint_measures_from_rollup_sums_by_hand():
+    """A 2-day period, 1,000,000 people: 40 received (30 of them closed, 4 returned), 25 closed in the period
+    (2 of them redone, 90,000 s of handling), 20 due (15 met), 10 rated (8 satisfied)."""
+    sums = {"received": 40, "received_closed": 30, "returned": 4, "closed": 25, "handling_seconds": 90_000,
+            "due": 20, "due_met": 15, "rated": 10, "satisfied": 8, "reopened": 2}
+    measures = {k: (m.value, m.numerator, m.denominator) for k, m in complaint_measures(sums, 2, 1_000_000).items()}
+    assert measures == {
+        "complaints_received": (40.0, None, None),
+        "complaint_closure_rate": (0.75, 30.0, 40.0),
+        "complaint_on_time_rate": (0.75, 15.0, 20.0),
+        "complaint_satisfaction": (0.8, 8.0, 10.0),
+        "complaint_return_rate": (0.1, 4.0, 40.0),
+        "complaint_redo_rate": (0.08, 2.0, 25.0),
+        "complaint_handling_hours": (1.0, 25.0, 25.0),  # 90,000 s / 25 closed = 3,600 s
+        "complaints_per_10k": (pytest.approx(0.2), 20.0, 1_000_000.0),  # 20 a day per 10,000 of 1,000,000
+    }
+
+
+def test_hall_measures_from_rollup_sums_by_hand():
+    """50 tickets issued (20 online), 40 called after 36,000 s of waiting in all (4 over 30 minutes), 30 finished
+    after 18,000 s of service, 20 of 25 visitors came once, 9 of 10 ratings good."""
+    sums = {"issued": 50, "called": 40, "wait_seconds": 36_000, "waited_over_30min": 4, "finished": 30,
+            "handling_seconds": 18_000, "online": 20, "with_visits": 25, "single_visit": 20, "rated": 10,
+            "rated_good": 9}
+    assert {k: m.value for k, m in hall_measures(sums).items()} == {
+        "hall_wait_minutes": 15.0,
+        "hall_long_wait_share": 0.1,
+        "hall_handling_minutes": 10.0,
+        "hall_online_rate": 0.4,
+        "hall_one_visit_rate": 0.8,
+        "hall_good_rating_rate": 0.9,
+    }

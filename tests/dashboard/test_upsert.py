@@ -1,11 +1,11 @@
 """Natural-key upserts: idempotent re-pulls, newer versions win, older ones never roll a row back."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from dashboard.db.models import HallTicket, SensorReading
-from dashboard.db.upsert import upsert
+from dashboard.db.upsert import _is_newer, upsert
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
@@ -73,3 +73,52 @@ def test_several_versions_in_one_batch_store_the_newest_whatever_their_order(eng
     assert tuple(first) == ("finished", T0 + timedelta(minutes=9))
     assert (updated.updated, updated.unchanged) == (1, 2)
     assert tuple(second) == ("finished", T0 + timedelta(minutes=9))
+
+
+def test_one_batch_from_two_sources_is_matched_on_the_whole_key(engine):
+    """Ticket T0 of two sources: each source's row is found and updated by its own key."""
+    later = T0 + timedelta(minutes=5)
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(1, T0) + [dict(_tickets(1, T0)[0], source="halls-b")],
+               version="updated_at")
+        called = [dict(_tickets(1, later, "called")[0], source=s) for s in ("halls", "halls-b")]
+        counts = upsert(conn, HallTicket.__table__, called + _tickets(2, T0), version="updated_at")
+        rows = sorted(conn.execute(select(HallTicket.source, HallTicket.source_id, HallTicket.status)).all())
+    assert (counts.new, counts.updated, counts.unchanged) == (1, 2, 1)
+    assert [tuple(r) for r in rows] == [("halls", "T0", "called"), ("halls", "T1", "waiting"),
+                                        ("halls-b", "T0", "called")]
+
+
+def test_versions_compare_as_instants_whatever_their_zone():
+    """A stored time without a zone is UTC; one with a zone is that instant (09:00+08:00 is 01:00 UTC)."""
+    candidate = datetime(2026, 11, 20, 1, 5, tzinfo=UTC)
+    assert _is_newer(candidate, datetime(2026, 11, 20, 1, 0))
+    assert not _is_newer(candidate, datetime(2026, 11, 20, 1, 10))
+    assert _is_newer(candidate, datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8))))
+    assert _is_newer(candidate, None) and not _is_newer(None, candidate)
+
+
+def test_a_newer_version_never_changes_the_rows_own_id(engine):
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(1, T0), version="updated_at")
+        stored_id = conn.execute(select(HallTicket.id)).scalar_one()
+        newer = dict(_tickets(1, T0 + timedelta(minutes=5), "called")[0], id=stored_id + 100)
+        upsert(conn, HallTicket.__table__, [newer], version="updated_at")
+        assert tuple(conn.execute(select(HallTicket.id, HallTicket.status)).one()) == (stored_id, "called")
+
+
+def test_updates_are_counted_over_every_chunk(engine):
+    with engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, _tickets(1200, T0), version="updated_at")
+        counts = upsert(conn, HallTicket.__table__, _tickets(1200, T0 + timedelta(minutes=1), "called"),
+                        version="updated_at")
+    assert (counts.new, counts.updated, counts.unchanged) == (0, 1200, 0)
+
+
+def test_a_time_with_a_zone_is_stored_as_its_instant(engine):
+    reading = {"source": "air", "source_id": "S1:pm25", "station_code": "S1", "quantity": "pm25",
+               "observed_at": datetime(2026, 11, 20, 9, 0, tzinfo=timezone(timedelta(hours=8))), "value": 35.0,
+               "unit": "µg/m³"}
+    with engine.begin() as conn:
+        upsert(conn, SensorReading.__table__, [reading])
+        assert conn.execute(select(SensorReading.observed_at)).scalar_one() == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
