@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -252,22 +253,31 @@ def fix_dates(pdf: bytes, moment: datetime) -> bytes:
 
 
 def render_pdf(html: str, moment: datetime) -> bytes:
-    """The HTML page printed to an A4 PDF by headless Chromium (its dates set to ``moment``)."""
+    """The HTML page printed to an A4 PDF by headless Chromium (its dates set to ``moment``).
+
+    Printing runs in a thread of its own: Playwright's synchronous API refuses a thread where an event loop is
+    already running (another synchronous Playwright session, an asyncio server), which a scheduler job or a web
+    request may be."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError as exc:  # pragma: no cover - playwright is a pinned dependency
         raise PdfUnavailable(f"Playwright is not installed ({exc})") from exc
     executable = chromium_path()
-    try:
+
+    def print_pdf() -> bytes:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
             try:
                 page = browser.new_page()
                 page.set_content(html, wait_until="load")
                 page.evaluate("document.fonts.ready")
-                pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+                return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
             finally:
                 browser.close()
+
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-pdf") as printer:
+            pdf = printer.submit(print_pdf).result()
     except Error as exc:
         raise PdfUnavailable(f"Chromium could not print: {exc}") from exc
     return fix_dates(pdf, moment)

@@ -4,6 +4,7 @@ missing, kept and indexed, and the command line for a past date."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
@@ -116,13 +117,19 @@ def test_chromium_draws_the_report_with_the_embedded_font(demo_city):
         pytest.skip(str(exc))
     engine, _, settings = demo_city
     html = generate(engine, settings, "daily", DAY, "zh", "html").rendered.content.decode()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.set_content(html, wait_until="load")
-        page.evaluate("document.fonts.ready")
-        faces = page.evaluate("Array.from(document.fonts).map(f => [f.family, f.status])")
-        browser.close()
+
+    def loaded_faces() -> list:
+        with sync_playwright() as playwright:  # in a thread of its own, beside the browser tests' session
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.set_content(html, wait_until="load")
+            page.evaluate("document.fonts.ready")
+            faces = page.evaluate("Array.from(document.fonts).map(f => [f.family, f.status])")
+            browser.close()
+            return faces
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        faces = worker.submit(loaded_faces).result()
     assert faces == [["ReportSans", "loaded"]]
 
 

@@ -205,7 +205,7 @@ def test_every_admin_form_is_refused_to_non_admins(city, who):
 
 QUARANTINE_OUTPUT = (
     "..feeds-table.children...feeds-quarantine.rowData...feeds-quarantine-feed.options"
-    "...feeds-runs-chart.figure...feeds-runs.rowData...feeds-banner.children.."
+    "...feeds-runs-chart.figure...feeds-runs.rowData...feeds-deliveries.children...feeds-banner.children.."
 )
 
 
