@@ -658,22 +658,23 @@ def _hour_up(moment: datetime) -> datetime:
 
 def baseline_overview(q: Scans, engine, now: datetime) -> dict:
     """The numbers of a day-period overview refresh at ``now`` computed from the facts by ``q`` (see the module),
-    to the hour as the KPI reads count: today up to the end of the current hour. ``q.parts`` gets the seconds
+    as the KPI reads count: complaints and hall tickets up to the moment, the road, sensor and duration reads up to
+    the end of the current hour. ``q.parts`` gets the seconds
     of each statement and of the pandas work after them."""
     registry = kpis.kpi_registry(engine, None)
     today, yesterday = period_bounds(now, TZ, "day"), period_bounds(now, TZ, "day", back=1)
     first, end = today[0] - timedelta(days=TREND_DAYS - 1), _hour_up(now)
     scans = fact_scans(q)
     complaints = pd.concat(
-        [q.frame(f"complaints by {name}", sql, s=first, e=end) for name, sql in complaint_scans(q).items()]
+        [q.frame(f"complaints by {name}", sql, s=first, e=now) for name, sql in complaint_scans(q).items()]
     )
-    halls = q.frame("halls", scans["halls"], s=first, e=end).set_index("day")
+    halls = q.frame("halls", scans["halls"], s=first, e=now).set_index("day")
     segments = q.frame("traffic", scans["traffic"], s=first, e=end)
     hours = q.frame("sensors", scans["sensors"], s=first, e=end)
     reference, classes, population = _reference_data(q)
     backlog, overdue = q.row("open tickets", scans["open tickets"], now=now)
     window_start = period_bounds(now, TZ, "day", back=ON_TIME_DAYS - 1)[0]
-    due, due_met = q.row("on-time window", scans["on-time window"], s=window_start, e=end)
+    due, due_met = q.row("on-time window", scans["on-time window"], s=window_start, e=now)
     percentiles = {
         "today": _percentiles(q, today[0], end, scans), "yesterday": _percentiles(q, *yesterday, scans)
     }
