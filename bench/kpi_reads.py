@@ -25,6 +25,11 @@ without rollups, and are checked equal to the rollups' before their ratios are p
 
 The reads that use no rollup (feeds, latest TPI and AQI, alerts, registry) are the same calls in both. Each
 baseline's time is split by statement and pandas work in the output.
+
+The time model's longer ranges (:data:`RANGES`: this year, last year, this quarter with 环比 and 同比, a custom
+90 days) get a row each: the p95 of their refresh (the KPIs over the selection's span and over each span it is
+compared with, :func:`range_refresh`) at the same moments, and its ratio against the fair SQLite baseline
+computing the same numbers over the same spans (:func:`baseline_range`, checked equal by :func:`check_range`).
 """
 
 from __future__ import annotations
