@@ -13,8 +13,10 @@ from dashboard.db.engine import make_engine
 
 pytestmark = pytest.mark.slow
 
-#: Two moments of the year: a night hour of a weekday, an afternoon near the year's end.
-MOMENTS = [kpi_reads.START + timedelta(days=200, hours=19, minutes=17), kpi_reads.START + timedelta(days=330, hours=6)]
+#: Moments of the year: a night hour of a weekday, an afternoon near the year's end, and a working hour's middle
+#: (its tickets so far are counted to the moment, not to the end of the hour).
+MOMENTS = [kpi_reads.START + timedelta(days=200, hours=19, minutes=17), kpi_reads.START + timedelta(days=330, hours=6),
+           kpi_reads.START + timedelta(days=100, hours=7, minutes=13)]
 
 
 @pytest.fixture(scope="module")
