@@ -185,7 +185,7 @@ def overview_view(span: Span) -> OverviewView:
         freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),
-        alerts=open_alerts(engine),
+        alerts=open_alerts(engine, at=now),
         city=map_layers(span.end, with_points=False, start=span.start),
     )
 

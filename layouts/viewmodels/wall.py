@@ -90,12 +90,12 @@ def panel_body(panel: str, ctx: Context) -> object:
 
 
 def alarms(ctx: Context) -> list[tuple[str, str]]:
-    """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
-    rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
+    """Alerts open at the wall's moment first (unacknowledged and most severe first: they include long hall
+    waits, AQI and TPI rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
     settings = request_context().settings
     factor = settings.stale_after_intervals
     items = []
-    for row in alerts.open_alerts(ctx.engine).itertuples(index=False):
+    for row in alerts.open_alerts(ctx.engine, at=ctx.now).itertuples(index=False):
         level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
         items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
     for row in feeds.feed_status(ctx.engine).itertuples(index=False):
