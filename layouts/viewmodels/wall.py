@@ -101,7 +101,7 @@ def alarms(ctx: Context) -> list[tuple[str, str]]:
     for row in feeds.feed_status(ctx.engine).itertuples(index=False):
         if row.enabled and row_freshness(row, ctx.now, factor).stale:
             items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
-    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1)).itertuples(index=False):
+    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1), until=ctx.now).itertuples(index=False):
         if row.failed_runs:
             items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
         if row.quarantined:
