@@ -7,14 +7,22 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from dashboard.kpis.freshness import Freshness, domain_freshness
-from dashboard.queries import feeds, reference
+from dashboard.kpis.freshness import Freshness, domain_freshness, seen_at
+from dashboard.queries import feeds, history, reference
 from dashboard.queries.kpis import data_hours
+
+#: The fact domain (``dashboard.queries.history``) of each feed domain.
+FACT_DOMAINS = {"sensors": "environment"}
 
 
 def page_freshness(engine: Engine, domains: tuple[str, ...], as_of: datetime, stale_after: float) -> Freshness:
-    """The "data as of" of the feeds of ``domains`` at ``as_of`` (stale after ``stale_after`` intervals)."""
-    return domain_freshness(feeds.feed_status(engine), domains, as_of, stale_after)
+    """The "data as of" of the feeds of ``domains`` at ``as_of`` (stale after ``stale_after`` intervals); at a
+    past moment, or without feed state, that of the newest fact by then."""
+    newest = history.newest_facts_until(engine, as_of)
+    times = [newest.get(FACT_DOMAINS.get(d, d)) for d in domains]
+    known = [moment for moment in times if moment is not None]
+    fresh = domain_freshness(feeds.feed_status(engine), domains, as_of, stale_after)
+    return seen_at(fresh, max(known) if known else None, as_of)
 
 
 def district_options(engine: Engine, name: str) -> list[dict]:
