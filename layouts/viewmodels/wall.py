@@ -10,7 +10,7 @@ from typing import Any
 
 from dashboard.context import request_context
 from dashboard.kpis.compare import Change
-from dashboard.kpis.freshness import Freshness, domain_freshness, row_freshness
+from dashboard.kpis.freshness import Freshness, row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.timespan import resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
@@ -22,6 +22,7 @@ from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
 from layouts.viewmodels.city_map import map_layers
+from layouts.viewmodels.domain import freshness_of
 from layouts.viewmodels.overview import KpiValue, headline_changes, overview_kpis
 
 
@@ -53,7 +54,7 @@ def wall_view(
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
         kpis=kpis,
-        freshness={p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels},
+        freshness={p: freshness_of(engine, status, PANELS[p].domains, now, factor) for p in panels},
         changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
         compare=selection.compare,
     )

@@ -166,3 +166,19 @@ def test_facts_without_feed_state_have_a_data_time(tmp_path):
     engine.dispose()
     assert fresh.as_of == _newest_until(engine, "complaint", "requested_at", moment)
     assert not fresh.stale
+
+
+def test_the_overview_cards_at_a_past_moment_give_the_newest_fact_by_then(archive):
+    from dashboard.queries.kpis import headline_values, kpi_registry
+    from layouts.viewmodels.overview import overview_kpis
+
+    app, engine, _ = archive
+    moment = NOW - pd.Timedelta(minutes=37)
+    registry = kpi_registry(engine, None)
+    feeds = {h.kpi.id: tuple(h.kpi.feeds) for h in headline_values(engine, registry, moment, TZ)}
+    cards = {card.id: card for card in overview_kpis(engine, moment, TZ, 2.0, registry)}
+    complaint_cards = [i for i in cards if feeds[i] == ("complaints",)]
+    assert complaint_cards
+    expected = _newest_until(engine, "complaint", "requested_at", moment)
+    for i in complaint_cards:
+        assert cards[i].freshness.as_of == expected < moment and not cards[i].freshness.stale
