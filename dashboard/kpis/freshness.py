@@ -94,3 +94,14 @@ def domain_freshness(feeds: pd.DataFrame, domains: Iterable[str], now: datetime,
         return Freshness(None, None)
     stale = [f.stale_since for f in judged if f.stale_since is not None]
     return Freshness(max(f.as_of for f in received), min(stale) if stale else None)
+
+
+def seen_at(freshness: Freshness, newest: datetime | None, moment: datetime) -> Freshness:
+    """``freshness`` (judged by the feeds' state) seen at ``moment``, given the newest fact at or before it.
+
+    The feeds' state tells of their latest runs only: when it has nothing (a database of imported facts) or its
+    data reaches past ``moment`` (an as-of view), the data time at ``moment`` is that of the newest fact by then,
+    and no run was late then as far as the facts tell (no fact by then: no data yet)."""
+    if freshness.as_of is not None and freshness.as_of < moment:
+        return freshness
+    return Freshness(newest, None)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, case, func, null, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, TrafficObservation
@@ -154,9 +154,14 @@ def observe(engine: Engine, rule_id: str, now: datetime, timezone: str, stale_fa
 
 
 @cached
-def open_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:
-    """Open alerts, unacknowledged first, then critical before warning, newest first."""
+def open_alerts(engine: Engine, limit: int = 50, at: datetime | None = None) -> pd.DataFrame:
+    """Open alerts, unacknowledged first, then critical before warning, newest first. With ``at``: those open at
+    that moment (opened by then, not closed by then), acknowledged only if acknowledged by then."""
     severity = func.coalesce(func.nullif(Alert.severity, "critical"), "")  # '' sorts first
+    open_then = Alert.closed_at.is_(None) if at is None else (
+        (Alert.opened_at <= at) & (Alert.closed_at.is_(None) | (Alert.closed_at > at))
+    )
+    acknowledged = Alert.acknowledged_at.is_not(None) if at is None else (Alert.acknowledged_at <= at)
     stmt = (
         select(
             Alert.id,
@@ -167,11 +172,11 @@ def open_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:
             Alert.message_en,
             Alert.value,
             Alert.opened_at,
-            Alert.acknowledged_at,
-            Alert.acknowledged_by,
+            case((acknowledged, Alert.acknowledged_at), else_=null()).label("acknowledged_at"),
+            case((acknowledged, Alert.acknowledged_by), else_=null()).label("acknowledged_by"),
         )
-        .where(Alert.closed_at.is_(None))
-        .order_by(Alert.acknowledged_at.is_not(None), severity, Alert.opened_at.desc())
+        .where(open_then)
+        .order_by(case((acknowledged, 1), else_=0), severity, Alert.opened_at.desc())
         .limit(limit)
     )
     return read_frame(engine, stmt)

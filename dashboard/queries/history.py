@@ -44,6 +44,17 @@ def oldest_facts(engine: Engine) -> dict[str, datetime | None]:
     return {name: _utc(value) for name, value in row._mapping.items()}
 
 
+@cached
+def newest_facts_until(engine: Engine, moment: datetime) -> dict[str, datetime | None]:
+    """The newest event time of each domain's facts at or before ``moment`` (None: none by then)."""
+    stmt = select(
+        *(select(func.max(column)).where(column <= moment).scalar_subquery().label(name)
+          for name, column in EVENT_TIMES.items())
+    )
+    (row,) = read_rows(engine, stmt)
+    return {name: _utc(value) for name, value in row._mapping.items()}
+
+
 def has_facts_before(engine: Engine, moment: datetime) -> bool:
     """Whether any domain holds a fact older than ``moment`` (a span ending by then has data, if only zeros)."""
     return any(oldest is not None and oldest < moment for oldest in oldest_facts(engine).values())

@@ -86,7 +86,10 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
 
 
 def _items(items: pd.DataFrame, view: View):
-    return ranked_bars(list(items["service_item"]), list(items["issued"]), view.lang, view.theme)
+    """Tickets issued per service item; tickets that name no item are one bar, labelled so."""
+    unnamed = t("halls.items.none", view.lang)
+    labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items["service_item"]]
+    return ranked_bars(labels, list(items["issued"]), view.lang, view.theme)
 
 
 def draw(view: View) -> Drawn:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.kpis.aqi import LEVELS
+from dashboard.kpis.environment import EXCEEDANCE_AQI
 from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import environment, reference
 from dashboard.queries.environment import CityAqi
@@ -57,7 +58,7 @@ def environment_view(view: View) -> EnvironmentView:
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),
         latest_noise=lambda: latest_noise(view),
-        exceed_hours=int((hourly["aqi"] > 100).sum()) if not hourly.empty else 0,
-        rated_hours=len(hourly),
+        exceed_hours=int((pd.to_numeric(hourly["aqi"]) > EXCEEDANCE_AQI).sum()),
+        rated_hours=int(pd.to_numeric(hourly["aqi"]).notna().sum()),
         map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
     )

@@ -17,7 +17,7 @@ from dashboard.context import request_context
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.compare import Change, change, covered
-from dashboard.kpis.freshness import Freshness, domain_freshness
+from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
 from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
@@ -36,6 +36,7 @@ from dashboard.queries.kpis import (
 )
 from layouts.figures.city_map import MapLayers
 from layouts.viewmodels.city_map import map_layers
+from layouts.viewmodels.domain import freshness_of
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def overview_kpis(
         level, color = _level(kpi.id, value)
         cards.append(
             KpiValue(
-                kpi.id, value, domain_freshness(status, kpi.feeds, now, stale_factor), level, color,
+                kpi.id, value, freshness_of(engine, status, kpi.feeds, now, stale_factor), level, color,
                 headline.facts if value is not None else {},
             )
         )
@@ -182,10 +183,10 @@ def overview_view(span: Span) -> OverviewView:
         base=base,
         before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
-        freshness=[domain_freshness(status, k.feeds, now, settings.stale_after_intervals) for k in registry],
+        freshness=[freshness_of(engine, status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),
-        alerts=open_alerts(engine),
+        alerts=open_alerts(engine, at=now),
         city=map_layers(span.end, with_points=False, start=span.start),
     )
 

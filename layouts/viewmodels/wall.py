@@ -10,7 +10,7 @@ from typing import Any
 
 from dashboard.context import request_context
 from dashboard.kpis.compare import Change
-from dashboard.kpis.freshness import Freshness, domain_freshness, row_freshness
+from dashboard.kpis.freshness import Freshness, row_freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.timespan import resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
@@ -22,6 +22,7 @@ from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
 from layouts.viewmodels.city_map import map_layers
+from layouts.viewmodels.domain import freshness_of
 from layouts.viewmodels.overview import KpiValue, headline_changes, overview_kpis
 
 
@@ -53,7 +54,7 @@ def wall_view(
     return WallView(
         context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
         kpis=kpis,
-        freshness={p: domain_freshness(status, PANELS[p].domains, now, factor) for p in panels},
+        freshness={p: freshness_of(engine, status, PANELS[p].domains, now, factor) for p in panels},
         changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
         compare=selection.compare,
     )
@@ -90,18 +91,18 @@ def panel_body(panel: str, ctx: Context) -> object:
 
 
 def alarms(ctx: Context) -> list[tuple[str, str]]:
-    """Open alerts first (unacknowledged and most severe first: they include long hall waits, AQI and TPI
-    rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
+    """Alerts open at the wall's moment first (unacknowledged and most severe first: they include long hall
+    waits, AQI and TPI rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
     settings = request_context().settings
     factor = settings.stale_after_intervals
     items = []
-    for row in alerts.open_alerts(ctx.engine).itertuples(index=False):
+    for row in alerts.open_alerts(ctx.engine, at=ctx.now).itertuples(index=False):
         level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
         items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
     for row in feeds.feed_status(ctx.engine).itertuples(index=False):
         if row.enabled and row_freshness(row, ctx.now, factor).stale:
             items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
-    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1)).itertuples(index=False):
+    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1), until=ctx.now).itertuples(index=False):
         if row.failed_runs:
             items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
         if row.quarantined:

@@ -95,3 +95,21 @@ def test_the_trend_over_days_is_the_daily_aqi(engine, tmp_path):
     start, end = pd.Timestamp(span.start), pd.Timestamp(span.end)
     moments = pd.to_datetime(rated["observed_at"], utc=True, format="ISO8601")
     assert data.rated_hours == moments[(moments >= start) & (moments < end)].dt.floor("h").nunique()
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [("zh", "共 {n} 个有效小时中"), ("en", "of {n} rated hours")])
+def test_the_exceedance_tile_counts_over_the_rated_hours_not_the_span(engine, tmp_path, lang, phrase):
+    """The tile says how many hours had an AQI (the KPI's denominator, 共 N 个有效小时), not that the period lasts
+    that many hours; a 24-hour span with two rated hours reads "1 of 2 rated hours", not "of the period's 2 hours"."""
+    from dashboard.web.app import create_app
+
+    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))  # pages register with an app
+    from layouts.pages.environment import _tiles
+
+    day = DAYS[1]
+    span = resolve(TimeSelection("custom", day, day), NOW, TZ)
+    data = environment_view(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, lang, "light"))
+    (tile,) = [tile for tile in _tiles(data, lang) if tile.key == "exceed"]
+    assert data.rated_hours > 0
+    assert phrase.format(n=data.rated_hours) in tile.detail
+    assert "所选时段" not in tile.detail

@@ -130,3 +130,55 @@ def test_the_wall_shows_the_archive_at_its_newest_moment(archive):
     moment = chosen.context.now
     expected = oracle.complaint_numbers(facts, datetime(2026, 11, 19, 16, tzinfo=UTC), moment, moment)
     assert {k.id: k.value for k in chosen.kpis}["complaints_today"] == expected["received"]
+
+
+def _newest_until(engine, table: str, column: str, moment: datetime) -> datetime:
+    """The newest event time of ``table`` at or before ``moment``, by plain SQL and pandas."""
+    with engine.connect() as conn:
+        times = pd.to_datetime(pd.read_sql(text(f"SELECT {column} FROM {table}"), conn)[column], utc=True,
+                               format="ISO8601")
+    return times[times <= pd.Timestamp(moment)].max().to_pydatetime()
+
+
+@pytest.mark.parametrize(("domain", "table", "column"), [("complaints", "complaint", "requested_at"),
+                                                         ("sensors", "sensor_reading", "observed_at")])
+def test_at_a_past_moment_the_data_time_is_the_newest_fact_by_then(archive, domain, table, column):
+    from layouts.viewmodels.domain import page_freshness
+
+    app, engine, _ = archive
+    moment = NOW - pd.Timedelta(minutes=37)
+    fresh = page_freshness(engine, (domain,), moment, 2.0)
+    assert not fresh.stale
+    assert fresh.as_of == _newest_until(engine, table, column, moment) < moment
+
+
+def test_facts_without_feed_state_have_a_data_time(tmp_path):
+    """A database of imported facts has no feed state: its pages give the newest fact's time, not "no data"."""
+    from layouts.viewmodels.domain import page_freshness
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'imported.db'}")
+    upgrade(engine)
+    populate(engine, NOW)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM feed_state"))
+    moment = NOW + pd.Timedelta(minutes=1)
+    fresh = page_freshness(engine, ("complaints",), moment, 2.0)
+    engine.dispose()
+    assert fresh.as_of == _newest_until(engine, "complaint", "requested_at", moment)
+    assert not fresh.stale
+
+
+def test_the_overview_cards_at_a_past_moment_give_the_newest_fact_by_then(archive):
+    from dashboard.queries.kpis import headline_values, kpi_registry
+    from layouts.viewmodels.overview import overview_kpis
+
+    app, engine, _ = archive
+    moment = NOW - pd.Timedelta(minutes=37)
+    registry = kpi_registry(engine, None)
+    feeds = {h.kpi.id: tuple(h.kpi.feeds) for h in headline_values(engine, registry, moment, TZ)}
+    cards = {card.id: card for card in overview_kpis(engine, moment, TZ, 2.0, registry)}
+    complaint_cards = [i for i in cards if feeds[i] == ("complaints",)]
+    assert complaint_cards
+    expected = _newest_until(engine, "complaint", "requested_at", moment)
+    for i in complaint_cards:
+        assert cards[i].freshness.as_of == expected < moment and not cards[i].freshness.stale

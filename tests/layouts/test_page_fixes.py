@@ -158,3 +158,18 @@ def test_selection_trend_from_the_rollups_matches_the_facts(engine, grain):
         pairs = zip(frame["hour"], frame["count"], strict=True)
         got = {pd.Timestamp(h).tz_convert("UTC"): int(c) for h, c in pairs if c}
         assert got == expected, district
+
+
+@pytest.mark.parametrize(("lang", "unnamed"), [("zh", "未注明事项"), ("en", "Item not given")])
+def test_every_service_item_bar_has_a_label(engine, tmp_path, lang, unnamed):
+    """Tickets naming no service item (stored as an empty item) are a bar of their own, labelled in the page's
+    language; the other bars keep their item."""
+    from types import SimpleNamespace
+
+    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    from layouts.pages.halls import _items
+
+    items = pd.DataFrame({"service_item": ["社保业务", ""], "issued": [4, 1]})
+    figure = _items(items, SimpleNamespace(lang=lang, theme="light"))
+    labels = [label for trace in figure.data for label in trace.y]
+    assert sorted(labels) == sorted(["社保业务", unnamed])
