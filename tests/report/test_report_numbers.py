@@ -221,3 +221,69 @@ def test_kpi_table_changes_are_against_the_oracles_previous_period(demo_city, ki
     now, before = _expected(facts, period.start, period.end), _expected(facts, *period.previous)
     row = report.kpi("complaints_received")
     assert (row.value, row.previous) == (now["received"], before["received"])
+
+
+def _report_tables(report) -> dict:
+    """The report's department ranking, hourly TPI, hall table and published-figure agreement, keyed for
+    comparison with the oracle."""
+    departments = {
+        r.department_code: {"rank": None if pd.isna(r.rank) else int(r.rank), "score": r.score,
+                            "on_time_rate": r.on_time_rate, "satisfaction": r.satisfaction,
+                            "return_rate": r.return_rate, "due": r.due, "rated": r.rated, "received": r.received}
+        for r in report.departments.itertuples(index=False)
+    }
+    halls = {r.code: {"wait_minutes": r.wait_min, "one_visit_rate": r.single_visit_pct / 100}
+             for r in report.halls.itertuples(index=False) if r.called > 0}
+    agreement = {r.source: {"compared": r.compared, "agreeing": r.agreeing}
+                 for r in report.published_agreement.itertuples(index=False)}
+    return {"departments": departments, "tpi": dict(zip(report.tpi_by_hour["hour"], report.tpi_by_hour["tpi"],
+                                                        strict=True)),
+            "halls": halls, "agreement": agreement}
+
+
+def _oracle_tables(engine, facts, registry, period) -> dict:
+    start, end = period.start, period.end
+    ranked = oracle.department_ranking(facts, start, end, end, dict(registry.ranking_weights))
+    departments = {
+        r["department_code"]: {"rank": r["rank"], "score": r["score"], "on_time_rate": r["on_time_rate"],
+                               "satisfaction": r["satisfaction"], "return_rate": r["return_rate"], "due": r["due"],
+                               "rated": r["rated"], "received": r["received"]}
+        for r in ranked.to_dict("records")
+    }
+    h = facts.halls
+    issued = h[(h["issued_at"] >= pd.Timestamp(start)) & (h["issued_at"] < pd.Timestamp(end)) & h["called_at"].notna()]
+    halls = {}
+    for code in sorted(set(issued["hall_code"])):
+        numbers = oracle.hall_numbers(facts, start, end, end, code)
+        halls[code] = {"wait_minutes": numbers["wait_minutes"], "one_visit_rate": numbers["one_visit_rate"]}
+    return {"departments": departments, "tpi": oracle.tpi_by_hour(facts, start, end), "halls": halls,
+            "agreement": {source: {"compared": n, "agreeing": a}
+                          for source, (n, a) in oracle.published_agreement(engine, start, end, TZ).items()}}
+
+
+def _table_differences(label: str, served: dict, expected: dict) -> list[str]:
+    lines = [f"{label}: served {sorted(set(served) - set(expected))}, oracle {sorted(set(expected) - set(served))}"
+             ] if set(served) != set(expected) else []
+    for key in sorted(set(served) & set(expected), key=str):
+        s, e = served[key], expected[key]
+        if isinstance(e, dict):
+            lines += differences(f"{label} {key}", s, e)
+        else:
+            lines += differences(label, {str(key): s}, {str(key): e})
+    return lines
+
+
+@pytest.mark.parametrize(("kind", "day"), [("daily", DAY), ("weekly", WEEK)])
+def test_report_tables_equal_the_oracle(demo_city, kind, day):
+    """Department ranking, peak-hour TPI by hour, the per-hall waits and one-visit rates, and the agreement with
+    published figures."""
+    engine, facts, _ = demo_city
+    registry = load_registry()
+    report = _report(engine, kind, day)
+    served, expected = _report_tables(report), _oracle_tables(engine, facts, registry, report.period)
+    lines = []
+    for name in ("tpi", "halls", "agreement", "departments"):
+        lines += _table_differences(f"{kind} {name}", served[name], expected[name])
+    assert_no_differences(lines)
+    assert len(expected["departments"]) > 3 and expected["halls"]
+    assert expected["tpi"] or kind == "daily"
