@@ -393,7 +393,7 @@ def published_agreement(engine: Engine, start: datetime, end: datetime, timezone
     the HJ 633 AQI of the same source's readings of that station and time)."""
     with engine.connect() as conn:
         figures = pd.read_sql(text("SELECT source, station_code, observed_at, value, label FROM published_figure "
-                                   "WHERE quantity = 'aqi' AND value IS NOT NULL"), conn)
+                                   "WHERE quantity = 'aqi_published' AND value IS NOT NULL"), conn)
         readings = pd.read_sql(text("SELECT source, station_code, observed_at, quantity, value FROM sensor_reading "
                                     "WHERE value IS NOT NULL"), conn)
     _times(figures, "observed_at")

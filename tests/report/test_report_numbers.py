@@ -3,13 +3,17 @@ from DESIGN §6, nothing of the product's code) computes for the same period of 
 
 from __future__ import annotations
 
-from datetime import date
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from collectors.config import load_feeds
+from collectors.runner import FeedRunner
 from dashboard.kpis.registry import load_registry
 from dashboard.report.model import build_report
 from dashboard.report.periods import report_period
@@ -21,6 +25,8 @@ from tests.report.conftest import TZ
 DAY = date(2026, 11, 16)  # the Monday before the frozen time: complaints, halls and air complete
 WEEK = date(2026, 11, 12)  # the week 11-09..11-15: traffic observed on its last two days
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
+CNEMC = "china/cnemc_stations_jiaxing_hangzhou_wuxi_2017-07-07T16_2018-02-20T07.geojson"
+CNEMC_PRESET = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "tabular-cnemc.toml"
 #: TTI → TPI, the piecewise-linear table documented for the traffic index (docs/kpis.md, kpis/traffic.py).
 TTI_TABLE, TPI_TABLE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
 
@@ -287,3 +293,29 @@ def test_report_tables_equal_the_oracle(demo_city, kind, day):
     assert_no_differences(lines)
     assert len(expected["departments"]) > 3 and expected["halls"]
     assert expected["tpi"] or kind == "daily"
+
+
+def test_published_agreement_equals_the_oracle_on_cnemc_figures(sqlite_engine, realdata, tmp_path):
+    """The data-health line's agreement with published figures, on CNEMC's real station-hours (the demo city
+    publishes none): every report period holding some, daily and weekly."""
+    source = realdata / CNEMC
+    if not source.exists():
+        pytest.skip("no CNEMC station file")
+    (tmp_path / "air").mkdir()
+    shutil.copy(source, tmp_path / "air" / "cnemc.geojson")
+    (feed,) = load_feeds(CNEMC_PRESET, env={"CITYOPS_AIR_DROP_DIR": str(tmp_path / "air")})
+    assert FeedRunner(sqlite_engine).run(feed, now=datetime(2026, 11, 21, tzinfo=UTC)).status == "ok"
+    with sqlite_engine.connect() as conn:
+        times = pd.read_sql(text("SELECT observed_at FROM published_figure"), conn)["observed_at"]
+    days = sorted({t.tz_convert(TZ).date() for t in pd.to_datetime(times, utc=True, format="ISO8601")})
+    lines, checked = [], 0
+    for kind, day in [(k, d) for d in days for k in ("daily", "weekly")]:
+        report = _report(sqlite_engine, kind, day)
+        served = {r.source: {"compared": r.compared, "agreeing": r.agreeing}
+                  for r in report.published_agreement.itertuples(index=False)}
+        expected = oracle.published_agreement(sqlite_engine, report.period.start, report.period.end, TZ)
+        expected = {s: {"compared": n, "agreeing": a} for s, (n, a) in expected.items()}
+        lines += _table_differences(f"{kind} {day} agreement", served, expected)
+        checked += sum(v["compared"] for v in expected.values()) if kind == "daily" else 0
+    assert_no_differences(lines)
+    assert checked == 43  # every published station-hour falls in one day
