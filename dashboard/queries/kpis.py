@@ -620,21 +620,22 @@ def _department_parts(start: datetime, end: datetime):
     """Per ticket, its part of each sum over [start, end): the cohorts of the complaint rollups, by the time
     each is counted at (deadline, rating, receipt)."""
     c = Complaint.__table__.c
-    rated_at = func.coalesce(c.revisited_at, c.closed_at)
     zero = literal(0)
 
     def flag(condition):
         return case((condition, 1), else_=0)
 
-    def part(time_col, **sums):
+    def part(time_col, *where, **sums):
         within = (time_col >= start) & (time_col < end) & DEPARTMENT_KEY.is_not(None)
         return select(DEPARTMENT_KEY.label("department_code"), *(sums.get(n, zero).label(n) for n in DEPARTMENT_SUMS)
-                      ).where(within)
+                      ).where(within, *where)
 
+    # rated at the revisit, else at the closure: two parts, each read through its own index
+    rating = {"rated": literal(1), "satisfied": flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))}
     return union_all(
         part(c.due_at, due=literal(1), due_met=flag(c.closed_at.is_not(None) & (c.closed_at <= c.due_at))),
-        part(rated_at, rated=flag(c.satisfaction.is_not(None)),
-             satisfied=flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))),
+        part(c.revisited_at, c.satisfaction.is_not(None), **rating),
+        part(c.closed_at, c.satisfaction.is_not(None), c.revisited_at.is_(None), **rating),
         part(c.requested_at, received=literal(1), returned=func.coalesce(c.returned_count, 0)),
     ).subquery()
 
