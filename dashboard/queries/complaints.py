@@ -312,6 +312,12 @@ CATEGORY_KEY = case(
     else_=func.coalesce(Complaint.category_name, Complaint.category),
 )
 
+#: A ticket's handling department (承办单位): the one it names, else the one its category's service type names.
+DEPARTMENT_KEY = func.coalesce(
+    Complaint.department_code,
+    select(ServiceType.department_code).where(ServiceType.code == Complaint.category).scalar_subquery(),
+)
+
 
 @cached
 def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
@@ -324,7 +330,7 @@ def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataF
 @cached
 def by_department(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
     """Per handling department (named in both languages, see :func:`_named`), the measures of ``by_category``."""
-    frame = _breakdown(engine, sel, Complaint.department_code, now)
+    frame = _breakdown(engine, sel, DEPARTMENT_KEY, now)
     return _named(frame, read_frame(engine, select(Department.code, Department.name_zh, Department.name_en)))
 
 

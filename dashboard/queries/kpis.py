@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import NullType
 
+from dashboard import clock
 from dashboard.cache import cached
 from dashboard.db.models import (
     Complaint,
@@ -52,7 +53,6 @@ from dashboard.db.models import (
     HallHourly,
     KpiTarget,
     RoadSegment,
-    ServiceType,
     TrafficDaily,
     TrafficHourly,
 )
@@ -72,6 +72,7 @@ from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.complaints import DEPARTMENT_KEY
 from dashboard.queries.edges import edge_sums, with_edges
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
@@ -611,26 +612,49 @@ def headline_values(engine: Engine, registry: Registry, now: datetime, timezone:
 # --- department ranking --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _department_statement(shape):
-    names = ("due", "due_met", "rated", "satisfied", "received", "returned")
-    rows = _rows(LEVELS["complaints"][:2], ("category", *names), shape)
-    return (
-        select(ServiceType.department_code, Department.name_zh, Department.name_en, *_sums(rows, names))
-        .join(ServiceType, ServiceType.code == rows.c.category)
-        .outerjoin(Department, Department.code == ServiceType.department_code)
-        .where(ServiceType.department_code.is_not(None))
-        .group_by(ServiceType.department_code, Department.name_zh, Department.name_en)
-    )
+#: The ranking's sums per department, as the complaint rollups define them (dashboard.db.rollups).
+DEPARTMENT_SUMS = ("due", "due_met", "rated", "satisfied", "received", "returned")
+
+
+def _department_parts(start: datetime, end: datetime):
+    """Per ticket, its part of each sum over [start, end): the cohorts of the complaint rollups, by the time
+    each is counted at (deadline, rating, receipt)."""
+    c = Complaint.__table__.c
+    zero = literal(0)
+
+    def flag(condition):
+        return case((condition, 1), else_=0)
+
+    def part(time_col, *where, **sums):
+        within = (time_col >= start) & (time_col < end) & DEPARTMENT_KEY.is_not(None)
+        return select(DEPARTMENT_KEY.label("department_code"), *(sums.get(n, zero).label(n) for n in DEPARTMENT_SUMS)
+                      ).where(within, *where)
+
+    # rated at the revisit, else at the closure: two parts, each read through its own index
+    rating = {"rated": literal(1), "satisfied": flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))}
+    return union_all(
+        part(c.due_at, due=literal(1), due_met=flag(c.closed_at.is_not(None) & (c.closed_at <= c.due_at))),
+        part(c.revisited_at, c.satisfaction.is_not(None), **rating),
+        part(c.closed_at, c.satisfaction.is_not(None), c.revisited_at.is_(None), **rating),
+        part(c.requested_at, received=literal(1), returned=func.coalesce(c.returned_count, 0)),
+    ).subquery()
 
 
 @cached
 def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
-    """Complaint rollup sums per department over [start, end), names included.
-
-    The rollups are by category; each category belongs to the department its service type names (承办单位).
-    """
-    return _read(engine, _department_statement, start, end, timezone)
+    """Complaint sums per handling department (``queries.complaints.DEPARTMENT_KEY``, as the per-department
+    breakdown of the complaints page) over [start, end), names included; deadlines count once they have passed."""
+    parts = _department_parts(start, min(end, clock.now()))
+    stmt = (
+        select(parts.c.department_code, Department.name_zh, Department.name_en,
+               *(func.sum(parts.c[n]).label(n) for n in DEPARTMENT_SUMS))
+        .outerjoin(Department, Department.code == parts.c.department_code)
+        .group_by(parts.c.department_code, Department.name_zh, Department.name_en)
+        .order_by(parts.c.department_code)
+    )
+    frame = read_frame(engine, stmt)
+    frame[list(DEPARTMENT_SUMS)] = frame[list(DEPARTMENT_SUMS)].apply(pd.to_numeric).fillna(0).astype(int)
+    return frame
 
 
 def department_ranking(

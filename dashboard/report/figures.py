@@ -55,11 +55,12 @@ def bars(
     scale = plot_h / (peak * 1.1)
     step = plot_w / max(len(values), 1)
     body = [f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 4}" y2="{top + plot_h}" stroke="#888"/>']
+    digits = 0 if peak >= 10 else 1  # a small scale (a TPI of 1.2) keeps its two levels apart
     for fraction in (0.5, 1.0):
         level = peak * fraction
         y = top + plot_h - level * scale
         body.append(f'<text x="{left - 3}" y="{y + 4:.1f}" text-anchor="end" font-size="9" fill="#555">'
-                    f"{level:.0f}</text>")
+                    f"{level:.{digits}f}</text>")
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 4}" y2="{y:.1f}" stroke="#eee"/>')
     for i, (value, color) in enumerate(zip(values, colors, strict=True)):
         if value is None:

@@ -60,7 +60,7 @@ class Facts:
                 conn,
             )
             stations = pd.read_sql(text("SELECT code, kind, noise_class FROM station"), conn)
-            categories = pd.read_sql(text("SELECT code, name_zh, name_en FROM service_type"), conn)
+            categories = pd.read_sql(text("SELECT code, name_zh, name_en, department_code FROM service_type"), conn)
         _times(complaints, "requested_at", "closed_at", "due_at", "revisited_at")
         _times(halls, "issued_at", "called_at", "finished_at")
         _times(traffic, "observed_at")
@@ -136,19 +136,28 @@ def category_keys(facts: Facts, tickets: pd.DataFrame) -> pd.Series:
     return tickets["category"].where(known, tickets["category_name"].fillna(tickets["category"]))
 
 
+def department_keys(facts: Facts, tickets: pd.DataFrame) -> pd.Series:
+    """Each ticket's handling department: the one it names, else the one its category's service type names."""
+    by_category = facts.categories.set_index("code")["department_code"]
+    return tickets["department_code"].fillna(tickets["category"].map(by_category))
+
+
 def on_time_by(facts: Facts, key: str, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
-    """On-time closure (%) per value of ``key`` (department by code; category by its reference code, else by the
-    name or code the feed sent), due cohort."""
+    """On-time closure (%) per value of ``key`` (department: see :func:`department_keys`; category by its
+    reference code, else by the name or code the feed sent), due cohort."""
     c = facts.complaints
     due = c[_fell(c["due_at"], start, end, now)]
-    keys = category_keys(facts, due) if key == "category" else due[key]
+    keys = category_keys(facts, due) if key == "category" else department_keys(facts, due)
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     return (met.groupby(keys.fillna("")).mean() * 100).to_dict()
 
 
-def hall_numbers(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, float | None]:
-    """Service-hall numbers over the tickets issued in [start, end) so far (at ``now``)."""
-    h = facts.halls[_in(facts.halls["issued_at"], start, end, now)]
+def hall_numbers(
+    facts: Facts, start: datetime, end: datetime, now: datetime, hall: str | None = None
+) -> dict[str, float | None]:
+    """Service-hall numbers over the tickets issued in [start, end) so far (at ``now``), of one hall or all."""
+    h = facts.halls if hall is None else facts.halls[facts.halls["hall_code"] == hall]
+    h = h[_in(h["issued_at"], start, end, now)]
     called = h[h["called_at"].notna()]
     wait = (called["called_at"] - called["issued_at"]).dt.total_seconds() / 60
     finished = h[h["finished_at"].notna() & h["called_at"].notna()]
@@ -163,6 +172,42 @@ def hall_numbers(facts: Facts, start: datetime, end: datetime, now: datetime) ->
         "one_visit_rate": _ratio((visits["visits"] == 1).sum(), len(visits)),
         "good_rating_rate": _ratio((rated["rating"] >= 4).sum(), len(rated)),
     }
+
+
+def department_ranking(
+    facts: Facts, start: datetime, end: datetime, now: datetime, weights: dict[str, float]
+) -> pd.DataFrame:
+    """Departments (:func:`department_keys`) ranked by the weighted mean of on-time closure (due cohort),
+    satisfaction (rated cohort) and 1 − return rate (received cohort, at least 0); a rate without tickets leaves
+    its weight out, a department with none of the three has no score. Best score first, then the most tickets
+    due, then the code; equal scores share a rank. Columns: department_code, rank, score, the three rates, due,
+    rated, received."""
+    c = facts.complaints.assign(department_code=department_keys(facts, facts.complaints))
+    c = c[c["department_code"].notna()]
+    rated_at = c["revisited_at"].fillna(c["closed_at"])
+    due = c[_fell(c["due_at"], start, end, now)]
+    rated = c[c["satisfaction"].notna() & _in(rated_at, start, end, now)]
+    received = c[_in(c["requested_at"], start, end, now)]
+    rows = []
+    for code in sorted(set(due["department_code"]) | set(rated["department_code"]) | set(received["department_code"])):
+        d, r, n = (f[f["department_code"] == code] for f in (due, rated, received))
+        on_time = _ratio((d["closed_at"].notna() & (d["closed_at"] <= d["due_at"])).sum(), len(d))
+        satisfaction = _ratio(r["satisfaction"].isin(SATISFIED).sum(), len(r))
+        returns = _ratio(n["returned_count"].fillna(0).sum(), len(n))
+        kept = None if returns is None else max(0.0, 1 - returns)
+        parts = [(v, weights.get(k, 0.0)) for k, v in (("on_time_rate", on_time), ("satisfaction", satisfaction),
+                                                        ("return_rate", kept)) if v is not None]
+        total = sum(w for _, w in parts)
+        score = sum(v * w for v, w in parts) / total if total else None
+        rows.append({"department_code": code, "score": score, "on_time_rate": on_time, "satisfaction": satisfaction,
+                     "return_rate": returns, "due": float(len(d)), "rated": float(len(r)), "received": float(len(n))})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame.sort_values(["score", "due", "department_code"], ascending=[False, False, True], na_position="last")
+    scores = frame["score"]
+    frame["rank"] = [None if pd.isna(s) else int((scores > s).sum()) + 1 for s in scores]
+    return frame.reset_index(drop=True)
 
 
 def local_period(now: datetime, timezone: str, period: str) -> tuple[datetime, datetime]:
@@ -220,6 +265,18 @@ def traffic_numbers(facts: Facts, start: datetime, end: datetime, now: datetime)
     per = t.groupby("segment_code")["speed_kmh"].agg(lambda v: len(v) / (1 / v).sum()).rename("speed")
     per = facts.segments.merge(per, left_on="code", right_index=True)
     return _network(per.assign(free=per["free_flow_kmh"]))
+
+
+def tpi_by_hour(facts: Facts, start: datetime, end: datetime) -> dict[pd.Timestamp, float]:
+    """The network TPI of each hour of [start, end) with a moving observation (:func:`traffic_numbers` of the
+    hour)."""
+    t = facts.traffic[_in(facts.traffic["observed_at"], start, end, end) & (facts.traffic["speed_kmh"] > 0)]
+    out = {}
+    for hour in sorted(set(t["observed_at"].dt.floor("h"))):
+        value = traffic_numbers(facts, hour, hour + pd.Timedelta(hours=1), end)["tpi"]
+        if value is not None:
+            out[hour] = value
+    return out
 
 
 def latest_interval(facts: Facts) -> dict[str, float | None]:
@@ -321,4 +378,36 @@ def latest_station_aqi(facts: Facts, until: datetime, timezone: str) -> dict[str
         rated = aqi.aqi(dict(zip(latest["quantity"], latest["mean"], strict=True)), aqi.table_for(day))
         if rated is not None:
             out[code] = float(rated[0])
+    return out
+
+
+# --- published figures: CNEMC's station-hour AQI against ours (HJ 633 on the same 1-hour readings) -------------
+
+#: The names CNEMC publishes for the primary pollutants -> pollutant codes.
+PRIMARY_NAMES = {"细颗粒物(PM2.5)": "pm25", "颗粒物(PM10)": "pm10", "臭氧1小时": "o3", "臭氧8小时": "o3",
+                 "二氧化氮": "no2", "二氧化硫": "so2", "一氧化碳": "co"}
+
+
+def published_agreement(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, tuple[int, int]]:
+    """Per source: (published station-hour AQIs of [start, end), those whose value and primary pollutants equal
+    the HJ 633 AQI of the same source's readings of that station and time)."""
+    with engine.connect() as conn:
+        figures = pd.read_sql(text("SELECT source, station_code, observed_at, value, label FROM published_figure "
+                                   "WHERE quantity = 'aqi_published' AND value IS NOT NULL"), conn)
+        readings = pd.read_sql(text("SELECT source, station_code, observed_at, quantity, value FROM sensor_reading "
+                                    "WHERE value IS NOT NULL"), conn)
+    _times(figures, "observed_at")
+    _times(readings, "observed_at")
+    figures = figures[_in(figures["observed_at"], start, end, end)]
+    values = {key: dict(zip(g["quantity"], g["value"], strict=True))
+              for key, g in readings.groupby(["source", "station_code", "observed_at"])}
+    out: dict[str, tuple[int, int]] = {}
+    for f in figures.itertuples(index=False):
+        day = _local_day(f.observed_at, timezone)
+        hour = values.get((f.source, f.station_code, f.observed_at), {})
+        ours = aqi.aqi({q: v for q, v in hour.items() if q in aqi.ORDER}, aqi.table_for(day))
+        names = [n.strip() for n in f.label.split(",")] if isinstance(f.label, str) else []
+        primary = tuple(p for p in aqi.ORDER if p in {PRIMARY_NAMES.get(n, n) for n in names})
+        compared, agreeing = out.get(f.source, (0, 0))
+        out[f.source] = (compared + 1, agreeing + int(ours == (int(f.value), primary)))
     return out

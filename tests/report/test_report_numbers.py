@@ -3,13 +3,17 @@ from DESIGN §6, nothing of the product's code) computes for the same period of 
 
 from __future__ import annotations
 
-from datetime import date
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from collectors.config import load_feeds
+from collectors.runner import FeedRunner
 from dashboard.kpis.registry import load_registry
 from dashboard.report.model import build_report
 from dashboard.report.periods import report_period
@@ -19,8 +23,11 @@ from tests.oracle.harness import assert_no_differences, differences
 from tests.report.conftest import TZ
 
 DAY = date(2026, 11, 16)  # the Monday before the frozen time: complaints, halls and air complete
+TRAFFIC_DAY = date(2026, 11, 15)  # a day with traffic observed
 WEEK = date(2026, 11, 12)  # the week 11-09..11-15: traffic observed on its last two days
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
+CNEMC = "china/cnemc_stations_jiaxing_hangzhou_wuxi_2017-07-07T16_2018-02-20T07.geojson"
+CNEMC_PRESET = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "tabular-cnemc.toml"
 #: TTI → TPI, the piecewise-linear table documented for the traffic index (docs/kpis.md, kpis/traffic.py).
 TTI_TABLE, TPI_TABLE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0), (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
 
@@ -221,3 +228,96 @@ def test_kpi_table_changes_are_against_the_oracles_previous_period(demo_city, ki
     now, before = _expected(facts, period.start, period.end), _expected(facts, *period.previous)
     row = report.kpi("complaints_received")
     assert (row.value, row.previous) == (now["received"], before["received"])
+
+
+def _report_tables(report) -> dict:
+    """The report's department ranking, hourly TPI, hall table and published-figure agreement, keyed for
+    comparison with the oracle."""
+    departments = {
+        r.department_code: {"rank": None if pd.isna(r.rank) else int(r.rank), "score": r.score,
+                            "on_time_rate": r.on_time_rate, "satisfaction": r.satisfaction,
+                            "return_rate": r.return_rate, "due": r.due, "rated": r.rated, "received": r.received}
+        for r in report.departments.itertuples(index=False)
+    }
+    halls = {r.code: {"wait_minutes": r.wait_min, "one_visit_rate": r.single_visit_pct / 100}
+             for r in report.halls.itertuples(index=False) if r.called > 0}
+    agreement = {r.source: {"compared": r.compared, "agreeing": r.agreeing}
+                 for r in report.published_agreement.itertuples(index=False)}
+    return {"departments": departments, "tpi": dict(zip(report.tpi_by_hour["hour"], report.tpi_by_hour["tpi"],
+                                                        strict=True)),
+            "halls": halls, "agreement": agreement}
+
+
+def _oracle_tables(engine, facts, registry, period) -> dict:
+    start, end = period.start, period.end
+    ranked = oracle.department_ranking(facts, start, end, end, dict(registry.ranking_weights))
+    departments = {
+        r["department_code"]: {"rank": r["rank"], "score": r["score"], "on_time_rate": r["on_time_rate"],
+                               "satisfaction": r["satisfaction"], "return_rate": r["return_rate"], "due": r["due"],
+                               "rated": r["rated"], "received": r["received"]}
+        for r in ranked.to_dict("records")
+    }
+    h = facts.halls
+    issued = h[(h["issued_at"] >= pd.Timestamp(start)) & (h["issued_at"] < pd.Timestamp(end)) & h["called_at"].notna()]
+    halls = {}
+    for code in sorted(set(issued["hall_code"])):
+        numbers = oracle.hall_numbers(facts, start, end, end, code)
+        halls[code] = {"wait_minutes": numbers["wait_minutes"], "one_visit_rate": numbers["one_visit_rate"]}
+    return {"departments": departments, "tpi": oracle.tpi_by_hour(facts, start, end), "halls": halls,
+            "agreement": {source: {"compared": n, "agreeing": a}
+                          for source, (n, a) in oracle.published_agreement(engine, start, end, TZ).items()}}
+
+
+def _table_differences(label: str, served: dict, expected: dict) -> list[str]:
+    lines = [f"{label}: served {sorted(set(served) - set(expected))}, oracle {sorted(set(expected) - set(served))}"
+             ] if set(served) != set(expected) else []
+    for key in sorted(set(served) & set(expected), key=str):
+        s, e = served[key], expected[key]
+        if isinstance(e, dict):
+            lines += differences(f"{label} {key}", s, e)
+        else:
+            lines += differences(label, {str(key): s}, {str(key): e})
+    return lines
+
+
+@pytest.mark.parametrize(("kind", "day"), [("daily", DAY), ("daily", TRAFFIC_DAY), ("weekly", WEEK)])
+def test_report_tables_equal_the_oracle(demo_city, kind, day):
+    """Department ranking, peak-hour TPI by hour, the per-hall waits and one-visit rates, and the agreement with
+    published figures."""
+    engine, facts, _ = demo_city
+    registry = load_registry()
+    report = _report(engine, kind, day)
+    served, expected = _report_tables(report), _oracle_tables(engine, facts, registry, report.period)
+    lines = []
+    for name in ("tpi", "halls", "agreement", "departments"):
+        lines += _table_differences(f"{kind} {name}", served[name], expected[name])
+    assert_no_differences(lines)
+    assert len(expected["departments"]) > 3
+    assert expected["halls"] or day == TRAFFIC_DAY  # a Sunday: the halls are closed
+    assert expected["tpi"] or day == DAY  # the Monday after the traffic feed's last observations
+
+
+def test_published_agreement_equals_the_oracle_on_cnemc_figures(sqlite_engine, realdata, tmp_path):
+    """The data-health line's agreement with published figures, on CNEMC's real station-hours (the demo city
+    publishes none): every report period holding some, daily and weekly."""
+    source = realdata / CNEMC
+    if not source.exists():
+        pytest.skip("no CNEMC station file")
+    (tmp_path / "air").mkdir()
+    shutil.copy(source, tmp_path / "air" / "cnemc.geojson")
+    (feed,) = load_feeds(CNEMC_PRESET, env={"CITYOPS_AIR_DROP_DIR": str(tmp_path / "air")})
+    assert FeedRunner(sqlite_engine).run(feed, now=datetime(2026, 11, 21, tzinfo=UTC)).status == "ok"
+    with sqlite_engine.connect() as conn:
+        times = pd.read_sql(text("SELECT observed_at FROM published_figure"), conn)["observed_at"]
+    days = sorted({t.tz_convert(TZ).date() for t in pd.to_datetime(times, utc=True, format="ISO8601")})
+    lines, checked = [], 0
+    for kind, day in [(k, d) for d in days for k in ("daily", "weekly")]:
+        report = _report(sqlite_engine, kind, day)
+        served = {r.source: {"compared": r.compared, "agreeing": r.agreeing}
+                  for r in report.published_agreement.itertuples(index=False)}
+        expected = oracle.published_agreement(sqlite_engine, report.period.start, report.period.end, TZ)
+        expected = {s: {"compared": n, "agreeing": a} for s, (n, a) in expected.items()}
+        lines += _table_differences(f"{kind} {day} agreement", served, expected)
+        checked += sum(v["compared"] for v in expected.values()) if kind == "daily" else 0
+    assert_no_differences(lines)
+    assert checked == 43  # every published station-hour falls in one day
