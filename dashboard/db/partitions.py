@@ -8,9 +8,9 @@ across all time; and the complaints' lifecycle events stay whole, since the funn
 
 PostgreSQL requires every unique key of a partitioned table to hold the partition key, so on PostgreSQL the
 natural key of a partitioned table is ``(source, source_id, observed_at)``; :func:`natural_key` gives the
-upserts the key the database has. Observations are immutable and their ids already stand for one time (an NGSI
-entity per observation or ``entity@time``, a SensorThings observation id), so the key means the same; an upstream
-resending an observation id with another time would be stored as a second observation instead of being ignored.
+upserts the key the database has. The database no longer stops an upstream resending an observation id with
+another time (a skewed clock): :func:`dashboard.db.upsert.insert_new` skips the ids already stored in any month, so
+an observation is still stored once, with the time it first came with.
 
 Each table has a ``<table>_default`` partition, so that a row of a month with no partition yet (an import, a
 far backfill) is never refused. The collectors create the months their rows need before writing

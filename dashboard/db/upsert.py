@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import ARRAY, Column, Connection, Table, and_, any_, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dashboard.db.partitions import ensure_for_rows, natural_key
+from dashboard.db.partitions import PARTITIONED, ensure_for_rows, is_partitioned, natural_key
 from dashboard.db.types import UTCDateTime
 
 #: Rows per statement; keeps SQLite below its bound-parameter limit.
@@ -128,6 +128,10 @@ def insert_new(conn: Connection, table: Table, rows: list[dict], key: Sequence[s
     if not rows:
         return 0
     key = natural_key(conn, table.name, tuple(key))
+    if is_partitioned(conn, table.name):
+        rows = _not_stored_in_any_month(conn, table, rows, key)
+        if not rows:
+            return 0
     ensure_for_rows(conn, table.name, rows)  # the months' partitions, on a partitioned table
     names, values = _driver_values(conn, table, rows)
     quote = conn.dialect.identifier_preparer.quote
@@ -137,6 +141,24 @@ def insert_new(conn: Connection, table: Table, rows: list[dict], key: Sequence[s
         f"VALUES ({', '.join([marker] * len(names))}) ON CONFLICT ({', '.join(map(quote, key))}) DO NOTHING"
     )
     return conn.exec_driver_sql(sql, values).rowcount  # sqlite3 and psycopg sum rowcount over executemany
+
+
+def _not_stored_in_any_month(conn: Connection, table: Table, rows: list[dict], key: Sequence[str]) -> list[dict]:
+    """On a partitioned table the database enforces the key only with the partition key (``observed_at``) in it,
+    so an upstream resending an observation under its id with another time (a skewed clock, a corrected stamp)
+    would pass ``ON CONFLICT`` as a new row. The record's identity stays the key without the partition key: keep
+    the first row of each such key in ``rows`` and drop the keys already stored, in whichever month."""
+    identity = tuple(c for c in key if c != PARTITIONED[table.name])
+    if identity == tuple(key):
+        return rows
+    first: dict[tuple, dict] = {}
+    for row in rows:
+        first.setdefault(tuple(row[c] for c in identity), row)
+    unique = list(first.values())
+    stored: set[tuple] = set()
+    for chunk in _chunks(unique, CHUNK_ROWS):
+        stored.update(_existing_versions(conn, table, identity, PARTITIONED[table.name], chunk))
+    return [row for k, row in first.items() if k not in stored]
 
 
 def sqlite_utc_text(value: datetime) -> str:

@@ -122,3 +122,19 @@ def test_a_time_with_a_zone_is_stored_as_its_instant(engine):
     with engine.begin() as conn:
         upsert(conn, SensorReading.__table__, [reading])
         assert conn.execute(select(SensorReading.observed_at)).scalar_one() == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+def test_an_observation_resent_with_another_time_is_stored_once(engine):
+    """An upstream with a skewed clock resends an observation id with another time; on PostgreSQL the monthly
+    partitions' unique key holds observed_at, yet the observation is stored once, with its first time —
+    resent alone, within one batch, or into another month's partition."""
+    reading = {"source": "air", "source_id": "S1:pm25", "station_code": "S1", "quantity": "pm25",
+               "observed_at": T0, "value": 35.0, "unit": "µg/m³"}
+    skewed = dict(reading, observed_at=T0 + timedelta(seconds=90))
+    other_month = dict(reading, observed_at=datetime(2026, 12, 1, 0, 0, tzinfo=UTC))
+    with engine.begin() as conn:
+        first = upsert(conn, SensorReading.__table__, [reading, skewed])
+        again = upsert(conn, SensorReading.__table__, [skewed, other_month])
+        stored = conn.execute(select(SensorReading.source_id, SensorReading.observed_at)).all()
+    assert (first.new, first.unchanged, again.new, again.unchanged) == (1, 1, 0, 2)
+    assert stored == [("S1:pm25", T0)]
