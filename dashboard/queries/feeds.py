@@ -1,11 +1,12 @@
-"""Feed-operations queries: the health of every feed, recent problems, the quarantine and the run history."""
+"""Feed-operations queries: the health of every feed (now, or at a past moment from the run history), recent
+problems, the quarantine and the run history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, exists, func, null, select, union_all
+from sqlalchemy import Engine, and_, exists, func, null, select, union_all
 
 from dashboard.cache import cached
 from dashboard.db.models import (
@@ -67,9 +68,66 @@ def feed_status(engine: Engine) -> pd.DataFrame:
     return frame.sort_values("name", ignore_index=True)
 
 
+def _ended(run=FeedRun):
+    """When a run ended (its start while unfinished), as ``feed_state.last_run_at`` says."""
+    return func.coalesce(run.finished_at, run.started_at)
+
+
 @cached
-def quarantine(engine: Engine, feed: str | None = None, limit: int = MAX_QUARANTINE_ROWS) -> pd.DataFrame:
-    """Newest quarantined records: id, received_at, feed, record_ref, field, reason, payload (raw text)."""
+def feed_status_at(engine: Engine, at: datetime) -> pd.DataFrame:
+    """:func:`feed_status` as it stood at the past moment ``at``, from the fetch runs started by then: the last
+    of them (its end, outcome, counts and error), the end of the last successful one, the newest source time of
+    them all and the failed runs after the last success. A feed that had not run by then has no state."""
+    runs = select(FeedRun).where(FeedRun.kind == "fetch", FeedRun.started_at <= at).subquery()
+    last_ids = select(runs.c.feed, func.max(runs.c.id).label("id")).group_by(runs.c.feed).subquery()
+    success = (
+        select(runs.c.feed, func.max(runs.c.id).label("ok_id"), func.max(_ended(runs.c)).label("last_success_at"))
+        .where(runs.c.status == "ok")
+        .group_by(runs.c.feed)
+        .subquery()
+    )
+    newest = select(runs.c.feed, func.max(runs.c.max_source_time).label("max_source_time")).group_by(runs.c.feed)
+    newest = newest.subquery()
+    failed = (
+        select(runs.c.feed, func.count().label("consecutive_failures"))
+        .outerjoin(success, success.c.feed == runs.c.feed)
+        .where(runs.c.status != "ok", runs.c.id > func.coalesce(success.c.ok_id, 0))
+        .group_by(runs.c.feed)
+        .subquery()
+    )
+    state = (
+        select(
+            runs.c.feed,
+            _ended(runs.c).label("last_run_at"),
+            runs.c.status.label("last_status"),
+            runs.c.error.label("last_error"),
+            *(runs.c[c] for c in COUNTS[:-1]),
+            success.c.last_success_at,
+            newest.c.max_source_time,
+            func.coalesce(failed.c.consecutive_failures, 0).label("consecutive_failures"),
+        )
+        .join(last_ids, and_(last_ids.c.feed == runs.c.feed, last_ids.c.id == runs.c.id))
+        .outerjoin(success, success.c.feed == runs.c.feed)
+        .join(newest, newest.c.feed == runs.c.feed)
+        .outerjoin(failed, failed.c.feed == runs.c.feed)
+    )
+    frame = read_frame(engine, state)
+    configured = read_frame(engine, select(*FEED_COLUMNS))
+    merged = configured.merge(frame.rename(columns={"feed": "name"}), how="outer", on="name")
+    merged[list(COUNTS)] = merged[list(COUNTS)].fillna(0).astype(int)
+    return merged[STATUS_COLUMNS].sort_values("name", ignore_index=True)
+
+
+@cached
+def quarantine(
+    engine: Engine,
+    feed: str | None = None,
+    limit: int = MAX_QUARANTINE_ROWS,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> pd.DataFrame:
+    """Newest quarantined records (received in [``start``, ``end``) when given): id, received_at, feed,
+    record_ref, field, reason, payload (raw text)."""
     stmt = select(
         Quarantine.id,
         Quarantine.received_at,
@@ -81,6 +139,10 @@ def quarantine(engine: Engine, feed: str | None = None, limit: int = MAX_QUARANT
     )
     if feed:
         stmt = stmt.where(Quarantine.feed == feed)
+    if start is not None:
+        stmt = stmt.where(Quarantine.received_at >= start)
+    if end is not None:
+        stmt = stmt.where(Quarantine.received_at < end)
     return read_frame(engine, stmt.order_by(Quarantine.received_at.desc(), Quarantine.id.desc()).limit(limit))
 
 
@@ -110,9 +172,11 @@ def recent_problems(engine: Engine, since: datetime, until: datetime | None = No
 
 
 @cached
-def feed_runs(engine: Engine, since: datetime, feed: str | None = None) -> pd.DataFrame:
-    """Runs started since ``since``: feed, started_at, seconds, status, fetched, new, updated, unchanged,
-    rejected, error (newest first, at most 2,000)."""
+def feed_runs(
+    engine: Engine, since: datetime, feed: str | None = None, until: datetime | None = None
+) -> pd.DataFrame:
+    """Runs started since ``since`` (and before ``until`` when given): feed, started_at, seconds, status,
+    fetched, new, updated, unchanged, rejected, error (newest first, at most 2,000)."""
     stmt = select(
         FeedRun.feed,
         FeedRun.started_at,
@@ -125,6 +189,8 @@ def feed_runs(engine: Engine, since: datetime, feed: str | None = None) -> pd.Da
         FeedRun.rejected,
         FeedRun.error,
     ).where(FeedRun.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(FeedRun.started_at < until)
     if feed:
         stmt = stmt.where(FeedRun.feed == feed)
     frame = read_frame(engine, stmt.order_by(FeedRun.started_at.desc(), FeedRun.id.desc()).limit(2000))

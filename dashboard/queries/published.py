@@ -18,12 +18,15 @@ AQI = "aqi_published"
 
 
 @cached
-def aqi_comparison(engine: Engine, timezone: str, since: datetime | None = None) -> pd.DataFrame:
-    """Every published station-hour AQI (observed since ``since``) beside ours (see ``kpis.published.COLUMNS``)."""
+def aqi_comparison(
+    engine: Engine, timezone: str, since: datetime | None = None, until: datetime | None = None
+) -> pd.DataFrame:
+    """Every published station-hour AQI (observed in [``since``, ``until``) when given) beside ours (see
+    ``kpis.published.COLUMNS``)."""
     f = PublishedFigure
-    figures = select(f.source, f.station_code, f.observed_at, f.value, f.label).where(f.quantity == AQI)
-    if since is not None:
-        figures = figures.where(f.observed_at >= since)
+    window = [f.observed_at >= since] if since is not None else []
+    window += [f.observed_at < until] if until is not None else []
+    figures = select(f.source, f.station_code, f.observed_at, f.value, f.label).where(f.quantity == AQI, *window)
     same_hour = and_(
         SensorReading.source == f.source,
         SensorReading.station_code == f.station_code,
@@ -35,18 +38,19 @@ def aqi_comparison(engine: Engine, timezone: str, since: datetime | None = None)
         SensorReading.observed_at,
         SensorReading.quantity,
         SensorReading.value,
-    ).join(f, and_(same_hour, f.quantity == AQI))
-    if since is not None:
-        readings = readings.where(f.observed_at >= since)
+    ).join(f, and_(same_hour, f.quantity == AQI)).where(*window)
     return compare(
         read_frame(engine, figures), read_frame(engine, readings.where(SensorReading.value.is_not(None))), timezone
     )
 
 
 @cached
-def aqi_agreement(engine: Engine, timezone: str) -> pd.DataFrame:
-    """Per feed (source): published station-hours compared, agreeing, and the agreement rate (0–1)."""
-    return agreement(aqi_comparison(engine, timezone))
+def aqi_agreement(
+    engine: Engine, timezone: str, since: datetime | None = None, until: datetime | None = None
+) -> pd.DataFrame:
+    """Per feed (source): published station-hours (observed in [``since``, ``until``) when given) compared,
+    agreeing, and the agreement rate (0–1)."""
+    return agreement(aqi_comparison(engine, timezone, since, until))
 
 
 def disagreements(engine: Engine, now: datetime, timezone: str, hours: int = 24) -> pd.DataFrame:

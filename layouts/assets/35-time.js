@@ -3,7 +3,12 @@
 (function () {
   var TIME_KEYS = ["period", "from", "to", "as_of", "compare"];
 
-  function go(url) {
+  /* a new selection drops the parameters its picker names (a step within the old one) */
+  function go(url, from) {
+    var picker = from.closest("[data-time-resets]");
+    if (picker) {
+      picker.getAttribute("data-time-resets").split(",").forEach(function (k) { url.searchParams.delete(k); });
+    }
     window.location.assign(url.toString());
   }
 
@@ -15,7 +20,7 @@
     url.searchParams.delete("from");
     url.searchParams.delete("to");
     event.preventDefault();
-    go(url);
+    go(url, link);
   });
 
   document.addEventListener("submit", function (event) {
@@ -39,7 +44,7 @@
     ["as_of", "compare"].forEach(function (name) {
       if (value(name)) { url.searchParams.set(name, value(name)); } else { url.searchParams.delete(name); }
     });
-    go(url);
+    go(url, form);
   });
 
   window.cityopsTimeKeys = TIME_KEYS;

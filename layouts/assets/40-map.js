@@ -13,13 +13,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var current = new URLSearchParams(window.location.search);
       params.set("lang", prefs.lang);
       params.set("theme", prefs.theme);
-      /* a custom range keeps its dates; every period keeps the as-of moment */
+      /* a custom range keeps its dates; every period keeps the as-of moment and the comparison */
       if (period === "custom") {
         ["from", "to"].forEach(function (k) { if (current.get(k)) { params.set(k, current.get(k)); } });
       } else {
         params.set("period", period);
       }
-      if (current.get("as_of")) { params.set("as_of", current.get("as_of")); }
+      ["as_of", "compare"].forEach(function (k) { if (current.get(k)) { params.set(k, current.get(k)); } });
       var filters = { district: district, category: category, status: status, department: department };
       Object.keys(filters).forEach(function (k) { if (filters[k]) { params.set(k, filters[k]); } });
       params.set("layers", (layers || []).join(","));

@@ -12,6 +12,7 @@ from dash import Input, Output, State, html
 
 from dashboard.context import request_context
 from layouts.components.guard import guarded
+from layouts.components.timepicker import span_of
 from layouts.format import duration, local_time, number
 from layouts.i18n import t
 from layouts.viewmodels.feeds import feed_checks
@@ -106,7 +107,7 @@ def register_feed_checks(app: dash.Dash) -> None:
         timezone = request_context().settings.city_timezone
 
         def render():
-            agreement, unresolved, replica = feed_checks()
+            agreement, unresolved, replica = feed_checks(span_of(prefs, "feeds"))
             return (
                 agreement_table(agreement, lang),
                 unresolved_table(unresolved, lang),

@@ -37,7 +37,14 @@ from layouts.i18n import t
 from layouts.viewmodels.history import newest_data_time
 
 #: Each page's period when its URL names none (``page_periods`` in the settings overrides these).
-PAGE_DEFAULTS = {"overview": "today", "wall": "today", "traffic": "24h", "environment": "24h", "halls": "24h"}
+PAGE_DEFAULTS = {
+    "overview": "today",
+    "wall": "today",
+    "traffic": "24h",
+    "environment": "24h",
+    "halls": "24h",
+    "feeds": "24h",
+}
 FALLBACK = "7d"
 #: Quick buttons, in order: calendar periods first, then rolling windows.
 QUICK = (*CALENDAR, *ROLLING)
@@ -188,13 +195,15 @@ def as_of_text(settled: Settled, lang: str) -> str | None:
     return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
 
 
-def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
+def time_picker(page: str, settled: Settled, lang: str, quick=None, resets: tuple[str, ...] = ()) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
-    or that the page opened on the newest data."""
+    or that the page opened on the newest data. ``quick``: the page's own control of the quick periods instead of
+    the buttons (one that redraws without loading the page); ``resets``: URL parameters a new selection drops
+    (a step within the old one)."""
     selection, error = settled.selection, settled.error
     span = resolve(selection, snapshot_time(), request_context().settings.city_timezone)
     described = [
-        html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2"),
+        html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2", id=f"{page}-time-name"),
         html.Span(span_text(span, lang), id=f"{page}-time-span"),
     ]
     if selection.as_of is not None:
@@ -226,7 +235,7 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
             *notice,
             html.Div(
                 [
-                    _quick(selection, lang),
+                    _quick(selection, lang) if quick is None else quick,
                     _form(page, selection, span, lang),
                     html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
                 ],
@@ -235,4 +244,5 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
         ],
         className="time-picker d-flex flex-column gap-1 mb-2",
         id=f"{page}-time-picker",
+        **({"data-time-resets": ",".join(resets)} if resets else {}),
     )

@@ -1,5 +1,6 @@
-"""Feeds (``/feeds``): health of every feed, rows per run over the last day, run history and the quarantine
-browser (payloads shown as inert text)."""
+"""Feeds (``/feeds``): health of every feed at the selection's as-of moment, rows per run, run history, the
+quarantine browser (payloads shown as inert text) and published-figure agreement over the selected period (the
+time picker's, by default the last 24 hours)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.report_deliveries import failed_deliveries_table
+from layouts.components.timepicker import settle, span_of, time_picker
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
@@ -115,11 +117,13 @@ def _quarantine_section(lang: str) -> list:
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
+    prefs = preferences(lang, theme, query=_query)
     lang = prefs["lang"]
+    settled = settle("feeds", prefs)
     content = [
         html.Div(id="feeds-banner"),
         html.H1(t("feeds.title", lang), className="page-title"),
+        time_picker("feeds", settled, lang),
         html.Div(id="feeds-table", className="mb-4"),
         html.H2(t("feeds.deliveries", lang), className="page-subtitle"),
         html.Div(id="feeds-deliveries", className="mb-4"),
@@ -206,7 +210,7 @@ def register_callbacks(app: dash.Dash) -> None:
         lang, theme = prefs["lang"], prefs["theme"]
 
         def render():
-            view = feeds_view(feed)
+            view = feeds_view(feed, span_of(prefs, "feeds"), past="as_of" in (prefs.get("time") or {}))
             tz = view.timezone
             return (
                 _feeds_table(view.status, view.now, view.stale_factor, lang, tz, view.unread),

@@ -8,13 +8,16 @@ import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from dashboard.context import request_context
+from dashboard.kpis.compare import change
 from dashboard.kpis.timespan import CUSTOM, ROLLING
+from layouts.components.change import change_span, change_text, compared_text
 from layouts.components.frame import page_frame, preferences
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.ticket_detail import ticket_detail
+from layouts.components.timepicker import Settled, settle, time_picker
 from layouts.figures.charts import count_bars
 from layouts.figures.explorer_map import COMPLAINT_MODES, explorer_map
 from layouts.figures.map_base import STATUS_COLOURS
@@ -60,8 +63,9 @@ def _period_label(period: str, lang: str) -> str:
     return t(f"map.period.{period}" if period in ROLLING else f"time.period.{period}", lang)
 
 
-def _periods(lang: str, span) -> dbc.Row:
-    """The period buttons (a custom range from the URL among them) and the dates the span covers."""
+def _periods(lang: str, span, settled: Settled) -> html.Div:
+    """The time picker with the explorer's own period buttons (a custom range from the URL among them: they
+    redraw the map without loading the page), its custom range, as-of moment and comparison."""
     periods = [*view_model.PERIODS, *([CUSTOM] if span.period == CUSTOM else [])]
     buttons = dbc.RadioItems(
         id="map-period",
@@ -69,14 +73,11 @@ def _periods(lang: str, span) -> dbc.Row:
         inline=True,
         options=[{"label": _period_label(p, lang), "value": p} for p in periods],
     )
-    return dbc.Row(
-        [
-            dbc.Col(dbc.Label(t("map.period", lang), className="filter-label"), width="auto"),
-            dbc.Col(buttons),
-            dbc.Col(html.Span(span_text(span, lang), className="small text-body-secondary"), width="auto"),
-        ],
-        className="g-2 mb-1 align-items-center map-periods",
+    quick = html.Div(
+        [html.Span(t("map.period", lang), className="filter-label me-2"), buttons],
+        className="time-quick map-periods d-flex flex-wrap align-items-center",
     )
+    return time_picker("map", settled, lang, quick=quick, resets=("hour",))
 
 
 def _filters(lang: str, district, category, status, department) -> dbc.Row:
@@ -206,14 +207,15 @@ def layout(
 ) -> html.Div:
     prefs = preferences(lang, theme, query={"period": period, **_query})
     lang = prefs["lang"]
+    settled = settle("map", prefs)
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
     steps = view_model.step_counts(prefs["time"])
-    span = view_model.page_span(period, prefs["time"])
+    span = view_model.page_span(prefs["time"].get("period"), prefs["time"])
     hours = steps[span.period]
     hour_value = _int(hour)
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
     controls = [
-        _periods(lang, span),
+        _periods(lang, span, settled),
         _filters(lang, district, category, status, department),
         _layer_row(lang, chosen, mode, kpi),
         _replay(lang, hours, hour_value),
@@ -222,8 +224,9 @@ def layout(
     return page_frame("map", prefs, [navbar("map", prefs), dbc.Container(content, fluid=True)])
 
 
-def _leaders(title: str, frame, total: int, lang: str, table_id: str) -> html.Div:
-    """A titled list of the selection's leading values: name, count and share of the selection."""
+def _leaders(title: str, frame, total: int, lang: str, table_id: str, then: dict | None = None) -> html.Div:
+    """A titled list of the selection's leading values: name, count, share of the selection and, with the
+    counts of the compared span (``then``; ``{}``: no data then), the change."""
     name = "name_en" if lang == "en" else "name_zh"
     rows = [
         html.Tr(
@@ -231,9 +234,10 @@ def _leaders(title: str, frame, total: int, lang: str, table_id: str) -> html.Di
                 html.Td(label if isinstance(label, str) else t("map.summary.unknown", lang)),
                 html.Td(number(count, lang), className="text-end"),
                 html.Td(number(count / total * 100 if total else None, lang, 1) + "%", className="text-end share"),
+                *([] if then is None else [html.Td(_moved(count, then, key, lang), className="text-end change")]),
             ]
         )
-        for label, count in zip(frame[name], frame["count"], strict=True)
+        for key, label, count in zip(frame["key"], frame[name], frame["count"], strict=True)
     ]
     body = html.Table(html.Tbody(rows), className="map-leaders", id=table_id) if rows else t("fresh.none", lang)
     return html.Div([html.Div(title, className="map-side-title"), body], className="mb-2")
@@ -248,13 +252,30 @@ def _summary(view: view_model.MapView, lang: str, theme: str) -> list:
     return [*summary, html.Div(breakdown, id="map-breakdown")]
 
 
+def _moved(count: int, then: dict, key, lang: str) -> str:
+    """The change of a listed value from the compared span ("no data" when the data does not reach back)."""
+    return change_text(change(count, then.get(key, 0) if then else None), lang, digits=0)
+
+
+def _compared_total(view: view_model.MapView, compared: view_model.Compared, lang: str) -> html.Div:
+    """The selection's count against the compared span: "+12 (+5.3%) ▲ vs the previous 7 days"."""
+    template = compared_text(compared.kind, compared.period)
+    moved = change(view.total, compared.total)
+    return html.Div(change_span(template, moved, lang, digits=0), id="map-compare", className="small mb-2")
+
+
 def _breakdown(view: view_model.MapView, lang: str, theme: str) -> list:
-    """The selection's leading categories and districts and its trend over the range."""
+    """The selection's count against the compared span, its leading categories and districts and its trend over
+    the range."""
     parts = view.breakdown()
     trend = count_bars(parts.trend, t("map.summary.received", lang), theme, view.timezone, parts.grain)
+    then = parts.compared
+    known = None if then is None else (then.categories if then.total is not None else {})
+    districts = None if then is None else (then.districts if then.total is not None else {})
     return [
-        _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories"),
-        _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts"),
+        *([] if then is None else [_compared_total(view, then, lang)]),
+        _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories", known),
+        _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts", districts),
         html.Div(t(f"map.summary.trend.{parts.grain}", lang), className="map-side-title"),
         dcc.Graph(id="map-trend", figure=trend, style={"height": "150px"}, config=graph_config(lang)),
     ]
@@ -265,6 +286,8 @@ def _register_refresh(app: dash.Dash) -> None:
         Output("map-graph", "figure"),
         Output("map-summary", "children"),
         Output("map-hour-label", "children"),
+        Output("map-time-name", "children"),
+        Output("map-time-span", "children"),
         Output("map-banner", "children"),
         Input("map-interval", "n_intervals"),
         Input("map-period", "value"),
@@ -288,9 +311,11 @@ def _register_refresh(app: dash.Dash) -> None:
                 theme,
                 t("map.title", lang),
             )
-            return figure, _summary(view, lang, theme), view_model.hour_label(view, hour, lang)
+            label = view_model.hour_label(view, hour, lang)
+            named = t(f"time.period.{view.span.period}", lang)
+            return figure, _summary(view, lang, theme), label, named, span_text(view.span, lang)
 
-        return guarded(render, 3, lang)
+        return guarded(render, 5, lang)
 
 
 def _register_click(app: dash.Dash) -> None:

@@ -1,27 +1,29 @@
-"""The feeds page's view model: every feed's status, its quarantined records (masked for the viewer's role), the
-last day's runs and the fields no mapping read."""
+"""The feeds page's view model over the selected span: every feed's status at its as-of moment, the records
+quarantined and the runs started in it (masked for the viewer's role), the fields no mapping read, and how often
+published figures agreed with ours in it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 
 from dashboard.context import request_context
+from dashboard.kpis.timespan import Span
 from dashboard.privacy import mask_text
 from dashboard.queries import feed_dialects, feeds, identity, published
 from dashboard.queries.replica import ReplicaStatus, replica_status
 from layouts.components.ticket_text import may_see_personal_data
-from layouts.data import snapshot_time
 from layouts.format import local_time
 from layouts.viewmodels.reports import failed_deliveries
 
 
 @dataclass(frozen=True)
 class FeedsView:
-    """The feeds' status, quarantine grid rows, runs of the last 24 hours, unread fields by feed, the report
-    deliveries that failed, and the time, staleness factor and time zone they are shown with."""
+    """The feeds' status at ``now`` (the span's as-of moment), quarantine grid rows and runs of the span, unread
+    fields by feed, the report deliveries that failed, and the staleness factor and time zone they are shown
+    with."""
 
     status: pd.DataFrame
     quarantine: list[dict]
@@ -49,33 +51,39 @@ def _quarantine_rows(held: pd.DataFrame, tz: str) -> list[dict]:
     ]
 
 
-def feeds_view(feed: str | None) -> FeedsView:
-    """The feeds page's data; quarantine and runs of the ``feed`` alone when one is chosen."""
+def status_at(engine, span: Span, past: bool) -> pd.DataFrame:
+    """Every feed's status: as it stood at the span's as-of moment when the selection names a ``past`` one (from
+    the run history), else as it stands now."""
+    return feeds.feed_status_at(engine, span.as_of) if past else feeds.feed_status(engine)
+
+
+def feeds_view(feed: str | None, span: Span, past: bool) -> FeedsView:
+    """The feeds page's data over ``span`` (statuses at its as-of moment, see :func:`status_at`); quarantine
+    and runs of the ``feed`` alone when one is chosen."""
     context = request_context()
     engine, settings = context.engine, context.settings
     tz = settings.city_timezone
-    status = feeds.feed_status(engine)
-    quarantine = _quarantine_rows(feeds.quarantine(engine, feed or None), tz)
-    now = snapshot_time()
+    held = feeds.quarantine(engine, feed or None, start=span.start, end=span.end)
     return FeedsView(
-        status=status,
-        quarantine=quarantine,
-        runs=feeds.feed_runs(engine, now - timedelta(hours=24), feed or None),
+        status=status_at(engine, span, past),
+        quarantine=_quarantine_rows(held, tz),
+        runs=feeds.feed_runs(engine, span.start, feed or None, until=span.end),
         unread=feed_dialects.unread_by_feed(engine),
-        deliveries=failed_deliveries(now),
-        now=now,
+        deliveries=failed_deliveries(span.as_of),
+        now=span.as_of,
         stale_factor=settings.stale_after_intervals,
         timezone=tz,
     )
 
 
-def feed_checks() -> tuple[pd.DataFrame, pd.DataFrame, ReplicaStatus]:
-    """How often each feed's published figures agree with ours (per feed), the names feeds gave that resolve
-    to no reference entity (per kind and name), and the read replica's state (lag) as it and the primary see it."""
+def feed_checks(span: Span) -> tuple[pd.DataFrame, pd.DataFrame, ReplicaStatus]:
+    """How often each feed's published figures of ``span`` agree with ours (per feed), the names feeds gave that
+    resolve to no reference entity (per kind and name), and the read replica's state (lag) as it and the primary
+    see it."""
     context = request_context()
     engine = context.engine
     return (
-        published.aqi_agreement(engine, context.settings.city_timezone),
+        published.aqi_agreement(engine, context.settings.city_timezone, span.start, span.end),
         identity.unresolved(engine),
         replica_status(engine, context.primary or engine),
     )

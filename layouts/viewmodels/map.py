@@ -12,18 +12,21 @@ import pandas as pd
 from dash import dcc
 
 from dashboard.context import request_context
+from dashboard.kpis.compare import covered
 from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
     ROLLING,
     Span,
     TimeSelection,
+    comparison,
     resolve,
     selection_from_query,
 )
 from dashboard.queries import complaints, environment, halls, reference, traffic
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
+from dashboard.queries.kpis import data_hours
 from layouts.data import snapshot_time
 from layouts.figures.explorer_map import ExplorerLayers
 from layouts.format import local_date, local_month, local_time
@@ -36,17 +39,19 @@ AREA_KPIS = map_queries.AREA_KPIS
 #: The periods the explorer offers as buttons: the calendar periods, then the rolling windows.
 PERIODS = (*CALENDAR, *ROLLING)
 DEFAULT_PERIOD = "7d"
+#: The URL's time parameters every period button keeps.
+KEPT = ("as_of", "compare")
 
 
 def span_for(now: datetime, timezone: str, period: str | None, time: Mapping | None = None) -> Span:
     """The span the explorer shows: ``period`` (a button), or the URL's custom range (``time``: its query's
-    time parameters, ``from``/``to``, also without a period; ``as_of`` kept for every period); an unknown one:
-    the last 7 days."""
-    query = {k: v for k, v in (time or {}).items() if k in ("from", "to", "as_of")}
+    time parameters, ``from``/``to``, also without a period; ``as_of`` and ``compare`` kept for every period);
+    an unknown one: the last 7 days."""
+    query = {k: v for k, v in (time or {}).items() if k in ("from", "to", "as_of", "compare")}
     if period is None and query.get("from"):  # a link with a custom range
         period = CUSTOM
     if period != CUSTOM:
-        query = {k: v for k, v in query.items() if k == "as_of"} | {"period": period or DEFAULT_PERIOD}
+        query = {k: v for k, v in query.items() if k in KEPT} | {"period": period or DEFAULT_PERIOD}
     try:
         selection = selection_from_query(query, default=DEFAULT_PERIOD)
     except ValueError:
@@ -115,15 +120,29 @@ TOP = 5
 
 
 @dataclass(frozen=True)
+class Compared:
+    """The selection over the span its time selection compares with (``kind``: previous or year; the same
+    slider step of it, the same filters): its count and the counts of the keys listed beside the map (a key
+    absent: none then). ``total`` None: the complaints' data does not reach back that far ("no data")."""
+
+    kind: str
+    period: str
+    total: int | None
+    categories: dict
+    districts: dict
+
+
+@dataclass(frozen=True)
 class Breakdown:
-    """The selection beside the map: its leading categories and districts (key, name_zh, name_en, count) and
-    its complaints per hour, local day or month (``grain``) over the whole selected range (``hour``: the
-    bucket's UTC start)."""
+    """The selection beside the map: its leading categories and districts (key, name_zh, name_en, count), its
+    complaints per hour, local day or month (``grain``) over the whole selected range (``hour``: the bucket's
+    UTC start) and, when the selection compares, the same over the compared span."""
 
     categories: pd.DataFrame
     districts: pd.DataFrame
     trend: pd.DataFrame
     grain: str
+    compared: Compared | None = None
 
 
 @dataclass(frozen=True)
@@ -140,15 +159,53 @@ class MapView:
     breakdown: Callable[[], Breakdown]
 
 
-def breakdown(engine, span: Span, sel: ComplaintFilter) -> Breakdown:
-    """The breakdown of the selection ``sel``; its trend over the span's whole range at its grain, filters
-    kept."""
+def breakdown(engine, span: Span, sel: ComplaintFilter, step: int | None = None) -> Breakdown:
+    """The breakdown of the selection ``sel`` (the ``step``-th step of ``span``); its trend over the span's
+    whole range at its grain, filters kept; its comparison when the span's selection asks for one."""
     whole = replace(sel, start=span.start, end=span.end)
+    categories = map_queries.top_categories(engine, sel, TOP)
+    districts = map_queries.top_districts(engine, sel, TOP)
     return Breakdown(
-        categories=map_queries.top_categories(engine, sel, TOP),
-        districts=map_queries.top_districts(engine, sel, TOP),
+        categories=categories,
+        districts=districts,
         trend=map_queries.selection_trend(engine, whole, span.timezone, span.grain),
         grain=span.grain,
+        compared=compared(engine, span, sel, step),
+    )
+
+
+def compared_bounds(span: Span, base: Span, step: int | None) -> tuple[datetime, datetime] | None:
+    """The bounds in the comparison span ``base`` of the ``step``-th step of ``span`` (the step of the same
+    index: the same hour, day or month of the period), the whole of it without a step; None when ``base`` has
+    no such step (a 31st day against a 30-day month)."""
+    if step is None or step >= len(steps(span)):
+        return base.start, base.end
+    if step >= len(steps(base)):
+        return None
+    return step_bounds(base, step)
+
+
+def compared(engine, span: Span, sel: ComplaintFilter, step: int | None) -> Compared | None:
+    """The selection ``sel`` over the span ``span`` compares with (None: no comparison asked)."""
+    base = comparison(span, span.timezone)
+    if base is None:
+        return None
+    first, last = data_hours(engine).get("complaints", (None, None))
+    bounds = compared_bounds(span, base, step)
+    if bounds is None or not covered(first, last, bounds[0]):
+        return Compared(span.compare, span.period, None, {}, {})
+    then = replace(sel, start=bounds[0], end=bounds[1])
+    every = 10_000  # every key: their number is that of the categories or districts
+
+    def counts(frame: pd.DataFrame) -> dict:
+        return dict(zip(frame["key"], frame["count"], strict=True))
+
+    return Compared(
+        span.compare,
+        span.period,
+        map_queries.count(engine, then),
+        counts(map_queries.top_categories(engine, then, every)),
+        counts(map_queries.top_districts(engine, then, every)),
     )
 
 
@@ -201,7 +258,13 @@ def map_view(period, hour, filters: dict, layers, mode, kpi, zoom, time: Mapping
     drawn = ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts)
     shown = len(parts["points"]) if "points" in parts else None
     total = map_queries.count(engine, sel)
-    return MapView(drawn, total, shown, span, tz, settings.map_style_url, lambda: breakdown(engine, span, sel))
+    return MapView(
+        drawn, total, shown, span, tz, settings.map_style_url, lambda: breakdown(engine, span, sel, _int(hour))
+    )
+
+
+def _int(value) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def hour_label(view: MapView, hour: int | None, lang: str) -> str:
