@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import clock
 from dashboard.kpis.freshness import row_freshness
 from dashboard.queries.base import DatabaseUnavailable, ping
-from dashboard.queries.feeds import feed_status
+from dashboard.queries.feeds import feed_status, feed_status_at
 
 log = logging.getLogger(__name__)
 #: Seconds a client is asked to wait before retrying while the database is unavailable.
@@ -24,11 +24,12 @@ def _iso(value) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def readiness(engine, stale_factor: float, now: datetime) -> tuple[dict, bool]:
-    """The readiness report and whether the app is ready (never served from the cache)."""
+def readiness(engine, stale_factor: float, now: datetime, at: datetime | None = None) -> tuple[dict, bool]:
+    """The readiness report and whether the app is ready (never served from the cache); with ``at`` (a past
+    moment, ``now`` then too) the feeds as they stood then, from their run history."""
     try:
         ping(engine)
-        status = feed_status.__wrapped__(engine)
+        status = feed_status.__wrapped__(engine) if at is None else feed_status_at.__wrapped__(engine, at)
     except DatabaseUnavailable as exc:
         return {"status": "not_ready", "database": {"ok": False, "error": str(exc)}, "feeds": {}}, False
     report = {}

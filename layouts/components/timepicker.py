@@ -136,7 +136,7 @@ def _field(label: str, control) -> html.Label:
     return html.Label([html.Span(label, className="filter-label me-1"), control], className="d-flex align-items-center")
 
 
-def _form(page: str, selection: TimeSelection, span: Span, lang: str) -> html.Form:
+def _form(page: str, selection: TimeSelection, span: Span, lang: str, compares: bool = True) -> html.Form:
     query = selection_to_query(selection)
     custom = selection.period == CUSTOM
     dates = dcc.DatePickerRange(
@@ -172,7 +172,7 @@ def _form(page: str, selection: TimeSelection, span: Span, lang: str) -> html.Fo
         [
             _field(t("time.period.custom", lang), dates),
             _field(t("time.as_of", lang), as_of),
-            _field(t("time.compare", lang), compare),
+            *([_field(t("time.compare", lang), compare)] if compares else []),
             html.Button(t("time.apply", lang), type="submit", className="btn btn-sm btn-primary py-0"),
         ],
         className="time-form d-flex flex-wrap align-items-center gap-2",
@@ -195,11 +195,18 @@ def as_of_text(settled: Settled, lang: str) -> str | None:
     return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
 
 
-def time_picker(page: str, settled: Settled, lang: str, quick=None, resets: tuple[str, ...] = ()) -> html.Div:
+def time_picker(
+    page: str,
+    settled: Settled,
+    lang: str,
+    quick=None,
+    resets: tuple[str, ...] = (),
+    compares: bool = True,
+) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
     or that the page opened on the newest data. ``quick``: the page's own control of the quick periods instead of
     the buttons (one that redraws without loading the page); ``resets``: URL parameters a new selection drops
-    (a step within the old one)."""
+    (a step within the old one); ``compares``: whether the page shows comparisons (else no such choice)."""
     selection, error = settled.selection, settled.error
     span = resolve(selection, snapshot_time(), request_context().settings.city_timezone)
     described = [
@@ -236,7 +243,7 @@ def time_picker(page: str, settled: Settled, lang: str, quick=None, resets: tupl
             html.Div(
                 [
                     _quick(selection, lang) if quick is None else quick,
-                    _form(page, selection, span, lang),
+                    _form(page, selection, span, lang, compares),
                     html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
                 ],
                 className="time-row",

@@ -123,7 +123,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
     content = [
         html.Div(id="feeds-banner"),
         html.H1(t("feeds.title", lang), className="page-title"),
-        time_picker("feeds", settled, lang),
+        time_picker("feeds", settled, lang, compares=False),  # health has no 环比/同比
         html.Div(id="feeds-table", className="mb-4"),
         html.H2(t("feeds.deliveries", lang), className="page-subtitle"),
         html.Div(id="feeds-deliveries", className="mb-4"),

@@ -224,9 +224,11 @@ def layout(
     return page_frame("map", prefs, [navbar("map", prefs), dbc.Container(content, fluid=True)])
 
 
-def _leaders(title: str, frame, total: int, lang: str, table_id: str, then: dict | None = None) -> html.Div:
+def _leaders(
+    title: str, frame, total: int, lang: str, table_id: str, then: view_model.Compared | None = None, of: str = ""
+) -> html.Div:
     """A titled list of the selection's leading values: name, count, share of the selection and, with the
-    counts of the compared span (``then``; ``{}``: no data then), the change."""
+    compared span (``then``: its counts by key in its field ``of``), the change."""
     name = "name_en" if lang == "en" else "name_zh"
     rows = [
         html.Tr(
@@ -234,7 +236,7 @@ def _leaders(title: str, frame, total: int, lang: str, table_id: str, then: dict
                 html.Td(label if isinstance(label, str) else t("map.summary.unknown", lang)),
                 html.Td(number(count, lang), className="text-end"),
                 html.Td(number(count / total * 100 if total else None, lang, 1) + "%", className="text-end share"),
-                *([] if then is None else [html.Td(_moved(count, then, key, lang), className="text-end change")]),
+                *([] if then is None else [html.Td(_moved(count, then, of, key, lang), className="text-end change")]),
             ]
         )
         for key, label, count in zip(frame["key"], frame[name], frame["count"], strict=True)
@@ -252,9 +254,11 @@ def _summary(view: view_model.MapView, lang: str, theme: str) -> list:
     return [*summary, html.Div(breakdown, id="map-breakdown")]
 
 
-def _moved(count: int, then: dict, key, lang: str) -> str:
-    """The change of a listed value from the compared span ("no data" when the data does not reach back)."""
-    return change_text(change(count, then.get(key, 0) if then else None), lang, digits=0)
+def _moved(count: int, then: view_model.Compared, of: str, key, lang: str) -> str:
+    """The change of a listed value from the compared span (none then: 0; "no data" when the data does not
+    reach back)."""
+    base = None if then.total is None else getattr(then, of).get(key, 0)
+    return change_text(change(count, base), lang, digits=0)
 
 
 def _compared_total(view: view_model.MapView, compared: view_model.Compared, lang: str) -> html.Div:
@@ -270,12 +274,15 @@ def _breakdown(view: view_model.MapView, lang: str, theme: str) -> list:
     parts = view.breakdown()
     trend = count_bars(parts.trend, t("map.summary.received", lang), theme, view.timezone, parts.grain)
     then = parts.compared
-    known = None if then is None else (then.categories if then.total is not None else {})
-    districts = None if then is None else (then.districts if then.total is not None else {})
     return [
         *([] if then is None else [_compared_total(view, then, lang)]),
-        _leaders(t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories", known),
-        _leaders(t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts", districts),
+        _leaders(
+            t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories", then,
+            "categories",
+        ),
+        _leaders(
+            t("map.summary.districts", lang), parts.districts, view.total, lang, "map-top-districts", then, "districts"
+        ),
         html.Div(t(f"map.summary.trend.{parts.grain}", lang), className="map-side-title"),
         dcc.Graph(id="map-trend", figure=trend, style={"height": "150px"}, config=graph_config(lang)),
     ]

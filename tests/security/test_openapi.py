@@ -20,6 +20,8 @@ CASES = [
     ("/map/districts?period=this_month&compare=year", "DistrictAggregates"),
     ("/kpis?period=last_week&compare=previous", "KpiList"),
     ("/complaints?limit=20", "ComplaintList"),
+    ("/alerts?period=today&compare=previous", "AlertList"),
+    ("/feeds?period=24h", "FeedHealth"),
 ]
 
 

@@ -1,9 +1,10 @@
 """The read-only JSON API ``/api/v1/…``: KPIs, alerts, feed health, map aggregates and complaint records.
 
-Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`): ``period`` (a calendar period or a rolling
-window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and ``compare=previous|year``;
-a response names the span it answers for, and with ``compare`` carries the comparison values beside the current
-(null, "no data", where the compared span lies wholly before the first fact).
+Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`) on every route: ``period`` (a calendar period or
+a rolling window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and
+``compare=previous|year``; a response names the span it answers for, and with ``compare`` carries the comparison
+values beside the current (null, "no data", where the compared span lies wholly before the first fact). Routes
+without values to compare (records, feed health) answer ``compare`` with a 400 saying so.
 
 Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are masked per role. The contract is
 ``openapi.json`` next to this file, served at ``/api/v1/openapi.json``.
@@ -20,13 +21,14 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from dashboard import clock
-from dashboard.auth.store import open_alerts
 from dashboard.kpis.periods import floor_time
 from dashboard.kpis.timespan import Span, comparison, resolve, selection_from_query
 from dashboard.privacy import mask_frame
 from dashboard.queries import complaints
+from dashboard.queries.alerts import alerts_between, open_alerts
 from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
+from dashboard.queries.feeds import recent_problems
 from dashboard.queries.history import has_facts_before
 from dashboard.queries.kpis import kpi_registry, kpi_values
 from dashboard.web.gate import current_role, may_see_personal_data
@@ -66,8 +68,11 @@ def _plain(value):
     return value
 
 
-def _span() -> tuple[Span, Span | None]:
-    """The span the request's time parameters select (default: the last 24 hours) and its comparison."""
+def _span(compares: bool = True) -> tuple[Span, Span | None]:
+    """The span the request's time parameters select (default: the last 24 hours) and its comparison; a route
+    that does not ``compares`` refuses ``compare``."""
+    if not compares and request.args.get("compare"):
+        raise BadRequest(f"compare does not apply to {request.path}: it has no values to compare")
     try:
         selection = selection_from_query(request.args, default="24h")
     except ValueError as exc:
@@ -152,31 +157,53 @@ def kpis():
     )
 
 
+def _at() -> datetime | None:
+    """The moment the request names (``as_of``; None: now, unrounded, for what stands "now")."""
+    return None if not request.args.get("as_of") else _span(compares=False)[0].as_of
+
+
 @api.get("/alerts")
 def alerts():
-    rows = open_alerts(_state().reads)
+    """The alerts open at the as-of moment (now by default), and how many opened in the period (and in the
+    compared one), were acknowledged by its end and stood open at its end."""
+    reads = _state().reads
+    span, other = _span()
+    rows = open_alerts(reads, limit=200, at=_at()).to_dict(orient="records")
     fields = ("id", "rule", "severity", "subject", "message_zh", "message_en", "value")
+    counted = alerts_between(reads, span.start, span.end)[0]
+    before = None if other is None or _no_data(other) else alerts_between(reads, other.start, other.end)[0]
     return jsonify(
         {
+            "period": _described(span, other),
+            "counts": counted,
+            **({"compare": before} if other is not None else {}),
             "alerts": [
                 {
                     **{k: _plain(r[k]) for k in fields},
                     "opened_at": _iso(r["opened_at"]),
-                    "acknowledged": r["acknowledged_at"] is not None,
+                    "acknowledged": _iso(r["acknowledged_at"]) is not None,
                 }
                 for r in rows
-            ]
+            ],
         }
     )
 
 
 @api.get("/feeds")
 def feeds():
+    """Every feed's health at the as-of moment (now by default, as ``/readyz``), and its failed runs and
+    quarantined records of the period."""
     state = _state()
-    body, ready = readiness(state.engine, state.settings.stale_after_intervals, clock.now())
+    span, _other = _span(compares=False)
+    at = _at()
+    body, ready = readiness(state.engine, state.settings.stale_after_intervals, at or clock.now(), at)
     if not body["database"]["ok"]:
         return jsonify({"error": "database unavailable"}), 503
-    return jsonify({"ready": ready, "feeds": body["feeds"]})
+    problems = recent_problems(state.reads, span.start, span.end).set_index("feed")
+    for name, feed in body["feeds"].items():
+        row = problems.loc[name] if name in problems.index else None
+        feed["period"] = {k: 0 if row is None else int(row[k]) for k in ("failed_runs", "quarantined")}
+    return jsonify({"ready": ready, "period": _described(span, None), "feeds": body["feeds"]})
 
 
 @api.get("/map/districts")
@@ -215,7 +242,7 @@ def map_districts():
 
 
 def _records():
-    span, _other = _span()
+    span, _other = _span(compares=False)
     start, end = span.start, span.end
     try:
         limit = int(request.args.get("limit", 100))
