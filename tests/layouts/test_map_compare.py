@@ -1,0 +1,88 @@
+"""The map explorer's comparison (环比 / 同比): the compared span's step that matches the slider's step, and the
+selection's count and districts over it, against hand-computed bounds and the oracle's count of the raw facts.
+
+The synthetic city's now is 2026-11-21T04:00Z (noon in Shanghai); its first complaint is of October 2026."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from dashboard.kpis.timespan import TimeSelection, comparison, resolve
+from dashboard.queries.complaints import ComplaintFilter
+from layouts.viewmodels import map as view_model
+from tests.dashboard.synthetic_city import NOW, populate
+from tests.oracle import oracle
+
+TZ = "Asia/Shanghai"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _span(selection: TimeSelection, now: datetime = NOW):
+    return resolve(selection, now, TZ)
+
+
+def test_every_period_button_keeps_the_urls_comparison_and_as_of():
+    span = view_model.span_for(NOW, TZ, "7d", {"compare": "year", "as_of": "2026-11-10T12:00"})
+    assert (span.compare, span.as_of) == ("year", utc("2026-11-10T04:00"))
+    assert view_model.span_for(NOW, TZ, "7d", {"from": "2026-11-01", "to": "2026-11-02"}).period == "7d"
+
+
+def test_a_step_is_compared_with_the_same_step_of_the_compared_span():
+    # February 2026 (28 days) against January: its 28th day against 28 January
+    feb = _span(TimeSelection("last_month", as_of=datetime(2026, 3, 15, 12), compare="previous"))
+    jan = comparison(feb, TZ)
+    assert view_model.compared_bounds(feb, jan, 27) == (utc("2026-01-27T16:00"), utc("2026-01-28T16:00"))
+    assert view_model.compared_bounds(feb, jan, None) == (utc("2025-12-31T16:00"), utc("2026-01-31T16:00"))
+    # March (31 days) against February: its 29th-31st days have none
+    march = _span(TimeSelection("last_month", as_of=datetime(2026, 4, 15, 12), compare="previous"))
+    february = comparison(march, TZ)
+    assert view_model.compared_bounds(march, february, 27) == (utc("2026-02-27T16:00"), utc("2026-02-28T16:00"))
+    assert view_model.compared_bounds(march, february, 28) is None
+    # the whole of March (the slider at its end) against the whole of February
+    assert view_model.compared_bounds(march, february, 31) == (utc("2026-01-31T16:00"), utc("2026-02-28T16:00"))
+    # hours of a day against the same hours a year earlier
+    day = _span(TimeSelection("custom", datetime(2026, 3, 2), datetime(2026, 3, 3), compare="year"), NOW)
+    assert view_model.compared_bounds(day, comparison(day, TZ), 9) == (utc("2025-03-02T01:00"), utc("2025-03-02T02:00"))
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from dashboard.db.engine import make_engine
+    from dashboard.db.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('map-compare') / 'city.db'}")
+    upgrade(engine)
+    populate(engine)
+    yield engine, oracle.Facts.read(engine)
+    engine.dispose()
+
+
+def test_the_selection_against_the_week_before(city):
+    engine, facts = city
+    span = _span(TimeSelection("custom", date(2026, 11, 14), date(2026, 11, 20), compare="previous"))
+    whole = view_model.compared(engine, span, ComplaintFilter(span.start, span.end), None)
+    # 7 to 13 November, local days
+    start, end = utc("2026-11-06T16:00"), utc("2026-11-13T16:00")
+    assert whole.total == oracle.complaint_numbers(facts, start, end, NOW)["received"]
+    for code in ("339901", "339902"):
+        assert whole.districts.get(code, 0) == oracle.complaint_numbers(facts, start, end, NOW, code)["received"]
+    # the last day (step 6: 20 November) against 13 November, for one district
+    step = view_model.selection(span, 6, district="339901")
+    day = view_model.compared(engine, span, step, 6)
+    then = oracle.complaint_numbers(facts, utc("2026-11-12T16:00"), end, NOW, "339901")["received"]
+    assert day.total == then and sum(day.districts.values()) == then
+    assert 0 < day.total < whole.total  # one day, not the week
+    assert whole.total > 0 and (whole.kind, whole.period) == ("previous", "custom")
+
+
+def test_no_data_a_year_back(city):
+    engine, _ = city
+    span = _span(TimeSelection("7d", compare="year"))
+    compared = view_model.compared(engine, span, ComplaintFilter(span.start, span.end), None)
+    assert compared.total is None and compared.categories == {} and compared.districts == {}
+    assert view_model.compared(engine, _span(TimeSelection("7d")), ComplaintFilter(span.start, span.end), None) is None
