@@ -203,7 +203,7 @@ def compared(engine, span: Span, sel: ComplaintFilter, step: int | None) -> Comp
     return Compared(
         span.compare,
         span.period,
-        map_queries.count(engine, then),
+        map_queries.count(engine, then, span.timezone),
         counts(map_queries.top_categories(engine, then, every)),
         counts(map_queries.top_districts(engine, then, every)),
     )
@@ -257,7 +257,7 @@ def map_view(period, hour, filters: dict, layers, mode, kpi, zoom, time: Mapping
     focus = districts[districts["code"] == district] if district else None
     drawn = ExplorerLayers(outlines=districts, kpi=kpi or "per_10k", focus=focus, **parts)
     shown = len(parts["points"]) if "points" in parts else None
-    total = map_queries.count(engine, sel)
+    total = map_queries.count(engine, sel, tz)
     return MapView(
         drawn, total, shown, span, tz, settings.map_style_url, lambda: breakdown(engine, span, sel, _int(hour))
     )

@@ -1,5 +1,6 @@
 """The map explorer's comparison (环比 / 同比): the compared span's step that matches the slider's step, and the
-selection's count and districts over it, against hand-computed bounds and the oracle's count of the raw facts.
+selection's count and districts over it, against hand-computed bounds and the oracle's count of the raw facts;
+the selection's count read from the rollups over any bounds, against the oracle.
 
 The synthetic city's now is 2026-11-21T04:00Z (noon in Shanghai); its first complaint is of October 2026."""
 
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from dashboard.kpis.timespan import TimeSelection, comparison, resolve
+from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
 from layouts.viewmodels import map as view_model
 from tests.dashboard.synthetic_city import NOW, populate
@@ -86,3 +88,21 @@ def test_no_data_a_year_back(city):
     compared = view_model.compared(engine, span, ComplaintFilter(span.start, span.end), None)
     assert compared.total is None and compared.categories == {} and compared.districts == {}
     assert view_model.compared(engine, _span(TimeSelection("7d")), ComplaintFilter(span.start, span.end), None) is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-10-31T16:00", "2026-11-20T16:00"),  # whole local days: the daily rollup
+        ("2026-11-14T04:00", "2026-11-21T04:00"),  # the last 7 days: hours at both edges
+        ("2026-11-20T13:00", "2026-11-20T14:00"),  # one hour of the slider
+        ("2026-11-18T04:01", "2026-11-21T03:00:30"),  # minutes at the edges (tickets at 04:00 out, 03:00 in)
+        ("2025-11-01T00:00", "2026-11-21T04:00"),  # more than a year, months of it empty
+    ],
+)
+@pytest.mark.parametrize("district", [None, "339901"])
+def test_the_count_from_the_rollups_is_the_facts(city, start, end, district):
+    engine, facts = city
+    sel = ComplaintFilter(utc(start), utc(end), district=district)
+    expected = oracle.complaint_numbers(facts, utc(start), utc(end), NOW, district)["received"]
+    assert map_queries.count(engine, sel, TZ) == expected == map_queries.count(engine, sel)
