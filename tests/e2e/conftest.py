@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from dashboard import clock
 from dashboard.db.engine import make_engine
@@ -53,24 +54,32 @@ def _clock_at_the_city(request) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def live_url(tmp_path_factory, city_moment) -> Iterator[str]:
-    """Base URL of the app (waitress in a thread) over a fresh synthetic city as of :func:`city_moment`."""
+def live_engine(tmp_path_factory, city_moment) -> Iterator[Engine]:
+    """The database of :func:`live_url`: a fresh synthetic city as of :func:`city_moment` (the oracle reads it)."""
+    folder = tmp_path_factory.mktemp("e2e-db")
+    engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")
+    upgrade(engine)
+    populate(engine, city_moment, background=True)
+    enrich(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory, live_engine) -> Iterator[str]:
+    """Base URL of the app (waitress in a thread) over :func:`live_engine`."""
     from waitress import create_server
 
     from dashboard.web.app import create_app
 
     folder = tmp_path_factory.mktemp("e2e")
-    engine = make_engine(f"sqlite:///{folder / 'cityops.db'}")
-    upgrade(engine)
-    populate(engine, city_moment, background=True)
-    enrich(engine)
+    engine = live_engine
     app = create_app(engine, Settings(var_dir=folder, refresh_seconds=30, auth_mode="open"))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
