@@ -227,11 +227,13 @@ def _areas(engine, sel: ComplaintFilter, tz: str, district: str | None) -> pd.Da
 
 
 def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str, zoom: str) -> dict:
+    """The ``chosen`` layers of the selection: complaints and areas over its bounds, halls' waits over them, roads
+    and stations as they stood at its end (the slider's step, the as-of moment)."""
     tz = settings.city_timezone
     readers = {
         "areas": lambda: {"areas": _areas(engine, sel, tz, sel.district)},
         "complaints": lambda: _complaints_layer(engine, sel, mode, zoom),
-        "roads": lambda: {"roads": traffic.rated_segments(engine)},
+        "roads": lambda: {"roads": traffic.rated_segments(engine, sel.end)},
         "stations": lambda: {"stations": environment.station_aqi(engine, tz, sel.end)},
         "halls": lambda: {"halls": halls.hall_stats(engine, sel.start, sel.end)},
         "water": lambda: {"water": map_queries.water(settings.city_data_dir)},

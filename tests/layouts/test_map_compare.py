@@ -1,18 +1,20 @@
 """The map explorer's comparison (环比 / 同比): the compared span's step that matches the slider's step, and the
 selection's count and districts over it, against hand-computed bounds and the oracle's count of the raw facts;
-the selection's count read from the rollups over any bounds, against the oracle.
+the selection's count read from the rollups over any bounds, against the oracle; the roads as at its end.
 
 The synthetic city's now is 2026-11-21T04:00Z (noon in Shanghai); its first complaint is of October 2026."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from dashboard.kpis.timespan import TimeSelection, comparison, resolve
 from dashboard.queries import map as map_queries
 from dashboard.queries.complaints import ComplaintFilter
+from dashboard.settings import Settings
 from layouts.viewmodels import map as view_model
 from tests.dashboard.synthetic_city import NOW, populate
 from tests.oracle import oracle
@@ -106,3 +108,15 @@ def test_the_count_from_the_rollups_is_the_facts(city, start, end, district):
     sel = ComplaintFilter(utc(start), utc(end), district=district)
     expected = oracle.complaint_numbers(facts, utc(start), utc(end), NOW, district)["received"]
     assert map_queries.count(engine, sel, TZ) == expected == map_queries.count(engine, sel)
+
+
+def test_roads_stand_as_at_the_end_of_the_selection(city):
+    engine, facts = city
+    end = NOW - timedelta(minutes=10)  # between the city's two traffic intervals (03:40 and 03:55 UTC)
+    sel = ComplaintFilter(end - timedelta(hours=1), end)
+    roads = view_model._layers(engine, Settings(), sel, {"roads"}, "auto", "far")["roads"]
+    # each segment's newest observation by then, read from the raw facts
+    t = facts.traffic[(facts.traffic["observed_at"] <= end) & (facts.traffic["speed_kmh"] > 0)]
+    newest = t.groupby("segment_code")["observed_at"].max()
+    assert (facts.traffic["observed_at"] > end).any() and not roads.empty
+    assert dict(zip(roads["code"], pd.to_datetime(roads["observed_at"], utc=True), strict=True)) == newest.to_dict()
