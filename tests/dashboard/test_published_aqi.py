@@ -18,6 +18,7 @@ from dashboard.db.models import Alert, PublishedFigure
 from dashboard.kpis.published import primary_of
 from dashboard.queries import published
 from dashboard.settings import get_settings
+from tests.oracle import oracle
 
 PRESET = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "tabular-cnemc.toml"
 CNEMC = "china/cnemc_stations_jiaxing_hangzhou_wuxi_2017-07-07T16_2018-02-20T07.geojson"
@@ -85,3 +86,17 @@ def test_reconcile_shows_the_agreement(sqlite_engine, realdata, tmp_path, monkey
     finally:
         get_settings.cache_clear()
     assert "published AQI air-cnemc: 43/43 agree (100.0%)" in result.output, result.output
+
+
+def test_agreement_over_a_period(engine, realdata, tmp_path):
+    """The feeds page's agreement over its period: the published station-hours of [since, until) alone, as the
+    oracle counts them from the raw rows."""
+    _ingest(engine, realdata, tmp_path)
+    since, until = datetime(2017, 7, 7, tzinfo=UTC), datetime(2017, 7, 8, tzinfo=UTC)
+    rates = published.aqi_agreement(engine, TZ, since, until).to_dict("records")
+    expected = oracle.published_agreement(engine, since, until, TZ)
+    assert [(r["source"], r["compared"], r["agreeing"]) for r in rates] == [
+        (source, *counts) for source, counts in expected.items()
+    ]
+    assert 0 < rates[0]["compared"] < 43
+    assert published.aqi_agreement(engine, TZ, until, datetime(2018, 1, 1, tzinfo=UTC)).empty
