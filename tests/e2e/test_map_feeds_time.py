@@ -102,6 +102,31 @@ def test_map_custom_range_slider_and_previous(context, live_url, facts, city_mom
         page.close()
 
 
+def test_map_replays_a_year_month_by_month(context, live_url, facts, city_moment):
+    """This year as at a moment in its third month: the months so far on the slider, played back one by one."""
+    local = city_moment.astimezone(TZ)
+    as_of = local.replace(month=3, day=10, hour=12, minute=0, second=0, microsecond=0)
+    page, problems, callbacks = open_page(
+        context, live_url, f"/map?lang=en&period=this_year&as_of={as_of:%Y-%m-%dT%H:%M}&layers=areas,complaints"
+    )
+    try:
+        settle(page, READY["map"])
+        assert page.locator("#map-hour [role=slider]").get_attribute("aria-valuemax") == "3"  # January to March
+        page.locator("#map-play").click()
+        page.wait_for_function("() => location.search.includes('hour=1')", timeout=15_000)
+        page.locator("#map-play").click()
+        page.wait_for_timeout(1500)  # a step already on its way when paused, and its redraw
+        label = page.locator("#map-hour-label").inner_text()
+        assert label.endswith("whole month") and ("Feb" in label or "Mar" in label), label
+        step = int(parse_qs(urlparse(page.url).query)["hour"][0])
+        start = datetime(local.year, 1 + step, 1, tzinfo=TZ).astimezone(UTC)
+        end = min(datetime(local.year, 2 + step, 1, tzinfo=TZ).astimezone(UTC), as_of.astimezone(UTC))
+        page.wait_for_function(COUNT_IS, arg=_received(facts, start, end, city_moment))
+        assert_clean(problems, callbacks)
+    finally:
+        page.close()
+
+
 def test_map_as_of_moment(context, live_url, facts, city_moment):
     page, problems, callbacks = open_page(context, live_url, "/map?lang=en&period=7d&hour=3")
     try:
