@@ -37,6 +37,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var hours = hoursByPeriod[period] || hoursByPeriod["7d"];
       return [hours, hours];
     },
+    clearRange: function (period) {
+      /* a period button leaves the custom range: the picker's dates no longer name the view */
+      var nc = window.dash_clientside.no_update;
+      return period === "custom" ? [nc, nc] : [null, null];
+    },
     togglePlay: function (_clicks, disabled) {
       return !disabled;
     },

@@ -277,7 +277,12 @@ def _breakdown(view: view_model.MapView, lang: str, theme: str) -> list:
     return [
         *([] if then is None else [_compared_total(view, then, lang)]),
         _leaders(
-            t("map.summary.categories", lang), parts.categories, view.total, lang, "map-top-categories", then,
+            t("map.summary.categories", lang),
+            parts.categories,
+            view.total,
+            lang,
+            "map-top-categories",
+            then,
             "categories",
         ),
         _leaders(
@@ -353,13 +358,20 @@ def _register_click(app: dash.Dash) -> None:
 
 
 def _register_clientside(app: dash.Dash) -> None:
-    """The hour slider, zoom bucket, URL and replay live in the browser (assets/40-map.js)."""
+    """The hour slider, the picker's dates, zoom bucket, URL and replay live in the browser (assets/40-map.js)."""
     app.clientside_callback(
         ClientsideFunction("cityopsMap", "resetHour"),
         Output("map-hour", "max"),
         Output("map-hour", "value"),
         Input("map-period", "value"),
         State("map-period-hours", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("cityopsMap", "clearRange"),
+        Output("map-time-range", "start_date"),
+        Output("map-time-range", "end_date"),
+        Input("map-period", "value"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
@@ -376,6 +388,10 @@ def _register_clientside(app: dash.Dash) -> None:
         State("map-hour", "max"),
         State("map-prefs", "data"),
     )
+
+
+def _register_replay(app: dash.Dash) -> None:
+    """The replay steps the slider in the browser (assets/40-map.js)."""
     app.clientside_callback(
         ClientsideFunction("cityopsMap", "togglePlay"),
         Output("map-play-interval", "disabled"),
@@ -412,5 +428,6 @@ def _register_export(app: dash.Dash) -> None:
 def register_callbacks(app: dash.Dash) -> None:
     _register_refresh(app)
     _register_clientside(app)
+    _register_replay(app)
     _register_click(app)
     _register_export(app)

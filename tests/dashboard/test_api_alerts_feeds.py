@@ -42,9 +42,17 @@ def client(tmp_path_factory):
     upgrade(engine)
     populate(engine)
     rows = [
-        {"rule": "station_aqi", "severity": "warning", "subject": subject, "message_zh": subject,
-         "message_en": subject, "value": 1.0, "opened_at": utc(opened),
-         "closed_at": closed and utc(closed), "acknowledged_at": acked and utc(acked)}
+        {
+            "rule": "station_aqi",
+            "severity": "warning",
+            "subject": subject,
+            "message_zh": subject,
+            "message_en": subject,
+            "value": 1.0,
+            "opened_at": utc(opened),
+            "closed_at": closed and utc(closed),
+            "acknowledged_at": acked and utc(acked),
+        }
         for subject, opened, closed, acked in ALERTS
     ]
     with engine.begin() as conn:
@@ -78,8 +86,11 @@ def test_alerts_as_of_a_past_moment(client):
 
 def test_alerts_of_a_day_against_the_day_before(client):
     body = client.get("/api/v1/alerts?from=2026-11-20&to=2026-11-20&compare=previous").get_json()
-    assert body["period"]["compare"] == {"kind": "previous", "start": "2026-11-18T16:00:00Z",
-                                         "end": "2026-11-19T16:00:00Z"}
+    assert body["period"]["compare"] == {
+        "kind": "previous",
+        "start": "2026-11-18T16:00:00Z",
+        "end": "2026-11-19T16:00:00Z",
+    }
     # 20 Nov local: A opened (acknowledged 03:00Z); open at its end (16:00Z): B not yet, D
     assert body["counts"] == {"opened": 1, "acknowledged": 1, "still_open": 1}
     # 19 Nov local: D (04:00) and C (16:00) opened, neither acknowledged that day; open at its end: D

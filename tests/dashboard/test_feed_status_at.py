@@ -13,8 +13,14 @@ from dashboard.queries import feeds
 from tests.dashboard.synthetic_city import NOW
 
 #: A feed's runs in order: (minutes before NOW it started, status, new rows, newest source time minutes before NOW).
-RUNS = [(50, "failed", 0, None), (40, "ok", 4, 45), (30, "failed", 0, None), (20, "ok", 3, 25),
-        (10, "failed", 0, None), (5, "auth_failed", 0, None)]
+RUNS = [
+    (50, "failed", 0, None),
+    (40, "ok", 4, 45),
+    (30, "failed", 0, None),
+    (20, "ok", 3, 25),
+    (10, "failed", 0, None),
+    (5, "auth_failed", 0, None),
+]
 
 
 def _record(engine: Engine) -> None:
@@ -22,8 +28,16 @@ def _record(engine: Engine) -> None:
         for ago, status, new, source in RUNS:
             started = NOW - timedelta(minutes=ago)
             feedops.record_run(
-                conn, feed="flaky", started_at=started, finished_at=started + timedelta(seconds=30), status=status,
-                fetched=new, new=new, updated=0, unchanged=0, rejected=0,
+                conn,
+                feed="flaky",
+                started_at=started,
+                finished_at=started + timedelta(seconds=30),
+                status=status,
+                fetched=new,
+                new=new,
+                updated=0,
+                unchanged=0,
+                rejected=0,
                 max_source_time=None if source is None else NOW - timedelta(minutes=source),
                 error=None if status == "ok" else f"{status} run",
             )

@@ -97,6 +97,13 @@ def test_map_custom_range_slider_and_previous(context, live_url, facts, city_mom
         query = parse_qs(urlparse(page.url).query)
         assert (query["from"], query["to"], query["compare"]) == ([day.isoformat()], [day.isoformat()], ["previous"])
         page.screenshot(path=str(screenshots / "map-custom-day-previous-en.png"))
+        # a period button leaves the range: the picker's dates are cleared, the comparison kept
+        page.locator("#map-period label").filter(has_text="Last 7 days").click()
+        page.wait_for_function("() => location.search.includes('period=7d')")
+        page.wait_for_function("() => document.querySelector('#map-time-from').value === ''")
+        query = parse_qs(urlparse(page.url).query)
+        assert "from" not in query and query["compare"] == ["previous"]
+        assert page.locator("#map-time-to").input_value() == ""
         assert_clean(problems, callbacks)
     finally:
         page.close()
@@ -189,8 +196,12 @@ def test_a_map_link_with_a_year_comparison_opens_the_same_view(browser, live_url
     one, two = _seen(browser, url), _seen(browser, url)
     assert one == two
     expected = _received(facts, _midnight(first), _midnight(last + timedelta(days=1)), city_moment)
-    assert (one["from"], one["to"], one["compare"], one["count"]) == (first.isoformat(), last.isoformat(), "year",
-                                                                      expected)
+    assert (one["from"], one["to"], one["compare"], one["count"]) == (
+        first.isoformat(),
+        last.isoformat(),
+        "year",
+        expected,
+    )
     assert one["change"] == "no data vs a year earlier"  # the city's facts begin weeks ago, not a year
     assert one["steps"] == "13"
 
@@ -215,9 +226,7 @@ def test_feeds_over_a_period_and_at_a_moment(context, live_url, city_moment, scr
             page.locator("#feeds-time-form button[type=submit]").click()
         settle(page, READY["feeds"])
         assert parse_qs(urlparse(page.url).query)["as_of"] == [moment]
-        page.wait_for_function(
-            "() => document.querySelector('#feed-row-halls-queue .feed-badge').textContent === 'OK'"
-        )
+        page.wait_for_function("() => document.querySelector('#feed-row-halls-queue .feed-badge').textContent === 'OK'")
         assert page.locator("#feed-row-air-ngsi .feed-badge").first.inner_text() == "Never ran"
         page.wait_for_function(f"(grid) => ({ROWS})(grid) === 1", arg="feeds-quarantine")
         assert (_grid_rows(page, "feeds-runs"), _grid_rows(page, "feeds-quarantine")) == (1, 1)
