@@ -97,6 +97,13 @@ def test_alerts_of_a_day_against_the_day_before(client):
     assert body["compare"] == {"opened": 2, "acknowledged": 0, "still_open": 1}
     body = client.get("/api/v1/alerts?period=today&compare=year").get_json()
     assert body["compare"] is None  # the city's first fact is of October 2026: no data a year back
+    # as at 14:00 on 20 November: A closed an hour before; 20 November so far against 19 November so far
+    body = client.get("/api/v1/alerts?period=today&as_of=2026-11-20T14:00&compare=previous").get_json()
+    assert _subjects(body) == ["D"]
+    assert (body["counts"], body["compare"]) == (
+        {"opened": 1, "acknowledged": 1, "still_open": 1},
+        {"opened": 1, "acknowledged": 0, "still_open": 1},
+    )
 
 
 def test_feeds_now_and_as_they_stood(client):

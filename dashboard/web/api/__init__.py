@@ -157,9 +157,9 @@ def kpis():
     )
 
 
-def _at() -> datetime | None:
-    """The moment the request names (``as_of``; None: now, unrounded, for what stands "now")."""
-    return None if not request.args.get("as_of") else _span(compares=False)[0].as_of
+def _at(span: Span) -> datetime | None:
+    """The as-of moment of ``span`` when the request names one (None: now, unrounded, for what stands "now")."""
+    return span.as_of if request.args.get("as_of") else None
 
 
 @api.get("/alerts")
@@ -168,7 +168,7 @@ def alerts():
     compared one), were acknowledged by its end and stood open at its end."""
     reads = _state().reads
     span, other = _span()
-    rows = open_alerts(reads, limit=200, at=_at()).to_dict(orient="records")
+    rows = open_alerts(reads, limit=200, at=_at(span)).to_dict(orient="records")
     fields = ("id", "rule", "severity", "subject", "message_zh", "message_en", "value")
     counted = alerts_between(reads, span.start, span.end)[0]
     before = None if other is None or _no_data(other) else alerts_between(reads, other.start, other.end)[0]
@@ -195,7 +195,7 @@ def feeds():
     quarantined records of the period."""
     state = _state()
     span, _other = _span(compares=False)
-    at = _at()
+    at = _at(span)
     body, ready = readiness(state.engine, state.settings.stale_after_intervals, at or clock.now(), at)
     if not body["database"]["ok"]:
         return jsonify({"error": "database unavailable"}), 503
