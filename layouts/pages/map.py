@@ -262,7 +262,7 @@ def _moved(count: int, then: view_model.Compared, of: str, key, lang: str) -> st
 
 
 def _compared_total(view: view_model.MapView, compared: view_model.Compared, lang: str) -> html.Div:
-    """The selection's count against the compared span: "+12 (+5.3%) ▲ vs the previous 7 days"."""
+    """The selection's count against the compared span: "+12 (+5.3%) ▲ vs the period before"."""
     template = compared_text(compared.kind, compared.period)
     moved = change(view.total, compared.total)
     return html.Div(change_span(template, moved, lang, digits=0), id="map-compare", className="small mb-2")
