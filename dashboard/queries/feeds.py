@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, exists, func, null, select, union_all
+from sqlalchemy import Engine, exists, func, null, select, union_all
+from sqlalchemy.orm import aliased
 
 from dashboard.cache import cached
 from dashboard.db.models import (
@@ -68,48 +69,53 @@ def feed_status(engine: Engine) -> pd.DataFrame:
     return frame.sort_values("name", ignore_index=True)
 
 
-def _ended(run=FeedRun):
-    """When a run ended (its start while unfinished), as ``feed_state.last_run_at`` says."""
-    return func.coalesce(run.finished_at, run.started_at)
+def _newest_run(feed, at: datetime, *conditions):
+    """The id of ``feed``'s newest fetch run started by ``at`` that meets ``conditions`` (an index seek on
+    ``ix_feed_run_feed_started_at``)."""
+    return (
+        select(FeedRun.id)
+        .where(FeedRun.feed == feed, FeedRun.kind == "fetch", FeedRun.started_at <= at, *conditions)
+        .order_by(FeedRun.started_at.desc(), FeedRun.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 @cached
 def feed_status_at(engine: Engine, at: datetime) -> pd.DataFrame:
     """:func:`feed_status` as it stood at the past moment ``at``, from the fetch runs started by then: the last
-    of them (its end, outcome, counts and error), the end of the last successful one, the newest source time of
-    them all and the failed runs after the last success. A feed that had not run by then has no state."""
-    runs = select(FeedRun).where(FeedRun.kind == "fetch", FeedRun.started_at <= at).subquery()
-    last_ids = select(runs.c.feed, func.max(runs.c.id).label("id")).group_by(runs.c.feed).subquery()
-    success = (
-        select(runs.c.feed, func.max(runs.c.id).label("ok_id"), func.max(_ended(runs.c)).label("last_success_at"))
-        .where(runs.c.status == "ok")
-        .group_by(runs.c.feed)
-        .subquery()
-    )
-    newest = select(runs.c.feed, func.max(runs.c.max_source_time).label("max_source_time")).group_by(runs.c.feed)
-    newest = newest.subquery()
-    failed = (
-        select(runs.c.feed, func.count().label("consecutive_failures"))
-        .outerjoin(success, success.c.feed == runs.c.feed)
-        .where(runs.c.status != "ok", runs.c.id > func.coalesce(success.c.ok_id, 0))
-        .group_by(runs.c.feed)
-        .subquery()
+    of them (its end, outcome, counts and error), the end of the last successful one, the newest source time
+    reported by the last run that reported one (a feed's source times move forward from run to run; the kept
+    state takes their maximum) and the failed runs after the last success. A feed that had not run by then has
+    no state. Each is an index seek per feed, however long the run history."""
+    names = union_all(select(Feed.name), select(FeedState.feed)).subquery()
+    ids = select(
+        names.c.name,
+        _newest_run(names.c.name, at).label("last_id"),
+        _newest_run(names.c.name, at, FeedRun.status == "ok").label("ok_id"),
+        _newest_run(names.c.name, at, FeedRun.max_source_time.is_not(None)).label("source_id"),
+    ).distinct().subquery()
+    last, ok, source = (aliased(FeedRun) for _ in range(3))
+    failures = (
+        select(func.count())
+        .where(FeedRun.feed == ids.c.name, FeedRun.kind == "fetch", FeedRun.started_at <= at)
+        .where(FeedRun.status != "ok", (ok.id.is_(None)) | (FeedRun.started_at > ok.started_at))
+        .scalar_subquery()
     )
     state = (
         select(
-            runs.c.feed,
-            _ended(runs.c).label("last_run_at"),
-            runs.c.status.label("last_status"),
-            runs.c.error.label("last_error"),
-            *(runs.c[c] for c in COUNTS[:-1]),
-            success.c.last_success_at,
-            newest.c.max_source_time,
-            func.coalesce(failed.c.consecutive_failures, 0).label("consecutive_failures"),
+            ids.c.name.label("feed"),
+            func.coalesce(last.finished_at, last.started_at).label("last_run_at"),
+            last.status.label("last_status"),
+            last.error.label("last_error"),
+            *(getattr(last, c) for c in COUNTS[:-1]),
+            func.coalesce(ok.finished_at, ok.started_at).label("last_success_at"),
+            source.max_source_time,
+            failures.label("consecutive_failures"),
         )
-        .join(last_ids, and_(last_ids.c.feed == runs.c.feed, last_ids.c.id == runs.c.id))
-        .outerjoin(success, success.c.feed == runs.c.feed)
-        .join(newest, newest.c.feed == runs.c.feed)
-        .outerjoin(failed, failed.c.feed == runs.c.feed)
+        .join(last, last.id == ids.c.last_id)
+        .outerjoin(ok, ok.id == ids.c.ok_id)
+        .outerjoin(source, source.id == ids.c.source_id)
     )
     frame = read_frame(engine, state)
     configured = read_frame(engine, select(*FEED_COLUMNS))

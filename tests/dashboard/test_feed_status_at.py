@@ -65,6 +65,7 @@ def test_status_at_past_moments(city):
     row = _row(city, 1)  # two failures since the success at 20
     assert (row["last_status"], row["consecutive_failures"]) == ("auth_failed", 2)
     assert row["last_run_at"] == NOW - timedelta(minutes=5) + timedelta(seconds=30)
+    assert row["max_source_time"] == NOW - timedelta(minutes=25)  # failed runs report no source time
     before = feeds.feed_status_at(city, NOW - timedelta(minutes=60))  # before any run: configured feeds, no state
     assert "flaky" not in set(before["name"]) and before["last_status"].isna().all()
     assert (before["consecutive_failures"] == 0).all() and len(before) == 6
