@@ -109,6 +109,29 @@ def test_map_custom_range_slider_and_previous(context, live_url, facts, city_mom
         page.close()
 
 
+def test_map_steps_through_last_quarter_day_by_day(context, live_url, facts, city_moment):
+    """Last quarter: its days on the slider; its last day alone, counted by the oracle."""
+    local = city_moment.astimezone(TZ).date()
+    first_month = ((local.month - 1) // 3 * 3 - 3) % 12 + 1
+    year = local.year - (1 if first_month > local.month else 0)
+    first = local.replace(year=year, month=first_month, day=1)
+    after = first.replace(year=year + (first_month + 3 > 12), month=(first_month + 2) % 12 + 1)
+    page, problems, callbacks = open_page(context, live_url, "/map?lang=en&period=last_quarter&layers=areas,complaints")
+    try:
+        settle(page, READY["map"])
+        handle = page.locator("#map-hour [role=slider]")
+        assert handle.get_attribute("aria-valuemax") == str((after - first).days)  # 91 or 92 days
+        handle.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => document.querySelector('#map-hour-label').textContent.endsWith('whole day')")
+        end = _midnight(after)
+        page.wait_for_function(COUNT_IS, arg=_received(facts, end - DAY, end, city_moment))
+        assert page.locator("#map-hour-label").inner_text().startswith(f"{(after - DAY).day} ")
+        assert_clean(problems, callbacks)
+    finally:
+        page.close()
+
+
 def test_map_replays_a_year_month_by_month(context, live_url, facts, city_moment):
     """This year as at a moment in its third month: the months so far on the slider, played back one by one."""
     local = city_moment.astimezone(TZ)
