@@ -17,7 +17,7 @@ from layouts.components.complaints import (
     with_complaint_changes,
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
@@ -60,10 +60,10 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    lang = prefs["lang"]
+    context = page_request(lang, theme, query={"period": period, **_query})
+    lang = context.language
     tickets = ticket_table("complaints", lang, t("complaints.tickets", lang))
-    return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
+    return domain_layout(SPEC, context, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
 def _departments(departments: pd.DataFrame, view: View):
@@ -99,5 +99,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-prefs", "data"), ("complaints-district", "value")], ticket_selection
+        app, "complaints", [("complaints-district", "value")], ticket_selection
     )

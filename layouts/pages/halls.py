@@ -19,7 +19,7 @@ from layouts.components.domain import (
     tile_directions,
     with_changes,
 )
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import explorer_map
 from layouts.format import number
@@ -63,8 +63,8 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), district, kpi)
+    context = page_request(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, context, t("halls.title", context.language), district, kpi)
 
 
 def _values(data) -> dict[str, float | None]:
