@@ -206,8 +206,8 @@ def layout(
     context = page_request(lang, theme, query={"period": period, **_query})
     lang = context.language
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
-    steps = view_model.step_counts(context.time)
-    span = view_model.page_span(period, context.time)
+    steps = view_model.step_counts(context)
+    span = view_model.page_span(context, period)
     hours = steps[span.period]
     hour_value = _int(hour)
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
@@ -281,7 +281,7 @@ def _register_refresh(app: dash.Dash) -> None:
         filters = {"district": district, "category": category, "status": status, "department": department}
 
         def render():
-            view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom, context.time)
+            view = view_model.map_view(context, period, hour, filters, layers, mode, kpi, zoom)
             figure = panel_figure(
                 lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url),
                 lang,
@@ -374,7 +374,7 @@ def _register_export(app: dash.Dash) -> None:
     def export(_csv, _geojson, period, district, category, status, department, hour, stored):
         filters = {"district": district, "category": category, "status": status, "department": department}
         geojson = dash.ctx.triggered_id == "map-export-geojson"
-        return view_model.export(period, hour, filters, geojson, page_context(stored).time)
+        return view_model.export(page_context(stored), period, hour, filters, geojson)
 
 
 def register_callbacks(app: dash.Dash) -> None:
