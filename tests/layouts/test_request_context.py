@@ -56,3 +56,18 @@ def test_only_the_frame_reads_a_page_store():
         if STORE_KEY.search(line)
     ]
     assert readers == []
+
+
+@pytest.mark.parametrize(("scale", "font"), [(1.0, 20), (2.0, 40), (1.5, 30)])
+def test_the_walls_figures_are_sized_for_the_requests_screen(app, scale, font):
+    """The wall's base font is 20 px on a 1920 px screen, scaled with the screen's width (``?scale=``), when the
+    page is drawn and when its refresh redraws it (the scale then comes from the page's ``wall-scale`` store)."""
+    from layouts.pages import wall
+
+    panels = ["city_trend", "complaints_funnel"]
+    with app.server.test_request_context("/wall"):
+        drawn = wall.content(page_request("en", "dark", scale=scale), panels)
+        stored = {"lang": "en", "theme": "dark", "time": {}}
+        refreshed = wall.content(page_context(stored, scale), panels)
+    assert [drawn.bodies[p].layout.font.size for p in panels] == [font, font]
+    assert [refreshed.bodies[p].layout.font.size for p in panels] == [font, font]
