@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, union_all
+from sqlalchemy import Engine, func, literal, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.cache import cached
@@ -78,6 +78,26 @@ def with_edges(sums: dict, edges: pd.DataFrame, key: str | None = None, value: s
     given)."""
     rows = edges if key is None else edges[edges[key] == value]
     return sums | {n: sums[n] + float(rows[n].sum()) for n in sums if n in rows}
+
+
+@cached
+def boundary_sums(
+    engine: Engine, moments: tuple[datetime, ...], domain: str, names: tuple[str, ...], by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Per moment of ``moments`` (column ``boundary``: its index) and dimension ``by``: the sums of ``names`` of
+    ``domain``'s facts in [moment, ceil(moment)), which the rollups count in the hour before the moment (none for
+    a moment on the hour). Per-day or per-month reads move them to the bucket the moment starts."""
+    parts = []
+    for i, moment in enumerate(moments):
+        if moment < hour_end(moment):
+            rows = facts_hourly(domain, [(moment, hour_end(moment))]).subquery()
+            parts.append(select(literal(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
+    if not parts:
+        return pd.DataFrame(columns=["boundary", *by, *names])
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [rows.c.boundary, *(rows.c[k] for k in by)]
+    stmt = select(*keys, *(func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names)).group_by(*keys)
+    return read_frame(engine, stmt).astype({n: float for n in names})
 
 
 @cached

@@ -73,7 +73,7 @@ from dashboard.kpis.traffic import network_measures, network_measures_of, observ
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
 from dashboard.queries.complaints import handling_departments
-from dashboard.queries.edges import edge_histograms, edge_sums, partial_hours, with_edges
+from dashboard.queries.edges import boundary_sums, edge_histograms, edge_sums, partial_hours, with_edges
 from dashboard.queries.reference import departments
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
@@ -500,20 +500,40 @@ def complaint_series(
     return frame.astype(dict.fromkeys(names, int))
 
 
+def _bucket_edges(engine: Engine, start: datetime, end: datetime, buckets: list[datetime], domain: str,
+                  names: tuple[str, ...], by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The facts a per-bucket read of [start, end) from the rollups misplaces, as signed sums of ``names`` per
+    ``bucket`` (the UTC starts of its local days or months, in order) and ``by``: a bucket read from the rollups
+    holds the hours [ceil(its start), ceil(its end)), so the facts of [start, ceil(start)) are added to the first
+    bucket, those of [end, ceil(end)) taken from the last, and at a boundary inside an hour (the midnight of a
+    half-hour time zone) those of [boundary, ceil(boundary)) moved from the bucket before to the one it starts."""
+    moments = (start, *buckets[1:], end)
+    sums = boundary_sums(engine, moments, domain, names, by)
+    parts = []
+    for i in range(len(moments)):
+        rows = sums[sums["boundary"] == i].drop(columns="boundary")
+        if not rows.empty and i < len(buckets):
+            parts.append(rows.assign(bucket=buckets[i]))
+        if not rows.empty and i > 0:
+            parts.append(rows.assign(bucket=buckets[i - 1], **{n: -rows[n] for n in names}))
+    if not parts:
+        return pd.DataFrame(columns=["bucket", *by, *names])
+    return pd.concat(parts, ignore_index=True).groupby(["bucket", *by], as_index=False)[list(names)].sum()
+
+
 def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: datetime, timezone: str, grain: str,
                     domain: str, district: str | None = None) -> pd.DataFrame:
-    """``frame`` (per local day or month: hour and sums of ``domain``'s rollup) with the facts at the edges of
-    [start, end) (see :mod:`dashboard.queries.edges`) added to the day or month of their hour, as the rollups
-    place an hour; of one ``district`` of the complaints when given."""
+    """``frame`` (per local day or month: hour and sums of ``domain``'s rollup) with the facts the rollups'
+    hours misplace (:func:`_bucket_edges`); of one ``district`` of the complaints when given."""
     names = [c for c in frame.columns if c != "hour"]
-    edges = edge_sums(engine, start, end, domain, tuple(names), ("hour", "district_code") if district else ("hour",))
-    edges = edges[edges["district_code"] == district] if district else edges
-    if edges.empty or frame.empty:
+    if frame.empty:
         return frame
-    unit = "month" if grain == "month" else "day"
-    hours = pd.to_datetime(edges["hour"], utc=True, format="ISO8601")
-    buckets = [period_bounds(hour.to_pydatetime(), timezone, unit)[0] for hour in hours]
-    added = edges.assign(hour=pd.to_datetime(buckets, utc=True)).groupby("hour")[names].sum()
+    buckets = [hour.to_pydatetime() for hour in frame["hour"]]
+    edges = _bucket_edges(engine, start, end, buckets, domain, tuple(names), ("district_code",) if district else ())
+    edges = edges[edges["district_code"] == district] if district else edges
+    if edges.empty:
+        return frame
+    added = edges.assign(hour=pd.to_datetime(edges["bucket"], utc=True)).groupby("hour")[names].sum()
     frame = frame.set_index("hour")
     frame[names] = frame[names].astype(float).add(added.reindex(frame.index, fill_value=0.0))
     return frame.reset_index()
@@ -530,17 +550,15 @@ def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str
 
 def _segment_days(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
     """Per local day of [start, end) (``day``, its UTC start) and road segment: ``SEGMENT_COLUMNS``, with the
-    observations at the period's edges added to the day of their hour, as the rollups place an hour."""
+    observations the rollups' hours misplace (:func:`_bucket_edges`)."""
     rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
     frame = pd.DataFrame([(_utc(row[0]), *row[1:]) for row in rows], columns=["day", *SEGMENT_COLUMNS[1:],
                                                                               "segment_code"])
-    edges = edge_sums(engine, start, end, "traffic", SEGMENT_SUMS, ("hour", "segment_code"))
+    days = [day for day, _ in local_days(start, end, timezone)]
+    edges = _bucket_edges(engine, start, end, days, "traffic", SEGMENT_SUMS, ("segment_code",))
     if edges.empty:
         return frame
-    hours = pd.to_datetime(edges["hour"], utc=True, format="ISO8601")
-    days = [period_bounds(hour.to_pydatetime(), timezone, "day")[0] for hour in hours]
-    edges = edges.assign(day=days).groupby(["day", "segment_code"], as_index=False)[list(SEGMENT_SUMS)].sum()
-    return _with_segment_edges(engine, frame, edges, ["day"])
+    return _with_segment_edges(engine, frame, edges.rename(columns={"bucket": "day"}), ["day"])
 
 
 @cached
