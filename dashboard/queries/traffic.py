@@ -1,5 +1,5 @@
 """Traffic queries: the latest observation interval per road segment, rated by TPI, the network TPI, and the
-hourly trend and speeds by road class from the rollup."""
+hourly trend and speeds by road class (with the observations at the period's edges) from the rollup."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dashboard.db.models import (
 )
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
 from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.edges import edge_sums
 from dashboard.queries.reference import road_segments
 
 #: Observation interval assumed when observations do not state theirs.
@@ -120,16 +121,22 @@ def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str 
 
 @cached
 def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Space-mean speed per road class over the period: road_class, speed_kmh, segments."""
+    """Space-mean speed per road class over the period, the observations at its edges included (see
+    :mod:`dashboard.queries.edges`): road_class, speed_kmh, segments (those with a moving observation)."""
     t, r = TrafficHourly, RoadSegment
+    names = ("speeds", "inverse_speed_sum")
     stmt = (
-        select(
-            r.road_class,
-            (func.sum(t.speeds) / func.sum(t.inverse_speed_sum)).label("speed_kmh"),
-            func.count(func.distinct(r.code)).label("segments"),
-        )
-        .join(r, r.code == t.segment_code)
-        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
-        .group_by(r.road_class)
+        select(t.segment_code, *(func.sum(t.__table__.c[n]).label(n) for n in names))
+        .where(t.hour >= start, t.hour < end)
+        .group_by(t.segment_code)
     )
-    return read_frame(engine, stmt)
+    rolled = read_frame(engine, stmt).astype(dict.fromkeys(names, float))
+    parts = [p for p in (rolled, edge_sums(engine, start, end, "traffic", names, ("segment_code",))) if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=["road_class", "speed_kmh", "segments"])
+    sums = pd.concat(parts).groupby("segment_code", as_index=False)[list(names)].sum()
+    sums = sums[sums["speeds"] > 0].merge(read_frame(engine, select(r.code.label("segment_code"), r.road_class)))
+    classes = sums.groupby("road_class").agg(speeds=("speeds", "sum"), inverse=("inverse_speed_sum", "sum"),
+                                            segments=("segment_code", "count"))
+    return pd.DataFrame({"road_class": classes.index, "speed_kmh": classes["speeds"] / classes["inverse"],
+                         "segments": classes["segments"]}).reset_index(drop=True)

@@ -1,5 +1,6 @@
 """Periods with partial first and last hours, read from the rollups, equal the facts of exactly the period: the
-road segments' sums, the duration percentiles, the department ranking and the halls' and traffic's day series.
+road segments' sums, the duration percentiles, the department ranking, the halls' and traffic's day series, and
+the sums per hall, service item and road class.
 
 The period runs from 10:30 on 18 November to 13:20 on 21 November 2026 in Shanghai (02:30 and 05:20 UTC): a
 partial first hour, two whole local days, a partial last hour. Every fact below lies in one of the two partial
@@ -29,7 +30,7 @@ from dashboard.db.models import (
 )
 from dashboard.kpis.registry import load_registry
 from dashboard.kpis.traffic import network_measures_of
-from dashboard.queries import kpis
+from dashboard.queries import halls, kpis, traffic
 from dashboard.queries.halls import hall_series
 from tests.oracle import oracle
 
@@ -200,3 +201,17 @@ def test_hall_and_traffic_days_count_the_partial_hours(edges_city):
         assert (pd.isna(tpi) and expected is None) or tpi == pytest.approx(expected), day
     months = kpis.network_series(engine, START, END, TZ, "month")
     assert len(months) == 1 and months["tpi"].iloc[0] > 0
+
+
+def test_per_hall_per_item_and_per_class_sums_count_the_partial_hours(edges_city):
+    engine, _ = edges_city
+    # tickets 2, 3, 4, 5, 7 and 8 issued in the period (not 1 at 10:20 nor 6 at 13:25); 7 never called
+    stats = halls.hall_stats(engine, START, END).set_index("code")
+    assert (stats.at["H1", "issued"], stats.at["H1", "called"]) == (6, 5)
+    assert stats.at["H1", "wait_min"] == pytest.approx((12 + 25 + 40 + 3 + 61) / 5)
+    items = halls.hall_items(engine, START, END)
+    assert items["issued"].tolist() == [6] and items["wait_min"].iloc[0] == pytest.approx(28.2)
+    classes = traffic.road_class_speeds(engine, START, END).set_index("road_class")
+    assert classes["speed_kmh"].to_dict() == pytest.approx({"arterial": 3 / (1 / 30 + 1 / 40 + 1 / 20),
+                                                            "expressway": 2 / (1 / 60 + 1 / 70)})
+    assert classes["segments"].to_dict() == {"arterial": 1, "expressway": 1}
