@@ -708,7 +708,7 @@ def department_sums(engine: Engine, start: datetime, end: datetime, timezone: st
     rollups and the facts at the period's edges; deadlines count once they have passed (the period is read up
     to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
     received in the period are left out."""
-    end = min(end, clock.now())
+    end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
     names = list(DEPARTMENT_SUMS)
     rolled = _read(engine, _department_statement, start, end, timezone)
     edges = edge_sums(engine, start, end, "complaints", DEPARTMENT_SUMS, ("department_code", "category"))
