@@ -138,10 +138,15 @@ def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | N
 
 @cached
 def hall_trend(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Hourly figures over all halls: hour, issued, wait_min, over_30_pct."""
+    """Hourly figures over all halls (the first and last hour from ``start`` and up to ``end`` only): hour, issued,
+    wait_min, over_30_pct."""
     h = HallHourly
     frame = read_frame(engine, select(h.hour, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.hour))
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    numeric = [c for c in frame.columns if c != "hour"]
+    both = pd.concat([frame, _edges(engine, start, end, "hour")], ignore_index=True)
+    both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
+    sums = both.astype(dict.fromkeys(numeric, float)).groupby("hour", as_index=False)[numeric].sum()
+    frame = sums[sums["issued"] > 0].astype(dict.fromkeys(COUNTS, int))
     return _hall_rates(frame)[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
 
 

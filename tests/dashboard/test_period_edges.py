@@ -215,3 +215,14 @@ def test_per_hall_per_item_and_per_class_sums_count_the_partial_hours(edges_city
     assert classes["speed_kmh"].to_dict() == pytest.approx({"arterial": 3 / (1 / 30 + 1 / 40 + 1 / 20),
                                                             "expressway": 2 / (1 / 60 + 1 / 70)})
     assert classes["segments"].to_dict() == {"arterial": 1, "expressway": 1}
+
+
+def test_hourly_hall_trend_counts_from_the_start_and_up_to_the_end(edges_city):
+    engine, _ = edges_city
+    first = halls.hall_trend(engine, START, START + 2 * H)
+    # 02:00: ticket 2 from 02:30 (not 1, at 02:20); 03:00: nothing issued
+    assert first["hour"].tolist() == [pd.Timestamp("2026-11-18T02:00Z")] and first["issued"].tolist() == [1]
+    assert first["wait_min"].tolist() == [12.0]
+    last = halls.hall_trend(engine, END - H, END)
+    # 04:00: nothing; 05:00: ticket 5 up to 05:20 (not 6, at 05:25)
+    assert last["hour"].tolist() == [pd.Timestamp("2026-11-21T05:00Z")] and last["wait_min"].tolist() == [3.0]
