@@ -87,32 +87,29 @@ def network(engine: Engine, at: datetime | None = None) -> NetworkTpi | None:
 
 @cached
 def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
-    """Hourly network figures from the rollup: hour, speed_kmh (space-mean), tti (length-weighted), tpi,
-    congested share (%)."""
+    """Hourly network figures from the rollup, the first and last hour from ``start`` and up to ``end`` only (see
+    :mod:`dashboard.queries.edges`): hour, speed_kmh (space-mean), tti (length-weighted), tpi, congested share (%)
+    of the observations, over the segment-hours with a moving observation."""
     t, r = TrafficHourly, RoadSegment
-    harmonic = t.speeds / t.inverse_speed_sum
-    stmt = (
-        select(
-            t.hour,
-            func.sum(r.length_m * t.speeds / t.inverse_speed_sum).label("len_speed"),
-            func.sum(r.length_m).label("length"),
-            func.sum(r.length_m * r.free_flow_kmh / harmonic).label("len_tti"),
-            func.sum(t.congested).label("congested"),
-            func.sum(t.observations).label("observations"),
-            func.sum(t.speeds).label("speeds"),
-            func.sum(t.inverse_speed_sum).label("inverse"),
-        )
-        .join(r, r.code == t.segment_code)
-        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
-    )
+    names = ("observations", "speeds", "inverse_speed_sum", "congested")
+    rolled = read_frame(engine, select(t.hour, t.segment_code, *(t.__table__.c[n] for n in names))
+                        .where(t.hour >= start, t.hour < end))
+    both = pd.concat([rolled, edge_sums(engine, start, end, "traffic", names, ("hour", "segment_code"))])
+    both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
+    sums = both.astype(dict.fromkeys(names, float)).groupby(["hour", "segment_code"], as_index=False)[list(names)].sum()
+    roads = read_frame(engine, select(r.code.label("segment_code"), r.length_m, r.free_flow_kmh, r.district_code))
+    rows = sums[sums["speeds"] > 0].merge(roads, on="segment_code")
     if district:
-        stmt = stmt.where(r.district_code == district)
-    frame = read_frame(engine, stmt.group_by(t.hour))
+        rows = rows[rows["district_code"] == district]
     columns = ["hour", "speed_kmh", "tti", "tpi", "congested_pct"]
-    if frame.empty:
+    if rows.empty:
         return pd.DataFrame(columns=columns)
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-    frame["speed_kmh"] = frame["speeds"] / frame["inverse"]
+    length = rows["length_m"].astype(float)
+    rows = rows.assign(length=length, len_tti=length * rows["free_flow_kmh"].astype(float) * rows["inverse_speed_sum"]
+                       / rows["speeds"])
+    frame = rows.groupby("hour", as_index=False)[["length", "len_tti", "speeds", "inverse_speed_sum", "congested",
+                                                  "observations"]].sum()
+    frame["speed_kmh"] = frame["speeds"] / frame["inverse_speed_sum"]
     frame["tti"] = frame["len_tti"] / frame["length"]
     frame["tpi"] = [float(tpi_from_tti(v)) for v in frame["tti"]]
     frame["congested_pct"] = frame["congested"] / frame["observations"].where(frame["observations"] > 0) * 100

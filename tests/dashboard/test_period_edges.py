@@ -226,3 +226,16 @@ def test_hourly_hall_trend_counts_from_the_start_and_up_to_the_end(edges_city):
     last = halls.hall_trend(engine, END - H, END)
     # 04:00: nothing; 05:00: ticket 5 up to 05:20 (not 6, at 05:25)
     assert last["hour"].tolist() == [pd.Timestamp("2026-11-21T05:00Z")] and last["wait_min"].tolist() == [3.0]
+
+
+def test_hourly_traffic_trend_counts_from_the_start_and_up_to_the_end(edges_city):
+    engine, _ = edges_city
+    first = traffic.traffic_trend(engine, START, START + 2 * H)
+    # 02:00 from 02:30: R1 at 30 km/h (and a standing observation), R2 at 60 (not R1's 10 nor R3's 12 before 02:30)
+    assert first["hour"].tolist() == [pd.Timestamp("2026-11-18T02:00Z")]
+    assert first["speed_kmh"].iloc[0] == pytest.approx(2 / (1 / 30 + 1 / 60))
+    assert first["tti"].iloc[0] == pytest.approx((1000 * 60 / 30 + 2000 * 80 / 60) / 3000)
+    last = traffic.traffic_trend(engine, END - H, END)
+    # 05:00 up to 05:20: R1 at 20 km/h (not 5 at 05:30, nor R2's 10 at 05:40)
+    assert last["hour"].tolist() == [pd.Timestamp("2026-11-21T05:00Z")]
+    assert last["speed_kmh"].tolist() == pytest.approx([20.0])
