@@ -306,7 +306,8 @@ class ComplaintMeasures:
 
 
 class ComplaintHourly(ComplaintMeasures, Base):
-    """Complaint measures per UTC hour × district × category."""
+    """Complaint measures per UTC hour × district × category × the department the ticket names ('' when none:
+    its handling department is then its category's, resolved when read)."""
 
     __tablename__ = "complaint_hourly"
     __table_args__ = CLUSTERED
@@ -314,15 +315,27 @@ class ComplaintHourly(ComplaintMeasures, Base):
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     district_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class ComplaintDaily(ComplaintMeasures, Base):
-    """Complaint measures per local day × category (city totals, department ranking)."""
+    """Complaint measures per local day × category (city totals)."""
 
     __tablename__ = "complaint_daily"
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ComplaintDepartmentDaily(ComplaintMeasures, Base):
+    """Complaint measures per local day × department named × category (the department ranking)."""
+
+    __tablename__ = "complaint_department_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 

@@ -319,6 +319,14 @@ DEPARTMENT_KEY = func.coalesce(
 )
 
 
+def handling_departments(engine: Engine, named: pd.Series, category: pd.Series) -> pd.Series:
+    """:data:`DEPARTMENT_KEY` of rollup rows: the department ``named`` ('' or None: none), else the one the
+    service type ``category`` names (None when neither)."""
+    types = read_frame(engine, select(ServiceType.code, ServiceType.department_code))
+    by_category = category.map(dict(zip(types["code"], types["department_code"], strict=True)))
+    return named.where(named.notna() & (named != ""), by_category)
+
+
 @cached
 def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
     """Per category (code, named in both languages; see :func:`_named`): received, closed, overdue (open past
