@@ -131,11 +131,13 @@ def hot_spot_map(areas: Sequence[BaseGeometry], cells: Sequence[str], *, title: 
     placed: list[tuple[float, float]] = []
     for rank, polygon in enumerate(hexes, start=1):
         x, y = project(polygon.centroid.x, polygon.centroid.y)
-        y -= 9  # above the cell, further up while another label is too close
-        while any(abs(x - px) < 12 and abs(y - py) < 11 for px, py in placed):
-            y -= 11
+        y -= 12  # a badge above the cell, further up while another badge is too close
+        while any(abs(x - px) < 15 and abs(y - py) < 15 for px, py in placed):
+            y -= 15
         placed.append((x, y))
-        body.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="11" font-weight="bold" '
-                    f'fill="#000" stroke="#fff" stroke-width="2.5" paint-order="stroke">{rank}</text>')
+        # a badge, not a stroked halo: Chromium's PDF writer turns stroked text into a Type 3 font
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="#7f0000" stroke-width="1"/>')
+        body.append(f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle" font-size="12" font-weight="bold" '
+                    f'fill="#000">{rank}</text>')
     body.append("</g>")
     return _svg(width, height, body, title)
