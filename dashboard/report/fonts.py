@@ -96,11 +96,16 @@ def _to_truetype(font: TTFont) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
+@lru_cache(maxsize=4)
 def subset_font(path: Path, text: str) -> bytes:
-    """The font cut down to the characters of ``text`` (plus ASCII), as TrueType bytes."""
-    font = TTFont(str(path), fontNumber=_face_number(path), recalcTimestamp=False, lazy=False)
+    """The font cut down to the characters of ``text`` (plus ASCII), as TrueType bytes (the last few kept: a
+    report's HTML and PDF in one language have the same text).
+
+    Only the layout features horizontal text uses are kept (kerning, Latin ligatures): the vertical and
+    locale alternates would bring in glyphs the report never shows."""
+    font = TTFont(str(path), fontNumber=_face_number(path), recalcTimestamp=False, lazy=True)
     options = subset.Options()
-    options.layout_features = ["kern", "liga", "locl", "vert", "palt", "halt"]
+    options.layout_features = ["kern", "liga"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
