@@ -687,10 +687,12 @@ class ReportFile(Base):
     incomplete: Mapped[str] = mapped_column(String(128), default="")  # sections, comma-separated
     note: Mapped[str | None] = mapped_column(Text)  # e.g. why a PDF fell back to HTML
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str | None] = mapped_column(Text)  # JSON: the title and sentences its deliveries send
 
 
 class ReportDelivery(Base):
-    """One attempt to deliver a report (by e-mail or webhook): every attempt is kept, failures included."""
+    """One attempt to deliver a report (by e-mail or webhook): every attempt is kept, failures included; a failed
+    one says when the next attempt is due (none: it was the last)."""
 
     __tablename__ = "report_delivery"
     __table_args__ = (Index("ix_report_delivery_attempted_at", "attempted_at"),)
@@ -703,3 +705,4 @@ class ReportDelivery(Base):
     status: Mapped[str] = mapped_column(String(16))  # ok | failed
     error: Mapped[str | None] = mapped_column(Text)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

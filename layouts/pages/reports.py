@@ -38,7 +38,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
 def _delivery(row, lang: str):
     if pd.isna(row.delivery):
         return t("reports.delivery.none", lang)
-    colour = "success" if row.delivery == "ok" else "danger"
+    colour = {"ok": "success", "retrying": "warning"}.get(row.delivery, "danger")
     return dbc.Badge(t(f"reports.delivery.{row.delivery}", lang), color=colour)
 
 
