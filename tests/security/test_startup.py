@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -154,13 +155,16 @@ def test_a_copy_of_the_example_settings_is_login_mode(tmp_path):
 
 
 def test_session_secret(tmp_path):
-    kept = session_secret(Settings(var_dir=tmp_path))
-    assert len(kept) >= 40 and session_secret(Settings(var_dir=tmp_path)) == kept
-    assert session_secret(Settings(var_dir=tmp_path, secret_key="k" * 40)) == "k" * 40
+    var = tmp_path / "srv" / "var"  # neither folder exists yet
+    kept = session_secret(Settings(var_dir=var))
+    assert len(kept) == 64  # 48 random bytes in URL-safe base64 (4 characters per 3 bytes)
+    assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600 and os.listdir(var) == ["secret_key"]
+    assert session_secret(Settings(var_dir=var)) == kept
+    assert session_secret(Settings(var_dir=var, secret_key="k" * 40)) == "k" * 40
     for weak in ("change-me", "CHANGE-ME-to-a-long-random-string", "short"):
         with pytest.raises(ValueError, match="SECRET_KEY"):
-            session_secret(Settings(var_dir=tmp_path, secret_key=weak))
-        assert session_secret(Settings(var_dir=tmp_path, secret_key=weak, auth_mode="open")) == kept
+            session_secret(Settings(var_dir=var, secret_key=weak))
+        assert session_secret(Settings(var_dir=var, secret_key=weak, auth_mode="open")) == kept
 
 
 def test_serve_refuses_open_mode_on_the_network(tmp_path):
