@@ -161,9 +161,14 @@ def test_session_secret(tmp_path):
     assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600 and os.listdir(var) == ["secret_key"]
     assert session_secret(Settings(var_dir=var)) == kept
     assert session_secret(Settings(var_dir=var, secret_key="k" * 40)) == "k" * 40
-    for weak in ("change-me", "CHANGE-ME-to-a-long-random-string", "short"):
-        with pytest.raises(ValueError, match="SECRET_KEY"):
+    assert session_secret(Settings(var_dir=var, secret_key="k" * 16)) == "k" * 16  # the shortest accepted
+    for weak in ("change-me", "CHANGE-ME-to-a-long-random-string", "short", "k" * 15):
+        with pytest.raises(ValueError) as refused:
             session_secret(Settings(var_dir=var, secret_key=weak))
+        assert str(refused.value) == (
+            "CITYOPS_SECRET_KEY must be a long random value (at least 16 characters), "
+            "or empty to have one made and kept in the var folder"
+        )
         assert session_secret(Settings(var_dir=var, secret_key=weak, auth_mode="open")) == kept
 
 
