@@ -17,7 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
+from apscheduler.schedulers.background import BackgroundScheduler
 
+from collectors.runner import FeedRunner
+from collectors.scheduler import add_report_jobs
 from dashboard import clock
 from dashboard.db.engine import make_engine
 from dashboard.queries.reports import deliveries, failed_deliveries, reports
@@ -216,3 +219,28 @@ def test_a_kept_report_is_delivered_without_the_job_waiting(city, webhook_server
     with clock.set_to(NOW + timedelta(hours=1)):
         (retried,) = retry_due(engine, settings)
     assert (retried.status, retried.attempts, len(webhook_server.received)) == ("ok", 2, 2)
+
+
+def test_the_collector_process_retry_job_makes_the_due_attempts(city, webhook_server, tmp_path):
+    """The scheduler's ``report deliveries`` job, run as the scheduler runs it (through its lease)."""
+    engine, base = city
+    webhook_server.statuses = [503]
+    url = f"http://127.0.0.1:{webhook_server.server_port}/hook"
+    settings = _settings(base, tmp_path, report_webhook_urls=[url], report_delivery_backoff_s=60.0)
+    _, kept = _kept(engine, settings, fmt="html")
+    with clock.set_to(NOW):
+        deliver(engine, settings, kept.id)
+    scheduler = BackgroundScheduler(timezone=UTC)
+    runner = FeedRunner(engine)
+    try:
+        add_report_jobs(scheduler, runner, settings)
+        job = scheduler.get_job("report deliveries")
+        with clock.set_to(NOW + timedelta(seconds=59)):
+            job.func(*job.args)
+        assert len(webhook_server.received) == 1
+        with clock.set_to(NOW + timedelta(seconds=60)):
+            job.func(*job.args)
+    finally:
+        runner.close()
+    assert len(webhook_server.received) == 2
+    assert deliveries(engine, report_id=kept.id)["status"].tolist() == ["ok", "failed"]  # newest first
