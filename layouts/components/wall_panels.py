@@ -15,6 +15,7 @@ from dashboard.context import request_context
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import TPI_LEVELS
+from layouts.components.complaints import labels
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
@@ -65,7 +66,7 @@ def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
 
 
 def _complaints_categories(ctx: Context, frame: pd.DataFrame):
-    names = list(frame["name_en" if ctx.lang == "en" else "name_zh"])
+    names = labels(frame[_name_col(ctx)], ctx.lang, "complaints.categories.none")
     return ranked_bars(names, list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
 
 
