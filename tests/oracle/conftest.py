@@ -70,8 +70,6 @@ def city(request, tmp_path_factory):
         databases.close()
 
 
-
-
 @pytest.fixture
 def page_client(city, tmp_path):
     """The Dash app over the city and a test client, the pages drawn at the city's ``now``."""
