@@ -14,8 +14,14 @@ from tests.oracle.harness import assert_no_differences
 from tests.oracle.test_oracle import DISTRICTS, TZ, _headline_expected
 
 LANGUAGES = ("zh", "en")
-#: Page periods and the oracle's local period each is.
-PERIODS = {"today": "day", "this_week": "week", "this_month": "month"}
+#: Page periods and the oracle's local period each is (a rolling window: its length back from now).
+PERIODS = {"today": "day", "this_week": "week", "this_month": "month", "7d": timedelta(days=7)}
+
+
+def bounds(period: str, now) -> tuple:
+    """The [start, end) of a page period at ``now``: a local calendar period, or a window ending at ``now``."""
+    kind = PERIODS[period]
+    return (now - kind, now) if isinstance(kind, timedelta) else oracle.local_period(now, TZ, kind)
 
 
 # --- /complaints -------------------------------------------------------------------------------------------
@@ -69,7 +75,7 @@ def test_complaints_page_as_shown(city, page_client, period, lang):
     """Tiles, funnel, trend, categories and departments of /complaints, for the city and each district."""
     engine, facts, now = city
     app, http = page_client
-    start, end = oracle.local_period(now, TZ, PERIODS[period])
+    start, end = bounds(period, now)
     history = surfaces.events(engine)
     grain = "hour" if period == "today" else "day"
     lines = []

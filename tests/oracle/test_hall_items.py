@@ -11,8 +11,7 @@ from sqlalchemy import text
 
 from dashboard.i18n import t
 from tests.oracle import oracle, pages, readback
-from tests.oracle.test_complaints_wall import LANGUAGES, PERIODS
-from tests.oracle.test_oracle import TZ
+from tests.oracle.test_complaints_wall import LANGUAGES, PERIODS, bounds
 
 
 def items_expected(engine, facts: oracle.Facts, start, end, now, lang: str) -> dict[str, float]:
@@ -34,7 +33,7 @@ def items_expected(engine, facts: oracle.Facts, start, end, now, lang: str) -> d
 def test_hall_items_as_shown(city, page_client, period, lang):
     engine, facts, now = city
     app, http = page_client
-    start, end = oracle.local_period(now, TZ, PERIODS[period])
+    start, end = bounds(period, now)
     answer = pages.callback(http, app, "halls-tiles.children", {
         ("halls-interval", "n_intervals"): 1, ("halls-district", "value"): None,
         ("halls-prefs", "data"): {"lang": lang, "theme": "light", "time": {"period": period}},
