@@ -124,6 +124,16 @@ class ServiceType(Base):
     parent_code: Mapped[str | None] = mapped_column(String(64))  # the category it belongs to, if any
 
 
+class ServiceItem(Base):
+    """A service item (办事事项) of the halls; hall tickets name it by its code or its Chinese name."""
+
+    __tablename__ = "service_item"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+
 class ReferenceAlias(Base):
     """Another name a feed gives a reference entity (a department, district, category or station), mapped to its
     code; maintained by configuration: the city manifest's aliases (its ``[aliases]`` file and the ``aliases``

@@ -15,6 +15,7 @@ from dashboard.db.models import (
     HallHourly,
     HallTicket,
     ServiceHall,
+    ServiceItem,
 )
 from dashboard.kpis import halls as hall_kpis
 from dashboard.queries.base import read_frame
@@ -160,7 +161,8 @@ def hall_series(engine: Engine, start: datetime, end: datetime, timezone: str, g
 
 @cached
 def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Per service item: issued, wait_min, online_pct, single_visit_pct (most issued first)."""
+    """Per service item as the tickets name it, named in both languages (:func:`item_names`): issued, wait_min,
+    online_pct, single_visit_pct (most issued first)."""
     h = HallHourly
     frame = read_frame(
         engine,
@@ -170,6 +172,26 @@ def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     both = pd.concat([frame.astype({c: float for c in numeric}), _edges(engine, start, end, "service_item")])
     sums = both.groupby("service_item", as_index=False)[numeric].sum().astype(dict.fromkeys(COUNTS, int))
     frame = _hall_rates(sums[sums["issued"] > 0])
-    return frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
+    frame = frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
         "issued", ascending=False, ignore_index=True
+    )
+    return item_names(frame, read_frame(engine, select(ServiceItem.code, ServiceItem.name_zh, ServiceItem.name_en)))
+
+
+def item_names(frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``name_zh`` and ``name_en`` of each ``service_item``: the reference item's whose code or
+    Chinese name it is; the item as the tickets name it where the city has no such item or no name in a language
+    (never blank but for tickets that name no item: "")."""
+    named = {}
+    for code, zh, en in items.itertuples(index=False):
+        for key in (code, zh):
+            named.setdefault(str(key).strip(), (zh, en))
+
+    def name(item, index: int) -> str:
+        given = item if isinstance(item, str) else ""
+        found = named.get(given.strip(), (None, None))[index]
+        return found if isinstance(found, str) and found.strip() else given
+
+    return frame.assign(
+        name_zh=[name(i, 0) for i in frame["service_item"]], name_en=[name(i, 1) for i in frame["service_item"]]
     )

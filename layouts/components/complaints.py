@@ -82,9 +82,16 @@ def complaint_lines(trend: pd.DataFrame, view: View, base: Compared | None = Non
     )
 
 
+def labels(names: pd.Series, lang: str, none_key: str) -> list[str]:
+    """Bar labels: the names, the text of ``none_key`` for rows without one (tickets that name no category or
+    department), never a blank bar."""
+    return [name if isinstance(name, str) and name.strip() else t(none_key, lang) for name in names]
+
+
 def category_bars(categories: pd.DataFrame, view: View):
     """Complaints received by category, named in the page's language (the code where a name is missing)."""
-    return ranked_bars(list(categories[view.name]), list(categories["received"]), view.lang, view.theme)
+    names = labels(categories[view.name], view.lang, "complaints.categories.none")
+    return ranked_bars(names, list(categories["received"]), view.lang, view.theme)
 
 
 #: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).

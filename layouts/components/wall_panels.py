@@ -16,6 +16,7 @@ from dashboard.context import RequestContext
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import TPI_LEVELS
+from layouts.components.complaints import labels
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
@@ -67,7 +68,7 @@ def _complaints_funnel(ctx: RequestContext, _now: datetime, steps: pd.DataFrame)
 
 
 def _complaints_categories(ctx: RequestContext, _now: datetime, frame: pd.DataFrame):
-    names = list(frame[_name_col(ctx)])
+    names = labels(frame[_name_col(ctx)], ctx.language, "complaints.categories.none")
     return ranked_bars(names, list(frame["received"]), ctx.language, ctx.theme, font_size=font_px(ctx), limit=8)
 
 

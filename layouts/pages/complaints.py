@@ -12,6 +12,7 @@ from layouts.components.complaints import (
     compared_complaints,
     complaint_lines,
     complaint_tiles,
+    labels,
     register_ticket_table,
     ticket_table,
     with_complaint_changes,
@@ -68,7 +69,8 @@ def layout(
 
 def _departments(departments: pd.DataFrame, view: View):
     rates = list(departments["on_time_rate"])
-    return ranked_bars(list(departments[view.name]), rates, view.lang, view.theme, digits=1, unit="%")
+    names = labels(departments[view.name], view.lang, "complaints.departments.none")
+    return ranked_bars(names, rates, view.lang, view.theme, digits=1, unit="%")
 
 
 def draw(view: View) -> Drawn:

@@ -86,9 +86,10 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
 
 
 def _items(items: pd.DataFrame, view: View):
-    """Tickets issued per service item; tickets that name no item are one bar, labelled so."""
+    """Tickets issued per service item, named in the page's language; tickets that name no item are one bar,
+    labelled so."""
     unnamed = t("halls.items.none", view.lang)
-    labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items["service_item"]]
+    labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items[view.name]]
     return ranked_bars(labels, list(items["issued"]), view.lang, view.theme)
 
 

@@ -1,7 +1,7 @@
 """report retries: the summary a kept report's deliveries send, and when a failed delivery is tried again
 
-Revision ID: 0015_report_retries
-Revises: 0014_partitions
+Revision ID: 0016_report_retries
+Revises: 0015_department_rollup
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from dashboard.db.types import UTCDateTime
 
-revision: str = "0015_report_retries"
-down_revision: str | None = "0014_partitions"
+revision: str = "0016_report_retries"
+down_revision: str | None = "0015_department_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
