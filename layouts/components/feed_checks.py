@@ -10,9 +10,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
-from dashboard.context import request_context
+from layouts.components.frame import page_context
 from layouts.components.guard import guarded
-from layouts.components.timepicker import span_of
+from layouts.components.timepicker import context_span
 from layouts.format import duration, local_time, number
 from layouts.i18n import t
 from layouts.viewmodels.feeds import feed_checks
@@ -102,12 +102,12 @@ def register_feed_checks(app: dash.Dash) -> None:
         Input("feeds-interval", "n_intervals"),
         State("feeds-prefs", "data"),
     )
-    def refresh(_n, prefs):
-        lang = prefs["lang"]
-        timezone = request_context().settings.city_timezone
+    def refresh(_n, stored):
+        context = page_context(stored)
+        lang, timezone = context.language, context.timezone
 
         def render():
-            agreement, unresolved, replica = feed_checks(span_of(prefs, "feeds"))
+            agreement, unresolved, replica = feed_checks(context_span(context, "feeds"))
             return (
                 agreement_table(agreement, lang),
                 unresolved_table(unresolved, lang),

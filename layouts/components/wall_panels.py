@@ -1,5 +1,6 @@
-"""The wall's scenes and panels: what each panel draws (a figure or a list) from the data its view model reads
-(``layouts.viewmodels.wall``), and from which feed domains its freshness comes."""
+"""The wall's scenes and panels: what each panel draws (a figure or a list, in the request's language and theme,
+sized for its screen) from the data its view model reads (``layouts.viewmodels.wall``), and from which feed
+domains its freshness comes."""
 
 from __future__ import annotations
 
@@ -11,126 +12,134 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import TPI_LEVELS
+from layouts.components.complaints import labels
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
 
-
-@dataclass(frozen=True)
-class Context:
-    """What a panel builder needs."""
-
-    engine: object
-    now: datetime
-    tz: str
-    lang: str
-    theme: str
-    font: int
-    style_url: str | None
-    scale: float = 1.0
-
-    @property
-    def day(self) -> tuple[datetime, datetime]:
-        """The last 24 hours, the period of the wall's trends."""
-        return self.now - timedelta(hours=24), self.now
-
-    @property
-    def map_px(self) -> tuple[int, int]:
-        """The map panel's size in pixels, for fitting the city into it."""
-        return round(1050 * self.scale), round(600 * self.scale)
+#: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
+WALL_FONT = 20
 
 
-def _name_col(ctx: Context) -> str:
-    return "name_en" if ctx.lang == "en" else "name_zh"
+def font_px(ctx: RequestContext) -> int:
+    """The figures' base font size for the request's screen (``ctx.scale`` × 1920 px wide)."""
+    return round(WALL_FONT * ctx.scale)
 
 
-def _city_map(ctx: Context, layers: MapLayers):
+def day(now: datetime) -> tuple[datetime, datetime]:
+    """The 24 hours up to ``now``, the period of the wall's trends."""
+    return now - timedelta(hours=24), now
+
+
+def _map_px(ctx: RequestContext) -> tuple[int, int]:
+    """The map panel's size in pixels, for fitting the city into it."""
+    return round(1050 * ctx.scale), round(600 * ctx.scale)
+
+
+def _name_col(ctx: RequestContext) -> str:
+    return "name_en" if ctx.language == "en" else "name_zh"
+
+
+def _city_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
     return city_map(
-        layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, show_legend=False, font_size=ctx.font, fit_px=ctx.map_px
+        layers,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        ctx.settings.map_style_url,
+        show_legend=False,
+        font_size=font_px(ctx),
+        fit_px=_map_px(ctx),
     )
 
 
-def _city_trend(ctx: Context, hourly: pd.DataFrame):
-    return hourly_trend(hourly, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font)
+def _city_trend(ctx: RequestContext, _now: datetime, hourly: pd.DataFrame):
+    return hourly_trend(hourly, ctx.language, ctx.theme, ctx.timezone, font_size=font_px(ctx))
 
 
-def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
-    return funnel(steps, ctx.lang, ctx.theme, font_size=ctx.font)
+def _complaints_funnel(ctx: RequestContext, _now: datetime, steps: pd.DataFrame):
+    return funnel(steps, ctx.language, ctx.theme, font_size=font_px(ctx))
 
 
-def _complaints_categories(ctx: Context, frame: pd.DataFrame):
-    names = list(frame["name_en" if ctx.lang == "en" else "name_zh"])
-    return ranked_bars(names, list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+def _complaints_categories(ctx: RequestContext, _now: datetime, frame: pd.DataFrame):
+    names = labels(frame[_name_col(ctx)], ctx.language, "complaints.categories.none")
+    return ranked_bars(names, list(frame["received"]), ctx.language, ctx.theme, font_size=font_px(ctx), limit=8)
 
 
-def _area_map(ctx: Context, layers: MapLayers):
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
+def _area_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
+    return city_map(
+        layers,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        ctx.settings.map_style_url,
+        font_size=font_px(ctx),
+        fit_px=_map_px(ctx),
+    )
 
 
-def _traffic_trend(ctx: Context, trend: pd.DataFrame):
+def _trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame, series: dict, **options):
+    """A time series of the 24 hours up to ``now`` in the wall's style."""
+    return time_lines(
+        trend, series, ctx.language, ctx.theme, ctx.timezone, font_size=font_px(ctx), span=day(now), **options
+    )
+
+
+def _traffic_trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
-    series = {"tpi": t("traffic.series.tpi", ctx.lang)}
-    return time_lines(trend, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
+    return _trend(ctx, now, trend, {"tpi": t("traffic.series.tpi", ctx.language)}, bands=bands)
 
 
-def _environment_aqi(ctx: Context, trend: pd.DataFrame):
+def _environment_aqi(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
-    return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
+    return _trend(ctx, now, trend, {"aqi": "AQI"}, bands=bands)
 
 
-def _halls_ranking(ctx: Context, stats: pd.DataFrame):
+def _halls_ranking(ctx: RequestContext, _now: datetime, stats: pd.DataFrame):
     stats = stats.sort_values("wait_min", ascending=False)
     return ranked_bars(
         list(stats[_name_col(ctx)]),
         list(stats["wait_min"]),
-        ctx.lang,
+        ctx.language,
         ctx.theme,
         digits=1,
-        unit=" " + t("unit.minutes", ctx.lang),
-        font_size=ctx.font,
+        unit=" " + t("unit.minutes", ctx.language),
+        font_size=font_px(ctx),
         limit=8,
     )
 
 
-def _halls_trend(ctx: Context, trend: pd.DataFrame):
-    return time_lines(
-        trend,
-        {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},
-        ctx.lang,
-        ctx.theme,
-        ctx.tz,
-        bars=("issued",),
-        font_size=ctx.font,
-        span=ctx.day,
-    )
+def _halls_trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
+    lang = ctx.language
+    series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
+    return _trend(ctx, now, trend, series, bars=("issued",))
 
 
-def _alerts_list(ctx: Context, items: list[tuple[str, str]]):
+def _alerts_list(ctx: RequestContext, _now: datetime, items: list[tuple[str, str]]):
     if not items:
-        return html.Div(t("wall.ticker.none", ctx.lang), className="wall-list-empty")
+        return html.Div(t("wall.ticker.none", ctx.language), className="wall-list-empty")
     return html.Ul(
         [html.Li(text, className=f"wall-list-item ticker-{level}") for level, text in items[:10]], className="wall-list"
     )
 
 
-def _feeds_list(ctx: Context, status: pd.DataFrame):
-    settings = request_context().settings
-    rows = []
+def _feeds_list(ctx: RequestContext, now: datetime, status: pd.DataFrame):
+    lang, rows = ctx.language, []
     for row in status.itertuples(index=False):
-        fresh = row_freshness(row, ctx.now, settings.stale_after_intervals)
-        state = t("feeds.stale", ctx.lang) if fresh.stale else t("feeds.fresh", ctx.lang)
+        fresh = row_freshness(row, now, ctx.settings.stale_after_intervals)
+        state = t("feeds.stale", lang) if fresh.stale else t("feeds.fresh", lang)
         rows.append(
             html.Li(
                 [
                     html.Span(row.name, className="wall-feed-name"),
-                    html.Span(local_time(fresh.as_of, ctx.tz, lang=ctx.lang), className="wall-feed-time"),
+                    html.Span(local_time(fresh.as_of, ctx.timezone, lang=lang), className="wall-feed-time"),
                     html.Span(state, className="wall-feed-state"),
                 ],
                 className="wall-list-item " + ("ticker-warning" if fresh.stale else "ticker-ok"),
@@ -141,12 +150,12 @@ def _feeds_list(ctx: Context, status: pd.DataFrame):
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of a scene: its title key, the feed domains of its data, and how it is drawn from the data its
-    view model reads for it (``layouts.viewmodels.wall``)."""
+    """One panel of a scene: its title key, the feed domains of its data, and how it is drawn for a request at
+    the wall's moment from the data its view model reads for it (``layouts.viewmodels.wall``)."""
 
     title: str
     domains: tuple[str, ...]
-    draw: Callable[[Context, Any], object]
+    draw: Callable[[RequestContext, datetime, Any], object]
     graph: bool = True
 
 

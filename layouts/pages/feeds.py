@@ -12,12 +12,12 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.kpis.freshness import row_freshness
 from layouts.components.feed_checks import feed_checks_section, register_feed_checks
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.report_deliveries import failed_deliveries_table
-from layouts.components.timepicker import settle, span_of, time_picker
+from layouts.components.timepicker import context_span, settle, time_picker
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
@@ -117,9 +117,9 @@ def _quarantine_section(lang: str) -> list:
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme, query=_query)
-    lang = prefs["lang"]
-    settled = settle("feeds", prefs)
+    settled = settle("feeds", page_request(lang, theme, query=_query))
+    context = settled.context
+    lang = context.language
     content = [
         html.Div(id="feeds-banner"),
         html.H1(t("feeds.title", lang), className="page-title"),
@@ -131,7 +131,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
         *_runs_section(lang),
         *_quarantine_section(lang),
     ]
-    return page_frame("feeds", prefs, [navbar("feeds", prefs), dbc.Container(content, fluid=True)])
+    return page_frame("feeds", context, [navbar("feeds", context), dbc.Container(content, fluid=True)])
 
 
 def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
@@ -206,11 +206,12 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("feeds-quarantine-feed", "value"),
         State("feeds-prefs", "data"),
     )
-    def refresh(_n, feed, prefs):
-        lang, theme = prefs["lang"], prefs["theme"]
+    def refresh(_n, feed, stored):
+        context = page_context(stored)
+        lang, theme = context.language, context.theme
 
         def render():
-            view = feeds_view(feed, span_of(prefs, "feeds"), past="as_of" in (prefs.get("time") or {}))
+            view = feeds_view(feed, context_span(context, "feeds"), past="as_of" in context.time)
             tz = view.timezone
             return (
                 _feeds_table(view.status, view.now, view.stale_factor, lang, tz, view.unread),

@@ -1,14 +1,14 @@
-"""The wall's view model: what its panels are given (their context and the data each draws), the KPI strip, each
-panel's freshness and the alarms of the alerts panel and the ticker."""
+"""The wall's view model: the moment it shows, the data each panel draws, the KPI strip, each panel's freshness
+and the alarms of the alerts panel and the ticker, for the request's context."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.compare import Change
 from dashboard.kpis.freshness import Freshness, row_freshness
 from dashboard.kpis.periods import local_day
@@ -17,7 +17,7 @@ from dashboard.queries import alerts, complaints, environment, feeds, halls, ref
 from dashboard.queries.complaints import ComplaintFilter
 from dashboard.queries.kpis import kpi_registry
 from layouts.components.timepicker import selection_for
-from layouts.components.wall_panels import PANELS, Context
+from layouts.components.wall_panels import PANELS, day
 from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
@@ -28,31 +28,30 @@ from layouts.viewmodels.overview import KpiValue, headline_changes, overview_kpi
 
 @dataclass(frozen=True)
 class WallView:
-    """The panel builders' context, the overview KPIs and the freshness of each panel's feeds."""
+    """The request's context and the moment the wall shows (the panels are drawn for both), the overview KPIs
+    and the freshness of each panel's feeds."""
 
-    context: Context
+    context: RequestContext
+    now: datetime
     kpis: list[KpiValue]
     freshness: dict[str, Freshness]
     changes: dict[str, Change] = field(default_factory=dict)
     compare: str | None = None
 
 
-def wall_view(
-    panels: list[str], lang: str, theme: str, font: int, scale: float, time: Mapping | None = None
-) -> WallView:
-    """The wall's data for ``panels`` now (or at the URL's ``as_of`` in ``time``: the city as it was then), its
-    figures' base font ``font`` px for a screen ``scale`` × 1920 px; the KPI strip's changes against the day
-    before or a year before when ``time`` has ``compare``."""
-    request = request_context()
-    engine, settings = request.engine, request.settings
-    tz, factor = settings.city_timezone, settings.stale_after_intervals
-    selection = selection_for("wall", time or {})[0]
+def wall_view(context: RequestContext, panels: list[str]) -> WallView:
+    """The wall's data for ``panels`` now (or at the ``as_of`` of the request's time: the city as it was then);
+    the KPI strip's changes against the day before or a year before when its time has ``compare``."""
+    engine, settings = context.engine, context.settings
+    tz, factor = context.timezone, settings.stale_after_intervals
+    selection = selection_for("wall", context.time)[0]
     now = resolve(selection, snapshot_time(), tz).as_of
     status = feeds.feed_status(engine)
     registry = kpi_registry(engine, settings.kpi_targets_file)
     kpis = overview_kpis(engine, now, tz, factor, registry)
     return WallView(
-        context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
+        context=context,
+        now=now,
         kpis=kpis,
         freshness={p: freshness_of(engine, status, PANELS[p].domains, now, factor) for p in panels},
         changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
@@ -60,51 +59,49 @@ def wall_view(
     )
 
 
-#: What each panel draws, read for the panel's context: the last 24 hours unless said.
-READS: dict[str, Callable[[Context], Any]] = {
-    "city_map": lambda ctx: map_layers(ctx.now, with_points=False),
-    "city_trend": lambda ctx: complaints.hourly_counts(ctx.engine, ctx.now - timedelta(hours=48), ctx.now),
-    "complaints_funnel": lambda ctx: complaints.funnel(
-        ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)
+#: What each panel draws, read for the request at the wall's moment: the last 24 hours unless said.
+READS: dict[str, Callable[[RequestContext, datetime], Any]] = {
+    "city_map": lambda ctx, now: map_layers(now, with_points=False),
+    "city_trend": lambda ctx, now: complaints.hourly_counts(ctx.engine, now - timedelta(hours=48), now),
+    "complaints_funnel": lambda ctx, now: complaints.funnel(ctx.engine, ComplaintFilter(now - timedelta(days=7), now)),
+    "complaints_categories": lambda ctx, now: complaints.by_category(
+        ctx.engine, ComplaintFilter(now - timedelta(hours=24), now), now
     ),
-    "complaints_categories": lambda ctx: complaints.by_category(
-        ctx.engine, ComplaintFilter(ctx.now - timedelta(hours=24), ctx.now), ctx.now
-    ),
-    "traffic_map": lambda ctx: MapLayers(
+    "traffic_map": lambda ctx, now: MapLayers(
         districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine)
     ),
-    "traffic_trend": lambda ctx: traffic.traffic_trend(ctx.engine, *ctx.day),
-    "environment_map": lambda ctx: MapLayers(
-        districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
+    "traffic_trend": lambda ctx, now: traffic.traffic_trend(ctx.engine, *day(now)),
+    "environment_map": lambda ctx, now: MapLayers(
+        districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.timezone, now)
     ),
-    "environment_aqi": lambda ctx: environment.air_trend(ctx.engine, *ctx.day, ctx.tz),
-    "halls_ranking": lambda ctx: halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now),
-    "halls_trend": lambda ctx: halls.hall_trend(ctx.engine, *ctx.day),
-    "alerts_list": lambda ctx: alarms(ctx),
-    "feeds_list": lambda ctx: feeds.feed_status(ctx.engine),
+    "environment_aqi": lambda ctx, now: environment.air_trend(ctx.engine, *day(now), ctx.timezone),
+    "halls_ranking": lambda ctx, now: halls.hall_stats(ctx.engine, local_day(now, ctx.timezone)[0], now),
+    "halls_trend": lambda ctx, now: halls.hall_trend(ctx.engine, *day(now)),
+    "alerts_list": lambda ctx, now: alarms(ctx, now),
+    "feeds_list": lambda ctx, now: feeds.feed_status(ctx.engine),
 }
 
 
-def panel_body(panel: str, ctx: Context) -> object:
-    """The panel's figure or list, drawn from what it reads."""
-    return PANELS[panel].draw(ctx, READS[panel](ctx))
+def panel_body(panel: str, ctx: RequestContext, now: datetime) -> object:
+    """The panel's figure or list for the request at the wall's moment ``now``, drawn from what it reads."""
+    return PANELS[panel].draw(ctx, now, READS[panel](ctx, now))
 
 
-def alarms(ctx: Context) -> list[tuple[str, str]]:
-    """Alerts open at the wall's moment first (unacknowledged and most severe first: they include long hall
-    waits, AQI and TPI rules), then feed problems seen directly (stale feeds, failed runs, quarantined records)."""
-    settings = request_context().settings
-    factor = settings.stale_after_intervals
+def alarms(ctx: RequestContext, now: datetime) -> list[tuple[str, str]]:
+    """Alerts open at the wall's moment ``now`` first (unacknowledged and most severe first: they include long hall
+    waits, AQI and TPI rules), then feed problems seen directly (stale feeds, failed runs, quarantined records),
+    in the request's language."""
+    factor, lang = ctx.settings.stale_after_intervals, ctx.language
     items = []
-    for row in alerts.open_alerts(ctx.engine, at=ctx.now).itertuples(index=False):
+    for row in alerts.open_alerts(ctx.engine, at=now).itertuples(index=False):
         level = {"critical": "danger", "warning": "warning"}.get(row.severity, "info")
-        items.append((level, row.message_en if ctx.lang == "en" else row.message_zh))
+        items.append((level, row.message_en if lang == "en" else row.message_zh))
     for row in feeds.feed_status(ctx.engine).itertuples(index=False):
-        if row.enabled and row_freshness(row, ctx.now, factor).stale:
-            items.append(("warning", t("wall.ticker.stale", ctx.lang, feed=row.name)))
-    for row in feeds.recent_problems(ctx.engine, ctx.now - timedelta(hours=1), until=ctx.now).itertuples(index=False):
+        if row.enabled and row_freshness(row, now, factor).stale:
+            items.append(("warning", t("wall.ticker.stale", lang, feed=row.name)))
+    for row in feeds.recent_problems(ctx.engine, now - timedelta(hours=1), until=now).itertuples(index=False):
         if row.failed_runs:
-            items.append(("danger", t("wall.ticker.feed_failed", ctx.lang, feed=row.feed, count=row.failed_runs)))
+            items.append(("danger", t("wall.ticker.feed_failed", lang, feed=row.feed, count=row.failed_runs)))
         if row.quarantined:
-            items.append(("warning", t("wall.ticker.quarantine", ctx.lang, feed=row.feed, count=row.quarantined)))
+            items.append(("warning", t("wall.ticker.quarantine", lang, feed=row.feed, count=row.quarantined)))
     return items
