@@ -83,7 +83,7 @@ def test_reports_page_lists_and_opens_the_kept_reports(kept_city, monkeypatch):
 def test_a_failed_delivery_shows_on_feeds(kept_city, monkeypatch):
     engine, settings, _ = kept_city
     monkeypatch.setattr("layouts.viewmodels.reports.snapshot_time", lambda: FAILED_AT)
-    monkeypatch.setattr("layouts.viewmodels.feeds.snapshot_time", lambda: FAILED_AT)
+    monkeypatch.setattr("layouts.components.timepicker.snapshot_time", lambda: FAILED_AT)  # the page's span
     app = create_app(engine, settings.model_copy(update={"auth_mode": "open"}))
     client = app.server.test_client()
     client.get("/feeds")

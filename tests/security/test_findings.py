@@ -3,7 +3,7 @@ redirects, lockout, static paths, hostile callback values, admin forms and the q
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert
@@ -214,8 +214,8 @@ def test_quarantine_browser_masks_per_role(city, who):
     with city.engine.begin() as conn:
         conn.execute(
             insert(Quarantine),
-            [{"feed": "hotline", "received_at": datetime.now(UTC), "record_ref": "R1", "field": "description",
-              "reason": f"bad phone {PHONE}", "payload": PERSONAL}],
+            [{"feed": "hotline", "received_at": datetime.now(UTC) - timedelta(hours=1),  # in the page's 24 hours
+              "record_ref": "R1", "field": "description", "reason": f"bad phone {PHONE}", "payload": PERSONAL}],
         )
     client = _kiosk(city) if who == "kiosk" else signed_in(city, who)
     inputs = [
