@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from dashboard.context import request_context
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.compare import Change, change, covered
+from dashboard.kpis.compare import LATEST_WINDOWS, Change, change, covered, current_reading
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
@@ -49,6 +49,7 @@ class KpiValue:
     level: str | None = None
     color: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    read_at: datetime | None = None  # a latest reading's window end
 
 
 def _level(kpi_id: str, value: float | None) -> tuple[str | None, str | None]:
@@ -72,7 +73,7 @@ def overview_kpis(
         cards.append(
             KpiValue(
                 kpi.id, value, freshness_of(engine, status, kpi.feeds, now, stale_factor), level, color,
-                headline.facts if value is not None else {},
+                headline.facts if value is not None else {}, headline.read_at,
             )
         )
     return cards
@@ -80,7 +81,7 @@ def overview_kpis(
 
 #: The headline windows that honour their moment (so far today, the local days up to it) and their local days:
 #: their cards compare with the same moment of the day before or a year before. The latest interval's TPI and
-#: hour's AQI are read as of now only.
+#: hour's AQI compare with the latest interval or hour at that moment (``LATEST_WINDOWS``).
 COMPARABLE_DAYS = {"today": 1, "last_30_days": LAST_DAYS}
 
 
@@ -93,24 +94,30 @@ def headline_changes(
     compare: str | None,
     registry: Registry | None = None,
 ) -> dict[str, Change]:
-    """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
-    "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
-    are the same headline KPIs' at that moment, judged by the direction of the KPI each is a reading of; no
-    data where the domain's data does not reach back to its window."""
+    """The headline KPIs' changes against the same moment of the previous day (``compare`` "previous") or of the
+    same day a year earlier ("year"), by id; none without ``compare``. The values there are the same headline
+    KPIs' at that moment, judged by the direction of the KPI each is a reading of; no data where the domain's
+    data does not reach back to its window, or where a latest reading (TPI, AQI) on either side is not its
+    moment's own."""
     if compare is None:
         return {}
     registry = registry or load_registry()
     base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
-    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
+    before = {k.id: k for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
     hours = data_hours(engine)
     headlines = {k.id: k for k in registry.headline}
     changes = {}
     for card in kpis:
-        kpi = headlines[card.id]
+        kpi, then = headlines[card.id], before[card.id]
         if kpi.window in COMPARABLE_DAYS:
             start = local_day(base.end, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
             known = covered(*hours[kpi.domain], start)
-            changes[card.id] = change(card.value, before[card.id] if known else None, registry[kpi.measure].direction)
+        elif kpi.window in LATEST_WINDOWS:
+            window = LATEST_WINDOWS[kpi.window]
+            known = current_reading(card.read_at, now, window) and current_reading(then.read_at, base.end, window)
+        else:
+            continue
+        changes[card.id] = change(card.value, then.value if known else None, registry[kpi.measure].direction)
     return changes
 
 
