@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from dash import html
@@ -21,6 +21,9 @@ from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
 
+#: Hours of the wall's trends (the complaints' bars: twice as many).
+TREND_HOURS = 24
+
 
 @dataclass(frozen=True)
 class Context:
@@ -34,16 +37,31 @@ class Context:
     font: int
     style_url: str | None
     scale: float = 1.0
+    compare: str | None = None  # the URL's comparison: "previous" (环比) or "year" (同比)
 
     @property
     def day(self) -> tuple[datetime, datetime]:
         """The last 24 hours, the period of the wall's trends."""
-        return self.now - timedelta(hours=24), self.now
+        return self.now - timedelta(hours=TREND_HOURS), self.now
 
     @property
     def map_px(self) -> tuple[int, int]:
         """The map panel's size in pixels, for fitting the city into it."""
         return round(1050 * self.scale), round(600 * self.scale)
+
+
+class Trend(NamedTuple):
+    """A trend panel's series and, when the URL asks for a comparison, the comparison period's (frame, shift,
+    label) drawn dashed (its frame empty when the domain's data does not reach back to it: "no data")."""
+
+    frame: pd.DataFrame
+    overlay: tuple[pd.DataFrame, object, str] | None = None
+
+
+def _overlay_width(ctx: Context) -> float:
+    """The width of the comparison's dashed lines: as wide as the series' own at the wall's font (2.5 px at 20 px),
+    legible from across the room."""
+    return max(1.5, ctx.font / 8)
 
 
 def _name_col(ctx: Context) -> str:
@@ -56,8 +74,11 @@ def _city_map(ctx: Context, layers: MapLayers):
     )
 
 
-def _city_trend(ctx: Context, hourly: pd.DataFrame):
-    return hourly_trend(hourly, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font)
+def _city_trend(ctx: Context, trend: Trend):
+    return hourly_trend(
+        trend.frame, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, overlay=trend.overlay,
+        overlay_width=_overlay_width(ctx),
+    )
 
 
 def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
@@ -73,16 +94,23 @@ def _area_map(ctx: Context, layers: MapLayers):
     return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
 
 
-def _traffic_trend(ctx: Context, trend: pd.DataFrame):
+def _lines(ctx: Context, trend: Trend, series: dict[str, str], **options):
+    """A wall trend over the last 24 hours, the comparison period's series dashed when the URL asks for it."""
+    return time_lines(
+        trend.frame, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, span=ctx.day, overlay=trend.overlay,
+        overlay_width=_overlay_width(ctx), **options,
+    )
+
+
+def _traffic_trend(ctx: Context, trend: Trend):
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
-    series = {"tpi": t("traffic.series.tpi", ctx.lang)}
-    return time_lines(trend, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
+    return _lines(ctx, trend, {"tpi": t("traffic.series.tpi", ctx.lang)}, bands=bands)
 
 
-def _environment_aqi(ctx: Context, trend: pd.DataFrame):
+def _environment_aqi(ctx: Context, trend: Trend):
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
-    return time_lines(trend, {"aqi": "AQI"}, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, bands=bands, span=ctx.day)
+    return _lines(ctx, trend, {"aqi": "AQI"}, bands=bands)
 
 
 def _halls_ranking(ctx: Context, stats: pd.DataFrame):
@@ -99,17 +127,9 @@ def _halls_ranking(ctx: Context, stats: pd.DataFrame):
     )
 
 
-def _halls_trend(ctx: Context, trend: pd.DataFrame):
-    return time_lines(
-        trend,
-        {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)},
-        ctx.lang,
-        ctx.theme,
-        ctx.tz,
-        bars=("issued",),
-        font_size=ctx.font,
-        span=ctx.day,
-    )
+def _halls_trend(ctx: Context, trend: Trend):
+    series = {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)}
+    return _lines(ctx, trend, series, bars=("issued",))
 
 
 def _alerts_list(ctx: Context, items: list[tuple[str, str]]):

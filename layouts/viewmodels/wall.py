@@ -1,23 +1,26 @@
-"""The wall's view model: what its panels are given (their context and the data each draws), the KPI strip, each
-panel's freshness and the alarms of the alerts panel and the ticker."""
+"""The wall's view model: what its panels are given (their context and the data each draws, the trends with their
+comparison period when the URL asks for one), the KPI strip, each panel's freshness and the alarms of the alerts
+panel and the ticker."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from dashboard.context import request_context
-from dashboard.kpis.compare import Change
+from dashboard.kpis.compare import Change, covered
 from dashboard.kpis.freshness import Freshness, row_freshness
 from dashboard.kpis.periods import local_day
-from dashboard.kpis.timespan import resolve
+from dashboard.kpis.timespan import CUSTOM, TimeSelection, comparison, resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.complaints import ComplaintFilter
-from dashboard.queries.kpis import kpi_registry
+from dashboard.queries.kpis import data_hours, kpi_registry
 from layouts.components.timepicker import selection_for
-from layouts.components.wall_panels import PANELS, Context
+from layouts.components.wall_panels import PANELS, TREND_HOURS, Context, Trend
 from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
@@ -52,7 +55,7 @@ def wall_view(
     registry = kpi_registry(engine, settings.kpi_targets_file)
     kpis = overview_kpis(engine, now, tz, factor, registry)
     return WallView(
-        context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale),
+        context=Context(engine, now, tz, lang, theme, font, settings.map_style_url, scale, selection.compare),
         kpis=kpis,
         freshness={p: freshness_of(engine, status, PANELS[p].domains, now, factor) for p in panels},
         changes=headline_changes(engine, kpis, now, tz, factor, selection.compare, registry),
@@ -60,10 +63,28 @@ def wall_view(
     )
 
 
-#: What each panel draws, read for the panel's context: the last 24 hours unless said.
+def trend(ctx: Context, hours: int, domain: str, read: Callable[[Any, datetime, datetime], pd.DataFrame]) -> Trend:
+    """A trend panel's series over the last ``hours`` (``read(engine, start, end)``) and, when the wall's URL asks for a
+    comparison, the same read over the comparison period (the hours before, or the same hours a year earlier),
+    moved onto this period's axis; empty (the panel says "no data") where ``domain``'s data does not reach back
+    to it."""
+    frame = read(ctx.engine, ctx.now - timedelta(hours=hours), ctx.now)
+    if ctx.compare is None:
+        return Trend(frame)
+    selection = TimeSelection(CUSTOM, ctx.now - timedelta(hours=hours), ctx.now, compare=ctx.compare)
+    span = resolve(selection, ctx.now, ctx.tz)
+    base = comparison(span, ctx.tz)
+    known = covered(*data_hours(ctx.engine).get(domain, (None, None)), base.start)
+    before = read(ctx.engine, base.start, base.end) if known else frame.iloc[0:0]
+    shift = pd.DateOffset(years=1) if ctx.compare == "year" else pd.Timedelta(span.start - base.start)
+    return Trend(frame, (before, shift, t(f"time.compare.{ctx.compare}", ctx.lang)))
+
+
+#: What each panel draws, read for the panel's context: the last 24 hours unless said (the trends: with their
+#: comparison period's).
 READS: dict[str, Callable[[Context], Any]] = {
     "city_map": lambda ctx: map_layers(ctx.now, with_points=False),
-    "city_trend": lambda ctx: complaints.hourly_counts(ctx.engine, ctx.now - timedelta(hours=48), ctx.now),
+    "city_trend": lambda ctx: trend(ctx, 2 * TREND_HOURS, "complaints", complaints.hourly_counts),
     "complaints_funnel": lambda ctx: complaints.funnel(
         ctx.engine, ComplaintFilter(ctx.now - timedelta(days=7), ctx.now)
     ),
@@ -73,13 +94,15 @@ READS: dict[str, Callable[[Context], Any]] = {
     "traffic_map": lambda ctx: MapLayers(
         districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine)
     ),
-    "traffic_trend": lambda ctx: traffic.traffic_trend(ctx.engine, *ctx.day),
+    "traffic_trend": lambda ctx: trend(ctx, TREND_HOURS, "traffic", traffic.traffic_trend),
     "environment_map": lambda ctx: MapLayers(
         districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.tz, ctx.now)
     ),
-    "environment_aqi": lambda ctx: environment.air_trend(ctx.engine, *ctx.day, ctx.tz),
+    "environment_aqi": lambda ctx: trend(
+        ctx, TREND_HOURS, "environment", lambda engine, a, b: environment.air_trend(engine, a, b, ctx.tz)
+    ),
     "halls_ranking": lambda ctx: halls.hall_stats(ctx.engine, local_day(ctx.now, ctx.tz)[0], ctx.now),
-    "halls_trend": lambda ctx: halls.hall_trend(ctx.engine, *ctx.day),
+    "halls_trend": lambda ctx: trend(ctx, TREND_HOURS, "halls", halls.hall_trend),
     "alerts_list": lambda ctx: alarms(ctx),
     "feeds_list": lambda ctx: feeds.feed_status(ctx.engine),
 }

@@ -23,6 +23,7 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.dashboard.synthetic_city import populate
 
+TZ = "Asia/Shanghai"
 #: 2026-12-02 15:00 in the city: the latest full hour is 14:00–15:00 local, when the synthetic readings fall.
 NOW = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 
@@ -72,7 +73,9 @@ def app(tmp_path_factory):
         conn.execute(insert(SensorReading), _air(day_before - timedelta(minutes=10), {"A1": 30.0, "A2": 40.0}))
         for domain in ("traffic", "sensors"):
             rollups.rebuild(conn, domain)
-    yield create_app(engine, Settings(var_dir=folder, auth_mode="open"))
+    app = create_app(engine, Settings(var_dir=folder, auth_mode="open"))
+    app.engine_for_tests = engine
+    yield app
     engine.dispose()
 
 
@@ -127,3 +130,35 @@ def test_the_wall_strip_compares_the_same_readings(app, monkeypatch):
         page = wall.layout(lang="en", compare="previous")
     assert _headline(page, "network_tpi").children == "+2.5 (+125.0%) ▲ vs the same 15 min yesterday"
     assert _headline(page, "city_aqi").children == "+50 (+100.0%) ▲ vs the same hour yesterday"
+
+
+def _panel(app, panel: str, compare: str | None):
+    from layouts.components.wall_panels import Context
+    from layouts.viewmodels.wall import panel_body
+
+    with app.server.test_request_context("/"):
+        return panel_body(panel, Context(app.engine_for_tests, NOW, TZ, "en", "dark", 20, None, 1.0, compare))
+
+
+def _dashed(figure) -> list:
+    return [trace for trace in figure.data if trace.type == "scatter" and trace.line.dash == "dash"]
+
+
+def test_the_wall_trends_overlay_the_comparison_period(app):
+    """The traffic index the day before (the hour 14:00 local of 1 December: 40 km/h everywhere, TPI 2.0) is drawn
+    dashed at 14:00 of 2 December; the air data begins within the 24 hours before the wall's day, so their
+    comparison is "no data" (said on the chart), never a line at 0."""
+    traffic = _panel(app, "traffic_trend", "previous")
+    (line,) = _dashed(traffic)
+    assert line.name == "Traffic index · Previous period" and line.line.width >= 2.5
+    assert list(line.y) == [2.0] and [str(x)[:16] for x in line.x] == ["2026-12-02T14:00"]
+    air = _panel(app, "environment_aqi", "previous")
+    assert not _dashed(air) and [a.text for a in air.layout.annotations] == ["Previous period: no data"]
+
+
+def test_the_wall_trends_before_the_first_data_a_year_back_say_no_data(app):
+    """A year before, the traffic data begins at 14:20 local of 2 December 2025, within the day compared with."""
+    traffic = _panel(app, "traffic_trend", "year")
+    assert not _dashed(traffic) and [a.text for a in traffic.layout.annotations] == ["Year before: no data"]
+    plain = _panel(app, "traffic_trend", None)
+    assert not _dashed(plain) and not plain.layout.annotations and not plain.layout.showlegend
