@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -20,7 +21,7 @@ from dashboard.kpis.compare import LATEST_WINDOWS, Change, change, covered, curr
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
-from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
+from dashboard.kpis.timespan import CUSTOM, Span, TimeSelection, comparison, resolve
 from dashboard.kpis.traffic import tpi_level
 from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
@@ -125,10 +126,35 @@ def headline_changes(
 TREND_DAYS = 14
 
 
+def trend_before(
+    engine: Engine, registry: Registry, end: datetime, timezone: str, compare: str
+) -> tuple[pd.DataFrame, pd.DateOffset]:
+    """The city score's trend over the days its trend up to ``end`` compares with: the :data:`TREND_DAYS` before
+    (``compare`` "previous", up to the same moment of their last day) or the same days a year earlier ("year"),
+    and what moves their days onto the trend's. Days before the first data of any domain have no score (a
+    score of days without data would be that of whichever KPIs read 0 then), as the trend scores a day from the
+    domains with data that day."""
+    last = local_day(end, timezone)[0]
+    first = local_day(end, timezone, days_back=TREND_DAYS - 1)[0]
+    zone_days = [d.astimezone(ZoneInfo(timezone)).date() for d in (first, last)]
+    span = resolve(TimeSelection(CUSTOM, *zone_days, as_of=end, compare=compare), end, timezone)
+    base = comparison(span, timezone)
+    frame = kpi_trend(engine, registry, base.end, timezone, TREND_DAYS)
+    firsts = [hours[0] for hours in data_hours(engine).values() if hours[0] is not None]
+    if not firsts:
+        frame = frame.iloc[0:0]
+    else:
+        began = min(firsts).astimezone(ZoneInfo(timezone)).date()
+        frame = frame[pd.to_datetime(frame["day"]) >= pd.Timestamp(began)]
+    shift = pd.DateOffset(years=1) if compare == "year" else pd.DateOffset(days=TREND_DAYS)
+    return frame, shift
+
+
 @dataclass(frozen=True)
 class OverviewView:
     """The overview page for a calendar period: the KPI cards, the registry's values now and in the previous
-    period, their daily trend and freshness, the city score, the department ranking, open alerts and the map."""
+    period, their daily trend (and the trend's comparison days) and freshness, the city score, the department
+    ranking, open alerts and the map."""
 
     now: datetime
     timezone: str
@@ -142,6 +168,7 @@ class OverviewView:
     base: Span
     before: pd.Series
     trend: pd.DataFrame
+    trend_before: tuple[pd.DataFrame, pd.DateOffset]
     freshness: list[Freshness]
     score: float | None
     ranking: pd.DataFrame
@@ -190,6 +217,7 @@ def overview_view(span: Span) -> OverviewView:
         base=base,
         before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
+        trend_before=trend_before(engine, registry, span.end, tz, compare),
         freshness=[freshness_of(engine, status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),
