@@ -176,6 +176,7 @@ def time_lines(
     overlay: tuple[pd.DataFrame, object, str] | None = None,
     grain: str = "hour",
     overlay_width: float = 1.5,
+    legend_title: str | None = None,
 ) -> go.Figure:
     """Series of ``frame`` per hour, day or month (``grain``; column ``hour``: each interval's start in UTC)
     drawn in local time; ``series`` maps column → label; columns in ``bars`` are bars. ``right`` maps columns of
@@ -185,8 +186,9 @@ def time_lines(
     points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
     the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
     times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>", its lines
-    ``overlay_width`` px wide; a comparison without a value says so. Without a value of any series, this period's
-    or the comparison's, it says there is no data (never bare axes)."""
+    ``overlay_width`` px wide; a comparison without a value says so. ``legend_title`` heads the legend (what the
+    values are). Without a value of any series, this period's or the comparison's, it says there is no data
+    (never bare axes)."""
     if not _has_values(frame, series) and (overlay is None or not _has_values(overlay[0], series)):
         return empty(t("fresh.none", lang), theme, font_size)
     x = _local(frame["hour"], timezone) if not frame.empty else []
@@ -262,7 +264,8 @@ def time_lines(
         shapes=shaded,
         annotations=overlay_note(overlay, series, lang, theme),
         showlegend=len(series) > 1 or overlay is not None,
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+        | ({"title": {"text": html.escape(legend_title), "side": "top"}} if legend_title else {}),
         margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 or overlay is not None else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",
