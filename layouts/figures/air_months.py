@@ -75,9 +75,15 @@ def level_days(
         bargap=0.2,
         annotations=overlay_note(overlay, {"good_days": good}, lang, theme),
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
         margin={"l": 8, "r": 8, "t": 30, "b": 8},
-        xaxis={"showgrid": False, "color": colours.muted, "tickformat": "%Y-%m", "dtick": "M1", "type": "date"}
+        xaxis={
+            "showgrid": False, "color": colours.muted, "tickformat": "%Y-%m", "dtick": "M1", "type": "date",
+            "automargin": True,
+        }
         | months,
-        yaxis={"gridcolor": colours.grid, "color": colours.muted, "rangemode": "tozero", "title": {"text": unit}},
+        yaxis={
+            "gridcolor": colours.grid, "color": colours.muted, "rangemode": "tozero", "title": {"text": unit},
+            "automargin": True,
+        },
     )

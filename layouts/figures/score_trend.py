@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import clock
-from layouts.figures.base import figure, level_line
+from layouts.figures.base import COLORWAY, figure, level_line
 from layouts.figures.charts import overlay_note
 from layouts.themes import palette
 
@@ -24,8 +24,8 @@ def score_trend(
 ) -> go.Figure:
     """Line of ``city_score`` per ``day``; a dashed line marks the target (1.0). Dates carry the year when it is
     not the current one. ``overlay`` (frame, shift, label): the comparison period's daily scores, dashed in the
-    muted colour, their days moved by ``shift`` onto this trend's, named ``label`` in a small legend; without a
-    score there it says so (in ``lang``)."""
+    second series colour, their days moved by ``shift`` onto this trend's, named ``label`` in a small legend at
+    the top right; without a score there it says so (in ``lang``)."""
     colours = palette(theme)
     days = _days(trend)
     dated = "%Y-%m-%d" if any(day.year != clock.now().year for day in days) else "%m-%d"
@@ -49,7 +49,7 @@ def score_trend(
                 y=frame["city_score"],
                 name=label,
                 mode="lines",
-                line={"color": colours.muted, "width": 1.5, "dash": "dash"},
+                line={"color": COLORWAY[1], "width": 1.5, "dash": "dash"},
                 hovertemplate="%{y:.2f}<extra>" + label + "</extra>",
                 connectgaps=False,
             )
@@ -61,9 +61,12 @@ def score_trend(
         shapes=[level_line("y", 1.0, colours.muted)],
         annotations=overlay_note(overlay, {"city_score": ""}, lang, theme),
         showlegend=len(traces) > 1,
-        legend={"x": 0, "y": 0, "yanchor": "bottom", "bgcolor": "rgba(0,0,0,0)", "font": {"size": font_size - 2}},
+        legend={
+            "x": 1, "xanchor": "right", "y": 1, "yanchor": "bottom", "orientation": "h", "bgcolor": "rgba(0,0,0,0)",
+            "font": {"size": font_size - 2},
+        },
         uirevision="score-trend",
-        margin={"l": 30, "r": 8, "t": 4 if overlay is None else 16, "b": 24},
+        margin={"l": 30, "r": 8, "t": 4 if overlay is None else 18, "b": 24},
         xaxis={"showgrid": False, "tickformat": dated, "color": colours.muted},
         yaxis={"gridcolor": colours.grid, "color": colours.muted, "range": [0, 1.3], "dtick": 0.25},
     )
