@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -50,7 +52,7 @@ def score_trend(
                 name=label,
                 mode="lines",
                 line={"color": COLORWAY[1], "width": 1.5, "dash": "dash"},
-                hovertemplate="%{y:.2f}<extra>" + label + "</extra>",
+                hovertemplate="%{y:.2f}<extra>" + html.escape(label) + "</extra>",
                 connectgaps=False,
             )
         )
