@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -118,6 +120,7 @@ class FeedHttpClient:
         transport: httpx.BaseTransport | None = None,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.feed = feed
         self.requests_made = 0
@@ -133,6 +136,7 @@ class FeedHttpClient:
             retry=retry_if_exception(_is_transient),
             wait=_WaitHonouringRetryAfter(initial_backoff, max_backoff),
             stop=stop_after_attempt(feed.max_retries + 1) | stop_after_delay(feed.retry_budget_seconds),
+            sleep=sleep,
             reraise=True,
         )(self._get_once)
 

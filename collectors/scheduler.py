@@ -28,7 +28,7 @@ from dashboard.alerts.evaluate import evaluate
 from dashboard.db import partitions
 from dashboard.db.engine import refresh_statistics
 from dashboard.db.feedops import FeedLeases
-from dashboard.report.schedule import missing_latest, run_report, scheduled_report
+from dashboard.report.schedule import missing_latest, retry_deliveries, run_report, scheduled_report
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,8 @@ def _add_housekeeping(scheduler: BaseScheduler, job: HousekeepingJob, runner: Fe
 REPORT_GRACE_SECONDS = 6 * 3600
 #: Delay before the catch-up of a report whose time passed while the collector was not running.
 REPORT_CATCH_UP_SECONDS = 120
+#: How often the failed report deliveries that are due are tried again.
+REPORT_RETRY_SECONDS = 30
 
 
 def report_triggers(settings: Settings) -> dict[str, CronTrigger]:
@@ -186,7 +188,8 @@ def _catch_up(engine, settings: Settings) -> None:
 def add_report_jobs(scheduler: BaseScheduler, runner: FeedRunner, settings: Settings) -> None:
     """The report jobs (when ``report_enabled``): one per kind on its trigger, and one catch-up soon after start;
     leased like the other housekeeping, so one collector process of a sharded deployment writes each report.
-    A failing report is logged and tried again at its next time; delivery failures are recorded."""
+    A failing report is logged and tried again at its next time; a failed delivery is recorded and tried again
+    by the retry job when due (never by waiting inside a report job)."""
     if not settings.report_enabled:
         return
     args = [runner.engine, runner.leases]
@@ -194,6 +197,8 @@ def add_report_jobs(scheduler: BaseScheduler, runner: FeedRunner, settings: Sett
         job = HousekeepingJob(f"{kind} report", lambda engine, kind=kind: scheduled_report(engine, settings, kind))
         scheduler.add_job(job, args=args, trigger=trigger, id=job.name, name=job.name, max_instances=1,
                           coalesce=True, misfire_grace_time=REPORT_GRACE_SECONDS, replace_existing=True)
+    retries = HousekeepingJob("report deliveries", lambda engine: retry_deliveries(engine, settings))
+    _add_housekeeping(scheduler, retries, runner, REPORT_RETRY_SECONDS)
     catch_up = HousekeepingJob("report catch-up", lambda engine: _catch_up(engine, settings))
     scheduler.add_job(catch_up, args=args, id=catch_up.name, name=catch_up.name, replace_existing=True,
                       next_run_time=datetime.now(UTC) + timedelta(seconds=REPORT_CATCH_UP_SECONDS))

@@ -85,7 +85,8 @@ def keep(
     day: Day = "",
     deliver: Annotated[bool, typer.Option(help="Deliver by the configured mail and webhooks.")] = True,
 ) -> None:
-    """Generate a report in every configured language and format, keep it, and deliver it (as scheduled)."""
+    """Generate a report in every configured language and format, keep it, and deliver it (as scheduled: one
+    attempt; a failed one is tried again by the collector process)."""
     from dashboard.report.schedule import run_report
 
     if kind not in ("daily", "weekly"):

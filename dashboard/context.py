@@ -1,8 +1,10 @@
-"""What pages and components take from the app serving the request: one :class:`RequestContext`.
+"""What pages, components, callbacks and view models take from the app serving the request: one
+:class:`RequestContext`.
 
 The web app (``dashboard.web.app``) installs its engine and settings on the Flask server with :func:`install`;
 the access gate (``dashboard.web.gate``) puts who is asking on ``flask.g``. Pages and components call
-:func:`request_context` instead of importing the web app, so the web app can import them without a loop.
+:func:`request_context` instead of importing the web app, so the web app can import them without a loop; a page's
+layout and its callbacks build it from the URL and from the page's store with ``layouts.components.frame``.
 This module imports nothing else of the project.
 """
 
@@ -38,9 +40,10 @@ class AppState:
 @dataclass(frozen=True)
 class RequestContext:
     """The request being served: the engine its reads go to (a read replica when configured) and the primary's
-    (writes and freshness-critical reads), the settings, the language, the theme, who is asking and the time the
+    (writes and freshness-critical reads), the settings, the language, the theme, who is asking, the time the
     page was asked for (its URL's ``period``, ``from``, ``to``, ``as_of``, ``compare``: see
-    ``dashboard.kpis.timespan``; empty: the page's default)."""
+    ``dashboard.kpis.timespan``; empty: the page's default) and the screen it is drawn for (``scale`` × 1920 px
+    wide: the wall's ``?scale=``; 1 elsewhere)."""
 
     engine: Engine
     settings: Any
@@ -50,6 +53,12 @@ class RequestContext:
     principal: Any | None  # dashboard.auth.store.Principal; None when nobody is signed in
     time: Mapping[str, str] = field(default_factory=dict)
     primary: Engine | None = None
+    scale: float = 1.0
+
+    @property
+    def timezone(self) -> str:
+        """The city's time zone (IANA name), that of every local time the request shows."""
+        return self.settings.city_timezone
 
 
 def install(server: Flask, engine: Engine, settings: Any, read_engine: Engine | None = None) -> None:
@@ -64,7 +73,10 @@ def serving() -> bool:
 
 
 def request_context(
-    language: str | None = None, theme: str | None = None, time: Mapping[str, str] | None = None
+    language: str | None = None,
+    theme: str | None = None,
+    time: Mapping[str, str] | None = None,
+    scale: float = 1.0,
 ) -> RequestContext:
     """The context of the current request; language and theme default to the settings' defaults."""
     state: AppState = current_app.extensions[APP_KEY]
@@ -78,4 +90,5 @@ def request_context(
         principal=principal,
         time=dict(time or {}),
         primary=state.engine,
+        scale=scale,
     )

@@ -6,6 +6,7 @@ import copy
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from simulator.config import FaultConfig
@@ -95,11 +96,12 @@ class RequestFaults:
 
 
 class FaultInjector:
-    """Counts requests and decides the transport-level fault of each."""
+    """Counts requests and decides the transport-level fault of each; ``sleep`` makes the injected waits."""
 
-    def __init__(self, seed: int, config: FaultConfig) -> None:
+    def __init__(self, seed: int, config: FaultConfig, sleep: Callable[[float], None] = time.sleep) -> None:
         self.seed = seed
         self.config = config
+        self.sleep = sleep
         self._count = 0
         self._lock = threading.Lock()
 
@@ -110,8 +112,7 @@ class FaultInjector:
             number = self._count
         return RequestFaults(number, random.Random(self.seed * 1_000_003 + number), copy.copy(self.config))
 
-    @staticmethod
-    def transport_fault(faults: RequestFaults) -> tuple[int, str] | None:
+    def transport_fault(self, faults: RequestFaults) -> tuple[int, str] | None:
         """Sleep as configured; returns (status, reason) when the request must fail instead of being served."""
         config = faults.config
         if config.outage:
@@ -122,7 +123,7 @@ class FaultInjector:
         if draw < config.error_rate:
             return 500, "internal server error (simulated)"
         if faults.rng.random() < config.timeout_rate:
-            time.sleep(config.timeout_seconds)
+            self.sleep(config.timeout_seconds)
         if config.latency_ms:
-            time.sleep(config.latency_ms / 1000)
+            self.sleep(config.latency_ms / 1000)
         return None

@@ -45,7 +45,7 @@ def create_app(state: SimState) -> Flask:
             g.faults = RequestFaults(0, random.Random(0), FaultConfig())
             return None
         g.faults = state.injector.next_request()
-        failure = FaultInjector.transport_fault(g.faults)
+        failure = state.injector.transport_fault(g.faults)
         if failure is None:
             return None
         status, message = failure

@@ -10,7 +10,8 @@ from dashboard.db.models import Base, FeedRun
 #: Tables a run writes, compared row by row (the ``feed_run`` accounting is compared as sums per feed).
 WRITTEN = (
     "complaint", "complaint_event", "traffic_observation", "sensor_reading", "hall_ticket",
-    "complaint_hourly", "complaint_daily", "complaint_area_daily", "traffic_hourly", "traffic_daily",
+    "complaint_hourly", "complaint_daily", "complaint_area_daily", "complaint_department_daily", "traffic_hourly",
+    "traffic_daily",
     "sensor_hourly", "environment_hourly", "environment_daily", "hall_hourly", "hall_daily",
     "duration_hourly", "duration_daily", "quarantine", "feed_cursor",
 )

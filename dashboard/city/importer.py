@@ -18,7 +18,15 @@ from dashboard.city.report import CityImportError, Report
 from dashboard.city.sources import LENGTH_UNITS, SPEED_UNITS, read_source, unit_factor
 from dashboard.city.validate import check_duplicates, check_lengths, listing
 from dashboard.db.identity import KINDS as ALIAS_KINDS
-from dashboard.db.models import Department, ReferenceAlias, RoadSegment, ServiceHall, ServiceType, Station
+from dashboard.db.models import (
+    Department,
+    ReferenceAlias,
+    RoadSegment,
+    ServiceHall,
+    ServiceItem,
+    ServiceType,
+    Station,
+)
 from dashboard.geo.boundaries import BoundaryFields, import_boundaries, read_boundaries
 from dashboard.geo.locator import DistrictLocator
 from dashboard.kpis.environment import NOISE_LIMITS
@@ -207,6 +215,12 @@ def read_categories(spec: Source, crs: str, report: Report, aliases: list[dict])
     return _checked(out, ServiceType.__table__, report)
 
 
+def read_service_items(spec: Source, crs: str, report: Report) -> list[dict]:
+    """The halls' service items: code, Chinese and English names (hall tickets name an item by either of the
+    first two)."""
+    return _checked(_named(read_source(spec, crs, report), report), ServiceItem.__table__, report)
+
+
 def read_aliases(spec: Source, crs: str, report: Report) -> list[dict]:
     """The ``[aliases]`` file: one other name a feed uses per row (``kind``, ``alias``, ``code``)."""
     frame = read_source(spec, crs, report)
@@ -291,6 +305,7 @@ def read_city(manifest: Manifest, conn: Connection) -> CityData:
         "halls": (ServiceHall, lambda s, r: read_halls(s, manifest.crs_of(s), locator, r)),
         "departments": (Department, lambda s, r: read_departments(s, manifest.crs_of(s), r, aliases)),
         "categories": (ServiceType, lambda s, r: read_categories(s, manifest.crs_of(s), r, aliases)),
+        "service_items": (ServiceItem, lambda s, r: read_service_items(s, manifest.crs_of(s), r)),
     }
     for kind, (model, read) in readers.items():
         spec = getattr(manifest, kind)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dashboard.geo.crs import UnknownCrsError, normalize_crs
 
-KINDS = ("boundaries", "roads", "stations", "halls", "departments", "categories", "aliases")
+KINDS = ("boundaries", "roads", "stations", "halls", "departments", "categories", "aliases", "service_items")
 
 
 class ManifestError(ValueError):
@@ -107,6 +107,7 @@ class Manifest(_Strict):
     departments: Source | None = None
     categories: Source | None = None
     aliases: Source | None = None
+    service_items: Source | None = None
 
     def crs_of(self, source: Source) -> str:
         return source.crs or self.city.crs

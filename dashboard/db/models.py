@@ -124,6 +124,16 @@ class ServiceType(Base):
     parent_code: Mapped[str | None] = mapped_column(String(64))  # the category it belongs to, if any
 
 
+class ServiceItem(Base):
+    """A service item (办事事项) of the halls; hall tickets name it by its code or its Chinese name."""
+
+    __tablename__ = "service_item"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+
 class ReferenceAlias(Base):
     """Another name a feed gives a reference entity (a department, district, category or station), mapped to its
     code; maintained by configuration: the city manifest's aliases (its ``[aliases]`` file and the ``aliases``
@@ -306,7 +316,8 @@ class ComplaintMeasures:
 
 
 class ComplaintHourly(ComplaintMeasures, Base):
-    """Complaint measures per UTC hour × district × category."""
+    """Complaint measures per UTC hour × district × category × the department the ticket names ('' when none:
+    its handling department is then its category's, resolved when read)."""
 
     __tablename__ = "complaint_hourly"
     __table_args__ = CLUSTERED
@@ -314,15 +325,27 @@ class ComplaintHourly(ComplaintMeasures, Base):
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     district_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class ComplaintDaily(ComplaintMeasures, Base):
-    """Complaint measures per local day × category (city totals, department ranking)."""
+    """Complaint measures per local day × category (city totals)."""
 
     __tablename__ = "complaint_daily"
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ComplaintDepartmentDaily(ComplaintMeasures, Base):
+    """Complaint measures per local day × department named × category (the department ranking)."""
+
+    __tablename__ = "complaint_department_daily"
+    __table_args__ = CLUSTERED
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -674,10 +697,12 @@ class ReportFile(Base):
     incomplete: Mapped[str] = mapped_column(String(128), default="")  # sections, comma-separated
     note: Mapped[str | None] = mapped_column(Text)  # e.g. why a PDF fell back to HTML
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str | None] = mapped_column(Text)  # JSON: the title and sentences its deliveries send
 
 
 class ReportDelivery(Base):
-    """One attempt to deliver a report (by e-mail or webhook): every attempt is kept, failures included."""
+    """One attempt to deliver a report (by e-mail or webhook): every attempt is kept, failures included; a failed
+    one says when the next attempt is due (none: it was the last)."""
 
     __tablename__ = "report_delivery"
     __table_args__ = (Index("ix_report_delivery_attempted_at", "attempted_at"),)
@@ -690,3 +715,4 @@ class ReportDelivery(Base):
     status: Mapped[str] = mapped_column(String(16))  # ok | failed
     error: Mapped[str | None] = mapped_column(Text)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,12 +28,13 @@ def index_report(conn: Connection, row: Mapping[str, Any]) -> int:
 
 def record_delivery(
     conn: Connection, report_id: int, channel: str, target: str, attempt: int, status: str, error: str | None,
-    at: datetime,
+    at: datetime, next_attempt_at: datetime | None = None,
 ) -> None:
-    """Keep one delivery attempt (status ``ok`` or ``failed`` with its error)."""
+    """Keep one delivery attempt (status ``ok`` or ``failed`` with its error and, when it is to be tried again,
+    when)."""
     conn.execute(
         ReportDelivery.__table__.insert().values(
             report_id=report_id, channel=channel, target=target[:255], attempt=attempt, status=status,
-            error=error, attempted_at=at,
+            error=error, attempted_at=at, next_attempt_at=next_attempt_at,
         )
     )

@@ -37,6 +37,7 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintDaily,
+    ComplaintDepartmentDaily,
     ComplaintHourly,
     DurationDaily,
     DurationHourly,
@@ -152,7 +153,7 @@ def _sqlite_has_math() -> bool:
     return True
 
 
-def _math_functions(conn: Connection) -> None:
+def math_functions(conn: Connection) -> None:
     """Give an SQLite connection ``log2`` and ``floor`` when its library lacks them."""
     if conn.dialect.name == "sqlite" and not _sqlite_has_math():
         raw = conn.connection.driver_connection
@@ -209,8 +210,9 @@ COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "clos
 def _complaint_parts(ranges):
     c = Complaint.__table__.c
     zero = literal(0)
-    dims = (func.coalesce(c.district_code, "").label("district_code"), func.coalesce(c.category, "").label("category"))
-    rated_at = func.coalesce(c.revisited_at, c.closed_at)
+    dims = (func.coalesce(c.district_code, "").label("district_code"), func.coalesce(c.category, "").label("category"),
+            func.coalesce(c.department_code, "").label("department_code"))
+    rating = {"rated": literal(1), "satisfied": _flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))}
 
     def part(time_col, where, **measures):
         columns = {name: measures.get(name, zero) for name in COMPLAINT_MEASURES}
@@ -231,21 +233,18 @@ def _complaint_parts(ranges):
         ),
         part(c.due_at, _within(c.due_at, ranges), due=literal(1),
              due_met=_flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at))),
-        part(
-            rated_at,
-            and_(c.satisfaction.is_not(None), _within(rated_at, ranges)),
-            rated=literal(1),
-            satisfied=_flag(c.satisfaction.in_(("satisfied", "basically_satisfied"))),
-        ),
+        # rated at the revisit, else at the closure: two parts, each read through its own index (not revisited
+        # as a flag, which no index serves: SQLite would read every ticket not revisited through the revisit's)
+        part(c.revisited_at, and_(c.satisfaction.is_not(None), _within(c.revisited_at, ranges)), **rating),
+        part(c.closed_at, and_(c.satisfaction.is_not(None), _flag(c.revisited_at.is_(None)) == 1,
+                               _within(c.closed_at, ranges)), **rating),
     ]
 
 
 def _complaint_select(ranges):
     parts = union_all(*_complaint_parts(ranges)).subquery()
-    return select(
-        parts.c.hour, parts.c.district_code, parts.c.category,
-        *(func.sum(parts.c[m]).label(m) for m in COMPLAINT_MEASURES),
-    ).group_by(parts.c.hour, parts.c.district_code, parts.c.category)
+    keys = (parts.c.hour, parts.c.district_code, parts.c.category, parts.c.department_code)
+    return select(*keys, *(func.sum(parts.c[m]).label(m) for m in COMPLAINT_MEASURES)).group_by(*keys)
 
 
 def _traffic_select(ranges):
@@ -355,6 +354,13 @@ def facts_hourly(domain: str, ranges: list[tuple[datetime, datetime]]):
     return HOURLY[domain][0][1](ranges)
 
 
+def facts_histograms(ranges: list[tuple[datetime, datetime]]):
+    """The rows of ``duration_hourly`` (both kinds) computed from the facts in ``ranges`` (half-open, not
+    necessarily on the hour): the durations of a period's partial hours, bucketed as the rollup buckets them.
+    On SQLite the connection needs :func:`math_functions`."""
+    return union_all(_handling_histogram(ranges), _wait_histogram(ranges))
+
+
 #: The hourly sums of each domain (kept for the reads and the CLI, which name the domains by them).
 ROLLUPS = {domain: levels[0][0] for domain, levels in HOURLY.items()}
 
@@ -408,6 +414,7 @@ DAILY: dict[str, list[tuple[Table, Table, str | None]]] = {
     "complaints": [
         (ComplaintDaily.__table__, ComplaintHourly.__table__, None),
         (ComplaintAreaDaily.__table__, ComplaintHourly.__table__, None),
+        (ComplaintDepartmentDaily.__table__, ComplaintHourly.__table__, None),
         (DurationDaily.__table__, DurationHourly.__table__, durations.HANDLING),
     ],
     "traffic": [(TrafficDaily.__table__, TrafficHourly.__table__, None)],
@@ -481,7 +488,7 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
-    _math_functions(conn)
+    math_functions(conn)
     for table, build, kind in HOURLY[domain]:
         _refresh_hourly(conn, table, build, kind, ranges)
     if domain == "sensors":

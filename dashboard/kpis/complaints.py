@@ -22,6 +22,12 @@ from dashboard.kpis.measure import Measure, count, ratio
 FUNNEL = ("received", "dispatched", "accepted", "closed", "revisited")
 SIDE_STEPS = ("returned", "extended")
 STATUS_KEYS = FUNNEL + SIDE_STEPS
+#: The furthest funnel stage (its index in ``FUNNEL``) a lifecycle status shows a ticket got to: a return follows a
+#: dispatch, an extension the department's acceptance (签收), a reopening (重办) a closure.
+REACHES = {"received": 0, "dispatched": 1, "accepted": 2, "closed": 3, "revisited": 4, "returned": 1, "extended": 2,
+           "reopened": 3}
+#: What a ticket's own record shows it reached (a flag of :func:`funnel_counts`) -> the stage's index.
+SHOWN_BY = {"assigned": 1, "closed": 3, "revisited": 4}
 #: Rollup columns the complaint KPIs are computed from.
 SUMS = (
     "received",
@@ -35,6 +41,23 @@ SUMS = (
     "satisfied",
     "reopened",
 )
+
+
+def funnel_counts(groups: pd.DataFrame) -> pd.DataFrame:
+    """The lifecycle funnel (``step``, ``tickets``), side steps last, from ``tickets`` counted by what shows how far
+    they got: ``history`` and ``status`` (the furthest stage their events and their status reached, see
+    ``REACHES``), the flags of ``SHOWN_BY`` (their own times: dispatched, closed, visited back or rated) and
+    ``returned`` / ``extended`` (a side step in their history, status or counts).
+
+    A ticket counts in every stage up to the furthest it reached (a closed ticket was dispatched and accepted),
+    so that a source sending ticket states without their history counts as far as the states show."""
+    furthest = groups[["history", "status"]].max(axis=1)
+    for flag, stage in SHOWN_BY.items():
+        furthest = furthest.where(groups[flag] == 0, np.maximum(furthest, stage))
+    tickets = pd.to_numeric(groups["tickets"])
+    counts = [int(tickets[furthest >= stage].sum()) for stage in range(len(FUNNEL))]
+    counts += [int(tickets[groups[step] > 0].sum()) for step in SIDE_STEPS]
+    return pd.DataFrame({"step": list(FUNNEL + SIDE_STEPS), "tickets": counts})
 
 
 def _value(number: float) -> float | None:

@@ -20,7 +20,15 @@ from dashboard.db.models import (
     ServiceType,
 )
 from dashboard.db.rollups import seconds_between
-from dashboard.kpis.complaints import FUNNEL, SIDE_STEPS, on_time_rate, on_time_rates, per_10k_a_day
+from dashboard.kpis.complaints import (
+    REACHES,
+    SHOWN_BY,
+    SIDE_STEPS,
+    funnel_counts,
+    on_time_rate,
+    on_time_rates,
+    per_10k_a_day,
+)
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.edges import edge_sums, with_edges
 from dashboard.queries.reference import area, districts
@@ -238,24 +246,41 @@ def _hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
 
 
 
+def _reaches(status):
+    """The furthest funnel stage a lifecycle status shows (``REACHES``; 0 for any other word)."""
+    return case(*((status == word, stage) for word, stage in REACHES.items()), else_=0)
+
+
+def _flag(condition):
+    return func.max(case((condition, 1), else_=0))
+
+
 @cached
 def funnel(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
-    """Tickets of the selection that reached each lifecycle step (``step``, ``tickets``), side steps last.
-
-    A ticket counts once per step it ever reached, from its event history; received counts every ticket.
-    """
-    reached = (
-        select(ComplaintEvent.status.label("step"), func.count(func.distinct(Complaint.id)).label("tickets"))
-        .join(
-            Complaint,
-            and_(Complaint.source == ComplaintEvent.source, Complaint.source_id == ComplaintEvent.ticket_id),
+    """Tickets of the selection that reached each lifecycle step (``step``, ``tickets``), side steps last: how far
+    each got by its event history, its status and its own times and counts (see
+    :func:`dashboard.kpis.complaints.funnel_counts`); received counts every ticket."""
+    events = and_(Complaint.source == ComplaintEvent.source, Complaint.source_id == ComplaintEvent.ticket_id)
+    per_ticket = filtered(
+        select(
+            func.coalesce(func.max(_reaches(ComplaintEvent.status)), 0).label("history"),
+            func.max(_reaches(Complaint.status)).label("status"),
+            _flag(Complaint.assigned_at.is_not(None)).label("assigned"),
+            _flag(Complaint.closed_at.is_not(None) | (Complaint.reopened_count > 0)).label("closed"),
+            _flag(Complaint.revisited_at.is_not(None) | Complaint.satisfaction.is_not(None)).label("revisited"),
+            *(
+                _flag((ComplaintEvent.status == step) | (Complaint.status == step) | (count > 0)).label(step)
+                for step, count in zip(SIDE_STEPS, (Complaint.returned_count, Complaint.extended_count), strict=True)
+            ),
         )
-        .group_by(ComplaintEvent.status)
-    )
-    counts = dict(read_frame(engine, filtered(reached, sel)).itertuples(index=False, name=None))
-    counts["received"] = max(counts.get("received", 0), int(read_scalar(engine, filtered(select(func.count()), sel))))
-    steps = FUNNEL + SIDE_STEPS
-    return pd.DataFrame({"step": steps, "tickets": [int(counts.get(s, 0)) for s in steps]})
+        .select_from(Complaint)
+        .outerjoin(ComplaintEvent, events)
+        .group_by(Complaint.id),
+        sel,
+    ).subquery()
+    shown = [per_ticket.c[name] for name in ("history", "status", *SHOWN_BY, *SIDE_STEPS)]
+    groups = read_frame(engine, select(*shown, func.count().label("tickets")).group_by(*shown))
+    return funnel_counts(groups)
 
 
 def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.DataFrame:
@@ -317,6 +342,14 @@ DEPARTMENT_KEY = func.coalesce(
     Complaint.department_code,
     select(ServiceType.department_code).where(ServiceType.code == Complaint.category).scalar_subquery(),
 )
+
+
+def handling_departments(engine: Engine, named: pd.Series, category: pd.Series) -> pd.Series:
+    """:data:`DEPARTMENT_KEY` of rollup rows: the department ``named`` ('' or None: none), else the one the
+    service type ``category`` names (None when neither)."""
+    types = read_frame(engine, select(ServiceType.code, ServiceType.department_code))
+    by_category = category.map(dict(zip(types["code"], types["department_code"], strict=True)))
+    return named.where(named.notna() & (named != ""), by_category)
 
 
 @cached

@@ -6,6 +6,11 @@ ceil(end)): the hour it starts inside is left out, the hour it ends inside is re
 (:func:`dashboard.db.rollups.facts_hourly`): a rolling window starting at 02:40 counts the tickets received from
 02:40, a local day of a half-hour time zone starts at its midnight, and a deadline later in the hour a period
 ends in has not fallen yet (DESIGN §6: on-time closure is over the tickets whose deadline fell in the period).
+
+A percentile cannot be taken out of an hour's histogram (its buckets keep no list of their durations), so the
+duration histograms read only the whole hours [ceil(start), floor(end)) from the rollups and add the histograms
+of the partial hours [start, ceil(start)) and [floor(end), end), bucketed from the facts as the rollup buckets
+them (:func:`edge_histograms`): the result is the histogram of exactly the period's durations.
 """
 
 from __future__ import annotations
@@ -13,17 +18,32 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, union_all
+from sqlalchemy import Engine, func, literal, select, union_all
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.cache import cached
-from dashboard.db.rollups import facts_hourly
-from dashboard.queries.base import read_frame
+from dashboard.db.rollups import facts_histograms, facts_hourly, math_functions
+from dashboard.queries.base import DatabaseUnavailable, read_frame
 
 
 def hour_end(moment: datetime) -> datetime:
     """The end of the hour ``moment`` lies in (``moment`` itself when on the hour)."""
     start = moment.replace(minute=0, second=0, microsecond=0)
     return start if start == moment else start + timedelta(hours=1)
+
+
+def hour_start(moment: datetime) -> datetime:
+    """The start of the hour ``moment`` lies in."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def partial_hours(start: datetime, end: datetime) -> tuple[tuple[datetime, datetime] | None, list]:
+    """[start, end) as its whole hours [ceil(start), floor(end)) (None when it holds none) and the parts of
+    the hours it covers only partly, as (from, to) ranges."""
+    first, last = hour_end(start), hour_start(end)
+    if first >= last:
+        return None, [(start, end)] if start < end else []
+    return (first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b]
 
 
 def edge_ranges(start: datetime, end: datetime) -> list[tuple[int, datetime, datetime]]:
@@ -58,3 +78,41 @@ def with_edges(sums: dict, edges: pd.DataFrame, key: str | None = None, value: s
     given)."""
     rows = edges if key is None else edges[edges[key] == value]
     return sums | {n: sums[n] + float(rows[n].sum()) for n in sums if n in rows}
+
+
+@cached
+def boundary_sums(
+    engine: Engine, moments: tuple[datetime, ...], domain: str, names: tuple[str, ...], by: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Per moment of ``moments`` (column ``boundary``: its index) and dimension ``by``: the sums of ``names`` of
+    ``domain``'s facts in [moment, ceil(moment)), which the rollups count in the hour before the moment (none for
+    a moment on the hour). Per-day or per-month reads move them to the bucket the moment starts."""
+    parts = []
+    for i, moment in enumerate(moments):
+        if moment < hour_end(moment):
+            rows = facts_hourly(domain, [(moment, hour_end(moment))]).subquery()
+            parts.append(select(literal(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
+    if not parts:
+        return pd.DataFrame(columns=["boundary", *by, *names])
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [rows.c.boundary, *(rows.c[k] for k in by)]
+    stmt = select(*keys, *(func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names)).group_by(*keys)
+    return read_frame(engine, stmt).astype({n: float for n in names})
+
+
+@cached
+def edge_histograms(engine: Engine, start: datetime, end: datetime) -> list[tuple]:
+    """The duration histograms of the partial hours of [start, end) (:func:`partial_hours`) from the facts: rows of
+    ``kind``, ``bucket``, ``tickets``, ``min_seconds``, ``max_seconds``, as the rollup's."""
+    parts = partial_hours(start, end)[1]
+    if not parts:
+        return []
+    rows = facts_histograms(parts).subquery()
+    stmt = select(rows.c.kind, rows.c.bucket, func.sum(rows.c.tickets), func.min(rows.c.min_seconds),
+                  func.max(rows.c.max_seconds)).group_by(rows.c.kind, rows.c.bucket)
+    try:
+        with engine.connect() as conn:
+            math_functions(conn)
+            return [tuple(row) for row in conn.execute(stmt)]
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc

@@ -1,5 +1,6 @@
 """Service-hall queries: waiting times (called − issued) and long waits, and per-hall, hourly and per-item
-measures from the rollup."""
+measures from the rollup (per hall and per item with the tickets at the period's edges, see
+:mod:`dashboard.queries.edges`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from dashboard.db.models import (
     HallHourly,
     HallTicket,
     ServiceHall,
+    ServiceItem,
 )
+from dashboard.kpis import halls as hall_kpis
 from dashboard.queries.base import read_frame
+from dashboard.queries.edges import edge_sums
 from dashboard.queries.kpis import domain_series
 from dashboard.queries.reference import HALL_COLUMNS, halls
 
@@ -87,6 +91,17 @@ def _hall_measures(h):
     )
 
 
+#: The per-hall and per-item sums that count tickets (the others sum seconds).
+COUNTS = ("issued", "called", "over_30", "finished", "online", "with_visits", "single_visit", "rated", "rated_good")
+
+
+def _edges(engine: Engine, start: datetime, end: datetime, key: str) -> pd.DataFrame:
+    """The signed sums of the hall tickets at the edges of [start, end) per ``key`` (hall_code or service_item, ''
+    when none), named as :func:`_hall_measures` names them."""
+    edges = edge_sums(engine, start, end, "halls", hall_kpis.SUMS, (key,))
+    return edges.rename(columns={"waited_over_30min": "over_30"})
+
+
 def _hall_rates(frame: pd.DataFrame) -> pd.DataFrame:
     def ratio(num: str, den: str, scale: float) -> pd.Series:
         return (frame[num] / frame[den].where(frame[den] > 0) * scale).astype(float)
@@ -116,16 +131,23 @@ def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | N
         stmt = stmt.where(ServiceHall.district_code == district)
     frame = read_frame(engine, stmt)
     numeric = [c for c in frame.columns if c not in ("code", "name_zh", "name_en", "lon", "lat", "district_code")]
-    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0)
-    return _hall_rates(frame)
+    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0).astype(float)
+    edges = _edges(engine, start, end, "hall_code").groupby("hall_code")[numeric].sum()
+    frame[numeric] += edges.reindex(frame["code"], fill_value=0.0).to_numpy()
+    return _hall_rates(frame.astype(dict.fromkeys(COUNTS, int)))
 
 
 @cached
 def hall_trend(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Hourly figures over all halls: hour, issued, wait_min, over_30_pct."""
+    """Hourly figures over all halls (the first and last hour from ``start`` and up to ``end`` only): hour, issued,
+    wait_min, over_30_pct."""
     h = HallHourly
     frame = read_frame(engine, select(h.hour, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.hour))
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    numeric = [c for c in frame.columns if c != "hour"]
+    both = pd.concat([frame, _edges(engine, start, end, "hour")], ignore_index=True)
+    both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
+    sums = both.astype(dict.fromkeys(numeric, float)).groupby("hour", as_index=False)[numeric].sum()
+    frame = sums[sums["issued"] > 0].astype(dict.fromkeys(COUNTS, int))
     return _hall_rates(frame)[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
 
 
@@ -139,13 +161,37 @@ def hall_series(engine: Engine, start: datetime, end: datetime, timezone: str, g
 
 @cached
 def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Per service item: issued, wait_min, online_pct, single_visit_pct (most issued first)."""
+    """Per service item as the tickets name it, named in both languages (:func:`item_names`): issued, wait_min,
+    online_pct, single_visit_pct (most issued first)."""
     h = HallHourly
     frame = read_frame(
         engine,
         select(h.service_item, *_hall_measures(h)).where(h.hour >= start, h.hour < end).group_by(h.service_item),
     )
-    frame = _hall_rates(frame)
-    return frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
+    numeric = [c for c in frame.columns if c != "service_item"]
+    both = pd.concat([frame.astype({c: float for c in numeric}), _edges(engine, start, end, "service_item")])
+    sums = both.groupby("service_item", as_index=False)[numeric].sum().astype(dict.fromkeys(COUNTS, int))
+    frame = _hall_rates(sums[sums["issued"] > 0])
+    frame = frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
         "issued", ascending=False, ignore_index=True
+    )
+    return item_names(frame, read_frame(engine, select(ServiceItem.code, ServiceItem.name_zh, ServiceItem.name_en)))
+
+
+def item_names(frame: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``name_zh`` and ``name_en`` of each ``service_item``: the reference item's whose code or
+    Chinese name it is; the item as the tickets name it where the city has no such item or no name in a language
+    (never blank but for tickets that name no item: "")."""
+    named = {}
+    for code, zh, en in items.itertuples(index=False):
+        for key in (code, zh):
+            named.setdefault(str(key).strip(), (zh, en))
+
+    def name(item, index: int) -> str:
+        given = item if isinstance(item, str) else ""
+        found = named.get(given.strip(), (None, None))[index]
+        return found if isinstance(found, str) and found.strip() else given
+
+    return frame.assign(
+        name_zh=[name(i, 0) for i in frame["service_item"]], name_en=[name(i, 1) for i in frame["service_item"]]
     )

@@ -42,8 +42,8 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintDaily,
+    ComplaintDepartmentDaily,
     ComplaintHourly,
-    Department,
     District,
     DurationDaily,
     DurationHourly,
@@ -72,8 +72,9 @@ from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
-from dashboard.queries.complaints import DEPARTMENT_KEY
-from dashboard.queries.edges import edge_sums, with_edges
+from dashboard.queries.complaints import handling_departments
+from dashboard.queries.edges import boundary_sums, edge_histograms, edge_sums, partial_hours, with_edges
+from dashboard.queries.reference import departments
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
 LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
@@ -86,6 +87,7 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
 EDGE_DOMAINS = ("complaints", "halls")
 TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
+DEPARTMENTS = (ComplaintHourly.__table__, ComplaintDepartmentDaily.__table__)
 DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
 
 
@@ -250,9 +252,10 @@ def district_sums(
 @lru_cache(maxsize=32)
 def _segments_statement(shape, by_day: bool = False):
     """Per segment (and local day when ``by_day``, as the driver returns it: converting each row's timestamp
-    would cost more than the query): speeds and Σ 1/v, with its length, free flow and class. Whole days by day
-    are the daily rollup's rows as they are (one per day and segment: nothing to sum)."""
-    rows = _rows(TRAFFIC, ("segment_code", "speeds", "inverse_speed_sum"), shape, by_day)
+    would cost more than the query, followed by the segment's code): speeds and Σ 1/v, with its length, free
+    flow and class. Whole days by day are the daily rollup's rows as they are (one per day and segment: nothing
+    to sum)."""
+    rows = _rows(TRAFFIC, ("segment_code", *SEGMENT_SUMS), shape, by_day)
     if by_day and shape == (True, False, False):
         sums = rows
     else:
@@ -263,14 +266,41 @@ def _segments_statement(shape, by_day: bool = False):
     key = type_coerce(sums.c.day, NullType()).label("day") if by_day else sums.c.segment_code
     return select(  # the order of kpis.traffic.network_measures_of
         key, RoadSegment.length_m, RoadSegment.free_flow_kmh, RoadSegment.road_class, sums.c.speeds,
-        sums.c.inverse_speed_sum,
+        sums.c.inverse_speed_sum, *([sums.c.segment_code] if by_day else []),
     ).join(RoadSegment, RoadSegment.code == sums.c.segment_code)
+
+
+#: The traffic rollup's sums the network KPIs are computed from, and the columns of a segment's row.
+SEGMENT_SUMS = ("speeds", "inverse_speed_sum")
+SEGMENT_COLUMNS = ("segment_code", "length_m", "free_flow_kmh", "road_class", *SEGMENT_SUMS)
+
+
+@cached
+def _segment_reference(engine: Engine) -> pd.DataFrame:
+    """Each road segment's length, free-flow speed and class (``SEGMENT_COLUMNS`` without the sums)."""
+    return read_frame(engine, select(RoadSegment.code.label("segment_code"), RoadSegment.length_m,
+                                     RoadSegment.free_flow_kmh, RoadSegment.road_class))
+
+
+def _with_segment_edges(engine: Engine, frame: pd.DataFrame, edges: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per-segment rows (``SEGMENT_COLUMNS`` and ``keys``) with the signed edge sums ``edges`` (per segment and
+    ``keys``) added; segments of no reference road are left out, as the rollup's read leaves them."""
+    added = edges.merge(_segment_reference(engine), on="segment_code")
+    both = pd.concat([frame.astype({n: float for n in SEGMENT_SUMS}), added[frame.columns]], ignore_index=True)
+    groups = both.groupby([*keys, *SEGMENT_COLUMNS[:4]], as_index=False, dropna=False, sort=True)
+    return groups[list(SEGMENT_SUMS)].sum()
 
 
 @cached
 def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
-    """Per road segment over [start, end): tuples of its code, length, free-flow speed, class, speeds and Σ 1/v."""
-    return _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
+    """Per road segment over [start, end): tuples of its code, length, free-flow speed, class, speeds and Σ 1/v,
+    with the observations at the period's edges (:mod:`dashboard.queries.edges`)."""
+    rows = _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
+    edges = edge_sums(engine, start, end, "traffic", SEGMENT_SUMS, ("segment_code",))
+    if edges.empty:
+        return rows
+    frame = _with_segment_edges(engine, pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS)), edges, [])
+    return _tuples(frame[list(SEGMENT_COLUMNS)].itertuples(index=False, name=None))
 
 
 def _network(rows) -> dict[str, Measure]:
@@ -294,8 +324,20 @@ def _histograms_statement(shape):
 @cached
 def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
     """The duration histograms of [start, end): tuples of ``kind``, ``bucket``, ``tickets``, ``min_seconds``,
-    ``max_seconds`` in bucket order (handling times of the tickets closed, waits of the hall tickets issued)."""
-    return _tuples(_read_rows(engine, _histograms_statement, start, end, timezone))
+    ``max_seconds`` in bucket order (handling times of the tickets closed, waits of the hall tickets issued); the
+    whole hours from the rollups, the partial hours at its edges from the facts (:mod:`dashboard.queries.edges`)."""
+    whole, parts = partial_hours(start, end)
+    rows = _tuples(_read_rows(engine, _histograms_statement, *whole, timezone)) if whole else []
+    if not parts:
+        return rows
+    merged: dict[tuple, list] = {}
+    for kind, bucket, tickets, least, most in rows + edge_histograms(engine, start, end):
+        if (kind, bucket) in merged:
+            kept = merged[(kind, bucket)]
+            merged[(kind, bucket)] = [kept[0] + tickets, min(kept[1], least), max(kept[2], most)]
+        else:
+            merged[(kind, bucket)] = [tickets, least, most]
+    return [(*key, *merged[key]) for key in sorted(merged)]
 
 
 def _open_part(sign: int, *where):
@@ -320,6 +362,16 @@ def _open_statement(by_district: bool):
     return union_all(*(_open_part(sign, *where, *extra) for sign, *where in _OPEN_PARTS))
 
 
+@lru_cache(maxsize=2)
+def _open_early_statement(by_district: bool):
+    """The tickets open at ``now`` read from those requested by then: what costs least for a moment early in the
+    data (a year-earlier comparison), where :data:`_OPEN_PARTS` would read nearly every ticket."""
+    extra = (Complaint.district_code == bindparam("district"),) if by_district else ()
+    now = _time("now")
+    return _open_part(1, Complaint.requested_at <= now, or_(Complaint.closed_at.is_(None), Complaint.closed_at > now),
+                      *extra)
+
+
 #: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
 DOMAIN_HOURS = {
     "complaints": ComplaintHourly,
@@ -339,12 +391,22 @@ def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | No
     return hours
 
 
+#: The first and last request time, each its own subquery so that each reads one end of the index.
+_REQUESTED_SPAN = select(select(func.min(Complaint.requested_at)).scalar_subquery(),
+                         select(func.max(Complaint.requested_at)).scalar_subquery())
+
+
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
     """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets requested by ``now`` and not
-    closed by then, and those of them past their deadline at ``now``."""
+    closed by then, and those of them past their deadline at ``now``; read from the tickets requested by then or
+    from those open, closed or requested since, whichever end of the data ``now`` is nearer."""
+    first, last = read_rows(engine, _REQUESTED_SPAN)[0]
+    if first is None or now < _utc(first):
+        return 0, 0  # nothing requested by then
+    early = now - _utc(first) < _utc(last) - now
     params = {"now": now} | ({"district": district} if district is not None else {})
-    rows = read_rows(engine, _open_statement(district is not None), params)
+    rows = read_rows(engine, (_open_early_statement if early else _open_statement)(district is not None), params)
     backlog = sum(int(row.sign) * int(row.open) for row in rows)
     overdue = sum(int(row.sign) * int(row.overdue) for row in rows)
     return backlog, overdue
@@ -433,10 +495,12 @@ def domain_series(
     engine: Engine, start: datetime, end: datetime, timezone: str, grain: str, domain: str
 ) -> pd.DataFrame:
     """The sums of one domain's rollup (``LEVELS``) in [start, end) per local day or month (``grain``) of the
-    city's zone, from the daily rollups and the edge hours from the hourly ones; see :func:`_by_days`."""
+    city's zone, from the daily rollups and the edge hours from the hourly ones, with the facts at the period's
+    edges for the ``EDGE_DOMAINS``; see :func:`_by_days`."""
     span = _span(start, end, timezone)
     rows = read_rows(engine, _daily_sums_statement(span.shape, domain), span.params(timezone))
-    return _by_days(rows, LEVELS[domain][2], start, end, timezone, grain)
+    frame = _by_days(rows, LEVELS[domain][2], start, end, timezone, grain)
+    return _with_edge_days(frame, engine, start, end, timezone, grain, domain) if domain in EDGE_DOMAINS else frame
 
 
 @cached
@@ -452,22 +516,44 @@ def complaint_series(
         span = _span(start, end, timezone)
         statement, params = _area_days_statement(span.shape, names), span.params(timezone) | {"district": district}
         frame = _by_days(read_rows(engine, statement, params), names, start, end, timezone, grain)
-    return _with_edge_days(frame, engine, start, end, timezone, grain, district).astype(dict.fromkeys(names, int))
+        frame = _with_edge_days(frame, engine, start, end, timezone, grain, "complaints", district)
+    return frame.astype(dict.fromkeys(names, int))
+
+
+def _bucket_edges(engine: Engine, start: datetime, end: datetime, buckets: list[datetime], domain: str,
+                  names: tuple[str, ...], by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The facts a per-bucket read of [start, end) from the rollups misplaces, as signed sums of ``names`` per
+    ``bucket`` (the UTC starts of its local days or months, in order) and ``by``: a bucket read from the rollups
+    holds the hours [ceil(its start), ceil(its end)), so the facts of [start, ceil(start)) are added to the first
+    bucket, those of [end, ceil(end)) taken from the last, and at a boundary inside an hour (the midnight of a
+    half-hour time zone) those of [boundary, ceil(boundary)) moved from the bucket before to the one it starts."""
+    moments = (start, *buckets[1:], end)
+    sums = boundary_sums(engine, moments, domain, names, by)
+    parts = []
+    for i in range(len(moments)):
+        rows = sums[sums["boundary"] == i].drop(columns="boundary")
+        if not rows.empty and i < len(buckets):
+            parts.append(rows.assign(bucket=buckets[i]))
+        if not rows.empty and i > 0:
+            parts.append(rows.assign(bucket=buckets[i - 1], **{n: -rows[n] for n in names}))
+    if not parts:
+        return pd.DataFrame(columns=["bucket", *by, *names])
+    return pd.concat(parts, ignore_index=True).groupby(["bucket", *by], as_index=False)[list(names)].sum()
 
 
 def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: datetime, timezone: str, grain: str,
-                    district: str | None) -> pd.DataFrame:
-    """``frame`` (per local day or month: hour, received, closed) with the facts at the edges of [start, end)
-    (see :mod:`dashboard.queries.edges`) added to the day or month of their hour, as the rollups place an hour."""
-    names = ["received", "closed"]
-    edges = edge_sums(engine, start, end, "complaints", tuple(names), ("hour", "district_code"))
-    edges = edges[edges["district_code"] == district] if district else edges
-    if edges.empty or frame.empty:
+                    domain: str, district: str | None = None) -> pd.DataFrame:
+    """``frame`` (per local day or month: hour and sums of ``domain``'s rollup) with the facts the rollups'
+    hours misplace (:func:`_bucket_edges`); of one ``district`` of the complaints when given."""
+    names = [c for c in frame.columns if c != "hour"]
+    if frame.empty:
         return frame
-    unit = "month" if grain == "month" else "day"
-    hours = pd.to_datetime(edges["hour"], utc=True, format="ISO8601")
-    buckets = [period_bounds(hour.to_pydatetime(), timezone, unit)[0] for hour in hours]
-    added = edges.assign(hour=pd.to_datetime(buckets, utc=True)).groupby("hour")[names].sum()
+    buckets = [hour.to_pydatetime() for hour in frame["hour"]]
+    edges = _bucket_edges(engine, start, end, buckets, domain, tuple(names), ("district_code",) if district else ())
+    edges = edges[edges["district_code"] == district] if district else edges
+    if edges.empty:
+        return frame
+    added = edges.assign(hour=pd.to_datetime(edges["bucket"], utc=True)).groupby("hour")[names].sum()
     frame = frame.set_index("hour")
     frame[names] = frame[names].astype(float).add(added.reindex(frame.index, fill_value=0.0))
     return frame.reset_index()
@@ -478,22 +564,34 @@ def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str
     rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
     if not rows:
         return {}
-    return {_utc(day): measures for day, measures in network_measures_of(*zip(*rows, strict=True)).items()}
+    columns = list(zip(*rows, strict=True))[:6]  # without the segment's code
+    return {_utc(day): measures for day, measures in network_measures_of(*columns).items()}
+
+
+def _segment_days(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
+    """Per local day of [start, end) (``day``, its UTC start) and road segment: ``SEGMENT_COLUMNS``, with the
+    observations the rollups' hours misplace (:func:`_bucket_edges`)."""
+    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
+    frame = pd.DataFrame([(_utc(row[0]), *row[1:]) for row in rows], columns=["day", *SEGMENT_COLUMNS[1:],
+                                                                              "segment_code"])
+    days = [day for day, _ in local_days(start, end, timezone)]
+    edges = _bucket_edges(engine, start, end, days, "traffic", SEGMENT_SUMS, ("segment_code",))
+    if edges.empty:
+        return frame
+    return _with_segment_edges(engine, frame, edges.rename(columns={"bucket": "day"}), ["day"])
 
 
 @cached
 def network_series(engine: Engine, start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
     """The network TPI of [start, end) per local day or month (``grain``): ``hour`` (the day's or month's UTC
-    start), ``tpi``. A day's is that of its per-segment sums; a month's weighs each segment-day by its length
-    (the mean of the month's daily conditions). Days or months without a rated segment are left out."""
-    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
-    if not rows:
-        return pd.DataFrame({"hour": pd.to_datetime([], utc=True), "tpi": []})
-    keys, *columns = zip(*rows, strict=True)
-    keys = [_utc(day) for day in keys]
+    start), ``tpi``. A day's is that of its per-segment sums (the observations at the period's edges included);
+    a month's weighs each segment-day by its length (the mean of the month's daily conditions). Days or months
+    without a rated segment are left out."""
+    frame = _segment_days(engine, start, end, timezone)
+    keys = [pd.Timestamp(day).to_pydatetime() for day in frame["day"]]
     if grain == "month":
         keys = [period_bounds(day, timezone, "month")[0] for day in keys]
-    measures = network_measures_of(keys, *columns)
+    measures = network_measures_of(keys, *(frame[c].to_numpy() for c in SEGMENT_COLUMNS[1:]))
     ordered = sorted(measures)
     return pd.DataFrame(
         {"hour": pd.to_datetime(ordered, utc=True), "tpi": [measures[k]["traffic_tpi"].value for k in ordered]}
@@ -625,45 +723,31 @@ def headline_values(engine: Engine, registry: Registry, now: datetime, timezone:
 DEPARTMENT_SUMS = ("due", "due_met", "rated", "satisfied", "received", "returned")
 
 
-def _department_parts(start: datetime, end: datetime):
-    """Per ticket, its part of each sum over [start, end): the cohorts of the complaint rollups, by the time
-    each is counted at (deadline, rating, receipt)."""
-    c = Complaint.__table__.c
-    zero = literal(0)
-
-    def flag(condition):
-        return case((condition, 1), else_=0)
-
-    def part(time_col, *where, **sums):
-        within = (time_col >= start) & (time_col < end) & DEPARTMENT_KEY.is_not(None)
-        return select(DEPARTMENT_KEY.label("department_code"), *(sums.get(n, zero).label(n) for n in DEPARTMENT_SUMS)
-                      ).where(within, *where)
-
-    # rated at the revisit, else at the closure: two parts, each read through its own index
-    rating = {"rated": literal(1), "satisfied": flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))}
-    return union_all(
-        part(c.due_at, due=literal(1), due_met=flag(c.closed_at.is_not(None) & (c.closed_at <= c.due_at))),
-        part(c.revisited_at, c.satisfaction.is_not(None), **rating),
-        part(c.closed_at, c.satisfaction.is_not(None), c.revisited_at.is_(None), **rating),
-        part(c.requested_at, received=literal(1), returned=func.coalesce(c.returned_count, 0)),
-    ).subquery()
+@lru_cache(maxsize=16)
+def _department_statement(shape):
+    rows = _rows(DEPARTMENTS, ("department_code", "category", *DEPARTMENT_SUMS), shape)
+    keys = (rows.c.department_code, rows.c.category)
+    return select(*keys, *_sums(rows, DEPARTMENT_SUMS)).group_by(*keys)
 
 
 @cached
 def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
-    """Complaint sums per handling department (``queries.complaints.DEPARTMENT_KEY``, as the per-department
-    breakdown of the complaints page) over [start, end), names included; deadlines count once they have passed."""
-    parts = _department_parts(start, min(end, clock.now()))
-    stmt = (
-        select(parts.c.department_code, Department.name_zh, Department.name_en,
-               *(func.sum(parts.c[n]).label(n) for n in DEPARTMENT_SUMS))
-        .outerjoin(Department, Department.code == parts.c.department_code)
-        .group_by(parts.c.department_code, Department.name_zh, Department.name_en)
-        .order_by(parts.c.department_code)
-    )
-    frame = read_frame(engine, stmt)
-    frame[list(DEPARTMENT_SUMS)] = frame[list(DEPARTMENT_SUMS)].apply(pd.to_numeric).fillna(0).astype(int)
-    return frame
+    """Complaint sums per handling department (:func:`dashboard.queries.complaints.handling_departments`, as the
+    per-department breakdown of the complaints page) over [start, end), names included, from the department
+    rollups and the facts at the period's edges; deadlines count once they have passed (the period is read up
+    to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
+    received in the period are left out."""
+    end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
+    names = list(DEPARTMENT_SUMS)
+    rolled = _read(engine, _department_statement, start, end, timezone)
+    edges = edge_sums(engine, start, end, "complaints", DEPARTMENT_SUMS, ("department_code", "category"))
+    parts = [part for part in (rolled, edges) if not part.empty]
+    rows = pd.concat(parts, ignore_index=True) if parts else rolled
+    rows = rows.assign(department_code=handling_departments(engine, rows["department_code"], rows["category"]))
+    sums = rows.astype({n: float for n in names}).groupby("department_code", as_index=False)[names].sum()
+    sums = sums[(sums["due"] + sums["rated"] + sums["received"]) > 0].astype({n: int for n in names})
+    frame = sums.merge(departments(engine), how="left", left_on="department_code", right_on="code")
+    return frame[["department_code", "name_zh", "name_en", *names]].sort_values("department_code", ignore_index=True)
 
 
 def department_ranking(

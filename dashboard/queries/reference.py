@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from dashboard.cache import cached
-from dashboard.db.models import Complaint, District, RoadSegment, ServiceHall, ServiceType, Station
+from dashboard.db.models import Complaint, Department, District, RoadSegment, ServiceHall, ServiceType, Station
 from dashboard.queries.base import read_frame
 
 #: A hall's identity and place, as the per-hall reads return them.
@@ -72,6 +72,12 @@ def halls(engine: Engine) -> pd.DataFrame:
     """Service halls with their position."""
     stmt = select(*HALL_COLUMNS).order_by(ServiceHall.code)
     return read_frame(engine, stmt)
+
+
+@cached
+def departments(engine: Engine) -> pd.DataFrame:
+    """Departments: code, name_zh, name_en."""
+    return read_frame(engine, select(Department.code, Department.name_zh, Department.name_en).order_by(Department.code))
 
 
 @cached

@@ -1,5 +1,5 @@
 """Traffic queries: the latest observation interval per road segment, rated by TPI, the network TPI, and the
-hourly trend and speeds by road class from the rollup."""
+hourly trend and speeds by road class (with the observations at the period's edges) from the rollup."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dashboard.db.models import (
 )
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
 from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.edges import edge_sums
 from dashboard.queries.reference import road_segments
 
 #: Observation interval assumed when observations do not state theirs.
@@ -86,32 +87,29 @@ def network(engine: Engine, at: datetime | None = None) -> NetworkTpi | None:
 
 @cached
 def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
-    """Hourly network figures from the rollup: hour, speed_kmh (space-mean), tti (length-weighted), tpi,
-    congested share (%)."""
+    """Hourly network figures from the rollup, the first and last hour from ``start`` and up to ``end`` only (see
+    :mod:`dashboard.queries.edges`): hour, speed_kmh (space-mean), tti (length-weighted), tpi, congested share (%)
+    of the observations, over the segment-hours with a moving observation."""
     t, r = TrafficHourly, RoadSegment
-    harmonic = t.speeds / t.inverse_speed_sum
-    stmt = (
-        select(
-            t.hour,
-            func.sum(r.length_m * t.speeds / t.inverse_speed_sum).label("len_speed"),
-            func.sum(r.length_m).label("length"),
-            func.sum(r.length_m * r.free_flow_kmh / harmonic).label("len_tti"),
-            func.sum(t.congested).label("congested"),
-            func.sum(t.observations).label("observations"),
-            func.sum(t.speeds).label("speeds"),
-            func.sum(t.inverse_speed_sum).label("inverse"),
-        )
-        .join(r, r.code == t.segment_code)
-        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
-    )
+    names = ("observations", "speeds", "inverse_speed_sum", "congested")
+    rolled = read_frame(engine, select(t.hour, t.segment_code, *(t.__table__.c[n] for n in names))
+                        .where(t.hour >= start, t.hour < end))
+    both = pd.concat([rolled, edge_sums(engine, start, end, "traffic", names, ("hour", "segment_code"))])
+    both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
+    sums = both.astype(dict.fromkeys(names, float)).groupby(["hour", "segment_code"], as_index=False)[list(names)].sum()
+    roads = read_frame(engine, select(r.code.label("segment_code"), r.length_m, r.free_flow_kmh, r.district_code))
+    rows = sums[sums["speeds"] > 0].merge(roads, on="segment_code")
     if district:
-        stmt = stmt.where(r.district_code == district)
-    frame = read_frame(engine, stmt.group_by(t.hour))
+        rows = rows[rows["district_code"] == district]
     columns = ["hour", "speed_kmh", "tti", "tpi", "congested_pct"]
-    if frame.empty:
+    if rows.empty:
         return pd.DataFrame(columns=columns)
-    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-    frame["speed_kmh"] = frame["speeds"] / frame["inverse"]
+    length = rows["length_m"].astype(float)
+    rows = rows.assign(length=length, len_tti=length * rows["free_flow_kmh"].astype(float) * rows["inverse_speed_sum"]
+                       / rows["speeds"])
+    frame = rows.groupby("hour", as_index=False)[["length", "len_tti", "speeds", "inverse_speed_sum", "congested",
+                                                  "observations"]].sum()
+    frame["speed_kmh"] = frame["speeds"] / frame["inverse_speed_sum"]
     frame["tti"] = frame["len_tti"] / frame["length"]
     frame["tpi"] = [float(tpi_from_tti(v)) for v in frame["tti"]]
     frame["congested_pct"] = frame["congested"] / frame["observations"].where(frame["observations"] > 0) * 100
@@ -120,16 +118,22 @@ def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str 
 
 @cached
 def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Space-mean speed per road class over the period: road_class, speed_kmh, segments."""
+    """Space-mean speed per road class over the period, the observations at its edges included (see
+    :mod:`dashboard.queries.edges`): road_class, speed_kmh, segments (those with a moving observation)."""
     t, r = TrafficHourly, RoadSegment
+    names = ("speeds", "inverse_speed_sum")
     stmt = (
-        select(
-            r.road_class,
-            (func.sum(t.speeds) / func.sum(t.inverse_speed_sum)).label("speed_kmh"),
-            func.count(func.distinct(r.code)).label("segments"),
-        )
-        .join(r, r.code == t.segment_code)
-        .where(t.hour >= start, t.hour < end, t.inverse_speed_sum > 0)
-        .group_by(r.road_class)
+        select(t.segment_code, *(func.sum(t.__table__.c[n]).label(n) for n in names))
+        .where(t.hour >= start, t.hour < end)
+        .group_by(t.segment_code)
     )
-    return read_frame(engine, stmt)
+    rolled = read_frame(engine, stmt).astype(dict.fromkeys(names, float))
+    parts = [p for p in (rolled, edge_sums(engine, start, end, "traffic", names, ("segment_code",))) if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=["road_class", "speed_kmh", "segments"])
+    sums = pd.concat(parts).groupby("segment_code", as_index=False)[list(names)].sum()
+    sums = sums[sums["speeds"] > 0].merge(read_frame(engine, select(r.code.label("segment_code"), r.road_class)))
+    classes = sums.groupby("road_class").agg(speeds=("speeds", "sum"), inverse=("inverse_speed_sum", "sum"),
+                                            segments=("segment_code", "count"))
+    return pd.DataFrame({"road_class": classes.index, "speed_kmh": classes["speeds"] / classes["inverse"],
+                         "segments": classes["segments"]}).reset_index(drop=True)

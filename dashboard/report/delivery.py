@@ -1,18 +1,21 @@
 """Delivering a kept report: by e-mail (SMTP, the report attached) to the configured addresses, and by a
 generic webhook (a JSON notice with the summary and a link, for government messaging platforms' bots).
 
-Each delivery is tried up to ``report_delivery_attempts`` times, waiting ``report_delivery_backoff_s`` and then
-twice as long after each failure; every attempt is recorded (``report_delivery``) with its error, so a report
-that could not be delivered shows on the reports page and on /feeds instead of being lost silently.
+A delivery is tried once when the report is kept; a failed attempt is recorded (``report_delivery``) with its
+error and the time of the next attempt, ``report_delivery_backoff_s`` later and then twice as long after each
+failure, up to ``report_delivery_attempts`` in all. Nothing waits: the collector process's retry job
+(:func:`retry_due`) makes the attempts that are due, from the kept file and the summary kept with it. A delivery
+whose last attempt failed shows on the reports page and on /feeds instead of being lost silently.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -22,9 +25,11 @@ from sqlalchemy import Engine
 from dashboard import clock
 from dashboard.db.reports import record_delivery
 from dashboard.i18n import t
+from dashboard.queries.reports import due_deliveries
+from dashboard.queries.reports import report as kept_report
 from dashboard.report import sentences
 from dashboard.report.model import Report
-from dashboard.report.store import MEDIA_TYPES, KeptReport
+from dashboard.report.store import MEDIA_TYPES, open_kept, reports_dir
 from dashboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,13 +39,15 @@ TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one delivery ended: its channel and target, ``ok`` or ``failed``, after how many attempts."""
+    """How one attempt ended: its channel and target, ``ok``, ``retrying`` (failed, tried again at ``next_at``)
+    or ``failed`` (the last attempt failed), and the attempt's number."""
 
     channel: str
     target: str
     status: str
     attempts: int
     error: str | None = None
+    next_at: datetime | None = None
 
 
 def title(report: Report, lang: str) -> str:
@@ -64,20 +71,40 @@ def summary(report: Report, lang: str) -> list[str]:
     ]
 
 
-def link(settings: Settings, kept: KeptReport) -> str:
+def notice(report: Report, lang: str) -> dict:
+    """What every delivery of the report in ``lang`` sends: its title and sentences (kept with the file)."""
+    return {"title": title(report, lang), "summary": summary(report, lang)}
+
+
+def link(settings: Settings, report_id: int) -> str:
     """Where the kept report is opened in the web app."""
-    return f"{settings.report_base_url.rstrip('/')}/reports/file/{kept.id}"
+    return f"{settings.report_base_url.rstrip('/')}/reports/file/{report_id}"
 
 
-def send_mail(settings: Settings, report: Report, lang: str, kept: KeptReport) -> None:
+@dataclass(frozen=True)
+class Kept:
+    """A kept report as its deliveries read it: its index row, file and summary."""
+
+    row: dict
+
+    @property
+    def notice(self) -> dict:
+        return json.loads(self.row["summary"] or '{"title": "", "summary": []}')
+
+    def path(self, settings: Settings):
+        return open_kept(reports_dir(settings.var_dir), self.row["path"])
+
+
+def send_mail(settings: Settings, kept: Kept) -> None:
     """Mail the report, attached, to every configured address (one message)."""
+    text, path = kept.notice, kept.path(settings)
     message = EmailMessage()
-    message["Subject"] = title(report, lang)
+    message["Subject"] = text["title"]
     message["From"] = formataddr(("CityOps", settings.report_mail_from))
     message["To"] = ", ".join(settings.report_mail_to)
-    message.set_content("\n".join(summary(report, lang)) + "\n")
-    maintype, subtype = MEDIA_TYPES[kept.format].split(";")[0].split("/")
-    message.add_attachment(kept.path.read_bytes(), maintype=maintype, subtype=subtype, filename=kept.path.name)
+    message.set_content("\n".join(text["summary"]) + "\n")
+    maintype, subtype = MEDIA_TYPES[kept.row["format"]].split(";")[0].split("/")
+    message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     with smtplib.SMTP(settings.report_smtp_host, settings.report_smtp_port, timeout=TIMEOUT_S) as smtp:
         if settings.report_smtp_starttls:
             smtp.starttls()
@@ -86,21 +113,21 @@ def send_mail(settings: Settings, report: Report, lang: str, kept: KeptReport) -
         smtp.send_message(message)
 
 
-def post_webhook(settings: Settings, url: str, report: Report, lang: str, kept: KeptReport) -> None:
+def post_webhook(settings: Settings, url: str, kept: Kept) -> None:
     """Post the JSON notice of the report to ``url``; any answer but 2xx is a failure."""
-    period = report.period
+    row, text = kept.row, kept.notice
     payload = {
         "type": "cityops.report",
-        "kind": period.kind,
-        "first_day": period.first.isoformat(),
-        "last_day": period.last.isoformat(),
-        "lang": lang,
-        "format": kept.format,
-        "title": title(report, lang),
-        "summary": summary(report, lang),
-        "incomplete": report.incomplete,
-        "url": link(settings, kept),
-        "sha256": kept.sha256,
+        "kind": row["kind"],
+        "first_day": row["first_day"],
+        "last_day": row["last_day"],
+        "lang": row["lang"],
+        "format": row["format"],
+        "title": text["title"],
+        "summary": text["summary"],
+        "incomplete": [part for part in (row["incomplete"] or "").split(",") if part],
+        "url": link(settings, int(row["id"])),
+        "sha256": row["sha256"],
     }
     response = httpx.post(url, json=payload, timeout=TIMEOUT_S)
     response.raise_for_status()
@@ -118,44 +145,60 @@ def _error(exc: Exception, secret: str = "") -> str:
     return (text.replace(secret, shown_url(secret)) if secret else text)[:500]
 
 
-def attempt(
-    engine: Engine, settings: Settings, kept: KeptReport, channel: str, target: str, send: Callable[[], None],
-    sleep: Callable[[float], None] = time.sleep,
-) -> Outcome:
-    """Try ``send`` up to the configured attempts with exponential backoff, recording each attempt."""
-    wait = settings.report_delivery_backoff_s
-    shown = shown_url(target) if channel == "webhook" else target
-    error = None
-    for number in range(1, settings.report_delivery_attempts + 1):
-        try:
-            send()
-        except Exception as exc:  # noqa: BLE001 - any failure of a delivery is recorded and retried
-            error = _error(exc, target if channel == "webhook" else "")
-            with engine.begin() as conn:
-                record_delivery(conn, kept.id, channel, shown, number, "failed", error, clock.now())
-            if number < settings.report_delivery_attempts:
-                sleep(wait)
-                wait *= 2
-            continue
+class NotConfigured(LookupError):
+    """A delivery's target is no longer among the configured ones."""
+
+
+def _sender(settings: Settings, kept: Kept, channel: str, target: str) -> tuple[Callable[[], None], str]:
+    """The call that sends ``kept`` to a recorded ``target`` of ``channel``, and the secret to keep out of errors
+    (a webhook's full URL; only its shown form is recorded)."""
+    if channel == "smtp":
+        if not settings.report_smtp_host or target != ",".join(settings.report_mail_to)[:255]:
+            raise NotConfigured(f"mail to {target} is no longer configured")
+        return (lambda: send_mail(settings, kept)), ""
+    url = next((u for u in settings.report_webhook_urls if shown_url(u) == target), None)
+    if url is None:
+        raise NotConfigured(f"webhook {target} is no longer configured")
+    return (lambda: post_webhook(settings, url, kept)), url
+
+
+def attempt(engine: Engine, settings: Settings, report_id: int, channel: str, target: str, number: int) -> Outcome:
+    """Make attempt ``number`` of a delivery (``target`` as recorded: a webhook's shown URL) and record it; a
+    failure before the last attempt is recorded with the time of the next."""
+    now, secret = clock.now(), ""
+    row = kept_report(engine, report_id)
+    try:
+        if row is None:
+            raise NotConfigured(f"report {report_id} is no longer kept")
+        send, secret = _sender(settings, Kept(row), channel, target)
+        send()
+    except Exception as exc:  # noqa: BLE001 - any failure of a delivery is recorded and retried
+        error = _error(exc, secret)
+        last = number >= settings.report_delivery_attempts or isinstance(exc, NotConfigured)
+        wait = settings.report_delivery_backoff_s * 2 ** (number - 1)
+        next_at = None if last else now + timedelta(seconds=wait)
         with engine.begin() as conn:
-            record_delivery(conn, kept.id, channel, shown, number, "ok", None, clock.now())
-        return Outcome(channel, shown, "ok", number)
-    log.error("report %s not delivered by %s to %s after %d attempts: %s", kept.path.name, channel, shown,
-              settings.report_delivery_attempts, error)
-    return Outcome(channel, shown, "failed", settings.report_delivery_attempts, error)
+            record_delivery(conn, report_id, channel, target, number, "failed", error, now, next_at)
+        if last:
+            log.error("report %s not delivered by %s to %s after %d attempts: %s", report_id, channel, target,
+                      number, error)
+        return Outcome(channel, target, "failed" if last else "retrying", number, error, next_at)
+    with engine.begin() as conn:
+        record_delivery(conn, report_id, channel, target, number, "ok", None, now)
+    return Outcome(channel, target, "ok", number)
 
 
-def deliver(
-    engine: Engine, settings: Settings, report: Report, lang: str, kept: KeptReport,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[Outcome]:
-    """Deliver a kept report by every configured channel; the outcome of each."""
-    outcomes = []
+def deliver(engine: Engine, settings: Settings, report_id: int) -> list[Outcome]:
+    """The first attempt of the kept report's delivery by every configured channel; the outcome of each."""
+    targets = []
     if settings.report_smtp_host and settings.report_mail_to:
-        target = ",".join(settings.report_mail_to)
-        outcomes.append(attempt(engine, settings, kept, "smtp", target,
-                                lambda: send_mail(settings, report, lang, kept), sleep))
-    for url in settings.report_webhook_urls:
-        outcomes.append(attempt(engine, settings, kept, "webhook", url,
-                                lambda url=url: post_webhook(settings, url, report, lang, kept), sleep))
-    return outcomes
+        targets.append(("smtp", ",".join(settings.report_mail_to)))
+    targets += [("webhook", shown_url(url)) for url in settings.report_webhook_urls]
+    return [attempt(engine, settings, report_id, channel, target, 1) for channel, target in targets]
+
+
+def retry_due(engine: Engine, settings: Settings) -> list[Outcome]:
+    """The next attempt of every failed delivery that is due now (see :func:`attempt`)."""
+    due = due_deliveries(engine, clock.now())
+    return [attempt(engine, settings, int(r.report_id), r.channel, r.target, int(r.attempt) + 1)
+            for r in due.itertuples(index=False)]

@@ -101,6 +101,8 @@ def _view(hexes: Sequence[BaseGeometry], shapes: Sequence[BaseGeometry]) -> tupl
     return minx - span, miny - span, maxx + span, maxy + span
 
 
+#: Where a hot spot's numbered badge may go, relative to its cell's centre (SVG units), in order of preference.
+BADGE_OFFSETS = ((0, -12), (14, -4), (-14, -4), (0, 13))
 #: The smallest extent of the hot-spot map around its cells (degrees, about 4 km): a street-level frame.
 MIN_SPAN_DEGREES = 0.04
 
@@ -130,12 +132,17 @@ def hot_spot_map(areas: Sequence[BaseGeometry], cells: Sequence[str], *, title: 
         body.append(f'<path d="{_path(polygon, project)}" fill="#d7301f" fill-opacity="0.7" stroke="#7f0000"/>')
     placed: list[tuple[float, float]] = []
     for rank, polygon in enumerate(hexes, start=1):
-        x, y = project(polygon.centroid.x, polygon.centroid.y)
-        y -= 9  # above the cell, further up while another label is too close
-        while any(abs(x - px) < 12 and abs(y - py) < 11 for px, py in placed):
-            y -= 11
+        cx, cy = project(polygon.centroid.x, polygon.centroid.y)
+        # a badge beside the cell (above, then right, left, below), further up while every side is taken
+        spots = [(cx + dx, cy + dy) for dx, dy in BADGE_OFFSETS]
+        x, y = next(((x, y) for x, y in spots if not any(abs(x - px) < 15 and abs(y - py) < 15 for px, py in placed)),
+                    spots[0])
+        while any(abs(x - px) < 15 and abs(y - py) < 15 for px, py in placed):
+            y -= 15
         placed.append((x, y))
-        body.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="11" font-weight="bold" '
-                    f'fill="#000" stroke="#fff" stroke-width="2.5" paint-order="stroke">{rank}</text>')
+        # a badge, not a stroked halo: Chromium's PDF writer turns stroked text into a Type 3 font
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="#7f0000" stroke-width="1"/>')
+        body.append(f'<text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle" font-size="12" font-weight="bold" '
+                    f'fill="#000">{rank}</text>')
     body.append("</g>")
     return _svg(width, height, body, title)

@@ -193,9 +193,9 @@ def _complaint_breakdowns(engine: Engine, period: ReportPeriod) -> dict:
     def area_names(code):
         return (areas.at[code, "name_zh"], areas.at[code, "name_en"]) if code in areas.index else (code, code)
 
-    kinds = reference.categories(engine)
-    kind_names = {key: (zh, en) for code, zh, en in kinds[["code", "name_zh", "name_en"]].itertuples(index=False)
-                  for key in (code, zh)}
+    # the names the category breakdown gives its keys (not the list of every category: it scans the tickets)
+    kind_names = {key: (zh, en) for frame in categories
+                  for key, zh, en in frame[["key", "name_zh", "name_en"]].itertuples(index=False)}
     cells = [map.cells(engine, s) for s in (now, before)]
     return {
         "rising_categories": _rising(categories[0], categories[1], "key", "received",

@@ -116,22 +116,23 @@ def _figures(report: Report, lang: str) -> dict[str, str]:
         out["tpi_figure"] = figures.bars(
             values, [tpi_level(v).color if v is not None else "#fff" for v in values],
             _hour_ticks(traffic["hour"], report.period.timezone, weekly), title=t("report.tpi_by_hour", lang),
-            width=360, height=110,
+            width=360, height=84,
         )
     else:
-        out["tpi_figure"] = figures.empty(empty, 360, 60)
+        out["tpi_figure"] = figures.empty(empty, 360, 36)
     air = _hours(report, report.aqi_by_hour[["hour", "aqi", "color"]])
     if air["aqi"].notna().any():
         values = [None if pd.isna(v) else float(v) for v in air["aqi"]]
         out["aqi_figure"] = figures.bars(
             values, [c if isinstance(c, str) else "#fff" for c in air["color"]],
             _hour_ticks(air["hour"], report.period.timezone, weekly), title=t("report.aqi_by_hour", lang),
-            limit=100, width=360, height=110,
+            limit=100, width=360, height=84,
         )
     else:
-        out["aqi_figure"] = figures.empty(empty, 360, 60)
+        out["aqi_figure"] = figures.empty(empty, 360, 36)
     out["hot_spot_map"] = figures.hot_spot_map(
-        list(report.districts["geometry"]), [r.code for r in report.hot_spots], title=t("report.hot_spots", lang)
+        list(report.districts["geometry"]), [r.code for r in report.hot_spots], title=t("report.hot_spots", lang),
+        width=200, height=190,
     )
     return out
 

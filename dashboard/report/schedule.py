@@ -4,14 +4,13 @@ configured language and format, kept and delivered (see ``collectors.scheduler.a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Engine
 
 from dashboard import clock
 from dashboard.queries.reports import reports
-from dashboard.report.delivery import deliver
+from dashboard.report.delivery import Outcome, deliver, notice, retry_due
 from dashboard.report.periods import latest_complete
 from dashboard.report.service import generate
 from dashboard.report.store import keep, reports_dir
@@ -20,10 +19,9 @@ from dashboard.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def run_report(engine: Engine, settings: Settings, kind: str, day: date, *, deliver_it: bool = True,
-               sleep: Callable[[float], None] | None = None) -> list[str]:
+def run_report(engine: Engine, settings: Settings, kind: str, day: date, *, deliver_it: bool = True) -> list[str]:
     """Generate, keep and (``deliver_it``) deliver the ``kind`` report of the period containing ``day``;
-    one line per file kept and per delivery."""
+    one line per file kept and per delivery (a failed one is tried again by :func:`retry_deliveries`)."""
     lines = []
     for lang in settings.report_languages:
         for fmt in settings.report_formats:
@@ -32,15 +30,23 @@ def run_report(engine: Engine, settings: Settings, kind: str, day: date, *, deli
             if rendered.note:
                 log.warning("report %s %s %s: %s", kind, day, lang, rendered.note)
             kept = keep(engine, reports_dir(settings.var_dir), report.period, lang, rendered, report.incomplete,
-                        clock.now())
+                        clock.now(), notice(report, lang))
             lines.append(f"kept {kept.path} ({len(rendered.content):,} bytes, sha256 {kept.sha256[:12]})")
             if deliver_it:
-                extra = {} if sleep is None else {"sleep": sleep}
-                for outcome in deliver(engine, settings, report, lang, kept, **extra):
-                    error = "" if outcome.error is None else f": {outcome.error}"
-                    lines.append(f"  {outcome.channel} {outcome.target}: {outcome.status} after "
-                                 f"{outcome.attempts} attempt(s){error}")
+                lines += [f"  {_outcome(outcome)}" for outcome in deliver(engine, settings, kept.id)]
     return lines
+
+
+def _outcome(outcome: Outcome) -> str:
+    error = "" if outcome.error is None else f": {outcome.error}"
+    retry = "" if outcome.next_at is None else f"; next attempt at {outcome.next_at:%Y-%m-%d %H:%M:%S} UTC"
+    return (f"{outcome.channel} {outcome.target}: {outcome.status} at attempt {outcome.attempts}{error}{retry}")
+
+
+def retry_deliveries(engine: Engine, settings: Settings) -> None:
+    """The scheduled job: the failed deliveries whose next attempt is due."""
+    for outcome in retry_due(engine, settings):
+        log.info("report delivery retried: %s", _outcome(outcome))
 
 
 def scheduled_report(engine: Engine, settings: Settings, kind: str) -> None:

@@ -4,6 +4,7 @@ replaced when regenerated), indexed in the ``report_file`` table."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,8 +41,9 @@ class KeptReport:
 
 
 def keep(engine: Engine, folder: Path, period: ReportPeriod, lang: str, rendered: Rendered,
-         incomplete: list[str], now: datetime) -> KeptReport:
-    """Write the report's file (atomically: a reader never sees half a file) and index it."""
+         incomplete: list[str], now: datetime, summary: dict | None = None) -> KeptReport:
+    """Write the report's file (atomically: a reader never sees half a file) and index it, with the ``summary``
+    (title and sentences) its deliveries send, so that a retry sends what the first attempt did."""
     relative = file_name(period, lang, rendered.format)
     path = folder / relative
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,7 @@ def keep(engine: Engine, folder: Path, period: ReportPeriod, lang: str, rendered
         "kind": period.kind, "first_day": period.first.isoformat(), "last_day": period.last.isoformat(),
         "lang": lang, "format": rendered.format, "path": relative, "sha256": digest, "size": len(rendered.content),
         "incomplete": ",".join(incomplete), "note": rendered.note, "generated_at": now,
+        "summary": None if summary is None else json.dumps(summary, ensure_ascii=False),
     }
     with engine.begin() as conn:
         report_id = index_report(conn, row)

@@ -50,7 +50,8 @@ Text = Annotated[str, StringConstraints(max_length=4096)]
 
 
 class Prefs(TypedDict):
-    """A page's ``{page}-prefs`` store: the language and theme it was drawn in."""
+    """A page's ``{page}-prefs`` store: the language, theme and time selection it was drawn in (read back into a
+    request context by ``layouts.components.frame.page_context``)."""
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
     lang: Literal["zh", "en"]

@@ -12,8 +12,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html, no_update
 
-from dashboard.context import request_context
 from layouts.components.domain import DIRECTIONS, Compared, Tile, View, compared, with_changes
+from layouts.components.frame import page_context
 from layouts.components.ticket_detail import ticket_detail
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.format import number
@@ -82,9 +82,16 @@ def complaint_lines(trend: pd.DataFrame, view: View, base: Compared | None = Non
     )
 
 
+def labels(names: pd.Series, lang: str, none_key: str) -> list[str]:
+    """Bar labels: the names, the text of ``none_key`` for rows without one (tickets that name no category or
+    department), never a blank bar."""
+    return [name if isinstance(name, str) and name.strip() else t(none_key, lang) for name in names]
+
+
 def category_bars(categories: pd.DataFrame, view: View):
     """Complaints received by category, named in the page's language (the code where a name is missing)."""
-    return ranked_bars(list(categories[view.name]), list(categories["received"]), view.lang, view.theme)
+    names = labels(categories[view.name], view.lang, "complaints.categories.none")
+    return ranked_bars(names, list(categories["received"]), view.lang, view.theme)
 
 
 #: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).
@@ -165,59 +172,61 @@ def ticket_table(page: str, lang: str, title: str) -> list:
 
 
 def register_ticket_table(
-    app: dash.Dash, page: str, chosen: list[tuple[str, str]], selection: Callable[..., ComplaintFilter]
+    app: dash.Dash,
+    page: str,
+    choices: list[tuple[str, str]],
+    selection: Callable[..., ComplaintFilter],
 ) -> None:
-    """Rows, reset and dialog of ``page``'s ticket table; ``chosen`` are the (id, property) pairs that choose
-    the tickets and ``selection(*their values)`` the tickets they choose."""
+    """Rows, reset and dialog of ``page``'s ticket table; ``choices`` are the (id, property) pairs that choose
+    the tickets besides the request (its period) and ``selection(context, *their values)`` the tickets they
+    choose."""
+    store = (f"{page}-prefs", "data")
 
     @app.callback(
         Output(f"{page}-grid", "getRowsResponse"),
         Input(f"{page}-grid", "getRowsRequest"),
-        *(State(component, prop) for component, prop in chosen),
-        State(f"{page}-prefs", "data"),
+        State(*store),
+        *(State(component, prop) for component, prop in choices),
     )
-    def rows(request, *values):
+    def rows(request, stored, *chosen):
         if not request:
             return no_update
-        *chosen_values, prefs = values
+        context = page_context(stored)
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
         return ticket_rows(
-            selection(*chosen_values),
+            selection(context, *chosen),
             start,
             int(request.get("endRow", start + PAGE_SIZE)) - start,
             sort.get("colId", "requested_at"),
             sort.get("sort", "desc") == "desc",
-            prefs["lang"],
+            context.language,
         )
 
     @app.callback(
         Output(f"{page}-grid-box", "children"),
-        *(Input(component, prop) for component, prop in chosen),
-        State(f"{page}-prefs", "data"),
+        Input(*store),
+        *(Input(component, prop) for component, prop in choices),
         prevent_initial_call=True,
     )
-    def reset_grid(*values):
-        return _grid(page, values[-1]["lang"])
+    def reset_grid(stored, *_chosen):
+        return _grid(page, page_context(stored).language)
 
     @app.callback(
         Output(f"{page}-ticket-modal", "is_open"),
         Output(f"{page}-ticket-title", "children"),
         Output(f"{page}-ticket", "children"),
         Input(f"{page}-grid", "cellClicked"),
-        State(f"{page}-prefs", "data"),
+        State(*store),
         prevent_initial_call=True,
     )
-    def open_ticket(cell, prefs):
+    def open_ticket(cell, stored):
         row_id = (cell or {}).get("rowId")
         if row_id in (None, ""):
             return no_update, no_update, no_update
-        lang = prefs["lang"]
+        context = page_context(stored)
+        lang = context.language
         found, events = ticket(int(row_id))
         if found.empty:
             return True, t("ticket.missing", lang), None
-        return (
-            True,
-            found.at[0, "ticket"],
-            ticket_detail(found.iloc[0], events, lang, request_context().settings.city_timezone),
-        )
+        return True, found.at[0, "ticket"], ticket_detail(found.iloc[0], events, lang, context.timezone)

@@ -15,6 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
+from dashboard.context import RequestContext
 from dashboard.kpis.compare import change, covered
 from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.periods import WINDOWS
@@ -230,17 +231,17 @@ def _controls(spec: DomainSpec, lang: str, district: str | None) -> dbc.Row:
 
 def domain_layout(
     spec: DomainSpec,
-    prefs: dict,
+    context: RequestContext,
     title: str,
     district: str | None,
     kpi: str | None,
     extra: tuple = (),
     path: str | None = None,
 ) -> html.Div:
-    """The page: the time picker (``prefs["time"]``), controls, ``{name}-tiles``, the panels row by row, then
-    ``extra``."""
-    name, lang = spec.name, prefs["lang"]
-    settled = settle(name, prefs)
+    """The page for the request ``context``: the time picker (its time), controls, ``{name}-tiles``, the panels
+    row by row, then ``extra``."""
+    name, lang = spec.name, context.language
+    settled = settle(name, context)
     rows = [
         dbc.Row(
             [
@@ -259,9 +260,9 @@ def domain_layout(
         stores.append(dcc.Store(id=f"{name}-district", data=district))
     return page_frame(
         name,
-        prefs,
+        settled.context,
         [
-            navbar(name, prefs, path),
+            navbar(name, settled.context, path),
             dbc.Container(
                 [
                     html.Div(id=f"{name}-banner"),
@@ -301,11 +302,11 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         State(f"{name}-kpi", "data"),
     )
     def refresh(_n, *values):
-        *district, prefs, highlight = values
-        lang = prefs["lang"]
+        *district, stored, highlight = values
+        context = page_context(stored)
+        lang = context.language
 
         def render():
-            context = page_context(prefs)
             engine, settings = context.engine, context.settings
             view = View(
                 engine,
@@ -313,7 +314,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                 context_span(context, name),
                 (district[0] or None) if district else None,
                 lang,
-                prefs["theme"],
+                context.theme,
             )
             drawn = draw(view)
             fresh = page_freshness(engine, spec.domains, view.as_of, settings.stale_after_intervals)

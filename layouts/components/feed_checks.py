@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
-from dashboard.context import request_context
+from layouts.components.frame import page_context
 from layouts.components.guard import guarded
 from layouts.format import duration, local_time, number
 from layouts.i18n import t
@@ -101,9 +101,9 @@ def register_feed_checks(app: dash.Dash) -> None:
         Input("feeds-interval", "n_intervals"),
         State("feeds-prefs", "data"),
     )
-    def refresh(_n, prefs):
-        lang = prefs["lang"]
-        timezone = request_context().settings.city_timezone
+    def refresh(_n, stored):
+        context = page_context(stored)
+        lang, timezone = context.language, context.timezone
 
         def render():
             agreement, unresolved, replica = feed_checks()

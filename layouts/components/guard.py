@@ -12,7 +12,7 @@ from dash.exceptions import MissingCallbackContextException
 
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 
 log = logging.getLogger("layouts.refresh")
 
@@ -49,11 +49,11 @@ def guarded_layout(layout: Callable[..., html.Div]) -> Callable[..., html.Div]:
         except Exception as exc:
             kind = "database" if isinstance(exc, DatabaseUnavailable) else "error"
             log.warning("page not drawn: %s", exc, exc_info=kind == "error")
-            prefs = preferences(query.get("lang"), query.get("theme"))
+            context = page_request(query.get("lang"), query.get("theme"))
             return html.Div(
-                problem_banner(kind, prefs["lang"]),
-                className=f"cityops-page theme-{prefs['theme']} p-3",
-                **{"data-bs-theme": prefs["theme"]},
+                problem_banner(kind, context.language),
+                className=f"cityops-page theme-{context.theme} p-3",
+                **{"data-bs-theme": context.theme},
             )
 
     return render

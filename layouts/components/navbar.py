@@ -9,7 +9,7 @@ from dash import dcc, html
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth.policy import page_allowed
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from layouts.i18n import t
 
 PAGES = (
@@ -38,9 +38,9 @@ def _switch(text: str, element_id: str, href: str, param: str, value: str) -> db
     )
 
 
-def _account(lang: str) -> list[dbc.NavItem]:
+def _account(context: RequestContext) -> list[dbc.NavItem]:
     """Admin link and sign-out for a signed-in user, sign-in for the public; nothing in open mode or on a kiosk."""
-    principal = request_context().principal
+    lang, principal = context.language, context.principal
     if principal is None or principal.kind == "public":
         return [dbc.NavItem(dbc.NavLink(t("nav.login", lang), href=f"/login?lang={lang}", id="nav-login"))]
     if principal.kind != "user":
@@ -60,11 +60,10 @@ def _account(lang: str) -> list[dbc.NavItem]:
     return (items if principal.role == "admin" else []) + [dbc.NavItem(sign_out)]
 
 
-def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
-    """Links keep the current language, theme and time selection; the switches flip one of them on the current
+def navbar(active: str, context: RequestContext, path: str | None = None) -> dbc.Navbar:
+    """Links keep the request's language, theme and time selection; the switches flip one of them on the current
     page."""
-    lang, theme, time = prefs["lang"], prefs["theme"], prefs.get("time")
-    context = request_context()
+    lang, theme, time = context.language, context.theme, dict(context.time)
     settings = context.settings
     city = settings.city_name_zh if lang == "zh" else settings.city_name_en
     path = path or dict(PAGES).get(active, "/")
@@ -82,7 +81,7 @@ def navbar(active: str, prefs: dict, path: str | None = None) -> dbc.Navbar:
     switches = [
         _switch(t("nav.language", lang), "nav-language", _href(path, other_lang, theme), "lang", other_lang),
         _switch(t(f"nav.theme.{other_theme}", lang), "nav-theme", _href(path, lang, other_theme), "theme", other_theme),
-        *_account(lang),
+        *_account(context),
     ]
     return dbc.Navbar(
         dbc.Container(

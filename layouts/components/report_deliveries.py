@@ -1,5 +1,5 @@
 """The failed report deliveries, as the reports page and /feeds show them: which report, by which channel to
-whom, how many attempts, the last error."""
+whom, how many attempts, the last error, and when the next attempt is due (or that there will be none)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dash import html
 from layouts.format import local_time
 from layouts.i18n import t
 
-COLUMNS = ("report", "channel", "target", "attempts", "time", "error")
+COLUMNS = ("report", "channel", "target", "attempts", "time", "next", "error")
 
 
 def failed_deliveries_table(failed: pd.DataFrame, lang: str, tz: str) -> html.Div:
@@ -27,9 +27,11 @@ def failed_deliveries_table(failed: pd.DataFrame, lang: str, tz: str) -> html.Di
                 html.Td(r.target),
                 html.Td(int(r.attempt)),
                 html.Td(local_time(r.attempted_at, tz)),
+                html.Td(t("reports.deliveries.final", lang) if pd.isna(r.next_attempt_at)
+                        else local_time(r.next_attempt_at, tz)),
                 html.Td(r.error or "", className="text-danger small"),
             ],
-            className="report-delivery-failed",
+            className="report-delivery-failed" if pd.isna(r.next_attempt_at) else "report-delivery-retrying",
         )
         for r in failed.itertuples(index=False)
     ]

@@ -9,7 +9,7 @@ URL, keeping the others (language, theme, district…), and loads it; nothing wa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,6 @@ from dashboard.kpis.timespan import (
     selection_to_query,
 )
 from dashboard.queries.base import DatabaseUnavailable
-from layouts.components.frame import page_context
 from layouts.data import snapshot_time
 from layouts.format import local_time, span_text
 from layouts.i18n import t
@@ -66,47 +65,42 @@ def bad_reason(error: ValueError, lang: str) -> str:
 
 @dataclass(frozen=True)
 class Settled:
-    """A page's selection as it opens: what the URL named (or the default), why a bad URL fell back, and the
-    newest fact's time when the page moved to it because the database holds nothing newer."""
+    """A page's selection as it opens: the request's context with the time it opens on (what its callbacks and
+    links read), the selection that names (the URL's, or the default), why a bad URL fell back, and the newest
+    fact's time when the page moved to it because the database holds nothing newer."""
 
+    context: RequestContext
     selection: TimeSelection
     error: ValueError | None = None
     newest: datetime | None = None
 
 
-def settle(page: str, prefs: dict) -> Settled:
-    """The selection ``page`` opens on; ``prefs["time"]`` (what its callbacks and links read) is set to it.
+def settle(page: str, context: RequestContext) -> Settled:
+    """The selection ``page`` opens on for the request ``context`` (its time: the URL's parameters).
 
     A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
     period seen just after the newest fact (the moment is kept in the links, so other pages open there too)."""
-    query = prefs.get("time") or {}
+    query = context.time
     selection, error = selection_for(page, query)
     if error:
-        prefs["time"] = {}
-        return Settled(selection, error)
+        return Settled(replace(context, time={}), selection, error)
     if query:
-        return Settled(selection)
-    context = request_context()
+        return Settled(context, selection)
     try:
         newest = newest_data_time()
     except DatabaseUnavailable:  # the page shows the database banner; its default period meanwhile
-        return Settled(selection)
-    moved = on_history(selection, newest, snapshot_time(), context.settings.city_timezone)
+        return Settled(context, selection)
+    moved = on_history(selection, newest, snapshot_time(), context.timezone)
     if moved is None:
-        return Settled(selection)
-    prefs["time"] = {"as_of": selection_to_query(moved)["as_of"]}
-    return Settled(moved, newest=newest)
-
-
-def span_of(prefs: Mapping, page: str) -> Span:
-    """The span a page's ``prefs`` select (their ``time``), resolved now in the city's zone."""
-    return context_span(page_context(prefs), page)
+        return Settled(context, selection)
+    moment = {"as_of": selection_to_query(moved)["as_of"]}
+    return Settled(replace(context, time=moment), moved, newest=newest)
 
 
 def context_span(context: RequestContext, page: str) -> Span:
     """The span the request's time selects on ``page`` (its default when none), resolved now."""
     selection, _ = selection_for(page, context.time)
-    return resolve(selection, snapshot_time(), context.settings.city_timezone)
+    return resolve(selection, snapshot_time(), context.timezone)
 
 
 def _quick(selection: TimeSelection, lang: str) -> html.Div:
@@ -184,7 +178,7 @@ def as_of_text(settled: Settled, lang: str) -> str | None:
     ``as_of``), else None."""
     if settled.selection.as_of is None:
         return None
-    span = resolve(settled.selection, snapshot_time(), request_context().settings.city_timezone)
+    span = resolve(settled.selection, snapshot_time(), settled.context.timezone)
     return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
 
 
@@ -192,7 +186,7 @@ def time_picker(page: str, settled: Settled, lang: str) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
     or that the page opened on the newest data."""
     selection, error = settled.selection, settled.error
-    span = resolve(selection, snapshot_time(), request_context().settings.city_timezone)
+    span = resolve(selection, snapshot_time(), settled.context.timezone)
     described = [
         html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2"),
         html.Span(span_text(span, lang), id=f"{page}-time-span"),

@@ -1,5 +1,6 @@
-"""The wall's scenes and panels: what each panel draws (a figure or a list) from the data its view model reads
-(``layouts.viewmodels.wall``), and from which feed domains its freshness comes."""
+"""The wall's scenes and panels: what each panel draws (a figure or a list, in the request's language and theme,
+sized for its screen) from the data its view model reads (``layouts.viewmodels.wall``), and from which feed
+domains its freshness comes."""
 
 from __future__ import annotations
 
@@ -11,43 +12,31 @@ from typing import Any, NamedTuple
 import pandas as pd
 from dash import html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
 from dashboard.kpis.traffic import TPI_LEVELS
+from layouts.components.complaints import labels
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
 
+#: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
+WALL_FONT = 20
 #: Hours of the wall's trends (the complaints' bars: twice as many).
 TREND_HOURS = 24
 
 
-@dataclass(frozen=True)
-class Context:
-    """What a panel builder needs."""
+def font_px(ctx: RequestContext) -> int:
+    """The figures' base font size for the request's screen (``ctx.scale`` × 1920 px wide)."""
+    return round(WALL_FONT * ctx.scale)
 
-    engine: object
-    now: datetime
-    tz: str
-    lang: str
-    theme: str
-    font: int
-    style_url: str | None
-    scale: float = 1.0
-    compare: str | None = None  # the URL's comparison: "previous" (环比) or "year" (同比)
 
-    @property
-    def day(self) -> tuple[datetime, datetime]:
-        """The last 24 hours, the period of the wall's trends."""
-        return self.now - timedelta(hours=TREND_HOURS), self.now
-
-    @property
-    def map_px(self) -> tuple[int, int]:
-        """The map panel's size in pixels, for fitting the city into it."""
-        return round(1050 * self.scale), round(600 * self.scale)
+def day(now: datetime) -> tuple[datetime, datetime]:
+    """The 24 hours up to ``now``, the period of the wall's trends."""
+    return now - timedelta(hours=TREND_HOURS), now
 
 
 class Trend(NamedTuple):
@@ -58,99 +47,133 @@ class Trend(NamedTuple):
     overlay: tuple[pd.DataFrame, object, str] | None = None
 
 
-def _overlay_width(ctx: Context) -> float:
+def _overlay_width(ctx: RequestContext) -> float:
     """The width of the comparison's dashed lines: as wide as the series' own at the wall's font (2.5 px at 20 px),
     legible from across the room."""
-    return max(1.5, ctx.font / 8)
+    return max(1.5, font_px(ctx) / 8)
 
 
-def _name_col(ctx: Context) -> str:
-    return "name_en" if ctx.lang == "en" else "name_zh"
+def _map_px(ctx: RequestContext) -> tuple[int, int]:
+    """The map panel's size in pixels, for fitting the city into it."""
+    return round(1050 * ctx.scale), round(600 * ctx.scale)
 
 
-def _city_map(ctx: Context, layers: MapLayers):
+def _name_col(ctx: RequestContext) -> str:
+    return "name_en" if ctx.language == "en" else "name_zh"
+
+
+def _city_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
     return city_map(
-        layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, show_legend=False, font_size=ctx.font, fit_px=ctx.map_px
+        layers,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        ctx.settings.map_style_url,
+        show_legend=False,
+        font_size=font_px(ctx),
+        fit_px=_map_px(ctx),
     )
 
 
-def _city_trend(ctx: Context, trend: Trend):
+def _city_trend(ctx: RequestContext, _now: datetime, trend: Trend):
     return hourly_trend(
-        trend.frame, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, overlay=trend.overlay,
+        trend.frame,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        font_size=font_px(ctx),
+        overlay=trend.overlay,
         overlay_width=_overlay_width(ctx),
     )
 
 
-def _complaints_funnel(ctx: Context, steps: pd.DataFrame):
-    return funnel(steps, ctx.lang, ctx.theme, font_size=ctx.font)
+def _complaints_funnel(ctx: RequestContext, _now: datetime, steps: pd.DataFrame):
+    return funnel(steps, ctx.language, ctx.theme, font_size=font_px(ctx))
 
 
-def _complaints_categories(ctx: Context, frame: pd.DataFrame):
-    names = list(frame["name_en" if ctx.lang == "en" else "name_zh"])
-    return ranked_bars(names, list(frame["received"]), ctx.lang, ctx.theme, font_size=ctx.font, limit=8)
+def _complaints_categories(ctx: RequestContext, _now: datetime, frame: pd.DataFrame):
+    names = labels(frame[_name_col(ctx)], ctx.language, "complaints.categories.none")
+    return ranked_bars(names, list(frame["received"]), ctx.language, ctx.theme, font_size=font_px(ctx), limit=8)
 
 
-def _area_map(ctx: Context, layers: MapLayers):
-    return city_map(layers, ctx.lang, ctx.theme, ctx.tz, ctx.style_url, font_size=ctx.font, fit_px=ctx.map_px)
-
-
-def _lines(ctx: Context, trend: Trend, series: dict[str, str], **options):
-    """A wall trend over the last 24 hours, the comparison period's series dashed when the URL asks for it."""
-    return time_lines(
-        trend.frame, series, ctx.lang, ctx.theme, ctx.tz, font_size=ctx.font, span=ctx.day, overlay=trend.overlay,
-        overlay_width=_overlay_width(ctx), **options,
+def _area_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
+    return city_map(
+        layers,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        ctx.settings.map_style_url,
+        font_size=font_px(ctx),
+        fit_px=_map_px(ctx),
     )
 
 
-def _traffic_trend(ctx: Context, trend: Trend):
+def _trend(ctx: RequestContext, now: datetime, trend: Trend, series: dict, **options):
+    """A time series of the 24 hours up to ``now`` in the wall's style, the comparison period's series dashed when
+    the URL asks for it."""
+    return time_lines(
+        trend.frame,
+        series,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        font_size=font_px(ctx),
+        span=day(now),
+        overlay=trend.overlay,
+        overlay_width=_overlay_width(ctx),
+        **options,
+    )
+
+
+def _traffic_trend(ctx: RequestContext, now: datetime, trend: Trend):
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
-    return _lines(ctx, trend, {"tpi": t("traffic.series.tpi", ctx.lang)}, bands=bands)
+    return _trend(ctx, now, trend, {"tpi": t("traffic.series.tpi", ctx.language)}, bands=bands)
 
 
-def _environment_aqi(ctx: Context, trend: Trend):
+def _environment_aqi(ctx: RequestContext, now: datetime, trend: Trend):
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
-    return _lines(ctx, trend, {"aqi": "AQI"}, bands=bands)
+    return _trend(ctx, now, trend, {"aqi": "AQI"}, bands=bands)
 
 
-def _halls_ranking(ctx: Context, stats: pd.DataFrame):
+def _halls_ranking(ctx: RequestContext, _now: datetime, stats: pd.DataFrame):
     stats = stats.sort_values("wait_min", ascending=False)
     return ranked_bars(
         list(stats[_name_col(ctx)]),
         list(stats["wait_min"]),
-        ctx.lang,
+        ctx.language,
         ctx.theme,
         digits=1,
-        unit=" " + t("unit.minutes", ctx.lang),
-        font_size=ctx.font,
+        unit=" " + t("unit.minutes", ctx.language),
+        font_size=font_px(ctx),
         limit=8,
     )
 
 
-def _halls_trend(ctx: Context, trend: Trend):
-    series = {"issued": t("halls.series.issued", ctx.lang), "wait_min": t("halls.series.wait", ctx.lang)}
-    return _lines(ctx, trend, series, bars=("issued",))
+def _halls_trend(ctx: RequestContext, now: datetime, trend: Trend):
+    lang = ctx.language
+    series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
+    return _trend(ctx, now, trend, series, bars=("issued",))
 
 
-def _alerts_list(ctx: Context, items: list[tuple[str, str]]):
+def _alerts_list(ctx: RequestContext, _now: datetime, items: list[tuple[str, str]]):
     if not items:
-        return html.Div(t("wall.ticker.none", ctx.lang), className="wall-list-empty")
+        return html.Div(t("wall.ticker.none", ctx.language), className="wall-list-empty")
     return html.Ul(
         [html.Li(text, className=f"wall-list-item ticker-{level}") for level, text in items[:10]], className="wall-list"
     )
 
 
-def _feeds_list(ctx: Context, status: pd.DataFrame):
-    settings = request_context().settings
-    rows = []
+def _feeds_list(ctx: RequestContext, now: datetime, status: pd.DataFrame):
+    lang, rows = ctx.language, []
     for row in status.itertuples(index=False):
-        fresh = row_freshness(row, ctx.now, settings.stale_after_intervals)
-        state = t("feeds.stale", ctx.lang) if fresh.stale else t("feeds.fresh", ctx.lang)
+        fresh = row_freshness(row, now, ctx.settings.stale_after_intervals)
+        state = t("feeds.stale", lang) if fresh.stale else t("feeds.fresh", lang)
         rows.append(
             html.Li(
                 [
                     html.Span(row.name, className="wall-feed-name"),
-                    html.Span(local_time(fresh.as_of, ctx.tz, lang=ctx.lang), className="wall-feed-time"),
+                    html.Span(local_time(fresh.as_of, ctx.timezone, lang=lang), className="wall-feed-time"),
                     html.Span(state, className="wall-feed-state"),
                 ],
                 className="wall-list-item " + ("ticker-warning" if fresh.stale else "ticker-ok"),
@@ -161,12 +184,12 @@ def _feeds_list(ctx: Context, status: pd.DataFrame):
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of a scene: its title key, the feed domains of its data, and how it is drawn from the data its
-    view model reads for it (``layouts.viewmodels.wall``)."""
+    """One panel of a scene: its title key, the feed domains of its data, and how it is drawn for a request at
+    the wall's moment from the data its view model reads for it (``layouts.viewmodels.wall``)."""
 
     title: str
     domains: tuple[str, ...]
-    draw: Callable[[Context, Any], object]
+    draw: Callable[[RequestContext, datetime, Any], object]
     graph: bool = True
 
 

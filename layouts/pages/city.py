@@ -8,8 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
 from dashboard.city.check import check_city
-from dashboard.context import request_context
-from layouts.components.frame import page_frame, preferences
+from dashboard.context import RequestContext
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.i18n import t
@@ -18,13 +18,13 @@ dash.register_page(__name__, path="/city", name="city", title="CityOps · City")
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
-    lang = prefs["lang"]
+    context = page_request(lang, theme)
+    lang = context.language
     return page_frame(
         "city",
-        prefs,
+        context,
         [
-            navbar("city", prefs, "/city"),
+            navbar("city", context, "/city"),
             dbc.Container(
                 [
                     html.Div(id="city-banner"),
@@ -38,10 +38,11 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
     )
 
 
-def findings_table(lang: str) -> dbc.Table:
-    """One row per finding: whether the city has it, what, and what it means for the pages."""
-    rows = []
-    for finding in check_city(request_context().engine):
+def findings_table(context: RequestContext) -> dbc.Table:
+    """One row per finding, in the request's language: whether the city has it, what, and what it means for the
+    pages."""
+    lang, rows = context.language, []
+    for finding in check_city(context.engine):
         subject, detail = finding.text(lang)
         state, colour = ("city.has", "success") if finding.ok else ("city.lacks", "warning")
         badge = dbc.Badge(t(state, lang), color=colour)
@@ -57,5 +58,6 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("city-interval", "n_intervals"),
         State("city-prefs", "data"),
     )
-    def refresh(_n, prefs):
-        return guarded(lambda: (findings_table(prefs["lang"]),), 1, prefs["lang"])
+    def refresh(_n, stored):
+        context = page_context(stored)
+        return guarded(lambda: (findings_table(context),), 1, context.language)

@@ -12,12 +12,13 @@ from layouts.components.complaints import (
     compared_complaints,
     complaint_lines,
     complaint_tiles,
+    labels,
     register_ticket_table,
     ticket_table,
     with_complaint_changes,
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.charts import funnel, ranked_bars
 from layouts.figures.city_map import city_map
 from layouts.i18n import t
@@ -60,15 +61,16 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    lang = prefs["lang"]
+    context = page_request(lang, theme, query={"period": period, **_query})
+    lang = context.language
     tickets = ticket_table("complaints", lang, t("complaints.tickets", lang))
-    return domain_layout(SPEC, prefs, t("complaints.title", lang), district, kpi, tuple(tickets))
+    return domain_layout(SPEC, context, t("complaints.title", lang), district, kpi, tuple(tickets))
 
 
 def _departments(departments: pd.DataFrame, view: View):
     rates = list(departments["on_time_rate"])
-    return ranked_bars(list(departments[view.name]), rates, view.lang, view.theme, digits=1, unit="%")
+    names = labels(departments[view.name], view.lang, "complaints.departments.none")
+    return ranked_bars(names, rates, view.lang, view.theme, digits=1, unit="%")
 
 
 def draw(view: View) -> Drawn:
@@ -99,5 +101,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "complaints", [("complaints-prefs", "data"), ("complaints-district", "value")], ticket_selection
+        app, "complaints", [("complaints-district", "value")], ticket_selection
     )

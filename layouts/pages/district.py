@@ -16,7 +16,7 @@ from layouts.components.complaints import (
     with_complaint_changes,
 )
 from layouts.components.domain import DomainSpec, Drawn, Slot, View, domain_layout, register_domain
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.charts import ranked_bars
 from layouts.figures.explorer_map import explorer_map
 from layouts.i18n import t
@@ -52,15 +52,15 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    lang = prefs["lang"]
+    context = page_request(lang, theme, query={"period": period, **_query})
+    lang = context.language
     info = district_area(code or "")
     if info:
         title = t("district.title", lang, name=info["name_en"] if lang == "en" else info["name_zh"])
     else:
         title = t("district.unknown", lang, code=code or "")
     tickets = ticket_table("district", lang, t("district.tickets", lang))
-    return domain_layout(SPEC, prefs, title, code, kpi, tuple(tickets), path=f"/district/{code}")
+    return domain_layout(SPEC, context, title, code, kpi, tuple(tickets), path=f"/district/{code}")
 
 
 #: The complaint tiles of a district.
@@ -98,5 +98,5 @@ def draw(view: View) -> Drawn:
 def register_callbacks(app: dash.Dash) -> None:
     register_domain(app, SPEC, draw)
     register_ticket_table(
-        app, "district", [("district-prefs", "data"), ("district-district", "data")], ticket_selection
+        app, "district", [("district-district", "data")], ticket_selection
     )

@@ -19,7 +19,7 @@ from layouts.components.domain import (
     tile_directions,
     with_changes,
 )
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.air_months import level_days
 from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
@@ -44,8 +44,8 @@ SPEC = DomainSpec(
 def layout(
     lang: str | None = None, theme: str | None = None, period: str | None = None, kpi: str | None = None, **_query
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    return domain_layout(SPEC, prefs, t("environment.title", prefs["lang"]), None, kpi)
+    context = page_request(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, context, t("environment.title", context.language), None, kpi)
 
 
 DIRECTIONS = tile_directions(SPEC)

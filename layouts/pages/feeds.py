@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard.kpis.freshness import row_freshness
 from layouts.components.feed_checks import feed_checks_section, register_feed_checks
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
@@ -115,8 +115,8 @@ def _quarantine_section(lang: str) -> list:
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
-    lang = prefs["lang"]
+    context = page_request(lang, theme)
+    lang = context.language
     content = [
         html.Div(id="feeds-banner"),
         html.H1(t("feeds.title", lang), className="page-title"),
@@ -127,7 +127,7 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
         *_runs_section(lang),
         *_quarantine_section(lang),
     ]
-    return page_frame("feeds", prefs, [navbar("feeds", prefs), dbc.Container(content, fluid=True)])
+    return page_frame("feeds", context, [navbar("feeds", context), dbc.Container(content, fluid=True)])
 
 
 def _badge(text: str, colour: str, **kwargs) -> dbc.Badge:
@@ -202,8 +202,9 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("feeds-quarantine-feed", "value"),
         State("feeds-prefs", "data"),
     )
-    def refresh(_n, feed, prefs):
-        lang, theme = prefs["lang"], prefs["theme"]
+    def refresh(_n, feed, stored):
+        context = page_context(stored)
+        lang, theme = context.language, context.theme
 
         def render():
             view = feeds_view(feed)

@@ -19,7 +19,7 @@ from layouts.components.domain import (
     tile_directions,
     with_changes,
 )
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.explorer_map import explorer_map
 from layouts.format import number
@@ -63,8 +63,8 @@ def layout(
     kpi: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    return domain_layout(SPEC, prefs, t("halls.title", prefs["lang"]), district, kpi)
+    context = page_request(lang, theme, query={"period": period, **_query})
+    return domain_layout(SPEC, context, t("halls.title", context.language), district, kpi)
 
 
 def _values(data) -> dict[str, float | None]:
@@ -86,9 +86,10 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
 
 
 def _items(items: pd.DataFrame, view: View):
-    """Tickets issued per service item; tickets that name no item are one bar, labelled so."""
+    """Tickets issued per service item, named in the page's language; tickets that name no item are one bar,
+    labelled so."""
     unnamed = t("halls.items.none", view.lang)
-    labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items["service_item"]]
+    labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items[view.name]]
     return ranked_bars(labels, list(items["issued"]), view.lang, view.theme)
 
 

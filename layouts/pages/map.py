@@ -7,9 +7,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
-from dashboard.context import request_context
 from dashboard.kpis.timespan import CUSTOM, ROLLING
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
@@ -204,11 +203,11 @@ def layout(
     hour: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    lang = prefs["lang"]
+    context = page_request(lang, theme, query={"period": period, **_query})
+    lang = context.language
     chosen = [x for x in (layers.split(",") if layers is not None else DEFAULT_LAYERS) if x in LAYERS]
-    steps = view_model.step_counts(prefs["time"])
-    span = view_model.page_span(period, prefs["time"])
+    steps = view_model.step_counts(context)
+    span = view_model.page_span(context, period)
     hours = steps[span.period]
     hour_value = _int(hour)
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
@@ -219,7 +218,7 @@ def layout(
         _replay(lang, hours, hour_value),
     ]
     content = [html.Div(id="map-banner"), *controls, _body(lang), *_stores(steps)]
-    return page_frame("map", prefs, [navbar("map", prefs), dbc.Container(content, fluid=True)])
+    return page_frame("map", context, [navbar("map", context), dbc.Container(content, fluid=True)])
 
 
 def _leaders(title: str, frame, total: int, lang: str, table_id: str) -> html.Div:
@@ -276,12 +275,13 @@ def _register_refresh(app: dash.Dash) -> None:
         Input("map-zoom", "data"),
         State("map-prefs", "data"),
     )
-    def refresh(_n, period, district, category, status, department, layers, mode, kpi, hour, zoom, prefs):
-        lang, theme = prefs["lang"], prefs["theme"]
+    def refresh(_n, period, district, category, status, department, layers, mode, kpi, hour, zoom, stored):
+        context = page_context(stored)
+        lang, theme = context.language, context.theme
         filters = {"district": district, "category": category, "status": status, "department": department}
 
         def render():
-            view = view_model.map_view(period, hour, filters, layers, mode, kpi, zoom, prefs.get("time"))
+            view = view_model.map_view(context, period, hour, filters, layers, mode, kpi, zoom)
             figure = panel_figure(
                 lambda: explorer_map(view.layers, lang, theme, view.timezone, view.style_url),
                 lang,
@@ -302,11 +302,11 @@ def _register_click(app: dash.Dash) -> None:
         State("map-prefs", "data"),
         prevent_initial_call=True,
     )
-    def clicked(click, district, prefs):
+    def clicked(click, district, stored):
         point = ((click or {}).get("points") or [{}])[0]
         kind, key = (point.get("customdata") or [None, None])[:2]
-        lang, theme = prefs["lang"], prefs["theme"]
-        tz = request_context().settings.city_timezone
+        context = page_context(stored)
+        lang, theme, tz = context.language, context.theme, context.timezone
         if kind == "ticket":
             row, events = view_model.ticket(key)
             return no_update, ticket_detail(row.iloc[0], events, lang, tz) if not row.empty else None
@@ -371,10 +371,10 @@ def _register_export(app: dash.Dash) -> None:
         State("map-prefs", "data"),
         prevent_initial_call=True,
     )
-    def export(_csv, _geojson, period, district, category, status, department, hour, prefs):
+    def export(_csv, _geojson, period, district, category, status, department, hour, stored):
         filters = {"district": district, "category": category, "status": status, "department": department}
         geojson = dash.ctx.triggered_id == "map-export-geojson"
-        return view_model.export(period, hour, filters, geojson, prefs.get("time"))
+        return view_model.export(page_context(stored), period, hour, filters, geojson)
 
 
 def register_callbacks(app: dash.Dash) -> None:

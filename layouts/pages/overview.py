@@ -7,16 +7,17 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
+from dashboard.context import RequestContext
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import kpi_row
 from layouts.components.navbar import navbar
 from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import score_card
-from layouts.components.timepicker import settle, span_of, time_picker
+from layouts.components.timepicker import context_span, settle, time_picker
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
@@ -110,11 +111,11 @@ def _cards(drawn: dict, lang: str) -> dbc.Row:
 
 
 def layout(lang: str | None = None, theme: str | None = None, period: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme, query={"period": period, **_query})
-    lang = prefs["lang"]
-    settled = settle("overview", prefs)
+    settled = settle("overview", page_request(lang, theme, query={"period": period, **_query}))
+    context = settled.context
+    lang = context.language
     try:
-        drawn, banner = content(prefs), None
+        drawn, banner = content(context), None
     except DatabaseUnavailable:  # the frame and the banner; the first refresh that reaches it draws the rest
         drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     page = [
@@ -126,8 +127,8 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
     ]
     return page_frame(
         "overview",
-        prefs,
-        [navbar("overview", prefs), dcc.Location(id="overview-go", refresh=True), dbc.Container(page, fluid=True)],
+        context,
+        [navbar("overview", context), dcc.Location(id="overview-go", refresh=True), dbc.Container(page, fluid=True)],
     )
 
 
@@ -186,12 +187,12 @@ def _score_cards(view, period: str, lang: str) -> list:
     ]
 
 
-def content(prefs: dict) -> dict[str, object]:
-    """What the data decides on the page, by component id (property: ``OUTPUTS``): drawn with the page itself
-    (no round trip before the first paint) and again by each refresh, for the period of ``prefs["time"]``;
-    the cards compared as its ``compare`` says (the previous period by default)."""
-    lang, theme = prefs["lang"], prefs["theme"]
-    span = span_of(prefs, "overview")
+def content(context: RequestContext) -> dict[str, object]:
+    """What the data decides on the page for the request ``context``, by component id (property: ``OUTPUTS``):
+    drawn with the page itself (no round trip before the first paint) and again by each refresh, for the period
+    of the request's time; the cards compared as its ``compare`` says (the previous period by default)."""
+    lang, theme = context.language, context.theme
+    span = context_span(context, "overview")
     view, period = overview_view(span), span.period
     tz = view.timezone
     scored, total = view.scored()
@@ -228,12 +229,14 @@ def register_callbacks(app: dash.Dash) -> None:
         State("overview-prefs", "data"),
         prevent_initial_call=True,
     )
-    def refresh(_n, prefs):
+    def refresh(_n, stored):
+        context = page_context(stored)
+
         def render():
-            drawn = content(prefs)
+            drawn = content(context)
             return tuple(drawn[component] for component in OUTPUTS)
 
-        return guarded(render, len(OUTPUTS), prefs["lang"])
+        return guarded(render, len(OUTPUTS), context.language)
 
     @app.callback(
         Output("overview-go", "href"),
@@ -242,9 +245,10 @@ def register_callbacks(app: dash.Dash) -> None:
         State("overview-prefs", "data"),
         prevent_initial_call=True,
     )
-    def drill(kpi_click, map_click, prefs):
+    def drill(kpi_click, map_click, stored):
         """A bar of the score opens its KPI's page, a district of the map the district's page."""
-        lang, theme = prefs["lang"], prefs["theme"]
+        context = page_context(stored)
+        lang, theme = context.language, context.theme
         if dash.ctx.triggered_id == "overview-map":
             district = map_click["points"][0].get("location")
             return f"/district/{district}?lang={lang}&theme={theme}" if district else no_update

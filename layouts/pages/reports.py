@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html
 
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.navbar import navbar
 from layouts.components.report_deliveries import failed_deliveries_table
@@ -22,8 +22,8 @@ COLUMNS = ("period", "kind", "lang", "format", "size", "incomplete", "delivery",
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    prefs = preferences(lang, theme)
-    lang = prefs["lang"]
+    context = page_request(lang, theme)
+    lang = context.language
     content = [
         html.Div(id="reports-banner"),
         html.H1(t("reports.title", lang), className="page-title"),
@@ -32,13 +32,13 @@ def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.
         html.H2(t("reports.deliveries", lang), className="page-subtitle"),
         html.Div(id="reports-deliveries"),
     ]
-    return page_frame("reports", prefs, [navbar("reports", prefs), dbc.Container(content, fluid=True)])
+    return page_frame("reports", context, [navbar("reports", context), dbc.Container(content, fluid=True)])
 
 
 def _delivery(row, lang: str):
     if pd.isna(row.delivery):
         return t("reports.delivery.none", lang)
-    colour = "success" if row.delivery == "ok" else "danger"
+    colour = {"ok": "success", "retrying": "warning"}.get(row.delivery, "danger")
     return dbc.Badge(t(f"reports.delivery.{row.delivery}", lang), color=colour)
 
 
@@ -74,8 +74,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("reports-interval", "n_intervals"),
         State("reports-prefs", "data"),
     )
-    def refresh(_n, prefs):
-        lang = prefs["lang"]
+    def refresh(_n, stored):
+        lang = page_context(stored).language
 
         def render():
             view = reports_view()

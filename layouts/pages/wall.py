@@ -9,27 +9,26 @@ for the others."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, dcc, html
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.queries.base import DatabaseUnavailable
 from layouts.components.banner import problem_banner
-from layouts.components.frame import page_frame, preferences
+from layouts.components.frame import page_context, page_frame, page_request
 from layouts.components.guard import guarded
 from layouts.components.kpi_card import freshness_line, kpi_row
 from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.timepicker import as_of_text, settle
-from layouts.components.wall_panels import PANELS, SCENES, Context, playlist
+from layouts.components.wall_panels import PANELS, SCENES, playlist
 from layouts.i18n import t
 from layouts.viewmodels.wall import alarms, panel_body, wall_view
 
 dash.register_page(__name__, path="/wall", name="wall", title="CityOps · Wall")
 
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "staticPlot": False}
-#: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
-WALL_FONT = 20
 #: Seconds per scene unless ``?rotate=`` says otherwise (at least 3).
 DEFAULT_ROTATE = 60
 #: Milliseconds after the page is drawn until the second scene is laid out and drawn (at most half a turn).
@@ -143,14 +142,14 @@ def layout(
     scale: str | None = None,
     **_query,
 ) -> html.Div:
-    prefs = preferences(lang, theme, default_theme="dark", query=_query)
-    settled = settle("wall", prefs)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
-    lang = prefs["lang"]
-    settings = request_context().settings
-    chosen, seconds, drawn_scale = playlist(scenes), _seconds(rotate), screen_scale(scale)
+    asked = page_request(lang, theme, default_theme="dark", query=_query, scale=screen_scale(scale))
+    settled = settle("wall", asked)  # an archive's wall shows its newest data's moment (the URL's as_of otherwise)
+    context = settled.context
+    lang, settings = context.language, context.settings
+    chosen, seconds = playlist(scenes), _seconds(rotate)
     panels = [p for s in chosen for p in SCENES[s]]
     try:
-        drawn, banner = content(panels, lang, prefs["theme"], drawn_scale, prefs["time"]), None
+        drawn, banner = content(context, panels), None
     except DatabaseUnavailable:  # the frame, clock and banner; the first refresh that reaches it draws the rest
         drawn, banner = WallContent.blank(panels), problem_banner("database", lang)
     # figures of the later scenes wait in the browser (not when the page could not draw them: the first
@@ -158,13 +157,13 @@ def layout(
     deferred = {p: drawn.bodies[p] for s in chosen[1:] for p in SCENES[s] if PANELS[p].graph} if banner is None else {}
     return page_frame(
         "wall",
-        prefs,
+        context,
         [
             _header(lang, chosen, banner, settings, as_of_text(settled, lang)),
             html.Div(drawn.kpis, id="wall-kpis", className="wall-kpis"),
             _stage(lang, chosen, drawn, deferred),
             _footer(lang, drawn),
-            *_stores(lang, chosen, deferred, drawn_scale, banner is None, seconds),
+            *_stores(lang, chosen, deferred, context.scale, banner is None, seconds),
         ],
         class_name="wall",
         **{"data-reload-ms": int(settings.wall_reload_hours * 3_600_000)},
@@ -190,16 +189,17 @@ class WallContent:
         )
 
 
-def content(panels: list[str], lang: str, theme: str, scale: float, time: dict | None = None) -> WallContent:
-    """The wall's data-driven parts for ``panels``, figures sized for a screen ``scale`` × 1920 px wide: drawn
-    with the page itself (nothing waits for a round trip at load) and again by each refresh; the KPI strip
-    compared with the day before or a year before when the URL says so (``?compare=previous|year``)."""
-    view = wall_view(panels, lang, theme, round(WALL_FONT * scale), scale, time)
-    ctx, fresh, tz = view.context, view.freshness, view.context.tz
-    ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(ctx)]
+def content(context: RequestContext, panels: list[str]) -> WallContent:
+    """The wall's data-driven parts for ``panels`` in the request ``context``, figures sized for its screen
+    (``scale`` × 1920 px wide): drawn with the page itself (nothing waits for a round trip at load) and again by
+    each refresh; the KPI strip compared with the day before or a year before when the URL says so
+    (``?compare=previous|year``)."""
+    view = wall_view(context, panels)
+    lang, fresh, tz = context.language, view.freshness, context.timezone
+    ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(context, view.now)]
     return WallContent(
         kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
-        bodies={p: _body(p, ctx) for p in panels},
+        bodies={p: _body(p, context, view.now) for p in panels},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
             p: f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
@@ -209,12 +209,13 @@ def content(panels: list[str], lang: str, theme: str, scale: float, time: dict |
     )
 
 
-def _body(panel: str, ctx: Context) -> object:
-    """The panel's figure or list; one that fails says so in its place, and the rest of the wall draws."""
-    spec = PANELS[panel]
+def _body(panel: str, ctx: RequestContext, now: datetime) -> object:
+    """The panel's figure or list at the wall's moment ``now``; one that fails says so in its place, and the rest
+    of the wall draws."""
+    spec, lang = PANELS[panel], ctx.language
     if spec.graph:
-        return panel_figure(lambda: panel_body(panel, ctx), ctx.lang, ctx.theme, t(spec.title, ctx.lang))
-    return panel_block(lambda: panel_body(panel, ctx), ctx.lang, t(spec.title, ctx.lang))
+        return panel_figure(lambda: panel_body(panel, ctx, now), lang, ctx.theme, t(spec.title, lang))
+    return panel_block(lambda: panel_body(panel, ctx, now), lang, t(spec.title, lang))
 
 
 def data_patch(figure) -> Patch:
@@ -292,19 +293,17 @@ def _register_refresh(app: dash.Dash) -> None:
         running=[(Output("wall-interval", "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh(_n, scale, prefs, drawn_before, deferred):
+    def refresh(_n, scale, stored, drawn_before, deferred):
         """Patches of the figures' data (their layout, sized once for the screen, stays); whole figures when
         the page could not draw them; figures not drawn yet, or drawn since the last scene change, are replaced
         where they wait (``wall-deferred``)."""
+        context = page_context(stored, scale)
         outputs = dash.ctx.outputs_list
         graphs, blocks, panels = ([o["id"]["panel"] for o in outputs[i]] for i in (1, 2, 4))
         return guarded(
-            lambda: _refreshed(
-                content(panels, prefs["lang"], prefs["theme"], scale, prefs.get("time")), graphs, blocks, panels,
-                drawn_before, deferred,
-            ),
+            lambda: _refreshed(content(context, panels), graphs, blocks, panels, drawn_before, deferred),
             8,
-            prefs["lang"],
+            context.language,
         )
 
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.context import RequestContext
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter, DistrictComplaints, complaint_summary
 from dashboard.queries.kpis import complaint_series, open_tickets
 from layouts.components.domain import View
-from layouts.components.timepicker import span_of
+from layouts.components.timepicker import context_span
 from layouts.figures.city_map import MapLayers
 from layouts.viewmodels.city_map import map_layers
 
@@ -70,8 +71,8 @@ def complaints_view(view: View) -> ComplaintsView:
     )
 
 
-def ticket_selection(prefs: dict, district: str | None, page: str = "complaints") -> ComplaintFilter:
-    """The tickets ``page``'s table lists: its period (``prefs["time"]``), in the district (empty or None: the
-    city)."""
-    span = span_of(prefs, page)
+def ticket_selection(context: RequestContext, district: str | None, page: str = "complaints") -> ComplaintFilter:
+    """The tickets ``page``'s table lists for the request ``context``: its period (the request's time), in the
+    district (empty or None: the city)."""
+    span = context_span(context, page)
     return ComplaintFilter(span.start, span.end, district or None)

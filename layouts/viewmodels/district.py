@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext, request_context
 from dashboard.queries import halls as hall_queries
 from dashboard.queries import map as map_queries
 from dashboard.queries import reference
@@ -36,9 +36,9 @@ def district_area(code: str) -> dict | None:
     return reference.area(request_context().engine, code)
 
 
-def ticket_selection(prefs: dict, code: str | None) -> ComplaintFilter:
-    """The tickets the district's table lists: its period, in the district ``code``."""
-    return complaint_tickets(prefs, code, "district")
+def ticket_selection(context: RequestContext, code: str | None) -> ComplaintFilter:
+    """The tickets the district's table lists for the request ``context``: its period, in the district ``code``."""
+    return complaint_tickets(context, code, "district")
 
 
 def district_view(view: View) -> DistrictView:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import dcc
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext, request_context
 from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
@@ -68,14 +68,14 @@ def steps(span: Span) -> list[datetime]:
     return [s.tz_convert("UTC").to_pydatetime() for s in starts] or [span.start]
 
 
-def page_span(period: str | None, time: Mapping | None) -> Span:
-    """The span of a page drawn now for the ``period`` button and the URL's time parameters."""
-    return span_for(snapshot_time(), request_context().settings.city_timezone, period, time)
+def page_span(context: RequestContext, period: str | None) -> Span:
+    """The span of a page drawn now for the ``period`` button and the request's time parameters."""
+    return span_for(snapshot_time(), context.timezone, period, context.time)
 
 
-def step_counts(time: Mapping | None) -> dict[str, int]:
+def step_counts(context: RequestContext) -> dict[str, int]:
     """The number of slider steps of each period button now (and of the URL's custom range)."""
-    now, tz = snapshot_time(), request_context().settings.city_timezone
+    now, tz, time = snapshot_time(), context.timezone, context.time
     periods = [*PERIODS, *([CUSTOM] if time and time.get("from") else [])]
     return {p: len(steps(span_for(now, tz, p, time))) for p in periods}
 
@@ -186,13 +186,12 @@ def _layers(engine, settings, sel: ComplaintFilter, chosen: set[str], mode: str,
     return parts
 
 
-def map_view(period, hour, filters: dict, layers, mode, kpi, zoom, time: Mapping | None = None) -> MapView:
-    """The explorer for the controls' values (``time``: the URL's time parameters; unknown period: 7 days; no
-    mode: auto; no zoom: far); ``hour`` is the slider's step."""
-    context = request_context()
+def map_view(context: RequestContext, period, hour, filters: dict, layers, mode, kpi, zoom) -> MapView:
+    """The explorer for the request ``context`` (its time: the URL's time parameters) and the controls' values
+    (unknown period: 7 days; no mode: auto; no zoom: far); ``hour`` is the slider's step."""
     engine, settings = context.engine, context.settings
-    tz = settings.city_timezone
-    span = span_for(snapshot_time(), tz, period, time)
+    tz = context.timezone
+    span = span_for(snapshot_time(), tz, period, context.time)
     sel = selection(span, hour, **filters)
     districts = reference.districts(engine)
     parts = _layers(engine, settings, sel, set(layers or []), mode or "auto", zoom or "far")
@@ -222,11 +221,12 @@ def ticket(key) -> tuple[pd.DataFrame, pd.DataFrame]:
     return complaints.ticket(request_context().engine, int(key))
 
 
-def export(period, hour, filters: dict, geojson: bool, time: Mapping | None = None) -> dict:
-    """The download of the selection's rows, as GeoJSON or CSV."""
-    span = span_for(snapshot_time(), request_context().settings.city_timezone, period, time)
+def export(context: RequestContext, period, hour, filters: dict, geojson: bool) -> dict:
+    """The download of the selection's rows, as GeoJSON or CSV, for the request ``context`` (its time: the
+    URL's time parameters) and the controls' values."""
+    span = span_for(snapshot_time(), context.timezone, period, context.time)
     sel = selection(span, hour, **filters)
-    rows = map_queries.export_rows(request_context().engine, sel)
+    rows = map_queries.export_rows(context.engine, sel)
     stamp = sel.start.strftime("%Y%m%d%H")
     if geojson:
         return {

@@ -282,7 +282,13 @@ def build_city(seed: int) -> City:
         for code, zh, en, dept, days, share, group in names.SERVICE_TYPES
     ]
     aliases = [{"kind": kind, "alias": alias, "code": code} for kind, alias, code in names.ALIASES]
-    return City(districts, subdistricts, water, roads, stations, halls, departments, service_types, aliases)
+    items = [{"code": _slug(en), "name_zh": zh, "name_en": en} for zh, en, _ in names.HALL_ITEMS]
+    return City(districts, subdistricts, water, roads, stations, halls, departments, service_types, aliases, items)
+
+
+def _slug(name: str) -> str:
+    """A code from an English name: "Exit-entry documents" -> "exit_entry_documents"."""
+    return "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
 #: GB 3096-2008 acoustic classes of noise sites beside secondary roads, in turn: mixed (2), residential (1),

@@ -19,6 +19,7 @@ TABLES = {
     "departments": ["code", "name_zh", "name_en"],
     "service_types": ["service_code", "name_zh", "name_en", "department_code", "deadline_days", "share", "group"],
     "aliases": ["kind", "alias", "code"],
+    "service_items": ["code", "name_zh", "name_en"],
 }
 _NUMERIC = {"lon": float, "lat": float, "windows": int, "deadline_days": int, "share": float}
 

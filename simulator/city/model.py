@@ -17,7 +17,7 @@ class Feature:
 
 @dataclass
 class City:
-    """Everything ``generate-city`` writes: four layers and five tables."""
+    """Everything ``generate-city`` writes: four layers and six tables."""
 
     districts: list[Feature]
     subdistricts: list[Feature]
@@ -28,6 +28,7 @@ class City:
     departments: list[dict[str, object]]
     service_types: list[dict[str, object]]
     aliases: list[dict[str, object]] = field(default_factory=list)
+    service_items: list[dict[str, object]] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
 
     def stations_of(self, kind: str) -> list[dict[str, object]]:

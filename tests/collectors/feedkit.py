@@ -52,6 +52,7 @@ class Upstream:
     def __init__(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
         self.handler = handler
         self.requests: list[httpx.Request] = []
+        self.slept: list[float] = []  # the clients' waits between retries, recorded instead of slept
         self.transport = httpx.MockTransport(self._handle)
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
@@ -59,7 +60,9 @@ class Upstream:
         return self.handler(request)
 
     def client(self, feed: FeedConfig) -> FeedHttpClient:
-        return FeedHttpClient(feed, transport=self.transport, initial_backoff=0.001, max_backoff=0.01)
+        return FeedHttpClient(
+            feed, transport=self.transport, initial_backoff=0.001, max_backoff=0.01, sleep=self.slept.append
+        )
 
     def fetch(self, feed: FeedConfig, cursor: Cursor | None = None):
         with self.client(feed) as http:

@@ -18,6 +18,7 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintDaily,
+    ComplaintDepartmentDaily,
     ComplaintEvent,
     ComplaintHourly,
     District,
@@ -83,8 +84,8 @@ def _expected_on_time(facts: pd.DataFrame, key: str) -> dict:
 
 def _store(engine, complaints: list[dict], halls: list[dict]) -> None:
     with engine.begin() as conn:
-        for model in (Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
-                      DurationDaily, HallTicket, HallHourly, HallDaily):
+        for model in (Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily,
+                      ComplaintDepartmentDaily, DurationHourly, DurationDaily, HallTicket, HallHourly, HallDaily):
             conn.execute(delete(model))
         records = [ComplaintRecord(source_id=f"T{i}", status="closed" if t["closed_at"] else "accepted",
                                    updated_at=NOW, **t) for i, t in enumerate(complaints)]

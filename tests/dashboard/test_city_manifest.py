@@ -191,7 +191,8 @@ def test_check_an_empty_database_and_the_demo_city(engine):
     with engine.begin() as conn:
         written, _ = import_city(conn, load_manifest("data/cities/demo/city.toml"))
     assert written == {"boundaries (district)": 7, "boundaries (street)": 50, "roads": 327, "stations": 38,
-                       "halls": 8, "departments": 12, "categories": 16, "aliases": 5}  # 5 rows in aliases.csv
+                       "halls": 8, "departments": 12, "categories": 16, "aliases": 5,  # 5 rows in aliases.csv
+                       "service_items": 15}  # 15 rows in service_items.csv
     demo = dict(_check(engine))
     assert demo["districts population"] == (True, "population for 7/7")
     assert demo["roads"] == (True, "327")

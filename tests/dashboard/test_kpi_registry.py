@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.kpis.definitions import DEFAULT_KPIS
+from dashboard.kpis.definitions import DEFAULT_KPIS, HEADLINE_KPIS
 from dashboard.kpis.registry import KpiConfigError, load_registry
 
 
@@ -13,6 +13,16 @@ def test_every_kpi_is_fully_declared():
         assert kpi.denominator_zh and kpi.denominator_en and kpi.feeds and kpi.scope
         assert (kpi.target is None) == (kpi.thresholds is None)
         assert not (kpi.scored and kpi.target is None)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_two_kpis_share_a_label(lang):
+    """A label names one measure: two KPIs called alike (a ticket's and a hall's handling time) read as one."""
+    labels: dict[str, list[str]] = {}
+    for kpi in (*DEFAULT_KPIS, *HEADLINE_KPIS):
+        labels.setdefault(getattr(kpi, f"name_{lang}").strip().casefold(), []).append(kpi.id)
+    shared = {label: ids for label, ids in labels.items() if len(ids) > 1}
+    assert not shared, f"KPIs sharing a {lang} label: {shared}"
 
 
 def test_rag_and_score_both_directions():

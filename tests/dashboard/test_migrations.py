@@ -2,10 +2,10 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 
 from dashboard.db.migrate import schema_filter
-from dashboard.db.models import Base
+from dashboard.db.models import Base, Complaint
 
 
 def test_migrated_schema_matches_models(engine):
@@ -30,3 +30,41 @@ def test_natural_keys_are_unique_constraints(engine):
 def test_sqlite_runs_in_wal_mode(sqlite_engine):
     with sqlite_engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _hourly_sums(engine, keys: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT {keys}, SUM(received), SUM(due), SUM(due_met), SUM(rated) FROM complaint_hourly "
+            f"GROUP BY {keys} ORDER BY {keys}")]
+
+
+def test_department_rollup_migrates_both_ways_with_the_same_sums(engine):
+    """0015 rebuilds the complaint rollups with the department the tickets name; its downgrade sums the
+    departments out, and the hourly sums per district and category are the same on either side."""
+    from alembic import command
+
+    from dashboard.db import rollups
+    from dashboard.db.migrate import alembic_config, upgrade
+    from tests.dashboard.synthetic_city import populate
+
+    populate(engine)
+    with engine.begin() as conn:  # two tickets of one hour, district and category name two departments
+        first = conn.execute(select(Complaint.source_id).order_by(Complaint.id).limit(1)).scalar()
+        row = conn.execute(select(Complaint).where(Complaint.source_id == first)).mappings().one()
+        copies = [dict(row, source_id=f"{first}-{d}", department_code=d) for d in ("D8", "D9")]
+        conn.execute(insert(Complaint), [{k: v for k, v in c.items() if k != "id"} for c in copies])
+        rollups.rebuild(conn, "complaints")
+    keys = "hour, district_code, category"
+    before = _hourly_sums(engine, keys)
+    with engine.connect() as conn:
+        named = conn.exec_driver_sql("SELECT COUNT(*) FROM complaint_hourly WHERE department_code = 'D9'").scalar()
+        departments = conn.exec_driver_sql("SELECT SUM(received) FROM complaint_department_daily").scalar()
+    assert named > 0 and departments == sum(row[3] for row in before) and before
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0014_partitions")
+    assert _hourly_sums(engine, keys) == before
+    upgrade(engine)
+    assert _hourly_sums(engine, keys) == before

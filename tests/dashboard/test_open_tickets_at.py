@@ -35,3 +35,20 @@ def test_open_tickets_at_past_moments(background_city):
                 district,
             )
     assert len(seen) > 2, "the moments should see different backlogs"
+
+
+def test_open_tickets_early_in_the_data_and_before_it(background_city):
+    """Moments nearer the first ticket than the last (a year-earlier comparison) and before any ticket."""
+    engine, facts = background_city
+    first, last = (facts.complaints["requested_at"].agg(f).to_pydatetime() for f in ("min", "max"))
+    seen = set()
+    for after in (timedelta(hours=-1), timedelta(0), *((last - first) * f for f in (0.05, 0.2, 0.35, 0.49))):
+        moment = first + after
+        expected = oracle.open_tickets(facts, moment)
+        assert open_tickets(engine, moment) == (expected["backlog"], expected["overdue"]), after
+        seen.add(open_tickets(engine, moment))
+        for district in facts.districts["code"]:
+            expected = oracle.open_tickets(facts, moment, district)
+            assert open_tickets(engine, moment, district) == (expected["backlog"], expected["overdue"]), (
+                after, district)
+    assert (0, 0) in seen and len(seen) > 1, seen

@@ -18,6 +18,7 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintDaily,
+    ComplaintDepartmentDaily,
     ComplaintEvent,
     ComplaintHourly,
     DurationDaily,
@@ -44,7 +45,8 @@ EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
-    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly, DurationDaily),
+    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily, DurationHourly,
+                   DurationDaily),
     "halls": (HallHourly, HallDaily, DurationHourly, DurationDaily),
     "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
     "traffic": (TrafficHourly, TrafficDaily),
@@ -64,6 +66,7 @@ def complaint_versions(draw):
         category=draw(st.sampled_from(["noise", "garbage", None])),
         status="closed" if closed else "accepted",
         district_code=draw(st.sampled_from(["339901", "339902", None])),
+        department_code=draw(st.sampled_from(["D01", "D02", None])),
         requested_at=requested,
         closed_at=closed,
         due_at=due,
@@ -201,6 +204,7 @@ def _oracle_complaints(engine) -> pd.DataFrame:
         facts[column] = pd.to_datetime(facts[column], utc=True)
     facts["district_code"] = facts["district_code"].fillna("")
     facts["category"] = facts["category"].fillna("")
+    facts["department_code"] = facts["department_code"].fillna("")
     parts = []
     for time_col, measures in {
         "requested_at": lambda f: {"received": 1, "received_closed": f["closed_at"].notna().astype(int),
@@ -218,9 +222,10 @@ def _oracle_complaints(engine) -> pd.DataFrame:
             f = f[f["satisfaction"].notna()]
         f = f[f[time_col].notna()]
         part = pd.DataFrame({"hour": f[time_col].dt.floor("h"), "district_code": f["district_code"],
-                             "category": f["category"], **measures(f)})
+                             "category": f["category"], "department_code": f["department_code"], **measures(f)})
         parts.append(part)
-    oracle = pd.concat(parts).fillna(0).groupby(["hour", "district_code", "category"], as_index=False).sum()
+    keys = ["hour", "district_code", "category", "department_code"]
+    oracle = pd.concat(parts).fillna(0).groupby(keys, as_index=False).sum()
     return oracle
 
 
@@ -240,18 +245,23 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 @given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(
-        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, DurationHourly,
-        DurationDaily,
+        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily,
+        ComplaintDepartmentDaily, DurationHourly, DurationDaily,
     )
     _pull(sqlite_engine, "complaints", "hotline", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "complaints")
     incremental = tables[ComplaintHourly]
     oracle = _oracle_complaints(sqlite_engine)
-    merged = incremental.merge(oracle, on=["hour", "district_code", "category"], how="outer", suffixes=("", "_oracle"))
+    keys = ["hour", "district_code", "category", "department_code"]
+    merged = incremental.merge(oracle, on=keys, how="outer", suffixes=("", "_oracle"))
     for m in rollups.COMPLAINT_MEASURES:
         assert (merged[m].fillna(0) - merged[f"{m}_oracle"].fillna(0)).abs().max() < 1e-3, m
-    _assert_daily_sums_hourly(incremental.drop(columns="district_code"), tables[ComplaintDaily], ["category"])
-    _assert_daily_sums_hourly(incremental.drop(columns="category"), tables[ComplaintAreaDaily], ["district_code"])
+    by_category = incremental.drop(columns=["district_code", "department_code"])
+    _assert_daily_sums_hourly(by_category, tables[ComplaintDaily], ["category"])
+    by_area = incremental.drop(columns=["category", "department_code"])
+    _assert_daily_sums_hourly(by_area, tables[ComplaintAreaDaily], ["district_code"])
+    by_department = incremental.drop(columns="district_code")
+    _assert_daily_sums_hourly(by_department, tables[ComplaintDepartmentDaily], ["department_code", "category"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
     facts = _table(sqlite_engine, Complaint)
     closed = facts[facts["closed_at"].notna()]

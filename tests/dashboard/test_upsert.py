@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from dashboard.db.models import HallTicket, SensorReading
 from dashboard.db.upsert import _is_newer, upsert
@@ -138,3 +139,24 @@ def test_an_observation_resent_with_another_time_is_stored_once(engine):
         stored = conn.execute(select(SensorReading.source_id, SensorReading.observed_at)).all()
     assert (first.new, first.unchanged, again.new, again.unchanged) == (1, 1, 0, 2)
     assert stored == [("S1:pm25", T0)]
+
+
+@pytest.mark.postgres
+def test_stored_versions_are_looked_up_with_one_array_parameter_on_postgresql(postgres_engine):
+    """On PostgreSQL the lookup of a batch's stored versions is one statement text whatever the batch size, its
+    keys passed as one array (so psycopg can prepare it once and a batch never makes a placeholder per key)."""
+    lookups = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "hall_ticket" in statement:
+            lookups.append((statement, parameters))
+
+    event.listen(postgres_engine, "before_cursor_execute", remember)
+    with postgres_engine.begin() as conn:
+        for size in (2, 5):
+            upsert(conn, HallTicket.__table__, _tickets(size, T0), version="updated_at")
+    event.remove(postgres_engine, "before_cursor_execute", remember)
+    assert len(lookups) == 2 and lookups[0][0] == lookups[1][0]
+    assert [sorted(v for v in params.values() if isinstance(v, list)) for _, params in lookups] == [
+        [[f"T{i}" for i in range(2)]], [[f"T{i}" for i in range(5)]]
+    ]

@@ -17,8 +17,8 @@ from dashboard.queries.history import newest_fact_time
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.domain import View
-from layouts.components.frame import preferences
-from layouts.components.timepicker import settle, span_of
+from layouts.components.frame import page_context, page_request
+from layouts.components.timepicker import context_span, settle
 from layouts.viewmodels.complaints import complaints_view
 from layouts.viewmodels.overview import overview_view
 from tests.dashboard.synthetic_city import NOW, populate
@@ -67,13 +67,12 @@ def test_a_domain_page_opens_on_the_newest_data(archive, lang, notice, dated):
     app, engine, facts = archive
     with app.server.test_request_context("/complaints"):
         page = str(complaints.layout(lang=lang))
-        prefs = preferences(lang, "dark", query={})
-        settle("complaints", prefs)
-        span = span_of(prefs, "complaints")
+        settled = settle("complaints", page_request(lang, "dark", query={}))
+        span = context_span(settled.context, "complaints")
         view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, lang, "dark"))
     assert notice in page and dated in page
     after_newest = _newest(engine).floor("min") + pd.Timedelta(minutes=1)
-    assert prefs["time"] == {"as_of": after_newest.strftime("%Y-%m-%dT%H:%MZ")}
+    assert settled.context.time == {"as_of": after_newest.strftime("%Y-%m-%dT%H:%MZ")}
     assert span.end == after_newest and span.start == after_newest - pd.Timedelta(days=7)
     expected = oracle.complaint_numbers(facts, span.start, span.end, span.as_of)
     assert view.kpis.summary.received == expected["received"] > 0
@@ -85,9 +84,8 @@ def test_a_domain_page_opens_on_the_newest_data(archive, lang, notice, dated):
 def test_a_chosen_month_of_the_archive(archive):
     app, engine, facts = archive
     with app.server.test_request_context("/complaints"):
-        prefs = preferences("en", "dark", query={"from": "2026-11-01", "to": "2026-11-30"})
-        settled = settle("complaints", prefs)
-        span = span_of(prefs, "complaints")
+        settled = settle("complaints", page_request("en", "dark", query={"from": "2026-11-01", "to": "2026-11-30"}))
+        span = context_span(settled.context, "complaints")
         view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, "en", "dark"))
     assert settled.newest is None  # a period named in the URL is opened as named
     assert (span.start, span.end) == (datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC))
@@ -101,9 +99,7 @@ def test_the_overview_opens_on_the_newest_day(archive):
     app, engine, facts = archive
     with app.server.test_request_context("/"):
         page = str(overview.layout(lang="zh"))
-        prefs = preferences("zh", "dark", query={})
-        settle("overview", prefs)
-        span = span_of(prefs, "overview")
+        span = context_span(settle("overview", page_request("zh", "dark", query={})).context, "overview")
         view = overview_view(span)
     assert "最近的数据截至" in page
     day = resolve(TimeSelection("today"), span.as_of, TZ)
@@ -121,13 +117,13 @@ def test_the_wall_shows_the_archive_at_its_newest_moment(archive):
     app, engine, facts = archive
     with app.server.test_request_context("/wall"):
         page = wall.layout(lang="zh")
-        prefs = next(c.data for c in page.children if getattr(c, "id", None) == "wall-prefs")
-        view = wall_view(["city_trend"], "zh", "dark", 16, 1.0, prefs["time"])
-        chosen = wall_view(["city_trend"], "zh", "dark", 16, 1.0, {"as_of": "2026-11-20T12:00+08:00"})
-    assert view.context.now == (_newest(engine).floor("min") + pd.Timedelta(minutes=1)).to_pydatetime()
+        stored = next(c.data for c in page.children if getattr(c, "id", None) == "wall-prefs")
+        view = wall_view(page_context(stored), ["city_trend"])
+        chosen = wall_view(page_request("zh", "dark", query={"as_of": "2026-11-20T12:00+08:00"}), ["city_trend"])
+    assert view.now == (_newest(engine).floor("min") + pd.Timedelta(minutes=1)).to_pydatetime()
     assert {k.id: k.value for k in view.kpis}["complaints_today"] == 5
-    assert chosen.context.now == datetime(2026, 11, 20, 4, tzinfo=UTC)
-    moment = chosen.context.now
+    assert chosen.now == datetime(2026, 11, 20, 4, tzinfo=UTC)
+    moment = chosen.now
     expected = oracle.complaint_numbers(facts, datetime(2026, 11, 19, 16, tzinfo=UTC), moment, moment)
     assert {k.id: k.value for k in chosen.kpis}["complaints_today"] == expected["received"]
 

@@ -23,7 +23,6 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.dashboard.synthetic_city import populate
 
-TZ = "Asia/Shanghai"
 #: 2026-12-02 15:00 in the city: the latest full hour is 14:00–15:00 local, when the synthetic readings fall.
 NOW = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 
@@ -133,11 +132,11 @@ def test_the_wall_strip_compares_the_same_readings(app, monkeypatch):
 
 
 def _panel(app, panel: str, compare: str | None):
-    from layouts.components.wall_panels import Context
+    from layouts.components.frame import page_request
     from layouts.viewmodels.wall import panel_body
 
     with app.server.test_request_context("/"):
-        return panel_body(panel, Context(app.engine_for_tests, NOW, TZ, "en", "dark", 20, None, 1.0, compare))
+        return panel_body(panel, page_request("en", "dark", query={"compare": compare}), NOW)
 
 
 def _dashed(figure) -> list:

@@ -47,6 +47,7 @@ def _expected(engine, first, last, district: str | None) -> list[str]:
 
 @pytest.mark.parametrize("district", [None, "339901"])
 def test_exports_hold_the_custom_ranges_complaints(app, district):
+    from layouts.components.frame import page_request
     from layouts.viewmodels import map as view_model
 
     app, engine = app
@@ -57,8 +58,9 @@ def test_exports_hold_the_custom_ranges_complaints(app, district):
     expected = _expected(engine, first, last, district)
     assert len(expected) >= 2, expected  # the range holds complaints
     with app.server.test_request_context("/map"):
-        csv = view_model.export(None, None, filters, False, time)
-        geojson = view_model.export(None, None, filters, True, time)
+        context = page_request(None, None, query=time)
+        csv = view_model.export(context, None, None, filters, False)
+        geojson = view_model.export(context, None, None, filters, True)
     rows = pd.read_csv(io.StringIO(csv["content"]), dtype={"ticket": str})
     assert sorted(rows["ticket"]) == expected
     features = json.loads(geojson["content"])["features"]

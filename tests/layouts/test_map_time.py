@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
+from layouts.components.frame import page_request
 from layouts.components.timepicker import QUICK
 from layouts.viewmodels import map as view_model
 
@@ -25,10 +26,12 @@ def test_the_buttons_are_the_pickers_quick_periods():
 def test_the_urls_period_and_as_of_decide_the_span(app):
     with app.server.test_request_context("/map"):
         # last month as at 15 June 2026 in Shanghai (UTC+8): May 2026, local midnights
-        span = view_model.page_span("last_month", {"period": "last_month", "as_of": "2026-06-15T12:00"})
+        span = view_model.page_span(
+            page_request(None, None, query={"period": "last_month", "as_of": "2026-06-15T12:00"}), "last_month"
+        )
         assert (span.start, span.end) == (datetime(2026, 4, 30, 16, tzinfo=UTC), datetime(2026, 5, 31, 16, tzinfo=UTC))
         assert span.grain == "day"
         # a link's custom range of dates, without a period: 1–3 March, both included
-        span = view_model.page_span(None, {"from": "2026-03-01", "to": "2026-03-03"})
+        span = view_model.page_span(page_request(None, None, query={"from": "2026-03-01", "to": "2026-03-03"}), None)
         assert (span.start, span.end) == (datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 3, 16, tzinfo=UTC))
         assert span.period == "custom"

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from layouts.components.frame import preferences
+from layouts.components.frame import page_request
 from layouts.components.timepicker import settle, time_picker
 
 #: Bad queries, and the words of each that the notice may repeat as given (parameter names and values).
@@ -36,8 +36,7 @@ def app(sqlite_engine, tmp_path):
 
 def _notice(app, query: dict, lang: str) -> str:
     with app.server.test_request_context("/"):
-        prefs = preferences(lang, None, query=query)
-        picker = time_picker("overview", settle("overview", prefs), lang)
+        picker = time_picker("overview", settle("overview", page_request(lang, None, query=query)), lang)
     alert = picker.children[0]
     assert alert.id == "overview-time-error"
     return alert.children

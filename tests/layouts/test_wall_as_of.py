@@ -47,7 +47,7 @@ def test_the_ticker_shows_the_alerts_open_at_the_past_moment(app, sqlite_engine)
     from datetime import UTC, datetime, timedelta
 
     from dashboard.db.models import Alert
-    from layouts.components.wall_panels import Context
+    from layouts.components.frame import page_request
     from layouts.viewmodels.wall import alarms
 
     moment = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -68,8 +68,7 @@ def test_the_ticker_shows_the_alerts_open_at_the_past_moment(app, sqlite_engine)
             ],
         )
     with app.server.test_request_context("/wall"):
-        context = Context(sqlite_engine, moment, "Asia/Shanghai", "en", "light", 13, None)
-        texts = [text for _, text in alarms(context)]
+        texts = [text for _, text in alarms(page_request("en", "light"), moment)]
     assert "open then" in texts
     assert not {"closed before", "opened after", "open now"} & set(texts)
 
@@ -79,7 +78,7 @@ def test_the_ticker_counts_the_failed_runs_of_the_hour_before_the_past_moment(ap
     from datetime import UTC, datetime, timedelta
 
     from dashboard.db.models import FeedRun
-    from layouts.components.wall_panels import Context
+    from layouts.components.frame import page_request
     from layouts.viewmodels.wall import alarms
 
     moment = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -91,7 +90,6 @@ def test_the_ticker_counts_the_failed_runs_of_the_hour_before_the_past_moment(ap
              for m in minutes],
         )
     with app.server.test_request_context("/wall"):
-        context = Context(sqlite_engine, moment, "Asia/Shanghai", "en", "light", 13, None)
-        texts = [text for _, text in alarms(context)]
+        texts = [text for _, text in alarms(page_request("en", "light"), moment)]
     assert "Feed traffic-ngsi: failed runs in the last hour: 2" in texts
     assert not any("failed runs" in text and text.endswith((": 3", ": 5")) for text in texts)

@@ -3,16 +3,20 @@ SQLite and (when CITYOPS_TEST_DATABASE_URL is set) on PostgreSQL; one build per 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 
 from collectors.runner import FeedRunner
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.conftest import _postgres_engine
 from tests.integration.democity import FROZEN_AT, City, with_reference_data
-from tests.oracle import adversarial_city, oracle
+from tests.oracle import adversarial_city, oracle, readback
 from tests.simcity import running_city
 
 DEMO_DAYS = 3
@@ -66,3 +70,12 @@ def city(request, tmp_path_factory):
         databases.close()
 
 
+@pytest.fixture
+def page_client(city, tmp_path):
+    """The Dash app over the city and a test client, the pages drawn at the city's ``now``."""
+    engine, _, now = city
+    app = create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    with ExitStack() as stack:
+        for clock in readback.CLOCKS:
+            stack.enter_context(mock.patch(clock, return_value=now))
+        yield app, stack.enter_context(app.server.test_client())

@@ -411,3 +411,34 @@ def published_agreement(engine: Engine, start: datetime, end: datetime, timezone
         compared, agreeing = out.get(f.source, (0, 0))
         out[f.source] = (compared + 1, agreeing + int(ours == (int(f.value), primary)))
     return out
+
+
+# --- at a period's edges: duration percentiles and each road's TPI -------------------------------------------
+
+
+def _percentile(values: pd.Series, q: float) -> float | None:
+    return float(np.percentile(values.to_numpy(dtype=float), q)) if len(values) else None
+
+
+def duration_percentiles(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, float | None]:
+    """Median and P90 handling time (hours) of the tickets closed in [start, end) so far, and the P90 wait
+    (minutes; a call logged before the ticket's issue waited no time) of the hall tickets issued then and
+    called: numpy's default (linear) percentile of the durations themselves."""
+    c = facts.complaints
+    closed = c[_in(c["closed_at"], start, end, now)]
+    hours = (closed["closed_at"] - closed["requested_at"]).dt.total_seconds() / 3600
+    h = facts.halls
+    called = h[_in(h["issued_at"], start, end, now) & h["called_at"].notna()]
+    waits = ((called["called_at"] - called["issued_at"]).dt.total_seconds() / 60).clip(lower=0)
+    return {"handling_hours_median": _percentile(hours, 50), "handling_hours_p90": _percentile(hours, 90),
+            "wait_p90_minutes": _percentile(waits, 90)}
+
+
+def segment_tpi(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, float]:
+    """Each road's TPI over the observations of [start, end) so far: TTI = the road's free-flow speed over the
+    harmonic mean of its moving observations (roads without one left out)."""
+    t = facts.traffic[_in(facts.traffic["observed_at"], start, end, now) & (facts.traffic["speed_kmh"] > 0)]
+    speeds = t.groupby("segment_code")["speed_kmh"].agg(lambda v: len(v) / (1 / v).sum())
+    roads = facts.segments.set_index("code")
+    return {code: tpi(float(roads.at[code, "free_flow_kmh"]) / speed) for code, speed in speeds.items()
+            if code in roads.index and roads.at[code, "length_m"] > 0}

@@ -11,7 +11,15 @@ from dashboard.db.migrate import upgrade
 from tests.conftest import _postgres_engine
 from tests.oracle import adversarial_city, oracle, served
 from tests.oracle.harness import assert_no_differences, differences
-from tests.oracle.test_oracle import DISTRICTS, PERIODS, _headline_expected, registry_differences
+from tests.oracle.test_oracle import (
+    DISTRICTS,
+    PERIODS,
+    _headline_expected,
+    day_series_differences,
+    percentile_differences,
+    ranking_differences,
+    registry_differences,
+)
 
 KOLKATA = "Asia/Kolkata"
 
@@ -72,3 +80,16 @@ def test_headline_cards(kolkata):
     lines = differences(f"overview/wall cards ({KOLKATA})", got["cards"], expected)
     lines += differences(f"registry headline KPIs ({KOLKATA})", got["registry"], expected)
     assert_no_differences(lines)
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_rankings_and_percentiles(kolkata, period):
+    """The department ranking, the roads' TPI and the duration percentiles of periods starting at 18:30 UTC."""
+    engine, facts, now = kolkata
+    lines = ranking_differences(engine, facts, now, period, KOLKATA)
+    assert_no_differences(lines + percentile_differences(engine, facts, now, period, KOLKATA))
+
+
+def test_hall_and_traffic_days(kolkata):
+    engine, facts, now = kolkata
+    assert_no_differences(day_series_differences(engine, facts, now, KOLKATA))

@@ -10,7 +10,10 @@ from unittest import mock
 import pandas as pd
 import pytest
 
+from dashboard.kpis.registry import load_registry
+from dashboard.kpis.traffic import network_measures_of
 from dashboard.queries import environment, kpis
+from dashboard.queries.halls import hall_series
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests.oracle import oracle, served
@@ -149,3 +152,88 @@ def test_api(city, tmp_path):
                 {"received": numbers["received"], "per_10k": numbers["per_10k"]},
             )
     assert_no_differences(lines)
+
+
+# --- at the periods' edges: the department ranking, each road's TPI, duration percentiles, day series ----------
+
+#: How far a percentile of the duration histograms may lie from the durations' own (dashboard.kpis.durations).
+HISTOGRAM_REL = 2 ** (1 / 16) - 1
+
+
+def _plain_values(row: dict) -> dict:
+    return {k: None if pd.isna(v) else float(v) for k, v in row.items()}
+
+
+def ranking_differences(engine, facts, now, period: str, tz: str = TZ) -> list[str]:
+    """The department ranking (overview) and each road's TPI (report) of the local ``period`` so far that differ
+    from the oracle's."""
+    start, end = oracle.local_period(now, tz, period)
+    registry = load_registry()
+    with mock.patch("dashboard.clock.now", return_value=now):
+        ranked = kpis.department_ranking(engine, registry, start, now, tz)
+    expected = oracle.department_ranking(facts, start, end, now, dict(registry.ranking_weights))
+    columns = ["rank", "score", "on_time_rate", "satisfaction", "return_rate", "due", "rated", "received"]
+    got = {row.pop("department_code"): _plain_values(row) for row in ranked[["department_code", *columns]]
+           .to_dict("records")}
+    want = {row.pop("department_code"): _plain_values(row) for row in expected[["department_code", *columns]]
+            .to_dict("records")} if len(expected) else {}
+    lines = [f"department ranking {period} ({tz}): {code} served {got.get(code)}, oracle {want.get(code)}"
+             for code in sorted(set(got) | set(want)) if code not in got or code not in want]
+    for code in sorted(set(got) & set(want)):
+        lines += differences(f"department ranking {period} ({tz}) {code}", got[code], want[code])
+    rows = kpis.segment_sums(engine, start, now, tz)
+    measures = network_measures_of(*zip(*rows, strict=True)) if rows else {}
+    roads = {code: m["traffic_tpi"].value for code, m in measures.items()}
+    return lines + differences(f"road TPI {period} ({tz})", roads, oracle.segment_tpi(facts, start, end, now))
+
+
+def percentile_differences(engine, facts, now, period: str, tz: str = TZ) -> list[str]:
+    """Handling-time median and P90 and hall-wait P90 of the local ``period`` so far: the histograms' estimate,
+    unless more than one bucket's width from the durations' own percentile."""
+    start, end = oracle.local_period(now, tz, period)
+    measures = kpis.period_measures(engine, start, now, tz)
+    expected = oracle.duration_percentiles(facts, start, end, now)
+    names = {"complaint_handling_hours_median": "handling_hours_median",
+             "complaint_handling_hours_p90": "handling_hours_p90", "hall_wait_p90_minutes": "wait_p90_minutes"}
+    lines = []
+    for kpi, name in names.items():
+        got, want = measures[kpi].value, expected[name]
+        if (got is None) != (want is None) or (got is not None and abs(got - want) > HISTOGRAM_REL * abs(want)):
+            lines.append(f"{period} ({tz}) {name}: served {got!r}, oracle {want!r}")
+    return lines
+
+
+def day_series_differences(engine, facts, now, tz: str = TZ) -> list[str]:
+    """The halls' and traffic's charts per local day over the last 7 days (a rolling window starting inside an
+    hour) where a day's tickets issued, mean wait or network TPI differ from the oracle's of that day's part of
+    the window."""
+    start = now - timedelta(days=7)
+    halls = hall_series(engine, start, now, tz, "day").set_index("hour")
+    network = kpis.network_series(engine, start, now, tz, "day").set_index("hour")["tpi"]
+    lines = []
+    for day in halls.index:
+        begin, end = max(day, pd.Timestamp(start)), min(day + pd.Timedelta(days=1), pd.Timestamp(now))
+        numbers = oracle.hall_numbers(facts, begin, end, now)
+        issued = ((facts.halls["issued_at"] >= begin) & (facts.halls["issued_at"] < end)).sum()
+        got = {"issued": halls.at[day, "issued"], "wait": halls.at[day, "wait_min"], "tpi": network.get(day)}
+        want = {"issued": issued, "wait": numbers["wait_minutes"],
+                "tpi": oracle.traffic_numbers(facts, begin, end, now)["tpi"]}
+        lines += differences(f"day series {day:%Y-%m-%d} ({tz})", got, want)
+    return lines
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_department_ranking_and_road_tpi(city, period):
+    engine, facts, now = city
+    assert_no_differences(ranking_differences(engine, facts, now, period))
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_duration_percentiles(city, period):
+    engine, facts, now = city
+    assert_no_differences(percentile_differences(engine, facts, now, period))
+
+
+def test_hall_and_traffic_days(city):
+    engine, facts, now = city
+    assert_no_differences(day_series_differences(engine, facts, now))

@@ -4,6 +4,8 @@ missing, kept and indexed, and the command line for a past date."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
@@ -89,6 +91,39 @@ def test_regenerating_a_report_gives_the_same_bytes(demo_city, fmt):
         assert b"/CreationDate (D:20261116160000+00'00')" in first.content
 
 
+def _pdf(settings, engine, kind, lang) -> bytes:
+    rendered = generate(engine, settings, kind, DAY, lang, "pdf").rendered
+    if rendered.format != "pdf":
+        pytest.skip(rendered.note)
+    return rendered.content
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_daily_report_is_one_a4_page(demo_city, lang):
+    engine, _, settings = demo_city
+    pdf = _pdf(settings, engine, "daily", lang)
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1
+    assert re.search(rb"/MediaBox \[0 0 59[45](\.\d+)? 84[12](\.\d+)?\]", pdf)  # A4: 595 x 842 pt
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekly"])
+def test_the_pdf_embeds_the_cjk_font_as_a_cid_font_subset_not_type_3(demo_city, kind, tmp_path):
+    """Every font of the PDF, as poppler's pdffonts lists it: the Noto CJK subset, embedded as a CID TrueType
+    font (regular and bold), and no Type 3 font (glyphs as drawing procedures: blurred, not searchable)."""
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is None:
+        pytest.skip("pdffonts (poppler-utils) is not installed")
+    engine, _, settings = demo_city
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_pdf(settings, engine, kind, "zh"))
+    listing = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = [line.split() for line in listing.splitlines()[2:]]
+    assert "Type 3" not in listing, listing
+    assert sorted(f[0].split("+")[1] for f in fonts) == ["NotoSansCJKsc-Bold", "NotoSansCJKsc-Regular"], listing
+    for _name, kind_a, kind_b, _encoding, embedded, subset, *_ in fonts:
+        assert (kind_a, kind_b, embedded, subset) == ("CID", "TrueType", "yes", "yes"), listing
+
+
 def test_without_chromium_the_pdf_falls_back_to_html_and_says_why(demo_city, monkeypatch):
     engine, _, settings = demo_city
     monkeypatch.setenv("CITYOPS_REPORT_CHROMIUM", "/nonexistent/chromium")
@@ -102,8 +137,8 @@ def test_without_chromium_the_pdf_falls_back_to_html_and_says_why(demo_city, mon
 def test_the_html_is_self_contained_with_the_font_embedded(demo_city):
     engine, _, settings = demo_city
     html = generate(engine, settings, "daily", DAY, "zh", "html").rendered.content.decode()
-    assert "@font-face{font-family:ReportSans;src:url(data:font/otf;base64," in html
-    assert "format('opentype')" in html
+    assert html.count("@font-face{font-family:ReportSans;src:url(data:font/ttf;base64,") == 2  # regular, bold
+    assert "format('truetype')" in html and "font-synthesis: none" in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from elsewhere
     assert html.count("<svg") == 3 and "本期无数据" in html  # the day without traffic: a stated empty figure
 
@@ -130,7 +165,7 @@ def test_chromium_draws_the_report_with_the_embedded_font(demo_city):
 
     with ThreadPoolExecutor(max_workers=1) as worker:
         faces = worker.submit(loaded_faces).result()
-    assert faces == [["ReportSans", "loaded"]]
+    assert faces == [["ReportSans", "loaded"], ["ReportSans", "loaded"]]  # regular and bold
 
 
 def test_kept_reports_are_indexed_and_replaced_when_regenerated(demo_city, tmp_path):

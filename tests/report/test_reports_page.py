@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -28,7 +28,8 @@ FAILED_AT = datetime(2026, 11, 17, 0, 5, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def kept_city(demo_city, tmp_path_factory):
-    """A copy of the demo city with the day's report kept in both formats and its mail delivery failed."""
+    """A copy of the demo city with the day's report kept in both formats, its mail delivery failed for good and
+    its webhook delivery failed once, to be tried again a minute later."""
     engine, _, settings = demo_city
     folder = tmp_path_factory.mktemp("reports-page")
     with closing(sqlite3.connect(engine.url.database)) as source, closing(sqlite3.connect(folder / "c.db")) as copy:
@@ -43,6 +44,8 @@ def kept_city(demo_city, tmp_path_factory):
     with engine.begin() as conn:
         record_delivery(conn, kept["pdf"].id, "smtp", "leader@city.example", 4, "failed",
                         "ConnectionRefusedError: [Errno 111] Connection refused", FAILED_AT)
+        record_delivery(conn, kept["html"].id, "webhook", "https://im.example/hook", 1, "failed",
+                        "HTTPStatusError: 503", FAILED_AT, FAILED_AT + timedelta(minutes=1))  # to be tried again
     yield engine, settings, kept
     engine.dispose()
 
@@ -59,8 +62,10 @@ def test_reports_page_lists_and_opens_the_kept_reports(kept_city, monkeypatch):
     app = create_app(engine, settings.model_copy(update={"auth_mode": "open"}))
     client = app.server.test_client()
     client.get("/reports")
-    for lang, words in (("zh", ["2026-11-16", "日报", "投递失败", "交通", "leader@city.example"]),
-                        ("en", ["2026-11-16", "daily", "failed", "traffic", "ConnectionRefusedError"])):
+    for lang, words in (("zh", ["2026-11-16", "日报", "投递失败", "交通", "leader@city.example", "待重试",
+                                "无（已放弃）", "11-17 08:06"]),
+                        ("en", ["2026-11-16", "daily", "failed", "traffic", "ConnectionRefusedError", "retrying",
+                                "none (gave up)", "Next attempt", "11-17 08:06"])):
         answer = _answer(app, client, "/reports", lang, "reports-table")
         assert answer["reports-banner"]["children"] is None
         text = json.dumps(answer, ensure_ascii=False)
@@ -105,7 +110,9 @@ def test_the_collector_process_schedules_the_reports(demo_city):
     add_report_jobs(scheduler, runner, settings.model_copy(update={"report_daily_time": "06:30",
                                                                   "report_weekly_day": "tue"}))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"daily report", "weekly report", "report catch-up"}
+    assert set(jobs) == {"daily report", "weekly report", "report catch-up", "report deliveries"}
+    retries = jobs["report deliveries"]
+    assert (retries.trigger.interval, retries.max_instances) == (timedelta(seconds=30), 1)
     daily, weekly = jobs["daily report"].trigger, jobs["weekly report"].trigger
     after = datetime(2026, 11, 16, 23, 0, tzinfo=UTC)  # 07:00 local on Tuesday 17 November
     assert daily.get_next_fire_time(None, after) == datetime(2026, 11, 17, 22, 30, tzinfo=UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.auth.exposure import ExposedOpenMode, check_exposure, gunicorn_binds, open_to
+from dashboard.auth.exposure import ExposedOpenMode, check_exposure, gunicorn_binds, is_loopback, open_to
 from dashboard.auth.secret import session_secret
 from dashboard.settings import Settings
 from tests.security.conftest import make_city
@@ -95,6 +96,7 @@ def test_gunicorn_refuses_open_mode_on_the_network(tmp_path):
         (["gunicorn", "x"], {"GUNICORN_CMD_ARGS": "--bind 10.0.0.5:8050"}, ["10.0.0.5:8050"]),
         (["gunicorn", "-c", "deploy/gunicorn.conf.py"], {"CITYOPS_BIND": "unix:/run/cityops.sock"},
          ["unix:/run/cityops.sock"]),
+        (["gunicorn", "x", "-b"], {}, ["127.0.0.1:8000"]),  # a dangling -b names no address
     ],
 )
 def test_gunicorn_binds(argv, environ, binds):
@@ -102,25 +104,33 @@ def test_gunicorn_binds(argv, environ, binds):
 
 
 @pytest.mark.parametrize(
-    ("binds", "allowed"),
+    ("binds", "exposed"),
     [
-        (["127.0.0.1:8050"], True),
-        (["localhost:8050"], True),
-        (["[::1]:8050"], True),
-        (["unix:/run/cityops.sock"], True),
-        (["0.0.0.0:8050"], False),
-        (["[::]:8050"], False),
-        (["10.1.2.3:8050"], False),
-        (["127.0.0.1:8050", "192.168.1.5:8050"], False),
+        (["127.0.0.1:8050"], []),
+        (["localhost:8050"], []),
+        (["[::1]:8050"], []),
+        (["unix:/run/cityops.sock"], []),
+        (["::1"], []),  # `serve --host ::1`: a bare address, no port
+        (["localhost"], []),
+        (["0.0.0.0:8050"], ["0.0.0.0:8050"]),
+        (["::"], ["::"]),
+        (["[::]:8050"], ["[::]:8050"]),
+        (["10.1.2.3:8050"], ["10.1.2.3:8050"]),
+        (["127.0.0.1:8050", "192.168.1.5:8050"], ["192.168.1.5:8050"]),
+        (["0.0.0.0:8050", "127.0.0.1:8051", "[::]:8052"], ["0.0.0.0:8050", "[::]:8052"]),
     ],
 )
-def test_open_mode_listens_on_loopback_only(binds, allowed):
+def test_open_mode_listens_on_loopback_only(binds, exposed):
     open_mode = Settings(auth_mode="open")
-    if allowed:
+    if not exposed:
         check_exposure(open_mode, binds)
     else:
-        with pytest.raises(ExposedOpenMode, match="CITYOPS_ALLOW_OPEN_ON_NETWORK"):
+        with pytest.raises(ExposedOpenMode) as refused:
             check_exposure(open_mode, binds)
+        assert str(refused.value) == (  # names every exposed address, and the ways out
+            f"CITYOPS_AUTH_MODE=open would serve {', '.join(exposed)} without sign-in: listen on 127.0.0.1, "
+            "use CITYOPS_AUTH_MODE=login, or set CITYOPS_ALLOW_OPEN_ON_NETWORK=true for a closed demo network"
+        )
     check_exposure(Settings(auth_mode="open", allow_open_on_network=True), binds)
     check_exposure(Settings(auth_mode="login", secret_key="k" * 40), binds)
 
@@ -135,6 +145,7 @@ def test_open_mode_answers_loopback_only(tmp_path):
     allowed = make_city(tmp_path / "allowed", auth_mode="open", allow_open_on_network=True)
     assert allowed.client(REMOTE_ADDR="10.9.9.9").get("/").status_code == 200
     assert not open_to(Settings(auth_mode="open"), "", False)
+    assert open_to(Settings(auth_mode="open"), "::1", False) and is_loopback("[::1]")
 
 
 def test_a_copy_of_the_example_settings_is_login_mode(tmp_path):
@@ -144,13 +155,21 @@ def test_a_copy_of_the_example_settings_is_login_mode(tmp_path):
 
 
 def test_session_secret(tmp_path):
-    kept = session_secret(Settings(var_dir=tmp_path))
-    assert len(kept) >= 40 and session_secret(Settings(var_dir=tmp_path)) == kept
-    assert session_secret(Settings(var_dir=tmp_path, secret_key="k" * 40)) == "k" * 40
-    for weak in ("change-me", "CHANGE-ME-to-a-long-random-string", "short"):
-        with pytest.raises(ValueError, match="SECRET_KEY"):
-            session_secret(Settings(var_dir=tmp_path, secret_key=weak))
-        assert session_secret(Settings(var_dir=tmp_path, secret_key=weak, auth_mode="open")) == kept
+    var = tmp_path / "srv" / "var"  # neither folder exists yet
+    kept = session_secret(Settings(var_dir=var))
+    assert len(kept) == 64  # 48 random bytes in URL-safe base64 (4 characters per 3 bytes)
+    assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600 and os.listdir(var) == ["secret_key"]
+    assert session_secret(Settings(var_dir=var)) == kept
+    assert session_secret(Settings(var_dir=var, secret_key="k" * 40)) == "k" * 40
+    assert session_secret(Settings(var_dir=var, secret_key="k" * 16)) == "k" * 16  # the shortest accepted
+    for weak in ("change-me", "CHANGE-ME-to-a-long-random-string", "short", "k" * 15):
+        with pytest.raises(ValueError) as refused:
+            session_secret(Settings(var_dir=var, secret_key=weak))
+        assert str(refused.value) == (
+            "CITYOPS_SECRET_KEY must be a long random value (at least 16 characters), "
+            "or empty to have one made and kept in the var folder"
+        )
+        assert session_secret(Settings(var_dir=var, secret_key=weak, auth_mode="open")) == kept
 
 
 def test_serve_refuses_open_mode_on_the_network(tmp_path):

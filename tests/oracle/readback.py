@@ -1,0 +1,98 @@
+"""What the complaints, halls and wall pages show, read back from their callbacks' outputs into numbers: texts,
+figure traces (bars by label, series by local time), the funnel's stages and side-step note, and the wall's
+refresh; with the comparison of each against the oracle's numbers, one line per difference."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pandas as pd
+
+from tests.oracle import pages, surfaces
+from tests.oracle.harness import differences
+from tests.reliability.dashpages import open_page, page_callbacks, page_layout, post_callback
+
+#: What reads the moment a page is drawn for (frozen at the city's ``now``).
+CLOCKS = ("layouts.components.timepicker.snapshot_time", "layouts.viewmodels.wall.snapshot_time")
+
+
+def numbers_in(value: str) -> list[tuple[float, float]]:
+    """Every number a text shows, with half the unit of its last digit."""
+    return [pages.shown(m.group(0)) for m in pages.NUMBER.finditer(value)]
+
+
+def near(shown: tuple[float, float], expected: float) -> bool:
+    return abs(shown[0] - expected) <= shown[1]
+
+
+def same_numbers(found: list[tuple[float, float]], wanted: list[float]) -> bool:
+    """Whether the numbers a text shows are ``wanted`` (in any order), each as rounded for display."""
+    return len(found) == len(wanted) and all(any(near(f, w) for f in found) for w in wanted) and all(
+        any(near(f, w) for w in wanted) for f in found)
+
+
+def series(trace: dict) -> dict:
+    """A trace's points: local time (naive) -> value."""
+    xs = [pd.Timestamp(x) for x in pages.values(trace.get("x"))]
+    return dict(zip(xs, pages.values(trace.get("y")), strict=True))
+
+
+def bars(figure: dict, counts: bool = False) -> dict[str, float]:
+    """A ranked bar chart's bars: label -> value (``counts``: without bars of 0, the oracle's categories with
+    nothing received have none; a category with tickets due but none received is drawn at 0)."""
+    if not figure["data"]:
+        return {}
+    trace = figure["data"][0]
+    labels = [html.unescape(str(y)) for y in pages.values(trace["y"])]
+    return {k: v for k, v in zip(labels, pages.values(trace["x"]), strict=True) if v or not counts}
+
+
+def funnel_differences(where: str, figure: dict, expected: dict[str, float]) -> list[str]:
+    """The funnel's five stages (in order) and the side steps' note against the oracle's."""
+    stages = figure["data"][0]
+    shown = dict(zip(surfaces.STAGES, pages.values(stages["x"]), strict=False))
+    lines = [f"{where}: {len(pages.values(stages['y']))} stages shown"] if len(shown) != len(surfaces.STAGES) else []
+    note = figure["layout"]["annotations"][0]["text"]
+    side = [n[0] for n in numbers_in(note)]
+    shown |= dict(zip(surfaces.SIDE_STEPS, side, strict=False))
+    return lines + differences(where, shown, expected)
+
+
+def bars_differences(where: str, shown: dict[str, float], expected: dict[str, float], limit: int) -> list[str]:
+    """Each bar is the oracle's value under its label; as many bars as the oracle has (at most ``limit``), none
+    of them unlabelled."""
+    expected = {k: v for k, v in expected.items() if v is not None and not pd.isna(v)}
+    lines = [f"{where} {label!r}: shows {value}, oracle {expected.get(label)}" for label, value in shown.items()
+             if label not in expected or not near((value, 1e-6), expected[label])]
+    if len(shown) != min(limit, len(expected)):
+        lines.append(f"{where}: {len(shown)} bars, oracle {min(limit, len(expected))}")
+    lines += [f"{where}: a bar without a label" for label in shown if not label.strip()]
+    return lines
+
+
+def series_differences(where: str, shown: dict, expected: dict) -> list[str]:
+    """Per interval, the value shown against the oracle's (no value: none there)."""
+    keys = set(shown) | set(expected)
+    return differences(where, {str(k): shown.get(k) for k in keys}, {str(k): expected.get(k) for k in keys})
+
+
+def wall_refresh(app, http, lang: str) -> dict:
+    """The wall's refresh callback (every scene, figures sent whole): ``{id: {property: value}}``, pattern ids
+    as their ``panel``."""
+    http.get(f"/wall?lang={lang}")  # the page shell: Dash's pages router and the CSRF cookie
+    layout = page_layout(open_page(app, http, "/wall", f"?lang={lang}"))
+    key, body = next((k, b) for k, b in page_callbacks(http, layout) if "wall-banner.children" in k)
+    for item in body["state"]:
+        if item["id"] in ("wall-drawn", "wall-deferred"):
+            item["value"] = None
+    answer = post_callback(http, body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:2000]
+    out: dict = {}
+    for component, props in answer.get_json()["response"].items():
+        if component.startswith("{"):
+            ident = json.loads(component)
+            out.setdefault(ident["type"], {})[ident["panel"]] = props
+        else:
+            out[component] = props
+    return out
