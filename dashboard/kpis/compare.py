@@ -5,7 +5,9 @@ The change is absolute (current − base) and relative (in percent of the base).
 no change at all ("no data", never 0); the relative change is undefined when the base is 0. The arrow follows
 the sign of the change, and whether the change is good or bad follows the KPI's direction ("higher" or "lower"
 is better; None: neither, e.g. a count of complaints received). A comparison period before a domain's first
-data has no data (:func:`covered`): a city whose history starts this year has no 同比, not a 同比 of 0.
+data has no data (:func:`covered`): a city whose history starts this year has no 同比, not a 同比 of 0. A
+latest reading (the traffic index of the latest interval, the AQI of the latest hour) compares with the latest
+reading at the comparison moment, and only when both are their moment's own (:func:`current_reading`).
 """
 
 from __future__ import annotations
@@ -64,3 +66,15 @@ def covered(first: datetime | None, last: datetime | None, start: datetime) -> b
     a comparison period from ``start``: its data began at or before ``start`` and went on past it. A period
     before the first data (a year before the first import) has no data, which is not a value of 0."""
     return first is not None and last is not None and first <= start < last + timedelta(hours=1)
+
+
+#: The length of each latest-reading headline window: the traffic index's observation interval (15 minutes) and
+#: the AQI's clock hour.
+LATEST_WINDOWS = {"latest_interval": timedelta(minutes=15), "latest_hour": timedelta(hours=1)}
+
+
+def current_reading(ended: datetime | None, moment: datetime, window: timedelta) -> bool:
+    """Whether a latest reading whose window ended at ``ended`` (None: no reading) is the reading of ``moment``:
+    it ended at most two windows before it (the window itself, and one of collection lag). An older reading is
+    another moment's: compared with it, a card would not compare like with like."""
+    return ended is not None and moment - 2 * window <= ended <= moment

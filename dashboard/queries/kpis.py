@@ -13,7 +13,7 @@ The daily level is kept in the city's zone (``city_timezone``); ``timezone`` her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -645,14 +645,20 @@ LAST_DAYS = 30
 
 @dataclass(frozen=True)
 class Headline:
-    """A headline KPI's measure over its window, and the facts its card states beside it."""
+    """A headline KPI's measure over its window, the facts its card states beside it and, for a latest-reading
+    window (the latest interval, the latest hour), when the reading's window ended (None: no reading)."""
 
     kpi: Kpi
     measure: Measure
     facts: dict[str, Any]
+    read_at: datetime | None = None
 
 
-def _today(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+#: What a headline window reads: the measures, the facts of each, and when a latest reading's window ended.
+Read = tuple[dict[str, Measure], dict[str, Any], datetime | None]
+
+
+def _today(engine: Engine, now: datetime, timezone: str) -> Read:
     start = local_day(now, timezone)[0]
     sums = period_sums(engine, start, now, timezone)
     yesterday = period_sums(engine, *local_day(now, timezone, days_back=1), timezone)
@@ -661,34 +667,37 @@ def _today(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Meas
     return measures | hall_kpis.hall_measures(sums["halls"]), {
         "complaints_received": {"yesterday": int(yesterday["complaints"]["received"])},
         "hall_wait_minutes": {"called": int(sums["halls"]["called"])},
-    }
+    }, None
 
 
-def _last_days(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+def _last_days(engine: Engine, now: datetime, timezone: str) -> Read:
     start = local_day(now, timezone, days_back=LAST_DAYS - 1)[0]
     sums = domain_sums(engine, start, now, timezone, "complaints")
     measures = complaint_kpis.complaint_measures(sums, (now - start).total_seconds() / 86400, None)
     rate = measures["complaint_on_time_rate"]
     return measures, {"complaint_on_time_rate": {"on_time": int(rate.numerator), "due": int(rate.denominator),
-                                                 "days": LAST_DAYS}}
+                                                 "days": LAST_DAYS}}, None
 
 
-def _latest_interval(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+def _latest_interval(engine: Engine, now: datetime, timezone: str) -> Read:
     """The network KPIs of the segments' newest observations of the latest interval by ``now`` (what the traffic
-    page and its map show)."""
-    measures = observation_measures(traffic.latest_observations(engine, now))
+    page and its map show); the interval ends at its newest observation."""
+    observations = traffic.latest_observations(engine, now)
+    measures = observation_measures(observations)
     tpi = measures["traffic_tpi"]
+    newest = pd.to_datetime(observations["observed_at"], utc=True).max().to_pydatetime() if len(observations) else None
     return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
-                                      "length_km": float(tpi.numerator or 0)}}
+                                      "length_km": float(tpi.numerator or 0)}}, newest
 
 
-def _latest_hour(engine: Engine, now: datetime, timezone: str) -> tuple[dict[str, Measure], dict[str, Any]]:
+def _latest_hour(engine: Engine, now: datetime, timezone: str) -> Read:
     """The environment KPIs of the newest full hour with air readings by ``now``: its city AQI as the rollup
     rates it."""
     city = environment.city_aqi(engine, timezone, now)
     aqi = {} if city is None else {"aqi_hours": 1, "aqi_sum": city.result.aqi}
     facts = {} if city is None else {"primary": city.result.primary, "stations": city.stations}
-    return environment_kpis.environment_measures(aqi), {"air_aqi": facts}
+    ended = None if city is None else city.observed_at + timedelta(hours=1)
+    return environment_kpis.environment_measures(aqi), {"air_aqi": facts}, ended
 
 
 WINDOWS = {"today": _today, "last_30_days": _last_days, "latest_interval": _latest_interval,
@@ -697,13 +706,13 @@ WINDOWS = {"today": _today, "last_30_days": _last_days, "latest_interval": _late
 
 def headline_values(engine: Engine, registry: Registry, now: datetime, timezone: str) -> list[Headline]:
     """The registry's headline KPIs at ``now`` in display order: each its period KPI's measure over its window."""
-    windows: dict[str, tuple[dict[str, Measure], dict[str, Any]]] = {}
+    windows: dict[str, Read] = {}
     out = []
     for kpi in registry.headline:
         if kpi.window not in windows:
             windows[kpi.window] = WINDOWS[kpi.window](engine, now, timezone)
-        measures, facts = windows[kpi.window]
-        out.append(Headline(kpi, measures.get(kpi.measure, Measure(None)), facts.get(kpi.measure, {})))
+        measures, facts, read_at = windows[kpi.window]
+        out.append(Headline(kpi, measures.get(kpi.measure, Measure(None)), facts.get(kpi.measure, {}), read_at))
     return out
 
 

@@ -179,9 +179,9 @@ class Compared:
         """The tiles' values over the comparison span (none without data)."""
         return {} if self.data is None else of(self.data)
 
-    def overlay(self, frame: Callable[[object], pd.DataFrame]) -> tuple[pd.DataFrame, object, str] | None:
-        """A chart's overlay of the comparison span's series (none without data)."""
-        return None if self.data is None else (frame(self.data), self.shift, self.label)
+    def overlay(self, frame: Callable[[object], pd.DataFrame]) -> tuple[pd.DataFrame, object, str]:
+        """A chart's overlay of the comparison span's series (empty without data: the chart says so)."""
+        return (pd.DataFrame(columns=["hour"]) if self.data is None else frame(self.data), self.shift, self.label)
 
 
 def compared(view: View, read: Callable[[View], object], domain: str) -> Compared | None:

@@ -15,6 +15,9 @@ from layouts.viewmodels.overview import KpiValue
 DIGITS = {"complaints_today": 0, "on_time_closure": 1, "hall_wait": 1, "network_tpi": 1, "city_aqi": 0}
 #: KPIs whose value is a percentage (their change is in percentage points).
 PERCENT = {"on_time_closure"}
+#: KPIs of a latest reading: their change line names the reading compared with (the same 15 minutes, the same
+#: hour), not the day so far.
+LATEST = {"network_tpi", "city_aqi"}
 
 
 def _pollutants(codes: tuple[str, ...], lang: str) -> str:
@@ -64,7 +67,8 @@ def _change(kpi: KpiValue, moved: Change | None, compare: str | None, lang: str)
     if moved is None or compare is None:
         return []
     points = 1 if kpi.id in PERCENT else None
-    span = change_span(compared_text(compare, "today"), moved, lang, DIGITS.get(kpi.id, 0), points)
+    template = f"kpi.{kpi.id}.vs.{compare}" if kpi.id in LATEST else compared_text(compare, "today")
+    span = change_span(template, moved, lang, DIGITS.get(kpi.id, 0), points)
     return [html.Span(span, className="kpi-change")]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from dash import html
@@ -25,6 +25,8 @@ from layouts.i18n import t
 
 #: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
 WALL_FONT = 20
+#: Hours of the wall's trends (the complaints' bars: twice as many).
+TREND_HOURS = 24
 
 
 def font_px(ctx: RequestContext) -> int:
@@ -34,7 +36,21 @@ def font_px(ctx: RequestContext) -> int:
 
 def day(now: datetime) -> tuple[datetime, datetime]:
     """The 24 hours up to ``now``, the period of the wall's trends."""
-    return now - timedelta(hours=24), now
+    return now - timedelta(hours=TREND_HOURS), now
+
+
+class Trend(NamedTuple):
+    """A trend panel's series and, when the URL asks for a comparison, the comparison period's (frame, shift,
+    label) drawn dashed (its frame empty when the domain's data does not reach back to it: "no data")."""
+
+    frame: pd.DataFrame
+    overlay: tuple[pd.DataFrame, object, str] | None = None
+
+
+def _overlay_width(ctx: RequestContext) -> float:
+    """The width of the comparison's dashed lines: as wide as the series' own at the wall's font (2.5 px at 20 px),
+    legible from across the room."""
+    return max(1.5, font_px(ctx) / 8)
 
 
 def _map_px(ctx: RequestContext) -> tuple[int, int]:
@@ -59,8 +75,16 @@ def _city_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
     )
 
 
-def _city_trend(ctx: RequestContext, _now: datetime, hourly: pd.DataFrame):
-    return hourly_trend(hourly, ctx.language, ctx.theme, ctx.timezone, font_size=font_px(ctx))
+def _city_trend(ctx: RequestContext, _now: datetime, trend: Trend):
+    return hourly_trend(
+        trend.frame,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        font_size=font_px(ctx),
+        overlay=trend.overlay,
+        overlay_width=_overlay_width(ctx),
+    )
 
 
 def _complaints_funnel(ctx: RequestContext, _now: datetime, steps: pd.DataFrame):
@@ -84,19 +108,29 @@ def _area_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
     )
 
 
-def _trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame, series: dict, **options):
-    """A time series of the 24 hours up to ``now`` in the wall's style."""
+def _trend(ctx: RequestContext, now: datetime, trend: Trend, series: dict, **options):
+    """A time series of the 24 hours up to ``now`` in the wall's style, the comparison period's series dashed when
+    the URL asks for it."""
     return time_lines(
-        trend, series, ctx.language, ctx.theme, ctx.timezone, font_size=font_px(ctx), span=day(now), **options
+        trend.frame,
+        series,
+        ctx.language,
+        ctx.theme,
+        ctx.timezone,
+        font_size=font_px(ctx),
+        span=day(now),
+        overlay=trend.overlay,
+        overlay_width=_overlay_width(ctx),
+        **options,
     )
 
 
-def _traffic_trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
+def _traffic_trend(ctx: RequestContext, now: datetime, trend: Trend):
     bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
     return _trend(ctx, now, trend, {"tpi": t("traffic.series.tpi", ctx.language)}, bands=bands)
 
 
-def _environment_aqi(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
+def _environment_aqi(ctx: RequestContext, now: datetime, trend: Trend):
     lows = (0, *[lv.upper for lv in LEVELS[:-1]])
     bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
     return _trend(ctx, now, trend, {"aqi": "AQI"}, bands=bands)
@@ -116,7 +150,7 @@ def _halls_ranking(ctx: RequestContext, _now: datetime, stats: pd.DataFrame):
     )
 
 
-def _halls_trend(ctx: RequestContext, now: datetime, trend: pd.DataFrame):
+def _halls_trend(ctx: RequestContext, now: datetime, trend: Trend):
     lang = ctx.language
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
     return _trend(ctx, now, trend, series, bars=("issued",))

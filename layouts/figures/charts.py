@@ -111,8 +111,13 @@ def ranked_bars(
     )
 
 
-def _overlaid(
-    overlay: tuple[pd.DataFrame, object, str], series: dict[str, str], timezone: str, right: dict
+def overlay_traces(
+    overlay: tuple[pd.DataFrame, object, str],
+    series: dict[str, str],
+    timezone: str,
+    right: dict | None = None,
+    width: float = 1.5,
+    colours: tuple[str, ...] = SERIES_COLOURS,
 ) -> list[go.Scatter]:
     """Dashed lines of the comparison period's series, moved onto the current period's time axis."""
     frame, shift, label = overlay
@@ -125,12 +130,34 @@ def _overlaid(
             y=frame[column],
             name=f"{name} · {label}",
             mode="lines",
-            line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)], "width": 1.5, "dash": "dash"},
+            line={"color": colours[i % len(colours)], "width": width, "dash": "dash"},
             hovertemplate="%{y:.1f}<extra>" + html.escape(f"{name} · {label}") + "</extra>",
-            **({"yaxis": "y2"} if column in right else {}),
+            **({"yaxis": "y2"} if column in (right or {}) else {}),
         )
         for i, (column, name) in enumerate(series.items())
         if column in frame
+    ]
+
+
+def overlay_note(
+    overlay: tuple[pd.DataFrame, object, str] | None, series: dict[str, str], lang: str, theme: str
+) -> list:
+    """The annotation saying the comparison period has no data (its label: "同比：无数据"), top right, when a
+    comparison is asked and none of its series holds a value; else nothing (a missing line is never a 0)."""
+    if overlay is None or _has_values(overlay[0], series):
+        return []
+    return [
+        {
+            "text": html.escape(t("compare.overlay.none", lang, label=overlay[2])),
+            "x": 1,
+            "y": 1,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"color": palette(theme).muted},
+        }
     ]
 
 
@@ -148,6 +175,8 @@ def time_lines(
     right: dict[str, str] | None = None,
     overlay: tuple[pd.DataFrame, object, str] | None = None,
     grain: str = "hour",
+    overlay_width: float = 1.5,
+    legend_title: str | None = None,
 ) -> go.Figure:
     """Series of ``frame`` per hour, day or month (``grain``; column ``hour``: each interval's start in UTC)
     drawn in local time; ``series`` maps column → label; columns in ``bars`` are bars. ``right`` maps columns of
@@ -156,8 +185,10 @@ def time_lines(
     ``span`` (UTC) is the time axis's range: the whole period, however little data came; a series of few
     points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
     the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
-    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>". Without a
-    value of any series, this period's or the comparison's, it says there is no data (never bare axes)."""
+    times moved by ``shift`` (a pandas offset) onto this period's axis, named "<series> · <label>", its lines
+    ``overlay_width`` px wide; a comparison without a value says so. ``legend_title`` heads the legend (what the
+    values are). Without a value of any series, this period's or the comparison's, it says there is no data
+    (never bare axes)."""
     if not _has_values(frame, series) and (overlay is None or not _has_values(overlay[0], series)):
         return empty(t("fresh.none", lang), theme, font_size)
     x = _local(frame["hour"], timezone) if not frame.empty else []
@@ -188,7 +219,7 @@ def time_lines(
             )
         )
     if overlay is not None:
-        traces += _overlaid(overlay, series, timezone, right or {})
+        traces += overlay_traces(overlay, series, timezone, right, overlay_width)
     left = [c for c in series if c in frame and c not in (right or {})]
     values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
@@ -231,8 +262,10 @@ def time_lines(
         theme,
         font_size,
         shapes=shaded,
+        annotations=overlay_note(overlay, series, lang, theme),
         showlegend=len(series) > 1 or overlay is not None,
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}
+        | ({"title": {"text": html.escape(legend_title), "side": "top"}} if legend_title else {}),
         margin={"l": 8, "r": 8, "t": 30 if len(series) > 1 or overlay is not None else 8, "b": 8},
         bargap=0.15,
         hovermode="x unified",

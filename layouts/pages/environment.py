@@ -20,6 +20,7 @@ from layouts.components.domain import (
     with_changes,
 )
 from layouts.components.frame import page_request
+from layouts.figures.air_months import level_days
 from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.format import number
@@ -94,16 +95,28 @@ def _noise(noise: pd.DataFrame, view: View):
     return ranked_bars(list(noise[view.name]), list(noise["value"]), view.lang, view.theme, digits=1, unit=" dB(A)")
 
 
+def _pollutants(grain: str, lang: str) -> dict[str, str]:
+    """The pollutant series and their names: per month their HJ 663 monthly figures."""
+    names = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
+    if grain != "month":
+        return names
+    return {p: t("environment.month.o3" if p == "o3" else "environment.month.mean", lang, pollutant=n)
+            for p, n in names.items()}
+
+
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
-    grain = "hour" if view.span.grain == "hour" else "day"
     data, base = environment_view(view), compared(view, environment_view, "sensors")
+    grain = data.grain
     overlay = base.overlay(lambda d: d.trend) if base else None
-    pollutants = {p: t(f"pollutant.{p}", lang) for p in ("pm25", "pm10", "no2", "o3")}
+    pollutants = _pollutants(grain, lang)
+    note = t("environment.month.note", lang) if grain == "month" else None
     return Drawn(
         with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
         {
-            "aqi": lambda: empty(t("environment.aqi.no_daily", lang), theme)
+            "aqi": lambda: level_days(data.trend, lang, theme, view.tz, (view.start, view.span.full_end), overlay)
+            if grain == "month"
+            else empty(t("environment.aqi.no_daily", lang), theme)
             if grain == "day" and data.trend.empty
             else time_lines(
                 data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay,
@@ -113,10 +126,10 @@ def draw(view: View) -> Drawn:
                 data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
             ),
             "pollutants": lambda: empty(t("environment.aqi.no_daily", lang), theme)
-            if grain == "day" and data.trend.empty
+            if grain != "hour" and data.trend.empty
             else time_lines(
                 data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay,
-                grain=grain,
+                grain=grain, legend_title=note,
             ),
             "stations": lambda: _stations(data.ranked, view),
             "noise": lambda: _noise(data.latest_noise(), view),

@@ -135,7 +135,10 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
 def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
     """The page's figures, each drawn on its own: one that fails says so in its panel."""
     charts = {
-        "overview-score-trend": (lambda: score_trend(view.trend, theme), t("score.trend", lang, days=TREND_DAYS)),
+        "overview-score-trend": (
+            lambda: score_trend(view.trend, theme, overlay=(*view.trend_before, _before(view, lang)), lang=lang),
+            t("score.trend", lang, days=TREND_DAYS),
+        ),
         "overview-breakdown": (
             lambda: score_breakdown(view.table, view.names(lang), theme, font_size=9),
             t("score.breakdown", lang),
@@ -159,6 +162,11 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
         ),
     }
     return {key: panel_figure(build, lang, theme, title) for key, (build, title) in charts.items()}
+
+
+def _before(view: OverviewView, lang: str) -> str:
+    """The name of the days the score trend compares with."""
+    return t(f"score.trend.{view.compare}", lang, days=TREND_DAYS)
 
 
 def _score_cards(view, period: str, lang: str) -> list:

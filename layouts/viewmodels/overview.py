@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -16,11 +17,11 @@ from sqlalchemy import Engine
 from dashboard.context import request_context
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.compare import Change, change, covered
+from dashboard.kpis.compare import LATEST_WINDOWS, Change, change, covered, current_reading
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
-from dashboard.kpis.timespan import Span, TimeSelection, comparison, resolve
+from dashboard.kpis.timespan import CUSTOM, Span, TimeSelection, comparison, resolve
 from dashboard.kpis.traffic import tpi_level
 from dashboard.queries import feeds
 from dashboard.queries.alerts import open_alerts
@@ -49,6 +50,7 @@ class KpiValue:
     level: str | None = None
     color: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    read_at: datetime | None = None  # a latest reading's window end
 
 
 def _level(kpi_id: str, value: float | None) -> tuple[str | None, str | None]:
@@ -72,7 +74,7 @@ def overview_kpis(
         cards.append(
             KpiValue(
                 kpi.id, value, freshness_of(engine, status, kpi.feeds, now, stale_factor), level, color,
-                headline.facts if value is not None else {},
+                headline.facts if value is not None else {}, headline.read_at,
             )
         )
     return cards
@@ -80,7 +82,7 @@ def overview_kpis(
 
 #: The headline windows that honour their moment (so far today, the local days up to it) and their local days:
 #: their cards compare with the same moment of the day before or a year before. The latest interval's TPI and
-#: hour's AQI are read as of now only.
+#: hour's AQI compare with the latest interval or hour at that moment (``LATEST_WINDOWS``).
 COMPARABLE_DAYS = {"today": 1, "last_30_days": LAST_DAYS}
 
 
@@ -93,24 +95,30 @@ def headline_changes(
     compare: str | None,
     registry: Registry | None = None,
 ) -> dict[str, Change]:
-    """The comparable headline KPIs' changes against the same moment of the previous day (``compare``
-    "previous") or of the same day a year earlier ("year"), by id; none without ``compare``. The values there
-    are the same headline KPIs' at that moment, judged by the direction of the KPI each is a reading of; no
-    data where the domain's data does not reach back to its window."""
+    """The headline KPIs' changes against the same moment of the previous day (``compare`` "previous") or of the
+    same day a year earlier ("year"), by id; none without ``compare``. The values there are the same headline
+    KPIs' at that moment, judged by the direction of the KPI each is a reading of; no data where the domain's
+    data does not reach back to its window, or where a latest reading (TPI, AQI) on either side is not its
+    moment's own."""
     if compare is None:
         return {}
     registry = registry or load_registry()
     base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
-    before = {k.id: k.value for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
+    before = {k.id: k for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
     hours = data_hours(engine)
     headlines = {k.id: k for k in registry.headline}
     changes = {}
     for card in kpis:
-        kpi = headlines[card.id]
+        kpi, then = headlines[card.id], before[card.id]
         if kpi.window in COMPARABLE_DAYS:
             start = local_day(base.end, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
             known = covered(*hours[kpi.domain], start)
-            changes[card.id] = change(card.value, before[card.id] if known else None, registry[kpi.measure].direction)
+        elif kpi.window in LATEST_WINDOWS:
+            window = LATEST_WINDOWS[kpi.window]
+            known = current_reading(card.read_at, now, window) and current_reading(then.read_at, base.end, window)
+        else:
+            continue
+        changes[card.id] = change(card.value, then.value if known else None, registry[kpi.measure].direction)
     return changes
 
 
@@ -118,10 +126,35 @@ def headline_changes(
 TREND_DAYS = 14
 
 
+def trend_before(
+    engine: Engine, registry: Registry, end: datetime, timezone: str, compare: str
+) -> tuple[pd.DataFrame, pd.DateOffset]:
+    """The city score's trend over the days its trend up to ``end`` compares with: the :data:`TREND_DAYS` before
+    (``compare`` "previous", up to the same moment of their last day) or the same days a year earlier ("year"),
+    and what moves their days onto the trend's. Days before the first data of any domain have no score (a
+    score of days without data would be that of whichever KPIs read 0 then), as the trend scores a day from the
+    domains with data that day."""
+    last = local_day(end, timezone)[0]
+    first = local_day(end, timezone, days_back=TREND_DAYS - 1)[0]
+    zone_days = [d.astimezone(ZoneInfo(timezone)).date() for d in (first, last)]
+    span = resolve(TimeSelection(CUSTOM, *zone_days, as_of=end, compare=compare), end, timezone)
+    base = comparison(span, timezone)
+    frame = kpi_trend(engine, registry, base.end, timezone, TREND_DAYS)
+    firsts = [hours[0] for hours in data_hours(engine).values() if hours[0] is not None]
+    if not firsts:
+        frame = frame.iloc[0:0]
+    else:
+        began = min(firsts).astimezone(ZoneInfo(timezone)).date()
+        frame = frame[pd.to_datetime(frame["day"]) >= pd.Timestamp(began)]
+    shift = pd.DateOffset(years=1) if compare == "year" else pd.DateOffset(days=TREND_DAYS)
+    return frame, shift
+
+
 @dataclass(frozen=True)
 class OverviewView:
     """The overview page for a calendar period: the KPI cards, the registry's values now and in the previous
-    period, their daily trend and freshness, the city score, the department ranking, open alerts and the map."""
+    period, their daily trend (and the trend's comparison days) and freshness, the city score, the department
+    ranking, open alerts and the map."""
 
     now: datetime
     timezone: str
@@ -135,6 +168,7 @@ class OverviewView:
     base: Span
     before: pd.Series
     trend: pd.DataFrame
+    trend_before: tuple[pd.DataFrame, pd.DateOffset]
     freshness: list[Freshness]
     score: float | None
     ranking: pd.DataFrame
@@ -183,6 +217,7 @@ def overview_view(span: Span) -> OverviewView:
         base=base,
         before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
+        trend_before=trend_before(engine, registry, span.end, tz, compare),
         freshness=[freshness_of(engine, status, k.feeds, now, settings.stale_after_intervals) for k in registry],
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),

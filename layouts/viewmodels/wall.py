@@ -1,5 +1,6 @@
-"""The wall's view model: the moment it shows, the data each panel draws, the KPI strip, each panel's freshness
-and the alarms of the alerts panel and the ticker, for the request's context."""
+"""The wall's view model: the moment it shows, the data each panel draws (the trends with their comparison period
+when the URL asks for one), the KPI strip, each panel's freshness and the alarms of the alerts panel and the
+ticker, for the request's context."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from dashboard.context import RequestContext
-from dashboard.kpis.compare import Change
+from dashboard.kpis.compare import Change, covered
 from dashboard.kpis.freshness import Freshness, row_freshness
 from dashboard.kpis.periods import local_day
-from dashboard.kpis.timespan import resolve
+from dashboard.kpis.timespan import CUSTOM, TimeSelection, comparison, resolve
 from dashboard.queries import alerts, complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.complaints import ComplaintFilter
-from dashboard.queries.kpis import kpi_registry
+from dashboard.queries.kpis import data_hours, kpi_registry
 from layouts.components.timepicker import selection_for
-from layouts.components.wall_panels import PANELS, day
+from layouts.components.wall_panels import PANELS, TREND_HOURS, Trend
 from layouts.data import snapshot_time
 from layouts.figures.city_map import MapLayers
 from layouts.i18n import t
@@ -59,10 +62,30 @@ def wall_view(context: RequestContext, panels: list[str]) -> WallView:
     )
 
 
-#: What each panel draws, read for the request at the wall's moment: the last 24 hours unless said.
+def trend(
+    ctx: RequestContext, now: datetime, hours: int, domain: str, read: Callable[[Any, datetime, datetime], pd.DataFrame]
+) -> Trend:
+    """A trend panel's series over the ``hours`` up to ``now`` (``read(engine, start, end)``) and, when the wall's
+    URL asks for a comparison, the same read over the comparison period (the hours before, or the same hours a year
+    earlier), moved onto this period's axis; empty (the panel says "no data") where ``domain``'s data does not
+    reach back to it."""
+    frame = read(ctx.engine, now - timedelta(hours=hours), now)
+    compare = selection_for("wall", ctx.time)[0].compare
+    if compare is None:
+        return Trend(frame)
+    span = resolve(TimeSelection(CUSTOM, now - timedelta(hours=hours), now, compare=compare), now, ctx.timezone)
+    base = comparison(span, ctx.timezone)
+    known = covered(*data_hours(ctx.engine).get(domain, (None, None)), base.start)
+    before = read(ctx.engine, base.start, base.end) if known else frame.iloc[0:0]
+    shift = pd.DateOffset(years=1) if compare == "year" else pd.Timedelta(span.start - base.start)
+    return Trend(frame, (before, shift, t(f"time.compare.{compare}", ctx.language)))
+
+
+#: What each panel draws, read for the request at the wall's moment: the last 24 hours unless said (the trends:
+#: with their comparison period's).
 READS: dict[str, Callable[[RequestContext, datetime], Any]] = {
     "city_map": lambda ctx, now: map_layers(now, with_points=False),
-    "city_trend": lambda ctx, now: complaints.hourly_counts(ctx.engine, now - timedelta(hours=48), now),
+    "city_trend": lambda ctx, now: trend(ctx, now, 2 * TREND_HOURS, "complaints", complaints.hourly_counts),
     "complaints_funnel": lambda ctx, now: complaints.funnel(ctx.engine, ComplaintFilter(now - timedelta(days=7), now)),
     "complaints_categories": lambda ctx, now: complaints.by_category(
         ctx.engine, ComplaintFilter(now - timedelta(hours=24), now), now
@@ -70,13 +93,15 @@ READS: dict[str, Callable[[RequestContext, datetime], Any]] = {
     "traffic_map": lambda ctx, now: MapLayers(
         districts=reference.districts(ctx.engine), roads=traffic.rated_segments(ctx.engine)
     ),
-    "traffic_trend": lambda ctx, now: traffic.traffic_trend(ctx.engine, *day(now)),
+    "traffic_trend": lambda ctx, now: trend(ctx, now, TREND_HOURS, "traffic", traffic.traffic_trend),
     "environment_map": lambda ctx, now: MapLayers(
         districts=reference.districts(ctx.engine), stations=environment.station_aqi(ctx.engine, ctx.timezone, now)
     ),
-    "environment_aqi": lambda ctx, now: environment.air_trend(ctx.engine, *day(now), ctx.timezone),
+    "environment_aqi": lambda ctx, now: trend(
+        ctx, now, TREND_HOURS, "environment", lambda engine, a, b: environment.air_trend(engine, a, b, ctx.timezone)
+    ),
     "halls_ranking": lambda ctx, now: halls.hall_stats(ctx.engine, local_day(now, ctx.timezone)[0], now),
-    "halls_trend": lambda ctx, now: halls.hall_trend(ctx.engine, *day(now)),
+    "halls_trend": lambda ctx, now: trend(ctx, now, TREND_HOURS, "halls", halls.hall_trend),
     "alerts_list": lambda ctx, now: alarms(ctx, now),
     "feeds_list": lambda ctx, now: feeds.feed_status(ctx.engine),
 }

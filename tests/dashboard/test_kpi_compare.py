@@ -1,10 +1,11 @@
 """Changes against a comparison period, computed by hand."""
 
 import math
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.kpis.compare import change
+from dashboard.kpis.compare import LATEST_WINDOWS, change, current_reading
 
 
 def test_rise_of_a_higher_is_better_kpi():
@@ -41,3 +42,15 @@ def test_unchanged_and_undirected():
     assert (c.absolute, c.percent, c.arrow, c.verdict) == (20.0, 20.0, "up", None)
     negative = change(-3.0, -4.0, "higher")  # the base's sign does not flip the percent: +1 on |−4| is +25 %
     assert negative.percent == pytest.approx(25.0)
+
+
+def test_a_latest_reading_is_its_moments_own_up_to_two_windows_back():
+    """A latest 15 minutes ending at most 30 minutes before the moment (its window and one of collection lag) is
+    that moment's reading; one ending earlier, or after the moment, or none, is not."""
+    moment, window = datetime(2026, 12, 1, 7, 0, tzinfo=UTC), LATEST_WINDOWS["latest_interval"]
+    assert window == timedelta(minutes=15) and LATEST_WINDOWS["latest_hour"] == timedelta(hours=1)
+    assert current_reading(moment - timedelta(minutes=30), moment, window)
+    assert not current_reading(moment - timedelta(minutes=30, seconds=1), moment, window)
+    assert current_reading(moment, moment, window)
+    assert not current_reading(moment + timedelta(seconds=1), moment, window)
+    assert not current_reading(None, moment, window)

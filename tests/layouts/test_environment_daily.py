@@ -113,3 +113,40 @@ def test_the_exceedance_tile_counts_over_the_rated_hours_not_the_span(engine, tm
     assert data.rated_hours > 0
     assert phrase.format(n=data.rated_hours) in tile.detail
     assert "所选时段" not in tile.detail
+
+
+def _level(aqi: int) -> str:
+    """HJ 633's level of a daily AQI: 0–50 优, 51–100 良, 101–150 轻度, 151–200 中度, 201–300 重度, above 严重."""
+    bounds = ((50, "excellent"), (100, "good"), (150, "light"), (200, "moderate"), (300, "heavy"))
+    return next((key for top, key in bounds if aqi <= top), "severe")
+
+
+@pytest.mark.parametrize("period", ["this_year", "this_quarter"])
+def test_a_quarter_or_a_year_is_read_by_month(engine, tmp_path, period):
+    """Over a year or a quarter the page shows months (HJ 663 has no monthly AQI): November's days by the level of
+    the oracle's daily AQI, and no monthly mean, as five valid days are fewer than the 27 a month needs."""
+    span = resolve(TimeSelection(period), NOW, TZ)
+    data = environment_view(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "en", "light"))
+    assert data.grain == "month"
+    months = pd.to_datetime(data.trend["hour"], utc=True).dt.tz_convert(TZ)
+    november = data.trend[(months.dt.year == 2026) & (months.dt.month == 11)].iloc[0]
+    expected = _oracle(engine)
+    levels = [_level(aqi) for day, aqi in expected.items() if day.month == 11]
+    assert november["days"] == len(levels) >= len(DAYS)
+    for key in ("excellent", "good", "light", "moderate", "heavy", "severe"):
+        assert november[key] == levels.count(key), key
+    assert november["good_days"] == sum(aqi <= 100 for day, aqi in expected.items() if day.month == 11)
+    assert pd.isna(november["pm25"]) and pd.isna(november["o3"])
+
+
+def test_the_monthly_panels_say_what_they_show(engine, tmp_path):
+    from dashboard.web.app import create_app
+
+    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    from layouts.pages.environment import draw
+
+    span = resolve(TimeSelection("this_year", compare="year"), NOW, TZ)
+    drawn = draw(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "zh", "light"))
+    aqi = drawn.figures["aqi"]()
+    assert [tr.name for tr in aqi.data] == ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
+    assert aqi.layout.barmode == "stack" and [a.text for a in aqi.layout.annotations] == ["同比：无数据"]

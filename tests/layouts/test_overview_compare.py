@@ -191,3 +191,39 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
     plain = drawn(None)
     assert all(tile.change is None for tile in plain.tiles)
     assert not [tr for tr in plain.figures["trend"]().data if tr.type == "scatter" and tr.line.dash == "dash"]
+
+
+def _score_trend(page) -> tuple[pd.Series, pd.Series | None, list[str]]:
+    """The score trend's daily scores and its dashed comparison days (by local date), and its annotations."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure(next(n for n in _nodes(page) if getattr(n, "id", None) == "overview-score-trend").figure)
+
+    def series(trace) -> pd.Series:
+        return pd.Series([None if v is None else float(v) for v in trace.y], index=pd.to_datetime(trace.x).date)
+
+    dashed = [tr for tr in figure.data if tr.line.dash == "dash"]
+    return series(figure.data[0]), series(dashed[0]) if dashed else None, [a.text for a in figure.layout.annotations]
+
+
+def test_score_trend_overlays_the_14_days_before(app, monkeypatch):
+    """Each dashed day is the score of the day 14 days earlier, as the trend itself draws that day when the
+    overview is seen 14 days earlier (its last day: up to the same moment)."""
+    app, _engine = app
+    _main, before, notes = _score_trend(_draw(app, monkeypatch, lang="en", compare="previous"))
+    earlier = (NOW - timedelta(days=14)).astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
+    then, _, _ = _score_trend(_draw(app, monkeypatch, lang="en", as_of=earlier))
+    assert before is not None and not notes
+    moved = pd.Series(then.to_numpy(), index=[d + timedelta(days=14) for d in then.index])
+    assert before.dropna().to_dict() == moved.dropna().to_dict() and len(before.dropna()) > 0
+
+
+def test_score_trend_a_year_back_starts_at_the_first_data(app, monkeypatch):
+    """The database's first complaint is of 1 December 2025 (22:00 local): the days a year back are drawn from
+    that day on (moved a year), the days before it have no score (no point, not 0)."""
+    app, _engine = app
+    _main, before, _notes = _score_trend(_draw(app, monkeypatch, lang="en", compare="year"))
+    assert before is not None
+    assert [d.isoformat() for d in before.index] == ["2026-12-01", "2026-12-02"]
+    then, _, _ = _score_trend(_draw(app, monkeypatch, lang="en", as_of="2025-12-02T15:30"))
+    assert before.iloc[-1] == then.iloc[-1]

@@ -169,7 +169,9 @@ def test_every_service_item_bar_has_a_label(engine, tmp_path, lang, unnamed):
     create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
     from layouts.pages.halls import _items
 
-    items = pd.DataFrame({"service_item": ["社保业务", ""], "issued": [4, 1]})
-    figure = _items(items, SimpleNamespace(lang=lang, theme="light"))
+    named = ["社保业务", ""]
+    items = pd.DataFrame({"service_item": named, "name_zh": named, "name_en": named, "issued": [4, 1]})
+    column = "name_en" if lang == "en" else "name_zh"
+    figure = _items(items, SimpleNamespace(lang=lang, theme="light", name=column))
     labels = [label for trace in figure.data for label in trace.y]
     assert sorted(labels) == sorted(["社保业务", unnamed])
