@@ -20,6 +20,7 @@ from dashboard.kpis.compare import change, covered
 from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.periods import WINDOWS
 from dashboard.kpis.timespan import Span, comparison
+from dashboard.queries.base import DatabaseUnavailable
 from dashboard.settings import Settings
 from layouts.components.change import change_span, compared_text
 from layouts.components.frame import page_context, page_frame
@@ -213,14 +214,26 @@ class Drawn:
     figures: dict[str, object]
 
 
-def _controls(spec: DomainSpec, lang: str, district: str | None) -> dbc.Row:
+def _controls(spec: DomainSpec, context: RequestContext, district: str | None) -> dbc.Row:
+    """The district dropdown (``"value"`` pages), its options drawn with it: a URL's district is among them
+    from the first render, so the dropdown never clears it while the page's data loads."""
     if spec.district != "value":
         return dbc.Row([], className="page-controls")
+    lang = context.language
+    try:
+        options = district_options(context.engine, lang)
+    except DatabaseUnavailable:  # the refresh shows the banner; the URL's district is kept, named by its code
+        options = [{"label": district, "value": district}] if district else []
+    known = {o["value"] for o in options}
     picker = dbc.Col(
         [
             dbc.Label(t("map.district", lang), className="filter-label"),
             dcc.Dropdown(
-                id=f"{spec.name}-district", value=district, placeholder=t("map.district.all", lang), clearable=True
+                id=f"{spec.name}-district",
+                value=district if district in known else None,
+                options=options,
+                placeholder=t("map.district.all", lang),
+                clearable=True,
             ),
         ],
         md=4,
@@ -268,7 +281,7 @@ def domain_layout(
                     html.Div(id=f"{name}-banner"),
                     html.H1(title, className="page-title"),
                     time_picker(name, settled, lang),
-                    _controls(spec, lang, district),
+                    _controls(spec, settled.context, district),
                     html.Div(id=f"{name}-fresh", className="page-fresh mb-2"),
                     html.Div(id=f"{name}-tiles"),
                     *stores,
@@ -282,18 +295,16 @@ def domain_layout(
 
 
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
-    """The page's refresh: on its timer and on each choice of district it draws tiles, panels, the district
-    options and the "data as of" line for the URL's period; a failure keeps them and shows the banner."""
+    """The page's refresh: on its timer and on each choice of district it draws tiles, panels and the "data as
+    of" line for the URL's period; a failure keeps them and shows the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
     titles = {s.key: s.title or f"{name}.{s.key}" for row in spec.rows for s in row}
     choices = [Input(f"{name}-district", spec.district)] if spec.district else []
-    options = [Output(f"{name}-district", "options")] if spec.district == "value" else []
 
     @app.callback(
         Output(f"{name}-tiles", "children"),
         *(Output(f"{name}-{key}", "figure") for key in slots),
-        *options,
         Output(f"{name}-fresh", "children"),
         Output(f"{name}-banner", "children"),
         Input(f"{name}-interval", "n_intervals"),
@@ -326,8 +337,7 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                     ]
                 ),
                 *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
-                *([district_options(engine, view.name)] if options else []),
                 freshness_line(fresh, lang, view.tz),
             )
 
-        return guarded(render, 2 + len(slots) + len(options), lang)
+        return guarded(render, 2 + len(slots), lang)

@@ -34,10 +34,11 @@ def page_freshness(engine: Engine, domains: tuple[str, ...], as_of: datetime, st
     return freshness_of(engine, feeds.feed_status(engine), domains, as_of, stale_after)
 
 
-def district_options(engine: Engine, name: str) -> list[dict]:
-    """The city's districts as dropdown options, labelled by the column ``name``."""
+def district_options(engine: Engine, lang: str) -> list[dict]:
+    """The city's districts as dropdown options, labelled in ``lang``."""
     areas = reference.districts(engine)
-    return [{"label": n, "value": c} for c, n in zip(areas["code"], areas[name], strict=True)]
+    names = areas["name_en" if lang == "en" else "name_zh"]
+    return [{"label": n, "value": c} for c, n in zip(areas["code"], names, strict=True)]
 
 
 def data_spans(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:

@@ -48,3 +48,21 @@ def test_frame_and_banner_without_database(app_without_database, page, frame):
         # graphs not drawn have no figure at all (a null one makes the browser's Graph component throw)
         sent = json.dumps(drawn, cls=PlotlyJSONEncoder)
         assert '"type": "Graph"' in sent and '"figure": null' not in sent
+
+
+@pytest.mark.parametrize("page", ["complaints", "halls"])
+def test_district_kept_without_database(app_without_database, page):
+    from layouts.pages import complaints, halls
+
+    with app_without_database.server.test_request_context("/"):
+        drawn = {"complaints": complaints, "halls": halls}[page].layout(lang="zh", district="339901")
+    stack, dropdown = [drawn], None
+    while stack and dropdown is None:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+        elif hasattr(node, "to_plotly_json"):
+            dropdown = node if getattr(node, "id", None) == f"{page}-district" else None
+            stack.append(getattr(node, "children", None))
+    assert dropdown.value == "339901"
+    assert dropdown.options == [{"label": "339901", "value": "339901"}]
