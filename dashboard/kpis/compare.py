@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dashboard.kpis.timespan import TimeSelection, comparison, resolve
+
 
 @dataclass(frozen=True)
 class Change:
@@ -78,3 +80,26 @@ def current_reading(ended: datetime | None, moment: datetime, window: timedelta)
     it ended at most two windows before it (the window itself, and one of collection lag). An older reading is
     another moment's: compared with it, a card would not compare like with like."""
     return ended is not None and moment - 2 * window <= ended <= moment
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A latest reading taken ``at`` a moment: its value (None: none) and when its window ended (None: no
+    reading)."""
+
+    value: float | None
+    ended: datetime | None
+    at: datetime
+
+
+def latest_change(now: Reading, then: Reading, window: timedelta, direction: str | None) -> Change:
+    """The change of a latest reading (``window`` long) from the reading at the comparison moment, judged by
+    ``direction``: no data unless each is its own moment's reading (:func:`current_reading`)."""
+    own = current_reading(now.ended, now.at, window) and current_reading(then.ended, then.at, window)
+    return change(now.value, then.value if own else None, direction)
+
+
+def same_moment(now: datetime, timezone: str, compare: str) -> datetime:
+    """The moment ``now`` compares with: the same local time the day before (``compare`` "previous") or the same
+    day a year before ("year")."""
+    return comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone).end

@@ -61,7 +61,7 @@ from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
 from dashboard.kpis import halls as hall_kpis
 from dashboard.kpis.cityscore import kpi_table, values_and_score
-from dashboard.kpis.compare import covered
+from dashboard.kpis.compare import Reading, covered
 from dashboard.kpis.durations import duration_measures
 from dashboard.kpis.kpi import Kpi
 from dashboard.kpis.measure import Measure
@@ -714,6 +714,12 @@ def headline_values(engine: Engine, registry: Registry, now: datetime, timezone:
         measures, facts, read_at = windows[kpi.window]
         out.append(Headline(kpi, measures.get(kpi.measure, Measure(None)), facts.get(kpi.measure, {}), read_at))
     return out
+
+
+def latest_reading(engine: Engine, kpi: Kpi, now: datetime, timezone: str) -> Reading:
+    """A latest-reading headline KPI's (the network TPI, the city AQI) reading by ``now``, as its card reads it."""
+    measures, _facts, ended = WINDOWS[kpi.window](engine, now, timezone)
+    return Reading(measures.get(kpi.measure, Measure(None)).value, ended, now)
 
 
 # --- department ranking --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from dash import Input, Output, State, dcc, html
 from sqlalchemy import Engine
 
 from dashboard.context import RequestContext
-from dashboard.kpis.compare import change, covered
+from dashboard.kpis.compare import Change, change, covered
 from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.periods import WINDOWS
 from dashboard.kpis.timespan import Span, comparison
@@ -164,6 +164,16 @@ def with_changes(
         return tile._replace(change=change_span(template, moved, view.lang, digits=digits, points=scale))
 
     return [changed(tile) for tile in tiles]
+
+
+def with_latest(tiles: list[Tile], key: str, kpi_id: str, moved: Change | None, view: View, digits: int) -> list[Tile]:
+    """``tiles`` with the change of the tile ``key``, the latest reading of the headline KPI ``kpi_id``, against
+    its reading at the same moment of the day or year before (``moved``; None: no comparison asked), its line
+    naming that reading as the KPI's card does."""
+    if moved is None:
+        return tiles
+    span = change_span(f"kpi.{kpi_id}.vs.{view.span.compare}", moved, view.lang, digits=digits)
+    return [tile._replace(change=span) if tile.key == key else tile for tile in tiles]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from layouts.components.domain import (
     register_domain,
     tile_directions,
     with_changes,
+    with_latest,
 )
 from layouts.components.frame import page_request
 from layouts.figures.air_months import level_days
@@ -25,6 +26,7 @@ from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.domain import latest_tile_change
 from layouts.viewmodels.environment import AQI_BANDS, EnvironmentView, environment_view
 
 dash.register_page(__name__, path="/environment", name="environment", title="CityOps · Environment")
@@ -52,7 +54,8 @@ DIRECTIONS = tile_directions(SPEC)
 
 
 def _values(data: EnvironmentView) -> dict[str, float | None]:
-    """The value of the tile read over the period (the AQI tile is the latest hour's and is not compared)."""
+    """The value of the tile read over the period (the AQI tile is the latest hour's, compared as the overview's
+    card: ``with_latest``)."""
     return {"exceed": data.exceed_hours}
 
 
@@ -104,6 +107,13 @@ def _pollutants(grain: str, lang: str) -> dict[str, str]:
             for p, n in names.items()}
 
 
+def _latest(view: View):
+    """The AQI tile's change against the same hour of the day or year before."""
+    return latest_tile_change(
+        view.engine, view.settings.kpi_targets_file, "city_aqi", view.as_of, view.tz, view.span.compare
+    )
+
+
 def draw(view: View) -> Drawn:
     lang, theme, span = view.lang, view.theme, (view.start, view.now)
     data, base = environment_view(view), compared(view, environment_view, "sensors")
@@ -112,7 +122,10 @@ def draw(view: View) -> Drawn:
     pollutants = _pollutants(grain, lang)
     note = t("environment.month.note", lang) if grain == "month" else None
     return Drawn(
-        with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
+        with_latest(
+            with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
+            "aqi", "city_aqi", _latest(view), view, digits=0,
+        ),
         {
             "aqi": lambda: level_days(data.trend, lang, theme, view.tz, (view.start, view.span.full_end), overlay)
             if grain == "month"

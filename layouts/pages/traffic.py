@@ -18,12 +18,14 @@ from layouts.components.domain import (
     register_domain,
     tile_directions,
     with_changes,
+    with_latest,
 )
 from layouts.components.frame import page_request
 from layouts.figures.charts import ranked_bars, time_lines
 from layouts.figures.city_map import city_map
 from layouts.format import number
 from layouts.i18n import t
+from layouts.viewmodels.domain import latest_tile_change
 from layouts.viewmodels.traffic import TPI_BANDS, TrafficView, traffic_view
 
 dash.register_page(__name__, path="/traffic", name="traffic", title="CityOps · Traffic")
@@ -55,7 +57,8 @@ DIRECTIONS = tile_directions(SPEC)
 
 def _values(data: TrafficView) -> dict[str, float | None]:
     """The values of the tiles read over the period (the congested share in percent); the TPI and TTI tiles
-    are the latest interval's, whatever the period, and are not compared."""
+    are the latest interval's, whatever the period: the TPI is compared as the overview's card (``with_latest``),
+    the TTI is not."""
     return {"speed": data.speed, "congested": data.congested}
 
 
@@ -94,13 +97,23 @@ def _classes(classes: pd.DataFrame, view: View):
     return ranked_bars(labels, list(classes["speed_kmh"]), view.lang, view.theme, digits=1, unit=" km/h")
 
 
+def _latest(view: View):
+    """The TPI tile's change against the same 15 minutes of the day or year before."""
+    return latest_tile_change(
+        view.engine, view.settings.kpi_targets_file, "network_tpi", view.as_of, view.tz, view.span.compare
+    )
+
+
 def draw(view: View) -> Drawn:
     lang, theme = view.lang, view.theme
     data, base = traffic_view(view), compared(view, traffic_view, "traffic")
     series = {"tpi": t("traffic.series.tpi", lang)}
     overlay = base.overlay(lambda d: d.trend) if base else None
     return Drawn(
-        with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, ("congested",)),
+        with_latest(
+            with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, ("congested",)),
+            "tpi", "network_tpi", _latest(view), view, digits=1,
+        ),
         {
             "trend": lambda: time_lines(
                 data.trend,

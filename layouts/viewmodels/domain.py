@@ -1,5 +1,6 @@
 """What every domain page reads besides its own data: the freshness of the feeds it follows, the districts
-of its district choice and how far back each domain's data reaches (what a comparison span can show)."""
+of its district choice, how far back each domain's data reaches (what a comparison span can show) and the change of
+a latest-reading tile (the traffic index, the AQI) as the overview's card compares it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.kpis.compare import LATEST_WINDOWS, Change, latest_change, same_moment
 from dashboard.kpis.freshness import Freshness, domain_freshness, seen_at
 from dashboard.queries import feeds, history, reference
-from dashboard.queries.kpis import data_hours
+from dashboard.queries.kpis import data_hours, kpi_registry, latest_reading
 
 #: The fact domain (``dashboard.queries.history``) of each feed domain.
 FACT_DOMAINS = {"sensors": "environment"}
@@ -44,3 +46,16 @@ def district_options(engine: Engine, lang: str) -> list[dict]:
 def data_spans(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
     """Each KPI domain's first and last hour of data (a comparison span before the first has no data)."""
     return data_hours(engine)
+
+
+def latest_tile_change(
+    engine: Engine, targets_file, kpi_id: str, at: datetime, timezone: str, compare: str | None
+) -> Change | None:
+    """The change of the headline KPI ``kpi_id``'s latest reading at ``at`` from its reading at the same moment
+    the day before or a year before (``compare``; None: no comparison), the overview card's comparison."""
+    if compare is None:
+        return None
+    registry = kpi_registry(engine, targets_file)
+    kpi = registry[kpi_id]
+    readings = (latest_reading(engine, kpi, m, timezone) for m in (at, same_moment(at, timezone, compare)))
+    return latest_change(*readings, LATEST_WINDOWS[kpi.window], registry[kpi.measure].direction)

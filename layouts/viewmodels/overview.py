@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from dashboard.context import request_context
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
-from dashboard.kpis.compare import LATEST_WINDOWS, Change, change, covered, current_reading
+from dashboard.kpis.compare import LATEST_WINDOWS, Change, Reading, change, covered, latest_change, same_moment
 from dashboard.kpis.freshness import Freshness
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import Registry, load_registry
@@ -103,22 +103,22 @@ def headline_changes(
     if compare is None:
         return {}
     registry = registry or load_registry()
-    base = comparison(resolve(TimeSelection("today", compare=compare), now, timezone), timezone)
-    before = {k.id: k for k in overview_kpis(engine, base.end, timezone, stale_factor, registry)}
+    moment = same_moment(now, timezone, compare)
+    before = {k.id: k for k in overview_kpis(engine, moment, timezone, stale_factor, registry)}
     hours = data_hours(engine)
     headlines = {k.id: k for k in registry.headline}
     changes = {}
     for card in kpis:
         kpi, then = headlines[card.id], before[card.id]
+        direction = registry[kpi.measure].direction
         if kpi.window in COMPARABLE_DAYS:
-            start = local_day(base.end, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
-            known = covered(*hours[kpi.domain], start)
+            start = local_day(moment, timezone, days_back=COMPARABLE_DAYS[kpi.window] - 1)[0]
+            changes[card.id] = change(card.value, then.value if covered(*hours[kpi.domain], start) else None,
+                                      direction)
         elif kpi.window in LATEST_WINDOWS:
-            window = LATEST_WINDOWS[kpi.window]
-            known = current_reading(card.read_at, now, window) and current_reading(then.read_at, base.end, window)
-        else:
-            continue
-        changes[card.id] = change(card.value, then.value if known else None, registry[kpi.measure].direction)
+            changes[card.id] = latest_change(Reading(card.value, card.read_at, now),
+                                             Reading(then.value, then.read_at, moment),
+                                             LATEST_WINDOWS[kpi.window], direction)
     return changes
 
 

@@ -1,6 +1,6 @@
-"""The traffic index and AQI headline cards compared like with like: the latest 15 minutes (the latest hour) now
-against the latest 15 minutes (hour) at the same moment of the day before or a year before, never against a
-reading of another moment; the change line says which.
+"""The traffic index and AQI headline cards, and the traffic and environment pages' TPI and AQI tiles, compared
+like with like: the latest 15 minutes (the latest hour) now against the latest 15 minutes (hour) at the same
+moment of the day before or a year before, never against a reading of another moment; the change line says which.
 
 Hand calculations (synthetic city, HJ 633-2026): now the TPI is 4.5 (TTI 2.25) and the AQI 100 (PM2.5 60 µg/m³).
 A day before, 40 km/h on every road at a free flow of 60 km/h is TTI 1.5, TPI 2.0 (the GB/T 33171 nodes 1.5 → 2);
@@ -72,8 +72,9 @@ def app(tmp_path_factory):
         conn.execute(insert(SensorReading), _air(day_before - timedelta(minutes=10), {"A1": 30.0, "A2": 40.0}))
         for domain in ("traffic", "sensors"):
             rollups.rebuild(conn, domain)
-    app = create_app(engine, Settings(var_dir=folder, auth_mode="open"))
-    app.engine_for_tests = engine
+    settings = Settings(var_dir=folder, auth_mode="open")
+    app = create_app(engine, settings)
+    app.engine_for_tests, app.settings_for_tests = engine, settings
     yield app
     engine.dispose()
 
@@ -161,3 +162,34 @@ def test_the_wall_trends_before_the_first_data_a_year_back_say_no_data(app):
     assert not _dashed(traffic) and [a.text for a in traffic.layout.annotations] == ["Year before: no data"]
     plain = _panel(app, "traffic_trend", None)
     assert not _dashed(plain) and not plain.layout.annotations and not plain.layout.showlegend
+
+
+def _tile(app, page: str, lang: str, compare: str | None):
+    """The change line of the page's latest-reading tile (TPI, AQI) over the 7 days up to ``NOW``."""
+    from dashboard.kpis.timespan import TimeSelection, resolve
+    from layouts.components.domain import View
+    from layouts.pages import environment, traffic
+
+    module, key = {"traffic": (traffic, "tpi"), "environment": (environment, "aqi")}[page]
+    settings = app.settings_for_tests
+    span = resolve(TimeSelection("7d", compare=compare), NOW, settings.city_timezone)
+    with app.server.test_request_context("/"):
+        drawn = module.draw(View(app.engine_for_tests, settings, span, None, lang, "light"))
+    return next(tile for tile in drawn.tiles if tile.key == key).change
+
+
+def test_the_page_tiles_compare_the_latest_readings_with_the_same_moment_the_day_before(app):
+    """Over 7 days compared with the 7 before, the TPI and AQI tiles still compare with the same 15 minutes and
+    hour of the day before (2.0 and 50), as the overview's cards do, not with the previous period's end."""
+    tpi, aqi = _tile(app, "traffic", "zh", "previous"), _tile(app, "environment", "zh", "previous")
+    assert tpi.children == "较昨日同一 15 分钟 +2.5 (+125.0%) ▲" and tpi.title == "对比期数值 2.0"
+    assert aqi.children == "较昨日同一小时 +50 (+100.0%) ▲" and aqi.title == "对比期数值 50"
+    assert "text-danger" in tpi.className and "text-danger" in aqi.className
+
+
+def test_the_page_tiles_say_no_data_for_a_reading_of_another_moment(app):
+    """A year before, the newest traffic observation is 40 minutes old and there is no air reading: no data."""
+    tpi, aqi = _tile(app, "traffic", "en", "year"), _tile(app, "environment", "en", "year")
+    assert tpi.children == "no data vs the same 15 min a year earlier" and tpi.title is None
+    assert aqi.children == "no data vs the same hour a year earlier" and aqi.title is None
+    assert _tile(app, "traffic", "en", None) is None and _tile(app, "environment", "en", None) is None
