@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pandas as pd
 
@@ -14,7 +15,8 @@ from tests.oracle.harness import differences
 from tests.reliability.dashpages import open_page, page_callbacks, page_layout, post_callback
 
 #: What reads the moment a page is drawn for (frozen at the city's ``now``).
-CLOCKS = ("layouts.components.timepicker.snapshot_time", "layouts.viewmodels.wall.snapshot_time")
+CLOCKS = ("layouts.components.timepicker.snapshot_time", "layouts.viewmodels.wall.snapshot_time",
+          "layouts.viewmodels.map.snapshot_time")
 
 
 def numbers_in(value: str) -> list[tuple[float, float]]:
@@ -96,3 +98,48 @@ def wall_refresh(app, http, lang: str) -> dict:
         else:
             out[component] = props
     return out
+
+
+def named_trace(figure: dict, name: str) -> dict:
+    """The trace called ``name`` (empty when the figure has none)."""
+    return next((trace for trace in figure["data"] if trace.get("name") == name), {})
+
+
+def fields(template: str, value: str) -> dict[str, str]:
+    """The texts a catalogue ``template`` was filled with to read ``value`` (empty when it does not read so)."""
+    pattern = "".join(f"(?P<{part[1:-1]}>.*?)" if part.startswith("{") else re.escape(part)
+                      for part in re.split(r"(\{\w+\})", template))
+    match = re.fullmatch(pattern, html.unescape(value), re.DOTALL)
+    return match.groupdict() if match else {}
+
+
+def hovers(figure: dict, layer: str, template: str, key: str = "name") -> dict[str, dict[str, str]]:
+    """The hover texts of a map's traces whose name starts with ``layer`` read by ``template``, by their
+    ``key`` field (``location``: by the feature's location), one entry per feature (a road's points repeat its
+    text)."""
+    out = {}
+    for trace in figure["data"]:
+        if not str(trace.get("name", "")).startswith(layer):
+            continue
+        texts = trace.get("hovertext") or []
+        places = trace.get("locations") or [None] * len(texts)
+        for place, hover in zip(places, texts, strict=True):
+            if hover:
+                read = fields(template, str(hover))
+                out[place if key == "location" else read.get(key, hover)] = read
+    return out
+
+
+def hover_values(read: dict[str, dict[str, str]], field: str) -> dict[str, tuple[float, float] | None]:
+    """Each feature's ``field`` as the number it shows (None: none shown, or the text did not read)."""
+    return {name: pages.shown(texts[field]) if field in texts else None for name, texts in read.items()}
+
+
+def shown_differences(where: str, shown: dict[str, tuple[float, float] | None], expected: dict) -> list[str]:
+    """Per name, the number shown (as rounded for display) against the oracle's."""
+    lines = []
+    for name in sorted(set(shown) | set(expected)):
+        got, want = shown.get(name), expected.get(name)
+        if (got is None) != (want is None) or (got is not None and not near(got, want)):
+            lines.append(f"{where} · {name}: shows {None if got is None else got[0]!r}, oracle {want!r}")
+    return lines
