@@ -178,26 +178,26 @@ def aqi_hours(facts: Facts, start: datetime, end: datetime, now: datetime, tz: s
     return {h.tz_convert(tz).tz_localize(None): float(a) for h, a in zip(hours["hour"], hours["aqi"], strict=True)}
 
 
-def latest_roads(facts: Facts, names: pd.DataFrame, lang: str) -> dict[str, dict[str, float]]:
+def latest_roads(facts: Facts, names: pd.DataFrame, lang: str) -> list[tuple[str, dict[str, float]]]:
     """Each road of the latest interval (:func:`latest_interval`'s window; its newest observation, moving, with
     a free-flow speed: the observation's, else the road's) by its name in ``lang``: TPI (TTI = free-flow over
     observed speed) and speed."""
     t = facts.traffic
     if t.empty:
-        return {}
+        return []
     newest = t["observed_at"].max()
     seconds = t.loc[t["observed_at"] == newest, "period_s"].max()
     window = t[t["observed_at"] > newest - pd.Timedelta(seconds=900 if pd.isna(seconds) else seconds)]
     last = window.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
     roads = facts.segments.set_index("code")
     label = _label(names, lang)
-    out = {}
+    out = []
     for row in last.itertuples(index=False):
         if row.segment_code not in roads.index:
             continue
         free = row.free_flow_kmh if pd.notna(row.free_flow_kmh) else roads.at[row.segment_code, "free_flow_kmh"]
         if pd.notna(row.speed_kmh) and row.speed_kmh > 0 and pd.notna(free):
-            out[label(row.segment_code)] = {"tpi": tpi(free / row.speed_kmh), "speed": float(row.speed_kmh)}
+            out.append((label(row.segment_code), {"tpi": tpi(free / row.speed_kmh), "speed": float(row.speed_kmh)}))
     return out
 
 

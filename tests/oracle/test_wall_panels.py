@@ -35,7 +35,8 @@ def test_wall_trends(city, wall):
     start = now - timedelta(hours=24)
     tpi = surfaces.tpi_hours(facts, start, now, now, TZ)
     aqi = surfaces.aqi_hours(facts, start, now, now, TZ)
-    assert tpi and aqi
+    assert aqi
+    assert tpi or not oracle.traffic_numbers(facts, start, now, now)["segments"]  # the demo city's traffic ends earlier
     lines = []
     for lang, graphs in wall.items():
         shown = readback.series(readback.named_trace(graphs["traffic_trend"], t("traffic.series.tpi", lang)))
@@ -45,11 +46,10 @@ def test_wall_trends(city, wall):
     assert_no_differences(lines)
 
 
-def road_differences(where: str, figure: dict, expected: dict, lang: str) -> list[str]:
+def road_differences(where: str, figure: dict, expected: list, lang: str) -> list[str]:
     """Each road's TPI and speed in its hover text against the oracle's."""
-    read = readback.hovers(figure, t("map.layer.roads", lang), t("map.hover.road", lang))
-    return [line for key in ("tpi", "speed") for line in readback.shown_differences(
-        f"{where} road {key}", readback.hover_values(read, key), {n: v[key] for n, v in expected.items()})]
+    shown = readback.line_hovers(figure, t("map.layer.roads", lang), t("map.hover.road", lang))
+    return readback.matched_differences(f"{where} road (TPI, speed)", shown, expected, ("tpi", "speed"))
 
 
 def station_differences(where: str, figure: dict, expected: dict[str, float], lang: str) -> list[str]:
