@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pandas as pd
 
@@ -14,7 +15,8 @@ from tests.oracle.harness import differences
 from tests.reliability.dashpages import open_page, page_callbacks, page_layout, post_callback
 
 #: What reads the moment a page is drawn for (frozen at the city's ``now``).
-CLOCKS = ("layouts.components.timepicker.snapshot_time", "layouts.viewmodels.wall.snapshot_time")
+CLOCKS = ("layouts.components.timepicker.snapshot_time", "layouts.viewmodels.wall.snapshot_time",
+          "layouts.viewmodels.map.snapshot_time")
 
 
 def numbers_in(value: str) -> list[tuple[float, float]]:
@@ -96,3 +98,106 @@ def wall_refresh(app, http, lang: str) -> dict:
         else:
             out[component] = props
     return out
+
+
+def named_trace(figure: dict, name: str) -> dict:
+    """The trace called ``name`` (empty when the figure has none)."""
+    return next((trace for trace in figure["data"] if trace.get("name") == name), {})
+
+
+def fields(template: str, value: str) -> dict[str, str]:
+    """The texts a catalogue ``template`` was filled with to read ``value`` (empty when it does not read so)."""
+    pattern = "".join(f"(?P<{part[1:-1]}>.*?)" if part.startswith("{") else re.escape(part)
+                      for part in re.split(r"(\{\w+\})", template))
+    match = re.fullmatch(pattern, html.unescape(value), re.DOTALL)
+    return match.groupdict() if match else {}
+
+
+def hovers(figure: dict, layer: str, template: str, key: str = "name") -> dict[str, dict[str, str]]:
+    """The hover texts of a map's traces whose name starts with ``layer`` read by ``template``, by their
+    ``key`` field (``location``: by the feature's location), one entry per feature (a road's points repeat its
+    text)."""
+    out = {}
+    for trace in figure["data"]:
+        if not str(trace.get("name", "")).startswith(layer):
+            continue
+        texts = trace.get("hovertext") or []
+        places = trace.get("locations") or [None] * len(texts)
+        for place, hover in zip(places, texts, strict=True):
+            if hover:
+                read = fields(template, str(hover))
+                out[place if key == "location" else read.get(key, hover)] = read
+    return out
+
+
+def line_hovers(figure: dict, layer: str, template: str) -> list[tuple[str, dict[str, str]]]:
+    """The lines (each run of points between gaps: one road) of a map's traces whose name starts with ``layer``,
+    each as its name and its hover text read by ``template`` (roads of one name are told apart by their
+    numbers only)."""
+    out = []
+    for trace in figure["data"]:
+        if not str(trace.get("name", "")).startswith(layer):
+            continue
+        started = False
+        for lon, hover in zip(pages.values(trace.get("lon")), trace.get("hovertext") or [], strict=True):
+            if lon is None or lon != lon:  # a gap (None, or NaN in a typed array)
+                started = False
+            elif not started:
+                started = True
+                read = fields(template, str(hover))
+                out.append((read.get("name", str(hover)), read))
+    return out
+
+
+def _pairs(fits: list[list[int]]) -> dict[int, int]:
+    """A largest pairing of shown features (``fits[i]``: the oracle's features shown one may be) with the
+    oracle's, by augmenting paths: oracle's index -> shown index."""
+    taken: dict[int, int] = {}
+
+    def place(i: int, seen: set[int]) -> bool:
+        for j in fits[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in taken or place(taken[j], seen):
+                    taken[j] = i
+                    return True
+        return False
+
+    for i in range(len(fits)):
+        place(i, set())
+    return taken
+
+
+def matched_differences(where: str, shown: list[tuple[str, dict]], expected: list[tuple[str, dict]],
+                        keys: tuple[str, ...]) -> list[str]:
+    """Features shown (name, texts by field) against the oracle's (name, number by key): paired one to one, a
+    shown one with one of the oracle's of its name showing all ``keys`` (as rounded for display); one line per
+    feature left unpaired on either side."""
+    numbers = [{k: pages.shown(texts[k]) if k in texts else None for k in keys} for _, texts in shown]
+    fits = [[j for j, (other, want) in enumerate(expected) if other == name and all(
+        got[k] is not None and want[k] is not None and near(got[k], want[k]) for k in keys)]
+        for (name, _), got in zip(shown, numbers, strict=True)]
+    paired = _pairs(fits)
+    lines = []
+    for i, (name, _) in enumerate(shown):
+        if i not in paired.values():
+            values = {k: v and v[0] for k, v in numbers[i].items()}
+            lines.append(f"{where} · {name}: shows {values}, oracle has none such; of that name: "
+                         f"{[want for j, (other, want) in enumerate(expected) if other == name and j not in paired]}")
+    return lines + [f"{where} · {name}: not shown, oracle {want}" for j, (name, want) in enumerate(expected)
+                    if j not in paired]
+
+
+def hover_values(read: dict[str, dict[str, str]], field: str) -> dict[str, tuple[float, float] | None]:
+    """Each feature's ``field`` as the number it shows (None: none shown, or the text did not read)."""
+    return {name: pages.shown(texts[field]) if field in texts else None for name, texts in read.items()}
+
+
+def shown_differences(where: str, shown: dict[str, tuple[float, float] | None], expected: dict) -> list[str]:
+    """Per name, the number shown (as rounded for display) against the oracle's."""
+    lines = []
+    for name in sorted(set(shown) | set(expected)):
+        got, want = shown.get(name), expected.get(name)
+        if (got is None) != (want is None) or (got is not None and not near(got, want)):
+            lines.append(f"{where} · {name}: shows {None if got is None else got[0]!r}, oracle {want!r}")
+    return lines

@@ -16,7 +16,16 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from tests.oracle.oracle import Facts, _in, category_keys, on_time_by
+from tests.oracle.oracle import (
+    Facts,
+    _in,
+    category_keys,
+    city_hours,
+    complaint_numbers,
+    on_time_by,
+    tpi,
+    traffic_numbers,
+)
 
 STAGES = ("received", "dispatched", "accepted", "closed", "revisited")
 SIDE_STEPS = ("returned", "extended")
@@ -129,3 +138,80 @@ def hall_hours(facts: Facts, start: datetime, end: datetime, now: datetime, tz: 
         "issued": {k: float(v) for k, v in hours.value_counts().items()},
         "wait_min": {k: float(v) for k, v in wait.groupby(hours[called]).mean().items()},
     }
+
+
+# --- the wall's traffic, air and map panels ---------------------------------------------------------------
+
+#: HJ 633-2012 table 2: the AQI levels (upper bound inclusive) and their keys in the message catalogues.
+AQI_LEVELS = ((50, "excellent"), (100, "good"), (150, "light"), (200, "moderate"), (300, "heavy"))
+
+
+def aqi_level(value: float) -> str:
+    return next((key for upper, key in AQI_LEVELS if value <= upper), "severe")
+
+
+def reference_names(engine: Engine, table: str) -> pd.DataFrame:
+    """Codes and names of ``road_segment`` or ``station``."""
+    with engine.connect() as conn:
+        return pd.read_sql(text(f"SELECT code, name_zh, name_en FROM {table}"), conn)  # noqa: S608 (fixed names)
+
+
+def tpi_hours(facts: Facts, start: datetime, end: datetime, now: datetime, tz: str) -> dict:
+    """The network TPI of each hour with a moving observation in [start, end) so far (the first and last hour:
+    their part inside it), per local hour (naive)."""
+    t = facts.traffic[_in(facts.traffic["observed_at"], start, end, now) & (facts.traffic["speed_kmh"] > 0)]
+    out = {}
+    for hour in sorted(set(t["observed_at"].dt.floor("h"))):
+        part = max(hour, pd.Timestamp(start)), min(hour + pd.Timedelta(hours=1), pd.Timestamp(min(end, now)))
+        value = traffic_numbers(facts, *part, now)["tpi"]
+        if value is not None:
+            out[hour.tz_convert(tz).tz_localize(None)] = value
+    return out
+
+
+def aqi_hours(facts: Facts, start: datetime, end: datetime, now: datetime, tz: str) -> dict:
+    """The city AQI of each hour begun in [start, end) by ``now`` (:func:`city_hours`), per local hour (naive)."""
+    hours = city_hours(facts, tz)
+    if hours.empty:
+        return {}
+    hours = hours[(hours["hour"] >= pd.Timestamp(start)) & (hours["hour"] < pd.Timestamp(min(end, now)))]
+    return {h.tz_convert(tz).tz_localize(None): float(a) for h, a in zip(hours["hour"], hours["aqi"], strict=True)}
+
+
+def latest_roads(facts: Facts, names: pd.DataFrame, lang: str) -> list[tuple[str, dict[str, float]]]:
+    """Each road of the latest interval (:func:`latest_interval`'s window; its newest observation, moving, with
+    a free-flow speed: the observation's, else the road's) by its name in ``lang``: TPI (TTI = free-flow over
+    observed speed) and speed."""
+    t = facts.traffic
+    if t.empty:
+        return []
+    newest = t["observed_at"].max()
+    seconds = t.loc[t["observed_at"] == newest, "period_s"].max()
+    window = t[t["observed_at"] > newest - pd.Timedelta(seconds=900 if pd.isna(seconds) else seconds)]
+    last = window.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
+    roads = facts.segments.set_index("code")
+    label = _label(names, lang)
+    out = []
+    for row in last.itertuples(index=False):
+        if row.segment_code not in roads.index:
+            continue
+        free = row.free_flow_kmh if pd.notna(row.free_flow_kmh) else roads.at[row.segment_code, "free_flow_kmh"]
+        if pd.notna(row.speed_kmh) and row.speed_kmh > 0 and pd.notna(free):
+            out.append((label(row.segment_code), {"tpi": tpi(free / row.speed_kmh), "speed": float(row.speed_kmh)}))
+    return out
+
+
+def district_counts(facts: Facts, start: datetime, end: datetime, now: datetime) -> dict[str, dict[str, float]]:
+    """Per district: the tickets received in [start, end) so far and their rate per 10,000 people a day."""
+    return {code: {k: complaint_numbers(facts, start, end, now, code)[k] for k in ("received", "per_10k")}
+            for code in facts.districts["code"]}
+
+
+def hall_called(facts: Facts, names: pd.DataFrame, start: datetime, end: datetime, now: datetime,
+                lang: str) -> dict[str, float]:
+    """Tickets issued in [start, end) so far and called, per hall (every hall of the city, and any other a
+    ticket names) by its name."""
+    h = facts.halls[_in(facts.halls["issued_at"], start, end, now) & facts.halls["called_at"].notna()]
+    counts = h.groupby("hall_code").size()
+    label = _label(names, lang)
+    return {label(k): float(counts.get(k, 0)) for k in dict.fromkeys([*names["code"], *counts.index])}
