@@ -663,8 +663,8 @@ def _hour_up(moment: datetime) -> datetime:
 
 def baseline_overview(q: Scans, engine, now: datetime) -> dict:
     """The numbers of a day-period overview refresh at ``now`` computed from the facts by ``q`` (see the module),
-    as the KPI reads count: complaints and hall tickets up to the moment, the road, sensor and duration reads up to
-    the end of the current hour. ``q.parts`` gets the seconds
+    as the KPI reads count: complaints, hall tickets, roads and durations up to the moment, the sensor reads up to
+    the end of the current hour (AQI is hourly). ``q.parts`` gets the seconds
     of each statement and of the pandas work after them."""
     registry = kpis.kpi_registry(engine, None)
     today, yesterday = period_bounds(now, TZ, "day"), period_bounds(now, TZ, "day", back=1)
@@ -674,14 +674,14 @@ def baseline_overview(q: Scans, engine, now: datetime) -> dict:
         [q.frame(f"complaints by {name}", sql, s=first, e=now) for name, sql in complaint_scans(q).items()]
     )
     halls = q.frame("halls", scans["halls"], s=first, e=now).set_index("day")
-    segments = q.frame("traffic", scans["traffic"], s=first, e=end)
+    segments = q.frame("traffic", scans["traffic"], s=first, e=now)
     hours = q.frame("sensors", scans["sensors"], s=first, e=end)
     reference, classes, population = _reference_data(q)
     backlog, overdue = q.row("open tickets", scans["open tickets"], now=now)
     window_start = period_bounds(now, TZ, "day", back=ON_TIME_DAYS - 1)[0]
     due, due_met = q.row("on-time window", scans["on-time window"], s=window_start, e=now)
     percentiles = {
-        "today": _percentiles(q, today[0], end, scans), "yesterday": _percentiles(q, *yesterday, scans)
+        "today": _percentiles(q, today[0], now, scans), "yesterday": _percentiles(q, *yesterday, scans)
     }
     started = time.perf_counter()
     complaints = complaints.fillna(0).groupby(["day", "category"], as_index=False).sum()
@@ -737,8 +737,8 @@ def baseline_overview(q: Scans, engine, now: datetime) -> dict:
 def baseline_span(q: Scans, engine, start: datetime, end: datetime, now: datetime) -> pd.Series:
     """Each registry KPI's value (by id) over ``[start, min(end, now))`` computed from the facts by ``q`` as
     :func:`baseline_overview` does for a day (the same statements over the span, summed over its days; the
-    backlog and overdue at ``now``): complaints and hall tickets to the moment, the road, sensor and duration
-    reads to the end of the hour it falls in, as the KPI reads count."""
+    backlog and overdue at ``now``): complaints, hall tickets, roads and durations to the moment, the sensor reads
+    to the end of the hour it falls in (AQI is hourly), as the KPI reads count."""
     registry = kpis.kpi_registry(engine, None)
     clipped = min(end, now)
     last = _hour_up(clipped)
@@ -747,11 +747,11 @@ def baseline_span(q: Scans, engine, start: datetime, end: datetime, now: datetim
         [q.frame(f"complaints by {name}", sql, s=start, e=clipped) for name, sql in complaint_scans(q).items()]
     )
     halls = q.frame("halls", scans["halls"], s=start, e=clipped)
-    segments = q.frame("traffic", scans["traffic"], s=start, e=last)
+    segments = q.frame("traffic", scans["traffic"], s=start, e=clipped)
     hours = q.frame("sensors", scans["sensors"], s=start, e=last)
     reference, classes, population = _reference_data(q)
     backlog, overdue = q.row("open tickets", scans["open tickets"], now=now)
-    percentiles = _percentiles(q, start, last, scans)
+    percentiles = _percentiles(q, start, clipped, scans)
     started = time.perf_counter()
     complaint_sums = complaints.drop(columns=["day", "category"]).fillna(0).sum().to_dict()
     hall_sums = halls.drop(columns="day").sum().to_dict()
