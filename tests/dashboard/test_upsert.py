@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select
 
-from dashboard.db.models import HallTicket, SensorReading
+from dashboard.db.models import Complaint, HallTicket, SensorReading
 from dashboard.db.upsert import _is_newer, upsert
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -139,6 +139,20 @@ def test_an_observation_resent_with_another_time_is_stored_once(engine):
         stored = conn.execute(select(SensorReading.source_id, SensorReading.observed_at)).all()
     assert (first.new, first.unchanged, again.new, again.unchanged) == (1, 1, 0, 2)
     assert stored == [("S1:pm25", T0)]
+
+
+def test_columns_left_out_of_the_rows_get_their_declared_defaults(engine):
+    """A feed that does not say how often a ticket was returned, extended or reopened stores 0 (the columns'
+    defaults), also for the rows of a batch whose first row does say it."""
+    base = {"source": "hotline", "status": "received", "category": "noise", "requested_at": T0, "updated_at": T0,
+            "ingested_at": T0}
+    rows = [dict(base, source_id="C1", returned_count=2), dict(base, source_id="C2")]
+    with engine.begin() as conn:
+        counts = upsert(conn, Complaint.__table__, rows, version="updated_at")
+        stored = conn.execute(select(Complaint.source_id, Complaint.returned_count, Complaint.extended_count,
+                                     Complaint.reopened_count).order_by(Complaint.source_id)).all()
+    assert counts.new == 2
+    assert [tuple(r) for r in stored] == [("C1", 2, 0, 0), ("C2", 0, 0, 0)]
 
 
 @pytest.mark.postgres
