@@ -2,9 +2,10 @@
 :class:`RequestContext`.
 
 The web app (``dashboard.web.app``) installs its engine and settings on the Flask server with :func:`install`;
-the access gate (``dashboard.web.gate``) puts who is asking on ``flask.g``. Pages and components call
-:func:`request_context` instead of importing the web app, so the web app can import them without a loop; a page's
-layout and its callbacks build it from the URL and from the page's store with ``layouts.components.frame``.
+the access gate (``dashboard.web.gate``) puts who is asking on ``flask.g``. Of the pages, only
+``layouts.components.frame`` calls :func:`request_context` (instead of importing the web app, so the web app can
+import the pages without a loop): a page's layout and its callbacks build the context there, from the URL and
+from the page's store, and hand it to the components and view models they call.
 This module imports nothing else of the project.
 """
 
@@ -65,11 +66,6 @@ def install(server: Flask, engine: Engine, settings: Any, read_engine: Engine | 
     """Make ``engine`` (the primary) and ``settings`` what every request served by ``server`` uses; page and API
     reads go to ``read_engine`` when given."""
     server.extensions[APP_KEY] = AppState(engine, settings, read_engine)
-
-
-def serving() -> bool:
-    """Whether a request of an app built by the web app factory is being served."""
-    return has_request_context() and APP_KEY in current_app.extensions
 
 
 def request_context(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from dashboard import clock
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.periods import floor_time
 
 
-def snapshot_time() -> datetime:
-    """Now, rounded down to the refresh interval so that concurrent viewers share cached queries."""
-    return floor_time(clock.now(), request_context().settings.refresh_seconds)
+def snapshot_time(context: RequestContext) -> datetime:
+    """Now, rounded down to the request's refresh interval so that concurrent viewers share cached queries."""
+    return floor_time(clock.now(), context.settings.refresh_seconds)

@@ -68,13 +68,13 @@ def complaint_tiles(
 def complaint_lines(trend: pd.DataFrame, view: View, base: Compared | None = None):
     """Complaints received (bars) and closed per interval, the comparison span's (``base``, see
     :func:`compared_complaints`) overlaid."""
-    series = {k: t(f"complaints.series.{k}", view.lang) for k in ("received", "closed")}
+    series = {k: t(f"complaints.series.{k}", view.context.language) for k in ("received", "closed")}
     return time_lines(
         trend,
         series,
-        view.lang,
-        view.theme,
-        view.tz,
+        view.context.language,
+        view.context.theme,
+        view.context.timezone,
         bars=("received",),
         overlay=base.overlay(lambda d: d[1]) if base else None,
         span=(view.start, view.now),
@@ -90,8 +90,8 @@ def labels(names: pd.Series, lang: str, none_key: str) -> list[str]:
 
 def category_bars(categories: pd.DataFrame, view: View):
     """Complaints received by category, named in the page's language (the code where a name is missing)."""
-    names = labels(categories[view.name], view.lang, "complaints.categories.none")
-    return ranked_bars(names, list(categories["received"]), view.lang, view.theme)
+    names = labels(categories[view.name], view.context.language, "complaints.categories.none")
+    return ranked_bars(names, list(categories["received"]), view.context.language, view.context.theme)
 
 
 #: The registry KPI each complaint tile is a reading of (its direction judges the tile's change).
@@ -195,12 +195,12 @@ def register_ticket_table(
         sort = (request.get("sortModel") or [{}])[0]
         start = int(request.get("startRow", 0))
         return ticket_rows(
+            context,
             selection(context, *chosen),
             start,
             int(request.get("endRow", start + PAGE_SIZE)) - start,
             sort.get("colId", "requested_at"),
             sort.get("sort", "desc") == "desc",
-            context.language,
         )
 
     @app.callback(
@@ -226,7 +226,7 @@ def register_ticket_table(
             return no_update, no_update, no_update
         context = page_context(stored)
         lang = context.language
-        found, events = ticket(int(row_id))
+        found, events = ticket(context, int(row_id))
         if found.empty:
             return True, t("ticket.missing", lang), None
-        return True, found.at[0, "ticket"], ticket_detail(found.iloc[0], events, lang, context.timezone)
+        return True, found.at[0, "ticket"], ticket_detail(found.iloc[0], events, context)

@@ -13,7 +13,6 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html
-from sqlalchemy import Engine
 
 from dashboard.context import RequestContext
 from dashboard.kpis.compare import Change, change, covered
@@ -21,7 +20,6 @@ from dashboard.kpis.definitions import DEFAULT_KPIS
 from dashboard.kpis.periods import WINDOWS
 from dashboard.kpis.timespan import Span, comparison
 from dashboard.queries.base import DatabaseUnavailable
-from dashboard.settings import Settings
 from layouts.components.change import change_span, compared_text
 from layouts.components.frame import page_context, page_frame
 from layouts.components.guard import guarded
@@ -65,17 +63,15 @@ class DomainSpec:
 
 @dataclass(frozen=True)
 class View:
-    """One drawing of a domain page: the request's choices and what the page's ``draw`` needs to answer them.
+    """One drawing of a domain page: the request's ``context`` and what the page derives from it, its ``span``
+    (the time the request selects on the page) and ``district`` filter.
 
     The period read is [``start``, ``now``): the span's bounds, ``now`` its end (clipped to the as-of moment);
     counts "at a moment" (open tickets, freshness) are taken at ``as_of``."""
 
-    engine: Engine
-    settings: Settings
+    context: RequestContext
     span: Span
     district: str | None
-    lang: str
-    theme: str
 
     @property
     def start(self) -> datetime:
@@ -93,13 +89,9 @@ class View:
     def period(self) -> str:
         return self.span.period
 
-    @property
-    def tz(self) -> str:
-        return self.settings.city_timezone
-
     def compared(self) -> View | None:
         """The same view over the span its selection compares with (None: no comparison)."""
-        base = comparison(self.span, self.tz)
+        base = comparison(self.span, self.context.timezone)
         return None if base is None else replace(self, span=base)
 
     def shift(self, base: View) -> pd.DateOffset | pd.Timedelta:
@@ -107,19 +99,19 @@ class View:
         local starts: a calendar month before is drawn day by day onto this month)."""
         if self.span.compare == "year":
             return pd.DateOffset(years=1)
-        zone = ZoneInfo(self.tz)
+        zone = ZoneInfo(self.context.timezone)
         local = [s.astimezone(zone).replace(tzinfo=None) for s in (self.start, base.start)]
         return pd.Timedelta(local[0] - local[1])
 
     def known(self, base: View, domain: str) -> bool:
         """Whether ``domain``'s data reaches back to the comparison span ``base`` (else it has no data)."""
-        hours = data_spans(self.engine)
+        hours = data_spans(self.context.engine)
         return covered(*hours.get(DATA_DOMAINS.get(domain, domain), (None, None)), base.start)
 
     @property
     def name(self) -> str:
         """The column of names in the page's language."""
-        return "name_en" if self.lang == "en" else "name_zh"
+        return "name_en" if self.context.language == "en" else "name_zh"
 
 
 #: The KPI domain (rollups) of each feed domain a page follows.
@@ -161,7 +153,7 @@ def with_changes(
             return tile
         moved = change(values[tile.key], before.get(tile.key), directions.get(tile.key))
         digits, scale = 0 if tile.key in whole else 1, 1 if tile.key in points else None
-        return tile._replace(change=change_span(template, moved, view.lang, digits=digits, points=scale))
+        return tile._replace(change=change_span(template, moved, view.context.language, digits=digits, points=scale))
 
     return [changed(tile) for tile in tiles]
 
@@ -201,7 +193,7 @@ def compared(view: View, read: Callable[[View], object], domain: str) -> Compare
     if base is None:
         return None
     data = read(base) if view.known(base, domain) else None
-    return Compared(base, data, view.shift(base), t(f"time.compare.{view.span.compare}", view.lang))
+    return Compared(base, data, view.shift(base), t(f"time.compare.{view.span.compare}", view.context.language))
 
 
 class Tile(NamedTuple):
@@ -328,17 +320,9 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
         lang = context.language
 
         def render():
-            engine, settings = context.engine, context.settings
-            view = View(
-                engine,
-                settings,
-                context_span(context, name),
-                (district[0] or None) if district else None,
-                lang,
-                context.theme,
-            )
+            view = View(context, context_span(context, name), (district[0] or None) if district else None)
             drawn = draw(view)
-            fresh = page_freshness(engine, spec.domains, view.as_of, settings.stale_after_intervals)
+            fresh = page_freshness(context.engine, spec.domains, view.as_of, context.settings.stale_after_intervals)
             return (
                 tile_row(
                     [
@@ -346,8 +330,8 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                         for tile in drawn.tiles
                     ]
                 ),
-                *(panel_figure(drawn.figures[key], lang, view.theme, t(titles[key], lang)) for key in slots),
-                freshness_line(fresh, lang, view.tz),
+                *(panel_figure(drawn.figures[key], lang, context.theme, t(titles[key], lang)) for key in slots),
+                freshness_line(fresh, lang, context.timezone),
             )
 
         return guarded(render, 2 + len(slots), lang)

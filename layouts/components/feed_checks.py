@@ -107,7 +107,7 @@ def register_feed_checks(app: dash.Dash) -> None:
         lang, timezone = context.language, context.timezone
 
         def render():
-            agreement, unresolved, replica = feed_checks(context_span(context, "feeds"))
+            agreement, unresolved, replica = feed_checks(context, context_span(context, "feeds"))
             return (
                 agreement_table(agreement, lang),
                 unresolved_table(unresolved, lang),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
+from dashboard.context import RequestContext
 from dashboard.kpis.complaints import STATUS_KEYS
 from layouts.components.ticket_text import ticket_text
 from layouts.format import local_time, named, text_or_empty
@@ -14,8 +15,10 @@ def _status(value: str, lang: str) -> str:
     return t(f"status.{value}", lang) if value in STATUS_KEYS else text_or_empty(value)
 
 
-def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
-    """A ticket's facts, its text (through ``ticket_text``) and its event timeline."""
+def ticket_detail(row, events, context: RequestContext) -> html.Div:
+    """A ticket's facts, its text (through ``ticket_text``, as the request ``context``'s viewer may see it) and
+    its event timeline, in the request's language and the city's time."""
+    lang, tz = context.language, context.timezone
     facts = [
         (t("tickets.col.requested_at", lang), local_time(row["requested_at"], tz, lang=lang)),
         (t("tickets.col.category", lang), named(row, "category", lang)),
@@ -29,7 +32,7 @@ def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
                 html.Span(local_time(e.occurred_at, tz, lang=lang), className="timeline-time"),
                 html.Span(_status(e.status, lang), className="timeline-status"),
                 html.Span(text_or_empty(e.department), className="timeline-dept"),
-                ticket_text(e.note, "note") if text_or_empty(e.note) else None,
+                ticket_text(e.note, "note", context=context) if text_or_empty(e.note) else None,
             ],
             className="timeline-item",
         )
@@ -39,9 +42,9 @@ def ticket_detail(row, events, lang: str, tz: str) -> html.Div:
         [
             html.Dl([part for k, v in facts for part in (html.Dt(k), html.Dd(v))], className="ticket-facts"),
             html.H3(t("ticket.description", lang), className="ticket-heading"),
-            html.P(ticket_text(row["description"], "description")),
+            html.P(ticket_text(row["description"], "description", context=context)),
             html.H3(t("ticket.address", lang), className="ticket-heading"),
-            html.P(ticket_text(row["address"], "address")),
+            html.P(ticket_text(row["address"], "address", context=context)),
             html.H3(t("ticket.timeline", lang), className="ticket-heading"),
             html.Ol(timeline or [html.Li(t("ticket.no_events", lang))], className="ticket-timeline"),
         ]

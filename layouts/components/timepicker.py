@@ -8,7 +8,6 @@ URL, keeping the others (language, theme, district…), and loads it; nothing wa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.context import RequestContext, request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.timespan import (
     CALENDAR,
     CUSTOM,
@@ -49,18 +48,19 @@ FALLBACK = "7d"
 QUICK = (*CALENDAR, *ROLLING)
 
 
-def default_period(page: str) -> str:
-    """The period ``page`` opens on when its URL names none."""
-    configured = getattr(request_context().settings, "page_periods", {}) or {}
+def default_period(context: RequestContext, page: str) -> str:
+    """The period ``page`` opens on when the request's URL names none."""
+    configured = getattr(context.settings, "page_periods", {}) or {}
     return configured.get(page) or PAGE_DEFAULTS.get(page, FALLBACK)
 
 
-def selection_for(page: str, query: Mapping) -> tuple[TimeSelection, ValueError | None]:
-    """The selection a page's URL query names, or the page's default and the reason when it names a bad one."""
+def selection_for(context: RequestContext, page: str) -> tuple[TimeSelection, ValueError | None]:
+    """The selection the request's time (its URL's query) names on ``page``, or the page's default and the reason
+    when it names a bad one."""
     try:
-        return selection_from_query(query, default=default_period(page)), None
+        return selection_from_query(context.time, default=default_period(context, page)), None
     except ValueError as exc:
-        return TimeSelection(default_period(page)), exc
+        return TimeSelection(default_period(context, page)), exc
 
 
 def bad_reason(error: ValueError, lang: str) -> str:
@@ -87,17 +87,16 @@ def settle(page: str, context: RequestContext) -> Settled:
 
     A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
     period seen just after the newest fact (the moment is kept in the links, so other pages open there too)."""
-    query = context.time
-    selection, error = selection_for(page, query)
+    selection, error = selection_for(context, page)
     if error:
         return Settled(replace(context, time={}), selection, error)
-    if query:
+    if context.time:
         return Settled(context, selection)
     try:
-        newest = newest_data_time()
+        newest = newest_data_time(context)
     except DatabaseUnavailable:  # the page shows the database banner; its default period meanwhile
         return Settled(context, selection)
-    moved = on_history(selection, newest, snapshot_time(), context.timezone)
+    moved = on_history(selection, newest, snapshot_time(context), context.timezone)
     if moved is None:
         return Settled(context, selection)
     moment = {"as_of": selection_to_query(moved)["as_of"]}
@@ -106,8 +105,8 @@ def settle(page: str, context: RequestContext) -> Settled:
 
 def context_span(context: RequestContext, page: str) -> Span:
     """The span the request's time selects on ``page`` (its default when none), resolved now."""
-    selection, _ = selection_for(page, context.time)
-    return resolve(selection, snapshot_time(), context.timezone)
+    selection, _ = selection_for(context, page)
+    return resolve(selection, snapshot_time(context), context.timezone)
 
 
 def _quick(selection: TimeSelection, lang: str) -> html.Div:
@@ -185,7 +184,7 @@ def as_of_text(settled: Settled, lang: str) -> str | None:
     ``as_of``), else None."""
     if settled.selection.as_of is None:
         return None
-    span = resolve(settled.selection, snapshot_time(), settled.context.timezone)
+    span = resolve(settled.selection, snapshot_time(settled.context), settled.context.timezone)
     return t("time.as_of_at", lang, moment=local_time(span.as_of, span.timezone, lang=lang))
 
 
@@ -202,7 +201,7 @@ def time_picker(
     the buttons (one that redraws without loading the page); ``resets``: URL parameters a new selection drops
     (a step within the old one); ``compares``: whether the page shows comparisons (else no such choice)."""
     selection, error = settled.selection, settled.error
-    span = resolve(selection, snapshot_time(), settled.context.timezone)
+    span = resolve(selection, snapshot_time(settled.context), settled.context.timezone)
     described = [
         html.Span(t(f"time.period.{selection.period}", lang), className="fw-semibold me-2", id=f"{page}-time-name"),
         html.Span(span_text(span, lang), id=f"{page}-time-span"),

@@ -69,12 +69,12 @@ def layout(
 
 def _departments(departments: pd.DataFrame, view: View):
     rates = list(departments["on_time_rate"])
-    names = labels(departments[view.name], view.lang, "complaints.departments.none")
-    return ranked_bars(names, rates, view.lang, view.theme, digits=1, unit="%")
+    names = labels(departments[view.name], view.context.language, "complaints.departments.none")
+    return ranked_bars(names, rates, view.context.language, view.context.theme, digits=1, unit="%")
 
 
 def draw(view: View) -> Drawn:
-    lang, theme = view.lang, view.theme
+    lang, theme, tz = view.context.language, view.context.theme, view.context.timezone
     data, base = complaints_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis = data.kpis
     tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang)
@@ -89,8 +89,8 @@ def draw(view: View) -> Drawn:
                 data.map_layers(),
                 lang,
                 theme,
-                view.tz,
-                view.settings.map_style_url,
+                tz,
+                view.context.settings.map_style_url,
                 show_legend=False,
                 fit_px=(560, 340),
             ),

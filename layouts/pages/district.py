@@ -54,7 +54,7 @@ def layout(
 ) -> html.Div:
     context = page_request(lang, theme, query={"period": period, **_query})
     lang = context.language
-    info = district_area(code or "")
+    info = district_area(context, code or "")
     if info:
         title = t("district.title", lang, name=info["name_en"] if lang == "en" else info["name_zh"])
     else:
@@ -68,7 +68,7 @@ TILES = ("received", "on_time", "backlog", "satisfaction")
 
 
 def draw(view: View) -> Drawn:
-    lang, theme = view.lang, view.theme
+    lang, theme, tz = view.context.language, view.context.theme, view.context.timezone
     data, base = district_view(view), compared_complaints(view, complaint_kpis, complaint_trend)
     kpis, ranked, halls = data.kpis, data.ranked, data.halls
     tiles = complaint_tiles(kpis.summary, kpis.backlog, kpis.overdue, lang, TILES, "district.tile.received.detail")
@@ -76,7 +76,13 @@ def draw(view: View) -> Drawn:
         with_complaint_changes(tiles, view, kpis, base),
         {
             "map": lambda: explorer_map(
-                data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(800, 420), show_legend=False
+                data.map_layers,
+                lang,
+                theme,
+                tz,
+                view.context.settings.map_style_url,
+                fit_px=(800, 420),
+                show_legend=False,
             ),
             "trend": lambda: complaint_lines(data.trend(), view, base),
             "subdistricts": lambda: ranked_bars(

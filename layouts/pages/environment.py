@@ -90,12 +90,14 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
 
 
 def _stations(ranked: pd.DataFrame, view: View):
-    labels = [f"{n} · {t(f'aqi.{lv}', view.lang)}" for n, lv in zip(ranked[view.name], ranked["level"], strict=True)]
-    return ranked_bars(labels, list(ranked["aqi"]), view.lang, view.theme, colors=list(ranked["color"]))
+    lang, theme = view.context.language, view.context.theme
+    labels = [f"{n} · {t(f'aqi.{lv}', lang)}" for n, lv in zip(ranked[view.name], ranked["level"], strict=True)]
+    return ranked_bars(labels, list(ranked["aqi"]), lang, theme, colors=list(ranked["color"]))
 
 
 def _noise(noise: pd.DataFrame, view: View):
-    return ranked_bars(list(noise[view.name]), list(noise["value"]), view.lang, view.theme, digits=1, unit=" dB(A)")
+    lang, theme = view.context.language, view.context.theme
+    return ranked_bars(list(noise[view.name]), list(noise["value"]), lang, theme, digits=1, unit=" dB(A)")
 
 
 def _pollutants(grain: str, lang: str) -> dict[str, str]:
@@ -115,7 +117,7 @@ def _latest(view: View):
 
 
 def draw(view: View) -> Drawn:
-    lang, theme, span = view.lang, view.theme, (view.start, view.now)
+    lang, theme, tz, span = view.context.language, view.context.theme, view.context.timezone, (view.start, view.now)
     data, base = environment_view(view), compared(view, environment_view, "sensors")
     grain = data.grain
     overlay = base.overlay(lambda d: d.trend) if base else None
@@ -127,21 +129,21 @@ def draw(view: View) -> Drawn:
             "aqi", "city_aqi", _latest(view), view, digits=0,
         ),
         {
-            "aqi": lambda: level_days(data.trend, lang, theme, view.tz, (view.start, view.span.full_end), overlay)
+            "aqi": lambda: level_days(data.trend, lang, theme, tz, (view.start, view.span.full_end), overlay)
             if grain == "month"
             else empty(t("environment.aqi.no_daily", lang), theme)
             if grain == "day" and data.trend.empty
             else time_lines(
-                data.trend, {"aqi": "AQI"}, lang, theme, view.tz, bands=AQI_BANDS, span=span, overlay=overlay,
+                data.trend, {"aqi": "AQI"}, lang, theme, tz, bands=AQI_BANDS, span=span, overlay=overlay,
                 grain=grain,
             ),
             "map": lambda: city_map(
-                data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
             ),
             "pollutants": lambda: empty(t("environment.aqi.no_daily", lang), theme)
             if grain != "hour" and data.trend.empty
             else time_lines(
-                data.trend, pollutants, lang, theme, view.tz, y_title="µg/m³", span=span, overlay=overlay,
+                data.trend, pollutants, lang, theme, tz, y_title="µg/m³", span=span, overlay=overlay,
                 grain=grain, legend_title=note,
             ),
             "stations": lambda: _stations(data.ranked, view),

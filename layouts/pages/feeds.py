@@ -211,7 +211,7 @@ def register_callbacks(app: dash.Dash) -> None:
         lang, theme = context.language, context.theme
 
         def render():
-            view = feeds_view(feed, context_span(context, "feeds"), past="as_of" in context.time)
+            view = feeds_view(context, feed, context_span(context, "feeds"), past="as_of" in context.time)
             tz = view.timezone
             return (
                 _feeds_table(view.status, view.now, view.stale_factor, lang, tz, view.unread),

@@ -88,13 +88,13 @@ def _tiles(totals: dict, lang: str) -> list[Tile]:
 def _items(items: pd.DataFrame, view: View):
     """Tickets issued per service item, named in the page's language; tickets that name no item are one bar,
     labelled so."""
-    unnamed = t("halls.items.none", view.lang)
+    unnamed = t("halls.items.none", view.context.language)
     labels = [item if isinstance(item, str) and item.strip() else unnamed for item in items[view.name]]
-    return ranked_bars(labels, list(items["issued"]), view.lang, view.theme)
+    return ranked_bars(labels, list(items["issued"]), view.context.language, view.context.theme)
 
 
 def draw(view: View) -> Drawn:
-    lang, theme = view.lang, view.theme
+    lang, theme, tz = view.context.language, view.context.theme, view.context.timezone
     data, base = halls_view(view), compared(view, halls_view, "halls")
     ranked = data.ranked
     series = {"issued": t("halls.series.issued", lang), "wait_min": t("halls.series.wait", lang)}
@@ -107,7 +107,7 @@ def draw(view: View) -> Drawn:
                 series,
                 lang,
                 theme,
-                view.tz,
+                tz,
                 bars=("issued",),
                 span=(view.start, view.now),
                 grain=view.span.grain,
@@ -115,7 +115,7 @@ def draw(view: View) -> Drawn:
                 overlay=base.overlay(lambda d: d.trend()) if base else None,
             ),
             "map": lambda: explorer_map(
-                data.map_layers, lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers, lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
             ),
             "ranking": lambda: ranked_bars(
                 list(ranked[view.name]),

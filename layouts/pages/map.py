@@ -7,6 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
+from dashboard.context import RequestContext
 from dashboard.kpis.compare import change
 from dashboard.kpis.timespan import CUSTOM, ROLLING
 from layouts.components.change import change_span, change_text, compared_text
@@ -79,8 +80,9 @@ def _periods(lang: str, span, settled: Settled) -> html.Div:
     return time_picker("map", settled, lang, quick=quick, resets=("hour",))
 
 
-def _filters(lang: str, district, category, status, department) -> dbc.Row:
-    options = view_model.filter_options(lang)
+def _filters(context: RequestContext, district, category, status, department) -> dbc.Row:
+    lang = context.language
+    options = view_model.filter_options(context)
     return dbc.Row(
         [
             _dropdown("district", lang, district, options["district"]),
@@ -215,7 +217,7 @@ def layout(
     hour_value = hour_value if hour_value is not None and 0 <= hour_value < hours else hours
     controls = [
         _periods(lang, span, settled),
-        _filters(lang, district, category, status, department),
+        _filters(context, district, category, status, department),
         _layer_row(lang, chosen, mode, kpi),
         _replay(lang, hours, hour_value),
     ]
@@ -343,10 +345,10 @@ def _register_click(app: dash.Dash) -> None:
         point = ((click or {}).get("points") or [{}])[0]
         kind, key = (point.get("customdata") or [None, None])[:2]
         context = page_context(stored)
-        lang, theme, tz = context.language, context.theme, context.timezone
+        lang, theme = context.language, context.theme
         if kind == "ticket":
-            row, events = view_model.ticket(key)
-            return no_update, ticket_detail(row.iloc[0], events, lang, tz) if not row.empty else None
+            row, events = view_model.ticket(context, key)
+            return no_update, ticket_detail(row.iloc[0], events, context) if not row.empty else None
         if kind == "area":
             link = html.A(
                 t("map.details.district", lang),

@@ -193,7 +193,7 @@ def content(context: RequestContext) -> dict[str, object]:
     of the request's time; the cards compared as its ``compare`` says (the previous period by default)."""
     lang, theme = context.language, context.theme
     span = context_span(context, "overview")
-    view, period = overview_view(span), span.period
+    view, period = overview_view(context, span), span.period
     tz = view.timezone
     scored, total = view.scored()
     note = t("score.note", lang, period=t(f"time.period.{period}", lang), kpis=scored, total=total)
@@ -252,4 +252,4 @@ def register_callbacks(app: dash.Dash) -> None:
         if dash.ctx.triggered_id == "overview-map":
             district = map_click["points"][0].get("location")
             return f"/district/{district}?lang={lang}&theme={theme}" if district else no_update
-        return kpi_link(kpi_click["points"][0]["customdata"], lang)
+        return kpi_link(context, kpi_click["points"][0]["customdata"])

@@ -75,10 +75,11 @@ def register_callbacks(app: dash.Dash) -> None:
         State("reports-prefs", "data"),
     )
     def refresh(_n, stored):
-        lang = page_context(stored).language
+        context = page_context(stored)
+        lang = context.language
 
         def render():
-            view = reports_view()
+            view = reports_view(context)
             return (reports_table(view.reports, lang, view.timezone),
                     failed_deliveries_table(view.failed, lang, view.timezone))
 

@@ -88,13 +88,15 @@ def _tiles(data: TrafficView, lang: str) -> list[Tile]:
 
 
 def _worst(worst: pd.DataFrame, view: View):
-    labels = [f"{n} · {t(f'tpi.{lv}', view.lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
-    return ranked_bars(labels, list(worst["tpi"]), view.lang, view.theme, digits=1, colors=list(worst["color"]))
+    lang, theme = view.context.language, view.context.theme
+    labels = [f"{n} · {t(f'tpi.{lv}', lang)}" for n, lv in zip(worst[view.name], worst["level"], strict=True)]
+    return ranked_bars(labels, list(worst["tpi"]), lang, theme, digits=1, colors=list(worst["color"]))
 
 
 def _classes(classes: pd.DataFrame, view: View):
-    labels = [t(f"road.{c}", view.lang) for c in classes["road_class"]]
-    return ranked_bars(labels, list(classes["speed_kmh"]), view.lang, view.theme, digits=1, unit=" km/h")
+    lang, theme = view.context.language, view.context.theme
+    labels = [t(f"road.{c}", lang) for c in classes["road_class"]]
+    return ranked_bars(labels, list(classes["speed_kmh"]), lang, theme, digits=1, unit=" km/h")
 
 
 def _latest(view: View):
@@ -105,7 +107,7 @@ def _latest(view: View):
 
 
 def draw(view: View) -> Drawn:
-    lang, theme = view.lang, view.theme
+    lang, theme, tz = view.context.language, view.context.theme, view.context.timezone
     data, base = traffic_view(view), compared(view, traffic_view, "traffic")
     series = {"tpi": t("traffic.series.tpi", lang)}
     overlay = base.overlay(lambda d: d.trend) if base else None
@@ -120,14 +122,14 @@ def draw(view: View) -> Drawn:
                 series,
                 lang,
                 theme,
-                view.tz,
+                tz,
                 bands=TPI_BANDS,
                 span=(view.start, view.now),
                 overlay=overlay,
                 grain=view.span.grain,
             ),
             "map": lambda: city_map(
-                data.map_layers(), lang, theme, view.tz, view.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
             ),
             "worst": lambda: _worst(data.worst, view),
             "classes": lambda: _classes(data.classes(), view),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.periods import WINDOWS
 from dashboard.queries import complaints, environment, reference, traffic
 from layouts.figures.city_map import MapLayers
 
 
 def map_layers(
+    context: RequestContext,
     now: datetime,
     period: str = "24h",
     district: str | None = None,
@@ -18,10 +19,9 @@ def map_layers(
     with_points: bool = True,
     start: datetime | None = None,
 ) -> MapLayers:
-    """The layers of the city map for the rolling ``period`` ending ``now`` (or [``start``, ``now``)) and optional
-    district and category filters; the points are those of the last 24 hours."""
-    engine = request_context().engine
-    timezone = request_context().settings.city_timezone
+    """The layers of the city map, read in the request ``context``, for the rolling ``period`` ending ``now`` (or
+    [``start``, ``now``)) and optional district and category filters; the points are those of the last 24 hours."""
+    engine, timezone = context.engine, context.timezone
     districts = reference.districts(engine)
     rates = complaints.per_district(engine, start or now - WINDOWS[period], now, category)
     if district:

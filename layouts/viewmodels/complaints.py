@@ -41,21 +41,22 @@ class ComplaintsView:
 
 def complaint_kpis(view: View) -> ComplaintKpis:
     """The complaint tiles' figures for the view's period and district (None: the city)."""
-    backlog, overdue = open_tickets(view.engine, view.as_of, view.district)
-    return ComplaintKpis(complaint_summary(view.engine, view.district, view.start, view.now), backlog, overdue)
+    backlog, overdue = open_tickets(view.context.engine, view.as_of, view.district)
+    return ComplaintKpis(complaint_summary(view.context.engine, view.district, view.start, view.now), backlog, overdue)
 
 
 def complaint_trend(view: View) -> pd.DataFrame:
     """Complaints received and closed per hour, day or month (the span's grain) of the view's period, in its
     district (None: the city)."""
     if view.span.grain == "hour":
-        return complaints.complaint_trend(view.engine, view.start, view.now, view.district)
-    return complaint_series(view.engine, view.start, view.now, view.tz, view.span.grain, view.district)
+        return complaints.complaint_trend(view.context.engine, view.start, view.now, view.district)
+    tz, grain = view.context.timezone, view.span.grain
+    return complaint_series(view.context.engine, view.start, view.now, tz, grain, view.district)
 
 
 def by_category(view: View) -> pd.DataFrame:
     """The period's complaints by category, in the view's district (None: the city)."""
-    return complaints.by_category(view.engine, ComplaintFilter(view.start, view.now, view.district), view.as_of)
+    return complaints.by_category(view.context.engine, ComplaintFilter(view.start, view.now, view.district), view.as_of)
 
 
 def complaints_view(view: View) -> ComplaintsView:
@@ -63,11 +64,11 @@ def complaints_view(view: View) -> ComplaintsView:
     sel = ComplaintFilter(view.start, view.now, view.district)
     return ComplaintsView(
         kpis=complaint_kpis(view),
-        funnel=lambda: complaints.funnel(view.engine, sel),
+        funnel=lambda: complaints.funnel(view.context.engine, sel),
         trend=lambda: complaint_trend(view),
         categories=lambda: by_category(view),
-        departments=lambda: complaints.by_department(view.engine, sel, view.as_of),
-        map_layers=lambda: map_layers(view.now, district=view.district, start=view.start),
+        departments=lambda: complaints.by_department(view.context.engine, sel, view.as_of),
+        map_layers=lambda: map_layers(view.context, view.now, district=view.district, start=view.start),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.context import RequestContext, request_context
+from dashboard.context import RequestContext
 from dashboard.queries import halls as hall_queries
 from dashboard.queries import map as map_queries
 from dashboard.queries import reference
@@ -31,9 +31,9 @@ class DistrictView:
     map_layers: ExplorerLayers
 
 
-def district_area(code: str) -> dict | None:
+def district_area(context: RequestContext, code: str) -> dict | None:
     """The district's (or sub-district's) reference row (None: no such area)."""
-    return reference.area(request_context().engine, code)
+    return reference.area(context.engine, code)
 
 
 def ticket_selection(context: RequestContext, code: str | None) -> ComplaintFilter:
@@ -43,8 +43,8 @@ def ticket_selection(context: RequestContext, code: str | None) -> ComplaintFilt
 
 def district_view(view: View) -> DistrictView:
     """The district page's data for the view's period; ``view.district`` is the district's code."""
-    engine, code = view.engine, view.district
-    subs = map_queries.area_kpis(engine, ComplaintFilter(view.start, view.now, code), view.tz, "street")
+    engine, code = view.context.engine, view.district
+    subs = map_queries.area_kpis(engine, ComplaintFilter(view.start, view.now, code), view.context.timezone, "street")
     districts = reference.districts(engine)
     halls = hall_queries.hall_stats(engine, view.start, view.now, code)
     return DistrictView(

@@ -56,22 +56,22 @@ class EnvironmentView:
 
 def latest_noise(view: View) -> pd.DataFrame:
     """The last hour of noise per station in the 24 hours up to the view's now."""
-    noise = environment.station_series(view.engine, view.now - WINDOWS["24h"], view.now, "laeq")
+    noise = environment.station_series(view.context.engine, view.now - WINDOWS["24h"], view.now, "laeq")
     return noise.sort_values("hour").drop_duplicates("station_code", keep="last")
 
 
 def environment_view(view: View) -> EnvironmentView:
     """The environment page's data for the period (noise: its last 24 hours; the AQI now: at the as-of moment)."""
-    engine = view.engine
-    hourly = environment.air_trend(engine, view.start, view.now, view.tz)
+    engine = view.context.engine
+    hourly = environment.air_trend(engine, view.start, view.now, view.context.timezone)
     # longer spans draw one daily AQI per local day (HJ 633), not thousands of hours, or months' figures
     grain = trend_grain(view.span)
-    daily = hourly if grain == "hour" else environment.air_daily_trend(hourly, view.tz)
-    stations = environment.station_aqi(engine, view.tz, view.as_of)
+    daily = hourly if grain == "hour" else environment.air_daily_trend(hourly, view.context.timezone)
+    stations = environment.station_aqi(engine, view.context.timezone, view.as_of)
     return EnvironmentView(
-        city=environment.city_aqi(engine, view.tz, view.as_of),
+        city=environment.city_aqi(engine, view.context.timezone, view.as_of),
         grain=grain,
-        trend=monthly_evaluation(daily, view.tz) if grain == "month" else daily,
+        trend=monthly_evaluation(daily, view.context.timezone) if grain == "month" else daily,
         stations=stations,
         ranked=stations.sort_values("aqi", ascending=False),
         latest_noise=lambda: latest_noise(view),

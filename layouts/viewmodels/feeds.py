@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.timespan import Span
 from dashboard.privacy import mask_text
 from dashboard.queries import feed_dialects, feeds, identity, published
@@ -35,9 +35,10 @@ class FeedsView:
     timezone: str
 
 
-def _quarantine_rows(held: pd.DataFrame, tz: str) -> list[dict]:
-    """The quarantine grid's rows; reasons and payloads masked unless the viewer may see personal data."""
-    unmasked = may_see_personal_data()
+def _quarantine_rows(context: RequestContext, held: pd.DataFrame) -> list[dict]:
+    """The quarantine grid's rows; reasons and payloads masked unless the request's viewer may see personal
+    data."""
+    unmasked, tz = may_see_personal_data(context), context.timezone
     return [
         {
             "time": local_time(r.received_at, tz),
@@ -57,33 +58,30 @@ def status_at(engine, span: Span, past: bool) -> pd.DataFrame:
     return feeds.feed_status_at(engine, span.as_of) if past else feeds.feed_status(engine)
 
 
-def feeds_view(feed: str | None, span: Span, past: bool) -> FeedsView:
-    """The feeds page's data over ``span`` (statuses at its as-of moment, see :func:`status_at`); quarantine
-    and runs of the ``feed`` alone when one is chosen."""
-    context = request_context()
+def feeds_view(context: RequestContext, feed: str | None, span: Span, past: bool) -> FeedsView:
+    """The feeds page's data, read in the request ``context``, over ``span`` (statuses at its as-of moment, see
+    :func:`status_at`); quarantine and runs of the ``feed`` alone when one is chosen."""
     engine, settings = context.engine, context.settings
-    tz = settings.city_timezone
     held = feeds.quarantine(engine, feed or None, start=span.start, end=span.end)
     return FeedsView(
         status=status_at(engine, span, past),
-        quarantine=_quarantine_rows(held, tz),
+        quarantine=_quarantine_rows(context, held),
         runs=feeds.feed_runs(engine, span.start, feed or None, until=span.end),
         unread=feed_dialects.unread_by_feed(engine),
-        deliveries=failed_deliveries(span.as_of),
+        deliveries=failed_deliveries(context, span.as_of),
         now=span.as_of,
         stale_factor=settings.stale_after_intervals,
-        timezone=tz,
+        timezone=context.timezone,
     )
 
 
-def feed_checks(span: Span) -> tuple[pd.DataFrame, pd.DataFrame, ReplicaStatus]:
+def feed_checks(context: RequestContext, span: Span) -> tuple[pd.DataFrame, pd.DataFrame, ReplicaStatus]:
     """How often each feed's published figures of ``span`` agree with ours (per feed), the names feeds gave that
     resolve to no reference entity (per kind and name), and the read replica's state (lag) as it and the primary
-    see it."""
-    context = request_context()
+    see it, all read in the request ``context``."""
     engine = context.engine
     return (
-        published.aqi_agreement(engine, context.settings.city_timezone, span.start, span.end),
+        published.aqi_agreement(engine, context.timezone, span.start, span.end),
         identity.unresolved(engine),
         replica_status(engine, context.primary or engine),
     )

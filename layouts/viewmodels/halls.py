@@ -60,13 +60,13 @@ def totals(stats: pd.DataFrame) -> dict:
 
 def halls_view(view: View) -> HallsView:
     """The halls page's data for the view's period and district (None: the city; items and trend: the city)."""
-    engine = view.engine
+    engine = view.context.engine
     stats = halls.hall_stats(engine, view.start, view.now, view.district)
     areas = reference.districts(engine)
     focus = areas[areas["code"] == view.district] if view.district else None
     return HallsView(
         totals=totals(stats),
-        trend=lambda: halls.hall_series(engine, view.start, view.now, view.tz, view.span.grain),
+        trend=lambda: halls.hall_series(engine, view.start, view.now, view.context.timezone, view.span.grain),
         ranked=stats.sort_values("wait_min", ascending=False),
         items=lambda: halls.hall_items(engine, view.start, view.now),
         map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.queries.history import newest_fact_time
 
 
-def newest_data_time() -> datetime | None:
-    """The newest fact's time over every domain (None: no facts)."""
-    return newest_fact_time(request_context().engine)
+def newest_data_time(context: RequestContext) -> datetime | None:
+    """The newest fact's time over every domain (None: no facts) in the request ``context``'s database."""
+    return newest_fact_time(context.engine)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import dcc
 
-from dashboard.context import RequestContext, request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.compare import covered
 from dashboard.kpis.timespan import (
     CALENDAR,
@@ -75,12 +75,12 @@ def steps(span: Span) -> list[datetime]:
 
 def page_span(context: RequestContext, period: str | None) -> Span:
     """The span of a page drawn now for the ``period`` button and the request's time parameters."""
-    return span_for(snapshot_time(), context.timezone, period, context.time)
+    return span_for(snapshot_time(context), context.timezone, period, context.time)
 
 
 def step_counts(context: RequestContext) -> dict[str, int]:
     """The number of slider steps of each period button now (and of the URL's custom range)."""
-    now, tz, time = snapshot_time(), context.timezone, context.time
+    now, tz, time = snapshot_time(context), context.timezone, context.time
     periods = [*PERIODS, *([CUSTOM] if time and time.get("from") else [])]
     return {p: len(steps(span_for(now, tz, p, time))) for p in periods}
 
@@ -105,9 +105,9 @@ def _options(frame: pd.DataFrame, lang: str) -> list[dict]:
     return [{"label": n, "value": c} for c, n in zip(frame["code"], frame[name], strict=True)]
 
 
-def filter_options(lang: str) -> dict[str, list[dict]]:
-    """The choices of the district, category and department dropdowns."""
-    engine = request_context().engine
+def filter_options(context: RequestContext) -> dict[str, list[dict]]:
+    """The choices of the district, category and department dropdowns, in the request's language."""
+    engine, lang = context.engine, context.language
     return {
         "district": _options(reference.districts(engine), lang),
         "category": _options(reference.categories(engine), lang),
@@ -250,7 +250,7 @@ def map_view(context: RequestContext, period, hour, filters: dict, layers, mode,
     (unknown period: 7 days; no mode: auto; no zoom: far); ``hour`` is the slider's step."""
     engine, settings = context.engine, context.settings
     tz = context.timezone
-    span = span_for(snapshot_time(), tz, period, context.time)
+    span = span_for(snapshot_time(context), tz, period, context.time)
     sel = selection(span, hour, **filters)
     districts = reference.districts(engine)
     parts = _layers(engine, settings, sel, set(layers or []), mode or "auto", zoom or "far")
@@ -281,15 +281,15 @@ def hour_label(view: MapView, hour: int | None, lang: str) -> str:
     return t(f"map.step.{span.grain}", lang, date=named)
 
 
-def ticket(key) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ticket(context: RequestContext, key) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A ticket's row and its events (the row is empty for an unknown ticket)."""
-    return complaints.ticket(request_context().engine, int(key))
+    return complaints.ticket(context.engine, int(key))
 
 
 def export(context: RequestContext, period, hour, filters: dict, geojson: bool) -> dict:
     """The download of the selection's rows, as GeoJSON or CSV, for the request ``context`` (its time: the
     URL's time parameters) and the controls' values."""
-    span = span_for(snapshot_time(), context.timezone, period, context.time)
+    span = span_for(snapshot_time(context), context.timezone, period, context.time)
     sel = selection(span, hour, **filters)
     rows = map_queries.export_rows(context.engine, sel)
     stamp = sel.start.strftime("%Y%m%d%H")

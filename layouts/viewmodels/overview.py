@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.aqi import level_of
 from dashboard.kpis.cityscore import city_score
 from dashboard.kpis.compare import LATEST_WINDOWS, Change, Reading, change, covered, latest_change, same_moment
@@ -190,15 +190,15 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
-def overview_view(span: Span) -> OverviewView:
-    """The overview page's data for ``span`` (see :mod:`dashboard.kpis.timespan`): the registry over it and over
+def overview_view(context: RequestContext, span: Span) -> OverviewView:
+    """The overview page's data, read in the request ``context``, for ``span`` (see
+    :mod:`dashboard.kpis.timespan`): the registry over it and over
     the span it is compared with (its ``compare``; the previous period by default, 环比; the same part of the
     period a year earlier, 同比) read by the same measures, cards and freshness at its as-of moment, the trend of
     the days up to its end."""
-    context = request_context()
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
-    now, tz = span.as_of, settings.city_timezone
+    now, tz = span.as_of, context.timezone
     compare = span.compare or "previous"
     base = comparison(replace(span, compare=compare), tz)
     table = kpi_values(engine, registry, span.start, span.end, now, tz)
@@ -222,12 +222,11 @@ def overview_view(span: Span) -> OverviewView:
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),
         alerts=open_alerts(engine, at=now),
-        city=map_layers(span.end, with_points=False, start=span.start),
+        city=map_layers(context, span.end, with_points=False, start=span.start),
     )
 
 
-def kpi_link(kpi_id: str, lang: str) -> str:
-    """The page of a registry KPI, opened on that KPI."""
-    context = request_context()
+def kpi_link(context: RequestContext, kpi_id: str) -> str:
+    """The page of a registry KPI, opened on that KPI in the request ``context``'s language."""
     kpi = kpi_registry(context.engine, context.settings.kpi_targets_file)[kpi_id]
-    return f"{kpi.page}?kpi={kpi.id}&lang={lang}"
+    return f"{kpi.page}?kpi={kpi.id}&lang={context.language}"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.queries import reports
 from layouts.data import snapshot_time
 
@@ -31,18 +31,17 @@ class ReportsView:
     timezone: str
 
 
-def failed_deliveries(now: datetime) -> pd.DataFrame:
+def failed_deliveries(context: RequestContext, now: datetime) -> pd.DataFrame:
     """Deliveries whose last attempt failed, in the last ``FAILED_DAYS`` before ``now``."""
-    return reports.failed_deliveries(request_context().engine, now - timedelta(days=FAILED_DAYS))
+    return reports.failed_deliveries(context.engine, now - timedelta(days=FAILED_DAYS))
 
 
-def reports_view() -> ReportsView:
-    """The reports page's data."""
-    context = request_context()
-    now = snapshot_time()
+def reports_view(context: RequestContext) -> ReportsView:
+    """The reports page's data, read in the request ``context``."""
+    now = snapshot_time(context)
     return ReportsView(
         reports=reports.reports(context.engine),
-        failed=failed_deliveries(now),
+        failed=failed_deliveries(context, now),
         now=now,
-        timezone=context.settings.city_timezone,
+        timezone=context.timezone,
     )

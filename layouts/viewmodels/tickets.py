@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.context import request_context
+from dashboard.context import RequestContext
 from dashboard.kpis.complaints import STATUS_KEYS
 from dashboard.queries import complaints
 from dashboard.queries.complaints import ComplaintFilter
@@ -16,11 +16,12 @@ from layouts.i18n import t
 TICKET_COLUMNS = complaints.TICKET_COLUMNS
 
 
-def ticket_rows(sel: ComplaintFilter, start: int, count: int, sort: str, descending: bool, lang: str) -> dict:
+def ticket_rows(
+    context: RequestContext, sel: ComplaintFilter, start: int, count: int, sort: str, descending: bool
+) -> dict:
     """Rows ``start`` to ``start + count`` of the tickets ``sel`` chooses, sorted by ``sort``, as the grid's
-    answer: ``rowData`` (times local, names in ``lang``) and ``rowCount``."""
-    context = request_context()
-    tz = context.settings.city_timezone
+    answer for the request ``context``: ``rowData`` (times local, names in its language) and ``rowCount``."""
+    tz, lang = context.timezone, context.language
     tickets, total = complaints.tickets_page(context.engine, sel, start, count, sort, descending)
     data = [
         {
@@ -39,6 +40,6 @@ def ticket_rows(sel: ComplaintFilter, start: int, count: int, sort: str, descend
     return {"rowData": data, "rowCount": total}
 
 
-def ticket(row_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ticket(context: RequestContext, row_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One ticket (empty: none has that row id) and its events."""
-    return complaints.ticket(request_context().engine, row_id)
+    return complaints.ticket(context.engine, row_id)

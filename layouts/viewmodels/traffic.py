@@ -38,10 +38,10 @@ class TrafficView:
 
 def traffic_view(view: View) -> TrafficView:
     """The traffic page's data for the period (TPI and roads: the latest interval by the as-of moment)."""
-    engine = view.engine
+    engine = view.context.engine
     hourly = traffic.traffic_trend(engine, view.start, view.now) if view.span.grain == "hour" else None
     if hourly is None:  # the chart per day or month; the tiles' latest hour from the period's last day
-        trend = network_series(engine, view.start, view.now, view.tz, view.span.grain)
+        trend = network_series(engine, view.start, view.now, view.context.timezone, view.span.grain)
         hourly = traffic.traffic_trend(engine, max(view.start, view.now - timedelta(days=1)), view.now)
     else:
         trend = hourly

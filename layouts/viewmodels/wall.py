@@ -47,8 +47,8 @@ def wall_view(context: RequestContext, panels: list[str]) -> WallView:
     the KPI strip's changes against the day before or a year before when its time has ``compare``."""
     engine, settings = context.engine, context.settings
     tz, factor = context.timezone, settings.stale_after_intervals
-    selection = selection_for("wall", context.time)[0]
-    now = resolve(selection, snapshot_time(), tz).as_of
+    selection = selection_for(context, "wall")[0]
+    now = resolve(selection, snapshot_time(context), tz).as_of
     status = feeds.feed_status(engine)
     registry = kpi_registry(engine, settings.kpi_targets_file)
     kpis = overview_kpis(engine, now, tz, factor, registry)
@@ -70,7 +70,7 @@ def trend(
     earlier), moved onto this period's axis; empty (the panel says "no data") where ``domain``'s data does not
     reach back to it."""
     frame = read(ctx.engine, now - timedelta(hours=hours), now)
-    compare = selection_for("wall", ctx.time)[0].compare
+    compare = selection_for(ctx, "wall")[0].compare
     if compare is None:
         return Trend(frame)
     span = resolve(TimeSelection(CUSTOM, now - timedelta(hours=hours), now, compare=compare), now, ctx.timezone)
@@ -84,7 +84,7 @@ def trend(
 #: What each panel draws, read for the request at the wall's moment: the last 24 hours unless said (the trends:
 #: with their comparison period's).
 READS: dict[str, Callable[[RequestContext, datetime], Any]] = {
-    "city_map": lambda ctx, now: map_layers(now, with_points=False),
+    "city_map": lambda ctx, now: map_layers(ctx, now, with_points=False),
     "city_trend": lambda ctx, now: trend(ctx, now, 2 * TREND_HOURS, "complaints", complaints.hourly_counts),
     "complaints_funnel": lambda ctx, now: complaints.funnel(ctx.engine, ComplaintFilter(now - timedelta(days=7), now)),
     "complaints_categories": lambda ctx, now: complaints.by_category(

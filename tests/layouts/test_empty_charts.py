@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from dashboard.context import RequestContext
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.kpis.timespan import TimeSelection, resolve
@@ -77,7 +78,8 @@ def test_environment_page_without_readings(engine, tmp_path, lang):
     create_app(engine, settings)  # the pages register with an app
     from layouts.pages import environment
 
-    view = View(engine, settings, resolve(TimeSelection("24h"), NOW, TZ), None, lang, "dark")
+    context = RequestContext(engine, settings, lang, "dark", "public", None)
+    view = View(context, resolve(TimeSelection("24h"), NOW, TZ), None)
     figures = environment.draw(view).figures
     assert _says_no_data(figures["aqi"](), lang)
     assert _says_no_data(figures["pollutants"](), lang)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 
+from dashboard.context import RequestContext
 from dashboard.db import rollups
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
@@ -59,6 +60,11 @@ def engine(tmp_path_factory):
     engine.dispose()
 
 
+def _context(engine, folder, lang: str) -> RequestContext:
+    """A public viewer's request over ``engine`` in ``lang``."""
+    return RequestContext(engine, Settings(var_dir=folder, auth_mode="open"), lang, "light", "public", None)
+
+
 def _oracle(engine) -> dict[date, int]:
     with engine.connect() as conn:
         raw = pd.read_sql(
@@ -81,7 +87,7 @@ def _oracle(engine) -> dict[date, int]:
 def test_the_trend_over_days_is_the_daily_aqi(engine, tmp_path):
     span = resolve(TimeSelection("custom", date(2026, 10, 1), date(2026, 11, 20)), NOW, TZ)
     assert span.grain == "day"
-    view = View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "en", "light")
+    view = View(_context(engine, tmp_path, "en"), span, None)
     data = environment_view(view)
     days = pd.to_datetime(data.trend["hour"], utc=True).dt.tz_convert(TZ).dt.date
     drawn = dict(zip(days, data.trend["aqi"].astype(int), strict=True))
@@ -108,7 +114,7 @@ def test_the_exceedance_tile_counts_over_the_rated_hours_not_the_span(engine, tm
 
     day = DAYS[1]
     span = resolve(TimeSelection("custom", day, day), NOW, TZ)
-    data = environment_view(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, lang, "light"))
+    data = environment_view(View(_context(engine, tmp_path, lang), span, None))
     (tile,) = [tile for tile in _tiles(data, lang) if tile.key == "exceed"]
     assert data.rated_hours > 0
     assert phrase.format(n=data.rated_hours) in tile.detail
@@ -126,7 +132,7 @@ def test_a_quarter_or_a_year_is_read_by_month(engine, tmp_path, period):
     """Over a year or a quarter the page shows months (HJ 663 has no monthly AQI): November's days by the level of
     the oracle's daily AQI, and no monthly mean, as five valid days are fewer than the 27 a month needs."""
     span = resolve(TimeSelection(period), NOW, TZ)
-    data = environment_view(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "en", "light"))
+    data = environment_view(View(_context(engine, tmp_path, "en"), span, None))
     assert data.grain == "month"
     months = pd.to_datetime(data.trend["hour"], utc=True).dt.tz_convert(TZ)
     november = data.trend[(months.dt.year == 2026) & (months.dt.month == 11)].iloc[0]
@@ -146,7 +152,7 @@ def test_the_monthly_panels_say_what_they_show(engine, tmp_path):
     from layouts.pages.environment import draw
 
     span = resolve(TimeSelection("this_year", compare="year"), NOW, TZ)
-    drawn = draw(View(engine, Settings(var_dir=tmp_path, auth_mode="open"), span, None, "zh", "light"))
+    drawn = draw(View(_context(engine, tmp_path, "zh"), span, None))
     aqi = drawn.figures["aqi"]()
     assert [tr.name for tr in aqi.data] == ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
     assert aqi.layout.barmode == "stack" and [a.text for a in aqi.layout.annotations] == ["同比：无数据"]

@@ -69,7 +69,7 @@ def test_a_domain_page_opens_on_the_newest_data(archive, lang, notice, dated):
         page = str(complaints.layout(lang=lang))
         settled = settle("complaints", page_request(lang, "dark", query={}))
         span = context_span(settled.context, "complaints")
-        view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, lang, "dark"))
+        view = complaints_view(View(page_request(lang, "dark"), span, None))
     assert notice in page and dated in page
     after_newest = _newest(engine).floor("min") + pd.Timedelta(minutes=1)
     assert settled.context.time == {"as_of": after_newest.strftime("%Y-%m-%dT%H:%MZ")}
@@ -86,7 +86,7 @@ def test_a_chosen_month_of_the_archive(archive):
     with app.server.test_request_context("/complaints"):
         settled = settle("complaints", page_request("en", "dark", query={"from": "2026-11-01", "to": "2026-11-30"}))
         span = context_span(settled.context, "complaints")
-        view = complaints_view(View(engine, app.server.extensions["cityops"].settings, span, None, "en", "dark"))
+        view = complaints_view(View(page_request("en", "dark"), span, None))
     assert settled.newest is None  # a period named in the URL is opened as named
     assert (span.start, span.end) == (datetime(2026, 10, 31, 16, tzinfo=UTC), datetime(2026, 11, 30, 16, tzinfo=UTC))
     expected = oracle.complaint_numbers(facts, span.start, span.end, LIVE)
@@ -99,8 +99,9 @@ def test_the_overview_opens_on_the_newest_day(archive):
     app, engine, facts = archive
     with app.server.test_request_context("/"):
         page = str(overview.layout(lang="zh"))
-        span = context_span(settle("overview", page_request("zh", "dark", query={})).context, "overview")
-        view = overview_view(span)
+        context = settle("overview", page_request("zh", "dark", query={})).context
+        span = context_span(context, "overview")
+        view = overview_view(context, span)
     assert "最近的数据截至" in page
     day = resolve(TimeSelection("today"), span.as_of, TZ)
     cards = {card.id: card.value for card in view.kpis}

@@ -99,7 +99,7 @@ def _draw(app, monkeypatch, **query):
     from layouts.components import timepicker
     from layouts.pages import overview
 
-    monkeypatch.setattr(timepicker, "snapshot_time", lambda: NOW)
+    monkeypatch.setattr(timepicker, "snapshot_time", lambda _context: NOW)
     with app.server.test_request_context("/"):
         return overview.layout(**query)
 
@@ -125,7 +125,7 @@ def test_the_wall_strip_compares_the_same_readings(app, monkeypatch):
     from layouts.pages import wall
     from layouts.viewmodels import wall as wall_model
 
-    monkeypatch.setattr(wall_model, "snapshot_time", lambda: NOW)
+    monkeypatch.setattr(wall_model, "snapshot_time", lambda _context: NOW)
     with app.server.test_request_context("/"):
         page = wall.layout(lang="en", compare="previous")
     assert _headline(page, "network_tpi").children == "+2.5 (+125.0%) ▲ vs the same 15 min yesterday"

@@ -76,7 +76,7 @@ def _draw(app, monkeypatch, **query):
     from layouts.components import timepicker
     from layouts.pages import overview
 
-    monkeypatch.setattr(timepicker, "snapshot_time", lambda: NOW)
+    monkeypatch.setattr(timepicker, "snapshot_time", lambda _context: NOW)
     with app.server.test_request_context("/"):
         return overview.layout(**query)
 
@@ -138,7 +138,7 @@ def test_headline_and_wall_cards_compare_with_last_year(app, monkeypatch):
     from layouts.pages import wall
     from layouts.viewmodels import wall as wall_model
 
-    monkeypatch.setattr(wall_model, "snapshot_time", lambda: NOW)
+    monkeypatch.setattr(wall_model, "snapshot_time", lambda _context: NOW)
     times = _raw(engine)
     local = NOW.astimezone(TZ)
     today = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -163,6 +163,7 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
     count over last year's same part of the day, and the trend overlays last year's hours dashed, moved a year
     on; without a comparison neither shows."""
     app, engine = app
+    from dashboard.context import RequestContext
     from dashboard.kpis.timespan import TimeSelection, resolve
     from dashboard.settings import Settings
     from layouts.components.domain import View
@@ -176,7 +177,7 @@ def test_complaints_page_tiles_and_trend_compare_with_last_year(app, monkeypatch
 
     def drawn(compare):
         span = resolve(TimeSelection("today", compare=compare), NOW, "Asia/Shanghai")
-        return complaints.draw(View(engine, settings, span, None, "en", "light"))
+        return complaints.draw(View(RequestContext(engine, settings, "en", "light", "public", None), span, None))
 
     with_year = drawn("year")
     received = next(tile for tile in with_year.tiles if tile.key == "received")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from dashboard.context import RequestContext
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.kpis.timespan import TimeSelection, resolve
@@ -40,7 +41,7 @@ def test_halls_wait_is_drawn_against_a_second_axis(engine, tmp_path):
     from layouts.pages import halls
 
     span = resolve(TimeSelection("7d"), NOW, TZ)
-    view = View(engine, settings, span, None, "en", "light")
+    view = View(RequestContext(engine, settings, "en", "light", "public", None), span, None)
     trend_figure = halls.draw(view).figures["trend"]()  # each panel is drawn on its own, when asked
     traces = {trace.name: trace for trace in trend_figure.data}
     wait, issued = traces["Mean wait (min)"], traces["Issued"]
@@ -164,14 +165,13 @@ def test_selection_trend_from_the_rollups_matches_the_facts(engine, grain):
 def test_every_service_item_bar_has_a_label(engine, tmp_path, lang, unnamed):
     """Tickets naming no service item (stored as an empty item) are a bar of their own, labelled in the page's
     language; the other bars keep their item."""
-    from types import SimpleNamespace
-
-    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    settings = Settings(var_dir=tmp_path, auth_mode="open")
+    create_app(engine, settings)
     from layouts.pages.halls import _items
 
     named = ["社保业务", ""]
     items = pd.DataFrame({"service_item": named, "name_zh": named, "name_en": named, "issued": [4, 1]})
-    column = "name_en" if lang == "en" else "name_zh"
-    figure = _items(items, SimpleNamespace(lang=lang, theme="light", name=column))
+    context = RequestContext(engine, settings, lang, "light", "public", None)
+    figure = _items(items, View(context, resolve(TimeSelection("24h"), NOW, "Asia/Shanghai"), None))
     labels = [label for trace in figure.data for label in trace.y]
     assert sorted(labels) == sorted(["社保业务", unnamed])

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
+from layouts.components.frame import page_request
 from layouts.components.timepicker import default_period, selection_for
 
 
@@ -14,14 +15,14 @@ def test_defaults_and_overrides(sqlite_engine, tmp_path):
     settings = Settings(var_dir=tmp_path, auth_mode="open", page_periods={"complaints": "this_month"})
     app = create_app(sqlite_engine, settings)
     with app.server.test_request_context("/"):
-        assert default_period("complaints") == "this_month"
-        assert default_period("overview") == "today" and default_period("traffic") == "24h"
-        assert default_period("district") == "7d"
-        assert selection_for("complaints", {})[0].period == "this_month"
-        assert selection_for("complaints", {"period": "7d"})[0].period == "7d"
-        selection, error = selection_for("complaints", {"period": "fortnight"})
+        context = page_request(None, None)
+        assert default_period(context, "complaints") == "this_month"
+        assert default_period(context, "overview") == "today" and default_period(context, "traffic") == "24h"
+        assert default_period(context, "district") == "7d"
+        assert selection_for(context, "complaints")[0].period == "this_month"
+        assert selection_for(page_request(None, None, query={"period": "7d"}), "complaints")[0].period == "7d"
+        selection, error = selection_for(page_request(None, None, query={"period": "fortnight"}), "complaints")
         assert selection.period == "this_month" and "period" in str(error)
-
 
 def test_an_unknown_period_is_refused(tmp_path):
     with pytest.raises(ValidationError, match="fortnight"):

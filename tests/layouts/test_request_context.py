@@ -1,5 +1,6 @@
 """A page's callbacks see the request its layout was drawn for: the store the frame writes reads back as the same
-language, theme and time selection, and only the frame reads that store."""
+language, theme and time selection, only the frame reads that store, and only the frame (of the pages) asks for
+the request's context: components and view models are handed it."""
 
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.frame import page_context, page_frame, page_request
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+ROOT = Path(__file__).resolve().parents[2]
+LAYOUTS = ROOT / "layouts"
 #: A key of a page's store read by subscript or ``.get`` (``stored["lang"]``, ``prefs.get("time")``…); a URL's
 #: query (``query.get("lang")``) is not the store.
 STORE_KEY = re.compile(r"""(?<!query)(\[|\.get\()\s*["'](lang|theme|time)["']""")
+#: A call of ``dashboard.context.request_context`` (not Flask's ``has_request_context``/``test_request_context``).
+ASKS_FOR_CONTEXT = re.compile(r"\brequest_context\(")
+#: Where the request's context may be asked for: the frame (pages) and the web app (its API and sign-in views).
+ASKERS = ("layouts/components/frame.py", "dashboard/web/")
 
 
 @pytest.fixture
@@ -56,6 +62,19 @@ def test_only_the_frame_reads_a_page_store():
         if STORE_KEY.search(line)
     ]
     assert readers == []
+
+
+def test_only_the_frame_asks_for_the_request_context():
+    askers = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("layouts", "dashboard")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path != ROOT / "dashboard" / "context.py"
+        and not path.relative_to(ROOT).as_posix().startswith(ASKERS)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ASKS_FOR_CONTEXT.search(line)
+    ]
+    assert askers == []
 
 
 @pytest.mark.parametrize(("scale", "font"), [(1.0, 20), (2.0, 40), (1.5, 30)])

@@ -58,7 +58,7 @@ def _answer(app, client, path: str, lang: str, output: str) -> dict:
 
 def test_reports_page_lists_and_opens_the_kept_reports(kept_city, monkeypatch):
     engine, settings, kept = kept_city
-    monkeypatch.setattr("layouts.viewmodels.reports.snapshot_time", lambda: FAILED_AT)
+    monkeypatch.setattr("layouts.viewmodels.reports.snapshot_time", lambda _context: FAILED_AT)
     app = create_app(engine, settings.model_copy(update={"auth_mode": "open"}))
     client = app.server.test_client()
     client.get("/reports")
@@ -82,8 +82,8 @@ def test_reports_page_lists_and_opens_the_kept_reports(kept_city, monkeypatch):
 
 def test_a_failed_delivery_shows_on_feeds(kept_city, monkeypatch):
     engine, settings, _ = kept_city
-    monkeypatch.setattr("layouts.viewmodels.reports.snapshot_time", lambda: FAILED_AT)
-    monkeypatch.setattr("layouts.components.timepicker.snapshot_time", lambda: FAILED_AT)  # the page's span
+    monkeypatch.setattr("layouts.viewmodels.reports.snapshot_time", lambda _context: FAILED_AT)
+    monkeypatch.setattr("layouts.components.timepicker.snapshot_time", lambda _context: FAILED_AT)  # the page's span
     app = create_app(engine, settings.model_copy(update={"auth_mode": "open"}))
     client = app.server.test_client()
     client.get("/feeds")

@@ -12,6 +12,7 @@ from flask import g
 from dashboard.auth.store import Principal
 from dashboard.logs import configure_logging
 from dashboard.privacy import mask_address, mask_record, mask_text, mask_value
+from layouts.components.frame import page_request
 from layouts.components.ticket_text import ticket_text
 from tests.security.conftest import ADDRESS, ID_CARD, PERSONAL, PHONE, make_city, signed_in
 
@@ -76,7 +77,9 @@ def test_page_component(cities, role):
     """``ticket_text`` is the one way complaint text reaches a page; it masks by the viewer's role."""
     with cities["private"].app.server.test_request_context("/complaints"):
         g.cityops_principal = Principal(role, role, "user")
-        shown = ticket_text(PERSONAL).children + ticket_text(ADDRESS, "address").children
+        context = page_request(None, None)
+        shown = "".join(ticket_text(text, kind, context=context).children
+                        for text, kind in ((PERSONAL, "description"), (ADDRESS, "address")))
     _assert_shown(shown, role)
 
 
