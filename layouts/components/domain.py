@@ -164,7 +164,7 @@ def with_latest(tiles: list[Tile], key: str, kpi_id: str, moved: Change | None, 
     naming that reading as the KPI's card does."""
     if moved is None:
         return tiles
-    span = change_span(f"kpi.{kpi_id}.vs.{view.span.compare}", moved, view.lang, digits=digits)
+    span = change_span(f"kpi.{kpi_id}.vs.{view.span.compare}", moved, view.context.language, digits=digits)
     return [tile._replace(change=span) if tile.key == key else tile for tile in tiles]
 
 

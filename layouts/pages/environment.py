@@ -111,9 +111,7 @@ def _pollutants(grain: str, lang: str) -> dict[str, str]:
 
 def _latest(view: View):
     """The AQI tile's change against the same hour of the day or year before."""
-    return latest_tile_change(
-        view.engine, view.settings.kpi_targets_file, "city_aqi", view.as_of, view.tz, view.span.compare
-    )
+    return latest_tile_change(view.context, "city_aqi", view.as_of, view.span.compare)
 
 
 def draw(view: View) -> Drawn:

@@ -101,9 +101,7 @@ def _classes(classes: pd.DataFrame, view: View):
 
 def _latest(view: View):
     """The TPI tile's change against the same 15 minutes of the day or year before."""
-    return latest_tile_change(
-        view.engine, view.settings.kpi_targets_file, "network_tpi", view.as_of, view.tz, view.span.compare
-    )
+    return latest_tile_change(view.context, "network_tpi", view.as_of, view.span.compare)
 
 
 def draw(view: View) -> Drawn:

@@ -10,6 +10,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.context import RequestContext
 from dashboard.kpis.compare import LATEST_WINDOWS, Change, latest_change, same_moment
 from dashboard.kpis.freshness import Freshness, domain_freshness, seen_at
 from dashboard.queries import feeds, history, reference
@@ -48,14 +49,13 @@ def data_spans(engine: Engine) -> dict[str, tuple[datetime | None, datetime | No
     return data_hours(engine)
 
 
-def latest_tile_change(
-    engine: Engine, targets_file, kpi_id: str, at: datetime, timezone: str, compare: str | None
-) -> Change | None:
+def latest_tile_change(context: RequestContext, kpi_id: str, at: datetime, compare: str | None) -> Change | None:
     """The change of the headline KPI ``kpi_id``'s latest reading at ``at`` from its reading at the same moment
     the day before or a year before (``compare``; None: no comparison), the overview card's comparison."""
     if compare is None:
         return None
-    registry = kpi_registry(engine, targets_file)
+    engine, timezone = context.engine, context.timezone
+    registry = kpi_registry(engine, context.settings.kpi_targets_file)
     kpi = registry[kpi_id]
     readings = (latest_reading(engine, kpi, m, timezone) for m in (at, same_moment(at, timezone, compare)))
     return latest_change(*readings, LATEST_WINDOWS[kpi.window], registry[kpi.measure].direction)

@@ -168,13 +168,14 @@ def _tile(app, page: str, lang: str, compare: str | None):
     """The change line of the page's latest-reading tile (TPI, AQI) over the 7 days up to ``NOW``."""
     from dashboard.kpis.timespan import TimeSelection, resolve
     from layouts.components.domain import View
+    from layouts.components.frame import page_request
     from layouts.pages import environment, traffic
 
     module, key = {"traffic": (traffic, "tpi"), "environment": (environment, "aqi")}[page]
     settings = app.settings_for_tests
     span = resolve(TimeSelection("7d", compare=compare), NOW, settings.city_timezone)
     with app.server.test_request_context("/"):
-        drawn = module.draw(View(app.engine_for_tests, settings, span, None, lang, "light"))
+        drawn = module.draw(View(page_request(lang, "light"), span, None))
     return next(tile for tile in drawn.tiles if tile.key == key).change
 
 
