@@ -129,7 +129,14 @@ def _field(label: str, control) -> html.Label:
     return html.Label([html.Span(label, className="filter-label me-1"), control], className="d-flex align-items-center")
 
 
-def _form(page: str, selection: TimeSelection, span: Span, lang: str, compares: bool = True) -> html.Form:
+def _form(
+    page: str,
+    selection: TimeSelection,
+    span: Span,
+    lang: str,
+    compares: bool = True,
+    default_compare: str | None = None,
+) -> html.Form:
     query = selection_to_query(selection)
     custom = selection.period == CUSTOM
     dates = dcc.DatePickerRange(
@@ -154,11 +161,10 @@ def _form(page: str, selection: TimeSelection, span: Span, lang: str, compares: 
         className="form-control form-control-sm time-as-of",
         id=f"{page}-time-as-of",
     )
+    chosen = selection.compare or default_compare or ""
     options = [
-        html.Option(
-            t(f"time.compare.{value or 'none'}", lang), value=value, selected=(selection.compare or "") == value
-        )
-        for value in ("", "previous", "year")
+        html.Option(t(f"time.compare.{value or 'none'}", lang), value=value, selected=chosen == value)
+        for value in ("", "previous", "year") if value or default_compare is None
     ]
     compare = html.Select(options, name="compare", className="form-select form-select-sm", id=f"{page}-time-compare")
     return html.Form(
@@ -195,11 +201,13 @@ def time_picker(
     quick=None,
     resets: tuple[str, ...] = (),
     compares: bool = True,
+    default_compare: str | None = None,
 ) -> html.Div:
     """The picker of ``page`` showing the selection, the dates it covers and, after a bad URL, why it fell back,
     or that the page opened on the newest data. ``quick``: the page's own control of the quick periods instead of
     the buttons (one that redraws without loading the page); ``resets``: URL parameters a new selection drops
-    (a step within the old one); ``compares``: whether the page shows comparisons (else no such choice)."""
+    (a step within the old one); ``compares``: whether the page shows comparisons (else no such choice);
+    ``default_compare``: the comparison a page always shows when its URL names none (then "none" is no choice)."""
     selection, error = settled.selection, settled.error
     span = resolve(selection, snapshot_time(settled.context), settled.context.timezone)
     described = [
@@ -236,7 +244,7 @@ def time_picker(
             html.Div(
                 [
                     _quick(selection, lang) if quick is None else quick,
-                    _form(page, selection, span, lang, compares),
+                    _form(page, selection, span, lang, compares, default_compare),
                     html.Div(described, className="time-label small text-body-secondary", id=f"{page}-time-label"),
                 ],
                 className="time-row",

@@ -24,7 +24,7 @@ from layouts.figures.score_breakdown import score_breakdown
 from layouts.figures.score_trend import score_trend
 from layouts.format import number
 from layouts.i18n import t
-from layouts.viewmodels.overview import TREND_DAYS, OverviewView, kpi_link, overview_view
+from layouts.viewmodels.overview import DEFAULT_COMPARE, TREND_DAYS, OverviewView, kpi_link, overview_view
 
 dash.register_page(__name__, path="/", name="overview", title="CityOps")
 
@@ -120,7 +120,7 @@ def layout(lang: str | None = None, theme: str | None = None, period: str | None
         drawn, banner = dict.fromkeys(OUTPUTS), problem_banner("database", lang)
     page = [
         html.Div(banner, id="overview-banner"),
-        time_picker("overview", settled, lang),
+        time_picker("overview", settled, lang, default_compare=DEFAULT_COMPARE),
         html.Div(drawn["overview-kpis"], id="overview-kpis", className="mb-2 overview-kpis"),
         _top(drawn, lang),
         _cards(drawn, lang),

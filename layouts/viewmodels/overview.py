@@ -39,6 +39,9 @@ from layouts.figures.city_map import MapLayers
 from layouts.viewmodels.city_map import map_layers
 from layouts.viewmodels.domain import freshness_of
 
+#: What the overview compares with when its URL names nothing: the previous period (环比).
+DEFAULT_COMPARE = "previous"
+
 
 @dataclass(frozen=True)
 class KpiValue:
@@ -199,7 +202,7 @@ def overview_view(context: RequestContext, span: Span) -> OverviewView:
     engine, settings = context.engine, context.settings
     registry = kpi_registry(engine, settings.kpi_targets_file)
     now, tz = span.as_of, context.timezone
-    compare = span.compare or "previous"
+    compare = span.compare or DEFAULT_COMPARE
     base = comparison(replace(span, compare=compare), tz)
     table = kpi_values(engine, registry, span.start, span.end, now, tz)
     status = feeds.feed_status(engine)
