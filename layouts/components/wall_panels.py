@@ -62,17 +62,22 @@ def _name_col(ctx: RequestContext) -> str:
     return "name_en" if ctx.language == "en" else "name_zh"
 
 
-def _city_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
+def _map(ctx: RequestContext, layers: MapLayers, show_legend: bool = True):
+    """A map in the wall's style: its font and the size it fits on the screen follow the context's scale."""
     return city_map(
         layers,
         ctx.language,
         ctx.theme,
         ctx.timezone,
         ctx.settings.map_style_url,
-        show_legend=False,
+        show_legend=show_legend,
         font_size=font_px(ctx),
         fit_px=_map_px(ctx),
     )
+
+
+def _city_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
+    return _map(ctx, layers, show_legend=False)
 
 
 def _city_trend(ctx: RequestContext, _now: datetime, trend: Trend):
@@ -97,15 +102,7 @@ def _complaints_categories(ctx: RequestContext, _now: datetime, frame: pd.DataFr
 
 
 def _area_map(ctx: RequestContext, _now: datetime, layers: MapLayers):
-    return city_map(
-        layers,
-        ctx.language,
-        ctx.theme,
-        ctx.timezone,
-        ctx.settings.map_style_url,
-        font_size=font_px(ctx),
-        fit_px=_map_px(ctx),
-    )
+    return _map(ctx, layers)
 
 
 def _trend(ctx: RequestContext, now: datetime, trend: Trend, series: dict, **options):
