@@ -28,9 +28,8 @@ import statistics
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 import h3
 import numpy as np
@@ -41,6 +40,7 @@ from flask import Response, request, send_file
 from bench.kpi_reads import DATA, DISTRICTS, END, SEGMENTS, VERSION, Size, build
 from bench.map_payloads import naive_payload
 from bench.report import Result, publish
+from dashboard import clock
 from dashboard.db.engine import SQLITE_ANALYSIS_LIMIT, make_engine
 from dashboard.kpis.periods import WINDOWS
 from dashboard.queries.complaints import ComplaintFilter
@@ -182,14 +182,6 @@ def located(path: Path) -> Path:
     return copy
 
 
-class _Clock(datetime):
-    """``datetime`` whose ``now`` is :data:`NOW`."""
-
-    @classmethod
-    def now(cls, tz=None):
-        return NOW.astimezone(tz) if tz else NOW.replace(tzinfo=None)
-
-
 def _serve(engine, folder: Path):
     """The dashboard, with the baseline page, on a free loopback port (waitress in a thread); returns (url,
     server, app)."""
@@ -264,7 +256,7 @@ def _repaints(page, url: str) -> tuple[list[float], list[float], float, int]:
     _drawn(page)
     painted, answered = [], []
     for i in range(REPAINTS + 1):
-        label = page.locator("#map-period label").nth(1 if i % 2 == 0 else 2)
+        label = page.locator(f"#map-period label[for$='_input_{('7d', '30d')[i % 2]}']")
         page.evaluate(ARM_REPAINT, page.locator("#map-count").inner_text())
         label.click()
         page.wait_for_function("() => window.cityopsPainted !== null", timeout=60_000)
@@ -311,7 +303,7 @@ def run(scale: float = 1) -> list[Result]:
     facts = build(path, Size.of(scale))
     engine = make_engine(f"sqlite:///{located(path)}")
     results = []
-    with tempfile.TemporaryDirectory() as folder, mock.patch("layouts.data.datetime", _Clock):
+    with tempfile.TemporaryDirectory() as folder, clock.set_to(NOW):
         base, server, app = _serve(engine, Path(folder))
 
         def clear_cache() -> None:
