@@ -101,7 +101,7 @@ def complaint_numbers(
     due = c[_fell(c["due_at"], start, end, now)]
     met = due["closed_at"].notna() & (due["closed_at"] <= due["due_at"])
     closed = c[_in(c["closed_at"], start, end, now)]
-    rated_at = c["revisited_at"].fillna(c["closed_at"])
+    rated_at = c["revisited_at"].combine_first(c["closed_at"])
     rated = c[c["satisfaction"].notna() & _in(rated_at, start, end, now)]
     hours = (closed["closed_at"] - closed["requested_at"]).dt.total_seconds() / 3600
     days = (pd.Timestamp(min(end, now)) - pd.Timestamp(start)).total_seconds() / 86400
@@ -184,7 +184,7 @@ def department_ranking(
     rated, received."""
     c = facts.complaints.assign(department_code=department_keys(facts, facts.complaints))
     c = c[c["department_code"].notna()]
-    rated_at = c["revisited_at"].fillna(c["closed_at"])
+    rated_at = c["revisited_at"].combine_first(c["closed_at"])
     due = c[_fell(c["due_at"], start, end, now)]
     rated = c[c["satisfaction"].notna() & _in(rated_at, start, end, now)]
     received = c[_in(c["requested_at"], start, end, now)]

@@ -8,14 +8,11 @@ from pathlib import Path
 
 import pytest
 
-REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 
-
-@pytest.fixture(scope="module")
-def real() -> Path:
-    if not REALDATA.is_dir():
-        pytest.skip(f"real samples not found at {REALDATA}")
-    return REALDATA
+@pytest.fixture
+def real(realdata) -> Path:
+    """The real samples' folder (``tests/conftest.py``: beside the checkout or where CITYOPS_REALDATA says)."""
+    return realdata
 
 
 def _kind(value: object) -> str:
