@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel import Locale
 from babel.dates import format_interval, format_skeleton
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import NumberPattern, format_compact_decimal, parse_pattern
 from babel.units import format_unit
 
 from dashboard import clock
@@ -35,14 +36,26 @@ def _locale(lang: str) -> str:
     return LOCALES[language(lang)]
 
 
+@lru_cache(maxsize=8)
+def _babel_locale(lang: str) -> Locale:
+    """The parsed CLDR locale of ``lang`` (parsing it per number cost more than the formatting)."""
+    return Locale.parse(_locale(lang))
+
+
+@lru_cache(maxsize=8)
+def _grouped(digits: int) -> NumberPattern:
+    """The parsed pattern of a grouped number with ``digits`` decimals (what ``format_decimal`` parses per call)."""
+    return parse_pattern("#,##0." + "0" * digits if digits else "#,##0")
+
+
 def number(value: float | None, lang: str, digits: int = 0) -> str:
     """A number for display: compact from 10,000 on (``1.2万``, ``2.3亿``; ``12.3K``, ``230M``, one decimal at
     most), else grouped with ``digits`` decimals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return t("kpi.no_value", lang)
     if abs(value) >= COMPACT_FROM:
-        return format_compact_decimal(value, locale=_locale(lang), fraction_digits=1)
-    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=_locale(lang))
+        return format_compact_decimal(value, locale=_babel_locale(lang), fraction_digits=1)
+    return _grouped(digits).apply(value, _babel_locale(lang))
 
 
 def local_time(value: datetime | None, timezone: str, with_date: bool = True, lang: str | None = None) -> str:
