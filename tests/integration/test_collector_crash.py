@@ -158,10 +158,13 @@ def test_sigkill_mid_run_then_restart_equals_an_uninterrupted_pull(city, engine,
         _settle(FeedRunner(reference), city.feeds(clean_dir))
         uninterrupted = dump(reference, cursor_values=False)
     after_kills = dump(engine, cursor_values=False)
+    how = (
+        f"each while a write transaction was open ({sum(rolled_back)} of them seen rolled back by the server)"
+        if postgres
+        else f"{evidence.count('open')} while its write lock was held, {evidence.count('committed')} after a commit"
+    )
     print(
-        f"\ncollector killed {KILLS} times on {engine.dialect.name}, "
-        + (f"each while a write transaction was open ({sum(rolled_back)} of them seen rolled back by the server)"
-           if postgres else f"{evidence.count('open')} while its write lock was held, {evidence.count('committed')} just after a commit")
+        f"\ncollector killed {KILLS} times on {engine.dialect.name}, {how}"
         + f"; tables differing from an uninterrupted pull: {differences(after_kills, uninterrupted) or 'none'}"
     )
     assert len(evidence) == KILLS
