@@ -64,6 +64,11 @@ CURRENT = {
 CASES = list(SPANS)
 #: The edges of the compared spans inside an hour (every end, and the rolling windows' starts).
 EDGES = sorted({end for _, end in SPANS.values()} | {SPANS[("7d", c)][0] for c in ("previous", "year")})
+#: The last 30 local days up to the moment the headline cards compare with (on-time closure), by hand.
+LAST_30_DAYS = {
+    "previous": (local(2026, 10, 20), local(2026, 11, 18, 10, 40)),
+    "year": (local(2025, 10, 21), local(2025, 11, 19, 10, 40)),
+}
 #: A ticket before every compared span, so that each lies within the complaints' history (not "no data").
 OLDEST = local(2025, 9, 1, 12)
 
@@ -199,30 +204,30 @@ def overview(planted, tmp_path_factory):
         yield app, stack.enter_context(app.server.test_client())
 
 
-def card_differences(where: str, kpi, node: dict, current: float | None, base: float | None, lang: str) -> list[str]:
-    """A card's comparison line (``node``: its ``change`` span) against the oracle's current and compared values:
-    the compared value in its tooltip, the change (in percentage points for a rate) and the relative change."""
+def card_differences(where: str, node: dict, current: float | None, base: float | None, lang: str, digits: int,
+                     rate: bool) -> list[str]:
+    """A card's comparison line (``node``: its ``change`` span) against the oracle's current and compared values
+    (in the unit shown: a rate in per cent): the compared value in its tooltip, the change (in percentage points
+    for a ``rate``) and the relative change (of a count or an amount)."""
     shown, title = pages.text(node), node["props"].get("title")
     if current is None or base is None:
         return [] if NO_DATA[lang] in shown else [f"{where}: shows {shown!r}, oracle {current!r} vs {base!r}"]
-    scale = 100 if kpi.percent else 1
-    digits = 0 if kpi.id in WHOLE else 1
     lines = []
-    if title is None or not pages.shows(title, base * scale):
-        lines.append(f"{where}: compared value {title!r}, oracle {base * scale:.{digits + 2}f}")
+    if title is None or not pages.shows(title, base):
+        lines.append(f"{where}: compared value {title!r}, oracle {base:.{digits + 2}f}")
     match = CHANGE.search(shown)
     if match is None:
         return [*lines, f"{where}: no change in {shown!r}"]
-    delta = (current - base) * scale
+    delta = current - base
     sign = "+" if delta > 0 else "−" if delta < 0 else "±"
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "＝"
     if (match["sign"], match["arrow"]) != (sign, arrow) or not pages.shows(match["delta"], abs(delta)):
         lines.append(f"{where}: change {match[0]!r}, oracle {delta:+.{digits + 2}f}")
-    if kpi.percent:
+    if rate:
         if match["points"] is None or match["percent"] is not None:
             lines.append(f"{where}: a rate's change {match[0]!r} is not in percentage points alone")
         return lines
-    percent = (current - base) / abs(base) * 100 if base else None
+    percent = delta / abs(base) * 100 if base else None
     if percent is None:
         if match["percent"] is not None:
             lines.append(f"{where}: relative change {match[0]!r} against a base of 0")
@@ -233,11 +238,32 @@ def card_differences(where: str, kpi, node: dict, current: float | None, base: f
     return lines
 
 
+def _percent(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def headline_differences(facts: oracle.Facts, cards, compare: str, lang: str) -> list[str]:
+    """The headline cards of today's received tickets and of on-time closure over the last 30 local days (both
+    compared with the same moment of the day before, or of the same day a year earlier, whatever the period)."""
+    received = [oracle.complaint_numbers(facts, start, end, end)["received"]
+                for start, end in (CURRENT["today"], SPANS[("today", compare)])]
+    on_time = [_percent(oracle.complaint_numbers(facts, start, end, end)["on_time_rate"])
+               for start, end in ((local(2026, 10, 21), NOW), LAST_30_DAYS[compare])]
+    lines = []
+    for card, (current, base), digits, rate in (("complaints_today", received, 0, False),
+                                               ("on_time_closure", on_time, 1, True)):
+        node = pages.by_class(pages.by_id(cards, {"type": "kpi-card", "kpi": card}), "change")
+        lines += card_differences(f"overview ({lang}) compare={compare} headline {card}", node, current, base, lang,
+                                  digits, rate)
+    return lines
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("period", "compare"), CASES)
 def test_overview_cards_compared(planted, overview, period, compare, lang):
     """The overview's registry cards of the complaint KPIs, drawn by the refresh callback for the selection:
-    the compared value, the change and the relative change a card shows are the oracle's."""
+    the compared value, the change and the relative change a card shows are the oracle's; and the headline
+    cards' changes."""
     _, facts = planted
     app, http = overview
     prefs = {"lang": lang, "theme": "light", "time": {"period": period, "compare": compare}}
@@ -254,10 +280,12 @@ def test_overview_cards_compared(planted, overview, period, compare, lang):
     lines = []
     for kpi_id in COMPLAINT_KPIS:
         kpi, where = registry[kpi_id], f"overview ({lang}) {period} compare={compare} card {kpi_id}"
-        if not pages.shows(pages.text(pages.by_class(links[kpi_id], "sc-number")),
-                           None if current[kpi_id] is None else current[kpi_id] * (100 if kpi.percent else 1)):
-            lines.append(f"{where}: shows {pages.text(pages.by_class(links[kpi_id], 'sc-number'))!r}, "
-                         f"oracle {current[kpi_id]!r}")
-        lines += card_differences(where, kpi, pages.by_class(links[kpi_id], "change"), current[kpi_id],
-                                  base[kpi_id], lang)
+        scale = 100 if kpi.percent else 1
+        now, then = (None if v[kpi_id] is None else v[kpi_id] * scale for v in (current, base))
+        number = pages.text(pages.by_class(links[kpi_id], "sc-number"))
+        if not pages.shows(number, now):
+            lines.append(f"{where}: shows {number!r}, oracle {now!r}")
+        lines += card_differences(where, pages.by_class(links[kpi_id], "change"), now, then, lang,
+                                  0 if kpi_id in WHOLE else 1, kpi.percent)
+    lines += headline_differences(facts, answer["overview-kpis"]["children"], compare, lang)
     assert_no_differences(lines)
