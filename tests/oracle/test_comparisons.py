@@ -80,8 +80,8 @@ HALL_KPIS = {k: v for k, v in served.REGISTRY.items() if k.startswith("hall")}
 
 def _planted(edge: datetime, i: int) -> list[dict]:
     """Tickets around ``edge``: received, due, closed and rated 10 minutes before it (inside a span ending there)
-    or after it (outside), one received earlier whose deadline falls
-    just after it and one left open whose deadline falls just before it."""
+    or after it (outside), one received earlier whose deadline falls just after it and one left open whose
+    deadline falls just before it."""
     m = timedelta(minutes=1)
     common = dict(category="noise", category_name="噪声扰民", department_code="D01", district_code="339901",
                   lon=120.6, lat=30.9)
@@ -130,7 +130,7 @@ def expected_numbers(facts: oracle.Facts, start: datetime, end: datetime) -> dic
 
 def compared_numbers(facts: oracle.Facts, start: datetime, end: datetime) -> dict[str, float | None]:
     """:func:`expected_numbers` of a compared span: none (no data, not 0) for a domain whose first fact is after
-    the span's start (DESIGN: a comparison period before a domain's data has no data)."""
+    the span's start (a comparison period before a domain's data has no data, not a value of 0)."""
     numbers = expected_numbers(facts, start, end)
     first = {**dict.fromkeys(COMPLAINT_KPIS, facts.complaints["requested_at"].min()),
              **dict.fromkeys(HALL_KPIS, facts.halls["issued_at"].min())}
