@@ -3,7 +3,8 @@
 Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`) on every route: ``period`` (a calendar period or
 a rolling window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and
 ``compare=previous|year``; a response names the span it answers for, and with ``compare`` carries the comparison
-values beside the current (null, "no data", where the compared span lies wholly before the first fact). Routes
+values beside the current (null, "no data", where the compared span lies wholly before the first fact; a registry
+KPI's, as on the pages, where its domain's data does not reach back to the compared span's start). Routes
 without values to compare (records, feed health) answer ``compare`` with a 400 saying so.
 
 Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are masked per role. The contract is
@@ -30,7 +31,7 @@ from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
 from dashboard.queries.feeds import recent_problems
 from dashboard.queries.history import has_facts_before
-from dashboard.queries.kpis import kpi_registry, kpi_values
+from dashboard.queries.kpis import comparison_values, kpi_registry, kpi_values
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 from layouts.viewmodels.overview import overview_kpis
@@ -110,15 +111,13 @@ def openapi() -> Response:
 
 
 def _registry_values(span: Span, other: Span | None) -> list[dict[str, Any]]:
-    """The registry's KPIs over ``span`` (and ``other``), backlog and overdue at each one's as-of moment."""
+    """The registry's KPIs over ``span`` (and ``other``, by the pages' own comparison values), backlog and overdue
+    at each one's as-of moment."""
     state = _state()
     registry = kpi_registry(state.reads, state.settings.kpi_targets_file)
-
-    def values(s: Span) -> dict[str, Any]:
-        table = kpi_values(state.reads, registry, s.start, s.end, s.as_of, s.timezone)
-        return dict(zip(table["id"], table["value"], strict=True))
-
-    current, before = values(span), (values(other) if other and not _no_data(other) else {})
+    table = kpi_values(state.reads, registry, span.start, span.end, span.as_of, span.timezone)
+    current = dict(zip(table["id"], table["value"], strict=True))
+    before = {} if other is None or _no_data(other) else comparison_values(state.reads, registry, other).to_dict()
     return [
         {
             "id": kpi.id,
