@@ -57,9 +57,22 @@ def test_calendar_period_with_previous(api):
     assert period["compare"] == {"kind": "previous", "start": "2026-09-30T16:00:00Z", "end": "2026-10-21T04:00:00Z"}
     for code, row in _districts(body).items():
         now = oracle.complaint_numbers(facts, utc("2026-10-31T16:00"), NOW, NOW, code)
-        then = oracle.complaint_numbers(facts, utc("2026-09-30T16:00"), utc("2026-10-21T04:00"), NOW, code)
-        assert row["complaints"] == now["received"] and row["compare"]["complaints"] == then["received"], code
+        assert row["complaints"] == now["received"], code
+        # The complaints begin on 7 October: they do not reach back to 1 October, so October is "no data".
+        assert row["compare"] == {"complaints": None, "per_10k": None}, code
     assert _districts(body)["339901"]["complaints"] > 0
+
+
+def test_custom_days_with_previous(api):
+    """10–20 November against the 11 days before (30 October – 9 November), which the data covers."""
+    client, facts = api
+    body = client.get("/api/v1/map/districts?from=2026-11-10&to=2026-11-20&compare=previous").get_json()
+    assert body["period"]["compare"] == {"kind": "previous", "start": "2026-10-29T16:00:00Z",
+                                         "end": "2026-11-09T16:00:00Z"}
+    for code, row in _districts(body).items():
+        then = oracle.complaint_numbers(facts, utc("2026-10-29T16:00"), utc("2026-11-09T16:00"), NOW, code)
+        assert row["compare"]["complaints"] == then["received"], code
+    assert _districts(body)["339901"]["compare"]["complaints"] > 0
 
 
 def test_custom_dates_with_the_year_before(api):
@@ -73,6 +86,16 @@ def test_custom_dates_with_the_year_before(api):
     assert rows["339902"]["per_10k"] == pytest.approx(expected["per_10k"])
     # The city's first fact is of October 2026: a year before, there is no data (not zero complaints).
     assert rows["339902"]["compare"] == {"complaints": None, "per_10k": None}
+
+
+def test_compared_day_that_the_data_does_not_reach_back_to_is_no_data(api):
+    """The city's first ticket is at noon on 7 October (04:00Z): 8 October's 环比 is all of 7 October, which the
+    complaints do not reach back to, so the comparison is "no data" (as the pages say), not the half day's one
+    ticket."""
+    client, _facts = api
+    body = client.get("/api/v1/map/districts?from=2026-10-08&to=2026-10-08&compare=previous").get_json()
+    assert body["period"]["compare"]["start"] == "2026-10-06T16:00:00Z"
+    assert _districts(body)["339901"]["compare"] == {"complaints": None, "per_10k": None}
 
 
 def test_as_of_moves_backlog_and_cards(api):

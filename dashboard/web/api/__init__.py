@@ -3,8 +3,9 @@
 Time is chosen as on the pages (:mod:`dashboard.kpis.timespan`) on every route: ``period`` (a calendar period or
 a rolling window), or ``from``/``to`` (a custom range), ``as_of`` (the city as it was then) and
 ``compare=previous|year``; a response names the span it answers for, and with ``compare`` carries the comparison
-values beside the current (null, "no data", where the compared span lies wholly before the first fact; a registry
-KPI's, as on the pages, where its domain's data does not reach back to the compared span's start). Routes
+values beside the current (null, "no data": the alert counts where the compared span lies wholly before the first
+fact; a registry KPI's and the districts' complaints, as on the pages, where the domain's data does not reach
+back to the compared span's start). Routes
 without values to compare (records, feed health) answer ``compare`` with a 400 saying so.
 
 Access is checked by :mod:`dashboard.auth` like the pages; complaint texts are masked per role. The contract is
@@ -22,6 +23,7 @@ import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from dashboard import clock
+from dashboard.kpis.compare import covered
 from dashboard.kpis.periods import floor_time
 from dashboard.kpis.timespan import Span, comparison, resolve, selection_from_query
 from dashboard.privacy import mask_frame
@@ -31,7 +33,7 @@ from dashboard.queries.base import DatabaseUnavailable
 from dashboard.queries.complaints import MAX_RECORDS, recent_complaints
 from dashboard.queries.feeds import recent_problems
 from dashboard.queries.history import has_facts_before
-from dashboard.queries.kpis import comparison_values, kpi_registry, kpi_values
+from dashboard.queries.kpis import comparison_values, data_hours, kpi_registry, kpi_values
 from dashboard.web.gate import current_role, may_see_personal_data
 from dashboard.web.health import readiness
 from layouts.viewmodels.overview import overview_kpis
@@ -211,7 +213,8 @@ def map_districts():
     category = request.args.get("category") or None
     frame = complaints.per_district(_state().reads, span.start, span.end, category)
     before = None if other is None else complaints.per_district(_state().reads, other.start, other.end, category)
-    compared = {} if before is None or _no_data(other) else {r.code: r for r in before.itertuples(index=False)}
+    known = before is not None and covered(*data_hours(_state().reads).get("complaints", (None, None)), other.start)
+    compared = {r.code: r for r in before.itertuples(index=False)} if known else {}
 
     def row(r) -> dict[str, Any]:
         values = {
