@@ -81,8 +81,7 @@ draw("30d").then(() => {{ window.cityopsDrawn = true; }});
 #: Complaints in the explorer map's H3 cells (0 when the complaint layer is empty).
 SHOWN_COMPLAINTS = """() => {
   const graph = document.querySelector('#map-graph .js-plotly-plot');
-  const cells = t => Array.from(t.customdata || []).some(c => Array.isArray(c) && c[0] === 'cell');
-  return (graph._fullData || []).filter(cells)
+  return (graph._fullData || []).filter(t => t.uid === 'cells')
     .reduce((sum, t) => sum + Array.from(t.z || []).reduce((a, b) => a + b, 0), 0);
 }"""
 #: Side of a district square and the grid's corner (degrees).

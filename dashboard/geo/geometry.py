@@ -1,4 +1,4 @@
-"""Polygonal geometry: keep the areas of any geometry (collections included) and repair invalid ones.
+"""Polygonal geometry: keep the areas of any geometry (collections included), repair invalid ones, simplify them.
 
 Real boundary files often hold self-intersecting rings; shapely's ``make_valid`` repairs them but may return a
 GeometryCollection mixing the polygons with the lines or points left over. An area is only its polygonal part.
@@ -42,3 +42,20 @@ def repair(geom: BaseGeometry | None) -> tuple[Polygon | MultiPolygon | None, bo
     if geom.is_valid and geom.geom_type in POLYGONAL:
         return geom, False
     return polygonal(geom if geom.is_valid else shapely.make_valid(geom)), True
+
+
+def simplified(geom: BaseGeometry, tolerance: float) -> BaseGeometry:
+    """``geom`` with fewer vertices, within ``tolerance`` of it (Hausdorff distance) and with as many polygons:
+    simplified with its topology preserved, again at half the tolerance when that strays farther (the
+    simplifier may drop a ring's first vertex after the fact), and ``geom`` itself when no try keeps every part."""
+    parts = _areas(geom)
+    for step in (tolerance, tolerance / 2, tolerance / 4):
+        shape = geom.simplify(step, preserve_topology=True)
+        if _areas(shape) == parts and shapely.hausdorff_distance(geom, shape) <= tolerance:
+            return shape
+    return geom
+
+
+def _areas(geom: BaseGeometry) -> int:
+    """How many polygons of ``geom`` enclose an area."""
+    return sum(1 for part in polygons(geom) if part.area > 0)

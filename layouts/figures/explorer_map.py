@@ -3,6 +3,7 @@ by TPI level, air stations by AQI and halls by waiting time — all our own laye
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import h3
@@ -10,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures.map_base import (
+    DIGITS,
     SEQUENTIAL,
     area_geojson,
     area_name,
@@ -111,14 +113,28 @@ def _areas(layers: ExplorerLayers, lang: str, theme: str) -> go.Choroplethmap:
     )
 
 
+@functools.lru_cache(maxsize=65_536)
+def _cell_ring(cell: str) -> tuple:
+    """An H3 cell's closed boundary ring as (lon, lat) pairs to ``DIGITS`` decimals (the same for every cell
+    sharing a vertex, so neighbours still meet)."""
+    ring = [(round(lng, DIGITS), round(lat, DIGITS)) for lat, lng in h3.cell_to_boundary(cell)]
+    return (*ring, ring[0])
+
+
 def _cell_geojson(cells: list[str]) -> dict:
-    features = []
-    for cell in cells:
-        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]
-        features.append(
-            {"type": "Feature", "id": cell, "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}
-        )
+    features = [
+        {"type": "Feature", "id": cell, "geometry": {"type": "Polygon", "coordinates": [_cell_ring(cell)]}}
+        for cell in cells
+    ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def _count_hover(counts: pd.Series, lang: str) -> dict:
+    """The cells' hover: each count written once as the trace's text, into one template (not one label each)."""
+    return {
+        "text": [number(n, lang) for n in counts],
+        "hovertemplate": t("map.hover.cell", lang, count="%{text}") + "<extra></extra>",
+    }
 
 
 def _cells(cells: pd.DataFrame, lang: str, theme: str) -> go.Choroplethmap:
@@ -127,14 +143,13 @@ def _cells(cells: pd.DataFrame, lang: str, theme: str) -> go.Choroplethmap:
         geojson=_cell_geojson(list(cells["h3"])),
         locations=cells["h3"],
         z=cells["count"],
-        customdata=[["cell", c] for c in cells["h3"]],
         colorscale=SEQUENTIAL,
         marker={"line": {"color": colours.paper, "width": 0.5}, "opacity": 0.8},
         colorbar=colorbar(t("map.layer.cells", lang), theme, y=0.5),
-        hovertext=[t("map.hover.cell", lang, count=number(n, lang)) for n in cells["count"]],
-        hovertemplate="%{hovertext}<extra></extra>",
         name=t("map.layer.cells", lang),
+        uid="cells",
         showlegend=False,
+        **_count_hover(cells["count"], lang),
     )
 
 
@@ -146,9 +161,8 @@ def _heat(cells: pd.DataFrame, lang: str) -> go.Densitymap:
         radius=18,
         colorscale=SEQUENTIAL,
         showscale=False,
-        hovertext=[t("map.hover.cell", lang, count=number(n, lang)) for n in cells["count"]],
-        hovertemplate="%{hovertext}<extra></extra>",
         name=t("map.layer.heat", lang),
+        **_count_hover(cells["count"], lang),
     )
 
 

@@ -4,15 +4,17 @@ figure around them."""
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.geo.geometry import polygonal
+from dashboard.geo.geometry import polygonal, simplified
 from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.figures.base import figure
 from layouts.figures.charts import empty
@@ -35,6 +37,11 @@ OTHER_STATUS_COLOUR = "#78909C"
 log = logging.getLogger("layouts.figures")
 #: Sequential scale readable by colour-blind viewers.
 SEQUENTIAL = "Cividis"
+#: Decimals of the coordinates a map is sent: 1e-5° is about 1 m, finer than a pixel at any zoom the maps open on.
+DIGITS = 5
+#: How far (degrees) an area's drawn outline may stray from its boundary: about 10 m, under one pixel up to
+#: zoom 12.5, where the explorer turns from areas and cells to points.
+TOLERANCE = 1e-4
 
 
 def blank_style_url(theme: str) -> str:
@@ -46,6 +53,13 @@ def blank_style_url(theme: str) -> str:
 
 def area_name(row, lang: str) -> str:
     return html.escape(str(row["name_en"] if lang == "en" else row["name_zh"]))
+
+
+@functools.lru_cache(maxsize=16_384)
+def display_shape(geom):
+    """An area's shape as maps draw it: simplified within ``TOLERANCE``, coordinates to ``DIGITS`` decimals;
+    computed once per boundary (the geometry is its own key) and kept."""
+    return shapely.transform(simplified(geom, TOLERANCE), lambda xy: np.round(xy, DIGITS))
 
 
 def area_geojson(districts: pd.DataFrame) -> dict:
@@ -102,13 +116,14 @@ def line_coords(geometries) -> tuple[list, list, list[int]]:
 
 
 def drawable_areas(areas: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The areas with only their polygonal parts (from any geometry, collections included); areas with none are
-    left out, counted and logged with their codes, and listed in the frame's ``attrs``: their codes in
-    ``"skipped"``, their code and names in ``"skipped_names"`` (for the map's note)."""
+    """The areas with only their polygonal parts (from any geometry, collections included), as maps draw them
+    (:func:`display_shape`); areas with none are left out, counted and logged with their codes, and listed in
+    the frame's ``attrs``: their codes in ``"skipped"``, their code and names in ``"skipped_names"`` (for the
+    map's note)."""
     if areas is None or areas.empty:
         return areas
     shapes = areas["geometry"].map(polygonal)
-    drawn = areas[shapes.notna()].assign(geometry=shapes[shapes.notna()])
+    drawn = areas[shapes.notna()].assign(geometry=shapes[shapes.notna()].map(display_shape))
     left_out = areas[shapes.isna()]
     skipped = [str(c) for c in (left_out["code"] if "code" in areas else left_out.index)]
     if skipped:
