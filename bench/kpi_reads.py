@@ -470,15 +470,20 @@ class Scans(ABC):
 
 class SQLiteScans(Scans):
     """The fair SQLite baseline: the app's database file, its indexes and its 32 MB page cache, range predicates
-    on the bare time columns (so the time indexes apply), the tickets open at the moment read as
-    ``(closed_at IS NULL OR closed_at > now) AND +requested_at <= now``, and planner hints where SQLite's sampled
-    statistics choose a poor index."""
+    on the bare time columns (so the time indexes apply), the tickets open at the moment counted from the time
+    indexes alone (open now or closed since, less those requested since), and planner hints where SQLite's
+    sampled statistics choose a poor index."""
 
     how = (
         "SQLite, the app's file, indexes and 32 MB page cache; one statement per event time (KPIs sharing an event "
-        "time share it), range predicates on the bare time columns, open tickets WHERE (closed_at IS NULL OR "
-        "closed_at > now) AND +requested_at <= now (the unary plus keeps SQLite on the closed_at index rather than "
-        "a scan of every ticket requested before now), the "
+        "time share it), range predicates on the bare time columns, the tickets open at the moment as counts "
+        "over the time indexes alone, no row read: backlog count(closed_at IS NULL) + count(closed_at > now) - "
+        "count(requested_at > now), overdue count(closed_at IS NULL AND due_at < now) + count(closed_at > now AND "
+        "+due_at < now) (exact as no ticket is closed or due before its request: ingest refuses a closure before "
+        "the request, the benchmark's deadlines follow their requests; the unary plus keeps SQLite on the "
+        "(closed_at, due_at) index, its statistics otherwise pick the due_at index and read every ticket due "
+        "before now; of the forms tried the fastest, 2–4× faster than closed_at IS NULL OR closed_at > now, which "
+        "SQLite runs as a table scan at 1×), the "
         "satisfaction range as revisited_at OR (+revisited_at IS NULL AND closed_at) — the unary plus keeps "
         "SQLite off the revisited_at index for the NULL branch, which its sampled statistics otherwise pick; "
         "percentiles by numpy over the durations fetched"
@@ -622,8 +627,11 @@ def fact_scans(q: Scans) -> dict[str, str]:
         f"WHERE {_in('closed_at')}",
         "hall waits": f"SELECT CASE WHEN {wait} > 0 THEN {wait} ELSE 0 END FROM hall_ticket "
         f"WHERE called_at IS NOT NULL AND {_in('issued_at')}",
-        "open tickets": f"SELECT count(*), {_count('due_at < {p}now')} FROM complaint "
-        f"WHERE (closed_at IS NULL OR closed_at > {{p}}now) AND {q.hinted('requested_at')} <= {{p}}now",
+        "open tickets": "SELECT (SELECT count(*) FROM complaint WHERE closed_at IS NULL) "
+        "+ (SELECT count(*) FROM complaint WHERE closed_at > {p}now) "
+        "- (SELECT count(*) FROM complaint WHERE requested_at > {p}now), "
+        "(SELECT count(*) FROM complaint WHERE closed_at IS NULL AND due_at < {p}now) "
+        f"+ (SELECT count(*) FROM complaint WHERE closed_at > {{p}}now AND {q.hinted('due_at')} < {{p}}now)",
         "on-time window": f"SELECT count(*), {_count('closed_at IS NOT NULL AND closed_at <= due_at')} "
         f"FROM complaint WHERE {_in('due_at')}",
     }

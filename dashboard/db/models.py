@@ -313,6 +313,10 @@ class ComplaintMeasures:
     rated: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)  # satisfied or basically satisfied
     reopened: Mapped[int] = mapped_column(Integer, default=0)  # of the tickets closed, those reopened (重办)
+    # The overdue tickets as a running count: a ticket with a deadline counts in the hour it is both requested and
+    # past due (overdue_from) and, once closed, in the hour it is both closed and past due (overdue_to).
+    overdue_from: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_to: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ComplaintHourly(ComplaintMeasures, Base):

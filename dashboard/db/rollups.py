@@ -204,7 +204,7 @@ def _day_of(column, days: list[tuple[datetime, datetime]]) -> ColumnElement:
 # --- hourly level: from the facts -----------------------------------------------------------------------
 
 COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "closed_on_time", "handling_seconds",
-                      "due", "due_met", "rated", "satisfied", "reopened")
+                      "due", "due_met", "rated", "satisfied", "reopened", "overdue_from", "overdue_to")
 
 
 def _complaint_parts(ranges):
@@ -220,9 +220,12 @@ def _complaint_parts(ranges):
             where
         )
 
+    # overdue_from counts in the hour of max(requested_at, due_at), overdue_to in that of max(due_at, closed_at) (a
+    # closure never precedes its request: collectors.records), each in the part of the later of its two times
     return [
         part(c.requested_at, _within(c.requested_at, ranges), received=literal(1),
-             received_closed=_flag(c.closed_at.is_not(None)), returned=c.returned_count),
+             received_closed=_flag(c.closed_at.is_not(None)), returned=c.returned_count,
+             overdue_from=_flag(c.due_at < c.requested_at)),
         part(
             c.closed_at,
             _within(c.closed_at, ranges),
@@ -230,9 +233,11 @@ def _complaint_parts(ranges):
             closed_on_time=_flag(c.closed_at <= c.due_at),
             handling_seconds=seconds_between(c.requested_at, c.closed_at),
             reopened=_flag(c.reopened_count > 0),
+            overdue_to=_flag(c.closed_at >= c.due_at),
         ),
         part(c.due_at, _within(c.due_at, ranges), due=literal(1),
-             due_met=_flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at))),
+             due_met=_flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at)),
+             overdue_from=_flag(c.due_at >= c.requested_at), overdue_to=_flag(c.closed_at < c.due_at)),
         # rated at the revisit, else at the closure: two parts, each read through its own index (not revisited
         # as a flag, which no index serves: SQLite would read every ticket not revisited through the revisit's)
         part(c.revisited_at, and_(c.satisfaction.is_not(None), _within(c.revisited_at, ranges)), **rating),

@@ -3,9 +3,9 @@
 A period's whole local days come from the daily rollups and the hours at its edges (today so far, a window
 starting mid-day) from the hourly ones (:func:`_rows`), each statement built once per shape of period with its
 bounds as parameters; every read is therefore a sum of whole hours, exact in any zone. Percentiles come from
-the duration histograms (:mod:`dashboard.kpis.durations`). The backlog and overdue counts read the index
-(closed_at, due_at) alone, where the open tickets (closed_at IS NULL) lie together: bounded by how many tickets
-are open, not by the history.
+the duration histograms (:mod:`dashboard.kpis.durations`). The backlog and overdue counts at a moment are running
+counts of the rollups up to its hour, with the facts of that hour so far (:func:`open_tickets`): bounded by one
+hour's tickets, not by how many were closed or requested since the moment.
 
 The daily level is kept in the city's zone (``city_timezone``); ``timezone`` here is that same setting.
 """
@@ -23,15 +23,16 @@ import pandas as pd
 from sqlalchemy import (
     Engine,
     Table,
+    and_,
     bindparam,
     case,
     false,
     func,
-    literal,
     or_,
     select,
     true,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.types import NullType
@@ -73,7 +74,7 @@ from dashboard.kpis.traffic import network_measures, network_measures_of, observ
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
 from dashboard.queries.complaints import handling_departments
-from dashboard.queries.edges import boundary_sums, edge_histograms, edge_sums, partial_hours, with_edges
+from dashboard.queries.edges import boundary_sums, edge_histograms, edge_sums, hour_start, partial_hours, with_edges
 from dashboard.queries.reference import departments
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
@@ -340,36 +341,54 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
     return [(*key, *merged[key]) for key in sorted(merged)]
 
 
-def _open_part(sign: int, *where):
-    overdue = func.coalesce(func.sum(case((Complaint.due_at < _time("now"), 1), else_=0)), 0)
-    return select(literal(sign).label("sign"), func.count().label("open"), overdue.label("overdue")).where(*where)
+def _flag(condition):
+    return case((condition, 1), else_=0)
 
 
-#: The tickets open at ``now`` (requested by then and not closed by then), as three index ranges: those open
-#: today, plus those closed after ``now``, less those requested after ``now``. For ``now`` near the present the
-#: last two are a few rows, so the count costs what the backlog's own index costs; for a moment in the past
-#: it reads the tickets closed or requested since then.
-_OPEN_PARTS = (
-    (1, Complaint.closed_at.is_(None)),
-    (1, Complaint.closed_at > _time("now")),
-    (-1, Complaint.requested_at > _time("now"), or_(Complaint.closed_at.is_(None), Complaint.closed_at > _time("now"))),
+#: The start of the last local day of the daily rollup beginning by ``hour``: the days before it hold only hours
+#: before it, and the hourly rollup holds the rest up to ``hour`` (in whatever zone the days were kept).
+_DAY_SPLIT = func.coalesce(
+    select(func.max(ComplaintDaily.day)).where(ComplaintDaily.day <= _time("hour")).scalar_subquery(), _time("hour")
 )
+#: The running counts of the open and the overdue tickets (see the complaint rollups).
+_RUNNING = ("received", "closed", "overdue_from", "overdue_to")
 
 
 @lru_cache(maxsize=2)
-def _open_statement(by_district: bool):
-    extra = (Complaint.district_code == bindparam("district"),) if by_district else ()
-    return union_all(*(_open_part(sign, *where, *extra) for sign, *where in _OPEN_PARTS))
+def _running_statement(by_district: bool):
+    """The sums of :data:`_RUNNING` over every hour before ``hour``, of the city or of ``district``: the local
+    days before the day split from a daily rollup, the hours from it on from the hourly one."""
+    hourly, daily = AREAS if by_district else LEVELS["complaints"][:2]
+
+    def where(table: Table) -> tuple:
+        return (table.c.district_code == bindparam("district"),) if by_district else ()
+
+    rows = union_all(
+        select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day < _DAY_SPLIT, *where(daily)),
+        select(*(hourly.c[n] for n in _RUNNING)).where(
+            hourly.c.hour >= _DAY_SPLIT, hourly.c.hour < _time("hour"), *where(hourly)
+        ),
+    ).subquery()
+    return select(*_sums(rows, _RUNNING))
 
 
 @lru_cache(maxsize=2)
-def _open_early_statement(by_district: bool):
-    """The tickets open at ``now`` read from those requested by then: what costs least for a moment early in the
-    data (a year-earlier comparison), where :data:`_OPEN_PARTS` would read nearly every ticket."""
-    extra = (Complaint.district_code == bindparam("district"),) if by_district else ()
-    now = _time("now")
-    return _open_part(1, Complaint.requested_at <= now, or_(Complaint.closed_at.is_(None), Complaint.closed_at > now),
-                      *extra)
+def _hour_so_far_statement(by_district: bool):
+    """For the tickets with an event time in [hour, now] (found through the three time indexes): (backlog,
+    overdue) at ``now`` less what the rollup's hours before ``hour`` count of them."""
+    c = Complaint.__table__.c
+    hour, now = _time("hour"), _time("now")
+    touched = union(*(select(c.id).where(column >= hour, column <= now)
+                      for column in (c.requested_at, c.due_at, c.closed_at))).subquery()
+    is_open = and_(c.requested_at <= now, or_(c.closed_at.is_(None), c.closed_at > now))
+    counted_open = _flag(c.requested_at < hour) - _flag(c.closed_at < hour)
+    counted_overdue = (_flag(and_(c.requested_at < hour, c.due_at < hour))
+                       - _flag(and_(c.due_at < hour, c.closed_at < hour)))
+    extra = (c.district_code == bindparam("district"),) if by_district else ()
+    return select(
+        func.coalesce(func.sum(_flag(is_open) - counted_open), 0),
+        func.coalesce(func.sum(_flag(and_(is_open, c.due_at < now)) - counted_overdue), 0),
+    ).where(c.id.in_(select(touched.c.id)), *extra)
 
 
 #: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
@@ -391,24 +410,21 @@ def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | No
     return hours
 
 
-#: The first and last request time, each its own subquery so that each reads one end of the index.
-_REQUESTED_SPAN = select(select(func.min(Complaint.requested_at)).scalar_subquery(),
-                         select(func.max(Complaint.requested_at)).scalar_subquery())
-
-
 @cached
 def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> tuple[int, int]:
     """(backlog, overdue) as of ``now``, of the city or one ``district``: tickets requested by ``now`` and not
-    closed by then, and those of them past their deadline at ``now``; read from the tickets requested by then or
-    from those open, closed or requested since, whichever end of the data ``now`` is nearer."""
-    first, last = read_rows(engine, _REQUESTED_SPAN)[0]
-    if first is None or now < _utc(first):
-        return 0, 0  # nothing requested by then
-    early = now - _utc(first) < _utc(last) - now
-    params = {"now": now} | ({"district": district} if district is not None else {})
-    rows = read_rows(engine, (_open_early_statement if early else _open_statement)(district is not None), params)
-    backlog = sum(int(row.sign) * int(row.open) for row in rows)
-    overdue = sum(int(row.sign) * int(row.overdue) for row in rows)
+    closed by then, and those of them past their deadline at ``now``.
+
+    Read as running counts from the rollups (received less closed, overdue_from less overdue_to) over the hours
+    before the one ``now`` lies in; the tickets with an event in that hour up to ``now`` are then taken as they
+    stand at ``now``, from the facts. The cost is the rollup's days and one hour's tickets, for the present as for
+    any moment of the past."""
+    params = {"hour": hour_start(now.astimezone(UTC)), "now": now}
+    params |= {"district": district} if district is not None else {}
+    (running,) = read_rows(engine, _running_statement(district is not None), params)
+    (so_far,) = read_rows(engine, _hour_so_far_statement(district is not None), params)
+    backlog = int(running.received) - int(running.closed) + int(so_far[0])
+    overdue = int(running.overdue_from) - int(running.overdue_to) + int(so_far[1])
     return backlog, overdue
 
 

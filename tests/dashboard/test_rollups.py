@@ -216,8 +216,17 @@ def _oracle_complaints(engine) -> pd.DataFrame:
                              "due_met": (f["closed_at"].notna() & (f["closed_at"] <= f["due_at"])).astype(int)},
         "rated_at": lambda f: {"rated": 1,
                                "satisfied": f["satisfaction"].isin(["satisfied", "basically_satisfied"]).astype(int)},
+        # overdue from the moment a ticket is both requested and past due, until it is both that and closed
+        "overdue_from_at": lambda f: {"overdue_from": 1},
+        "overdue_to_at": lambda f: {"overdue_to": 1},
     }.items():
-        f = facts.assign(rated_at=facts["revisited_at"].fillna(facts["closed_at"]))
+        due = facts["due_at"].notna()
+        f = facts.assign(
+            rated_at=facts["revisited_at"].fillna(facts["closed_at"]),
+            overdue_from_at=facts[["requested_at", "due_at"]].max(axis=1).where(due),
+            overdue_to_at=facts[["requested_at", "due_at", "closed_at"]].max(axis=1).where(
+                due & facts["closed_at"].notna()),
+        )
         if time_col == "rated_at":
             f = f[f["satisfaction"].notna()]
         f = f[f[time_col].notna()]

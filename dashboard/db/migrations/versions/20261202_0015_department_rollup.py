@@ -6,8 +6,9 @@ Revises: 0014_partitions
 Create Date: 2026-12-02 10:00:00
 
 ``complaint_hourly`` is derived data: it is recreated with ``department_code`` in its key ('' when the ticket
-names none) and, with ``complaint_department_daily``, filled from the facts already stored
-(``dashboard.db.rollups.rebuild``, the code of this release). The downgrade sums the departments out again.
+names none) and, with ``complaint_department_daily``, filled from the facts already stored by 0018, which
+rebuilds the complaint rollups once they have every column of this release's code. The downgrade sums the
+departments out again.
 """
 
 from collections.abc import Sequence
@@ -16,7 +17,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import dashboard.db.types
-from dashboard.db import rollups
 
 revision: str = "0015_department_rollup"
 down_revision: str | None = "0014_partitions"
@@ -54,9 +54,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "department_code", "category", name=op.f("pk_complaint_department_daily")),
         **CLUSTERED,
     )
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT EXISTS (SELECT 1 FROM complaint)")).scalar():
-        rollups.rebuild(bind, "complaints")
 
 
 def downgrade() -> None:
