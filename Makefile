@@ -71,10 +71,10 @@ reliability: $(VENV)/.dev
 MUTATE ?=
 mutate: $(VENV)/.dev
 	@if [ -z "$(MUTATE)" ]; then \
-	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 >/dev/null || exit 1; \
+	  env -u CITYOPS_TEST_DATABASE_URL CITYOPS_HYPOTHESIS_PROFILE=mutate nice -n 10 $(PY) -m mutmut run --max-children 1 >/dev/null || exit 1; \
 	else for pattern in $(MUTATE); do \
 	  echo "mutate: $$pattern"; \
-	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 "$$pattern" >/dev/null || exit 1; \
+	  env -u CITYOPS_TEST_DATABASE_URL CITYOPS_HYPOTHESIS_PROFILE=mutate nice -n 10 $(PY) -m mutmut run --max-children 1 "$$pattern" >/dev/null || exit 1; \
 	done; fi
 	@$(PY) -m mutmut results --all true | $(PY) tests/mutation_score.py
 

@@ -41,7 +41,9 @@ T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: three days o
 NOW = T0 + timedelta(days=3)
 TZ = "Asia/Shanghai"
 SATISFACTION = st.sampled_from([None, "satisfied", "basically_satisfied", "unsatisfied"])
-EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: 25 examples a property, fewer when the loaded profile asks for fewer (``make mutate``)
+EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
