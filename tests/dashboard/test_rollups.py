@@ -512,3 +512,31 @@ def test_local_days_of_a_zone_with_summer_time_last_23_and_25_hours():
         (datetime(2026, 3, 28, 23, tzinfo=UTC), datetime(2026, 3, 29, 22, tzinfo=UTC)),
         (datetime(2026, 10, 24, 22, tzinfo=UTC), datetime(2026, 10, 25, 23, tzinfo=UTC)),
     ]
+
+
+def test_the_facts_of_part_of_an_hour_are_summed_and_bucketed_as_the_rollup_does(sqlite_engine):
+    # Of 00:10–00:55: Q2 and Q3 were issued in it (Q1 at 00:05 was not), Q2 waited 40 min (2,400 s); C1 closed
+    # in it after 2 h 25 min (8,700 s). Buckets: floor(16 · log2 2400) = floor(179.66) = 179 and
+    # floor(16 · log2 8700) = floor(209.39) = 209.
+    def at(minutes: int) -> datetime:
+        return T0 + timedelta(minutes=minutes)
+
+    tickets = [
+        HallTicketRecord(source_id=f"Q{i}", hall_code="H1", issued_at=at(issued), updated_at=at(90),
+                         called_at=None if called is None else at(called))
+        for i, (issued, called) in enumerate([(5, 15), (20, 60), (50, None)], start=1)
+    ]
+    complaint = ComplaintRecord(source_id="C1", status="closed", requested_at=at(-120), closed_at=at(25),
+                                updated_at=at(90))
+    part = [(at(10), at(55))]
+    with sqlite_engine.begin() as conn:
+        store(conn, "halls", "queue", tickets, NOW, timezone=TZ)
+        store(conn, "complaints", "hotline", [complaint], NOW, timezone=TZ)
+        rollups.math_functions(conn)
+        (hall,) = conn.execute(rollups.facts_hourly("halls", part)).mappings().all()
+        histograms = conn.execute(rollups.facts_histograms(part)).mappings().all()
+    assert (hall["hall_code"], hall["issued"], hall["called"], hall["waited_over_30min"]) == ("H1", 2, 1, 1)
+    assert hall["wait_seconds"] == pytest.approx(2400, abs=1e-3)
+    assert sorted((h["kind"], h["bucket"], h["tickets"]) for h in histograms) == sorted(
+        [(durations.WAIT, 179, 1), (durations.HANDLING, 209, 1)]
+    )
