@@ -41,9 +41,10 @@ def _mutation_judges(mutant: str) -> list[str]:
 
 def pytest_collection_modifyitems(config, items):
     """Under mutmut (``MUTANT_UNDER_TEST`` names a mutant), keep only the tests that judge its module; in
-    mutmut's clean run (no mutant) too when ``CITYOPS_MUTATE_JUDGED`` names the module whose mutants are run."""
-    judged = os.environ.get("CITYOPS_MUTATE_JUDGED")
-    judges = _mutation_judges(os.environ.get("MUTANT_UNDER_TEST") or (f"{judged}." if judged else ""))
+    mutmut's clean run (no mutant) too when ``CITYOPS_MUTATE_JUDGED`` names the modules whose mutants are run."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST")
+    names = [mutant] if mutant else [f"{module}." for module in os.environ.get("CITYOPS_MUTATE_JUDGED", "").split()]
+    judges = [path for name in names for path in _mutation_judges(name)]
     if judges:
         kept = [item for item in items if item.nodeid.startswith(tuple(judges))]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
