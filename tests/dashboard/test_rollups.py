@@ -540,3 +540,15 @@ def test_the_facts_of_part_of_an_hour_are_summed_and_bucketed_as_the_rollup_does
     assert sorted((h["kind"], h["bucket"], h["tickets"]) for h in histograms) == sorted(
         [(durations.WAIT, 179, 1), (durations.HANDLING, 209, 1)]
     )
+
+
+def test_an_hour_of_observations_without_volume_or_occupancy_sums_them_to_zero(sqlite_engine):
+    observations = [
+        TrafficRecord(source_id=f"R1:{i}", segment_code="R1", observed_at=T0 + timedelta(minutes=15 * i),
+                      period_s=900, speed_kmh=30.0, congested=False)
+        for i in range(2)
+    ]
+    with sqlite_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", observations, NOW, timezone=TZ)
+    (hour,) = _table(sqlite_engine, TrafficHourly).itertuples()
+    assert (hour.observations, hour.speed_sum, hour.volume_sum, hour.occupancy_sum) == (2, 60.0, 0.0, 0.0)
