@@ -67,14 +67,16 @@ reliability: $(VENV)/.dev
 ## process at low priority (SQLite; each mutant runs the tests that reach its function); prints the score per module.
 ## Results stay in mutants/: a second run tests only the mutants not tested yet (or whose code changed).
 ## MUTATE='dashboard.privacy*' (mutmut name patterns, several allowed) re-tests those modules' mutants, one pattern
-## after the other.
+## after the other. Property tests run a few fixed examples (Hypothesis profile `mutate`); the modules named in
+## pyproject.toml [tool.cityops.mutation_judges] are judged by their own tests only (see tests/conftest.py).
 MUTATE ?=
 mutate: $(VENV)/.dev
 	@if [ -z "$(MUTATE)" ]; then \
-	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 >/dev/null || exit 1; \
+	  env -u CITYOPS_TEST_DATABASE_URL CITYOPS_HYPOTHESIS_PROFILE=mutate nice -n 10 $(PY) -m mutmut run --max-children 1 >/dev/null || exit 1; \
 	else for pattern in $(MUTATE); do \
 	  echo "mutate: $$pattern"; \
-	  env -u CITYOPS_TEST_DATABASE_URL nice -n 10 $(PY) -m mutmut run --max-children 1 "$$pattern" >/dev/null || exit 1; \
+	  env -u CITYOPS_TEST_DATABASE_URL CITYOPS_HYPOTHESIS_PROFILE=mutate CITYOPS_MUTATE_JUDGED="$${pattern%\*}" \
+	    nice -n 10 $(PY) -m mutmut run --max-children 1 "$$pattern" >/dev/null || exit 1; \
 	done; fi
 	@$(PY) -m mutmut results --all true | $(PY) tests/mutation_score.py
 

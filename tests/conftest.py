@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +22,33 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("CITYOPS_REALDATA") or PROJECT_ROOT.parent / "shared" / "realdata")
 CITY_DIR = PROJECT_ROOT / "data" / "city"
 POSTGRES_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL")
+
+#: ``make mutate`` runs the property tests under ``CITYOPS_HYPOTHESIS_PROFILE=mutate``: a few fixed examples
+#: each (the same ones for every mutant), no example database, no shrinking of a failure.
+settings.register_profile(
+    "mutate", max_examples=6, derandomize=True, database=None, deadline=None,
+    phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("CITYOPS_HYPOTHESIS_PROFILE", "default"))
+
+
+def _mutation_judges(mutant: str) -> list[str]:
+    """The test paths that judge ``mutant`` (``[tool.cityops.mutation_judges]``), none when all selected do."""
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    judges = config.get("tool", {}).get("cityops", {}).get("mutation_judges", {})
+    return next((paths for module, paths in judges.items() if mutant.startswith(f"{module}.")), [])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under mutmut (``MUTANT_UNDER_TEST`` names a mutant), keep only the tests that judge its module; in
+    mutmut's clean run (no mutant) too when ``CITYOPS_MUTATE_JUDGED`` names the modules whose mutants are run."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST")
+    names = [mutant] if mutant else [f"{module}." for module in os.environ.get("CITYOPS_MUTATE_JUDGED", "").split()]
+    judges = [path for name in names for path in _mutation_judges(name)]
+    if judges:
+        kept = [item for item in items if item.nodeid.startswith(tuple(judges))]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

@@ -33,10 +33,10 @@ def _kept(path: Path) -> str:
     """The key in ``path``; made atomically if absent (several workers may start at once)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        draft = path.with_name(f".{path.name}.{secrets.token_hex()}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_urlsafe(48))
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_urlsafe(48).encode())  # URL-safe base64: ASCII
         try:
             os.link(draft, path)
         except FileExistsError:

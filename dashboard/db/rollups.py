@@ -391,11 +391,11 @@ def _refresh_hourly(conn: Connection, table: Table, build: Callable, kind: str |
 def _refresh_environment(conn: Connection, ranges, timezone: str) -> None:
     """Recompute the city's environment for the hour ranges from the station hours and acoustic classes."""
     s = SensorHourly.__table__.c
-    mean = func.avg(s.value_sum / s.readings).label("mean")  # air: the mean over stations, as the city AQI rates
-    air = select(s.hour, literal("").label("station_code"), s.quantity, mean).where(
+    # rows are read by position; air: the mean over stations, as the city AQI rates
+    air = select(s.hour, literal(""), s.quantity, func.avg(s.value_sum / s.readings)).where(
         s.quantity.in_(POLLUTANTS), s.readings > 0
     ).group_by(s.hour, s.quantity)
-    noise = select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean")).where(
+    noise = select(s.hour, s.station_code, s.quantity, s.value_sum / s.readings).where(
         s.quantity == NOISE, s.readings > 0
     )
     classes = dict(conn.execute(select(Station.code, Station.noise_class).where(Station.kind == "noise")).all())

@@ -13,7 +13,7 @@ from collectors.config import FeedConfig
 from collectors.contract import WHOLE_FEED, Batch, Collector, Cursor, SourceRecord
 from collectors.http import AuthError, FeedHttpClient, FetchError
 from collectors.runner import FeedRunner
-from dashboard.db.models import FeedCursor, FeedRun, Quarantine, SensorReading
+from dashboard.db.models import Complaint, FeedCursor, FeedRun, Quarantine, SensorReading
 
 RUN_AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
@@ -221,3 +221,26 @@ def test_a_failed_run_records_why(engine, raised, status, error):
         recorded = conn.execute(select(FeedRun.status, FeedRun.error)).one()
     assert (result.status, result.error) == (status, error)
     assert tuple(recorded) == (status, error)
+
+
+def test_stored_complaints_carry_the_run_start_as_their_ingest_time(engine):
+    ticket = {"category": "noise", "status": "accepted", "requested_at": RUN_AT - timedelta(hours=3),
+              "updated_at": RUN_AT - timedelta(hours=2)}
+    StandInCollector.script = lambda c: Batch(records=[SourceRecord(ref="C1", data=ticket, raw={})],
+                                              cursor={"*": RUN_AT})
+    feed = FeedConfig(name="hotline", domain="complaints", protocol="stand-in", url="http://upstream.invalid")
+    FeedRunner(engine).run(feed, now=RUN_AT)
+    with engine.connect() as conn:
+        stored = conn.execute(select(Complaint.source_id, Complaint.ingested_at)).one()
+    assert stored.source_id == "C1" and stored.ingested_at == RUN_AT
+
+
+def test_a_run_with_rejects_logs_their_count_and_the_first_reason(engine, caplog):
+    StandInCollector.script = lambda c: Batch(records=[_reading(1), _reading(2, value="lots"),
+                                                       _reading(3, value="more")], cursor={"*": RUN_AT})
+    with caplog.at_level(logging.INFO, logger="collectors.runner"):
+        FeedRunner(engine).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        first = conn.execute(select(Quarantine.reason).order_by(Quarantine.id)).scalars().first()
+    assert first.startswith("feed air, record S1:2: value")
+    assert f"feed air: 2 records quarantined (first: {first})" in [r.getMessage() for r in caplog.records]

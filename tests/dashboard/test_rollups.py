@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
@@ -36,12 +37,16 @@ from dashboard.db.models import (
     TrafficObservation,
 )
 from dashboard.kpis import durations
+from dashboard.settings import get_settings
 
 T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: three days of facts cross local midnights
 NOW = T0 + timedelta(days=3)
+HOUR = timedelta(hours=1)
 TZ = "Asia/Shanghai"
 SATISFACTION = st.sampled_from([None, "satisfied", "basically_satisfied", "unsatisfied"])
-EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: 25 examples a property, fewer when the loaded profile asks for fewer (``make mutate``)
+EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
@@ -456,3 +461,103 @@ def test_sensor_and_traffic_rollups_equal_an_independent_pandas_recomputation(en
                           ["hour", "station_code", "quantity"])
     _assert_equals_oracle(_table(engine, TrafficHourly), _oracle_traffic(_table(engine, TrafficObservation)),
                           ["hour", "segment_code"])
+
+
+def test_an_sqlite_without_math_functions_buckets_durations_alike(sqlite_engine, monkeypatch):
+    # Buckets by hand (16 per doubling from 1 s): 0.5 s is under a second (-1); 1 s is bucket 0; 3,600 s is
+    # floor(16 · log2 3600) = floor(16 · 11.8137) = 189; 2^26 s is past the last bucket's start (2^25 s): 400.
+    monkeypatch.setattr(rollups, "_sqlite_has_math", lambda: False)  # log2 and floor made in Python instead
+    handling = [0.5, 1, 3600, 2**26]
+    tickets = [
+        ComplaintRecord(source_id=f"C{i}", status="closed", requested_at=T0, updated_at=T0 + timedelta(days=800),
+                        closed_at=T0 + timedelta(seconds=seconds))
+        for i, seconds in enumerate(handling)
+    ]
+    with sqlite_engine.begin() as conn:
+        store(conn, "complaints", "hotline", tickets, NOW, timezone=TZ)
+    histogram = _table(sqlite_engine, DurationHourly)
+    assert sorted(histogram["bucket"]) == [-1, 0, 189, 400]
+    assert sorted(histogram["min_seconds"]) == pytest.approx(handling, abs=1e-3)
+
+
+def test_retention_drops_no_fact_on_sqlite_so_a_rebuild_recomputes_every_month(sqlite_engine, monkeypatch):
+    # Retention drops whole monthly partitions of PostgreSQL; SQLite's tables have none, so its facts of a month
+    # long past are all still there, and a rebuild sums them again (4 observations, one hour, one day).
+    monkeypatch.setenv("CITYOPS_RETENTION_MONTHS", "1")
+    get_settings.cache_clear()
+    long_ago = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
+    observations = [
+        TrafficRecord(source_id=f"R1:{i}", segment_code="R1", observed_at=long_ago + timedelta(minutes=15 * i),
+                      period_s=900, speed_kmh=30.0, volume=10.0, occupancy=0.1, congested=False)
+        for i in range(4)
+    ]
+    try:
+        with sqlite_engine.begin() as conn:
+            store(conn, "traffic", "ngsi", observations, NOW, timezone=TZ)
+            conn.execute(delete(TrafficHourly))
+            conn.execute(delete(TrafficDaily))
+            rollups.rebuild(conn, "traffic", TZ)
+    finally:
+        get_settings.cache_clear()
+    assert list(_table(sqlite_engine, TrafficHourly)["observations"]) == [4]
+    assert list(_table(sqlite_engine, TrafficDaily)["observations"]) == [4]
+
+
+def test_hours_merge_into_ranges_of_consecutive_hours():
+    def at(hours: int, minutes: int = 0) -> datetime:
+        return T0 + timedelta(hours=hours, minutes=minutes)
+
+    assert rollups.hour_ranges([at(3), at(0, 59), at(1, 5), at(1), at(5, 30)]) == [
+        (at(0), at(2)), (at(3), at(4)), (at(5), at(6))
+    ]
+    assert rollups.hour_ranges([]) == []
+
+
+def test_local_days_of_a_zone_with_summer_time_last_23_and_25_hours():
+    # Berlin: 2026-03-29 begins at 00:00 CET (23:00 UTC the day before) and ends at 00:00 CEST (22:00 UTC);
+    # 2026-10-25 begins at 00:00 CEST (22:00 UTC the day before) and ends at 00:00 CET (23:00 UTC)
+    spring, autumn = datetime(2026, 3, 29, 10, tzinfo=UTC), datetime(2026, 10, 25, 10, tzinfo=UTC)
+    assert rollups.local_days([autumn, spring, spring + HOUR], "Europe/Berlin") == [
+        (datetime(2026, 3, 28, 23, tzinfo=UTC), datetime(2026, 3, 29, 22, tzinfo=UTC)),
+        (datetime(2026, 10, 24, 22, tzinfo=UTC), datetime(2026, 10, 25, 23, tzinfo=UTC)),
+    ]
+
+
+def test_the_facts_of_part_of_an_hour_are_summed_and_bucketed_as_the_rollup_does(sqlite_engine):
+    # Of 00:10–00:55: Q2 and Q3 were issued in it (Q1 at 00:05 was not), Q2 waited 40 min (2,400 s); C1 closed
+    # in it after 2 h 25 min (8,700 s). Buckets: floor(16 · log2 2400) = floor(179.66) = 179 and
+    # floor(16 · log2 8700) = floor(209.39) = 209.
+    def at(minutes: int) -> datetime:
+        return T0 + timedelta(minutes=minutes)
+
+    tickets = [
+        HallTicketRecord(source_id=f"Q{i}", hall_code="H1", issued_at=at(issued), updated_at=at(90),
+                         called_at=None if called is None else at(called))
+        for i, (issued, called) in enumerate([(5, 15), (20, 60), (50, None)], start=1)
+    ]
+    complaint = ComplaintRecord(source_id="C1", status="closed", requested_at=at(-120), closed_at=at(25),
+                                updated_at=at(90))
+    part = [(at(10), at(55))]
+    with sqlite_engine.begin() as conn:
+        store(conn, "halls", "queue", tickets, NOW, timezone=TZ)
+        store(conn, "complaints", "hotline", [complaint], NOW, timezone=TZ)
+        rollups.math_functions(conn)
+        (hall,) = conn.execute(rollups.facts_hourly("halls", part)).mappings().all()
+        histograms = conn.execute(rollups.facts_histograms(part)).mappings().all()
+    assert (hall["hall_code"], hall["issued"], hall["called"], hall["waited_over_30min"]) == ("H1", 2, 1, 1)
+    assert hall["wait_seconds"] == pytest.approx(2400, abs=1e-3)
+    assert sorted((h["kind"], h["bucket"], h["tickets"]) for h in histograms) == sorted(
+        [(durations.WAIT, 179, 1), (durations.HANDLING, 209, 1)]
+    )
+
+
+def test_an_hour_of_observations_without_volume_or_occupancy_sums_them_to_zero(sqlite_engine):
+    observations = [
+        TrafficRecord(source_id=f"R1:{i}", segment_code="R1", observed_at=T0 + timedelta(minutes=15 * i),
+                      period_s=900, speed_kmh=30.0, congested=False)
+        for i in range(2)
+    ]
+    with sqlite_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", observations, NOW, timezone=TZ)
+    (hour,) = _table(sqlite_engine, TrafficHourly).itertuples()
+    assert (hour.observations, hour.speed_sum, hour.volume_sum, hour.occupancy_sum) == (2, 60.0, 0.0, 0.0)

@@ -170,6 +170,10 @@ def test_session_secret(tmp_path):
             "or empty to have one made and kept in the var folder"
         )
         assert session_secret(Settings(var_dir=var, secret_key=weak, auth_mode="open")) == kept
+    existing = tmp_path / "existing"  # a var folder made beforehand, without a key yet
+    existing.mkdir()
+    other = session_secret(Settings(var_dir=existing))
+    assert len(other) == 64 and other != kept and os.listdir(existing) == ["secret_key"]
 
 
 def test_serve_refuses_open_mode_on_the_network(tmp_path):
