@@ -166,6 +166,8 @@ def health_sentences(report: Report, lang: str) -> list[str]:
     if report.incomplete:
         sections = [t(f"report.part.{section}", lang) for section in report.incomplete]
         lines.append(t("report.sentence.health_incomplete", lang, sections=_joined(sections, lang)))
+    elif report.feeds and not any(f.runs for f in report.feeds):
+        lines.append(t("report.sentence.health_backfilled", lang))
     else:
         lines.append(t("report.sentence.health_ok", lang))
     if down := [f.name for f in report.feeds if f.down]:
