@@ -514,9 +514,11 @@ class SQLiteScans(Scans):
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     def indexes(self, template: str, **params) -> list[str]:
-        """The indexes SQLite's plan uses for a statement (to show no scan hides behind a baseline)."""
+        """The indexes SQLite's plan uses for a statement (to show no scan hides behind a baseline): an index read
+        whole (``SCAN … USING COVERING INDEX``) is marked "(SCAN)", as is a statement that uses none."""
         plan = self.conn.execute("EXPLAIN QUERY PLAN " + self.sql(template), self._params(params)).fetchall()
-        return [d.split(" INDEX ")[1].split(" ")[0] for *_, d in plan if " INDEX " in d] or ["none (SCAN)"]
+        return [d.split(" INDEX ")[1].split(" ")[0] + (" (SCAN)" if d.startswith("SCAN") else "")
+                for *_, d in plan if " INDEX " in d] or ["none (SCAN)"]
 
     def percentiles(self, values_sql: str, params: dict, name: str) -> tuple[float | None, float | None, int]:
         _, rows = self.timed(name, lambda: self.execute(self.sql(values_sql), self._params(params)))

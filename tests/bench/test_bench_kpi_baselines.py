@@ -62,5 +62,9 @@ def test_every_sqlite_baseline_range_uses_an_index(year):
     finally:
         scans.close()
     assert {name: plan for name, plan in plans.items() if any("SCAN" in index for index in plan)} == {}
-    assert set(plans["open tickets"]) == {"ix_complaint_closed_at_due_at"}  # the NULL and the later-than-now ranges
+    # open now and closed since through (closed_at, due_at); requested since through a requested_at index (the
+    # covering (h3, requested_at) one by a skip-scan where the cells are few, as on this small year)
+    assert "ix_complaint_closed_at_due_at" in plans["open tickets"]
+    assert set(plans["open tickets"]) <= {"ix_complaint_closed_at_due_at", "ix_complaint_requested_at",
+                                          "ix_complaint_h3_requested_at"}
     assert set(plans["satisfaction"]) == {"ix_complaint_revisited_at", "ix_complaint_closed_at_due_at"}
