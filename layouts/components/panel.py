@@ -5,8 +5,6 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.figures.base import loading
-
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -24,7 +22,7 @@ def panel(graph_id: str, title: str, lang: str, height: str = "340px", fresh: bo
         dbc.CardBody(
             [
                 html.Div(head, className="panel-head"),
-                dcc.Graph(id=graph_id, figure=loading(lang), style={"height": height}, config=graph_config(lang)),
+                dcc.Graph(id=graph_id, style={"height": height}, config=graph_config(lang)),
             ]
         ),
         className="h-100 cityops-panel",

@@ -6,7 +6,6 @@ from functools import lru_cache
 
 import plotly.graph_objects as go
 
-from layouts.i18n import t
 from layouts.themes import FONT_FAMILY, palette
 
 #: Colour-blind-safe qualitative colours (Okabe–Ito), the default colours of traces.
@@ -45,24 +44,6 @@ def figure(data, theme: str, font_size: int = 13, **layout) -> go.Figure:
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
     }
     return go.Figure(data=data, layout=common | layout)
-
-
-def loading(lang: str) -> dict:
-    """What a graph shows until its callback first draws it: a "loading" line on a transparent background (the
-    card's own, in either theme) instead of plotly's white empty axes."""
-    clear = "rgba(0,0,0,0)"
-    return {
-        "data": [],
-        "layout": {
-            "paper_bgcolor": clear,
-            "plot_bgcolor": clear,
-            "xaxis": {"visible": False},
-            "yaxis": {"visible": False},
-            "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
-            "annotations": [{"text": t("panel.loading", lang), "showarrow": False, "xref": "paper", "yref": "paper",
-                             "x": 0.5, "y": 0.5, "font": {"family": FONT_FAMILY, "color": "#8a94a6", "size": 14}}],
-        },
-    }
 
 
 def level_line(axis: str, at: float, colour: str) -> dict:

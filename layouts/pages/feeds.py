@@ -18,7 +18,6 @@ from layouts.components.navbar import navbar
 from layouts.components.panel import graph_config
 from layouts.components.report_deliveries import failed_deliveries_table
 from layouts.components.timepicker import context_span, settle, time_picker
-from layouts.figures.base import loading
 from layouts.figures.feeds import rows_per_run
 from layouts.format import duration, local_time, number
 from layouts.i18n import TRANSLATIONS, prefixed, t
@@ -90,8 +89,7 @@ def _runs_section(lang: str) -> list:
     return [
         html.H2(t("feeds.runs", lang), className="page-subtitle"),
         html.P(t("feeds.runs.note", lang), className="text-body-secondary small"),
-        dcc.Graph(id="feeds-runs-chart", figure=loading(lang), style={"height": "300px"}, className="mb-3",
-                  config=graph_config(lang)),
+        dcc.Graph(id="feeds-runs-chart", style={"height": "300px"}, className="mb-3", config=graph_config(lang)),
         grid,
     ]
 
