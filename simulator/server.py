@@ -78,6 +78,7 @@ class Simulator:
             config.host, config.port, create_app(self.state), threaded=True, request_handler=_QuietHandler
         )
         self._stopped = threading.Event()
+        self._ticking = threading.Lock()  # the clock loop and a caller's own tick never write an export at once
         self._threads = [
             threading.Thread(target=self._server.serve_forever, name="simulator-http", daemon=True),
             threading.Thread(target=self._tick, name="simulator-clock", daemon=True),
@@ -106,9 +107,10 @@ class Simulator:
 
     def tick(self) -> None:
         """Extend the generated horizon and write due hotline exports (the clock loop does this every second)."""
-        now = self.state.world.now()
-        self.state.world.extend_to(now + DAY_S)
-        self.hotline.catch_up(now)
+        with self._ticking:
+            now = self.state.world.now()
+            self.state.world.extend_to(now + DAY_S)
+            self.hotline.catch_up(now)
 
     def _tick(self) -> None:
         while not self._stopped.wait(TICK_SECONDS):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
+from dashboard import clock
 from dashboard.db.engine import make_engine
 from dashboard.db.migrate import upgrade
 from dashboard.queries import complaints, environment, halls, traffic
@@ -20,6 +21,10 @@ from layouts.i18n import t
 from tests.dashboard.synthetic_city import populate
 from tests.reliability.dashpages import open_page, page_callbacks, page_layout, post_callback
 
+#: The city's moment in these tests: a Wednesday at 14:00 in Shanghai, the halls open (not the real clock: at
+#: night the wall's halls panels had nothing to read, whatever the test's date).
+NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)
+
 #: What the failed panel of each language says of itself, before naming the panel (from the catalogue's text).
 FAILED = {"en": "could not be drawn", "zh": "无法绘制"}
 
@@ -28,9 +33,16 @@ FAILED = {"en": "could not be drawn", "zh": "无法绘制"}
 def engine(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('panels') / 'city.db'}")
     upgrade(engine)
-    populate(engine, datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
+    populate(engine, NOW)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def city_clock():
+    """The app's clock at :data:`NOW` for every test here."""
+    with clock.set_to(NOW):
+        yield
 
 
 def _answers(engine, tmp_path, path: str, lang: str) -> dict:
