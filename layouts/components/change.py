@@ -3,6 +3,8 @@ arrow, coloured by whether it is good or bad for the KPI; "no data" when either 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dash import html
 
 from dashboard.kpis.compare import Change
@@ -18,12 +20,24 @@ ARROWS = {"up": "▲", "down": "▼", "flat": "＝"}
 VERDICT_CLASS = {"better": "text-success", "worse": "text-danger", "same": "text-body-secondary"}
 
 
+def as_shown(moved: Change, lang: str, digits: int, points: float | None = None) -> Change:
+    """``moved`` as a reader sees it at ``digits`` decimals: a change that shows as 0 is no change (``±0 ＝``,
+    neither better nor worse, and no percentage: "+0.0 (+61%)" between two near-zero values tells nothing)."""
+    if not moved.known or moved.absolute == 0:
+        return moved
+    if number(abs(moved.absolute * (points or 1)), lang, digits) != number(0, lang, digits):
+        return moved
+    return replace(moved, absolute=0.0, percent=None, arrow="flat", verdict=moved.verdict and "same")
+
+
 def change_text(moved: Change, lang: str, digits: int = 1, points: float | None = None) -> str:
     """The change as text: ``+12 (+5.3%) ▲`` (the relative change when it is defined); a percentage's change
     in percentage points instead (``points``: the factor to percent, 100 for shares 0–1, 1 for values already
-    in percent): ``+1.2 个百分点 ▲``; "no data" without data."""
+    in percent): ``+1.2 个百分点 ▲``; a change that rounds to 0 at ``digits`` as ``±0 ＝``; "no data" without
+    data."""
     if not moved.known:
         return t("compare.no_data", lang)
+    moved = as_shown(moved, lang, digits, points)
     delta = moved.absolute * (points or 1)
     sign = "+" if delta > 0 else "−" if delta < 0 else "±"
     text = f"{sign}{number(abs(delta), lang, digits)}{t('score.pt', lang) if points else ''}"
@@ -37,6 +51,7 @@ def change_span(
 ) -> html.Span:
     """The catalogue text ``template`` (its ``{delta}``: the change) coloured by the change's verdict; the
     comparison period's value in its tooltip."""
+    moved = as_shown(moved, lang, digits, points)
     base = None
     if moved.base is not None:
         shown = number(moved.base * (points or 1), lang, digits) + ("%" if points else "")

@@ -55,7 +55,7 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> go.Choroplethmap:
             count=number(row["count"], lang),
             rate=number(row["per_10k"], lang, 2),
         )
-        for _, row in frame.iterrows()
+        for row in frame.to_dict("records")
     ]
     return go.Choroplethmap(
         geojson=area_geojson(frame),

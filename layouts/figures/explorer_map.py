@@ -96,7 +96,7 @@ def _areas(layers: ExplorerLayers, lang: str, theme: str) -> go.Choroplethmap:
             due=number(row["due"], lang),
             met=number(row["due_met"], lang),
         )
-        for _, row in frame.iterrows()
+        for row in frame.to_dict("records")
     ]
     return go.Choroplethmap(
         geojson=area_geojson(frame),
@@ -181,7 +181,7 @@ def _halls(halls: pd.DataFrame, lang: str) -> list[go.Scattermap]:
                 wait=number(row["wait_min"], lang, 1),
                 called=number(row["called"], lang),
             )
-            for _, row in group.iterrows()
+            for row in group.to_dict("records")
         ]
         traces.append(
             marker_trace(

@@ -230,7 +230,7 @@ def complaint_traces(points: pd.DataFrame, lang: str, timezone: str, size: int =
                 time=local_time(row["requested_at"], timezone, lang=lang),
                 status=t(f"status.{status}", lang),
             )
-            for _, row in group.iterrows()
+            for row in group.to_dict("records")
         ]
         traces.append(
             marker_trace(
@@ -261,7 +261,7 @@ def road_traces(roads: pd.DataFrame, lang: str) -> list[go.BaseTraceType]:
                 level=t(f"tpi.{row['level']}", lang),
                 speed=number(row["speed_kmh"], lang),
             )
-            for _, row in subset.iterrows()
+            for row in subset.to_dict("records")
         ]
         traces.append(
             go.Scattermap(
@@ -296,7 +296,7 @@ def station_traces(stations: pd.DataFrame, lang: str) -> list[go.Scattermap]:
                 level=t(f"aqi.{row['level']}", lang),
                 primary=primary(row["primary"] or ""),
             )
-            for _, row in group.iterrows()
+            for row in group.to_dict("records")
         ]
         traces.append(
             marker_trace(

@@ -19,11 +19,12 @@ READY = {
     "wall": ".wall-scene.active .wall-panel .main-svg",
 }
 #: Nothing loading, every visible figure drawn (laid out and not hidden: the wall lays out its next scene hidden,
-#: before its figures arrive), every map's sources loaded.
+#: before its figures arrive) and not being redrawn (plotly redraws a figure a refresh answered in steps, its
+#: texts gone in between), every map's sources loaded.
 DRAWN = """() => !document.querySelector('[data-dash-is-loading]')
   && Array.from(document.querySelectorAll('.js-plotly-plot'))
     .filter(g => g.offsetParent !== null && getComputedStyle(g).visibility !== 'hidden')
-    .every(g => g.querySelector('.main-svg')
+    .every(g => g.querySelector('.main-svg') && g._fullLayout && !g._fullLayout._replotting
       && !(g._fullLayout && g._fullLayout.map && !g._fullLayout.map._subplot.map.loaded()))"""
 
 

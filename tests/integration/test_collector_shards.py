@@ -176,9 +176,11 @@ def test_a_lease_passes_to_the_other_process_only_when_its_holder_is_gone(postgr
             assert granted  # another feed is free
         admin = create_engine(make_url(postgres_engine.url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:  # the first process dies: the server ends its session
+            # this database's lock only: other tests' collectors hold the same feed's lock in their databases
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = :cls "
-                "AND objid = :obj"), {"cls": LEASE_CLASS, "obj": _lock_object("traffic-ngsi")})
+                "AND objid = :obj AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ), {"cls": LEASE_CLASS, "obj": _lock_object("traffic-ngsi")})
         admin.dispose()
         for _ in range(50):
             with second.lease("traffic-ngsi") as granted:

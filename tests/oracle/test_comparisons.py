@@ -234,6 +234,9 @@ def card_differences(where: str, node: dict, current: float | None, base: float 
     if match is None:
         return [*lines, f"{where}: no change in {shown!r}"]
     delta = current - base
+    # a change that shows as 0 at the card's digits reads as none: "±0 ＝", without a relative change
+    rounds_away = delta != 0 and f"{abs(delta):.{digits}f}" == f"{0:.{digits}f}"
+    delta = 0.0 if rounds_away else delta
     sign = "+" if delta > 0 else "−" if delta < 0 else "±"
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "＝"
     if (match["sign"], match["arrow"]) != (sign, arrow) or not pages.shows(match["delta"], abs(delta)):
@@ -242,10 +245,10 @@ def card_differences(where: str, node: dict, current: float | None, base: float 
         if match["points"] is None or match["percent"] is not None:
             lines.append(f"{where}: a rate's change {match[0]!r} is not in percentage points alone")
         return lines
-    percent = delta / abs(base) * 100 if base else None
+    percent = delta / abs(base) * 100 if base and not rounds_away else None
     if percent is None:
         if match["percent"] is not None:
-            lines.append(f"{where}: relative change {match[0]!r} against a base of 0")
+            lines.append(f"{where}: relative change {match[0]!r} against a base of 0 or a change shown as 0")
     elif match["percent"] is None or not pages.shows(match["percent"], abs(percent)) or (
         match["psign"] != ("+" if percent >= 0 else "−")
     ):
