@@ -216,6 +216,31 @@ def _settled(page, idle_ms: int = 1500) -> None:
     page.wait_for_timeout(idle_ms)
 
 
+#: What each figure of a page shows, for the message of a page that did not settle.
+_FIGURES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => ({
+  panel: (g.closest('[id]') || {}).id, visible: g.offsetParent !== null, drawn: !!g.querySelector('.main-svg'),
+  traces: (g.data || []).length, map_loaded: !(g._fullLayout && g._fullLayout.map)
+    || g._fullLayout.map._subplot.map.loaded()})).concat([
+  {loading: document.querySelectorAll('[data-dash-is-loading]').length}])"""
+
+
+def _opened(page, url: str, recorder: _Recorder) -> None:
+    """Open ``url`` and wait until it settles; a page that has not settled within a minute is opened once more,
+    its first opening's callbacks forgotten (what it showed is printed: now and then a wall does not settle,
+    cause not yet found)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(url, wait_until="commit")
+    try:
+        _settled(page)
+    except PlaywrightTimeout:
+        print(f"load: {url} did not settle within a minute; opened again. Its figures: "
+              f"{json.dumps(page.evaluate(_FIGURES))}", file=sys.stderr, flush=True)
+        recorder.take()
+        page.goto(url, wait_until="commit")
+        _settled(page)
+
+
 def _by_interval(body: dict) -> bool:
     return any(p.endswith("interval.n_intervals") for p in body.get("changedPropIds", []))
 
@@ -234,10 +259,10 @@ def record(base: str, district: str) -> dict:
 
         def step(kind: str, name: str, path: str, action=None, keep=lambda _body: True) -> None:
             if action is None:
-                page.goto(base + path, wait_until="commit")
+                _opened(page, base + path, recorder)
             else:
                 action()
-            _settled(page)
+                _settled(page)
             callbacks = recorder.take(keep)
             if not callbacks:
                 raise RuntimeError(f"{kind} {name}: the browser posted no callback on {path}")

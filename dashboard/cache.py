@@ -1,8 +1,11 @@
-"""The shared query cache (flask-caching): Redis when configured, else in-process; short timeouts."""
+"""The shared cache (flask-caching): Redis when configured, else in-process; short timeouts. It holds query
+results (:func:`cached`) and what a page shows every viewer alike (:func:`shared`)."""
 
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,6 +16,11 @@ from dashboard.settings import Settings
 
 cache = Cache()
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+#: Longest wait for a value another caller is building (:func:`shared`) before building it too.
+WAIT_FOR_BUILD_S = 10.0
+POLL_S = 0.05
 
 
 def init_cache(server: Flask, settings: Settings) -> None:
@@ -38,3 +46,49 @@ def cached(func: F) -> F:
         return memoized(*args, **kwargs) if _active() else func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def shared(key: str, build: Callable[[], T]) -> T:
+    """``build()``, kept under ``key`` for one refresh interval: with Redis, every web worker serves the value
+    the first one built, and while one builds it the others asking for it wait for it (up to
+    :data:`WAIT_FOR_BUILD_S`) instead of building it again. ``key`` must name everything the value depends on.
+    Outside an app with the cache, or when the cache cannot be reached, the value is built for the caller alone;
+    a build that raises keeps nothing (and lets the waiting callers build)."""
+    if not _active():
+        return build()
+    building = f"{key}:building"
+    try:
+        value = cache.get(key)
+        if value is None and not cache.add(building, 1, timeout=int(WAIT_FOR_BUILD_S)):
+            value = _built_by_another(key, building)
+    except Exception:  # noqa: BLE001 — a cache that cannot be read costs a build, never the page
+        log.warning("the shared cache could not be read for %s; building the value", key, exc_info=True)
+        return build()
+    if value is not None:
+        return value
+    try:
+        value = build()
+        _quietly(lambda: cache.set(key, value), key)
+    finally:
+        _quietly(lambda: cache.delete(building), building)
+    return value
+
+
+def _quietly(action: Callable[[], object], key: str) -> None:
+    """Write to the cache; a cache that cannot be written costs later builds, never this page."""
+    try:
+        action()
+    except Exception:  # noqa: BLE001
+        log.warning("the shared cache could not be written for %s", key, exc_info=True)
+
+
+def _built_by_another(key: str, building: str):
+    """The value another caller is building under ``key``, once it is there; None when that build is given up
+    (it failed, or took longer than :data:`WAIT_FOR_BUILD_S`)."""
+    deadline = time.monotonic() + WAIT_FOR_BUILD_S
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        value = cache.get(key)
+        if value is not None or not cache.has(building):
+            return value
+    return None

@@ -28,6 +28,7 @@ from layouts.components.navbar import navbar
 from layouts.components.panel import panel, stat_tile, tile_row
 from layouts.components.panel_error import panel_figure
 from layouts.components.timepicker import context_span, settle, time_picker
+from layouts.data import drawn_once
 from layouts.i18n import t
 from layouts.viewmodels.domain import data_spans, district_options, page_freshness
 
@@ -298,7 +299,8 @@ def domain_layout(
 
 def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Drawn]) -> None:
     """The page's refresh: on its timer and on each choice of district it draws tiles, panels and the "data as
-    of" line for the URL's period; a failure keeps them and shows the banner."""
+    of" line for the URL's period (once a refresh interval for all who ask alike); a failure keeps them and shows
+    the banner."""
     name = spec.name
     slots = [s.key for row in spec.rows for s in row]
     titles = {s.key: s.title or f"{name}.{s.key}" for row in spec.rows for s in row}
@@ -334,4 +336,4 @@ def register_domain(app: dash.Dash, spec: DomainSpec, draw: Callable[[View], Dra
                 freshness_line(fresh, lang, context.timezone),
             )
 
-        return guarded(render, 2 + len(slots), lang)
+        return guarded(lambda: drawn_once(context, name, render, tuple(district), highlight), 2 + len(slots), lang)

@@ -18,6 +18,7 @@ from layouts.components.panel import graph_config
 from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.ticket_detail import ticket_detail
 from layouts.components.timepicker import Settled, settle, time_picker
+from layouts.data import drawn_once
 from layouts.figures.charts import count_bars
 from layouts.figures.explorer_map import COMPLAINT_MODES, explorer_map
 from layouts.figures.map_base import STATUS_COLOURS
@@ -329,7 +330,8 @@ def _register_refresh(app: dash.Dash) -> None:
             named = t(f"time.period.{view.span.period}", lang)
             return figure, _summary(view, lang, theme), label, named, span_text(view.span, lang)
 
-        return guarded(render, 5, lang)
+        chosen = (period, filters, layers, mode, kpi, hour, zoom)
+        return guarded(lambda: drawn_once(context, "map", render, *chosen), 5, lang)
 
 
 def _register_click(app: dash.Dash) -> None:

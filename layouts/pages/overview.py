@@ -18,6 +18,7 @@ from layouts.components.panel_error import panel_figure
 from layouts.components.score_alerts import alert_list
 from layouts.components.score_card import score_card
 from layouts.components.timepicker import context_span, settle, time_picker
+from layouts.data import drawn_once
 from layouts.figures.city_map import city_map
 from layouts.figures.ranking import ranking_bars
 from layouts.figures.score_breakdown import score_breakdown
@@ -190,7 +191,12 @@ def _score_cards(view, period: str, lang: str) -> list:
 def content(context: RequestContext) -> dict[str, object]:
     """What the data decides on the page for the request ``context``, by component id (property: ``OUTPUTS``):
     drawn with the page itself (no round trip before the first paint) and again by each refresh, for the period
-    of the request's time; the cards compared as its ``compare`` says (the previous period by default)."""
+    of the request's time; the cards compared as its ``compare`` says (the previous period by default). Drawn
+    once a refresh interval for all who ask alike (``layouts.data.drawn_once``)."""
+    return drawn_once(context, "overview", lambda: _drawn(context))
+
+
+def _drawn(context: RequestContext) -> dict[str, object]:
     lang, theme = context.language, context.theme
     span = context_span(context, "overview")
     view, period = overview_view(context, span), span.period

@@ -23,6 +23,7 @@ from layouts.components.kpi_card import freshness_line, kpi_row
 from layouts.components.panel_error import panel_block, panel_figure
 from layouts.components.timepicker import as_of_text, settle
 from layouts.components.wall_panels import PANELS, SCENES, playlist
+from layouts.data import drawn_once
 from layouts.i18n import t
 from layouts.viewmodels.wall import alarms, panel_body, wall_view
 
@@ -193,7 +194,12 @@ def content(context: RequestContext, panels: list[str]) -> WallContent:
     """The wall's data-driven parts for ``panels`` in the request ``context``, figures sized for its screen
     (``scale`` × 1920 px wide): drawn with the page itself (nothing waits for a round trip at load) and again by
     each refresh; the KPI strip compared with the day before or a year before when the URL says so
-    (``?compare=previous|year``)."""
+    (``?compare=previous|year``). Drawn once a refresh interval for every wall that asks alike
+    (``layouts.data.drawn_once``)."""
+    return drawn_once(context, "wall", lambda: _drawn(context, panels), tuple(panels))
+
+
+def _drawn(context: RequestContext, panels: list[str]) -> WallContent:
     view = wall_view(context, panels)
     lang, fresh, tz = context.language, view.freshness, context.timezone
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(context, view.now)]

@@ -1,0 +1,116 @@
+"""What a page shows every viewer alike is built once and shared (``dashboard.cache.shared``): in-process and
+through a real Redis, by concurrent callers too; a failing build keeps nothing; a cache that cannot be reached
+costs a build, never the value."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+from flask import Flask
+
+from dashboard.cache import init_cache, shared
+from dashboard.settings import Settings
+
+REDIS_URL = os.environ.get("CITYOPS_TEST_REDIS_URL")
+BACKENDS = ["in-process", pytest.param("redis", marks=pytest.mark.skipif(not REDIS_URL, reason="no Redis"))]
+
+
+def _app(tmp_path, backend: str, redis_url: str | None = None) -> Flask:
+    server = Flask(__name__)
+    url = redis_url or (REDIS_URL if backend == "redis" else None)
+    init_cache(server, Settings(var_dir=tmp_path, redis_url=url, refresh_seconds=30,
+                                cache_key_prefix=f"test-shared-{uuid.uuid4().hex}:"))
+    return server
+
+
+class Counting:
+    """A build that counts its calls, optionally slow or failing."""
+
+    def __init__(self, value="drawn", seconds: float = 0.0, fails: bool = False) -> None:
+        self.calls, self.value, self.seconds, self.fails = 0, value, seconds, fails
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.seconds)
+        if self.fails:
+            raise RuntimeError("the database went away")
+        return self.value
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_value_is_built_once_for_its_key(tmp_path, backend):
+    build = Counting({"kpis": [1, 2, 3]})
+    with _app(tmp_path, backend).app_context():
+        first = shared("page:a", build)
+        second = shared("page:a", build)
+        other = shared("page:b", build)
+    assert first == second == other == {"kpis": [1, 2, 3]}
+    assert build.calls == 2  # page:a once, page:b once
+
+
+def test_outside_an_app_every_call_builds(tmp_path):
+    build = Counting()
+    assert shared("page:a", build) == shared("page:a", build) == "drawn"
+    assert build.calls == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_callers_wait_for_the_one_build(tmp_path, backend):
+    """Eight callers asking at once while the value takes 0.5 s to build: one builds, seven wait for it."""
+    server = _app(tmp_path, backend)
+    build = Counting("drawn", seconds=0.5)
+    results: list[object] = []
+
+    def ask() -> None:
+        with server.app_context():
+            results.append(shared("page:wall", build))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == ["drawn"] * 8
+    assert build.calls == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failing_build_keeps_nothing_and_frees_the_waiters(tmp_path, backend):
+    server = _app(tmp_path, backend)
+    failing = Counting(seconds=0.3, fails=True)
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        with server.app_context():
+            try:
+                shared("page:overview", failing)
+            except RuntimeError as exc:
+                outcome["first"] = exc
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    time.sleep(0.1)  # the failing build holds the key now
+    started = time.monotonic()
+    with server.app_context():
+        outcome["waiter"] = shared("page:overview", Counting("built by the waiter"))
+    waited = time.monotonic() - started
+    thread.join(10)
+    assert isinstance(outcome["first"], RuntimeError)
+    assert outcome["waiter"] == "built by the waiter"
+    assert waited < 5  # not the whole wait: the failed build let go of the key
+    with server.app_context():
+        assert shared("page:overview", Counting("again")) == "built by the waiter"  # kept by the waiter
+
+
+def test_an_unreachable_cache_costs_a_build_not_the_value(tmp_path):
+    server = _app(tmp_path, "redis", redis_url="redis://127.0.0.1:9/0")  # nothing listens on port 9
+    build = Counting()
+    with server.app_context():
+        assert shared("page:a", build) == shared("page:a", build) == "drawn"
+    assert build.calls == 2
