@@ -163,6 +163,8 @@ class Complaint(Base):
         # the backlog and overdue counts never read the history.
         Index("ix_complaint_closed_at_due_at", "closed_at", "due_at"),
         Index("ix_complaint_revisited_at", "revisited_at"),
+        # The categories the complaints name, one index entry each (dashboard.queries.reference.categories).
+        Index("ix_complaint_category_category_name", "category", "category_name"),
         # The map's H3 cells of any time range and filter, counted from the index alone (no row lookups).
         Index("ix_complaint_h3_requested_at", "h3", "requested_at", "district_code", "category", "status",
               "department_code", "location_flag"),
