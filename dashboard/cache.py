@@ -56,11 +56,13 @@ def shared(key: str, build: Callable[[], T]) -> T:
     a build that raises keeps nothing (and lets the waiting callers build)."""
     if not _active():
         return build()
-    building = f"{key}:building"
+    building, holding = f"{key}:building", False
     try:
         value = cache.get(key)
-        if value is None and not cache.add(building, 1, timeout=int(WAIT_FOR_BUILD_S)):
-            value = _built_by_another(key, building)
+        if value is None:
+            holding = cache.add(building, 1, timeout=int(WAIT_FOR_BUILD_S))
+            if not holding:
+                value = _built_by_another(key, building)
     except Exception:  # noqa: BLE001 — a cache that cannot be read costs a build, never the page
         log.warning("the shared cache could not be read for %s; building the value", key, exc_info=True)
         return build()
@@ -70,7 +72,8 @@ def shared(key: str, build: Callable[[], T]) -> T:
         value = build()
         _quietly(lambda: cache.set(key, value), key)
     finally:
-        _quietly(lambda: cache.delete(building), building)
+        if holding:  # a caller that gave up waiting leaves the build it waited for its own mark
+            _quietly(lambda: cache.delete(building), building)
     return value
 
 
