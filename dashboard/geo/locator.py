@@ -110,8 +110,8 @@ class PostgisLocator:
                      "lats": [float(la) if ok else None for la, ok in zip(lats, has, strict=True)]},
                 )
                 for i, level, code in rows:
-                    codes = found.setdefault(level, [None] * n)
-                    if codes[i - 1] is None:
+                    codes = found.get(level)  # the levels a Located holds; others (none yet) are not asked for
+                    if codes is not None and codes[i - 1] is None:
                         codes[i - 1] = code
         cells = [h3.latlng_to_cell(la, lo, H3_RESOLUTION) if ok else None
                  for lo, la, ok in zip(lons, lats, has, strict=True)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import shapely
@@ -50,3 +52,29 @@ def test_district_lookup_in_postgis_agrees_with_shapely(engine):
     lons = list(rng.uniform(minx - 0.01, maxx + 0.01, 400)) + [None]
     lats = list(rng.uniform(miny - 0.01, maxy + 0.01, 400)) + [None]
     assert in_database.locate(lons, lats) == in_python.locate(lons, lats)
+
+
+def test_district_lookup_in_postgis_takes_time_in_proportion_to_the_points(engine):
+    """A collector's batch holds up to 200,000 complaints: each row the database answers costs the same, not one
+    more pass over the batch (that made a year's backfill on PostgreSQL stall for hours)."""
+    if not uses_postgis(engine.dialect):
+        pytest.skip("needs PostgreSQL with PostGIS")
+    populate(engine)
+    with engine.connect() as conn:
+        locator = DistrictLocator.from_connection(conn)
+        rows = conn.execute(select(District.geometry).where(District.level == "district")).scalars().all()
+    minx, miny, maxx, maxy = shapely.union_all(rows).bounds
+    rng = np.random.default_rng(7)
+
+    def seconds(n: int) -> float:
+        lons, lats = list(rng.uniform(minx, maxx, n)), list(rng.uniform(miny, maxy, n))
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            located = locator.locate(lons, lats)
+            best = min(best, time.perf_counter() - started)
+        assert sum(code is not None for code in located.district) > n / 4  # the points do fall in districts
+        return best
+
+    small, large = seconds(2_000), seconds(20_000)
+    assert large / small < 30, f"10× the points took {large / small:.0f}× the time"  # linear: about 10×
