@@ -173,11 +173,13 @@ def layout(
 
 @dataclass(frozen=True)
 class WallContent:
-    """What the data decides on the wall: the KPI strip, each panel's figure or list (``bodies``), its data time
-    and class (stale or not), and the ticker."""
+    """What the data decides on the wall: the KPI strip, each panel's figure or list (``bodies``), each figure's
+    data as a patch for a wall that has drawn it (``patches``), each panel's data time and class (stale or not),
+    and the ticker."""
 
     kpis: object
     bodies: dict[str, object]
+    patches: dict[str, object]
     fresh: dict[str, list]
     classes: dict[str, str]
     ticker: list
@@ -185,9 +187,8 @@ class WallContent:
     @classmethod
     def blank(cls, panels: list[str]) -> WallContent:
         """Nothing drawn yet (the database could not be read)."""
-        return cls(
-            None, dict.fromkeys(panels), {p: [] for p in panels}, {p: f"wall-panel wall-panel-{p}" for p in panels}, []
-        )
+        classes = {p: f"wall-panel wall-panel-{p}" for p in panels}
+        return cls(None, dict.fromkeys(panels), {}, {p: [] for p in panels}, classes, [])
 
 
 def content(context: RequestContext, panels: list[str]) -> WallContent:
@@ -203,9 +204,11 @@ def _drawn(context: RequestContext, panels: list[str]) -> WallContent:
     view = wall_view(context, panels)
     lang, fresh, tz = context.language, view.freshness, context.timezone
     ticker = [html.Span(text, className=f"ticker-item ticker-{level}") for level, text in alarms(context, view.now)]
+    bodies = {p: _body(p, context, view.now) for p in panels}
     return WallContent(
         kpis=kpi_row(view.kpis, lang, tz, view.changes, view.compare),
-        bodies={p: _body(p, context, view.now) for p in panels},
+        bodies=bodies,
+        patches={p: data_patch(body) for p, body in bodies.items() if PANELS[p].graph and body is not None},
         fresh={p: freshness_line(fresh[p], lang, tz) if PANELS[p].domains else [] for p in panels},
         classes={
             p: f"wall-panel wall-panel-{p}" + (" wall-panel-stale" if PANELS[p].domains and fresh[p].stale else "")
@@ -268,7 +271,7 @@ def _refreshed(drawn: WallContent, graphs, blocks, panels, drawn_before: bool, d
     return (
         drawn.kpis,
         [
-            dash.no_update if p in waiting else data_patch(drawn.bodies[p]) if drawn_before else drawn.bodies[p]
+            dash.no_update if p in waiting else drawn.patches[p] if drawn_before else drawn.bodies[p]
             for p in graphs
         ],
         [drawn.bodies[p] for p in blocks],
