@@ -48,12 +48,14 @@ def cached(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def shared(key: str, build: Callable[[], T]) -> T:
+def shared(key: str, build: Callable[[], T], before: str | None = None) -> T:
     """``build()``, kept under ``key`` for one refresh interval: with Redis, every web worker serves the value
-    the first one built, and while one builds it the others asking for it wait for it (up to
+    the first one built, and while one builds it the others asking for it get the value kept under ``before``
+    (what the same viewers were shown the interval before) when there is one, else wait for it (up to
     :data:`WAIT_FOR_BUILD_S`) instead of building it again. ``key`` must name everything the value depends on.
-    Outside an app with the cache, or when the cache cannot be reached, the value is built for the caller alone;
-    a build that raises keeps nothing (and lets the waiting callers build)."""
+    Values are kept for two intervals, so that the one before is still there while the next is built. Outside an
+    app with the cache, or when the cache cannot be reached, the value is built for the caller alone; a build that
+    raises keeps nothing (and lets the waiting callers build)."""
     if not _active():
         return build()
     building, holding = f"{key}:building", False
@@ -62,7 +64,7 @@ def shared(key: str, build: Callable[[], T]) -> T:
         if value is None:
             holding = cache.add(building, 1, timeout=int(WAIT_FOR_BUILD_S))
             if not holding:
-                value = _built_by_another(key, building)
+                value = (cache.get(before) if before else None) or _built_by_another(key, building)
     except Exception:  # noqa: BLE001 — a cache that cannot be read costs a build, never the page
         log.warning("the shared cache could not be read for %s; building the value", key, exc_info=True)
         return build()
@@ -70,11 +72,16 @@ def shared(key: str, build: Callable[[], T]) -> T:
         return value
     try:
         value = build()
-        _quietly(lambda: cache.set(key, value), key)
+        _quietly(lambda: cache.set(key, value, timeout=2 * _interval()), key)
     finally:
         if holding:  # a caller that gave up waiting leaves the build it waited for its own mark
             _quietly(lambda: cache.delete(building), building)
     return value
+
+
+def _interval() -> int:
+    """Seconds an entry lives by default (one refresh interval, :func:`init_cache`)."""
+    return cache.cache.default_timeout
 
 
 def _quietly(action: Callable[[], object], key: str) -> None:

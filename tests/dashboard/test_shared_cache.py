@@ -114,3 +114,48 @@ def test_an_unreachable_cache_costs_a_build_not_the_value(tmp_path):
     with server.app_context():
         assert shared("page:a", build) == shared("page:a", build) == "drawn"
     assert build.calls == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_while_the_next_value_is_built_the_others_get_the_one_before(tmp_path, backend):
+    """The drawing of a new interval takes 1 s: the viewers asking meanwhile get the interval before's at once;
+    a viewer with nothing kept before waits for the build."""
+    server = _app(tmp_path, backend)
+    slow = Counting("drawn now", seconds=1.0)
+    with server.app_context():
+        shared("page:wall@1", Counting("drawn before"))
+
+    def builder() -> None:
+        with server.app_context():
+            shared("page:wall@2", slow, before="page:wall@1")
+
+    thread = threading.Thread(target=builder)
+    thread.start()
+    time.sleep(0.2)  # the builder holds the key now
+    meanwhile = Counting("built by a second caller")
+    with server.app_context():
+        started = time.monotonic()
+        served = shared("page:wall@2", meanwhile, before="page:wall@1")
+        served_in = time.monotonic() - started
+        waited_for = shared("page:wall@2", meanwhile, before="page:nothing-kept")
+    thread.join(10)
+    assert served == "drawn before" and served_in < 0.5
+    assert waited_for == "drawn now"
+    assert meanwhile.calls == 0 and slow.calls == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_value_is_kept_for_two_intervals(tmp_path, backend):
+    server = Flask(__name__)
+    url = REDIS_URL if backend == "redis" else None
+    init_cache(server, Settings(var_dir=tmp_path, redis_url=url, refresh_seconds=2,
+                                cache_key_prefix=f"test-shared-{uuid.uuid4().hex}:"))
+    build = Counting()
+    with server.app_context():
+        shared("page:a", build)
+        time.sleep(2.5)  # past one interval: still there
+        shared("page:a", build)
+        assert build.calls == 1
+        time.sleep(2.0)  # past two: gone
+        shared("page:a", build)
+        assert build.calls == 2
