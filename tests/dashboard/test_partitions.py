@@ -16,7 +16,8 @@ from collectors.contract import Batch, Collector, SourceRecord
 from collectors.runner import FeedRunner
 from collectors.sinks import store
 from dashboard.db import partitions, rollups
-from dashboard.db.models import Quarantine, SensorReading, TrafficDaily, TrafficHourly, TrafficObservation
+from dashboard.db.models import HallTicket, Quarantine, SensorReading, TrafficDaily, TrafficHourly, TrafficObservation
+from dashboard.db.upsert import upsert
 from dashboard.settings import get_settings
 
 pytestmark = pytest.mark.postgres
@@ -194,3 +195,41 @@ def test_the_migration_moves_existing_rows_into_their_months_and_back(postgres_e
         new_id = conn.execute(insert(TrafficObservation).returning(TrafficObservation.id),
                               [{"source": "new", **_observations(datetime(2025, 2, 2, tzinfo=UTC), 1)[0]}]).scalar()
     assert new_id == last_id + 1
+
+
+def _analysed_rows(engine: Engine, partition: str) -> float:
+    """The rows the planner believes the partition holds (-1: never analysed)."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = :p"), {"p": partition}).scalar()
+
+
+def test_a_month_a_batch_fills_is_analysed_at_once(postgres_engine):
+    """Autovacuum (off on some servers, a minute away on the others) is not waited for: a month a batch at least
+    doubles is analysed at once, so that the planner knows its rows when it checks the next batch's keys."""
+    start = datetime(2025, 5, 3, tzinfo=UTC)
+    month = "traffic_observation_p202505"
+    rows = _observations(start, 40, every_min=1)  # 2,400 readings, all in May 2025
+    with postgres_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", rows, datetime.now(UTC), timezone=TZ)
+    assert _analysed_rows(postgres_engine, month) == len(rows)
+    with postgres_engine.begin() as conn:  # a few more rows do not make it analysed again
+        store(conn, "traffic", "ngsi", _observations(start + timedelta(days=5), 2, every_min=1), datetime.now(UTC),
+              timezone=TZ)
+    assert _analysed_rows(postgres_engine, month) == len(rows)
+
+
+def test_a_batch_of_a_few_rows_analyses_nothing(postgres_engine):
+    with postgres_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", _observations(datetime(2025, 7, 3, tzinfo=UTC), 4), datetime.now(UTC),
+              timezone=TZ)
+    assert _analysed_rows(postgres_engine, "traffic_observation_p202507") == -1
+
+
+def test_a_table_not_partitioned_a_batch_fills_is_analysed_too(postgres_engine):
+    at = datetime(2025, 5, 3, 8, tzinfo=UTC)
+    rows = [{"source": "hall", "source_id": f"T{k}", "hall_code": "H1", "status": "waiting",
+             "issued_at": at + timedelta(seconds=10 * k), "updated_at": at + timedelta(seconds=10 * k)}
+            for k in range(1500)]
+    with postgres_engine.begin() as conn:
+        upsert(conn, HallTicket.__table__, rows, version="updated_at")
+    assert _analysed_rows(postgres_engine, "hall_ticket") == len(rows)
