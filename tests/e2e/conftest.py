@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -38,8 +39,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def city_moment() -> datetime:
     """The moment the synthetic city of :func:`live_url` is built as of; the app's clock stands there while a
-    test browses it, so its data never turns stale however long the session takes."""
-    return datetime.now(UTC)
+    test browses it, so its data never turns stale however long the session takes. Now, unless
+    ``CITYOPS_TEST_CITY_MOMENT`` (ISO 8601 with its offset) names another: a moment to reproduce a run at, such
+    as just after the city's midnight."""
+    named = os.environ.get("CITYOPS_TEST_CITY_MOMENT")
+    return datetime.fromisoformat(named).astimezone(UTC) if named else datetime.now(UTC)
 
 
 @pytest.fixture(autouse=True)
