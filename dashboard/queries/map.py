@@ -138,7 +138,8 @@ def _named(counts: pd.DataFrame, names: pd.DataFrame, limit: int) -> pd.DataFram
     counts = counts.groupby("key", as_index=False, dropna=False)["count"].sum()
     counts["count"] = counts["count"].astype(int)
     counts = counts.sort_values(["count", "key"], ascending=[False, True], kind="stable", ignore_index=True)
-    named = counts.head(limit).merge(names.rename(columns={"code": "key"}), how="left", on="key")
+    names = names.rename(columns={"code": "key"}).astype({"key": object})  # no rows at all reads as float64
+    named = counts.head(limit).astype({"key": object}).merge(names, how="left", on="key")
     for column in ("name_zh", "name_en"):
         named[column] = named[column].where(named[column].notna(), named["key"])
     return named[["key", "name_zh", "name_en", "count"]]

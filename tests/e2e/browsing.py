@@ -58,6 +58,17 @@ def settle(page, selector):
     page.wait_for_timeout(300)
 
 
-def assert_clean(problems, callbacks):
+#: How a panel that could not be drawn says so (``panel.error``), in either language.
+PANEL_FAILED = ("无法绘制", "could not be drawn")
+
+
+def assert_clean(problems, callbacks, page=None):
+    """No problem recorded, every callback answered 200 and, given the ``page``, no panel on it says it could not
+    be drawn (a test of a failing panel leaves the page out)."""
     assert callbacks and all(status == 200 for status in callbacks), callbacks
     assert not problems, problems
+    if page is not None:
+        content = page.content()
+        assert not any(failed in content for failed in PANEL_FAILED), [
+            line for line in page.locator("body").inner_text().splitlines() if any(f in line for f in PANEL_FAILED)
+        ] or "a figure's annotation"

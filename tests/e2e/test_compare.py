@@ -6,6 +6,8 @@ fixture city holds no data a year back: every 同比 says so, none is a change f
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from browsing import READY, assert_clean, open_page, settle
@@ -39,7 +41,7 @@ def test_overview_year_on_year_without_last_years_data(context, live_url, screen
         )
         assert [c["text"] for c in headline] == [no_data] * 3 + latest
         page.screenshot(path=str(screenshots / f"overview-compare-year-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -61,13 +63,16 @@ def test_overview_against_the_previous_period(context, live_url, screenshots, la
         text, cls = received.inner_text(), received.get_attribute("class")
         assert ("▲" in text and "text-danger" in cls) or ("▼" in text and "text-success" in cls), (text, cls)
         page.screenshot(path=str(screenshots / f"overview-compare-previous-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
 
-def test_map_slider_over_a_custom_90_day_range(context, live_url, screenshots):
-    page, problems, callbacks = open_page(context, live_url, "/map?lang=en&from=2026-09-04&to=2026-12-01")
+def test_map_slider_over_a_custom_90_day_range(context, live_url, city_moment, screenshots):
+    """89 local days ending the day before yesterday (the city's), so that every one of them has passed whole."""
+    last = city_moment.astimezone(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=2)
+    first = last - timedelta(days=88)
+    page, problems, callbacks = open_page(context, live_url, f"/map?lang=en&from={first}&to={last}")
     try:
         settle(page, READY["map"])
         handle = page.locator("#map-hour [role=slider]")
@@ -78,11 +83,11 @@ def test_map_slider_over_a_custom_90_day_range(context, live_url, screenshots):
         handle.focus()
         page.keyboard.press("ArrowLeft")  # the last day alone
         page.wait_for_function("() => document.querySelector('#map-hour-label').textContent.includes('whole day')")
-        assert "1 Dec, whole day" in page.locator("#map-hour-label").inner_text()
+        assert f"{last.day} {last:%b}, whole day" in page.locator("#map-hour-label").inner_text()
         page.wait_for_function("() => location.search.includes('hour=88')")
-        assert "from=2026-09-04" in page.url and "to=2026-12-01" in page.url
+        assert f"from={first}" in page.url and f"to={last}" in page.url
         assert int(re.sub(r"\D", "", page.locator("#map-count").inner_text())) <= total
         page.screenshot(path=str(screenshots / "map-custom-90-days-en.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

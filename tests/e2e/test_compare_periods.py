@@ -6,7 +6,7 @@ says on the chart that it has no data."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,15 +23,19 @@ CHART = """(selector) => { const g = document.querySelector(selector); return {
 CHANGES = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => ({
   text: e.textContent, cls: e.className}))"""
 #: The comparison's name on the charts, and its "no data" note.
-LABEL = {("zh", "previous"): "环比", ("zh", "year"): "同比", ("en", "previous"): "Previous period",
-         ("en", "year"): "Year before"}
+LABEL = {
+    ("zh", "previous"): "环比",
+    ("zh", "year"): "同比",
+    ("en", "previous"): "Previous period",
+    ("en", "year"): "Year before",
+}
 NO_DATA = {"zh": "无数据", "en": "no data"}
 FORMS = ("calendar", "rolling", "custom", "as_of")
 
 
-def _query(form: str, calendar: str) -> str:
-    """The time parameters of a period of kind ``form`` (days and moments relative to the fixture's now)."""
-    now = datetime.now(UTC).astimezone(TZ)
+def _query(form: str, calendar: str, city_moment: datetime) -> str:
+    """The time parameters of a period of kind ``form`` (days and moments relative to the city's moment)."""
+    now = city_moment.astimezone(TZ)
     if form == "calendar":
         return f"period={calendar}"
     if form == "rolling":
@@ -51,6 +55,18 @@ def _no_data_everywhere(changes: list[dict], lang: str) -> None:
     assert not [c for c in changes if "text-success" in c["cls"] or "text-danger" in c["cls"]], changes
 
 
+def _complaints_reach_back(form: str, city_moment: datetime) -> bool:
+    """Whether the period a 环比 compares with begins within the city's complaints, which begin 45 days before
+    its moment (``synthetic_city._complaints``): the rolling, custom and as-of forms compare within 14 days, this
+    month with the month before from its first day."""
+    if form != "calendar":
+        return True
+    local = city_moment.astimezone(TZ)
+    month_before = (local.replace(day=1) - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    oldest = (city_moment - timedelta(days=45)).replace(minute=0, second=0, microsecond=0)
+    return oldest <= month_before
+
+
 def _chart_compared(chart: dict, lang: str, compare: str) -> None:
     """A chart with a comparison: never a dashed line a year back; else dashed lines or the no-data note."""
     note = f"{LABEL[lang, compare]}{'：' if lang == 'zh' else ': '}{NO_DATA[lang]}"
@@ -62,10 +78,10 @@ def _chart_compared(chart: dict, lang: str, compare: str) -> None:
 
 @pytest.mark.parametrize("compare", ["previous", "year"])
 @pytest.mark.parametrize("form", FORMS)
-def test_overview_compares_every_kind_of_period(context, live_url, screenshots, form, compare):
+def test_overview_compares_every_kind_of_period(context, live_url, city_moment, screenshots, form, compare):
     lang = _lang(form, compare)
     page, problems, callbacks = open_page(
-        context, live_url, f"/?lang={lang}&compare={compare}&{_query(form, 'this_month')}"
+        context, live_url, f"/?lang={lang}&compare={compare}&{_query(form, 'this_month', city_moment)}"
     )
     try:
         settle(page, READY["overview"])
@@ -76,26 +92,29 @@ def test_overview_compares_every_kind_of_period(context, live_url, screenshots, 
             _no_data_everywhere(headline + cards, lang)
             assert trend["dashed"] == 0
             assert ("去年同期：无数据" if lang == "zh" else "a year earlier: no data") in trend["text"], trend
-        else:
+        elif _complaints_reach_back(form, city_moment):
             assert [c for c in cards if NO_DATA[lang] not in c["text"]], cards  # yesterday's complaints compare
+            assert ("前 14 天" if lang == "zh" else "the 14 days before") in trend["text"], trend
+        else:  # late in a month, the month before began before any of the city's data
+            _no_data_everywhere(cards, lang)
             assert ("前 14 天" if lang == "zh" else "the 14 days before") in trend["text"], trend
         if form in ("calendar", "as_of"):
             page.screenshot(path=str(screenshots / f"overview-{form}-compare-{compare}-{lang}.png"))
             page.locator("#overview-score-trend").screenshot(
                 path=str(screenshots / f"overview-score-trend-{form}-compare-{compare}-{lang}.png")
             )
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
 
 @pytest.mark.parametrize("compare", ["previous", "year"])
 @pytest.mark.parametrize("form", FORMS)
-def test_environment_compares_every_kind_of_period(context, live_url, screenshots, form, compare):
+def test_environment_compares_every_kind_of_period(context, live_url, city_moment, screenshots, form, compare):
     """The calendar period is this year: read by month (HJ 663), the titles say so."""
     lang = _lang(form, compare)
     page, problems, callbacks = open_page(
-        context, live_url, f"/environment?lang={lang}&compare={compare}&{_query(form, 'this_year')}"
+        context, live_url, f"/environment?lang={lang}&compare={compare}&{_query(form, 'this_year', city_moment)}"
     )
     try:
         settle(page, READY["environment"])
@@ -112,18 +131,20 @@ def test_environment_compares_every_kind_of_period(context, live_url, screenshot
             _chart_compared(aqi, lang, compare)
         if form == "calendar":
             page.screenshot(path=str(screenshots / f"environment-year-compare-{compare}-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
 
 @pytest.mark.parametrize("compare", ["previous", "year"])
 @pytest.mark.parametrize("form", FORMS)
-def test_wall_compares_every_kind_of_period(context, live_url, screenshots, form, compare):
+def test_wall_compares_every_kind_of_period(context, live_url, city_moment, screenshots, form, compare):
     """The wall (dark) with the halls scene: its KPI strip and its trend compared as the URL says."""
     lang = _lang(form, compare)
     page, problems, callbacks = open_page(
-        context, live_url, f"/wall?lang={lang}&scenes=halls,complaints&compare={compare}&{_query(form, 'this_week')}",
+        context,
+        live_url,
+        f"/wall?lang={lang}&scenes=halls,complaints&compare={compare}&{_query(form, 'this_week', city_moment)}",
         theme="dark",
     )
     try:
@@ -135,7 +156,7 @@ def test_wall_compares_every_kind_of_period(context, live_url, screenshots, form
         _chart_compared(page.evaluate(CHART, ".wall-panel-halls_trend .js-plotly-plot"), lang, compare)
         if form in ("calendar", "as_of"):
             page.screenshot(path=str(screenshots / f"wall-{form}-compare-{compare}-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -150,6 +171,6 @@ def test_wall_city_scene_compared(context, live_url, screenshots, lang, compare)
         settle(page, READY["wall"])
         _chart_compared(page.evaluate(CHART, ".wall-panel-city_trend .js-plotly-plot"), lang, compare)
         page.screenshot(path=str(screenshots / f"wall-city-compare-{compare}-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

@@ -76,6 +76,6 @@ def test_map_district_click_then_ticket(context, live_url, screenshots):
         assert steps.count() >= 1 and "nan" not in steps.all_inner_texts()[0]
         page.wait_for_timeout(400)  # the dialog's fade-in
         page.screenshot(path=str(screenshots / "district-ticket-zh-light.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

@@ -74,7 +74,7 @@ def test_filters_slider_and_export(context, live_url):
             page.locator("#map-export-geojson").click()
         features = json.loads(download.value.path().read_text(encoding="utf-8"))["features"]
         assert len(features) == _count(page) < week
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -90,7 +90,7 @@ def test_url_state_and_district_drill(context, live_url, screenshots):
         assert _count(page) >= 1
         assert "district=339901" in page.url and "status=received" in page.url
         page.screenshot(path=str(screenshots / "map-drill-en-dark.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -104,6 +104,6 @@ def test_every_panel_is_drawn_again_on_each_reload(context, live_url, path):
         for _ in range(3):
             page.goto(live_url + path, wait_until="commit")
             page.wait_for_function(RENDERED, timeout=15_000)
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

@@ -104,7 +104,7 @@ def test_map_custom_range_slider_and_previous(context, live_url, facts, city_mom
         query = parse_qs(urlparse(page.url).query)
         assert "from" not in query and query["compare"] == ["previous"]
         assert page.locator("#map-time-to").input_value() == ""
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -127,7 +127,7 @@ def test_map_steps_through_last_quarter_day_by_day(context, live_url, facts, cit
         end = _midnight(after)
         page.wait_for_function(COUNT_IS, arg=_received(facts, end - DAY, end, city_moment))
         assert page.locator("#map-hour-label").inner_text().startswith(f"{(after - DAY).day} ")
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -152,7 +152,7 @@ def test_map_replays_a_year_month_by_month(context, live_url, facts, city_moment
         start = datetime(local.year, 1 + step, 1, tzinfo=TZ).astimezone(UTC)
         end = min(datetime(local.year, 2 + step, 1, tzinfo=TZ).astimezone(UTC), as_of.astimezone(UTC))
         page.wait_for_function(COUNT_IS, arg=_received(facts, start, end, city_moment))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -182,7 +182,7 @@ def test_map_as_of_moment(context, live_url, facts, city_moment):
         day = _received(facts, as_of - timedelta(hours=24), as_of, city_moment)
         page.wait_for_function(COUNT_IS, arg=day)
         assert parse_qs(urlparse(page.url).query)["as_of"] == [moment]
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -208,7 +208,7 @@ def _seen(browser, url: str) -> dict:
             "change": page.locator("#map-compare").inner_text(),
             "steps": page.locator("#map-hour [role=slider]").get_attribute("aria-valuemax"),
         }
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
         return seen
     finally:
         context.close()
@@ -274,7 +274,7 @@ def test_feeds_over_a_period_and_at_a_moment(context, live_url, city_moment, scr
         else:
             page.wait_for_function("() => document.querySelector('#feeds-runs-chart').textContent.includes('No runs')")
         assert _grid_rows(page, "feeds-runs") == yesterdays
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -291,6 +291,6 @@ def test_screenshots_of_a_past_custom_range(context, live_url, city_moment, scre
             settle(page, READY[name])
             assert page.locator(f"#{name}-time-from").input_value() == first.isoformat()
             page.screenshot(path=str(screenshots / f"{name}-past-range-{lang}.png"), full_page=name == "feeds")
-            assert_clean(problems, callbacks)
+            assert_clean(problems, callbacks, page)
         finally:
             page.close()

@@ -24,6 +24,6 @@ def test_overview_fits_one_full_hd_screen(context, live_url, screenshots, lang):
         page.screenshot(path=str(screenshots / f"overview-fit-{lang}.png"))
         assert height <= 1080, height
         assert page.evaluate(TRUNCATED) == []
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

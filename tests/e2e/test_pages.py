@@ -54,7 +54,7 @@ def test_page_renders(context, live_url, screenshots, name, lang, theme):
             assert page.locator(".ag-row img").count() == 0
             assert page.locator("#feeds-runs .ag-row").count() >= 1
         page.screenshot(path=str(screenshots / f"{name}-{lang}-{theme}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -65,7 +65,7 @@ def test_wall_in_4k(context, live_url, screenshots, lang):
     try:
         settle(page, READY["wall"])
         page.screenshot(path=str(screenshots / f"wall-4k-{lang}-dark.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -90,7 +90,7 @@ def test_wall_rotates_and_marks_stale_panels(context, live_url, screenshots):
                 )
         page.wait_for_timeout(700)  # the scene's fade-in
         page.screenshot(path=str(screenshots / "wall-stale-halls.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -110,7 +110,7 @@ def test_overview_card_drills_to_its_page(context, live_url):
         link.click()
         page.wait_for_url(lambda url: urlparse(url).path == urlparse(href).path, timeout=10_000)
         page.wait_for_selector(".kpi-highlight", timeout=30_000)
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -125,6 +125,6 @@ def test_language_switch_keeps_the_view(context, live_url):
         settle(page, READY["map"])
         assert page.locator("#nav-map").inner_text() == "Map"
         assert "period=24h" in page.url and "layers=areas%2Croads" in page.url.replace(",", "%2C")
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.e2e
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _days() -> tuple[str, str]:
-    today = datetime.now(UTC).astimezone(TZ).date()
+def _days(city_moment: datetime) -> tuple[str, str]:
+    today = city_moment.astimezone(TZ).date()
     return (today - timedelta(days=1)).isoformat(), today.isoformat()
 
 
@@ -44,14 +44,14 @@ def _seen(browser, url: str) -> dict:
             "tiles": page.locator("#complaints-tiles .kpi-number").all_inner_texts(),
             "nav": page.locator("#nav-traffic").get_attribute("href"),
         }
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
         return seen
     finally:
         context.close()
 
 
-def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, live_url):
-    first, last = _days()
+def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, live_url, city_moment):
+    first, last = _days(city_moment)
     url = f"{live_url}/complaints?lang=en&from={first}&to={last}&compare=year"
     one, two = _seen(browser, url), _seen(browser, url)
     assert one == two
@@ -63,7 +63,7 @@ def test_a_link_opens_the_same_view_in_a_fresh_browser(browser, live_url):
     assert one["tiles"][0] == str(int(values["complaints_received"])) and values["complaints_received"] > 0
 
 
-def test_the_picker_sets_the_url_and_keeps_the_rest(context, live_url):
+def test_the_picker_sets_the_url_and_keeps_the_rest(context, live_url, city_moment):
     page = context.new_page()
     try:
         page.goto(f"{live_url}/complaints?lang=en&theme=dark&district=339902", wait_until="load")
@@ -74,7 +74,7 @@ def test_the_picker_sets_the_url_and_keeps_the_rest(context, live_url):
         assert (query["period"], query["lang"], query["district"]) == (["last_month"], ["en"], ["339902"])
         settle(page, READY["complaints"])
         assert page.locator(".time-quick .active").inner_text() == "Last month"
-        first, last = _days()
+        first, last = _days(city_moment)
         page.locator("#complaints-time-from").fill(first)
         page.locator("#complaints-time-to").fill(last)
         page.locator("#complaints-time-compare").select_option("previous")
@@ -88,7 +88,7 @@ def test_the_picker_sets_the_url_and_keeps_the_rest(context, live_url):
 
 
 @pytest.mark.parametrize("period", ["yesterday", "last_week", "this_quarter", "last_year", "30d"])
-def test_overview_quick_periods_and_as_of(context, live_url, period):
+def test_overview_quick_periods_and_as_of(context, live_url, city_moment, period):
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -100,7 +100,7 @@ def test_overview_quick_periods_and_as_of(context, live_url, period):
         settle(page, READY["overview"])
         assert parse_qs(urlparse(page.url).query)["period"] == [period]
         assert page.locator(".time-quick .active").get_attribute("data-time-period") == period
-        moment = (datetime.now(UTC).astimezone(TZ) - timedelta(hours=3)).strftime("%Y-%m-%d %H:00")
+        moment = (city_moment.astimezone(TZ) - timedelta(hours=3)).strftime("%Y-%m-%d %H:00")
         page.locator("#overview-time-as-of").fill(moment)
         with page.expect_navigation():
             page.locator("#overview-time-form button[type=submit]").click()

@@ -60,7 +60,7 @@ def test_complaints_keep_the_url_district(context, live_url, city_moment, screen
         assert received == _received(city_moment, DISTRICT)
         assert f"district={DISTRICT}" in page.url
         page.screenshot(path=str(screenshots / f"complaints-district-{lang}.png"))
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -72,7 +72,7 @@ def test_halls_keep_the_url_district(context, live_url):
         settle(page, READY["halls"])
         assert page.locator("button#halls-district").inner_text().strip() == "澄西区"
         assert page.locator("#tile-wait .kpi-number").inner_text().strip() == "—"
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()
 
@@ -84,6 +84,6 @@ def test_map_keeps_the_url_district(context, live_url):
         settle(page, READY["map"])
         assert page.locator("button#map-district").inner_text().strip() == NAMES["zh"]
         assert f"district={DISTRICT}" in page.url
-        assert_clean(problems, callbacks)
+        assert_clean(problems, callbacks, page)
     finally:
         page.close()

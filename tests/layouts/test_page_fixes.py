@@ -175,3 +175,16 @@ def test_every_service_item_bar_has_a_label(engine, tmp_path, lang, unnamed):
     figure = _items(items, View(context, resolve(TimeSelection("24h"), NOW, "Asia/Shanghai"), None))
     labels = [label for trace in figure.data for label in trace.y]
     assert sorted(labels) == sorted(["社保业务", unnamed])
+
+
+@pytest.mark.parametrize("city", ["synthetic", "empty"])
+def test_a_selection_without_complaints_has_empty_leaders(engine, tmp_path, city):
+    """A year before the synthetic city's first complaint, and a city with no complaints or categories at all
+    (a real city's first day): no leading categories or districts, not an error."""
+    if city == "empty":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        upgrade(engine)
+    sel = ComplaintFilter(NOW - timedelta(days=400), NOW - timedelta(days=393))
+    for top in (map_queries.top_categories, map_queries.top_districts):
+        frame = top(engine, sel, 5)
+        assert frame.empty and list(frame.columns) == ["key", "name_zh", "name_en", "count"], top.__name__
