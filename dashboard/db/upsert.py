@@ -106,7 +106,12 @@ def upsert(
     unique_rows, repeated = _latest_per_key(rows, key, version)
     counts = UpsertCounts(unchanged=repeated)
     insert = dialect_insert(conn)
+    written: list[dict] = []  # the rows this upsert has inserted so far
     for chunk in _chunks(unique_rows, CHUNK_ROWS):
+        if len(written) >= ANALYZE_MIN_ROWS:
+            # each chunk's stored versions are looked up in the table the chunks before it are filling
+            if _analyze_grown(conn, table.name, written):
+                written = []
         existing = _existing_versions(conn, table, key, version, chunk)
         fresh, newer = [], []
         for row in chunk:
@@ -119,6 +124,7 @@ def upsert(
                 counts.unchanged += 1
         if fresh:
             counts.new += insert_new(conn, table, fresh, key)
+            written.extend(fresh)
         if newer:
             stmt = insert(table)
             update_cols = {c.name: stmt.excluded[c.name] for c in table.columns if c.name in newer[0]}
