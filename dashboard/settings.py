@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from dashboard.kpis.timespan import CALENDAR, ROLLING
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The city manifest's name in a city's data folder (docs/city.md).
+MANIFEST = "city.toml"
 
 
 class Settings(BaseSettings):
@@ -34,9 +37,11 @@ class Settings(BaseSettings):
     kpi_targets_file: Annotated[Path | None, BeforeValidator(lambda value: value or None)] = Field(
         None, description="TOML overriding KPI targets, RAG thresholds and ranking weights."
     )
-    city_timezone: str = Field("Asia/Shanghai", description="Zone in which times are shown.")
-    city_name_zh: str = "澄江市"
-    city_name_en: str = "Chengjiang"
+    city_timezone: str = Field(
+        "Asia/Shanghai", description="Zone in which times are shown; unset: the city manifest's (see below)."
+    )
+    city_name_zh: str = Field("澄江市", description="Unset: the name in <city_data_dir>/city.toml, if there is one.")
+    city_name_en: str = Field("Chengjiang", description="Unset: the name in <city_data_dir>/city.toml, if there is one.")
 
     host: str = "127.0.0.1"
     port: int = 8050
@@ -49,6 +54,21 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Period each page opens on when its URL names none, e.g. {"overview": "this_month"} (JSON).',
     )
+
+    @model_validator(mode="after")
+    def _city_of_its_manifest(self) -> Settings:
+        """The city's names and time zone, where not set: those of the ``[city]`` table of the manifest in
+        ``city_data_dir`` (``city.toml``, docs/city.md), so that a city imported from its manifest is shown under
+        its own name, not the demo city's."""
+        manifest = self.city_data_dir / MANIFEST
+        unset = {"city_name_zh", "city_name_en", "city_timezone"} - self.model_fields_set
+        if unset and manifest.is_file():
+            city = tomllib.loads(manifest.read_text(encoding="utf-8")).get("city", {})
+            for field in sorted(unset):
+                value = city.get(field.removeprefix("city_"))
+                if value:
+                    setattr(self, field, value)
+        return self
 
     @field_validator("page_periods")
     @classmethod
