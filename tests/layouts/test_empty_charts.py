@@ -115,3 +115,20 @@ def test_the_first_bucket_of_a_period_starting_mid_bucket_is_on_the_axis(grain, 
     start, end = (pd.Timestamp(v) for v in figure.layout.xaxis.range)
     assert start == pd.Timestamp(left) and end == pd.Timestamp("2026-12-02 15:40")
     assert pd.Timestamp(figure.data[0].x[0]) > start
+
+
+@pytest.mark.parametrize(("rates", "scale"), [((None, None), (0, 1, False)), ((0.0, 3.5), (0, 3.5, True)),
+                                              ((0.0, 0.0), (0, 1, True))])
+def test_a_choropleth_scale_starts_at_0_and_is_left_out_without_a_known_value(rates, scale):
+    """Complaints per 10k residents: unknown everywhere (no district has a population, as in Jiaxing's samples),
+    the bar is left out rather than read −0.4 … 0.4; known, it runs from 0 to the largest."""
+    boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)]
+    areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes,
+                          "received": [0, 7], "due": [0, 0], "due_met": [0, 0], "per_10k": list(rates)})
+    explorer = explorer_map(ExplorerLayers(outlines=areas, areas=areas), "en", "dark", TZ)
+    rates_frame = areas[["code"]].assign(count=[0, 7], per_10k=list(rates))
+    city = city_map(MapLayers(districts=areas[["code", "name_zh", "name_en", "geometry"]], rates=rates_frame), "en",
+                    "dark", TZ)
+    for figure in (explorer, city):
+        (choropleth,) = [trace for trace in figure.data if trace.type == "choroplethmap"]
+        assert (choropleth.zmin, choropleth.zmax, choropleth.showscale) == scale
