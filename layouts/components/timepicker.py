@@ -82,15 +82,16 @@ class Settled:
     newest: datetime | None = None
 
 
-def settle(page: str, context: RequestContext) -> Settled:
+def settle(page: str, context: RequestContext, follow_data: bool = True) -> Settled:
     """The selection ``page`` opens on for the request ``context`` (its time: the URL's parameters).
 
-    A URL naming no time opens on the default period, or, when the newest fact is older than that, the same
-    period seen just after the newest fact (the moment is kept in the links, so other pages open there too)."""
+    A URL naming no time opens on the default period, or, when the newest fact is older than that and
+    ``follow_data``, the same period seen just after the newest fact (the moment is kept in the links, so other
+    pages open there too). A page about the system now (feed health) does not follow the data."""
     selection, error = selection_for(context, page)
     if error:
         return Settled(replace(context, time={}), selection, error)
-    if context.time:
+    if context.time or not follow_data:
         return Settled(context, selection)
     try:
         newest = newest_data_time(context)

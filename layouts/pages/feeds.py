@@ -117,7 +117,8 @@ def _quarantine_section(lang: str) -> list:
 
 
 def layout(lang: str | None = None, theme: str | None = None, **_query) -> html.Div:
-    settled = settle("feeds", page_request(lang, theme, query=_query))
+    # feed health is about now: an archive's old facts do not move it to their time (its feeds "never ran" then)
+    settled = settle("feeds", page_request(lang, theme, query=_query), follow_data=False)
     context = settled.context
     lang = context.language
     content = [

@@ -179,3 +179,13 @@ def test_the_overview_cards_at_a_past_moment_give_the_newest_fact_by_then(archiv
     expected = _newest_until(engine, "complaint", "requested_at", moment)
     for i in complaint_cards:
         assert cards[i].freshness.as_of == expected < moment and not cards[i].freshness.stale
+
+
+def test_the_feeds_page_stays_at_now(archive):
+    """Feed health is about now: its runs a year ago, not the archive's last day, where no feed had run yet."""
+    from layouts.pages import feeds
+
+    app, engine, facts = archive
+    with app.server.test_request_context("/feeds"):
+        page = str(feeds.layout(lang="en"))
+    assert "The newest data is from" not in page and "feeds-time-history" not in page
