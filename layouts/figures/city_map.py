@@ -36,7 +36,8 @@ class MapLayers:
     districts: code, name_zh, name_en, geometry (shapely); rates: code, count, per_10k;
     points: category, category_name, status, requested_at, lon, lat;
     roads: name_zh, name_en, geometry, tpi, level, speed_kmh; stations: name_zh, name_en, lon, lat, aqi, level,
-    color, primary.
+    color, primary. ``subject``: the layer the panel is about ("roads", "stations"), which the map says it has
+    nothing of when it is empty (a city without roads, no station reading in the hour).
     """
 
     districts: pd.DataFrame
@@ -44,6 +45,7 @@ class MapLayers:
     points: pd.DataFrame | None = None
     roads: pd.DataFrame | None = None
     stations: pd.DataFrame | None = None
+    subject: str | None = None
 
 
 def _choropleth(layers: MapLayers, lang: str, theme: str) -> go.Choroplethmap:
@@ -98,6 +100,9 @@ def city_map(
         traces += station_traces(layers.stations, lang)
     skipped = tuple(layers.districts.attrs.get("skipped", ()))
     note = skipped_note([layers.districts], lang)
+    empty_subject = layers.subject is not None and not present(getattr(layers, layers.subject))
+    absent = t(f"map.absent.{layers.subject}", lang) if empty_subject else None
     return map_figure(
-        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped, note
+        traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped, note,
+        absent=absent,
     )

@@ -330,18 +330,35 @@ def map_figure(
     uirevision: str,
     skipped_areas: tuple[str, ...] = (),
     skipped: str | None = None,
+    absent: str | None = None,
     **layout,
 ) -> go.Figure:
     """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, on ``style`` (default:
     the blank offline base), the legend at the top left; ``uirevision`` keeps the user's pan and zoom while it
     stays the same. Areas left out for want of polygonal geometry are named in the layout's ``meta`` and, in the
-    note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself."""
+    note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself; ``absent`` says, in its
+    middle, which of the layers the panel is for has nothing to show (the areas alone are drawn)."""
     centre, zoom = fit_view(focus, fit_px)
     if skipped_areas:
         layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"
+    notes = []
+    if absent:
+        notes.append(
+            {
+                "text": html.escape(absent),
+                "x": 0.5,
+                "y": 0.5,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "bgcolor": "rgba(14,22,32,0.8)" if dark else "rgba(255,255,255,0.9)",
+                "borderpad": 6,
+                "font": {"size": font_size, "color": palette(theme).muted},
+            }
+        )
     if skipped:
-        layout["annotations"] = [
+        notes += [
             {
                 "text": html.escape(skipped),
                 "x": 0.01,
@@ -359,6 +376,8 @@ def map_figure(
                 "font": {"size": max(font_size - 2, 9), "color": palette(theme).text},
             }
         ]
+    if notes:
+        layout["annotations"] = notes
     return figure(
         traces,
         theme,

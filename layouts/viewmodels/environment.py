@@ -77,5 +77,5 @@ def environment_view(view: View) -> EnvironmentView:
         latest_noise=lambda: latest_noise(view),
         exceed_hours=int((pd.to_numeric(hourly["aqi"]) > EXCEEDANCE_AQI).sum()),
         rated_hours=int(pd.to_numeric(hourly["aqi"]).notna().sum()),
-        map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations),
+        map_layers=lambda: MapLayers(districts=reference.districts(engine), stations=stations, subject="stations"),
     )

@@ -53,5 +53,5 @@ def traffic_view(view: View) -> TrafficView:
         classes=lambda: traffic.road_class_speeds(engine, view.start, view.now),
         speed=hourly["speed_kmh"].iloc[-1] if not hourly.empty else None,
         congested=hourly["congested_pct"].iloc[-1] if not hourly.empty else None,
-        map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads),
+        map_layers=lambda: MapLayers(districts=reference.districts(engine), roads=roads, subject="roads"),
     )

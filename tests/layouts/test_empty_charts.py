@@ -132,3 +132,20 @@ def test_a_choropleth_scale_starts_at_0_and_is_left_out_without_a_known_value(ra
     for figure in (explorer, city):
         (choropleth,) = [trace for trace in figure.data if trace.type == "choroplethmap"]
         assert (choropleth.zmin, choropleth.zmax, choropleth.showscale) == scale
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_map_about_roads_or_stations_says_when_it_has_none(lang):
+    """The traffic page's map of a city without roads, the environment page's with no station reading in the
+    hour: the districts alone, and a note saying what is missing; a map of complaints, which draws roads and
+    stations beside them when there are some, says nothing of them."""
+    one = pd.DataFrame({"code": ["1"], "name_zh": ["甲区"], "name_en": ["A"],
+                        "geometry": [shapely.box(120.5, 30.8, 120.6, 30.9)]})
+    none = pd.DataFrame()
+    notes = {}
+    for subject in ("roads", "stations", None):
+        layers = MapLayers(districts=one, roads=none, stations=none, subject=subject)
+        figure = city_map(layers, lang, "dark", TZ)
+        notes[subject] = [a.text for a in figure.layout.annotations]
+    assert notes == {"roads": [CATALOGUE[lang]["map.absent.roads"]],
+                     "stations": [CATALOGUE[lang]["map.absent.stations"]], None: []}
