@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from layouts.figures.map_base import (
     SEQUENTIAL,
+    absent_note,
     area_geojson,
     area_name,
     colorbar,
@@ -100,9 +101,7 @@ def city_map(
         traces += station_traces(layers.stations, lang)
     skipped = tuple(layers.districts.attrs.get("skipped", ()))
     note = skipped_note([layers.districts], lang)
-    empty_subject = layers.subject is not None and not present(getattr(layers, layers.subject))
-    absent = t(f"map.absent.{layers.subject}", lang) if empty_subject else None
     return map_figure(
         traces, layers.districts, theme, style_url, fit_px, font_size, show_legend, "city-map", skipped, note,
-        absent=absent,
+        absent=absent_note(layers, lang),
     )

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from layouts.figures.map_base import (
     DIGITS,
     SEQUENTIAL,
+    absent_note,
     area_geojson,
     area_name,
     colorbar,
@@ -50,7 +51,8 @@ class ExplorerLayers:
 
     outlines: districts (code, names, geometry) always drawn as lines; areas: the choropleth areas with
     the ``kpi`` column; points: see ``dashboard.queries.map.points``; cells: h3, count, lat, lon;
-    halls: names, lon, lat, wait_min, called; focus: the areas the view fits (default the outlines).
+    halls: names, lon, lat, wait_min, called; focus: the areas the view fits (default the outlines); subject:
+    the layer a panel's map is about (the halls page's: "halls"), said to be missing when it is empty.
     """
 
     outlines: pd.DataFrame
@@ -64,6 +66,7 @@ class ExplorerLayers:
     stations: pd.DataFrame | None = None
     halls: pd.DataFrame | None = None
     focus: pd.DataFrame | None = None
+    subject: str | None = None
 
 
 def _water(water: pd.DataFrame, theme: str) -> go.Scattermap:
@@ -244,5 +247,6 @@ def explorer_map(
     )
     note = skipped_note([layers.outlines, layers.areas], lang)
     return map_figure(
-        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, note, clickmode="event"
+        traces, focus, theme, style_url, fit_px, font_size, show_legend, revision, skipped, note,
+        absent=absent_note(layers, lang), clickmode="event",
     )

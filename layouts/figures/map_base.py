@@ -155,6 +155,13 @@ def skipped_note(frames: list[pd.DataFrame | None], lang: str) -> str | None:
     return t(key, lang, count=number(len(named), lang), names=names)
 
 
+def absent_note(layers, lang: str) -> str | None:
+    """What a map about one layer (its ``subject``: roads, stations, halls) says when that layer has nothing to
+    show, over the areas it still draws; None when it has, or when the map is about no one layer."""
+    subject = layers.subject
+    return t(f"map.absent.{subject}", lang) if subject and not present(getattr(layers, subject)) else None
+
+
 def present(frame: pd.DataFrame | None) -> bool:
     """Whether a layer has anything to draw."""
     return frame is not None and not frame.empty

@@ -69,5 +69,5 @@ def halls_view(view: View) -> HallsView:
         trend=lambda: halls.hall_series(engine, view.start, view.now, view.context.timezone, view.span.grain),
         ranked=stats.sort_values("wait_min", ascending=False),
         items=lambda: halls.hall_items(engine, view.start, view.now),
-        map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus),
+        map_layers=ExplorerLayers(outlines=areas, halls=stats, focus=focus, subject="halls"),
     )

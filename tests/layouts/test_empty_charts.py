@@ -137,8 +137,8 @@ def test_a_choropleth_scale_starts_at_0_and_is_left_out_without_a_known_value(ra
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_map_about_roads_or_stations_says_when_it_has_none(lang):
     """The traffic page's map of a city without roads, the environment page's with no station reading in the
-    hour: the districts alone, and a note saying what is missing; a map of complaints, which draws roads and
-    stations beside them when there are some, says nothing of them."""
+    hour, the halls page's without halls: the districts alone, and a note saying what is missing; a map of
+    complaints, which draws roads and stations beside them when there are some, says nothing of them."""
     one = pd.DataFrame({"code": ["1"], "name_zh": ["甲区"], "name_en": ["A"],
                         "geometry": [shapely.box(120.5, 30.8, 120.6, 30.9)]})
     none = pd.DataFrame()
@@ -147,5 +147,8 @@ def test_a_map_about_roads_or_stations_says_when_it_has_none(lang):
         layers = MapLayers(districts=one, roads=none, stations=none, subject=subject)
         figure = city_map(layers, lang, "dark", TZ)
         notes[subject] = [a.text for a in figure.layout.annotations]
+    halls = explorer_map(ExplorerLayers(outlines=one, halls=none, subject="halls"), lang, "dark", TZ)
+    notes["halls"] = [a.text for a in halls.layout.annotations]
     assert notes == {"roads": [CATALOGUE[lang]["map.absent.roads"]],
-                     "stations": [CATALOGUE[lang]["map.absent.stations"]], None: []}
+                     "stations": [CATALOGUE[lang]["map.absent.stations"]], None: [],
+                     "halls": [CATALOGUE[lang]["map.absent.halls"]]}
