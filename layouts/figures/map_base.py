@@ -190,12 +190,15 @@ def outline_trace(areas: pd.DataFrame, theme: str) -> go.Scattermap:
 
 
 def count_scale(values: pd.Series) -> dict:
-    """A choropleth's colour range for counts and rates, which are never negative: from 0 to the largest known
-    value (1 when all are 0). Without any known value (no area has a population for a per-capita rate) there is
-    no scale to read: the bar is left out, not drawn from −0.5 to 0.5."""
+    """A choropleth's colour range for counts and rates, which are never negative: from the smallest known value
+    to the largest, or from 0 when they are all the same (plotly would centre one value in a range reaching
+    below 0). Without any known value (no area has a population for a per-capita rate) there is no scale to
+    read: the bar is left out."""
     known = pd.to_numeric(values, errors="coerce").dropna()
-    top = float(known.max()) if len(known) else 0.0
-    return {"zmin": 0, "zmax": top if top > 0 else 1, "showscale": bool(len(known))}
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)
+    if low == high:
+        low, high = 0.0, high if high > 0 else 1.0
+    return {"zmin": low, "zmax": high, "showscale": bool(len(known))}
 
 
 def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:

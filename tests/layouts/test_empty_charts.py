@@ -118,10 +118,12 @@ def test_the_first_bucket_of_a_period_starting_mid_bucket_is_on_the_axis(grain, 
 
 
 @pytest.mark.parametrize(("rates", "scale"), [((None, None), (0, 1, False)), ((0.0, 3.5), (0, 3.5, True)),
-                                              ((0.0, 0.0), (0, 1, True))])
-def test_a_choropleth_scale_starts_at_0_and_is_left_out_without_a_known_value(rates, scale):
+                                              ((1.2, 3.5), (1.2, 3.5, True)), ((0.0, 0.0), (0, 1, True)),
+                                              ((2.0, 2.0), (0, 2.0, True))])
+def test_a_choropleth_scale_never_reaches_below_0_and_is_left_out_without_a_known_value(rates, scale):
     """Complaints per 10k residents: unknown everywhere (no district has a population, as in Jiaxing's samples),
-    the bar is left out rather than read −0.4 … 0.4; known, it runs from 0 to the largest."""
+    the bar is left out rather than read −0.4 … 0.4; known, it runs from the smallest to the largest, and from 0
+    when every area has the same."""
     boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)]
     areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes,
                           "received": [0, 7], "due": [0, 0], "due_met": [0, 0], "per_10k": list(rates)})
