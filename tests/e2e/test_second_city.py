@@ -92,6 +92,7 @@ def test_every_page_renders_for_jiaxing(context, jiaxing, screenshots, name):
     try:
         settle(page, JIAXING_READY[name])
         assert page.locator(".problem-banner").count() == 0
+        assert "嘉兴市" in page.locator("body").inner_text() and "澄江" not in page.content()  # its manifest's name
         if name in ("map", "district"):
             outlines = page.evaluate(
                 "Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(g => g.data || [])"
