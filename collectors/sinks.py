@@ -81,8 +81,9 @@ def store(
     else:
         rows = [{**record, "source": source} for record in records]
     identity.resolve(conn, domain, rows + events)
+    figures = UpsertCounts()
     if domain == "sensors":
-        rows = published.divert(conn, rows)
+        rows, figures = published.divert(conn, rows)
     hours = rollups.hours_of(domain, rows)
     if version is not None:
         hours |= rollups.stored_hours(conn, domain, source, [row["source_id"] for row in rows])
@@ -93,4 +94,5 @@ def store(
         checkpoint()
     if counts.new or counts.updated:
         rollups.refresh(conn, domain, hours, timezone)
-    return counts
+    return UpsertCounts(counts.new + figures.new, counts.updated + figures.updated,
+                        counts.unchanged + figures.unchanged)

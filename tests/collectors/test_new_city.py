@@ -145,7 +145,7 @@ def test_a_new_city_from_documented_examples_only(engine, realdata, tmp_path, ve
         "complaints-8890": ("ok", 2, 0),
         "halls-xlsx": ("ok", 2, 0),
         "complaints-vendor-api": ("ok", 2, 0),
-        "air-cnemc": ("ok", 44 * 6, 0),
+        "air-cnemc": ("ok", 44 * 7, 0),  # 6 pollutants and the published AQI per station-hour
     }
     with engine.connect() as conn:
         complaints = {r.source_id: r for r in conn.execute(select(Complaint))}
