@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
@@ -21,17 +22,20 @@ from dashboard.settings import get_settings
 from tests.oracle import oracle
 
 PRESET = Path(__file__).resolve().parents[2] / "data" / "feeds" / "examples" / "tabular-cnemc.toml"
+#: Jiaxing's own feeds (docs/city.md), which read the same CNEMC file.
+JIAXING = Path(__file__).resolve().parents[2] / "data" / "cities" / "jiaxing" / "feeds.toml"
 CNEMC = "china/cnemc_stations_jiaxing_hangzhou_wuxi_2017-07-07T16_2018-02-20T07.geojson"
 RUN_AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 TZ = "Asia/Shanghai"
 
 
-def _ingest(engine, realdata, tmp_path) -> None:
+def _ingest(engine, realdata, tmp_path, feeds: Path = PRESET) -> None:
     (tmp_path / "air").mkdir()
     shutil.copy(realdata / CNEMC, tmp_path / "air" / "cnemc.geojson")
-    (feed,) = load_feeds(PRESET, env={"CITYOPS_AIR_DROP_DIR": str(tmp_path / "air")})
+    (feed,) = load_feeds(feeds, env={"CITYOPS_AIR_DROP_DIR": str(tmp_path / "air")})
     result = FeedRunner(engine).run(feed, now=RUN_AT)
-    assert (result.status, result.new, result.rejected) == ("ok", 44 * 6, 0)
+    # 44 station-hours, each 6 readings and the published AQI: every record fetched is counted as stored
+    assert (result.status, result.fetched, result.new, result.rejected) == ("ok", 44 * 7, 44 * 7, 0)
 
 
 def test_primary_names():
@@ -40,8 +44,9 @@ def test_primary_names():
     assert primary_of(None) == ""
 
 
-def test_preset_reproduces_every_published_aqi(engine, realdata, tmp_path):
-    _ingest(engine, realdata, tmp_path)
+@pytest.mark.parametrize("feeds", [PRESET, JIAXING], ids=["preset", "jiaxing"])
+def test_preset_reproduces_every_published_aqi(engine, realdata, tmp_path, feeds):
+    _ingest(engine, realdata, tmp_path, feeds)
     compared = published.aqi_comparison(engine, TZ)
     assert len(compared) == 43
     assert compared["agrees"].all(), compared[~compared["agrees"]].to_string()

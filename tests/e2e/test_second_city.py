@@ -79,7 +79,7 @@ def jiaxing(tmp_path_factory):
 def test_documented_onboarding_reports_what_jiaxing_has(jiaxing):
     _, output = jiaxing
     assert "嘉兴市 (Jiaxing): boundaries (district) 7, stations 3" in output
-    assert "air-cnemc: ok fetched=264 new=264" in output  # 22 stations × 2 hours × 6 pollutants
+    assert "air-cnemc: ok fetched=308 new=308" in output  # 22 stations × 2 hours × (6 pollutants + published AQI)
     assert "ok   districts: 7" in output
     assert "LACK roads: none: traffic index unavailable" in output
     assert "ok   air stations: 3" in output  # 清河小学, 嘉兴学院, 南湖区残联
