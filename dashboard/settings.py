@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     city_timezone: str = Field(
         "Asia/Shanghai", description="Zone in which times are shown; unset: the city manifest's (see below)."
     )
-    city_name_zh: str = Field("澄江市", description="Unset: the name in <city_data_dir>/city.toml, if there is one.")
-    city_name_en: str = Field("Chengjiang", description="Unset: the name in <city_data_dir>/city.toml, if there is one.")
+    city_name_zh: str = Field("澄江市", description="Unset: the name in <city_data_dir>/city.toml, if any.")
+    city_name_en: str = Field("Chengjiang", description="Unset: the name in <city_data_dir>/city.toml, if any.")
 
     host: str = "127.0.0.1"
     port: int = 8050
