@@ -63,12 +63,16 @@ def shared(key: str, build: Callable[[], T], before: str | None = None) -> T:
         value = cache.get(key)
         if value is None:
             holding = cache.add(building, 1, timeout=int(WAIT_FOR_BUILD_S))
-            if not holding:
+            if holding:  # another caller may have finished the build between the read and the mark
+                value = cache.get(key)
+            else:
                 value = (cache.get(before) if before else None) or _built_by_another(key, building)
     except Exception:  # noqa: BLE001 — a cache that cannot be read costs a build, never the page
         log.warning("the shared cache could not be read for %s; building the value", key, exc_info=True)
         return build()
     if value is not None:
+        if holding:
+            _quietly(lambda: cache.delete(building), building)
         return value
     try:
         value = build()
@@ -99,6 +103,8 @@ def _built_by_another(key: str, building: str):
     while time.monotonic() < deadline:
         time.sleep(POLL_S)
         value = cache.get(key)
-        if value is not None or not cache.has(building):
+        if value is not None:
             return value
+        if not cache.has(building):  # it ended since the read: its value (set before its mark goes), or none
+            return cache.get(key)
     return None

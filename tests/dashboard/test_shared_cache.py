@@ -159,3 +159,34 @@ def test_a_value_is_kept_for_two_intervals(tmp_path, backend):
         time.sleep(2.0)  # past two: gone
         shared("page:a", build)
         assert build.calls == 2
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("lands_on_read", [1, 2], ids=["before-the-mark", "while-waiting"])
+def test_a_build_that_lands_between_two_reads_is_not_built_again(tmp_path, backend, monkeypatch, lands_on_read):
+    """Another worker's build of the key lands just after this caller read it missing: right before the caller
+    marks the key as its own to build (it then holds the mark), or while it waits, between its read of the key
+    and its check of the other's mark. Either way the caller serves that value, builds nothing and leaves no
+    mark behind (seen as a second build under load: 2 builds of 8 concurrent callers)."""
+    from dashboard import cache as module
+
+    server = _app(tmp_path, backend)
+    build = Counting("mine")
+    with server.app_context():
+        real_get, reads = module.cache.get, []
+
+        def get(key):
+            value = real_get(key)
+            if key == "page:x":
+                reads.append(value)
+                if len(reads) == lands_on_read:  # the other worker sets the value, then drops its mark
+                    module.cache.set("page:x", "theirs")
+                    module.cache.delete("page:x:building")
+            return value
+
+        if lands_on_read == 2:
+            module.cache.add("page:x:building", 1)  # the other worker is building
+        monkeypatch.setattr(module.cache, "get", get)
+        assert shared("page:x", build) == "theirs"
+        assert not module.cache.has("page:x:building")
+    assert build.calls == 0
