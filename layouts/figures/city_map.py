@@ -9,13 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures.map_base import (
-    SEQUENTIAL,
     absent_note,
-    area_geojson,
     area_name,
     colorbar,
     complaint_traces,
-    count_scale,
     drawable_areas,
     map_figure,
     nothing_to_draw,
@@ -24,6 +21,7 @@ from layouts.figures.map_base import (
     road_traces,
     skipped_note,
     station_traces,
+    value_choropleths,
 )
 from layouts.format import number
 from layouts.i18n import t
@@ -49,7 +47,7 @@ class MapLayers:
     subject: str | None = None
 
 
-def _choropleth(layers: MapLayers, lang: str, theme: str) -> go.Choroplethmap:
+def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.Choroplethmap]:
     frame = layers.districts.merge(layers.rates[["code", "count", "per_10k"]], how="left", on="code")
     hover = [
         t(
@@ -61,18 +59,14 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> go.Choroplethmap:
         )
         for row in frame.to_dict("records")
     ]
-    return go.Choroplethmap(
-        geojson=area_geojson(frame),
-        locations=frame["code"],
-        z=frame["per_10k"].fillna(0),
-        **count_scale(frame["per_10k"]),
-        colorscale=SEQUENTIAL,
+    return value_choropleths(
+        frame,
+        "per_10k",
+        hover,
+        theme,
+        colorbar(t("map.layer.choropleth", lang), theme, length=0.5),
         marker={"line": {"color": palette(theme).outline, "width": 1.5}, "opacity": 0.75},
-        colorbar=colorbar(t("map.layer.choropleth", lang), theme, length=0.5),
-        hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>",
         name=t("map.layer.choropleth", lang),
-        showlegend=False,
     )
 
 
@@ -92,7 +86,7 @@ def city_map(
     if unseen is not None:
         return unseen
     layers = replace(layers, districts=drawable_areas(layers.districts))
-    traces = [_choropleth(layers, lang, theme) if layers.rates is not None else outline_trace(layers.districts, theme)]
+    traces = _choropleth(layers, lang, theme) if layers.rates is not None else [outline_trace(layers.districts, theme)]
     if present(layers.roads):
         traces += road_traces(layers.roads, lang)
     if present(layers.points):

@@ -14,11 +14,9 @@ from layouts.figures.map_base import (
     DIGITS,
     SEQUENTIAL,
     absent_note,
-    area_geojson,
     area_name,
     colorbar,
     complaint_traces,
-    count_scale,
     drawable_areas,
     line_coords,
     map_figure,
@@ -29,6 +27,7 @@ from layouts.figures.map_base import (
     road_traces,
     skipped_note,
     station_traces,
+    value_choropleths,
 )
 from layouts.format import number
 from layouts.i18n import t
@@ -85,7 +84,7 @@ def _water(water: pd.DataFrame, theme: str) -> go.Scattermap:
     )
 
 
-def _areas(layers: ExplorerLayers, lang: str, theme: str) -> go.Choroplethmap:
+def _areas(layers: ExplorerLayers, lang: str, theme: str) -> list[go.Choroplethmap]:
     colours = palette(theme)
     frame = layers.areas
     digits, unit_key = AREA_FORMAT[layers.kpi]
@@ -102,18 +101,14 @@ def _areas(layers: ExplorerLayers, lang: str, theme: str) -> go.Choroplethmap:
         )
         for row in frame.to_dict("records")
     ]
-    return go.Choroplethmap(
-        geojson=area_geojson(frame),
-        locations=frame["code"],
-        z=frame[layers.kpi].fillna(0),
-        **count_scale(frame[layers.kpi]),
+    return value_choropleths(
+        frame,
+        layers.kpi,
+        hover,
+        theme,
+        colorbar(t(unit_key, lang), theme),
         customdata=[["area", c] for c in frame["code"]],
-        colorscale=SEQUENTIAL,
         marker={"line": {"color": colours.outline, "width": 1.5}, "opacity": 0.55},
-        colorbar=colorbar(t(unit_key, lang), theme),
-        hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
         name="areas",
     )
 
@@ -226,7 +221,7 @@ def explorer_map(
     if present(layers.water):
         traces.append(_water(layers.water, theme))
     if present(layers.areas):
-        traces.append(_areas(layers, lang, theme))
+        traces += _areas(layers, lang, theme)
     traces.append(outline_trace(layers.outlines, theme))
     if present(layers.cells):
         traces.append(_heat(layers.cells, lang) if layers.heat else _cells(layers.cells, lang, theme))

@@ -190,15 +190,49 @@ def outline_trace(areas: pd.DataFrame, theme: str) -> go.Scattermap:
 
 
 def count_scale(values: pd.Series) -> dict:
-    """A choropleth's colour range for counts and rates, which are never negative: from the smallest known value
+    """A choropleth's colour range for known counts and rates, which are never negative: from the smallest value
     to the largest, or from 0 when they are all the same (plotly would centre one value in a range reaching
-    below 0). Without any known value (no area has a population for a per-capita rate) there is no scale to
-    read: the bar is left out."""
-    known = pd.to_numeric(values, errors="coerce").dropna()
-    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 0.0)
+    below 0)."""
+    low, high = float(values.min()), float(values.max())
     if low == high:
         low, high = 0.0, high if high > 0 else 1.0
-    return {"zmin": low, "zmax": high, "showscale": bool(len(known))}
+    return {"zmin": low, "zmax": high}
+
+
+def value_choropleths(
+    frame: pd.DataFrame, column: str, hover: list[str], theme: str, colorbar: dict, customdata: list | None = None,
+    **style,
+) -> list[go.Choroplethmap]:
+    """``frame``'s areas (code, geometry) filled by ``column`` on the sequential scale, with its colour bar, and
+    the areas whose value is unknown (no population for a per-capita rate) in a neutral grey of their own, with
+    no scale: an unknown value is neither the low end nor 0. Every area keeps its hover and ``customdata``."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    known = values.notna().to_numpy()
+    hover = np.asarray(hover, dtype=object)
+    customdata = None if customdata is None else np.asarray(customdata, dtype=object)
+    traces = []
+    for part, fill in ((known, None), (~known, palette(theme).muted)):
+        if not part.any():
+            continue
+        scale = (
+            {"z": values[part], **count_scale(values[part]), "colorscale": SEQUENTIAL, "colorbar": colorbar,
+             "showscale": True}
+            if fill is None
+            else {"z": np.zeros(int(part.sum())), "colorscale": [[0, fill], [1, fill]], "showscale": False}
+        )
+        traces.append(
+            go.Choroplethmap(
+                geojson=area_geojson(frame[part]),
+                locations=frame["code"][part],
+                customdata=None if customdata is None else customdata[part],
+                hovertext=hover[part],
+                hovertemplate="%{hovertext}<extra></extra>",
+                showlegend=False,
+                **scale,
+                **style,
+            )
+        )
+    return traces
 
 
 def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:

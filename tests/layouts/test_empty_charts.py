@@ -117,13 +117,22 @@ def test_the_first_bucket_of_a_period_starting_mid_bucket_is_on_the_axis(grain, 
     assert pd.Timestamp(figure.data[0].x[0]) > start
 
 
-@pytest.mark.parametrize(("rates", "scale"), [((None, None), (0, 1, False)), ((0.0, 3.5), (0, 3.5, True)),
-                                              ((1.2, 3.5), (1.2, 3.5, True)), ((0.0, 0.0), (0, 1, True)),
-                                              ((2.0, 2.0), (0, 2.0, True))])
-def test_a_choropleth_scale_never_reaches_below_0_and_is_left_out_without_a_known_value(rates, scale):
-    """Complaints per 10k residents: unknown everywhere (no district has a population, as in Jiaxing's samples),
-    the bar is left out rather than read −0.4 … 0.4; known, it runs from the smallest to the largest, and from 0
-    when every area has the same."""
+@pytest.mark.parametrize(
+    ("rates", "scale", "grey"),
+    [
+        ((None, None), None, ["1", "2"]),
+        ((0.0, 3.5), (0, 3.5, ["1", "2"]), []),
+        ((1.2, 3.5), (1.2, 3.5, ["1", "2"]), []),
+        ((0.0, 0.0), (0, 1, ["1", "2"]), []),
+        ((2.0, 2.0), (0, 2.0, ["1", "2"]), []),
+        ((None, 3.5), (0, 3.5, ["2"]), ["1"]),
+    ],
+)
+def test_a_choropleth_scale_starts_at_0_or_above_and_unknown_areas_are_grey(rates, scale, grey):
+    """Complaints per 10k residents: known, the scale runs from the smallest to the largest value, and from 0 when
+    every area has the same (never −0.4 … 0.4); an area whose rate is unknown (no population, as everywhere in
+    Jiaxing's samples) is neither the scale's low end nor 0: it is filled the theme's neutral grey, in a trace of
+    its own with no colour bar, and keeps its hover."""
     boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)]
     areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes,
                           "received": [0, 7], "due": [0, 0], "due_met": [0, 0], "per_10k": list(rates)})
@@ -132,8 +141,23 @@ def test_a_choropleth_scale_never_reaches_below_0_and_is_left_out_without_a_know
     city = city_map(MapLayers(districts=areas[["code", "name_zh", "name_en", "geometry"]], rates=rates_frame), "en",
                     "dark", TZ)
     for figure in (explorer, city):
-        (choropleth,) = [trace for trace in figure.data if trace.type == "choroplethmap"]
-        assert (choropleth.zmin, choropleth.zmax, choropleth.showscale) == scale
+        fills = [trace for trace in figure.data if trace.type == "choroplethmap"]
+        scaled = [trace for trace in fills if trace.showscale]
+        greys = [trace for trace in fills if not trace.showscale]
+        if scale is None:
+            assert scaled == []
+        else:
+            (choropleth,) = scaled
+            assert (choropleth.zmin, choropleth.zmax, list(choropleth.locations)) == scale
+            assert choropleth.colorscale[0][1] != "#9AA7B4"
+        if grey:
+            (unknown,) = greys
+            assert list(unknown.locations) == grey
+            assert {colour for _, colour in unknown.colorscale} == {"#9AA7B4"}  # the dark theme's muted grey
+            assert all("—" in text for text in unknown.hovertext), unknown.hovertext
+        else:
+            assert greys == []
+        assert sum(len(trace.hovertext) for trace in fills) == 2
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
