@@ -4,6 +4,7 @@ results (:func:`cached`) and what a page shows every viewer alike (:func:`shared
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -38,12 +39,22 @@ def _active() -> bool:
 
 
 def cached(func: F) -> F:
-    """Memoize a query by its arguments inside an app with the cache; call it directly elsewhere."""
-    memoized = cache.memoize()(func)
+    """Memoize a query by its arguments inside an app with the cache; call it directly elsewhere. The key is the
+    function's qualified name and a digest of its arguments' ``repr`` (an engine's names its URL, without its
+    password), so every worker sharing the cache computes the same key; a None result is kept as well."""
+    name = f"{func.__module__}.{func.__qualname__}"
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return memoized(*args, **kwargs) if _active() else func(*args, **kwargs)
+        if not _active():
+            return func(*args, **kwargs)
+        key = f"{name}:{hashlib.blake2b(repr((args, sorted(kwargs.items()))).encode(), digest_size=16).hexdigest()}"
+        kept = cache.get(key)
+        if kept is not None:
+            return kept[0]
+        value = func(*args, **kwargs)
+        cache.set(key, (value,))
+        return value
 
     return wrapper  # type: ignore[return-value]
 

@@ -81,11 +81,14 @@ def per_10k_a_day(received, days: float, population):
     """Complaints per 10,000 residents a day (the one meaning of "per 10k" on every surface): received / days /
     population × 10⁴, for a scalar or per row (arrays or Series); NaN where the population is unknown or not
     positive or the period is empty."""
+    if np.ndim(received) == 0 and np.ndim(population) == 0:  # one period's figure: no arrays to build
+        people = float("nan") if population is None or pd.isna(population) else float(population)
+        return float(received) / days / people * 10_000 if people > 0 and days > 0 else float("nan")
     count = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(received))), dtype=float)
     people = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(population), dtype=object)), dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where((people > 0) & (days > 0), count / days / people * 10_000, np.nan)
-    return float(rate[0]) if np.ndim(received) == 0 and np.ndim(population) == 0 else rate
+    return rate
 
 
 def complaint_measures(sums: Mapping[str, float], days: float, population: float | None) -> dict[str, Measure]:

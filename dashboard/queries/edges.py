@@ -16,13 +16,15 @@ them (:func:`edge_histograms`): the result is the histogram of exactly the perio
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Engine, func, literal, select, union_all
+from sqlalchemy import Engine, bindparam, func, literal, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.cache import cached
 from dashboard.db.rollups import facts_histograms, facts_hourly, math_functions
+from dashboard.db.types import UTCDateTime
 from dashboard.queries.base import DatabaseUnavailable, read_frame
 
 
@@ -53,6 +55,32 @@ def edge_ranges(start: datetime, end: datetime) -> list[tuple[int, datetime, dat
     return [(sign, a, b) for sign, a, b in ranges if a < b]
 
 
+def _bound(name: str):
+    return bindparam(name, type_=UTCDateTime())
+
+
+def edge_bounds(count: int) -> list[tuple]:
+    """``count`` ranges as bound parameters (``from_0``, ``to_0``, …): a statement is built once per shape."""
+    return [(_bound(f"from_{i}"), _bound(f"to_{i}")) for i in range(count)]
+
+
+def edge_values(ranges) -> dict[str, datetime]:
+    """The bound parameters of :func:`edge_bounds` for ``ranges`` ((from, to) or (sign, from, to))."""
+    return {f"{end}_{i}": moment for i, r in enumerate(ranges) for end, moment in zip(("from", "to"), r[-2:],
+                                                                                          strict=True)}
+
+
+@lru_cache(maxsize=128)
+def _edge_sums_statement(domain: str, names: tuple[str, ...], by: tuple[str, ...], signs: tuple[int, ...]):
+    parts = []
+    for bounds, sign in zip(edge_bounds(len(signs)), signs, strict=True):
+        rows = facts_hourly(domain, [bounds]).subquery()
+        parts.append(select(*(rows.c[k] for k in by), *((rows.c[n] * sign).label(n) for n in names)))
+    signed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [signed.c[k] for k in by]
+    return select(*keys, *(func.coalesce(func.sum(signed.c[n]), 0).label(n) for n in names)).group_by(*keys)
+
+
 @cached
 def edge_sums(
     engine: Engine, start: datetime, end: datetime, domain: str, names: tuple[str, ...], by: tuple[str, ...] = ()
@@ -60,17 +88,18 @@ def edge_sums(
     """The signed sums of ``names`` of ``domain``'s facts at the edges of [start, end) (see the module), per
     dimension ``by`` of its hourly rollup (e.g. ``district_code``: '' when unknown); empty when both ends are
     on the hour."""
-    parts = []
-    for sign, a, b in edge_ranges(start, end):
-        rows = facts_hourly(domain, [(a, b)]).subquery()
-        parts.append(select(*(rows.c[k] for k in by), *((rows.c[n] * sign).label(n) for n in names)))
-    if not parts:
+    ranges = edge_ranges(start, end)
+    if not ranges:
         return pd.DataFrame(columns=[*by, *names])
-    signed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    keys = [signed.c[k] for k in by]
-    stmt = select(*keys, *(func.coalesce(func.sum(signed.c[n]), 0).label(n) for n in names)).group_by(*keys)
-    frame = read_frame(engine, stmt)
-    return frame.astype({n: float for n in names})
+    statement = _edge_sums_statement(domain, names, by, tuple(sign for sign, _, _ in ranges))
+    return _floats(read_frame(engine, statement, edge_values(ranges)), names)
+
+
+def _floats(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with its ``names`` columns as floats (SQLite's sums of integers come back as integers)."""
+    for name in names:
+        frame[name] = frame[name].to_numpy(dtype=float)
+    return frame
 
 
 def with_edges(sums: dict, edges: pd.DataFrame, key: str | None = None, value: str | None = None) -> dict:
@@ -80,6 +109,17 @@ def with_edges(sums: dict, edges: pd.DataFrame, key: str | None = None, value: s
     return sums | {n: sums[n] + float(rows[n].sum()) for n in sums if n in rows}
 
 
+@lru_cache(maxsize=64)
+def _boundary_sums_statement(domain: str, names: tuple[str, ...], by: tuple[str, ...], indexes: tuple[int, ...]):
+    parts = []
+    for i, bounds in zip(indexes, edge_bounds(len(indexes)), strict=True):
+        rows = facts_hourly(domain, [bounds]).subquery()
+        parts.append(select(literal(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [rows.c.boundary, *(rows.c[k] for k in by)]
+    return select(*keys, *(func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names)).group_by(*keys)
+
+
 @cached
 def boundary_sums(
     engine: Engine, moments: tuple[datetime, ...], domain: str, names: tuple[str, ...], by: tuple[str, ...] = ()
@@ -87,17 +127,18 @@ def boundary_sums(
     """Per moment of ``moments`` (column ``boundary``: its index) and dimension ``by``: the sums of ``names`` of
     ``domain``'s facts in [moment, ceil(moment)), which the rollups count in the hour before the moment (none for
     a moment on the hour). Per-day or per-month reads move them to the bucket the moment starts."""
-    parts = []
-    for i, moment in enumerate(moments):
-        if moment < hour_end(moment):
-            rows = facts_hourly(domain, [(moment, hour_end(moment))]).subquery()
-            parts.append(select(literal(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
-    if not parts:
+    inside = [(i, moment, hour_end(moment)) for i, moment in enumerate(moments) if moment < hour_end(moment)]
+    if not inside:
         return pd.DataFrame(columns=["boundary", *by, *names])
-    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    keys = [rows.c.boundary, *(rows.c[k] for k in by)]
-    stmt = select(*keys, *(func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names)).group_by(*keys)
-    return read_frame(engine, stmt).astype({n: float for n in names})
+    statement = _boundary_sums_statement(domain, names, by, tuple(i for i, _, _ in inside))
+    return _floats(read_frame(engine, statement, edge_values(inside)), names)
+
+
+@lru_cache(maxsize=4)
+def _edge_histograms_statement(count: int):
+    rows = facts_histograms(edge_bounds(count)).subquery()
+    return select(rows.c.kind, rows.c.bucket, func.sum(rows.c.tickets), func.min(rows.c.min_seconds),
+                  func.max(rows.c.max_seconds)).group_by(rows.c.kind, rows.c.bucket)
 
 
 @cached
@@ -107,12 +148,9 @@ def edge_histograms(engine: Engine, start: datetime, end: datetime) -> list[tupl
     parts = partial_hours(start, end)[1]
     if not parts:
         return []
-    rows = facts_histograms(parts).subquery()
-    stmt = select(rows.c.kind, rows.c.bucket, func.sum(rows.c.tickets), func.min(rows.c.min_seconds),
-                  func.max(rows.c.max_seconds)).group_by(rows.c.kind, rows.c.bucket)
     try:
         with engine.connect() as conn:
             math_functions(conn)
-            return [tuple(row) for row in conn.execute(stmt)]
+            return [tuple(row) for row in conn.execute(_edge_histograms_statement(len(parts)), edge_values(parts))]
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc

@@ -45,6 +45,7 @@ from dashboard.db.models import (
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintHourly,
+    Department,
     District,
     DurationDaily,
     DurationHourly,
@@ -54,9 +55,11 @@ from dashboard.db.models import (
     HallHourly,
     KpiTarget,
     RoadSegment,
+    ServiceType,
     TrafficDaily,
     TrafficHourly,
 )
+from dashboard.db.rollups import facts_hourly
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
@@ -73,9 +76,15 @@ from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import read_frame, read_rows
-from dashboard.queries.complaints import handling_departments
-from dashboard.queries.edges import boundary_sums, edge_histograms, edge_sums, hour_start, partial_hours, with_edges
-from dashboard.queries.reference import departments
+from dashboard.queries.edges import (
+    boundary_sums,
+    edge_bounds,
+    edge_histograms,
+    edge_ranges,
+    edge_values,
+    hour_start,
+    partial_hours,
+)
 
 #: Rollup pairs (hourly, daily) and the columns each domain's KPIs sum.
 LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
@@ -86,6 +95,11 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
 #: The domains whose facts count at the edges of a period (see :mod:`dashboard.queries.edges`); the environment
 #: counts the whole hours begun in the period, as its hourly AQI rates them.
 EDGE_DOMAINS = ("complaints", "halls")
+
+
+def _edge_facts(domain: str) -> str | None:
+    """The facts whose parts of hours at a period's edges a read of ``domain``'s rollups adds, if any."""
+    return domain if domain in EDGE_DOMAINS else None
 TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
 DEPARTMENTS = (ComplaintHourly.__table__, ComplaintDepartmentDaily.__table__)
@@ -100,14 +114,16 @@ class _Span:
     days: tuple[datetime, datetime] | None
     head: tuple[datetime, datetime] | None
     tail: tuple[datetime, datetime] | None
+    edges: tuple[tuple[int, datetime, datetime], ...] = ()
 
     @property
-    def shape(self) -> tuple[bool, bool, bool]:
-        return self.days is not None, self.head is not None, self.tail is not None
+    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...]]:
+        """Which levels the period reads, and the signs of the facts at its edges (:func:`edge_ranges`)."""
+        return self.days is not None, self.head is not None, self.tail is not None, tuple(s for s, _, _ in self.edges)
 
     def params(self, timezone: str) -> dict[str, datetime]:
         """The values of the statement's bound parameters (see :func:`_rows`)."""
-        values = {}
+        values = edge_values(self.edges)
         if self.days:
             values["first"], values["last"] = self.days
         for name, edge in (("head", self.head), ("tail", self.tail)):
@@ -123,21 +139,30 @@ def _span(start: datetime, end: datetime, timezone: str) -> _Span:
     if first < start:
         first = period_bounds(start, timezone, "day")[1]
     last = period_bounds(end, timezone, "day")[0]
+    edges = tuple(edge_ranges(start, end))
     if first < last:
-        return _Span((first, last), (start, first) if start < first else None, (last, end) if last < end else None)
-    return _Span(None, (start, end) if start < end else None, None)
+        head, tail = (start, first) if start < first else None, (last, end) if last < end else None
+        return _Span((first, last), head, tail, edges)
+    return _Span(None, (start, end) if start < end else None, None, edges)
 
 
 def _time(name: str):
     return bindparam(name, type_=UTCDateTime())
 
 
-def _rows(levels: tuple[Table, Table], columns, shape: tuple[bool, bool, bool], by_day: bool = False):
+#: The rollups' columns that name a row (its dimensions): the facts at a period's edges are added to, or taken
+#: out of, every other column.
+DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment_code", "kind", "bucket"))
+
+
+def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, facts: str | None = None):
     """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
     days, hourly rows of the hours at its edges; with ``day`` (the UTC start of each row's local day) when
-    ``by_day``. The bounds are bound parameters, so one statement serves every period of the shape."""
+    ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the period's edges, signed
+    (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound parameters, so one
+    statement serves every period of the shape."""
     hourly, daily = levels
-    has_days, has_head, has_tail = shape
+    has_days, has_head, has_tail, signs = shape
     parts = []
     if has_days:
         day = [daily.c.day] if by_day else []
@@ -149,6 +174,10 @@ def _rows(levels: tuple[Table, Table], columns, shape: tuple[bool, bool, bool], 
                         else_=_time(f"{name}_split")).label("day")] if by_day else []
             in_edge = (hourly.c.hour >= _time(f"{name}_start")) & (hourly.c.hour < _time(f"{name}_end"))
             parts.append(select(*day, *(hourly.c[c] for c in columns)).where(in_edge))
+    if facts is not None and not by_day:
+        for sign, bounds in zip(signs, edge_bounds(len(signs)), strict=True):
+            edge = facts_hourly(facts, [bounds]).subquery()
+            parts.append(select(*(edge.c[c] if c in DIMENSIONS else (edge.c[c] * sign).label(c) for c in columns)))
     if not parts:  # an empty period: no rows, the same columns
         day = [hourly.c.hour.label("day")] if by_day else []
         parts.append(select(*day, *(hourly.c[c] for c in columns)).where(false()))
@@ -189,10 +218,12 @@ POPULATION = (
 )
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _period_sums_statement(shape):
     aggregates = {
-        domain: select(*_sums(_rows((hourly, daily), names, shape), names)).subquery(domain)
+        domain: select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names)).subquery(
+            domain
+        )
         for domain, (hourly, daily, names) in LEVELS.items()
     }
     columns = [aggregates[d].c[n].label(f"{d}.{n}") for d, (_, _, names) in LEVELS.items() for n in names]
@@ -208,16 +239,14 @@ def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
     (row,) = _read_rows(engine, _period_sums_statement, start, end, timezone)
     values = row._mapping
     sums: dict = {d: {n: float(values[f"{d}.{n}"]) for n in names} for d, (_, _, names) in LEVELS.items()}
-    for domain in EDGE_DOMAINS:
-        sums[domain] = with_edges(sums[domain], edge_sums(engine, start, end, domain, LEVELS[domain][2]))
     sums["population"] = None if values["population"] is None else float(values["population"])
     return sums
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _domain_sums_statement(shape, domain: str):
     hourly, daily, names = LEVELS[domain]
-    return select(*_sums(_rows((hourly, daily), names, shape), names))
+    return select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names))
 
 
 @cached
@@ -225,16 +254,17 @@ def domain_sums(engine: Engine, start: datetime, end: datetime, timezone: str, d
     """Over [start, end): the sums of one domain's rollup, as :func:`period_sums` gives them, for a period no
     other read shares (reading the three domains would cost more)."""
     (row,) = _read_rows(engine, _domain_sums_statement, start, end, timezone, domain)
-    sums = {name: float(value) for name, value in row._mapping.items()}
-    if domain in EDGE_DOMAINS:
-        return with_edges(sums, edge_sums(engine, start, end, domain, LEVELS[domain][2]))
-    return sums
+    return {name: float(value) for name, value in row._mapping.items()}
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _district_sums_statement(shape, names: tuple[str, ...]):
-    rows = _rows(AREAS, ("district_code", *names), shape)
-    return select(rows.c.district_code.label("code"), *_sums(rows, names)).group_by(rows.c.district_code)
+    rows = _rows(AREAS, ("district_code", *names), shape, facts="complaints")
+    return (
+        select(rows.c.district_code.label("code"), *_sums(rows, names))
+        .group_by(rows.c.district_code)
+        .order_by(rows.c.district_code)
+    )
 
 
 @cached
@@ -243,21 +273,17 @@ def district_sums(
 ) -> pd.DataFrame:
     """Per district (``code``) over [start, end): the sums of the complaint measures ``names``."""
     frame = _read(engine, _district_sums_statement, start, end, timezone, names)
-    edges = edge_sums(engine, start, end, "complaints", names, ("district_code",)).rename(
-        columns={"district_code": "code"}
-    )
-    both = pd.concat([frame.astype({n: float for n in names}), edges], ignore_index=True)
-    return both.groupby("code", as_index=False)[list(names)].sum()
+    return frame.astype({n: float for n in names})
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _segments_statement(shape, by_day: bool = False):
     """Per segment (and local day when ``by_day``, as the driver returns it: converting each row's timestamp
     would cost more than the query, followed by the segment's code): speeds and Σ 1/v, with its length, free
     flow and class. Whole days by day are the daily rollup's rows as they are (one per day and segment: nothing
     to sum)."""
-    rows = _rows(TRAFFIC, ("segment_code", *SEGMENT_SUMS), shape, by_day)
-    if by_day and shape == (True, False, False):
+    rows = _rows(TRAFFIC, ("segment_code", *SEGMENT_SUMS), shape, by_day, facts="traffic")
+    if by_day and shape[:3] == (True, False, False):
         sums = rows
     else:
         keys = [rows.c.day, rows.c.segment_code] if by_day else [rows.c.segment_code]
@@ -296,12 +322,7 @@ def _with_segment_edges(engine: Engine, frame: pd.DataFrame, edges: pd.DataFrame
 def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
     """Per road segment over [start, end): tuples of its code, length, free-flow speed, class, speeds and Σ 1/v,
     with the observations at the period's edges (:mod:`dashboard.queries.edges`)."""
-    rows = _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
-    edges = edge_sums(engine, start, end, "traffic", SEGMENT_SUMS, ("segment_code",))
-    if edges.empty:
-        return rows
-    frame = _with_segment_edges(engine, pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS)), edges, [])
-    return _tuples(frame[list(SEGMENT_COLUMNS)].itertuples(index=False, name=None))
+    return _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
 
 
 def _network(rows) -> dict[str, Measure]:
@@ -745,31 +766,32 @@ def latest_reading(engine: Engine, kpi: Kpi, now: datetime, timezone: str) -> Re
 DEPARTMENT_SUMS = ("due", "due_met", "rated", "satisfied", "received", "returned")
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _department_statement(shape):
-    rows = _rows(DEPARTMENTS, ("department_code", "category", *DEPARTMENT_SUMS), shape)
-    keys = (rows.c.department_code, rows.c.category)
-    return select(*keys, *_sums(rows, DEPARTMENT_SUMS)).group_by(*keys)
+    """Per handling department (the department a row names, else its category's service type's; rows of neither
+    are left out), named: the sums of the department rollups and of the facts at the period's edges."""
+    rows = _rows(DEPARTMENTS, ("department_code", "category", *DEPARTMENT_SUMS), shape, facts="complaints")
+    by_category = select(ServiceType.department_code).where(ServiceType.code == rows.c.category).scalar_subquery()
+    handling = func.coalesce(func.nullif(rows.c.department_code, ""), by_category).label("department_code")
+    sums = select(handling, *_sums(rows, DEPARTMENT_SUMS)).group_by(handling).subquery()
+    return (
+        select(sums.c.department_code, Department.name_zh, Department.name_en, *(sums.c[n] for n in DEPARTMENT_SUMS))
+        .select_from(sums)
+        .outerjoin(Department, Department.code == sums.c.department_code)
+        .where(sums.c.department_code.is_not(None), sums.c.due + sums.c.rated + sums.c.received > 0)
+        .order_by(sums.c.department_code)
+    )
 
 
 @cached
 def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
-    """Complaint sums per handling department (:func:`dashboard.queries.complaints.handling_departments`, as the
+    """Complaint sums per handling department (:data:`dashboard.queries.complaints.DEPARTMENT_KEY`, as the
     per-department breakdown of the complaints page) over [start, end), names included, from the department
     rollups and the facts at the period's edges; deadlines count once they have passed (the period is read up
     to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
     received in the period are left out."""
     end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
-    names = list(DEPARTMENT_SUMS)
-    rolled = _read(engine, _department_statement, start, end, timezone)
-    edges = edge_sums(engine, start, end, "complaints", DEPARTMENT_SUMS, ("department_code", "category"))
-    parts = [part for part in (rolled, edges) if not part.empty]
-    rows = pd.concat(parts, ignore_index=True) if parts else rolled
-    rows = rows.assign(department_code=handling_departments(engine, rows["department_code"], rows["category"]))
-    sums = rows.astype({n: float for n in names}).groupby("department_code", as_index=False)[names].sum()
-    sums = sums[(sums["due"] + sums["rated"] + sums["received"]) > 0].astype({n: int for n in names})
-    frame = sums.merge(departments(engine), how="left", left_on="department_code", right_on="code")
-    return frame[["department_code", "name_zh", "name_en", *names]].sort_values("department_code", ignore_index=True)
+    return _read(engine, _department_statement, start, end, timezone).astype(dict.fromkeys(DEPARTMENT_SUMS, int))
 
 
 def department_ranking(

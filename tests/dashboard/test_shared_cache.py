@@ -12,7 +12,7 @@ import uuid
 import pytest
 from flask import Flask
 
-from dashboard.cache import init_cache, shared
+from dashboard.cache import cached, init_cache, shared
 from dashboard.settings import Settings
 
 REDIS_URL = os.environ.get("CITYOPS_TEST_REDIS_URL")
@@ -190,3 +190,41 @@ def test_a_build_that_lands_between_two_reads_is_not_built_again(tmp_path, backe
         assert shared("page:x", build) == "theirs"
         assert not module.cache.has("page:x:building")
     assert build.calls == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_cached_query_runs_once_per_function_and_arguments_and_keeps_none(tmp_path, backend):
+    """``cached``: a second call with the same arguments is served from the cache, a None result included; other
+    arguments (positional or named) or another function with the same arguments run again; with Redis, a second
+    app (another web worker) is served what the first one kept."""
+    calls: list[tuple] = []
+
+    @cached
+    def rows(engine, start, kind=None):
+        calls.append(("rows", engine, start, kind))
+        return None if kind == "none" else [start, kind]
+
+    @cached
+    def other(engine, start, kind=None):
+        calls.append(("other", engine, start, kind))
+        return "other"
+
+    prefix = f"test-cached-{uuid.uuid4().hex}:"
+    apps = []
+    for _ in range(2):
+        server = Flask(__name__)
+        init_cache(server, Settings(var_dir=tmp_path, redis_url=REDIS_URL if backend == "redis" else None,
+                                    refresh_seconds=30, cache_key_prefix=prefix))
+        apps.append(server)
+    with apps[0].app_context():
+        assert rows("engine-a", 1) == rows("engine-a", 1) == [1, None]
+        assert rows("engine-a", 1, kind="none") is None and rows("engine-a", 1, kind="none") is None
+        assert rows("engine-a", 2) == [2, None] and rows("engine-b", 1) == [1, None]
+        assert rows("engine-a", 1, kind="x") == [1, "x"] == rows("engine-a", 1, "x")
+        assert other("engine-a", 1) == "other"
+    assert [c[0] for c in calls] == ["rows", "rows", "rows", "rows", "rows", "rows", "other"]
+    with apps[1].app_context():
+        rows("engine-a", 1)
+    assert len(calls) == (7 if backend == "redis" else 8)
+    rows("engine-a", 1)  # outside an app: called directly
+    assert len(calls) == (8 if backend == "redis" else 9)
