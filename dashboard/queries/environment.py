@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import (
     SensorHourly,
     Station,
 )
+from dashboard.db.types import UTCDateTime
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values
 from dashboard.kpis.environment import hour_aqi
 from dashboard.queries.base import read_frame
@@ -29,11 +30,22 @@ def latest_full_hour(at: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
-def _air_hours(anchor: datetime):
+def _air_hours():
+    """Each station's hourly mean concentrations of its latest hour with air readings among the hours from
+    ``earliest`` (``anchor`` − :data:`STATION_HOURS_BACK`) to ``anchor``."""
     s = SensorHourly
-    return select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean")).where(
-        s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= anchor - STATION_HOURS_BACK, s.hour <= anchor
+    anchor, earliest = (bindparam(name, type_=UTCDateTime()) for name in ("anchor", "earliest"))
+    hours = select(
+        s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean"),
+        func.max(s.hour).over(partition_by=s.station_code).label("latest"),
+    ).where(s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= earliest, s.hour <= anchor)
+    hours = hours.subquery()
+    return select(hours.c.hour, hours.c.station_code, hours.c.quantity, hours.c.mean).where(
+        hours.c.hour == hours.c.latest
     )
+
+
+AIR_HOURS = _air_hours()
 
 
 @cached
@@ -41,13 +53,12 @@ def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
     """Each station's hourly mean concentrations (HJ 633: the mean of the hour's readings, from the hourly
     rollup) of its latest full hour at or before ``at`` (the city as it was then), among the latest full hour
     and the two before it. Columns: hour, station_code, quantity, mean."""
-    columns = ["hour", "station_code", "quantity", "mean"]
-    frame = read_frame(engine, _air_hours(latest_full_hour(at)))
+    anchor = latest_full_hour(at)
+    frame = read_frame(engine, AIR_HOURS, {"anchor": anchor, "earliest": anchor - STATION_HOURS_BACK})
     if frame.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=["hour", "station_code", "quantity", "mean"])
     frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
-    latest = frame.groupby("station_code")["hour"].transform("max")
-    return frame[frame["hour"] == latest][columns].reset_index(drop=True)
+    return frame
 
 
 def station_hour_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:

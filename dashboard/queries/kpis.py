@@ -421,14 +421,24 @@ DOMAIN_HOURS = {
 }
 
 
+#: :func:`data_hours` in one statement, each bound its own subquery: an index's first or last entry (a MIN and a
+#: MAX in one SELECT would make SQLite scan the table).
+DATA_HOURS = select(
+    *(
+        select(bound(table.hour)).scalar_subquery()
+        for table in DOMAIN_HOURS.values()
+        for bound in (func.min, func.max)
+    )
+)
+
+
 @cached
 def data_hours(engine: Engine) -> dict[str, tuple[datetime | None, datetime | None]]:
     """Per KPI domain: the first and the last UTC hour its hourly rollup holds ((None, None): no data)."""
-    hours = {}
-    for domain, table in DOMAIN_HOURS.items():
-        first, last = read_rows(engine, select(func.min(table.hour), func.max(table.hour)))[0]
-        hours[domain] = (first and _utc(first), last and _utc(last))
-    return hours
+    (row,) = read_rows(engine, DATA_HOURS)
+    bounds = iter(row)
+    return {domain: tuple(hour and _utc(hour) for hour in (next(bounds), next(bounds))) for domain in DOMAIN_HOURS}
+
 
 
 @cached

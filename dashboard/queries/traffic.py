@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import (
@@ -14,6 +14,7 @@ from dashboard.db.models import (
     TrafficHourly,
     TrafficObservation,
 )
+from dashboard.db.types import UTCDateTime
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
 from dashboard.queries.base import read_frame, read_rows
 from dashboard.queries.edges import edge_sums
@@ -46,21 +47,36 @@ def latest_observations(engine: Engine, at: datetime | None = None) -> pd.DataFr
     if latest is None:
         return pd.DataFrame(columns=columns)
     window_start = latest - timedelta(seconds=period or DEFAULT_PERIOD_S)
-    stmt = (
+    return read_frame(engine, NEWEST_EACH, {"window_start": window_start, "latest": latest})
+
+
+def _newest_each():
+    """Each segment's newest observation in (window_start, latest], with its road's free-flow speed (when the
+    observation states none), length and class, by segment code."""
+    o = TrafficObservation
+    newest_first = func.row_number().over(partition_by=o.segment_code, order_by=(o.observed_at.desc(), o.id.desc()))
+    window = (
+        select(o.segment_code, o.observed_at, o.speed_kmh, o.free_flow_kmh, newest_first.label("rank"))
+        .where(o.observed_at > bindparam("window_start", type_=UTCDateTime()),
+               o.observed_at <= bindparam("latest", type_=UTCDateTime()))
+        .subquery()
+    )
+    return (
         select(
-            TrafficObservation.segment_code,
-            TrafficObservation.observed_at,
-            TrafficObservation.speed_kmh,
-            func.coalesce(TrafficObservation.free_flow_kmh, RoadSegment.free_flow_kmh).label("free_flow_kmh"),
+            window.c.segment_code,
+            window.c.observed_at,
+            window.c.speed_kmh,
+            func.coalesce(window.c.free_flow_kmh, RoadSegment.free_flow_kmh).label("free_flow_kmh"),
             RoadSegment.length_m,
             RoadSegment.road_class,
         )
-        .join(RoadSegment, RoadSegment.code == TrafficObservation.segment_code)
-        .where(TrafficObservation.observed_at > window_start, TrafficObservation.observed_at <= latest)
+        .join(RoadSegment, RoadSegment.code == window.c.segment_code)
+        .where(window.c.rank == 1)
+        .order_by(window.c.segment_code)
     )
-    frame = read_frame(engine, stmt)
-    frame = frame.sort_values("observed_at").drop_duplicates("segment_code", keep="last")
-    return frame[columns].sort_values("segment_code", ignore_index=True)
+
+
+NEWEST_EACH = _newest_each()
 
 
 def rated_segments(engine: Engine, at: datetime | None = None) -> pd.DataFrame:

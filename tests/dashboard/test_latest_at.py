@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import insert
+
+from dashboard.db.models import TrafficObservation
 from dashboard.queries import environment, traffic
 from tests.dashboard.synthetic_city import NOW, populate
 
@@ -21,3 +24,19 @@ def test_traffic_and_air_at_a_past_moment(sqlite_engine):
         air = environment.air_station_hours(sqlite_engine, at)
         assert set(air["mean"]) == {900.0} and set(air["hour"]) == {NOW - timedelta(hours=3)}
     assert environment.air_station_hours(sqlite_engine, NOW)["mean"].max() == 100.0
+
+
+def test_a_segment_observed_twice_in_the_interval_is_rated_by_its_newest(sqlite_engine):
+    """R1 reports again 3 minutes after the interval's observations (45 km/h): the interval now ends then and
+    still holds the others' observations of 5 minutes ago (15-minute interval), one row per segment, R1 at its
+    newest speed."""
+    populate(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        conn.execute(insert(TrafficObservation), [{
+            "source": "traffic-ngsi", "source_id": "R1@again", "segment_code": "R1",
+            "observed_at": NOW - timedelta(minutes=2), "period_s": 900, "speed_kmh": 45.0, "free_flow_kmh": 60.0,
+        }])
+    latest = traffic.latest_observations(sqlite_engine)
+    assert list(latest["segment_code"]) == ["R1", "R2", "R3"]
+    assert list(latest["speed_kmh"]) == [45.0, 30.0, 15.0]
+    assert list(latest["observed_at"]) == [NOW - timedelta(minutes=m) for m in (2, 5, 5)]
