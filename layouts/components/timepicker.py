@@ -229,13 +229,12 @@ def time_picker(
         if error
         else []
     )
-    if settled.newest is not None:
+    if settled.newest is not None:  # on the label's own line, so that a page fitting one screen still does
         moment = local_time(settled.newest, span.timezone, lang=lang)
-        notice.append(
-            dbc.Alert(
+        described.append(
+            html.Span(
                 t("time.history", lang, moment=moment, period=span_text(span, lang)),
-                color="info",
-                className="py-1 px-2 mb-1 small",
+                className="ms-2 px-2 rounded bg-info-subtle text-info-emphasis",
                 id=f"{page}-time-history",
             )
         )

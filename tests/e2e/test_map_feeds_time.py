@@ -252,7 +252,8 @@ def test_feeds_over_a_period_and_at_a_moment(context, live_url, city_moment, scr
         assert page.locator("#feed-row-halls-queue .feed-badge").first.inner_text() == "Failed"
 
         # five minutes before the city's moment (to the minute): the halls' first run alone had started
-        moment = (city_moment.astimezone(TZ) - timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M")
+        as_of = city_moment.astimezone(TZ) - timedelta(minutes=5)
+        moment = as_of.strftime("%Y-%m-%d %H:%M")
         page.locator("#feeds-time-as-of").fill(moment)
         with page.expect_navigation():
             page.locator("#feeds-time-form button[type=submit]").click()
@@ -267,7 +268,8 @@ def test_feeds_over_a_period_and_at_a_moment(context, live_url, city_moment, scr
         with page.expect_navigation():
             page.locator(".time-quick a[data-time-period='yesterday']").click()
         settle(page, READY["feeds"])
-        today = city_moment.astimezone(TZ).date()
+        # the quick link keeps the moment: the day before the moment's (so the day before yesterday just after 0:05)
+        today = as_of.date()
         yesterdays = _runs_started(city_moment, _midnight(today - DAY), _midnight(today))  # some, just after 0:00
         if yesterdays:
             page.wait_for_function(f"(grid) => ({ROWS})(grid) === {yesterdays}", arg="feeds-runs")
