@@ -152,7 +152,7 @@ def _time(name: str):
 
 #: The rollups' columns that name a row (its dimensions): the facts at a period's edges are added to, or taken
 #: out of, every other column.
-DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment_code", "kind", "bucket"))
+DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment_code"))
 
 
 def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, facts: str | None = None):

@@ -200,10 +200,10 @@ def count_scale(values: pd.Series) -> dict:
 
 
 def value_choropleths(
-    frame: pd.DataFrame, column: str, hover: list[str], theme: str, colorbar: dict, customdata: list | None = None,
+    frame: pd.DataFrame, column: str, hover: list[str], theme: str, bar: dict, customdata: list | None = None,
     **style,
 ) -> list[go.Choroplethmap]:
-    """``frame``'s areas (code, geometry) filled by ``column`` on the sequential scale, with its colour bar, and
+    """``frame``'s areas (code, geometry) filled by ``column`` on the sequential scale, with colour bar ``bar``, and
     the areas whose value is unknown (no population for a per-capita rate) in a neutral grey of their own, with
     no scale: an unknown value is neither the low end nor 0. Every area keeps its hover and ``customdata``."""
     values = pd.to_numeric(frame[column], errors="coerce")
@@ -215,7 +215,7 @@ def value_choropleths(
         if not part.any():
             continue
         scale = (
-            {"z": values[part], **count_scale(values[part]), "colorscale": SEQUENTIAL, "colorbar": colorbar,
+            {"z": values[part], **count_scale(values[part]), "colorscale": SEQUENTIAL, "colorbar": bar,
              "showscale": True}
             if fill is None
             else {"z": np.zeros(int(part.sum())), "colorscale": [[0, fill], [1, fill]], "showscale": False}
