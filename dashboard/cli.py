@@ -73,7 +73,7 @@ def demo(
         "var/demo"
     ),
 ) -> None:
-    """The demo city: the simulator (a child process), the collectors and the web app."""
+    """The demo city: the simulator and a collector process per feed (child processes), and the web app."""
     from dashboard.demo import start_demo
 
     settings = _settings(var_dir)
