@@ -14,7 +14,7 @@ after the change) are deleted and recomputed from the facts with ``INSERT … SE
 local days holding those hours are recomputed from the hourly level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
-zone or of the stations' acoustic classes).
+zone, of the stations' acoustic classes or of the registry's air stations).
 """
 
 from __future__ import annotations
@@ -388,12 +388,19 @@ def _refresh_hourly(conn: Connection, table: Table, build: Callable, kind: str |
         conn.execute(table.insert().from_select([c.name for c in query.selected_columns], query))
 
 
+def city_air_stations():
+    """The codes of the city's air stations (the station registry's kind "air"): the city AQI rates the mean of
+    their hourly means. Readings of stations the registry does not hold (a national file's other cities) are
+    kept, and ``city check`` lists their codes, but they rate no hour of this city."""
+    return select(Station.code).where(Station.kind == "air")
+
+
 def _refresh_environment(conn: Connection, ranges, timezone: str) -> None:
     """Recompute the city's environment for the hour ranges from the station hours and acoustic classes."""
     s = SensorHourly.__table__.c
-    # rows are read by position; air: the mean over stations, as the city AQI rates
+    # rows are read by position; air: the mean over the city's air stations, as the city AQI rates
     air = select(s.hour, literal(""), s.quantity, func.avg(s.value_sum / s.readings)).where(
-        s.quantity.in_(POLLUTANTS), s.readings > 0
+        s.quantity.in_(POLLUTANTS), s.readings > 0, s.station_code.in_(city_air_stations())
     ).group_by(s.hour, s.quantity)
     noise = select(s.hour, s.station_code, s.quantity, s.value_sum / s.readings).where(
         s.quantity == NOISE, s.readings > 0

@@ -14,6 +14,7 @@ from dashboard.db.models import (
     SensorHourly,
     Station,
 )
+from dashboard.db.rollups import city_air_stations
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values
 from dashboard.kpis.environment import hour_aqi
@@ -31,14 +32,16 @@ def latest_full_hour(at: datetime) -> datetime:
 
 
 def _air_hours():
-    """Each station's hourly mean concentrations of its latest hour with air readings among the hours from
-    ``earliest`` (``anchor`` − :data:`STATION_HOURS_BACK`) to ``anchor``."""
+    """Each of the city's air stations' (:func:`~dashboard.db.rollups.city_air_stations`) hourly mean
+    concentrations of its latest hour with air readings among the hours from ``earliest`` (``anchor`` −
+    :data:`STATION_HOURS_BACK`) to ``anchor``."""
     s = SensorHourly
     anchor, earliest = (bindparam(name, type_=UTCDateTime()) for name in ("anchor", "earliest"))
     hours = select(
         s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean"),
         func.max(s.hour).over(partition_by=s.station_code).label("latest"),
-    ).where(s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= earliest, s.hour <= anchor)
+    ).where(s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= earliest, s.hour <= anchor,
+            s.station_code.in_(city_air_stations()))
     hours = hours.subquery()
     return select(hours.c.hour, hours.c.station_code, hours.c.quantity, hours.c.mean).where(
         hours.c.hour == hours.c.latest
@@ -50,9 +53,9 @@ AIR_HOURS = _air_hours()
 
 @cached
 def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
-    """Each station's hourly mean concentrations (HJ 633: the mean of the hour's readings, from the hourly
-    rollup) of its latest full hour at or before ``at`` (the city as it was then), among the latest full hour
-    and the two before it. Columns: hour, station_code, quantity, mean."""
+    """Each of the city's air stations' hourly mean concentrations (HJ 633: the mean of the hour's readings,
+    from the hourly rollup) of its latest full hour at or before ``at`` (the city as it was then), among the
+    latest full hour and the two before it. Columns: hour, station_code, quantity, mean."""
     anchor = latest_full_hour(at)
     frame = read_frame(engine, AIR_HOURS, {"anchor": anchor, "earliest": anchor - STATION_HOURS_BACK})
     if frame.empty:
@@ -107,12 +110,13 @@ def station_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:
 @cached
 def air_trend(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
     """Hourly city AQI of the hours begun in [start, end) from the rollup, as the city AQI card and the
-    environment rollup rate an hour (the mean over stations of each station's hourly mean, then AQI): hour, aqi,
-    level, color, primary, and each pollutant's mean concentration."""
+    environment rollup rate an hour (the mean over the city's air stations of each one's hourly mean, then AQI):
+    hour, aqi, level, color, primary, and each pollutant's mean concentration."""
     s = SensorHourly
     stmt = (
         select(s.hour, s.quantity, func.avg(s.value_sum / s.readings).label("value"))
-        .where(s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0)
+        .where(s.quantity.in_(POLLUTANTS), s.hour >= start, s.hour < end, s.readings > 0,
+               s.station_code.in_(city_air_stations()))
         .group_by(s.hour, s.quantity)
     )
     frame = read_frame(engine, stmt)

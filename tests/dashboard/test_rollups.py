@@ -341,6 +341,8 @@ def test_observation_and_hall_rollups_on_both_dialects(engine):
                          visits=2, rating=2, updated_at=T0 + timedelta(minutes=15)),
     ]
     with engine.begin() as conn:
+        conn.execute(insert(Station), [{"code": "A", "name_zh": "A", "name_en": "A", "kind": "air", "lon": 120.0,
+                                        "lat": 30.0}])  # one of the city's air stations: the city AQI is theirs
         store(conn, "traffic", "ngsi", segments, NOW, timezone=TZ)
         store(conn, "sensors", "air", readings, NOW, timezone=TZ)
         store(conn, "halls", "queue", tickets, NOW, timezone=TZ)
