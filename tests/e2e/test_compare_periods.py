@@ -20,6 +20,9 @@ CHART = """(selector) => { const g = document.querySelector(selector); return {
   text: Array.from(g.querySelectorAll('text')).map(e => e.textContent).join(' | '),
   dashed: Array.from(g.querySelectorAll('path.js-line'))
     .filter(p => (p.style.strokeDasharray || 'none') !== 'none').length}; }"""
+#: A chart has drawn its text (axes, legend or its "no data" note): under load it may still be drawing when the
+#: page is otherwise quiet.
+CHART_DRAWN = "(selector) => { const g = document.querySelector(selector); return !!g && !!g.querySelector('text'); }"
 CHANGES = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => ({
   text: e.textContent, cls: e.className}))"""
 #: The comparison's name on the charts, and its "no data" note.
@@ -31,6 +34,12 @@ LABEL = {
 }
 NO_DATA = {"zh": "无数据", "en": "no data"}
 FORMS = ("calendar", "rolling", "custom", "as_of")
+
+
+def _chart(page, selector: str) -> dict:
+    """The text and dashed lines of the chart at ``selector``, once it has drawn its text."""
+    page.wait_for_function(CHART_DRAWN, arg=selector, timeout=30_000)
+    return page.evaluate(CHART, selector)
 
 
 def _query(form: str, calendar: str, city_moment: datetime) -> str:
@@ -87,7 +96,7 @@ def test_overview_compares_every_kind_of_period(context, live_url, city_moment, 
         settle(page, READY["overview"])
         headline, cards = (page.evaluate(CHANGES, f"{s} .change") for s in (".kpi-card", ".score-card"))
         assert len(headline) == 5 and len(cards) >= 20
-        trend = page.evaluate(CHART, "#overview-score-trend")
+        trend = _chart(page, "#overview-score-trend")
         if compare == "year":
             _no_data_everywhere(headline + cards, lang)
             assert trend["dashed"] == 0
@@ -123,7 +132,7 @@ def test_environment_compares_every_kind_of_period(context, live_url, city_momen
         assert tiles
         if compare == "year":
             _no_data_everywhere(tiles, lang)
-        aqi = page.evaluate(CHART, "#environment-aqi")
+        aqi = _chart(page, "#environment-aqi")
         title = page.locator("#environment-aqi-panel .panel-title").inner_text()
         assert ("按月" if lang == "zh" else "by month") in title
         empty = ("没有一天", "暂无数据") if lang == "zh" else ("No day of the period", "No data yet")
@@ -153,7 +162,7 @@ def test_wall_compares_every_kind_of_period(context, live_url, city_moment, scre
         assert len(strip) == 5
         if compare == "year":
             _no_data_everywhere(strip, lang)
-        _chart_compared(page.evaluate(CHART, ".wall-panel-halls_trend .js-plotly-plot"), lang, compare)
+        _chart_compared(_chart(page, ".wall-panel-halls_trend .js-plotly-plot"), lang, compare)
         if form in ("calendar", "as_of"):
             page.screenshot(path=str(screenshots / f"wall-{form}-compare-{compare}-{lang}.png"))
         assert_clean(problems, callbacks, page)
@@ -169,7 +178,7 @@ def test_wall_city_scene_compared(context, live_url, screenshots, lang, compare)
     )
     try:
         settle(page, READY["wall"])
-        _chart_compared(page.evaluate(CHART, ".wall-panel-city_trend .js-plotly-plot"), lang, compare)
+        _chart_compared(_chart(page, ".wall-panel-city_trend .js-plotly-plot"), lang, compare)
         page.screenshot(path=str(screenshots / f"wall-city-compare-{compare}-{lang}.png"))
         assert_clean(problems, callbacks, page)
     finally:
