@@ -14,7 +14,8 @@ after the change) are deleted and recomputed from the facts with ``INSERT … SE
 local days holding those hours are recomputed from the hourly level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
-zone, of the stations' acoustic classes or of the registry's air stations).
+zone), ``rebuild_environment`` the city's environment from the station hours (after a change of the stations'
+acoustic classes or of the registry's air stations).
 """
 
 from __future__ import annotations
@@ -531,6 +532,19 @@ def _deleting(table: Table, kind: str | None, time_column, since: datetime | Non
     conditions = [c for c in (kind is not None and table.c.kind == kind, since is not None and time_column > since)
                   if c is not False]
     return table.delete().where(*conditions) if conditions else table.delete()
+
+
+def rebuild_environment(conn: Connection, timezone: str | None = None) -> int:
+    """Recompute the city's environment (hourly and daily) for every hour the sensor rollup holds, from its
+    station hours, without reading the readings again (those beyond raw-fact retention included): after a change
+    of the registry's air stations or of the stations' acoustic classes. Returns the hour ranges recomputed."""
+    ranges = hour_ranges(conn.execute(select(SensorHourly.hour).distinct()).scalars())
+    if not ranges:
+        return 0
+    timezone = timezone or get_settings().city_timezone
+    _refresh_environment(conn, ranges, timezone)
+    _refresh_daily(conn, "sensors", local_days(_hours_in(ranges), timezone))
+    return len(ranges)
 
 
 def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:

@@ -7,14 +7,14 @@ Create Date: 2026-12-04 19:30:00
 The hourly city AQI (``environment_hourly`` and the daily level above it) averaged the hourly means of every
 station that sent air readings. A national station file carries the stations of other cities too; their readings
 are kept (``city check`` lists their codes), but the city's AQI now averages only the stations of its registry's
-kind "air" (``dashboard.db.rollups.city_air_stations``). The upgrade recomputes the sensor rollups from the facts
-already stored (``dashboard.db.rollups.rebuild``, the code of this release). The downgrade changes nothing: the
-rollups of the code before would average every station again only once recomputed.
+kind "air" (``dashboard.db.rollups.city_air_stations``). The upgrade recomputes the city's environment from the
+station hours already rolled up (``dashboard.db.rollups.rebuild_environment``, the code of this release; the
+readings are not read again). The downgrade changes nothing: the rollups of the code before would average every
+station again only once recomputed.
 """
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 from dashboard.db import rollups
@@ -26,9 +26,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT EXISTS (SELECT 1 FROM sensor_reading)")).scalar():
-        rollups.rebuild(bind, "sensors")
+    rollups.rebuild_environment(op.get_bind())
 
 
 def downgrade() -> None:
