@@ -344,6 +344,16 @@ class ComplaintDaily(ComplaintMeasures, Base):
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class ComplaintMonthly(ComplaintMeasures, Base):
+    """Complaint measures per local month (``month`` is its UTC start) × category (city totals)."""
+
+    __tablename__ = "complaint_monthly"
+    __table_args__ = CLUSTERED
+
+    month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ComplaintDepartmentDaily(ComplaintMeasures, Base):
     """Complaint measures per local day × department named × category (the department ranking)."""
 
@@ -394,6 +404,16 @@ class TrafficDaily(TrafficMeasures, Base):
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class TrafficMonthly(TrafficMeasures, Base):
+    """Traffic measures per local month (``month`` is its UTC start) × road segment."""
+
+    __tablename__ = "traffic_monthly"
+    __table_args__ = CLUSTERED
+
+    month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -479,6 +499,16 @@ class HallDaily(HallMeasures, Base):
     hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class HallMonthly(HallMeasures, Base):
+    """Service-hall measures per local month of issue (``month`` is its UTC start) × hall."""
+
+    __tablename__ = "hall_monthly"
+    __table_args__ = CLUSTERED
+
+    month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class DurationBuckets:
     """A histogram bucket of durations (see ``dashboard.kpis.durations``): how many tickets, the least and the most."""
 
@@ -505,6 +535,16 @@ class DurationDaily(DurationBuckets, Base):
     __table_args__ = CLUSTERED
 
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class DurationMonthly(DurationBuckets, Base):
+    """Duration histograms per local month (``month`` is its UTC start): a long period's whole months are a few
+    hundred rows instead of thirty times as many days."""
+
+    __tablename__ = "duration_monthly"
+    __table_args__ = CLUSTERED
+
+    month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 # --- feed operations -------------------------------------------------------------------------------------

@@ -7,11 +7,15 @@ Two levels, so that no KPI read touches the facts:
   :mod:`dashboard.kpis.durations`), and the city's environment (``environment_hourly``: hourly city AQI, noise
   station-hours within their class limit, computed in Python from ``sensor_hourly`` and the stations' classes);
 - **daily**, per local day of the city (``*_daily``; ``day`` is the UTC start of the local day in the zone of
-  the ``city_timezone`` setting, so a day of Asia/Shanghai runs 16:00–16:00 UTC): sums of the hourly level.
+  the ``city_timezone`` setting, so a day of Asia/Shanghai runs 16:00–16:00 UTC): sums of the hourly level;
+- **monthly**, per local month, for the city-wide rollups with more than a row a day (``complaint_monthly``,
+  ``hall_monthly``, ``traffic_monthly``, ``duration_monthly``; ``month`` is the UTC start of the local month):
+  sums of the daily level, so that a quarter or a year reads its whole months, not every day of them.
 
 Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before and
 after the change) are deleted and recomputed from the facts with ``INSERT … SELECT … GROUP BY``, then the
-local days holding those hours are recomputed from the hourly level. A rollup therefore always equals a
+local days holding those hours are recomputed from the hourly level, and the local months holding those days from
+the daily level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
 zone), ``rebuild_environment`` the city's environment from the station hours (after a change of the stations'
@@ -40,18 +44,22 @@ from dashboard.db.models import (
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintHourly,
+    ComplaintMonthly,
     DurationDaily,
     DurationHourly,
+    DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
     HallDaily,
     HallHourly,
+    HallMonthly,
     HallTicket,
     SensorHourly,
     SensorReading,
     Station,
     TrafficDaily,
     TrafficHourly,
+    TrafficMonthly,
     TrafficObservation,
 )
 from dashboard.db.types import UTCDateTime
@@ -189,6 +197,18 @@ def local_days(hours: Iterable[datetime], timezone: str) -> list[tuple[datetime,
     return sorted(days)
 
 
+def local_months(days: Iterable[tuple[datetime, datetime]], timezone: str) -> list[tuple[datetime, datetime]]:
+    """UTC ``[start, end)`` of each local month of ``timezone`` holding one of the local ``days``, in order."""
+    zone = ZoneInfo(timezone)
+    months = set()
+    for start, _ in days:
+        local = start.astimezone(zone)
+        following = (local.year + local.month // 12, local.month % 12 + 1)
+        months.add((datetime(local.year, local.month, 1, tzinfo=zone).astimezone(UTC),
+                    datetime(*following, 1, tzinfo=zone).astimezone(UTC)))
+    return sorted(months)
+
+
 def _within(column, ranges) -> ColumnElement[bool]:
     return or_(*(and_(column >= start, column < end) for start, end in ranges))
 
@@ -197,9 +217,9 @@ def _flag(condition) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _day_of(column, days: list[tuple[datetime, datetime]]) -> ColumnElement:
-    """The UTC start of the local day (one of ``days``, in order) that ``column`` falls in."""
-    return case(*((column < end, literal(start, UTCDateTime())) for start, end in days))
+def _period_of(column, periods: list[tuple[datetime, datetime]]) -> ColumnElement:
+    """The UTC start of the local day or month (one of ``periods``, in order) that ``column`` falls in."""
+    return case(*((column < end, literal(start, UTCDateTime())) for start, end in periods))
 
 
 # --- hourly level: from the facts -----------------------------------------------------------------------
@@ -439,6 +459,21 @@ DAILY: dict[str, list[tuple[Table, Table, str | None]]] = {
 }
 
 
+#: domain -> (monthly table, daily table, histogram ``kind`` or None), as :data:`DAILY` one level up.
+MONTHLY: dict[str, list[tuple[Table, Table, str | None]]] = {
+    "complaints": [
+        (ComplaintMonthly.__table__, ComplaintDaily.__table__, None),
+        (DurationMonthly.__table__, DurationDaily.__table__, durations.HANDLING),
+    ],
+    "traffic": [(TrafficMonthly.__table__, TrafficDaily.__table__, None)],
+    "sensors": [],
+    "halls": [
+        (HallMonthly.__table__, HallDaily.__table__, None),
+        (DurationMonthly.__table__, DurationDaily.__table__, durations.WAIT),
+    ],
+}
+
+
 def _aggregate(column):
     if column.name.startswith("min_"):
         return func.min(column)
@@ -447,30 +482,58 @@ def _aggregate(column):
     return func.sum(column)
 
 
-def _daily_select(daily: Table, hourly: Table, kind: str | None, days: list[tuple[datetime, datetime]]):
-    dims = [c.name for c in daily.primary_key.columns if c.name != "day"]
-    measures = [c.name for c in daily.columns if c.name not in dims and c.name != "day"]
-    condition = _within(hourly.c.hour, days)
+def _upper_select(upper: Table, lower: Table, kind: str | None, periods: list[tuple[datetime, datetime]]):
+    """The rows of the level ``upper`` (daily or monthly) for ``periods``, summed from the level ``lower`` below
+    it; each level's time is its table's first key column."""
+    key, lower_key = upper.primary_key.columns[0].name, lower.primary_key.columns[0].name
+    dims = [c.name for c in upper.primary_key.columns if c.name != key]
+    measures = [c.name for c in upper.columns if c.name not in dims and c.name != key]
+    condition = _within(lower.c[lower_key], periods)
     if kind is not None:
-        condition = and_(hourly.c.kind == kind, condition)
+        condition = and_(lower.c.kind == kind, condition)
     rows = select(
-        _day_of(hourly.c.hour, days).label("day"), *(hourly.c[d] for d in dims), *(hourly.c[m] for m in measures)
+        _period_of(lower.c[lower_key], periods).label(key), *(lower.c[d] for d in dims), *(lower.c[m] for m in measures)
     ).where(condition).subquery()
     return select(
-        rows.c.day, *(rows.c[d] for d in dims), *(_aggregate(rows.c[m]).label(m) for m in measures)
-    ).group_by(rows.c.day, *(rows.c[d] for d in dims))
+        rows.c[key], *(rows.c[d] for d in dims), *(_aggregate(rows.c[m]).label(m) for m in measures)
+    ).group_by(rows.c[key], *(rows.c[d] for d in dims))
 
 
-def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, datetime]]) -> None:
-    for daily, hourly, kind in DAILY[domain]:
-        for start in range(0, len(days), DAYS_PER_STATEMENT):
-            part = days[start : start + DAYS_PER_STATEMENT]
-            condition = daily.c.day.in_([day for day, _ in part])
+def _refresh_upper(conn: Connection, levels: list[tuple[Table, Table, str | None]],
+                   periods: list[tuple[datetime, datetime]]) -> None:
+    """Recompute the rows of each (upper, lower, kind) of ``levels`` for ``periods`` (local days or months)."""
+    for upper, lower, kind in levels:
+        key = upper.primary_key.columns[0]
+        for start in range(0, len(periods), DAYS_PER_STATEMENT):
+            part = periods[start : start + DAYS_PER_STATEMENT]
+            condition = key.in_([first for first, _ in part])
             if kind is not None:
-                condition = and_(daily.c.kind == kind, condition)
-            conn.execute(daily.delete().where(condition))
-            query = _daily_select(daily, hourly, kind, part)
-            conn.execute(daily.insert().from_select([c.name for c in query.selected_columns], query))
+                condition = and_(upper.c.kind == kind, condition)
+            conn.execute(upper.delete().where(condition))
+            query = _upper_select(upper, lower, kind, part)
+            conn.execute(upper.insert().from_select([c.name for c in query.selected_columns], query))
+
+
+def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, datetime]], timezone: str,
+                   monthly: bool = True) -> None:
+    """Recompute ``domain``'s local ``days`` from its hourly level, then (when ``monthly``) the local months
+    holding them."""
+    _refresh_upper(conn, DAILY[domain], days)
+    if monthly:
+        _refresh_upper(conn, MONTHLY[domain], local_months(days, timezone))
+
+
+def rebuild_monthly(conn: Connection, timezone: str | None = None) -> int:
+    """Recompute the monthly level from the daily one for every local month it holds (after the monthly level
+    was added); returns the number of months."""
+    timezone = timezone or get_settings().city_timezone
+    months: set[tuple[datetime, datetime]] = set()
+    for level in (level for levels in MONTHLY.values() for level in levels):
+        days = conn.execute(select(level[1].c.day).distinct()).scalars()
+        found = local_months([(day, day) for day in days], timezone)
+        _refresh_upper(conn, [level], found)
+        months.update(found)
+    return len(months)
 
 
 # --- maintenance ----------------------------------------------------------------------------------------
@@ -495,9 +558,10 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
     return hours
 
 
-def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str) -> int:
-    """Recompute every rollup of ``domain`` for ``hours`` and their local days (in the city's ``timezone``);
-    returns the number of hour ranges refreshed."""
+def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str, monthly: bool = True) -> int:
+    """Recompute every rollup of ``domain`` for ``hours``, their local days and months (in the city's
+    ``timezone``; the months left out when not ``monthly``: for the migrations that run before the monthly level
+    exists); returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
@@ -506,7 +570,7 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
         _refresh_hourly(conn, table, build, kind, ranges)
     if domain == "sensors":
         _refresh_environment(conn, ranges, timezone)
-    _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone))
+    _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone), timezone, monthly)
     return len(ranges)
 
 
@@ -543,13 +607,14 @@ def rebuild_environment(conn: Connection, timezone: str | None = None) -> int:
         return 0
     timezone = timezone or get_settings().city_timezone
     _refresh_environment(conn, ranges, timezone)
-    _refresh_daily(conn, "sensors", local_days(_hours_in(ranges), timezone))
+    _refresh_daily(conn, "sensors", local_days(_hours_in(ranges), timezone), timezone)
     return len(ranges)
 
 
-def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
+def rebuild(conn: Connection, domain: str, timezone: str | None = None, monthly: bool = True) -> int:
     """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
-    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand).
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the monthly
+    level too unless not ``monthly`` (see :func:`refresh`).
 
     When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
     recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
@@ -560,6 +625,11 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
     for daily, _, kind in DAILY[domain]:
         # A local day straddling the horizon is summed again from its hours, those before the horizon kept.
         conn.execute(_deleting(daily, kind, daily.c.day, kept_from and kept_from - timedelta(days=1)))
+    timezone = timezone or get_settings().city_timezone
+    for months, _, kind in MONTHLY[domain] if monthly else ():
+        # So is a local month straddling it, from its days (the days before the horizon kept).
+        since = kept_from and local_months([(kept_from, kept_from)], timezone)[0][0] - timedelta(microseconds=1)
+        conn.execute(_deleting(months, kind, months.c.month, since))
     if domain == "sensors":
         conn.execute(_deleting(EnvironmentHourly.__table__, None, EnvironmentHourly.hour, kept_from))
     bounds = [
@@ -570,7 +640,7 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None) -> int:
     highs = [high for _, high in bounds if high is not None]
     if not lows:
         return 0
-    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone or get_settings().city_timezone)
+    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, monthly)
 
 
 def _hours_between(first: datetime, last: datetime) -> list[datetime]:

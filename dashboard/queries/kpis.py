@@ -45,19 +45,23 @@ from dashboard.db.models import (
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintHourly,
+    ComplaintMonthly,
     Department,
     District,
     DurationDaily,
     DurationHourly,
+    DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
     HallDaily,
     HallHourly,
+    HallMonthly,
     KpiTarget,
     RoadSegment,
     ServiceType,
     TrafficDaily,
     TrafficHourly,
+    TrafficMonthly,
 )
 from dashboard.db.rollups import facts_hourly
 from dashboard.db.types import UTCDateTime
@@ -92,6 +96,16 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
     "halls": (HallHourly.__table__, HallDaily.__table__, hall_kpis.SUMS),
     "environment": (EnvironmentHourly.__table__, EnvironmentDaily.__table__, environment_kpis.SUMS),
 }
+#: The monthly rollups of the domains that have one (see :func:`_tables`).
+MONTHLY = {"complaints": ComplaintMonthly.__table__, "halls": HallMonthly.__table__}
+
+
+def _tables(domain: str) -> tuple[Table, ...]:
+    """The rollup levels of a domain of :data:`LEVELS` (hourly, daily and, when it has one, monthly)."""
+    hourly, daily, _ = LEVELS[domain]
+    return (hourly, daily, MONTHLY[domain]) if domain in MONTHLY else (hourly, daily)
+
+
 #: The domains whose facts count at the edges of a period (see :mod:`dashboard.queries.edges`); the environment
 #: counts the whole hours begun in the period, as its hourly AQI rates them.
 EDGE_DOMAINS = ("complaints", "halls")
@@ -100,32 +114,38 @@ EDGE_DOMAINS = ("complaints", "halls")
 def _edge_facts(domain: str) -> str | None:
     """The facts whose parts of hours at a period's edges a read of ``domain``'s rollups adds, if any."""
     return domain if domain in EDGE_DOMAINS else None
-TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
+TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__, TrafficMonthly.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
 DEPARTMENTS = (ComplaintHourly.__table__, ComplaintDepartmentDaily.__table__)
-DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
+DURATIONS = (DurationHourly.__table__, DurationDaily.__table__, DurationMonthly.__table__)
 
 
 @dataclass(frozen=True)
 class _Span:
     """How a period [start, end) splits between the levels: the whole local days [first, last) from the daily
-    rollups, and the hours before (head) and after (tail) them from the hourly ones."""
+    rollups, and the hours before (head) and after (tail) them from the hourly ones; the whole local months
+    among those days (``months``), which the rollups with a monthly level read from it."""
 
     days: tuple[datetime, datetime] | None
     head: tuple[datetime, datetime] | None
     tail: tuple[datetime, datetime] | None
     edges: tuple[tuple[int, datetime, datetime], ...] = ()
+    months: tuple[datetime, datetime] | None = None
 
     @property
-    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...]]:
-        """Which levels the period reads, and the signs of the facts at its edges (:func:`edge_ranges`)."""
-        return self.days is not None, self.head is not None, self.tail is not None, tuple(s for s, _, _ in self.edges)
+    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...], bool]:
+        """Which levels the period reads, the signs of the facts at its edges (:func:`edge_ranges`), and whether
+        it holds whole months."""
+        return (self.days is not None, self.head is not None, self.tail is not None,
+                tuple(s for s, _, _ in self.edges), self.months is not None)
 
     def params(self, timezone: str) -> dict[str, datetime]:
         """The values of the statement's bound parameters (see :func:`_rows`)."""
         values = edge_values(self.edges)
         if self.days:
             values["first"], values["last"] = self.days
+        if self.months:
+            values["month_first"], values["month_last"] = self.months
         for name, edge in (("head", self.head), ("tail", self.tail)):
             if edge:
                 day, split = period_bounds(edge[0], timezone, "day")
@@ -142,8 +162,16 @@ def _span(start: datetime, end: datetime, timezone: str) -> _Span:
     edges = tuple(edge_ranges(start, end))
     if first < last:
         head, tail = (start, first) if start < first else None, (last, end) if last < end else None
-        return _Span((first, last), head, tail, edges)
+        return _Span((first, last), head, tail, edges, _whole_months(first, last, timezone))
     return _Span(None, (start, end) if start < end else None, None, edges)
+
+
+def _whole_months(first: datetime, last: datetime, timezone: str) -> tuple[datetime, datetime] | None:
+    """The whole local months [month_first, month_last) within the local days [first, last), if any."""
+    month = period_bounds(first, timezone, "month")
+    month_first = month[0] if month[0] == first else month[1]
+    month_last = period_bounds(last, timezone, "month")[0]
+    return (month_first, month_last) if month_first < month_last else None
 
 
 def _time(name: str):
@@ -155,16 +183,24 @@ def _time(name: str):
 DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment_code"))
 
 
-def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, facts: str | None = None):
+def _rows(levels: tuple[Table, ...], columns, shape, by_day: bool = False, facts: str | None = None):
     """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
-    days, hourly rows of the hours at its edges; with ``day`` (the UTC start of each row's local day) when
+    days (monthly rows of its whole local months when ``levels`` has a monthly table and ``by_day`` is not
+    asked), hourly rows of the hours at its edges; with ``day`` (the UTC start of each row's local day) when
     ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the period's edges, signed
     (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound parameters, so one
     statement serves every period of the shape."""
-    hourly, daily = levels
-    has_days, has_head, has_tail, signs = shape
+    hourly, daily, *monthly = levels
+    has_days, has_head, has_tail, signs, has_months = shape
     parts = []
-    if has_days:
+    if has_days and has_months and monthly and not by_day:
+        (table,) = monthly
+        in_months = (table.c.month >= _time("month_first")) & (table.c.month < _time("month_last"))
+        parts.append(select(*(table.c[c] for c in columns)).where(in_months))
+        for low, high in (("first", "month_first"), ("month_last", "last")):  # the days before and after them
+            in_days = (daily.c.day >= _time(low)) & (daily.c.day < _time(high))
+            parts.append(select(*(daily.c[c] for c in columns)).where(in_days))
+    elif has_days:
         day = [daily.c.day] if by_day else []
         in_days = (daily.c.day >= _time("first")) & (daily.c.day < _time("last"))
         parts.append(select(*day, *(daily.c[c] for c in columns)).where(in_days))
@@ -221,10 +257,10 @@ POPULATION = (
 @lru_cache(maxsize=64)
 def _period_sums_statement(shape):
     aggregates = {
-        domain: select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names)).subquery(
+        domain: select(*_sums(_rows(_tables(domain), names, shape, facts=_edge_facts(domain)), names)).subquery(
             domain
         )
-        for domain, (hourly, daily, names) in LEVELS.items()
+        for domain, (_, _, names) in LEVELS.items()
     }
     columns = [aggregates[d].c[n].label(f"{d}.{n}") for d, (_, _, names) in LEVELS.items() for n in names]
     one_row_each = aggregates["complaints"].join(aggregates["halls"], true()).join(aggregates["environment"], true())
@@ -245,8 +281,8 @@ def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
 
 @lru_cache(maxsize=64)
 def _domain_sums_statement(shape, domain: str):
-    hourly, daily, names = LEVELS[domain]
-    return select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names))
+    names = LEVELS[domain][2]
+    return select(*_sums(_rows(_tables(domain), names, shape, facts=_edge_facts(domain)), names))
 
 
 @cached

@@ -68,3 +68,37 @@ def test_department_rollup_migrates_both_ways_with_the_same_sums(engine):
     assert _hourly_sums(engine, keys) == before
     upgrade(engine)
     assert _hourly_sums(engine, keys) == before
+
+
+def _by_local_month(engine, table: str, time_column: str, keys: str, measure: str) -> dict:
+    """SUM(measure) of ``table`` per local month of Asia/Shanghai (the settings' zone) and ``keys``, summed in
+    pandas from the rows as stored."""
+    import pandas as pd
+
+    with engine.connect() as conn:
+        frame = pd.read_sql(f"SELECT {time_column} AS t, {keys}, {measure} AS m FROM {table}", conn)
+    local = pd.to_datetime(frame["t"], utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    frame["month"] = local.dt.to_period("M").astype(str)
+    return frame.groupby(["month", *keys.split(", ")])["m"].sum().to_dict()
+
+
+def test_monthly_rollups_are_filled_from_the_daily_level(engine):
+    """0021 adds the monthly level and fills it from the daily rows already stored: each local month's sums are
+    its days' sums; the downgrade drops the tables."""
+    from alembic import command
+
+    from dashboard.db.migrate import alembic_config, upgrade
+    from tests.dashboard.synthetic_city import populate
+
+    populate(engine)
+    daily = {"complaint": _by_local_month(engine, "complaint_daily", "day", "category", "received"),
+             "duration": _by_local_month(engine, "duration_daily", "day", "kind, bucket", "tickets")}
+    assert len({month for month, *_ in daily["complaint"]}) >= 2  # the synthetic city spans two local months
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0020_city_air_stations")
+    assert "complaint_monthly" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert _by_local_month(engine, "complaint_monthly", "month", "category", "received") == daily["complaint"]
+    assert _by_local_month(engine, "duration_monthly", "month", "kind, bucket", "tickets") == daily["duration"]

@@ -1,5 +1,6 @@
-"""Rollups (hourly, daily, duration histograms, the city's environment) equal a recomputation from the facts after
-any sequence of inserts, updates and re-pulls; the daily level is the hourly one summed per local day."""
+"""Rollups (hourly, daily, monthly, duration histograms, the city's environment) equal a recomputation from the
+facts after any sequence of inserts, updates and re-pulls; the daily level is the hourly one summed per local day,
+the monthly level the daily one summed per local month."""
 
 from __future__ import annotations
 
@@ -22,24 +23,30 @@ from dashboard.db.models import (
     ComplaintDepartmentDaily,
     ComplaintEvent,
     ComplaintHourly,
+    ComplaintMonthly,
     DurationDaily,
     DurationHourly,
+    DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
     HallDaily,
     HallHourly,
+    HallMonthly,
     HallTicket,
     SensorHourly,
     SensorReading,
     Station,
     TrafficDaily,
     TrafficHourly,
+    TrafficMonthly,
     TrafficObservation,
 )
 from dashboard.kpis import durations
 from dashboard.settings import get_settings
 
-T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: three days of facts cross local midnights
+#: 08:00 on 11-29 in Shanghai: three days of facts cross local midnights, and the local month's end at 11-30
+#: 16:00 UTC (T0 + 40 h)
+T0 = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)
 HOUR = timedelta(hours=1)
 TZ = "Asia/Shanghai"
@@ -50,11 +57,11 @@ EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadlin
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
-    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily, DurationHourly,
-                   DurationDaily),
-    "halls": (HallHourly, HallDaily, DurationHourly, DurationDaily),
+    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily, ComplaintMonthly,
+                   DurationHourly, DurationDaily, DurationMonthly),
+    "halls": (HallHourly, HallDaily, HallMonthly, DurationHourly, DurationDaily, DurationMonthly),
     "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
-    "traffic": (TrafficHourly, TrafficDaily),
+    "traffic": (TrafficHourly, TrafficDaily, TrafficMonthly),
 }
 
 
@@ -140,7 +147,7 @@ def _table(engine, model, **where) -> pd.DataFrame:
 
 def _of_domain(domain: str, model) -> dict:
     """The rows of ``model`` maintained by ``domain`` (the duration tables hold one histogram per domain)."""
-    if model in (DurationHourly, DurationDaily):
+    if model in (DurationHourly, DurationDaily, DurationMonthly):
         return {"kind": durations.HANDLING if domain == "complaints" else durations.WAIT}
     return {}
 
@@ -175,6 +182,23 @@ def _assert_daily_sums_hourly(hourly: pd.DataFrame, daily: pd.DataFrame, dims: l
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     for m in measures:
         assert np.allclose(merged[m].astype(float), merged[f"{m}_daily"].astype(float), atol=1e-6), m
+
+
+def _assert_monthly_sums_daily(daily: pd.DataFrame, monthly: pd.DataFrame, dims: list[str]) -> None:
+    """The monthly rows are the daily rows summed (least / greatest for min_ / max_) per local month."""
+    if daily.empty:
+        assert monthly.empty
+        return
+    local = pd.to_datetime(daily["day"], utc=True).dt.tz_convert(TZ)
+    month = local.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.tz_localize(TZ).dt.tz_convert("UTC")
+    measures = [c for c in monthly.columns if c not in ("month", *dims)]
+    aggregations = {m: "min" if m.startswith("min_") else "max" if m.startswith("max_") else "sum" for m in measures}
+    expected = daily.assign(month=month).groupby(["month", *dims], as_index=False).agg(aggregations)
+    actual = monthly.assign(month=pd.to_datetime(monthly["month"], utc=True))
+    merged = expected.merge(actual, on=["month", *dims], how="outer", suffixes=("", "_monthly"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    for m in measures:
+        assert np.allclose(merged[m].astype(float), merged[f"{m}_monthly"].astype(float), atol=1e-6), m
 
 
 def _buckets(seconds: pd.Series) -> np.ndarray:
@@ -260,7 +284,7 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(
         sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily,
-        ComplaintDepartmentDaily, DurationHourly, DurationDaily,
+        ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationDaily, DurationMonthly,
     )
     _pull(sqlite_engine, "complaints", "hotline", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "complaints")
@@ -277,6 +301,8 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     by_department = incremental.drop(columns="district_code")
     _assert_daily_sums_hourly(by_department, tables[ComplaintDepartmentDaily], ["department_code", "category"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
+    _assert_monthly_sums_daily(tables[ComplaintDaily], tables[ComplaintMonthly], ["category"])
+    _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
     facts = _table(sqlite_engine, Complaint)
     closed = facts[facts["closed_at"].notna()]
     handling = pd.to_datetime(closed["closed_at"], utc=True) - pd.to_datetime(closed["requested_at"], utc=True)
@@ -286,11 +312,14 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
 @EXAMPLES
 @given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
-    _clear(sqlite_engine, HallTicket, HallHourly, HallDaily, DurationHourly, DurationDaily)
+    _clear(sqlite_engine, HallTicket, HallHourly, HallDaily, HallMonthly, DurationHourly, DurationDaily,
+           DurationMonthly)
     _pull(sqlite_engine, "halls", "queue", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "halls")
     _assert_daily_sums_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallDaily], ["hall_code"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
+    _assert_monthly_sums_daily(tables[HallDaily], tables[HallMonthly], ["hall_code"])
+    _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
     facts = _table(sqlite_engine, HallTicket)
     called = facts[facts["called_at"].notna()]
     wait = pd.to_datetime(called["called_at"], utc=True) - pd.to_datetime(called["issued_at"], utc=True)
@@ -304,7 +333,7 @@ def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
 )
 def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings, observations):
     _clear(sqlite_engine, SensorReading, SensorHourly, EnvironmentHourly, EnvironmentDaily, Station,
-           TrafficObservation, TrafficHourly, TrafficDaily)
+           TrafficObservation, TrafficHourly, TrafficDaily, TrafficMonthly)
     with sqlite_engine.begin() as conn:
         conn.execute(insert(Station), [
             {"code": "N1", "name_zh": "N1", "name_en": "N1", "kind": "noise", "lon": 0, "lat": 0, "noise_class": "1"},
@@ -316,6 +345,7 @@ def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings,
     traffic = _assert_equals_rebuild(sqlite_engine, "traffic")
     _assert_daily_sums_hourly(sensors[EnvironmentHourly], sensors[EnvironmentDaily], [])
     _assert_daily_sums_hourly(traffic[TrafficHourly], traffic[TrafficDaily], ["segment_code"])
+    _assert_monthly_sums_daily(traffic[TrafficDaily], traffic[TrafficMonthly], ["segment_code"])
     noise = sensors[SensorHourly]
     noise = noise[noise["quantity"] == "laeq"] if not noise.empty else noise
     environment = sensors[EnvironmentHourly]
@@ -370,18 +400,54 @@ def test_observation_and_hall_rollups_on_both_dialects(engine):
     assert list(halls[HallDaily].issued) == [2]
 
 
-def test_daily_rows_follow_the_local_day(engine):
-    # 15:30 and 16:30 UTC on 11-16 are 23:30 on 11-16 and 00:30 on 11-17 in Shanghai: two local days
-    evening, midnight = T0 + timedelta(hours=15, minutes=30), T0 + timedelta(hours=16, minutes=30)
+def _tickets_around_midnight(engine, evening: datetime) -> list[ComplaintRecord]:
+    """Store three tickets: one requested at ``evening`` (15:30 UTC, 23:30 in Shanghai), two in the hour after
+    Shanghai's midnight (16:30 and 16:35 UTC); returns them."""
+    midnight = evening + timedelta(hours=1)
     tickets = [
         ComplaintRecord(source_id=f"C{i}", category="noise", status="received", requested_at=at, updated_at=at)
         for i, at in enumerate([evening, midnight, midnight + timedelta(minutes=5)])
     ]
     with engine.begin() as conn:
         store(conn, "complaints", "hotline", tickets, NOW, timezone=TZ)
+    return tickets
+
+
+def test_daily_rows_follow_the_local_day(engine):
+    # 15:30 and 16:30 UTC on 11-29 are 23:30 on 11-29 and 00:30 on 11-30 in Shanghai: two local days
+    _tickets_around_midnight(engine, T0 + timedelta(hours=15, minutes=30))
     daily = _table(engine, ComplaintDaily)
     assert [d.astimezone(UTC) for d in daily["day"]] == [T0 - timedelta(hours=8), T0 + timedelta(hours=16)]
     assert list(daily["received"]) == [1, 2]
+
+
+def test_monthly_rows_follow_the_local_month(engine):
+    # 15:30 and 16:30 UTC on 11-30 are 23:30 on 11-30 and 00:30 on 12-01 in Shanghai: two local months, which
+    # begin at 16:00 UTC on the day before their first (10-31 and 11-30)
+    evening = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
+    tickets = _tickets_around_midnight(engine, evening)
+    monthly = _table(engine, ComplaintMonthly)
+    assert [m.astimezone(UTC) for m in monthly["month"]] == [datetime(2026, 10, 31, 16, tzinfo=UTC),
+                                                              datetime(2026, 11, 30, 16, tzinfo=UTC)]
+    assert list(monthly["received"]) == [1, 2]
+    # a newer version of C2 was requested in November after all: both months are recomputed
+    moved = tickets[2].model_copy(update={"requested_at": evening + timedelta(minutes=15), "updated_at": NOW})
+    with engine.begin() as conn:
+        store(conn, "complaints", "hotline", [moved], NOW, timezone=TZ)
+    assert list(_table(engine, ComplaintMonthly)["received"]) == [2, 1]
+
+
+def test_local_months_of_a_zone_with_summer_time_and_across_a_year():
+    # Berlin: March 2026 begins at 00:00 CET (23:00 UTC on 02-28) and ends at 00:00 CEST (22:00 UTC on 03-31);
+    # Shanghai: December 2026 runs from 16:00 UTC on 11-30 to 16:00 UTC on 12-31
+    march = [(datetime(2026, 3, 29, 22, tzinfo=UTC), datetime(2026, 3, 30, 22, tzinfo=UTC))]
+    assert rollups.local_months(march, "Europe/Berlin") == [
+        (datetime(2026, 2, 28, 23, tzinfo=UTC), datetime(2026, 3, 31, 22, tzinfo=UTC))
+    ]
+    december = [(datetime(2026, 12, 30, 16, tzinfo=UTC), datetime(2026, 12, 31, 16, tzinfo=UTC))]
+    assert rollups.local_months(december * 2, TZ) == [
+        (datetime(2026, 11, 30, 16, tzinfo=UTC), datetime(2026, 12, 31, 16, tzinfo=UTC))
+    ]
 
 
 def _hours(frame: pd.DataFrame, column: str) -> pd.Series:
