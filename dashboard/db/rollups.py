@@ -638,9 +638,10 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, monthly:
     ]
     lows = [max(low, kept_from) if kept_from else low for low, _ in bounds if low is not None]
     highs = [high for _, high in bounds if high is not None]
-    if not lows:
-        return 0
-    return refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, monthly)
+    ranges = refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, monthly) if lows else 0
+    if kept_from:  # the day and month straddling the horizon, even when no fact after it falls in them
+        _refresh_daily(conn, domain, local_days([kept_from], timezone), timezone, monthly)
+    return ranges
 
 
 def _hours_between(first: datetime, last: datetime) -> list[datetime]:

@@ -4,28 +4,46 @@
    such frame costs 50-100 ms of the page's only thread, the thread that also has to take in the new data.
 
    A data change of a source (plotly's setData, or a source added; not a tile of a pan or zoom) holds the map's
-   frames while its sources load, for at most HOLD_MS; a held frame draws nothing, so the canvas keeps the last
-   one. A pan or zoom is never held. */
+   frames while its sources load, for at most HOLD_MS, after which a frame is drawn whatever has loaded; a held
+   frame draws nothing, so the canvas keeps the last one. Never held: a pan or zoom, a frame after the canvas was
+   resized (a resized canvas is blank), a frame after a source failed. */
 (function () {
   var HOLD_MS = 400;
 
-  function hold(map) {
-    if (map.__cityopsFrames || !map.painter || typeof map.painter.render !== "function") { return; }
-    map.__cityopsFrames = { since: null, held: 0 };
-    var state = map.__cityopsFrames;
-    var render = map.painter.render;
-    map.on("sourcedataloading", function (event) {
-      if (!event.tile) { state.since = performance.now(); }
-    });
-    map.painter.render = function () {
-      var loading = state.since !== null && !map.isStyleLoaded() && !map.isMoving();
-      if (loading && performance.now() - state.since < HOLD_MS) {
+  function wrapPainter(map, state) {
+    var painter = map.painter;
+    if (!painter || typeof painter.render !== "function" || painter.__cityopsWrapped) { return; }
+    var render = painter.render;
+    painter.render = function () {
+      var canvas = map.getCanvas();
+      var size = canvas.width + "x" + canvas.height;
+      var waited = state.since === null ? 0 : performance.now() - state.since;
+      if (state.since !== null && waited < HOLD_MS && size === state.size && !map.isMoving() && !map.isStyleLoaded()) {
         state.held += 1;
         return undefined;
       }
       state.since = null;
+      state.size = size;
       return render.apply(this, arguments);
     };
+    painter.__cityopsWrapped = true;
+  }
+
+  function hold(map) {
+    if (map.__cityopsFrames || !map.painter) { return; }
+    var state = { since: null, size: null, held: 0, timer: null };
+    map.__cityopsFrames = state;
+    map.on("sourcedataloading", function (event) {
+      if (event.tile) { return; }
+      state.since = performance.now();
+      window.clearTimeout(state.timer);  /* a frame when the hold runs out, even if nothing else asks for one */
+      state.timer = window.setTimeout(function () { map.triggerRepaint(); }, HOLD_MS);
+    });
+    ["error", "sourcedataabort"].forEach(function (name) {
+      map.on(name, function () { state.since = null; map.triggerRepaint(); });
+    });
+    map.on("webglcontextrestored", function () { wrapPainter(map, state); });  /* a new painter */
+    wrapPainter(map, state);
   }
 
   function holdMapsOf(graph) {

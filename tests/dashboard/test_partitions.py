@@ -5,6 +5,7 @@ before they are dropped, never read back from the code under test."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -16,7 +17,15 @@ from collectors.contract import Batch, Collector, SourceRecord
 from collectors.runner import FeedRunner
 from collectors.sinks import store
 from dashboard.db import partitions, rollups
-from dashboard.db.models import HallTicket, Quarantine, SensorReading, TrafficDaily, TrafficHourly, TrafficObservation
+from dashboard.db.models import (
+    HallTicket,
+    Quarantine,
+    SensorReading,
+    TrafficDaily,
+    TrafficHourly,
+    TrafficMonthly,
+    TrafficObservation,
+)
 from dashboard.db.upsert import upsert
 from dashboard.settings import get_settings
 
@@ -137,6 +146,27 @@ def test_retention_drops_old_months_and_the_rollups_still_answer_for_them(postgr
     assert _hourly(postgres_engine, oldest, _month(-4)).observations.sum() == 36
     assert _hourly(postgres_engine, straddling, straddling + timedelta(hours=12)).observations.sum() == 36
     assert _daily(postgres_engine, oldest, _month(-4) + timedelta(days=1)).equals(oldest_days)
+
+
+def test_a_rebuild_under_retention_keeps_the_local_day_and_month_straddling_the_horizon(postgres_engine, retention):
+    # In New York the horizon (00:00 UTC on the 1st of month -3) is 19:00 or 20:00 on the last day of the month
+    # before: that local day and month straddle it. Twelve hours of readings (3 an hour) end at the horizon, in
+    # month -4's partition, which retention drops; no reading comes after the horizon.
+    zone, horizon, now = "America/New_York", _month(-3), datetime.now(UTC)
+    with postgres_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", _observations(horizon - timedelta(hours=12), 12), now, timezone=zone)
+    retention(3)
+    with postgres_engine.begin() as conn:
+        partitions.maintain(conn, now, get_settings().retention_months)
+        rollups.rebuild(conn, "traffic", zone)
+    local = horizon.astimezone(ZoneInfo(zone))
+    day = datetime(local.year, local.month, local.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    month = datetime(local.year, local.month, 1, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    with postgres_engine.connect() as conn:
+        daily = conn.execute(select(TrafficDaily.day, TrafficDaily.observations)).all()
+        monthly = conn.execute(select(TrafficMonthly.month, TrafficMonthly.observations)).all()
+    assert [(d.astimezone(UTC), n) for d, n in daily] == [(day, 36)]
+    assert [(m.astimezone(UTC), n) for m, n in monthly] == [(month, 36)]
 
 
 def _daily(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
