@@ -23,6 +23,10 @@ SUMMARIES = {
     "traffic_hourly": "count(*), sum(observations), sum(inverse_speed_sum)",
     "complaint_daily": "count(*), sum(received), sum(closed), sum(closed_on_time)",
     "hall_daily": "count(*), sum(issued), sum(waited_over_30min)",
+    "complaint_monthly": "count(*), sum(received), sum(closed), sum(due_met)",
+    "hall_monthly": "count(*), sum(issued), sum(waited_over_30min)",
+    "traffic_monthly": "count(*), sum(observations), sum(speeds)",
+    "duration_monthly": "count(*), sum(tickets)",
 }
 
 
