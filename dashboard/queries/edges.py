@@ -10,7 +10,8 @@ ends in has not fallen yet (DESIGN §6: on-time closure is over the tickets whos
 A percentile cannot be taken out of an hour's histogram (its buckets keep no list of their durations), so the
 duration histograms read only the whole hours [ceil(start), floor(end)) from the rollups and add the histograms
 of the partial hours [start, ceil(start)) and [floor(end), end), bucketed from the facts as the rollup buckets
-them (:func:`edge_histograms`): the result is the histogram of exactly the period's durations.
+them (:func:`dashboard.queries.kpis.duration_histograms`): the result is the histogram of exactly the
+period's durations.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import Engine, bindparam, func, literal, select, union_all
-from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.cache import cached
-from dashboard.db.rollups import facts_histograms, facts_hourly, math_functions
+from dashboard.db.rollups import facts_hourly
 from dashboard.db.types import UTCDateTime
-from dashboard.queries.base import DatabaseUnavailable, read_frame
+from dashboard.queries.base import read_frame
 
 
 def hour_end(moment: datetime) -> datetime:
@@ -132,25 +132,3 @@ def boundary_sums(
         return pd.DataFrame(columns=["boundary", *by, *names])
     statement = _boundary_sums_statement(domain, names, by, tuple(i for i, _, _ in inside))
     return _floats(read_frame(engine, statement, edge_values(inside)), names)
-
-
-@lru_cache(maxsize=4)
-def _edge_histograms_statement(count: int):
-    rows = facts_histograms(edge_bounds(count)).subquery()
-    return select(rows.c.kind, rows.c.bucket, func.sum(rows.c.tickets), func.min(rows.c.min_seconds),
-                  func.max(rows.c.max_seconds)).group_by(rows.c.kind, rows.c.bucket)
-
-
-@cached
-def edge_histograms(engine: Engine, start: datetime, end: datetime) -> list[tuple]:
-    """The duration histograms of the partial hours of [start, end) (:func:`partial_hours`) from the facts: rows of
-    ``kind``, ``bucket``, ``tickets``, ``min_seconds``, ``max_seconds``, as the rollup's."""
-    parts = partial_hours(start, end)[1]
-    if not parts:
-        return []
-    try:
-        with engine.connect() as conn:
-            math_functions(conn)
-            return [tuple(row) for row in conn.execute(_edge_histograms_statement(len(parts)), edge_values(parts))]
-    except SQLAlchemyError as exc:
-        raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc

@@ -35,6 +35,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import NullType
 
 from dashboard import clock
@@ -63,7 +64,7 @@ from dashboard.db.models import (
     TrafficHourly,
     TrafficMonthly,
 )
-from dashboard.db.rollups import facts_hourly
+from dashboard.db.rollups import facts_histograms, facts_hourly, math_functions
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
@@ -79,11 +80,10 @@ from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_a
 from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
 from dashboard.queries import environment, traffic
-from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.base import DatabaseUnavailable, read_frame, read_rows
 from dashboard.queries.edges import (
     boundary_sums,
     edge_bounds,
-    edge_histograms,
     edge_ranges,
     edge_values,
     hour_start,
@@ -367,9 +367,20 @@ def _network(rows) -> dict[str, Measure]:
     return network_measures(*columns[1:])
 
 
-@lru_cache(maxsize=16)
-def _histograms_statement(shape):
-    rows = _rows(DURATIONS, ("kind", "bucket", "tickets", "min_seconds", "max_seconds"), shape)
+#: The columns of a duration histogram's rows.
+HISTOGRAM = ("kind", "bucket", "tickets", "min_seconds", "max_seconds")
+
+
+@lru_cache(maxsize=32)
+def _histograms_statement(shape, parts: int):
+    """The histograms of a period per kind and bucket, in one statement: the rollup rows of its whole hours (a
+    period of ``shape``; None when it holds no whole hour) and its ``parts`` partial hours bucketed from the
+    facts as the rollup buckets them (bounds :func:`edge_bounds`)."""
+    sources = [_rows(DURATIONS, HISTOGRAM, shape)] if shape is not None else []
+    if parts:
+        sources.append(facts_histograms(edge_bounds(parts)).subquery())
+    selects = [select(*(source.c[c] for c in HISTOGRAM)) for source in sources]
+    rows = union_all(*selects).subquery() if len(selects) > 1 else sources[0]
     return select(
         rows.c.kind,
         rows.c.bucket,
@@ -383,19 +394,20 @@ def _histograms_statement(shape):
 def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
     """The duration histograms of [start, end): tuples of ``kind``, ``bucket``, ``tickets``, ``min_seconds``,
     ``max_seconds`` in bucket order (handling times of the tickets closed, waits of the hall tickets issued); the
-    whole hours from the rollups, the partial hours at its edges from the facts (:mod:`dashboard.queries.edges`)."""
+    whole hours from the rollups, the partial hours at its edges from the facts (:mod:`dashboard.queries.edges`).
+    """
     whole, parts = partial_hours(start, end)
-    rows = _tuples(_read_rows(engine, _histograms_statement, *whole, timezone)) if whole else []
-    if not parts:
-        return rows
-    merged: dict[tuple, list] = {}
-    for kind, bucket, tickets, least, most in rows + edge_histograms(engine, start, end):
-        if (kind, bucket) in merged:
-            kept = merged[(kind, bucket)]
-            merged[(kind, bucket)] = [kept[0] + tickets, min(kept[1], least), max(kept[2], most)]
-        else:
-            merged[(kind, bucket)] = [tickets, least, most]
-    return [(*key, *merged[key]) for key in sorted(merged)]
+    if whole is None and not parts:
+        return []
+    span = _span(*whole, timezone) if whole else None
+    params = (span.params(timezone) if span else {}) | edge_values(parts)
+    statement = _histograms_statement(span.shape if span else None, len(parts))
+    try:
+        with engine.connect() as conn:
+            math_functions(conn)  # the partial hours' buckets need log2 and floor
+            return [tuple(row) for row in conn.execute(statement, params)]
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
 
 def _flag(condition):
