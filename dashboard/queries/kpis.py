@@ -419,6 +419,13 @@ def _flag(condition):
 _DAY_SPLIT = func.coalesce(
     select(func.max(ComplaintDaily.day)).where(ComplaintDaily.day <= _time("hour")).scalar_subquery(), _time("hour")
 )
+#: The start of the last local month of the monthly rollup beginning by the day split: the months before it hold
+#: only days before it, and the daily rollup holds the rest up to the day split (the daily rollup's first day when
+#: the monthly one holds no month by then).
+_MONTH_SPLIT = func.coalesce(
+    select(func.max(ComplaintMonthly.month)).where(ComplaintMonthly.month <= _DAY_SPLIT).scalar_subquery(),
+    select(func.min(ComplaintDaily.day)).scalar_subquery(),
+)
 #: The running counts of the open and the overdue tickets (see the complaint rollups).
 _RUNNING = ("received", "closed", "overdue_from", "overdue_to")
 
@@ -426,19 +433,26 @@ _RUNNING = ("received", "closed", "overdue_from", "overdue_to")
 @lru_cache(maxsize=2)
 def _running_statement(by_district: bool):
     """The sums of :data:`_RUNNING` over every hour before ``hour``, of the city or of ``district``: the local
-    days before the day split from a daily rollup, the hours from it on from the hourly one."""
+    days before the day split from a daily rollup (the city's whole months before it from the monthly one), the
+    hours from it on from the hourly one."""
     hourly, daily = AREAS if by_district else LEVELS["complaints"][:2]
 
     def where(table: Table) -> tuple:
         return (table.c.district_code == bindparam("district"),) if by_district else ()
 
-    rows = union_all(
-        select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day < _DAY_SPLIT, *where(daily)),
-        select(*(hourly.c[n] for n in _RUNNING)).where(
-            hourly.c.hour >= _DAY_SPLIT, hourly.c.hour < _time("hour"), *where(hourly)
-        ),
-    ).subquery()
-    return select(*_sums(rows, _RUNNING))
+    hours = select(*(hourly.c[n] for n in _RUNNING)).where(
+        hourly.c.hour >= _DAY_SPLIT, hourly.c.hour < _time("hour"), *where(hourly)
+    )
+    if by_district:
+        parts = [select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day < _DAY_SPLIT, *where(daily)), hours]
+    else:
+        monthly = MONTHLY["complaints"]
+        parts = [
+            select(*(monthly.c[n] for n in _RUNNING)).where(monthly.c.month < _MONTH_SPLIT),
+            select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day >= _MONTH_SPLIT, daily.c.day < _DAY_SPLIT),
+            hours,
+        ]
+    return select(*_sums(union_all(*parts).subquery(), _RUNNING))
 
 
 @lru_cache(maxsize=2)
