@@ -474,6 +474,10 @@ MONTHLY: dict[str, list[tuple[Table, Table, str | None]]] = {
 }
 
 
+#: The monthly table above each daily table that has one.
+MONTHLY_OF: dict[Table, Table] = {daily: monthly for levels in MONTHLY.values() for monthly, daily, _ in levels}
+
+
 def _aggregate(column):
     if column.name.startswith("min_"):
         return func.min(column)

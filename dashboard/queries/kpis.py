@@ -51,20 +51,17 @@ from dashboard.db.models import (
     District,
     DurationDaily,
     DurationHourly,
-    DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
     HallDaily,
     HallHourly,
-    HallMonthly,
     KpiTarget,
     RoadSegment,
     ServiceType,
     TrafficDaily,
     TrafficHourly,
-    TrafficMonthly,
 )
-from dashboard.db.rollups import facts_histograms, facts_hourly, math_functions
+from dashboard.db.rollups import MONTHLY_OF, facts_histograms, facts_hourly, math_functions
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
@@ -96,16 +93,6 @@ LEVELS: dict[str, tuple[Table, Table, tuple[str, ...]]] = {
     "halls": (HallHourly.__table__, HallDaily.__table__, hall_kpis.SUMS),
     "environment": (EnvironmentHourly.__table__, EnvironmentDaily.__table__, environment_kpis.SUMS),
 }
-#: The monthly rollups of the domains that have one (see :func:`_tables`).
-MONTHLY = {"complaints": ComplaintMonthly.__table__, "halls": HallMonthly.__table__}
-
-
-def _tables(domain: str) -> tuple[Table, ...]:
-    """The rollup levels of a domain of :data:`LEVELS` (hourly, daily and, when it has one, monthly)."""
-    hourly, daily, _ = LEVELS[domain]
-    return (hourly, daily, MONTHLY[domain]) if domain in MONTHLY else (hourly, daily)
-
-
 #: The domains whose facts count at the edges of a period (see :mod:`dashboard.queries.edges`); the environment
 #: counts the whole hours begun in the period, as its hourly AQI rates them.
 EDGE_DOMAINS = ("complaints", "halls")
@@ -114,10 +101,10 @@ EDGE_DOMAINS = ("complaints", "halls")
 def _edge_facts(domain: str) -> str | None:
     """The facts whose parts of hours at a period's edges a read of ``domain``'s rollups adds, if any."""
     return domain if domain in EDGE_DOMAINS else None
-TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__, TrafficMonthly.__table__)
+TRAFFIC = (TrafficHourly.__table__, TrafficDaily.__table__)
 AREAS = (ComplaintHourly.__table__, ComplaintAreaDaily.__table__)
 DEPARTMENTS = (ComplaintHourly.__table__, ComplaintDepartmentDaily.__table__)
-DURATIONS = (DurationHourly.__table__, DurationDaily.__table__, DurationMonthly.__table__)
+DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
 
 
 @dataclass(frozen=True)
@@ -183,20 +170,21 @@ def _time(name: str):
 DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment_code"))
 
 
-def _rows(levels: tuple[Table, ...], columns, shape, by_day: bool = False, facts: str | None = None):
+def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, facts: str | None = None):
     """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
-    days (monthly rows of its whole local months when ``levels`` has a monthly table and ``by_day`` is not
-    asked), hourly rows of the hours at its edges; with ``day`` (the UTC start of each row's local day) when
-    ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the period's edges, signed
-    (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound parameters, so one
-    statement serves every period of the shape."""
-    hourly, daily, *monthly = levels
+    days (monthly rows of its whole local months when the daily table has a monthly one above it,
+    :data:`~dashboard.db.rollups.MONTHLY_OF`, and ``by_day`` is not asked), hourly rows of the hours at its
+    edges; with ``day`` (the UTC start of each row's local day) when ``by_day``; with the rows of ``facts``'
+    hourly rollup computed from the facts at the period's edges, signed (:mod:`dashboard.queries.edges`), when
+    ``facts`` names the domain. The bounds are bound parameters, so one statement serves every period of the
+    shape."""
+    hourly, daily = levels
+    monthly = MONTHLY_OF.get(daily)
     has_days, has_head, has_tail, signs, has_months = shape
     parts = []
-    if has_days and has_months and monthly and not by_day:
-        (table,) = monthly
-        in_months = (table.c.month >= _time("month_first")) & (table.c.month < _time("month_last"))
-        parts.append(select(*(table.c[c] for c in columns)).where(in_months))
+    if has_days and has_months and monthly is not None and not by_day:
+        in_months = (monthly.c.month >= _time("month_first")) & (monthly.c.month < _time("month_last"))
+        parts.append(select(*(monthly.c[c] for c in columns)).where(in_months))
         for low, high in (("first", "month_first"), ("month_last", "last")):  # the days before and after them
             in_days = (daily.c.day >= _time(low)) & (daily.c.day < _time(high))
             parts.append(select(*(daily.c[c] for c in columns)).where(in_days))
@@ -257,10 +245,10 @@ POPULATION = (
 @lru_cache(maxsize=64)
 def _period_sums_statement(shape):
     aggregates = {
-        domain: select(*_sums(_rows(_tables(domain), names, shape, facts=_edge_facts(domain)), names)).subquery(
+        domain: select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names)).subquery(
             domain
         )
-        for domain, (_, _, names) in LEVELS.items()
+        for domain, (hourly, daily, names) in LEVELS.items()
     }
     columns = [aggregates[d].c[n].label(f"{d}.{n}") for d, (_, _, names) in LEVELS.items() for n in names]
     one_row_each = aggregates["complaints"].join(aggregates["halls"], true()).join(aggregates["environment"], true())
@@ -281,8 +269,8 @@ def period_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -
 
 @lru_cache(maxsize=64)
 def _domain_sums_statement(shape, domain: str):
-    names = LEVELS[domain][2]
-    return select(*_sums(_rows(_tables(domain), names, shape, facts=_edge_facts(domain)), names))
+    hourly, daily, names = LEVELS[domain]
+    return select(*_sums(_rows((hourly, daily), names, shape, facts=_edge_facts(domain)), names))
 
 
 @cached
@@ -446,7 +434,7 @@ def _running_statement(by_district: bool):
     if by_district:
         parts = [select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day < _DAY_SPLIT, *where(daily)), hours]
     else:
-        monthly = MONTHLY["complaints"]
+        monthly = MONTHLY_OF[daily]
         parts = [
             select(*(monthly.c[n] for n in _RUNNING)).where(monthly.c.month < _MONTH_SPLIT),
             select(*(daily.c[n] for n in _RUNNING)).where(daily.c.day >= _MONTH_SPLIT, daily.c.day < _DAY_SPLIT),
