@@ -354,6 +354,17 @@ class ComplaintMonthly(ComplaintMeasures, Base):
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class ComplaintBlock(ComplaintMeasures, Base):
+    """Complaint measures per four-hour UTC block (``block`` is its start: 00, 04, ... 20 UTC) × category (city
+    totals): a period's hours at its edges that fill whole blocks are read from here, not hour by hour."""
+
+    __tablename__ = "complaint_block"
+    __table_args__ = CLUSTERED
+
+    block: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class ComplaintDepartmentDaily(ComplaintMeasures, Base):
     """Complaint measures per local day × department named × category (the department ranking)."""
 
@@ -414,6 +425,16 @@ class TrafficMonthly(TrafficMeasures, Base):
     __table_args__ = CLUSTERED
 
     month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class TrafficBlock(TrafficMeasures, Base):
+    """Traffic measures per four-hour UTC block (``block`` is its start) × road segment."""
+
+    __tablename__ = "traffic_block"
+    __table_args__ = CLUSTERED
+
+    block: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
@@ -509,6 +530,16 @@ class HallMonthly(HallMeasures, Base):
     hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class HallBlock(HallMeasures, Base):
+    """Service-hall measures per four-hour UTC block of issue (``block`` is its start) × hall."""
+
+    __tablename__ = "hall_block"
+    __table_args__ = CLUSTERED
+
+    block: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class DurationBuckets:
     """A histogram bucket of durations (see ``dashboard.kpis.durations``): how many tickets, the least and the most."""
 
@@ -545,6 +576,15 @@ class DurationMonthly(DurationBuckets, Base):
     __table_args__ = CLUSTERED
 
     month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class DurationBlock(DurationBuckets, Base):
+    """Duration histograms per four-hour UTC block (``block`` is its start)."""
+
+    __tablename__ = "duration_block"
+    __table_args__ = CLUSTERED
+
+    block: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 # --- feed operations -------------------------------------------------------------------------------------

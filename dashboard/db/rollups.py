@@ -1,11 +1,15 @@
 """Rollups of the fact tables, maintained at ingest inside the same transaction as the facts.
 
-Two levels, so that no KPI read touches the facts:
+Four levels, so that no KPI read touches the facts:
 
 - **hourly**, per UTC hour: the sums of each domain (``*_hourly``), the duration histograms of complaint
   handling times (by hour of closure) and hall waits (by hour of issue) (``duration_hourly``, see
   :mod:`dashboard.kpis.durations`), and the city's environment (``environment_hourly``: hourly city AQI, noise
   station-hours within their class limit, computed in Python from ``sensor_hourly`` and the stations' classes);
+- **four-hour blocks**, per UTC block (00, 04, … 20 UTC), for the city-wide rollups with many rows an hour
+  (``complaint_block``, ``hall_block``, ``traffic_block``, ``duration_block``, keyed as their daily tables):
+  sums of the hourly level, so that the hours of a period's partial days (today so far) are read a block at a
+  time rather than hour by hour;
 - **daily**, per local day of the city (``*_daily``; ``day`` is the UTC start of the local day in the zone of
   the ``city_timezone`` setting, so a day of Asia/Shanghai runs 16:00–16:00 UTC): sums of the hourly level;
 - **monthly**, per local month, for the city-wide rollups with more than a row a day (``complaint_monthly``,
@@ -14,8 +18,8 @@ Two levels, so that no KPI read touches the facts:
 
 Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before and
 after the change) are deleted and recomputed from the facts with ``INSERT … SELECT … GROUP BY``, then the
-local days holding those hours are recomputed from the hourly level, and the local months holding those days from
-the daily level. A rollup therefore always equals a
+blocks and the local days holding those hours are recomputed from the hourly level, and the local months holding
+those days from the daily level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
 zone), ``rebuild_environment`` the city's environment from the station hours (after a change of the stations'
@@ -41,15 +45,18 @@ from dashboard.db import partitions
 from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
+    ComplaintBlock,
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintHourly,
     ComplaintMonthly,
+    DurationBlock,
     DurationDaily,
     DurationHourly,
     DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
+    HallBlock,
     HallDaily,
     HallHourly,
     HallMonthly,
@@ -57,6 +64,7 @@ from dashboard.db.models import (
     SensorHourly,
     SensorReading,
     Station,
+    TrafficBlock,
     TrafficDaily,
     TrafficHourly,
     TrafficMonthly,
@@ -69,6 +77,8 @@ from dashboard.kpis.environment import NOISE, environment_hours
 from dashboard.settings import get_settings
 
 HOUR = timedelta(hours=1)
+#: The length of a block (its start's UTC hour a multiple of it).
+BLOCK = timedelta(hours=4)
 IN_CHUNK = 500
 #: Hour ranges per statement, and local days per statement (bounded statement size).
 RANGES_PER_STATEMENT = 100
@@ -183,6 +193,22 @@ def hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
         else:
             ranges.append((hour, hour + HOUR))
     return ranges
+
+
+def block_start(moment: datetime) -> datetime:
+    """The start of the four-hour UTC block ``moment`` (UTC) lies in."""
+    return _floor(moment).replace(hour=moment.hour - moment.hour % (BLOCK // HOUR))
+
+
+def utc_blocks(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """UTC ``[start, end)`` of each four-hour block holding an hour of the hour ``ranges``, in order."""
+    blocks = set()
+    for start, end in ranges:
+        block = block_start(start)
+        while block < end:
+            blocks.add((block, block + BLOCK))
+            block += BLOCK
+    return sorted(blocks)
 
 
 def local_days(hours: Iterable[datetime], timezone: str) -> list[tuple[datetime, datetime]]:
@@ -459,6 +485,20 @@ DAILY: dict[str, list[tuple[Table, Table, str | None]]] = {
 }
 
 
+#: The block table beside each daily table that has one: the same key, over four UTC hours.
+BLOCK_OF: dict[Table, Table] = {
+    ComplaintDaily.__table__: ComplaintBlock.__table__,
+    HallDaily.__table__: HallBlock.__table__,
+    TrafficDaily.__table__: TrafficBlock.__table__,
+    DurationDaily.__table__: DurationBlock.__table__,
+}
+#: domain -> (block table, hourly table, histogram ``kind`` or None), as :data:`DAILY` over blocks.
+BLOCKS: dict[str, list[tuple[Table, Table, str | None]]] = {
+    domain: [(BLOCK_OF[daily], hourly, kind) for daily, hourly, kind in levels if daily in BLOCK_OF]
+    for domain, levels in DAILY.items()
+}
+
+
 #: domain -> (monthly table, daily table, histogram ``kind`` or None), as :data:`DAILY` one level up.
 MONTHLY: dict[str, list[tuple[Table, Table, str | None]]] = {
     "complaints": [
@@ -487,8 +527,8 @@ def _aggregate(column):
 
 
 def _upper_select(upper: Table, lower: Table, kind: str | None, periods: list[tuple[datetime, datetime]]):
-    """The rows of the level ``upper`` (daily or monthly) for ``periods``, summed from the level ``lower`` below
-    it; each level's time is its table's first key column."""
+    """The rows of the level ``upper`` (block, daily or monthly) for ``periods``, summed from the level ``lower``
+    below it; each level's time is its table's first key column."""
     key, lower_key = upper.primary_key.columns[0].name, lower.primary_key.columns[0].name
     dims = [c.name for c in upper.primary_key.columns if c.name != key]
     measures = [c.name for c in upper.columns if c.name not in dims and c.name != key]
@@ -505,7 +545,8 @@ def _upper_select(upper: Table, lower: Table, kind: str | None, periods: list[tu
 
 def _refresh_upper(conn: Connection, levels: list[tuple[Table, Table, str | None]],
                    periods: list[tuple[datetime, datetime]]) -> None:
-    """Recompute the rows of each (upper, lower, kind) of ``levels`` for ``periods`` (local days or months)."""
+    """Recompute the rows of each (upper, lower, kind) of ``levels`` for ``periods`` (blocks, local days or
+    months)."""
     for upper, lower, kind in levels:
         key = upper.primary_key.columns[0]
         for start in range(0, len(periods), DAYS_PER_STATEMENT):
@@ -525,6 +566,18 @@ def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, dat
     _refresh_upper(conn, DAILY[domain], days)
     if monthly:
         _refresh_upper(conn, MONTHLY[domain], local_months(days, timezone))
+
+
+def rebuild_blocks(conn: Connection) -> int:
+    """Recompute the block level from the hourly one for every block it holds an hour of (after the block level
+    was added); returns the number of blocks."""
+    blocks: set[tuple[datetime, datetime]] = set()
+    for level in (level for levels in BLOCKS.values() for level in levels):
+        hours = conn.execute(select(level[1].c.hour).distinct()).scalars()
+        found = utc_blocks((hour, hour + HOUR) for hour in hours)
+        _refresh_upper(conn, [level], found)
+        blocks.update(found)
+    return len(blocks)
 
 
 def rebuild_monthly(conn: Connection, timezone: str | None = None) -> int:
@@ -562,10 +615,10 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
     return hours
 
 
-def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str, monthly: bool = True) -> int:
-    """Recompute every rollup of ``domain`` for ``hours``, their local days and months (in the city's
-    ``timezone``; the months left out when not ``monthly``: for the migrations that run before the monthly level
-    exists); returns the number of hour ranges refreshed."""
+def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str, later_levels: bool = True) -> int:
+    """Recompute every rollup of ``domain`` for ``hours``, their blocks, local days and months (in the city's
+    ``timezone``; the blocks and months left out unless ``later_levels``: for the migrations that run before
+    those levels exist); returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
@@ -574,7 +627,9 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
         _refresh_hourly(conn, table, build, kind, ranges)
     if domain == "sensors":
         _refresh_environment(conn, ranges, timezone)
-    _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone), timezone, monthly)
+    if later_levels:
+        _refresh_upper(conn, BLOCKS[domain], utc_blocks(ranges))
+    _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone), timezone, later_levels)
     return len(ranges)
 
 
@@ -615,10 +670,10 @@ def rebuild_environment(conn: Connection, timezone: str | None = None) -> int:
     return len(ranges)
 
 
-def rebuild(conn: Connection, domain: str, timezone: str | None = None, monthly: bool = True) -> int:
+def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_levels: bool = True) -> int:
     """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
-    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the monthly
-    level too unless not ``monthly`` (see :func:`refresh`).
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the block and
+    monthly levels too if ``later_levels`` (see :func:`refresh`).
 
     When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
     recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
@@ -626,11 +681,14 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, monthly:
     kept_from = _raw_facts_kept_from(conn, domain)
     for rollup, _, kind in HOURLY[domain]:
         conn.execute(_deleting(rollup, kind, rollup.c.hour, kept_from))
+    for blocks, _, kind in BLOCKS[domain] if later_levels else ():
+        # A block straddling the horizon is summed again from its hours, those before the horizon kept.
+        conn.execute(_deleting(blocks, kind, blocks.c.block, kept_from and block_start(kept_from) - BLOCK))
     for daily, _, kind in DAILY[domain]:
         # A local day straddling the horizon is summed again from its hours, those before the horizon kept.
         conn.execute(_deleting(daily, kind, daily.c.day, kept_from and kept_from - timedelta(days=1)))
     timezone = timezone or get_settings().city_timezone
-    for months, _, kind in MONTHLY[domain] if monthly else ():
+    for months, _, kind in MONTHLY[domain] if later_levels else ():
         # So is a local month straddling it, from its days (the days before the horizon kept).
         since = kept_from and local_months([(kept_from, kept_from)], timezone)[0][0] - timedelta(microseconds=1)
         conn.execute(_deleting(months, kind, months.c.month, since))
@@ -642,9 +700,11 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, monthly:
     ]
     lows = [max(low, kept_from) if kept_from else low for low, _ in bounds if low is not None]
     highs = [high for _, high in bounds if high is not None]
-    ranges = refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, monthly) if lows else 0
-    if kept_from:  # the day and month straddling the horizon, even when no fact after it falls in them
-        _refresh_daily(conn, domain, local_days([kept_from], timezone), timezone, monthly)
+    ranges = refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, later_levels) if lows else 0
+    if kept_from:  # the block, day and month straddling the horizon, even when no fact after it falls in them
+        if later_levels:
+            _refresh_upper(conn, BLOCKS[domain], utc_blocks([(kept_from, kept_from + HOUR)]))
+        _refresh_daily(conn, domain, local_days([kept_from], timezone), timezone, later_levels)
     return ranges
 
 

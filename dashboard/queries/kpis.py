@@ -61,7 +61,15 @@ from dashboard.db.models import (
     TrafficDaily,
     TrafficHourly,
 )
-from dashboard.db.rollups import MONTHLY_OF, facts_histograms, facts_hourly, math_functions
+from dashboard.db.rollups import (
+    BLOCK,
+    BLOCK_OF,
+    MONTHLY_OF,
+    block_start,
+    facts_histograms,
+    facts_hourly,
+    math_functions,
+)
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
 from dashboard.kpis import environment as environment_kpis
@@ -111,7 +119,8 @@ DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
 class _Span:
     """How a period [start, end) splits between the levels: the whole local days [first, last) from the daily
     rollups, and the hours before (head) and after (tail) them from the hourly ones; the whole local months
-    among those days (``months``), which the rollups with a monthly level read from it."""
+    among those days (``months``), which the rollups with a monthly level read from it; the whole four-hour
+    blocks among the hours of the head and of the tail, which the rollups with a block level read from it."""
 
     days: tuple[datetime, datetime] | None
     head: tuple[datetime, datetime] | None
@@ -120,11 +129,12 @@ class _Span:
     months: tuple[datetime, datetime] | None = None
 
     @property
-    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...], bool]:
-        """Which levels the period reads, the signs of the facts at its edges (:func:`edge_ranges`), and whether
-        it holds whole months."""
+    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...], bool, bool, bool]:
+        """Which levels the period reads, the signs of the facts at its edges (:func:`edge_ranges`), whether it
+        holds whole months, and whether its head and its tail hold whole blocks."""
         return (self.days is not None, self.head is not None, self.tail is not None,
-                tuple(s for s, _, _ in self.edges), self.months is not None)
+                tuple(s for s, _, _ in self.edges), self.months is not None,
+                _whole_blocks(self.head) is not None, _whole_blocks(self.tail) is not None)
 
     def params(self, timezone: str) -> dict[str, datetime]:
         """The values of the statement's bound parameters (see :func:`_rows`)."""
@@ -138,7 +148,21 @@ class _Span:
                 day, split = period_bounds(edge[0], timezone, "day")
                 values |= {f"{name}_start": edge[0], f"{name}_end": edge[1], f"{name}_day": day,
                            f"{name}_split": split}
+                blocks = _whole_blocks(edge)
+                if blocks:
+                    values[f"{name}_block_first"], values[f"{name}_block_last"] = blocks
         return values
+
+
+def _whole_blocks(hours: tuple[datetime, datetime] | None) -> tuple[datetime, datetime] | None:
+    """The whole four-hour UTC blocks [block_first, block_last) among the hours [start, end), if any."""
+    if hours is None:
+        return None
+    start, end = (moment.astimezone(UTC) for moment in hours)
+    first = block_start(start)
+    first = first if first == start else first + BLOCK
+    last = block_start(end)
+    return (first, last) if first < last else None
 
 
 def _span(start: datetime, end: datetime, timezone: str) -> _Span:
@@ -174,13 +198,14 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
     """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
     days (monthly rows of its whole local months when the daily table has a monthly one above it,
     :data:`~dashboard.db.rollups.MONTHLY_OF`, and ``by_day`` is not asked), hourly rows of the hours at its
-    edges; with ``day`` (the UTC start of each row's local day) when ``by_day``; with the rows of ``facts``'
-    hourly rollup computed from the facts at the period's edges, signed (:mod:`dashboard.queries.edges`), when
-    ``facts`` names the domain. The bounds are bound parameters, so one statement serves every period of the
-    shape."""
+    edges (block rows of their whole blocks when the daily table has a block table beside it,
+    :data:`~dashboard.db.rollups.BLOCK_OF`, and ``by_day`` is not asked); with ``day`` (the UTC start of each
+    row's local day) when ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the
+    period's edges, signed (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound
+    parameters, so one statement serves every period of the shape."""
     hourly, daily = levels
-    monthly = MONTHLY_OF.get(daily)
-    has_days, has_head, has_tail, signs, has_months = shape
+    monthly, blocks = MONTHLY_OF.get(daily), BLOCK_OF.get(daily)
+    has_days, has_head, has_tail, signs, has_months, head_blocks, tail_blocks = shape
     parts = []
     if has_days and has_months and monthly is not None and not by_day:
         in_months = (monthly.c.month >= _time("month_first")) & (monthly.c.month < _time("month_last"))
@@ -192,8 +217,13 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
         day = [daily.c.day] if by_day else []
         in_days = (daily.c.day >= _time("first")) & (daily.c.day < _time("last"))
         parts.append(select(*day, *(daily.c[c] for c in columns)).where(in_days))
-    for name, present in (("head", has_head), ("tail", has_tail)):
-        if present:  # an edge spans at most two local days: before and after its split
+    for name, present, has_blocks in (("head", has_head, head_blocks), ("tail", has_tail, tail_blocks)):
+        if present and has_blocks and blocks is not None and not by_day:
+            first, last = _time(f"{name}_block_first"), _time(f"{name}_block_last")
+            parts.append(select(*(blocks.c[c] for c in columns)).where(blocks.c.block >= first, blocks.c.block < last))
+            for low, high in ((_time(f"{name}_start"), first), (last, _time(f"{name}_end"))):  # the hours around
+                parts.append(select(*(hourly.c[c] for c in columns)).where(hourly.c.hour >= low, hourly.c.hour < high))
+        elif present:  # an edge spans at most two local days: before and after its split
             day = [case((hourly.c.hour < _time(f"{name}_split"), _time(f"{name}_day")),
                         else_=_time(f"{name}_split")).label("day")] if by_day else []
             in_edge = (hourly.c.hour >= _time(f"{name}_start")) & (hourly.c.hour < _time(f"{name}_end"))

@@ -27,6 +27,9 @@ SUMMARIES = {
     "hall_monthly": "count(*), sum(issued), sum(waited_over_30min)",
     "traffic_monthly": "count(*), sum(observations), sum(speeds)",
     "duration_monthly": "count(*), sum(tickets)",
+    "complaint_block": "count(*), sum(received), sum(closed), sum(due_met)",
+    "traffic_block": "count(*), sum(observations), sum(speeds)",
+    "duration_block": "count(*), sum(tickets)",
 }
 
 

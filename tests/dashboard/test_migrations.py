@@ -42,10 +42,9 @@ def _hourly_sums(engine, keys: str) -> list[tuple]:
 def test_department_rollup_migrates_both_ways_with_the_same_sums(engine):
     """0015 rebuilds the complaint rollups with the department the tickets name; its downgrade sums the
     departments out, and the hourly sums per district and category are the same on either side."""
-    from alembic import command
 
     from dashboard.db import rollups
-    from dashboard.db.migrate import alembic_config, upgrade
+    from dashboard.db.migrate import upgrade
     from tests.dashboard.synthetic_city import populate
 
     populate(engine)
@@ -61,13 +60,22 @@ def test_department_rollup_migrates_both_ways_with_the_same_sums(engine):
         named = conn.exec_driver_sql("SELECT COUNT(*) FROM complaint_hourly WHERE department_code = 'D9'").scalar()
         departments = conn.exec_driver_sql("SELECT SUM(received) FROM complaint_department_daily").scalar()
     assert named > 0 and departments == sum(row[3] for row in before) and before
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0014_partitions")
+    _downgrade(engine, "0014_partitions")
     assert _hourly_sums(engine, keys) == before
     upgrade(engine)
     assert _hourly_sums(engine, keys) == before
+
+
+def _downgrade(engine, revision: str) -> None:
+    """Run the migrations' downgrades down to ``revision`` on ``engine``."""
+    from alembic import command
+
+    from dashboard.db.migrate import alembic_config
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def _by_local_month(engine, table: str, time_column: str, keys: str, measure: str) -> dict:
@@ -85,20 +93,48 @@ def _by_local_month(engine, table: str, time_column: str, keys: str, measure: st
 def test_monthly_rollups_are_filled_from_the_daily_level(engine):
     """0021 adds the monthly level and fills it from the daily rows already stored: each local month's sums are
     its days' sums; the downgrade drops the tables."""
-    from alembic import command
 
-    from dashboard.db.migrate import alembic_config, upgrade
+    from dashboard.db.migrate import upgrade
     from tests.dashboard.synthetic_city import populate
 
     populate(engine)
     daily = {"complaint": _by_local_month(engine, "complaint_daily", "day", "category", "received"),
              "duration": _by_local_month(engine, "duration_daily", "day", "kind, bucket", "tickets")}
     assert len({month for month, *_ in daily["complaint"]}) >= 2  # the synthetic city spans two local months
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0020_city_air_stations")
+    _downgrade(engine, "0020_city_air_stations")
     assert "complaint_monthly" not in inspect(engine).get_table_names()
     upgrade(engine)
     assert _by_local_month(engine, "complaint_monthly", "month", "category", "received") == daily["complaint"]
     assert _by_local_month(engine, "duration_monthly", "month", "kind, bucket", "tickets") == daily["duration"]
+
+
+def _by_block(engine, table: str, time_column: str, keys: str, measure: str) -> dict:
+    """SUM(measure) of ``table`` per four-hour UTC block (its start hour written out by hand: 0, 4, … 20) and
+    ``keys``, summed in pandas from the rows as stored."""
+    import pandas as pd
+
+    with engine.connect() as conn:
+        frame = pd.read_sql(f"SELECT {time_column} AS t, {keys}, {measure} AS m FROM {table}", conn)
+    hours = pd.to_datetime(frame["t"], utc=True)
+    frame["block"] = hours.dt.strftime("%Y-%m-%d ") + (hours.dt.hour // 4 * 4).astype(str)
+    return frame.groupby(["block", *keys.split(", ")])["m"].sum().to_dict()
+
+
+def test_block_rollups_are_filled_from_the_hourly_level(engine):
+    """0022 adds the four-hour block level and fills it from the hourly rows already stored: each block's sums
+    are its four hours' sums; the downgrade drops the tables."""
+
+    from dashboard.db.migrate import upgrade
+    from tests.dashboard.synthetic_city import populate
+
+    populate(engine)
+    hourly = {"complaint": _by_block(engine, "complaint_hourly", "hour", "category", "received"),
+              "duration": _by_block(engine, "duration_hourly", "hour", "kind, bucket", "tickets"),
+              "traffic": _by_block(engine, "traffic_hourly", "hour", "segment_code", "observations")}
+    assert len({block for block, *_ in hourly["complaint"]}) >= 12  # the synthetic city spans days of blocks
+    _downgrade(engine, "0021_monthly_rollups")
+    assert "complaint_block" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert _by_block(engine, "complaint_block", "block", "category", "received") == hourly["complaint"]
+    assert _by_block(engine, "duration_block", "block", "kind, bucket", "tickets") == hourly["duration"]
+    assert _by_block(engine, "traffic_block", "block", "segment_code", "observations") == hourly["traffic"]

@@ -1,6 +1,7 @@
-"""Rollups (hourly, daily, monthly, duration histograms, the city's environment) equal a recomputation from the
-facts after any sequence of inserts, updates and re-pulls; the daily level is the hourly one summed per local day,
-the monthly level the daily one summed per local month."""
+"""Rollups (hourly, four-hour blocks, daily, monthly, duration histograms, the city's environment) equal a
+recomputation from the facts after any sequence of inserts, updates and re-pulls; the block level is the hourly
+one summed per four UTC hours, the daily level the hourly one summed per local day, the monthly level the daily
+one summed per local month."""
 
 from __future__ import annotations
 
@@ -19,16 +20,19 @@ from dashboard.db import rollups
 from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
+    ComplaintBlock,
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintEvent,
     ComplaintHourly,
     ComplaintMonthly,
+    DurationBlock,
     DurationDaily,
     DurationHourly,
     DurationMonthly,
     EnvironmentDaily,
     EnvironmentHourly,
+    HallBlock,
     HallDaily,
     HallHourly,
     HallMonthly,
@@ -36,6 +40,7 @@ from dashboard.db.models import (
     SensorHourly,
     SensorReading,
     Station,
+    TrafficBlock,
     TrafficDaily,
     TrafficHourly,
     TrafficMonthly,
@@ -57,11 +62,12 @@ EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadlin
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
-    "complaints": (ComplaintHourly, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily, ComplaintMonthly,
-                   DurationHourly, DurationDaily, DurationMonthly),
-    "halls": (HallHourly, HallDaily, HallMonthly, DurationHourly, DurationDaily, DurationMonthly),
+    "complaints": (ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily,
+                   ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationMonthly),
+    "halls": (HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock, DurationDaily,
+              DurationMonthly),
     "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
-    "traffic": (TrafficHourly, TrafficDaily, TrafficMonthly),
+    "traffic": (TrafficHourly, TrafficBlock, TrafficDaily, TrafficMonthly),
 }
 
 
@@ -147,7 +153,7 @@ def _table(engine, model, **where) -> pd.DataFrame:
 
 def _of_domain(domain: str, model) -> dict:
     """The rows of ``model`` maintained by ``domain`` (the duration tables hold one histogram per domain)."""
-    if model in (DurationHourly, DurationDaily, DurationMonthly):
+    if model in (DurationHourly, DurationBlock, DurationDaily, DurationMonthly):
         return {"kind": durations.HANDLING if domain == "complaints" else durations.WAIT}
     return {}
 
@@ -169,36 +175,41 @@ def _local_day(hours: pd.Series) -> pd.Series:
     return local.dt.normalize().dt.tz_convert("UTC")
 
 
-def _assert_daily_sums_hourly(hourly: pd.DataFrame, daily: pd.DataFrame, dims: list[str]) -> None:
-    """The daily rows are the hourly rows summed (least / greatest for min_ / max_) per local day."""
-    if hourly.empty:
-        assert daily.empty
+def _assert_sums(lower: pd.DataFrame, upper: pd.DataFrame, key: str, periods: pd.Series, dims: list[str]) -> None:
+    """The ``upper`` level's rows (time column ``key``) are the ``lower`` level's rows summed (least / greatest for
+    min_ / max_) per the period (its UTC start, ``periods``) each lower row falls in."""
+    if lower.empty:
+        assert upper.empty
         return
-    measures = [c for c in daily.columns if c not in ("day", *dims)]
+    measures = [c for c in upper.columns if c not in (key, *dims)]
     aggregations = {m: "min" if m.startswith("min_") else "max" if m.startswith("max_") else "sum" for m in measures}
-    expected = hourly.assign(day=_local_day(hourly["hour"])).groupby(["day", *dims], as_index=False).agg(aggregations)
-    actual = daily.assign(day=pd.to_datetime(daily["day"], utc=True))
-    merged = expected.merge(actual, on=["day", *dims], how="outer", suffixes=("", "_daily"), indicator=True)
+    expected = lower.assign(**{key: periods}).groupby([key, *dims], as_index=False).agg(aggregations)
+    actual = upper.assign(**{key: pd.to_datetime(upper[key], utc=True)})
+    merged = expected.merge(actual, on=[key, *dims], how="outer", suffixes=("", "_upper"), indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     for m in measures:
-        assert np.allclose(merged[m].astype(float), merged[f"{m}_daily"].astype(float), atol=1e-6), m
+        assert np.allclose(merged[m].astype(float), merged[f"{m}_upper"].astype(float), atol=1e-6), m
+
+
+def _assert_daily_sums_hourly(hourly: pd.DataFrame, daily: pd.DataFrame, dims: list[str]) -> None:
+    """The daily rows are the hourly rows summed per local day."""
+    _assert_sums(hourly, daily, "day", None if hourly.empty else _local_day(hourly["hour"]), dims)
+
+
+def _assert_blocks_sum_hourly(hourly: pd.DataFrame, blocks: pd.DataFrame, dims: list[str]) -> None:
+    """The block rows are the hourly rows summed per four UTC hours from midnight UTC."""
+    blocks_of = None if hourly.empty else pd.to_datetime(hourly["hour"], utc=True).dt.floor("4h")
+    _assert_sums(hourly, blocks, "block", blocks_of, dims)
 
 
 def _assert_monthly_sums_daily(daily: pd.DataFrame, monthly: pd.DataFrame, dims: list[str]) -> None:
-    """The monthly rows are the daily rows summed (least / greatest for min_ / max_) per local month."""
+    """The monthly rows are the daily rows summed per local month."""
     if daily.empty:
-        assert monthly.empty
+        _assert_sums(daily, monthly, "month", None, dims)
         return
     local = pd.to_datetime(daily["day"], utc=True).dt.tz_convert(TZ)
     month = local.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.tz_localize(TZ).dt.tz_convert("UTC")
-    measures = [c for c in monthly.columns if c not in ("month", *dims)]
-    aggregations = {m: "min" if m.startswith("min_") else "max" if m.startswith("max_") else "sum" for m in measures}
-    expected = daily.assign(month=month).groupby(["month", *dims], as_index=False).agg(aggregations)
-    actual = monthly.assign(month=pd.to_datetime(monthly["month"], utc=True))
-    merged = expected.merge(actual, on=["month", *dims], how="outer", suffixes=("", "_monthly"), indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
-    for m in measures:
-        assert np.allclose(merged[m].astype(float), merged[f"{m}_monthly"].astype(float), atol=1e-6), m
+    _assert_sums(daily, monthly, "month", month, dims)
 
 
 def _buckets(seconds: pd.Series) -> np.ndarray:
@@ -283,8 +294,8 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 @given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(
-        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintDaily, ComplaintAreaDaily,
-        ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationDaily, DurationMonthly,
+        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily,
+        ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationMonthly,
     )
     _pull(sqlite_engine, "complaints", "hotline", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "complaints")
@@ -301,6 +312,8 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     by_department = incremental.drop(columns="district_code")
     _assert_daily_sums_hourly(by_department, tables[ComplaintDepartmentDaily], ["department_code", "category"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
+    _assert_blocks_sum_hourly(by_category, tables[ComplaintBlock], ["category"])
+    _assert_blocks_sum_hourly(tables[DurationHourly], tables[DurationBlock], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[ComplaintDaily], tables[ComplaintMonthly], ["category"])
     _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
     facts = _table(sqlite_engine, Complaint)
@@ -312,11 +325,13 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
 @EXAMPLES
 @given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
-    _clear(sqlite_engine, HallTicket, HallHourly, HallDaily, HallMonthly, DurationHourly, DurationDaily,
-           DurationMonthly)
+    _clear(sqlite_engine, HallTicket, HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock,
+           DurationDaily, DurationMonthly)
     _pull(sqlite_engine, "halls", "queue", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "halls")
     _assert_daily_sums_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallDaily], ["hall_code"])
+    _assert_blocks_sum_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallBlock], ["hall_code"])
+    _assert_blocks_sum_hourly(tables[DurationHourly], tables[DurationBlock], ["kind", "bucket"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[HallDaily], tables[HallMonthly], ["hall_code"])
     _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
@@ -333,7 +348,7 @@ def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
 )
 def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings, observations):
     _clear(sqlite_engine, SensorReading, SensorHourly, EnvironmentHourly, EnvironmentDaily, Station,
-           TrafficObservation, TrafficHourly, TrafficDaily, TrafficMonthly)
+           TrafficObservation, TrafficHourly, TrafficBlock, TrafficDaily, TrafficMonthly)
     with sqlite_engine.begin() as conn:
         conn.execute(insert(Station), [
             {"code": "N1", "name_zh": "N1", "name_en": "N1", "kind": "noise", "lon": 0, "lat": 0, "noise_class": "1"},
@@ -345,6 +360,7 @@ def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings,
     traffic = _assert_equals_rebuild(sqlite_engine, "traffic")
     _assert_daily_sums_hourly(sensors[EnvironmentHourly], sensors[EnvironmentDaily], [])
     _assert_daily_sums_hourly(traffic[TrafficHourly], traffic[TrafficDaily], ["segment_code"])
+    _assert_blocks_sum_hourly(traffic[TrafficHourly], traffic[TrafficBlock], ["segment_code"])
     _assert_monthly_sums_daily(traffic[TrafficDaily], traffic[TrafficMonthly], ["segment_code"])
     noise = sensors[SensorHourly]
     noise = noise[noise["quantity"] == "laeq"] if not noise.empty else noise
