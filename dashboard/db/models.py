@@ -428,6 +428,17 @@ class TrafficMonthly(TrafficMeasures, Base):
     segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class TrafficDekad(TrafficMeasures, Base):
+    """Traffic measures per local dekad (days 1–10, 11–20 and 21 to the end of a local month; ``dekad`` is the
+    UTC start of its first day) × road segment: the days of a month so far are read a dekad at a time."""
+
+    __tablename__ = "traffic_dekad"
+    __table_args__ = CLUSTERED
+
+    dekad: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    segment_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class TrafficBlock(TrafficMeasures, Base):
     """Traffic measures per four-hour UTC block (``block`` is its start) × road segment."""
 
@@ -576,6 +587,15 @@ class DurationMonthly(DurationBuckets, Base):
     __table_args__ = CLUSTERED
 
     month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
+class DurationDekad(DurationBuckets, Base):
+    """Duration histograms per local dekad (``dekad`` is the UTC start of its first day, see :class:`TrafficDekad`)."""
+
+    __tablename__ = "duration_dekad"
+    __table_args__ = CLUSTERED
+
+    dekad: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 class DurationBlock(DurationBuckets, Base):

@@ -12,14 +12,17 @@ Four levels, so that no KPI read touches the facts:
   time rather than hour by hour;
 - **daily**, per local day of the city (``*_daily``; ``day`` is the UTC start of the local day in the zone of
   the ``city_timezone`` setting, so a day of Asia/Shanghai runs 16:00–16:00 UTC): sums of the hourly level;
+- **dekads**, per local dekad (days 1–10, 11–20 and 21 to the end of a local month), for the rollups with hundreds
+  of rows a day (``traffic_dekad``, ``duration_dekad``; ``dekad`` is the UTC start of its first day): sums of the
+  daily level, so that the days of a month so far are read a dekad at a time;
 - **monthly**, per local month, for the city-wide rollups with more than a row a day (``complaint_monthly``,
   ``hall_monthly``, ``traffic_monthly``, ``duration_monthly``; ``month`` is the UTC start of the local month):
   sums of the daily level, so that a quarter or a year reads its whole months, not every day of them.
 
 Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before and
 after the change) are deleted and recomputed from the facts with ``INSERT … SELECT … GROUP BY``, then the
-blocks and the local days holding those hours are recomputed from the hourly level, and the local months holding
-those days from the daily level. A rollup therefore always equals a
+blocks and the local days holding those hours are recomputed from the hourly level, and the local dekads and
+months holding those days from the daily level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
 zone), ``rebuild_environment`` the city's environment from the station hours (after a change of the stations'
@@ -31,7 +34,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -52,6 +55,7 @@ from dashboard.db.models import (
     ComplaintMonthly,
     DurationBlock,
     DurationDaily,
+    DurationDekad,
     DurationHourly,
     DurationMonthly,
     EnvironmentDaily,
@@ -66,6 +70,7 @@ from dashboard.db.models import (
     Station,
     TrafficBlock,
     TrafficDaily,
+    TrafficDekad,
     TrafficHourly,
     TrafficMonthly,
     TrafficObservation,
@@ -233,6 +238,48 @@ def local_months(days: Iterable[tuple[datetime, datetime]], timezone: str) -> li
         months.add((datetime(local.year, local.month, 1, tzinfo=zone).astimezone(UTC),
                     datetime(*following, 1, tzinfo=zone).astimezone(UTC)))
     return sorted(months)
+
+
+#: The local days of the month each dekad begins on.
+DEKAD_DAYS = (1, 11, 21)
+
+
+def dekad_start(day: date) -> date:
+    """The first day of the dekad (days 1–10, 11–20, 21 to the month's end) that the local ``day`` lies in."""
+    return day.replace(day=max(d for d in DEKAD_DAYS if d <= day.day))
+
+
+def next_dekad(day: date) -> date:
+    """The first day of the dekad after the one the local ``day`` lies in."""
+    later = [d for d in DEKAD_DAYS if d > day.day]
+    if later:
+        return day.replace(day=later[0])
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC start of the local ``day`` (as :func:`local_days` gives it)."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def local_dekads(days: Iterable[tuple[datetime, datetime]], timezone: str) -> list[tuple[datetime, datetime]]:
+    """UTC ``[start, end)`` of each local dekad of ``timezone`` holding one of the local ``days``, in order."""
+    zone = ZoneInfo(timezone)
+    dekads = set()
+    for start, _ in days:
+        local = start.astimezone(zone).date()
+        dekads.add((_local_midnight(dekad_start(local), zone), _local_midnight(next_dekad(local), zone)))
+    return sorted(dekads)
+
+
+def whole_dekads(first: datetime, last: datetime, timezone: str) -> tuple[datetime, datetime] | None:
+    """The whole local dekads [dekad_first, dekad_last) within the local days [first, last) (UTC starts), if
+    any."""
+    zone = ZoneInfo(timezone)
+    start, end = (moment.astimezone(zone).date() for moment in (first, last))
+    start = start if dekad_start(start) == start else next_dekad(start)
+    end = dekad_start(end)
+    return (_local_midnight(start, zone), _local_midnight(end, zone)) if start < end else None
 
 
 def _within(column, ranges) -> ColumnElement[bool]:
@@ -499,6 +546,18 @@ BLOCKS: dict[str, list[tuple[Table, Table, str | None]]] = {
 }
 
 
+#: The dekad table above each daily table that has one: the same key, over a local dekad.
+DEKAD_OF: dict[Table, Table] = {
+    TrafficDaily.__table__: TrafficDekad.__table__,
+    DurationDaily.__table__: DurationDekad.__table__,
+}
+#: domain -> (dekad table, daily table, histogram ``kind`` or None), as :data:`DAILY` one level up.
+DEKADS: dict[str, list[tuple[Table, Table, str | None]]] = {
+    domain: [(DEKAD_OF[daily], daily, kind) for daily, _, kind in levels if daily in DEKAD_OF]
+    for domain, levels in DAILY.items()
+}
+
+
 #: domain -> (monthly table, daily table, histogram ``kind`` or None), as :data:`DAILY` one level up.
 MONTHLY: dict[str, list[tuple[Table, Table, str | None]]] = {
     "complaints": [
@@ -560,37 +619,46 @@ def _refresh_upper(conn: Connection, levels: list[tuple[Table, Table, str | None
 
 
 def _refresh_daily(conn: Connection, domain: str, days: list[tuple[datetime, datetime]], timezone: str,
-                   monthly: bool = True) -> None:
-    """Recompute ``domain``'s local ``days`` from its hourly level, then (when ``monthly``) the local months
-    holding them."""
+                   later_levels: bool = True) -> None:
+    """Recompute ``domain``'s local ``days`` from its hourly level, then (when ``later_levels``) the local dekads
+    and months holding them."""
     _refresh_upper(conn, DAILY[domain], days)
-    if monthly:
+    if later_levels:
+        _refresh_upper(conn, DEKADS[domain], local_dekads(days, timezone))
         _refresh_upper(conn, MONTHLY[domain], local_months(days, timezone))
 
 
-def rebuild_blocks(conn: Connection) -> int:
-    """Recompute the block level from the hourly one for every block it holds an hour of (after the block level
-    was added); returns the number of blocks."""
-    blocks: set[tuple[datetime, datetime]] = set()
-    for level in (level for levels in BLOCKS.values() for level in levels):
-        hours = conn.execute(select(level[1].c.hour).distinct()).scalars()
-        found = utc_blocks((hour, hour + HOUR) for hour in hours)
+def _rebuild_level(conn: Connection, levels: dict[str, list[tuple[Table, Table, str | None]]],
+                   periods_of: Callable[[list[datetime]], list[tuple[datetime, datetime]]]) -> int:
+    """Recompute each (upper, lower, kind) of ``levels`` for every period (``periods_of`` the times the lower
+    table holds) it holds a row of (after the level was added); returns the number of periods."""
+    periods: set[tuple[datetime, datetime]] = set()
+    for level in (level for by_domain in levels.values() for level in by_domain):
+        lower_time = level[1].primary_key.columns[0]
+        found = periods_of(list(conn.execute(select(lower_time).distinct()).scalars()))
         _refresh_upper(conn, [level], found)
-        blocks.update(found)
-    return len(blocks)
+        periods.update(found)
+    return len(periods)
+
+
+def rebuild_blocks(conn: Connection) -> int:
+    """Recompute the block level from the hourly one (after the block level was added); returns the number of
+    blocks."""
+    return _rebuild_level(conn, BLOCKS, lambda hours: utc_blocks((hour, hour + HOUR) for hour in hours))
+
+
+def rebuild_dekads(conn: Connection, timezone: str | None = None) -> int:
+    """Recompute the dekad level from the daily one (after the dekad level was added); returns the number of
+    dekads."""
+    timezone = timezone or get_settings().city_timezone
+    return _rebuild_level(conn, DEKADS, lambda days: local_dekads([(day, day) for day in days], timezone))
 
 
 def rebuild_monthly(conn: Connection, timezone: str | None = None) -> int:
-    """Recompute the monthly level from the daily one for every local month it holds (after the monthly level
-    was added); returns the number of months."""
+    """Recompute the monthly level from the daily one (after the monthly level was added); returns the number of
+    months."""
     timezone = timezone or get_settings().city_timezone
-    months: set[tuple[datetime, datetime]] = set()
-    for level in (level for levels in MONTHLY.values() for level in levels):
-        days = conn.execute(select(level[1].c.day).distinct()).scalars()
-        found = local_months([(day, day) for day in days], timezone)
-        _refresh_upper(conn, [level], found)
-        months.update(found)
-    return len(months)
+    return _rebuild_level(conn, MONTHLY, lambda days: local_months([(day, day) for day in days], timezone))
 
 
 # --- maintenance ----------------------------------------------------------------------------------------
@@ -616,9 +684,9 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
 
 
 def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str, later_levels: bool = True) -> int:
-    """Recompute every rollup of ``domain`` for ``hours``, their blocks, local days and months (in the city's
-    ``timezone``; the blocks and months left out unless ``later_levels``: for the migrations that run before
-    those levels exist); returns the number of hour ranges refreshed."""
+    """Recompute every rollup of ``domain`` for ``hours``, their blocks, local days, dekads and months (in the
+    city's ``timezone``; the blocks, dekads and months left out unless ``later_levels``: for the migrations that
+    run before those levels exist); returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
@@ -672,8 +740,8 @@ def rebuild_environment(conn: Connection, timezone: str | None = None) -> int:
 
 def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_levels: bool = True) -> int:
     """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
-    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the block and
-    monthly levels too if ``later_levels`` (see :func:`refresh`).
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the block, dekad
+    and monthly levels too if ``later_levels`` (see :func:`refresh`).
 
     When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
     recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
@@ -688,6 +756,10 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_le
         # A local day straddling the horizon is summed again from its hours, those before the horizon kept.
         conn.execute(_deleting(daily, kind, daily.c.day, kept_from and kept_from - timedelta(days=1)))
     timezone = timezone or get_settings().city_timezone
+    for dekads, _, kind in DEKADS[domain] if later_levels else ():
+        # So is a local dekad straddling it, from its days.
+        since = kept_from and local_dekads([(kept_from, kept_from)], timezone)[0][0] - timedelta(microseconds=1)
+        conn.execute(_deleting(dekads, kind, dekads.c.dekad, since))
     for months, _, kind in MONTHLY[domain] if later_levels else ():
         # So is a local month straddling it, from its days (the days before the horizon kept).
         since = kept_from and local_months([(kept_from, kept_from)], timezone)[0][0] - timedelta(microseconds=1)
@@ -701,7 +773,7 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_le
     lows = [max(low, kept_from) if kept_from else low for low, _ in bounds if low is not None]
     highs = [high for _, high in bounds if high is not None]
     ranges = refresh(conn, domain, _hours_between(min(lows), max(highs)), timezone, later_levels) if lows else 0
-    if kept_from:  # the block, day and month straddling the horizon, even when no fact after it falls in them
+    if kept_from:  # the block, day, dekad and month straddling the horizon, even with no fact after it in them
         if later_levels:
             _refresh_upper(conn, BLOCKS[domain], utc_blocks([(kept_from, kept_from + HOUR)]))
         _refresh_daily(conn, domain, local_days([kept_from], timezone), timezone, later_levels)

@@ -64,11 +64,13 @@ from dashboard.db.models import (
 from dashboard.db.rollups import (
     BLOCK,
     BLOCK_OF,
+    DEKAD_OF,
     MONTHLY_OF,
     block_start,
     facts_histograms,
     facts_hourly,
     math_functions,
+    whole_dekads,
 )
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis import complaints as complaint_kpis
@@ -119,22 +121,33 @@ DURATIONS = (DurationHourly.__table__, DurationDaily.__table__)
 class _Span:
     """How a period [start, end) splits between the levels: the whole local days [first, last) from the daily
     rollups, and the hours before (head) and after (tail) them from the hourly ones; the whole local months
-    among those days (``months``), which the rollups with a monthly level read from it; the whole four-hour
-    blocks among the hours of the head and of the tail, which the rollups with a block level read from it."""
+    among those days (``months``), which the rollups with a monthly level read from it; the whole local dekads
+    among the days outside those months (or among all its days), which the rollups with a dekad level read from
+    it; the whole four-hour blocks among the hours of the head and of the tail, which the rollups with a block
+    level read from it."""
 
     days: tuple[datetime, datetime] | None
     head: tuple[datetime, datetime] | None
     tail: tuple[datetime, datetime] | None
     edges: tuple[tuple[int, datetime, datetime], ...] = ()
     months: tuple[datetime, datetime] | None = None
+    timezone: str = "UTC"
+
+    def _ranges(self) -> dict[str, tuple[datetime, datetime] | None]:
+        """The whole dekads or blocks of each range of days or hours a read may split (by parameter prefix)."""
+        days = {"days": self.days} if self.days else {}
+        if self.days and self.months:  # the days before and after the whole months
+            days |= {"before": (self.days[0], self.months[0]), "after": (self.months[1], self.days[1])}
+        dekads = {name: whole_dekads(*bounds, self.timezone) for name, bounds in days.items() if bounds[0] < bounds[1]}
+        return dekads | {"head": _whole_blocks(self.head), "tail": _whole_blocks(self.tail)}
 
     @property
-    def shape(self) -> tuple[bool, bool, bool, tuple[int, ...], bool, bool, bool]:
+    def shape(self) -> tuple:
         """Which levels the period reads, the signs of the facts at its edges (:func:`edge_ranges`), whether it
-        holds whole months, and whether its head and its tail hold whole blocks."""
+        holds whole months, and which of its ranges (:meth:`_ranges`) hold whole dekads or blocks."""
         return (self.days is not None, self.head is not None, self.tail is not None,
                 tuple(s for s, _, _ in self.edges), self.months is not None,
-                _whole_blocks(self.head) is not None, _whole_blocks(self.tail) is not None)
+                frozenset(name for name, whole in self._ranges().items() if whole))
 
     def params(self, timezone: str) -> dict[str, datetime]:
         """The values of the statement's bound parameters (see :func:`_rows`)."""
@@ -148,9 +161,9 @@ class _Span:
                 day, split = period_bounds(edge[0], timezone, "day")
                 values |= {f"{name}_start": edge[0], f"{name}_end": edge[1], f"{name}_day": day,
                            f"{name}_split": split}
-                blocks = _whole_blocks(edge)
-                if blocks:
-                    values[f"{name}_block_first"], values[f"{name}_block_last"] = blocks
+        for name, whole in self._ranges().items():
+            if whole:
+                values[f"{name}_whole_first"], values[f"{name}_whole_last"] = whole
         return values
 
 
@@ -173,8 +186,8 @@ def _span(start: datetime, end: datetime, timezone: str) -> _Span:
     edges = tuple(edge_ranges(start, end))
     if first < last:
         head, tail = (start, first) if start < first else None, (last, end) if last < end else None
-        return _Span((first, last), head, tail, edges, _whole_months(first, last, timezone))
-    return _Span(None, (start, end) if start < end else None, None, edges)
+        return _Span((first, last), head, tail, edges, _whole_months(first, last, timezone), timezone)
+    return _Span(None, (start, end) if start < end else None, None, edges, timezone=timezone)
 
 
 def _whole_months(first: datetime, last: datetime, timezone: str) -> tuple[datetime, datetime] | None:
@@ -196,33 +209,32 @@ DIMENSIONS = frozenset(("district_code", "category", "department_code", "segment
 
 def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, facts: str | None = None):
     """``columns`` of the rollup rows of a period of ``shape`` (see :class:`_Span`): daily rows of its whole local
-    days (monthly rows of its whole local months when the daily table has a monthly one above it,
-    :data:`~dashboard.db.rollups.MONTHLY_OF`, and ``by_day`` is not asked), hourly rows of the hours at its
-    edges (block rows of their whole blocks when the daily table has a block table beside it,
-    :data:`~dashboard.db.rollups.BLOCK_OF`, and ``by_day`` is not asked); with ``day`` (the UTC start of each
-    row's local day) when ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the
-    period's edges, signed (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound
-    parameters, so one statement serves every period of the shape."""
+    days, hourly rows of the hours at its edges; unless ``by_day`` is asked, monthly rows of its whole local months
+    when the daily table has a monthly one above it (:data:`~dashboard.db.rollups.MONTHLY_OF`), dekad rows of the
+    whole dekads among its other days when it has a dekad one (:data:`~dashboard.db.rollups.DEKAD_OF`) and block
+    rows of the whole blocks among its edge hours when it has a block table beside it
+    (:data:`~dashboard.db.rollups.BLOCK_OF`); with ``day`` (the UTC start of each row's local day) when
+    ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the period's edges, signed
+    (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound parameters, so one
+    statement serves every period of the shape."""
     hourly, daily = levels
-    monthly, blocks = MONTHLY_OF.get(daily), BLOCK_OF.get(daily)
-    has_days, has_head, has_tail, signs, has_months, head_blocks, tail_blocks = shape
+    monthly, dekads, blocks = MONTHLY_OF.get(daily), DEKAD_OF.get(daily), BLOCK_OF.get(daily)
+    has_days, has_head, has_tail, signs, has_months, wholes = shape
     parts = []
     if has_days and has_months and monthly is not None and not by_day:
         in_months = (monthly.c.month >= _time("month_first")) & (monthly.c.month < _time("month_last"))
         parts.append(select(*(monthly.c[c] for c in columns)).where(in_months))
-        for low, high in (("first", "month_first"), ("month_last", "last")):  # the days before and after them
-            in_days = (daily.c.day >= _time(low)) & (daily.c.day < _time(high))
-            parts.append(select(*(daily.c[c] for c in columns)).where(in_days))
+        for name, low, high in (("before", "first", "month_first"), ("after", "month_last", "last")):
+            parts += _split(daily, dekads if name in wholes else None, columns, name, _time(low), _time(high))
+    elif has_days and not by_day:
+        parts += _split(daily, dekads if "days" in wholes else None, columns, "days", _time("first"), _time("last"))
     elif has_days:
-        day = [daily.c.day] if by_day else []
         in_days = (daily.c.day >= _time("first")) & (daily.c.day < _time("last"))
-        parts.append(select(*day, *(daily.c[c] for c in columns)).where(in_days))
-    for name, present, has_blocks in (("head", has_head, head_blocks), ("tail", has_tail, tail_blocks)):
-        if present and has_blocks and blocks is not None and not by_day:
-            first, last = _time(f"{name}_block_first"), _time(f"{name}_block_last")
-            parts.append(select(*(blocks.c[c] for c in columns)).where(blocks.c.block >= first, blocks.c.block < last))
-            for low, high in ((_time(f"{name}_start"), first), (last, _time(f"{name}_end"))):  # the hours around
-                parts.append(select(*(hourly.c[c] for c in columns)).where(hourly.c.hour >= low, hourly.c.hour < high))
+        parts.append(select(daily.c.day, *(daily.c[c] for c in columns)).where(in_days))
+    for name, present in (("head", has_head), ("tail", has_tail)):
+        if present and not by_day:
+            low, high = _time(f"{name}_start"), _time(f"{name}_end")
+            parts += _split(hourly, blocks if name in wholes else None, columns, name, low, high)
         elif present:  # an edge spans at most two local days: before and after its split
             day = [case((hourly.c.hour < _time(f"{name}_split"), _time(f"{name}_day")),
                         else_=_time(f"{name}_split")).label("day")] if by_day else []
@@ -236,6 +248,20 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
         day = [hourly.c.hour.label("day")] if by_day else []
         parts.append(select(*day, *(hourly.c[c] for c in columns)).where(false()))
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _split(fine: Table, coarse: Table | None, columns, name: str, low, high) -> list:
+    """Selects of ``columns`` over the range [low, high) of the level ``fine`` (its time: its first key column):
+    the rows of its whole periods [{name}_whole_first, {name}_whole_last) from the level ``coarse`` above it when
+    given, the rows of ``fine`` around them; else the rows of ``fine`` over the whole range."""
+    def over(table: Table, start, end):
+        key = table.primary_key.columns[0]
+        return select(*(table.c[c] for c in columns)).where(key >= start, key < end)
+
+    if coarse is None:
+        return [over(fine, low, high)]
+    first, last = _time(f"{name}_whole_first"), _time(f"{name}_whole_last")
+    return [over(coarse, first, last), over(fine, low, first), over(fine, last, high)]
 
 
 def _sums(rows, names):

@@ -30,6 +30,8 @@ SUMMARIES = {
     "complaint_block": "count(*), sum(received), sum(closed), sum(due_met)",
     "traffic_block": "count(*), sum(observations), sum(speeds)",
     "duration_block": "count(*), sum(tickets)",
+    "traffic_dekad": "count(*), sum(observations), sum(speeds)",
+    "duration_dekad": "count(*), sum(tickets)",
 }
 
 

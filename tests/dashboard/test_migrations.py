@@ -120,6 +120,36 @@ def _by_block(engine, table: str, time_column: str, keys: str, measure: str) -> 
     return frame.groupby(["block", *keys.split(", ")])["m"].sum().to_dict()
 
 
+def _by_local_dekad(engine, table: str, time_column: str, keys: str, measure: str) -> dict:
+    """SUM(measure) of ``table`` per local dekad of Asia/Shanghai (days 1-10, 11-20, 21 on, by hand) and ``keys``,
+    summed in pandas from the rows as stored."""
+    import pandas as pd
+
+    with engine.connect() as conn:
+        frame = pd.read_sql(f"SELECT {time_column} AS t, {keys}, {measure} AS m FROM {table}", conn)
+    local = pd.to_datetime(frame["t"], utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    third = local.dt.day.map(lambda day: "1" if day <= 10 else "2" if day <= 20 else "3")
+    frame["dekad"] = local.dt.strftime("%Y-%m ") + third
+    return frame.groupby(["dekad", *keys.split(", ")])["m"].sum().to_dict()
+
+
+def test_dekad_rollups_are_filled_from_the_daily_level(engine):
+    """0023 adds the dekad level and fills it from the daily rows already stored: each local dekad's sums are its
+    days' sums; the downgrade drops the tables."""
+    from dashboard.db.migrate import upgrade
+    from tests.dashboard.synthetic_city import populate
+
+    populate(engine)
+    daily = {"duration": _by_local_dekad(engine, "duration_daily", "day", "kind, bucket", "tickets"),
+             "traffic": _by_local_dekad(engine, "traffic_daily", "day", "segment_code", "observations")}
+    assert len({dekad for dekad, *_ in daily["duration"]}) >= 2  # the synthetic city's tickets span two dekads
+    _downgrade(engine, "0022_block_rollups")
+    assert "traffic_dekad" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert _by_local_dekad(engine, "duration_dekad", "dekad", "kind, bucket", "tickets") == daily["duration"]
+    assert _by_local_dekad(engine, "traffic_dekad", "dekad", "segment_code", "observations") == daily["traffic"]
+
+
 def test_block_rollups_are_filled_from_the_hourly_level(engine):
     """0022 adds the four-hour block level and fills it from the hourly rows already stored: each block's sums
     are its four hours' sums; the downgrade drops the tables."""

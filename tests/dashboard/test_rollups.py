@@ -1,7 +1,7 @@
-"""Rollups (hourly, four-hour blocks, daily, monthly, duration histograms, the city's environment) equal a
+"""Rollups (hourly, four-hour blocks, daily, dekads, monthly, duration histograms, the city's environment) equal a
 recomputation from the facts after any sequence of inserts, updates and re-pulls; the block level is the hourly
-one summed per four UTC hours, the daily level the hourly one summed per local day, the monthly level the daily
-one summed per local month."""
+one summed per four UTC hours, the daily level the hourly one summed per local day, the dekad and monthly levels
+the daily one summed per local dekad and month."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from dashboard.db.models import (
     ComplaintMonthly,
     DurationBlock,
     DurationDaily,
+    DurationDekad,
     DurationHourly,
     DurationMonthly,
     EnvironmentDaily,
@@ -42,6 +43,7 @@ from dashboard.db.models import (
     Station,
     TrafficBlock,
     TrafficDaily,
+    TrafficDekad,
     TrafficHourly,
     TrafficMonthly,
     TrafficObservation,
@@ -63,11 +65,11 @@ EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadlin
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
     "complaints": (ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily,
-                   ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationMonthly),
+                   ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationDekad, DurationMonthly),
     "halls": (HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock, DurationDaily,
-              DurationMonthly),
+              DurationDekad, DurationMonthly),
     "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
-    "traffic": (TrafficHourly, TrafficBlock, TrafficDaily, TrafficMonthly),
+    "traffic": (TrafficHourly, TrafficBlock, TrafficDaily, TrafficDekad, TrafficMonthly),
 }
 
 
@@ -153,7 +155,7 @@ def _table(engine, model, **where) -> pd.DataFrame:
 
 def _of_domain(domain: str, model) -> dict:
     """The rows of ``model`` maintained by ``domain`` (the duration tables hold one histogram per domain)."""
-    if model in (DurationHourly, DurationBlock, DurationDaily, DurationMonthly):
+    if model in (DurationHourly, DurationBlock, DurationDaily, DurationDekad, DurationMonthly):
         return {"kind": durations.HANDLING if domain == "complaints" else durations.WAIT}
     return {}
 
@@ -210,6 +212,17 @@ def _assert_monthly_sums_daily(daily: pd.DataFrame, monthly: pd.DataFrame, dims:
     local = pd.to_datetime(daily["day"], utc=True).dt.tz_convert(TZ)
     month = local.dt.tz_localize(None).dt.to_period("M").dt.start_time.dt.tz_localize(TZ).dt.tz_convert("UTC")
     _assert_sums(daily, monthly, "month", month, dims)
+
+
+def _assert_dekads_sum_daily(daily: pd.DataFrame, dekads: pd.DataFrame, dims: list[str]) -> None:
+    """The dekad rows are the daily rows summed per local dekad: days 1-10, 11-20 and 21 to the month's end."""
+    if daily.empty:
+        _assert_sums(daily, dekads, "dekad", None, dims)
+        return
+    local = pd.to_datetime(daily["day"], utc=True).dt.tz_convert(TZ).dt.tz_localize(None)
+    first = np.select([local.dt.day <= 10, local.dt.day <= 20], [1, 11], 21)
+    starts = pd.to_datetime({"year": local.dt.year, "month": local.dt.month, "day": first})
+    _assert_sums(daily, dekads, "dekad", starts.dt.tz_localize(TZ).dt.tz_convert("UTC"), dims)
 
 
 def _buckets(seconds: pd.Series) -> np.ndarray:
@@ -295,7 +308,8 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(
         sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily,
-        ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationMonthly,
+        ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationDekad,
+        DurationMonthly,
     )
     _pull(sqlite_engine, "complaints", "hotline", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "complaints")
@@ -316,6 +330,7 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _assert_blocks_sum_hourly(tables[DurationHourly], tables[DurationBlock], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[ComplaintDaily], tables[ComplaintMonthly], ["category"])
     _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
+    _assert_dekads_sum_daily(tables[DurationDaily], tables[DurationDekad], ["kind", "bucket"])
     facts = _table(sqlite_engine, Complaint)
     closed = facts[facts["closed_at"].notna()]
     handling = pd.to_datetime(closed["closed_at"], utc=True) - pd.to_datetime(closed["requested_at"], utc=True)
@@ -326,7 +341,7 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
 @given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(sqlite_engine, HallTicket, HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock,
-           DurationDaily, DurationMonthly)
+           DurationDaily, DurationDekad, DurationMonthly)
     _pull(sqlite_engine, "halls", "queue", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "halls")
     _assert_daily_sums_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallDaily], ["hall_code"])
@@ -335,6 +350,7 @@ def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[HallDaily], tables[HallMonthly], ["hall_code"])
     _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
+    _assert_dekads_sum_daily(tables[DurationDaily], tables[DurationDekad], ["kind", "bucket"])
     facts = _table(sqlite_engine, HallTicket)
     called = facts[facts["called_at"].notna()]
     wait = pd.to_datetime(called["called_at"], utc=True) - pd.to_datetime(called["issued_at"], utc=True)
@@ -348,7 +364,7 @@ def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
 )
 def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings, observations):
     _clear(sqlite_engine, SensorReading, SensorHourly, EnvironmentHourly, EnvironmentDaily, Station,
-           TrafficObservation, TrafficHourly, TrafficBlock, TrafficDaily, TrafficMonthly)
+           TrafficObservation, TrafficHourly, TrafficBlock, TrafficDaily, TrafficDekad, TrafficMonthly)
     with sqlite_engine.begin() as conn:
         conn.execute(insert(Station), [
             {"code": "N1", "name_zh": "N1", "name_en": "N1", "kind": "noise", "lon": 0, "lat": 0, "noise_class": "1"},
@@ -362,6 +378,7 @@ def test_sensor_and_traffic_rollups_equal_recomputation(sqlite_engine, readings,
     _assert_daily_sums_hourly(traffic[TrafficHourly], traffic[TrafficDaily], ["segment_code"])
     _assert_blocks_sum_hourly(traffic[TrafficHourly], traffic[TrafficBlock], ["segment_code"])
     _assert_monthly_sums_daily(traffic[TrafficDaily], traffic[TrafficMonthly], ["segment_code"])
+    _assert_dekads_sum_daily(traffic[TrafficDaily], traffic[TrafficDekad], ["segment_code"])
     noise = sensors[SensorHourly]
     noise = noise[noise["quantity"] == "laeq"] if not noise.empty else noise
     environment = sensors[EnvironmentHourly]

@@ -121,7 +121,7 @@ def upgrade() -> None:
     if any(bind.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar() for table in FACTS):
         for domain in rollups.ROLLUPS:
             if domain != "complaints":  # rebuilt by 0015_department_rollup, once this code's tables are all there
-                rollups.rebuild(bind, domain, later_levels=False)  # the monthly and block levels come with 0021, 0022
+                rollups.rebuild(bind, domain, later_levels=False)  # the levels of 0021-0023 come later
 
 
 def downgrade() -> None:

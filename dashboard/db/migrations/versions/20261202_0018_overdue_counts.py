@@ -33,7 +33,7 @@ def upgrade() -> None:
             op.add_column(table, sa.Column(column, sa.Integer(), nullable=False, server_default="0"))
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT EXISTS (SELECT 1 FROM complaint)")).scalar():
-        rollups.rebuild(bind, "complaints", later_levels=False)  # the monthly and block levels come with 0021, 0022
+        rollups.rebuild(bind, "complaints", later_levels=False)  # the levels of 0021-0023 come later
 
 
 def downgrade() -> None:
