@@ -186,6 +186,8 @@ def math_functions(conn: Connection) -> None:
 
 
 def _floor(moment: datetime) -> datetime:
+    """The UTC hour ``moment`` lies in (a feed's times keep their own offset; a naive moment is UTC, as stored)."""
+    moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
@@ -201,8 +203,9 @@ def hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
 
 
 def block_start(moment: datetime) -> datetime:
-    """The start of the four-hour UTC block ``moment`` (UTC) lies in."""
-    return _floor(moment).replace(hour=moment.hour - moment.hour % (BLOCK // HOUR))
+    """The start of the four-hour UTC block ``moment`` lies in."""
+    hour = _floor(moment)
+    return hour.replace(hour=hour.hour - hour.hour % (BLOCK // HOUR))
 
 
 def utc_blocks(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -604,6 +604,30 @@ def test_retention_drops_no_fact_on_sqlite_so_a_rebuild_recomputes_every_month(s
     assert list(_table(sqlite_engine, TrafficDaily)["observations"]) == [4]
 
 
+def test_times_a_feed_sends_in_its_own_offset_land_in_their_utc_hours_and_blocks(sqlite_engine):
+    """A feed's times keep their offset (−05:00, +05:30): the rollups refreshed at ingest file them under their UTC
+    hour and four-hour UTC block, as a rebuild from the stored facts does. 08:20−05:00 is 13:20 UTC (block 12:00);
+    18:50+05:30 is 13:20 UTC too."""
+    from datetime import timezone
+
+    _clear(sqlite_engine, *TABLES["complaints"], Complaint, ComplaintEvent)
+    tickets = [
+        ComplaintRecord(source_id=f"Z{i}", category="noise", status="accepted", district_code="339901",
+                        requested_at=datetime(2026, 11, 30, hour, minute, tzinfo=timezone(offset)),
+                        due_at=datetime(2026, 12, 2, tzinfo=UTC), updated_at=T0)
+        for i, (hour, minute, offset) in enumerate([(8, 20, timedelta(hours=-5)),
+                                                    (18, 50, timedelta(hours=5, minutes=30))])
+    ]
+    with sqlite_engine.begin() as conn:
+        store(conn, "complaints", "hotline", tickets, NOW, timezone=TZ)
+    tables = _assert_equals_rebuild(sqlite_engine, "complaints")
+    hourly, blocks = tables[ComplaintHourly], tables[ComplaintBlock]
+    received = hourly[hourly["received"] > 0]
+    assert received[["hour", "received"]].values.tolist() == [[datetime(2026, 11, 30, 13, tzinfo=UTC), 2]]
+    received = blocks[blocks["received"] > 0]
+    assert received[["block", "received"]].values.tolist() == [[datetime(2026, 11, 30, 12, tzinfo=UTC), 2]]
+
+
 def test_hours_merge_into_ranges_of_consecutive_hours():
     def at(hours: int, minutes: int = 0) -> datetime:
         return T0 + timedelta(hours=hours, minutes=minutes)
