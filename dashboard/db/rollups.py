@@ -755,10 +755,12 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_le
     for blocks, _, kind in BLOCKS[domain] if later_levels else ():
         # A block straddling the horizon is summed again from its hours, those before the horizon kept.
         conn.execute(_deleting(blocks, kind, blocks.c.block, kept_from and block_start(kept_from) - BLOCK))
-    for daily, _, kind in DAILY[domain]:
-        # A local day straddling the horizon is summed again from its hours, those before the horizon kept.
-        conn.execute(_deleting(daily, kind, daily.c.day, kept_from and kept_from - timedelta(days=1)))
     timezone = timezone or get_settings().city_timezone
+    for daily, _, kind in DAILY[domain]:
+        # A local day straddling the horizon is summed again from its hours, those before the horizon kept; a day
+        # ending at the horizon stays as it is.
+        since = kept_from and local_days([kept_from], timezone)[0][0] - timedelta(microseconds=1)
+        conn.execute(_deleting(daily, kind, daily.c.day, since))
     for dekads, _, kind in DEKADS[domain] if later_levels else ():
         # So is a local dekad straddling it, from its days.
         since = kept_from and local_dekads([(kept_from, kept_from)], timezone)[0][0] - timedelta(microseconds=1)

@@ -604,6 +604,28 @@ def test_retention_drops_no_fact_on_sqlite_so_a_rebuild_recomputes_every_month(s
     assert list(_table(sqlite_engine, TrafficDaily)["observations"]) == [4]
 
 
+def test_a_rebuild_under_retention_keeps_a_short_local_day_that_ends_at_the_horizon(sqlite_engine, monkeypatch):
+    # In the Azores summer time begins at local midnight of 2024-03-31: that local day runs 01:00 UTC to 00:00 UTC
+    # of 04-01 (23 hours), ending exactly at a horizon of 2024-04-01 00:00 UTC. Its hours before the horizon are
+    # kept by a rebuild under retention, so its day, dekad (from 03-21) and month must keep their 8 observations.
+    zone, horizon = "Atlantic/Azores", datetime(2024, 4, 1, tzinfo=UTC)
+    day, dekad, month = (datetime(2024, 3, d, 1, tzinfo=UTC) for d in (31, 21, 1))  # 00:00 local, UTC-1 then
+    observations = [
+        TrafficRecord(source_id=f"R1:{i}", segment_code="R1", observed_at=horizon - timedelta(hours=2, minutes=15 * i),
+                      period_s=900, speed_kmh=30.0, volume=10.0, occupancy=0.1, congested=False)
+        for i in range(8)
+    ]
+    with sqlite_engine.begin() as conn:
+        store(conn, "traffic", "ngsi", observations, NOW, timezone=zone)
+    monkeypatch.setattr(rollups, "_raw_facts_kept_from", lambda conn, domain: horizon)
+    with sqlite_engine.begin() as conn:
+        rollups.rebuild(conn, "traffic", zone)
+    for model, key, start in ((TrafficDaily, "day", day), (TrafficDekad, "dekad", dekad),
+                              (TrafficMonthly, "month", month)):
+        rows = _table(sqlite_engine, model)
+        assert rows[[key, "observations"]].values.tolist() == [[start, 8]], model.__tablename__
+
+
 def test_times_a_feed_sends_in_its_own_offset_land_in_their_utc_hours_and_blocks(sqlite_engine):
     """A feed's times keep their offset (−05:00, +05:30): the rollups refreshed at ingest file them under their UTC
     hour and four-hour UTC block, as a rebuild from the stored facts does. 08:20−05:00 is 13:20 UTC (block 12:00);
