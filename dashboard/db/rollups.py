@@ -219,15 +219,23 @@ def utc_blocks(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[dateti
     return sorted(blocks)
 
 
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC start of the local ``day``."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def local_days(hours: Iterable[datetime], timezone: str) -> list[tuple[datetime, datetime]]:
     """UTC ``[start, end)`` of each local day of ``timezone`` holding one of ``hours``, in order."""
     zone = ZoneInfo(timezone)
     days = set()
     for hour in hours:
-        local = hour.astimezone(zone)
-        start = datetime(local.year, local.month, local.day, tzinfo=zone)
-        following = start.replace(tzinfo=None) + timedelta(days=1)
-        days.add((start.astimezone(UTC), following.replace(tzinfo=zone).astimezone(UTC)))
+        day = hour.astimezone(zone).date()
+        days.add((_local_midnight(day, zone), _local_midnight(day + timedelta(days=1), zone)))
     return sorted(days)
 
 
@@ -236,10 +244,8 @@ def local_months(days: Iterable[tuple[datetime, datetime]], timezone: str) -> li
     zone = ZoneInfo(timezone)
     months = set()
     for start, _ in days:
-        local = start.astimezone(zone)
-        following = (local.year + local.month // 12, local.month % 12 + 1)
-        months.add((datetime(local.year, local.month, 1, tzinfo=zone).astimezone(UTC),
-                    datetime(*following, 1, tzinfo=zone).astimezone(UTC)))
+        first = start.astimezone(zone).date().replace(day=1)
+        months.add((_local_midnight(first, zone), _local_midnight(_next_month(first), zone)))
     return sorted(months)
 
 
@@ -255,14 +261,7 @@ def dekad_start(day: date) -> date:
 def next_dekad(day: date) -> date:
     """The first day of the dekad after the one the local ``day`` lies in."""
     later = [d for d in DEKAD_DAYS if d > day.day]
-    if later:
-        return day.replace(day=later[0])
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The UTC start of the local ``day`` (as :func:`local_days` gives it)."""
-    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+    return day.replace(day=later[0]) if later else _next_month(day)
 
 
 def local_dekads(days: Iterable[tuple[datetime, datetime]], timezone: str) -> list[tuple[datetime, datetime]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,6 +133,7 @@ class _Span:
     months: tuple[datetime, datetime] | None = None
     timezone: str = "UTC"
 
+    @cached_property
     def _ranges(self) -> dict[str, tuple[datetime, datetime] | None]:
         """The whole dekads or blocks of each range of days or hours a read may split (by parameter prefix)."""
         days = {"days": self.days} if self.days else {}
@@ -144,10 +145,10 @@ class _Span:
     @property
     def shape(self) -> tuple:
         """Which levels the period reads, the signs of the facts at its edges (:func:`edge_ranges`), whether it
-        holds whole months, and which of its ranges (:meth:`_ranges`) hold whole dekads or blocks."""
+        holds whole months, and which of its ranges (:attr:`_ranges`) hold whole dekads or blocks."""
         return (self.days is not None, self.head is not None, self.tail is not None,
                 tuple(s for s, _, _ in self.edges), self.months is not None,
-                frozenset(name for name, whole in self._ranges().items() if whole))
+                frozenset(name for name, whole in self._ranges.items() if whole))
 
     def params(self, timezone: str) -> dict[str, datetime]:
         """The values of the statement's bound parameters (see :func:`_rows`)."""
@@ -161,7 +162,7 @@ class _Span:
                 day, split = period_bounds(edge[0], timezone, "day")
                 values |= {f"{name}_start": edge[0], f"{name}_end": edge[1], f"{name}_day": day,
                            f"{name}_split": split}
-        for name, whole in self._ranges().items():
+        for name, whole in self._ranges.items():
             if whole:
                 values[f"{name}_whole_first"], values[f"{name}_whole_last"] = whole
         return values
