@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
-from dashboard.db.locks import LOCK_CLASS, lock_key
+from dashboard.db.locks import take_turns
 
 #: Partitioned table → its partition key (the event time).
 PARTITIONED = {"traffic_observation": "observed_at", "sensor_reading": "observed_at"}
@@ -116,12 +116,6 @@ def months(conn: Connection, table: str) -> list[datetime]:
     return sorted(found)
 
 
-def _serialize(conn: Connection) -> None:
-    """Partition changes of every process take turns (until the transaction ends)."""
-    conn.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"),
-                 {"cls": LOCK_CLASS, "key": lock_key("partition maintenance")})
-
-
 def _naive(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
@@ -129,7 +123,7 @@ def _naive(moment: datetime) -> str:
 def create_month(conn: Connection, table: str, month: datetime) -> bool:
     """Create the partition of ``month`` unless it exists; rows of that month the default partition holds move
     into it. Returns whether it was created."""
-    _serialize(conn)
+    take_turns(conn, "partition maintenance")  # partition changes of every process take turns
     if month in months(conn, table):
         return False
     column, name = PARTITIONED[table], partition_name(table, month)
@@ -170,7 +164,7 @@ def ensure_for_rows(conn: Connection, table: str, rows: list[dict]) -> list[str]
 def drop_before(conn: Connection, table: str, horizon: datetime) -> list[str]:
     """Drop the partitions of the months that end on or before ``horizon`` (a month start); returns their
     names. Rows of those months left in the default partition are deleted with them."""
-    _serialize(conn)
+    take_turns(conn, "partition maintenance")  # partition changes of every process take turns
     dropped = []
     quote = conn.dialect.identifier_preparer.quote
     for month in months(conn, table):

@@ -45,6 +45,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Float, Integer
 
 from dashboard.db import partitions
+from dashboard.db.locks import take_turns
 from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
@@ -692,6 +693,7 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
+    _take_turns(conn, domain)
     math_functions(conn)
     for table, build, kind in HOURLY[domain]:
         _refresh_hourly(conn, table, build, kind, ranges)
@@ -701,6 +703,14 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
         _refresh_upper(conn, BLOCKS[domain], utc_blocks(ranges))
     _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone), timezone, later_levels)
     return len(ranges)
+
+
+def _take_turns(conn: Connection, domain: str) -> None:
+    """The refreshes of one domain's rollups take turns across transactions (collector processes sharded by feed
+    store the same domain's facts at once): each deletes and recomputes its hours after the one before has
+    committed, and so counts its facts. Without turns, two refreshes of one hour each miss the other's facts and
+    the second fails inserting the rows the first inserted."""
+    take_turns(conn, f"rollups {domain}")
 
 
 def _hours_in(ranges: list[tuple[datetime, datetime]]) -> Iterable[datetime]:
@@ -747,6 +757,7 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_le
 
     When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
     recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
+    _take_turns(conn, domain)
     table = FACTS[domain]
     kept_from = _raw_facts_kept_from(conn, domain)
     for rollup, _, kind in HOURLY[domain]:

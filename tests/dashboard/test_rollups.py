@@ -5,6 +5,7 @@ the daily one summed per local dekad and month."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -708,3 +709,38 @@ def test_an_hour_of_observations_without_volume_or_occupancy_sums_them_to_zero(s
         store(conn, "traffic", "ngsi", observations, NOW, timezone=TZ)
     (hour,) = _table(sqlite_engine, TrafficHourly).itertuples()
     assert (hour.observations, hour.speed_sum, hour.volume_sum, hour.occupancy_sum) == (2, 60.0, 0.0, 0.0)
+
+
+@pytest.mark.postgres
+def test_two_collector_processes_storing_one_hour_at_once_both_land_in_its_rollup(postgres_engine):
+    """Two feeds of one domain in two collector processes (sharded by feed) store tickets of the same hour at
+    once: the one that refreshes second must see the first's, not fail on the rows the first inserted (a unique
+    violation) nor leave them out. The first holds its transaction open after its refresh; the second starts its
+    own while it does."""
+    at = T0 + timedelta(minutes=10)
+    tickets = {source: [ComplaintRecord(source_id=f"{source}-1", category="noise", status="received",
+                                        district_code="339901", requested_at=at, updated_at=at)]
+               for source in ("open311", "hotline")}
+    failures: list[BaseException] = []
+    first = postgres_engine.connect()
+    transaction = first.begin()
+    store(first, "complaints", "open311", tickets["open311"], NOW, timezone=TZ)
+
+    def second() -> None:
+        try:
+            with postgres_engine.begin() as conn:
+                store(conn, "complaints", "hotline", tickets["hotline"], NOW, timezone=TZ)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    worker.join(timeout=1.0)
+    assert worker.is_alive()  # it waits on the first's transaction
+    transaction.commit()
+    first.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and failures == []
+    hourly = _table(postgres_engine, ComplaintHourly)
+    assert hourly["received"].sum() == 2
+    assert _table(postgres_engine, ComplaintDaily)["received"].sum() == 2
