@@ -21,7 +21,7 @@ from functools import partial
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from tenacity import before_sleep_log, retry, retry_if_exception_type, wait_exponential
 
 from collectors.config import FeedConfig
@@ -246,35 +246,39 @@ class FeedRunner:
         valid, too_old = beyond_retention(feed, batch, valid, horizon, self.retention_months)
         rejected += too_old
         locator = self._district_locator() if feed.domain == "complaints" else None
-        with self._writing, self.engine.begin() as conn:
-            self._fault("before_upsert", conn)
-            after_upsert = partial(self._fault, "after_upsert", conn)
-            counts = (
-                store(
-                    conn, feed.domain, feed.source_name, valid, started, locator,
-                    timezone=self.timezone, checkpoint=after_upsert,
+        try:
+            with self._writing, self.engine.begin() as conn:
+                self._fault("before_upsert", conn)
+                after_upsert = partial(self._fault, "after_upsert", conn)
+                counts = (
+                    store(
+                        conn, feed.domain, feed.source_name, valid, started, locator,
+                        timezone=self.timezone, checkpoint=after_upsert,
+                    )
+                    if valid
+                    else UpsertCounts()
                 )
-                if valid
-                else UpsertCounts()
-            )
-            self._fault("after_rollups", conn)
-            run_id = feedops.record_run(
-                conn,
-                feed=feed.name,
-                started_at=started,
-                finished_at=clock.now(),
-                status="ok",
-                fetched=len(batch.records) + len(batch.rejected),
-                new=counts.new,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
-                rejected=len(rejected),
-                max_source_time=_max_source_time(valid),
-                **run_extras(batch),
-            )
-            feedops.quarantine(conn, feed.name, run_id, started, rejected)
-            feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
-            self._fault("before_commit", conn)
+                self._fault("after_rollups", conn)
+                run_id = feedops.record_run(
+                    conn,
+                    feed=feed.name,
+                    started_at=started,
+                    finished_at=clock.now(),
+                    status="ok",
+                    fetched=len(batch.records) + len(batch.rejected),
+                    new=counts.new,
+                    updated=counts.updated,
+                    unchanged=counts.unchanged,
+                    rejected=len(rejected),
+                    max_source_time=_max_source_time(valid),
+                    **run_extras(batch),
+                )
+                feedops.quarantine(conn, feed.name, run_id, started, rejected)
+                feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
+                self._fault("before_commit", conn)
+        except (IntegrityError, DataError) as exc:  # the batch, not the database: a failed run, retried next run
+            error = f"feed {feed.name}: storing the batch failed: {type(exc).__name__}: {exc.orig}"
+            return self._failed(feed, started, "failed", error[:1000], previous_status)
         for callback in batch.after_commit:
             callback()
         if previous_status not in (None, "ok"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from tabledump import differences, dump
 
 from collectors import protocols
@@ -115,3 +115,25 @@ def test_quarantine_rows_belong_to_the_runs_transaction(engine):
     FeedRunner(engine).run(_feed(), now=RUN_AT)
     with engine.connect() as conn:
         assert conn.execute(select(Quarantine.record_ref, Quarantine.field)).all() == [("S1:4", "value")]
+
+
+@pytest.mark.reliability
+def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stored_by_the_next(engine, uninterrupted):
+    """A store that fails on the batch (a constraint, a value the column refuses) is not a database outage: the
+    run is recorded as failed with the database's error, nothing of it is kept, and the next run stores it."""
+    def refuse(point: str, conn) -> None:
+        if point == "after_rollups":  # any statement of the run's transaction refused by the database
+            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
+            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
+
+    result = FeedRunner(engine, fault=refuse).run(_feed(), now=RUN_AT)
+    assert result.status == "failed" and "IntegrityError" in result.error and "storing the batch failed" in result.error
+    with engine.connect() as conn:
+        runs = conn.execute(select(FeedRun.feed, FeedRun.status, FeedRun.error)).all()
+        assert conn.execute(select(func.count()).select_from(Quarantine)).scalar_one() == 0
+    assert [(feed, status) for feed, status, _ in runs] == [("air", "failed")]
+    assert "air" in runs[0].error
+    FeedRunner(engine).run(_feed(), now=RUN_AT)
+    FeedRunner(engine).run(_feed(), now=SECOND)
+    after = dump(engine)
+    assert len(after["sensor_hourly"]) == 6 and len(after["quarantine"]) == 2
