@@ -48,6 +48,15 @@ KILL_POINTS = ("before_upsert", "after_upsert", "after_rollups", "before_commit"
 MIRROR_MAX_WAIT_S = 30
 
 
+class BatchRefused(Exception):
+    """The database refused to store a batch (a constraint, a value a column cannot hold): a failed run of the
+    feed, not an outage. Its message is the database's first line, without the DETAIL that quotes the row."""
+
+    def __init__(self, error: IntegrityError | DataError) -> None:
+        reason = str(error.orig).splitlines()[0] if str(error.orig) else ""
+        super().__init__(f"storing the batch failed: {type(error.orig).__name__}: {reason}")
+
+
 @dataclass
 class RunResult:
     """What a run did (also stored as its ``feed_run`` row)."""
@@ -250,14 +259,17 @@ class FeedRunner:
             with self._writing, self.engine.begin() as conn:
                 self._fault("before_upsert", conn)
                 after_upsert = partial(self._fault, "after_upsert", conn)
-                counts = (
-                    store(
-                        conn, feed.domain, feed.source_name, valid, started, locator,
-                        timezone=self.timezone, checkpoint=after_upsert,
+                try:
+                    counts = (
+                        store(
+                            conn, feed.domain, feed.source_name, valid, started, locator,
+                            timezone=self.timezone, checkpoint=after_upsert,
+                        )
+                        if valid
+                        else UpsertCounts()
                     )
-                    if valid
-                    else UpsertCounts()
-                )
+                except (IntegrityError, DataError) as exc:
+                    raise BatchRefused(exc) from exc
                 self._fault("after_rollups", conn)
                 run_id = feedops.record_run(
                     conn,
@@ -276,9 +288,8 @@ class FeedRunner:
                 feedops.quarantine(conn, feed.name, run_id, started, rejected)
                 feedops.write_cursor(conn, feed.name, _clamped_cursor(batch, started), started)
                 self._fault("before_commit", conn)
-        except (IntegrityError, DataError) as exc:  # the batch, not the database: a failed run, retried next run
-            error = f"feed {feed.name}: storing the batch failed: {type(exc).__name__}: {exc.orig}"
-            return self._failed(feed, started, "failed", error[:1000], previous_status)
+        except BatchRefused as exc:  # nothing of the batch kept; the next run fetches it again
+            return self._failed(feed, started, "failed", f"feed {feed.name}: {exc}"[:1000], previous_status)
         for callback in batch.after_commit:
             callback()
         if previous_status not in (None, "ok"):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from tabledump import differences, dump
 
 from collectors import protocols
@@ -119,15 +120,18 @@ def test_quarantine_rows_belong_to_the_runs_transaction(engine):
 
 @pytest.mark.reliability
 def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stored_by_the_next(engine, uninterrupted):
-    """A store that fails on the batch (a constraint, a value the column refuses) is not a database outage: the
-    run is recorded as failed with the database's error, nothing of it is kept, and the next run stores it."""
+    """A store that fails on the batch (a constraint, a value the column refuses, a conflict with another
+    transaction) is not a database outage: the run is recorded as failed with the database's error (its first
+    line: the DETAIL quotes the row), nothing of it is kept, and the next run stores it."""
     def refuse(point: str, conn) -> None:
-        if point == "after_rollups":  # any statement of the run's transaction refused by the database
+        if point == "after_upsert":  # a statement of the store refused by the database
             conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
             conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
 
     result = FeedRunner(engine, fault=refuse).run(_feed(), now=RUN_AT)
-    assert result.status == "failed" and "IntegrityError" in result.error and "storing the batch failed" in result.error
+    assert result.status == "failed" and result.error.startswith("feed air: storing the batch failed: ")
+    assert ("UniqueViolation" if engine.dialect.name == "postgresql" else "IntegrityError") in result.error
+    assert "DETAIL" not in result.error and "Key (" not in result.error
     with engine.connect() as conn:
         runs = conn.execute(select(FeedRun.feed, FeedRun.status, FeedRun.error)).all()
         assert conn.execute(select(func.count()).select_from(Quarantine)).scalar_one() == 0
@@ -137,3 +141,17 @@ def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stor
     FeedRunner(engine).run(_feed(), now=SECOND)
     after = dump(engine)
     assert len(after["sensor_hourly"]) == 6 and len(after["quarantine"]) == 2
+
+
+@pytest.mark.reliability
+def test_a_refused_statement_of_the_runs_own_bookkeeping_is_not_taken_for_the_batchs(engine):
+    """Only the store's refusals are the batch's: one after it (the run's record, its cursor) is raised as before."""
+    def refuse(point: str, conn) -> None:
+        if point == "after_rollups":
+            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
+            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
+
+    with pytest.raises(IntegrityError):
+        FeedRunner(engine, fault=refuse).run(_feed(), now=RUN_AT)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(FeedRun)).scalar_one() == 0
