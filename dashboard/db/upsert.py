@@ -146,11 +146,13 @@ def insert_new(conn: Connection, table: Table, rows: list[dict], key: Sequence[s
     if not rows:
         return 0
     key = natural_key(conn, table.name, tuple(key))
+    # The months' partitions first, on a partitioned table: their creation takes turns across transactions, and
+    # waiting for its turn after reading the table would keep the default partition from the one creating a month.
+    ensure_for_rows(conn, table.name, rows)
     if is_partitioned(conn, table.name):
         rows = _not_stored_in_any_month(conn, table, rows, key)
         if not rows:
             return 0
-    ensure_for_rows(conn, table.name, rows)  # the months' partitions, on a partitioned table
     names, values = _driver_values(conn, table, rows)
     quote = conn.dialect.identifier_preparer.quote
     marker = "?" if conn.dialect.name == "sqlite" else "%s"

@@ -4,6 +4,7 @@ before they are dropped, never read back from the code under test."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from collectors.contract import Batch, Collector, SourceRecord
 from collectors.runner import FeedRunner
 from collectors.sinks import store
 from dashboard.db import partitions, rollups
+from dashboard.db.locks import take_turns
 from dashboard.db.models import (
     HallTicket,
     Quarantine,
@@ -290,3 +292,36 @@ def test_a_table_one_upsert_fills_is_analysed_as_it_doubles(postgres_engine, mon
     assert len(seen) == 12
     assert all(believed >= held / 2 for held, believed in seen if held >= 1000), seen
     assert len({believed for _, believed in seen}) <= 5, seen  # never analysed, then 1,000, 2,000 and 4,000 rows
+
+
+def test_a_store_creating_a_month_while_another_transaction_does_waits_its_turn_without_a_deadlock(postgres_engine):
+    """A store whose rows fall in a month without its partition creates it, taking its turn at partition changes,
+    while another transaction holds that turn and creates a month of its own (CREATE … PARTITION OF needs the
+    default partition to itself). The store must wait for its turn before it reads the table: a read first keeps
+    the default partition from the other, and the two wait on each other until PostgreSQL fails one of them."""
+    month, other = datetime(2031, 3, 1, tzinfo=UTC), datetime(2031, 5, 1, tzinfo=UTC)  # beyond those made ahead
+    rows = [{**row, "source": "ngsi"} for row in _observations(month + timedelta(days=2), 1)]
+    failures: list[BaseException] = []
+    holder = postgres_engine.connect()
+    transaction = holder.begin()
+    take_turns(holder, "partition maintenance")  # as partition maintenance begins
+
+    def store_rows() -> None:
+        try:
+            with postgres_engine.begin() as conn:
+                upsert(conn, TrafficObservation.__table__, rows)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    worker = threading.Thread(target=store_rows)
+    worker.start()
+    worker.join(timeout=1.0)
+    assert worker.is_alive()  # waiting for its turn
+    try:
+        partitions.create_month(holder, "traffic_observation", other)
+        transaction.commit()
+    finally:
+        holder.close()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and failures == []
+    assert _where(postgres_engine, "traffic_observation") == {"traffic_observation_p203103": len(rows)}
