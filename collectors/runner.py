@@ -53,7 +53,7 @@ class BatchRefused(Exception):
     feed, not an outage. Its message is the database's first line, without the DETAIL that quotes the row."""
 
     def __init__(self, error: IntegrityError | DataError) -> None:
-        reason = str(error.orig).splitlines()[0] if str(error.orig) else ""
+        reason = (str(error.orig).splitlines() or [""])[0]
         super().__init__(f"storing the batch failed: {type(error.orig).__name__}: {reason}")
 
 

@@ -118,17 +118,22 @@ def test_quarantine_rows_belong_to_the_runs_transaction(engine):
         assert conn.execute(select(Quarantine.record_ref, Quarantine.field)).all() == [("S1:4", "value")]
 
 
+def _refused_at(point: str):
+    """A fault hook that, at ``point``, runs a statement the database refuses (a duplicate key)."""
+    def refuse(at: str, conn) -> None:
+        if at == point:
+            for _ in range(2):
+                conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
+
+    return refuse
+
+
 @pytest.mark.reliability
-def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stored_by_the_next(engine, uninterrupted):
+def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stored_by_the_next(engine):
     """A store that fails on the batch (a constraint, a value the column refuses, a conflict with another
     transaction) is not a database outage: the run is recorded as failed with the database's error (its first
     line: the DETAIL quotes the row), nothing of it is kept, and the next run stores it."""
-    def refuse(point: str, conn) -> None:
-        if point == "after_upsert":  # a statement of the store refused by the database
-            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
-            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
-
-    result = FeedRunner(engine, fault=refuse).run(_feed(), now=RUN_AT)
+    result = FeedRunner(engine, fault=_refused_at("after_upsert")).run(_feed(), now=RUN_AT)  # inside the store
     assert result.status == "failed" and result.error.startswith("feed air: storing the batch failed: ")
     assert ("UniqueViolation" if engine.dialect.name == "postgresql" else "IntegrityError") in result.error
     assert "DETAIL" not in result.error and "Key (" not in result.error
@@ -146,12 +151,7 @@ def test_a_batch_the_database_refuses_is_a_failed_run_with_its_error_and_is_stor
 @pytest.mark.reliability
 def test_a_refused_statement_of_the_runs_own_bookkeeping_is_not_taken_for_the_batchs(engine):
     """Only the store's refusals are the batch's: one after it (the run's record, its cursor) is raised as before."""
-    def refuse(point: str, conn) -> None:
-        if point == "after_rollups":
-            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
-            conn.execute(insert(FeedRun).values(id=1, feed="x", started_at=RUN_AT, status="ok"))
-
     with pytest.raises(IntegrityError):
-        FeedRunner(engine, fault=refuse).run(_feed(), now=RUN_AT)
+        FeedRunner(engine, fault=_refused_at("after_rollups")).run(_feed(), now=RUN_AT)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(FeedRun)).scalar_one() == 0
