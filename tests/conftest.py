@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import tomllib
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -70,11 +72,23 @@ def realdata() -> Path:
     return REALDATA
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    """A migrated SQLite database in a temporary folder."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'cityops.db'}")
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database migrated to head, once per test process: each :func:`sqlite_engine` is a copy of it."""
+    path = tmp_path_factory.mktemp("migrated") / "cityops.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path, _migrated_sqlite) -> Iterator[Engine]:
+    """A migrated SQLite database in a temporary folder (a copy of one migrated once: the same schema)."""
+    path = tmp_path / "cityops.db"
+    with closing(sqlite3.connect(_migrated_sqlite)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 

@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bench import duckdb_peer, kpi_reads
-from dashboard.db.engine import make_engine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench-small-year")]  # one build of the small year
 
 #: Moments of the year: a night hour of a weekday, an afternoon near the year's end, and a working hour's middle
 #: (its tickets so far are counted to the moment, not to the end of the hour).
@@ -19,18 +18,10 @@ MOMENTS = [kpi_reads.START + timedelta(days=200, hours=19, minutes=17), kpi_read
            kpi_reads.START + timedelta(days=100, hours=7, minutes=13)]
 
 
-@pytest.fixture(scope="module")
-def year(tmp_path_factory):
-    path = tmp_path_factory.mktemp("kpi") / "year.sqlite"
-    kpi_reads.build(path, kpi_reads.Size.of(0.005))
-    engine = make_engine(f"sqlite:///{path}")
-    yield path, engine
-    engine.dispose()
-
 
 @pytest.mark.parametrize("now", MOMENTS)
-def test_fair_sqlite_baseline_gives_the_rollups_numbers(year, now):
-    path, engine = year
+def test_fair_sqlite_baseline_gives_the_rollups_numbers(small_year, now):
+    path, engine, _ = small_year
     scans = kpi_reads.SQLiteScans(path)
     try:
         numbers = kpi_reads.baseline_overview(scans, engine, now)
@@ -40,8 +31,8 @@ def test_fair_sqlite_baseline_gives_the_rollups_numbers(year, now):
 
 
 @pytest.mark.parametrize("now", MOMENTS)
-def test_duckdb_peer_gives_the_rollups_numbers(year, now):
-    path, engine = year
+def test_duckdb_peer_gives_the_rollups_numbers(small_year, now):
+    path, engine, _ = small_year
     conn, load_seconds = duckdb_peer.load(path, kpi_reads.VERSION, threads=1)
     try:
         numbers = kpi_reads.baseline_overview(kpi_reads.DuckDBScans(conn, 1), engine, now)
@@ -51,8 +42,8 @@ def test_duckdb_peer_gives_the_rollups_numbers(year, now):
     kpi_reads.check_equal(numbers, engine, now)
 
 
-def test_every_sqlite_baseline_range_uses_an_index(year):
-    path, _ = year
+def test_every_sqlite_baseline_range_uses_an_index(small_year):
+    path, _, _ = small_year
     scans = kpi_reads.SQLiteScans(path)
     try:
         statements = kpi_reads.complaint_scans(scans) | kpi_reads.fact_scans(scans)

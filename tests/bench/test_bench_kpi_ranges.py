@@ -11,22 +11,13 @@ import numpy as np
 import pytest
 
 from bench import kpi_reads
-from dashboard.db.engine import make_engine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench-small-year")]  # one build of the small year
 
 #: A spring afternoon (the previous quarter starts before the data) and an autumn night hour (it does not).
 MOMENTS = [kpi_reads.START + timedelta(days=120, hours=7, minutes=13),
            kpi_reads.START + timedelta(days=250, hours=19, minutes=41)]
 
-
-@pytest.fixture(scope="module")
-def year(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ranges") / "year.sqlite"
-    facts = kpi_reads.build(path, kpi_reads.Size.of(0.005))
-    engine = make_engine(f"sqlite:///{path}")
-    yield path, engine, facts
-    engine.dispose()
 
 
 def test_the_range_spans_are_the_selections():
@@ -48,8 +39,8 @@ def test_the_range_spans_are_the_selections():
 
 @pytest.mark.parametrize("now", MOMENTS)
 @pytest.mark.parametrize("kind", kpi_reads.RANGES)
-def test_fair_sqlite_baseline_gives_the_rollups_numbers_over_each_range(year, kind, now):
-    path, engine, _ = year
+def test_fair_sqlite_baseline_gives_the_rollups_numbers_over_each_range(small_year, kind, now):
+    path, engine, _ = small_year
     spans = kpi_reads.range_spans(kind, now)
     scans = kpi_reads.SQLiteScans(path)
     try:
@@ -63,8 +54,8 @@ def test_fair_sqlite_baseline_gives_the_rollups_numbers_over_each_range(year, ki
         assert values.isna().all() == (span.start < kpi_reads.START)
 
 
-def test_each_range_type_yields_a_row(year):
-    path, engine, facts = year
+def test_each_range_type_yields_a_row(small_year):
+    path, engine, facts = small_year
     refreshes = kpi_reads._range_refreshes(engine, MOMENTS)
     baselines = kpi_reads.range_baselines(path, engine, MOMENTS, time.perf_counter() + 600)
     rows = [kpi_reads._range_row(kind, refreshes[kind], baselines.get(kind), facts, False) for kind in refreshes]
@@ -73,8 +64,8 @@ def test_each_range_type_yields_a_row(year):
         assert row.ratio > 0 and "p95" in row.detail and "the same numbers" in row.detail, row
 
 
-def test_a_range_whose_baseline_did_not_fit_says_so(year):
-    path, engine, facts = year
+def test_a_range_whose_baseline_did_not_fit_says_so(small_year):
+    path, engine, facts = small_year
     baselines = kpi_reads.range_baselines(path, engine, MOMENTS, time.perf_counter() - 1)
     assert baselines == {}
     row = kpi_reads._range_row("this_year", [0.01, 0.02], baselines.get("this_year"), facts, True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from browsing import READY, assert_clean, open_page, settle
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("second-city")]  # one import of the city
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DOC = PROJECT_ROOT / "docs" / "city.md"

@@ -10,6 +10,9 @@ from tabledump import differences, dump
 from collectors.runner import KILL_POINTS, FeedRunner
 from dashboard.db.migrate import upgrade
 
+#: One worker runs them all (``--dist loadgroup``): the uninterrupted pull is made once per database kind.
+pytestmark = pytest.mark.xdist_group("kill-points-demo")
+
 
 class Crash(Exception):
     """The collector dying at a kill point."""

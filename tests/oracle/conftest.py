@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -20,6 +21,7 @@ from tests.oracle import adversarial_city, oracle, readback
 from tests.simcity import running_city
 
 DEMO_DAYS = 3
+HERE = Path(__file__).parent
 
 
 def _adversarial(engine, tmp_path_factory):
@@ -51,6 +53,15 @@ def _sqlite(tmp_path_factory):
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The tests on one :func:`city` run on one worker (``--dist loadgroup``), so each city is built once."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "city" in callspec.params and item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.xdist_group(f"oracle-{callspec.params['city']}"))
 
 
 @pytest.fixture(

@@ -47,6 +47,14 @@ def collect(engine, tmp_path_factory, stop_at: dict[str, datetime] | None = None
     return feeds
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """The tests on :func:`demo_city` run on one worker (``--dist loadgroup``), so the city is collected once."""
+    for item in items:
+        if "demo_city" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("report-demo-city"))
+
+
 @pytest.fixture(scope="session")
 def demo_city(tmp_path_factory):
     """(engine, the oracle's reading of the facts, settings) of the demo city."""
