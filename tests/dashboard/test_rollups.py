@@ -744,3 +744,11 @@ def test_two_collector_processes_storing_one_hour_at_once_both_land_in_its_rollu
     hourly = _table(postgres_engine, ComplaintHourly)
     assert hourly["received"].sum() == 2
     assert _table(postgres_engine, ComplaintDaily)["received"].sum() == 2
+
+
+def test_a_run_of_consecutive_periods_is_read_as_one_range_and_a_gap_is_kept():
+    def at(hours: int) -> datetime:
+        return datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=hours)
+
+    blocks = [(at(8), at(12)), (at(0), at(4)), (at(4), at(8)), (at(16), at(20)), (at(18), at(19))]
+    assert rollups._joined(blocks) == [(at(0), at(12)), (at(16), at(20))]
