@@ -146,6 +146,8 @@ def _postgres_engine() -> Iterator[Engine]:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     engine = make_engine(server.set(database=name).render_as_string(hide_password=False))
     try:
+        with engine.connect():  # its first connection tells the engine whether PostGIS is there (as a migration's did)
+            pass
         yield engine
     finally:
         engine.dispose()
