@@ -192,15 +192,20 @@ def _floor(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _joined(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Half-open ``ranges`` with those that touch or overlap joined, in order: the same moments in fewer terms."""
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(ranges):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 def hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
     """Merge hours into half-open ``[start, end)`` ranges of consecutive hours."""
-    ranges: list[tuple[datetime, datetime]] = []
-    for hour in sorted({_floor(h) for h in hours}):
-        if ranges and ranges[-1][1] == hour:
-            ranges[-1] = (ranges[-1][0], hour + HOUR)
-        else:
-            ranges.append((hour, hour + HOUR))
-    return ranges
+    return _joined((hour, hour + HOUR) for hour in {_floor(h) for h in hours})
 
 
 def block_start(moment: datetime) -> datetime:
@@ -283,17 +288,6 @@ def whole_dekads(first: datetime, last: datetime, timezone: str) -> tuple[dateti
     start = start if dekad_start(start) == start else next_dekad(start)
     end = dekad_start(end)
     return (_local_midnight(start, zone), _local_midnight(end, zone)) if start < end else None
-
-
-def _joined(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """Half-open ``ranges`` with those that touch or overlap joined, in order: the same moments in fewer terms."""
-    joined: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(ranges):
-        if joined and start <= joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
-        else:
-            joined.append((start, end))
-    return joined
 
 
 def _within(column, ranges) -> ColumnElement[bool]:
