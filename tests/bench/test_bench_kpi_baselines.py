@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bench import duckdb_peer, kpi_reads
 
@@ -59,3 +60,29 @@ def test_every_sqlite_baseline_range_uses_an_index(small_year):
     assert set(plans["open tickets"]) <= {"ix_complaint_closed_at_due_at", "ix_complaint_requested_at",
                                           "ix_complaint_h3_requested_at"}
     assert set(plans["satisfaction"]) == {"ix_complaint_revisited_at", "ix_complaint_closed_at_due_at"}
+
+
+def test_the_floor_replays_every_statement_a_refresh_runs(small_year):
+    """The floor is the refresh's own statements, each replayed :data:`FLOOR_REPLAYS` times: SQLite's trace of what
+    it ran (set on every connection the engine hands out) counts each statement of the refresh once through
+    SQLAlchemy and once per replay."""
+    _, engine, _ = small_year
+    traced: list[str] = []
+
+    def trace(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_trace_callback(traced.append)
+
+    event.listen(engine, "checkout", trace)
+    floors, counts = [], []
+    try:
+        for now in MOMENTS[:2]:
+            traced.clear()
+            floors.append(kpi_reads.statement_floor(engine, [now]))
+            counts.append(sum(1 for sql in traced if sql.lstrip().upper().startswith(("SELECT", "WITH"))))
+    finally:
+        event.remove(engine, "checkout", trace)
+        engine.dispose()  # the traced connections go; the other tests get new ones
+    statements = [floor.statements[0] for floor in floors]
+    assert all(n > 10 for n in statements)  # the overview's reads, not a cached refresh
+    assert counts == [n * (1 + kpi_reads.FLOOR_REPLAYS) for n in statements]
+    assert all(floor.seconds[0] > 0 for floor in floors)
