@@ -114,12 +114,17 @@ SPEED_GRADES = {
 }
 
 
+#: The speed at or below which a road of each class is graded moderate or heavy congestion: the lower bound of
+#: its 轻度拥堵 grade.
+CONGESTED_AT = {road_class: grades[2] for road_class, grades in SPEED_GRADES.items()}
+
+
 def congested_speeds(road_class, speed) -> np.ndarray:
-    """Whether each speed on a road of its class is graded moderate or heavy congestion (at or below the lower
-    bound of the class's 轻度拥堵 grade); unknown classes and missing speeds are not."""
+    """Whether each speed on a road of its class is graded moderate or heavy congestion (at or below
+    :data:`CONGESTED_AT` of its class); unknown classes and missing speeds are not."""
     classes = np.asarray(road_class, dtype=object)
     speeds = np.asarray(speed, dtype=float)
-    bound = np.array([SPEED_GRADES.get(c, (np.nan,) * 4)[2] for c in classes], dtype=float)
+    bound = np.array([CONGESTED_AT.get(c, np.nan) for c in classes], dtype=float)
     return np.nan_to_num(speeds, nan=np.inf) <= np.nan_to_num(bound, nan=-np.inf)
 
 
@@ -139,7 +144,8 @@ def network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inver
     ``speeds`` counts the observations with a speed and ``inverse_speed_sum`` is their Σ 1/v. A segment's speed is
     its harmonic mean ``speeds / Σ 1/v``; the network speed is the space-mean Σ L / Σ (L / v); TTI is
     length-weighted; the congested share is the length whose road-class grade is moderate or heavy congestion.
-    Keys without a rated segment are left out.
+    Keys without a rated segment are left out. The same totals summed by the database give the same KPIs
+    (:func:`network_measures_of_totals`).
     """
     count, inverse = np.asarray(speeds, dtype=float), np.asarray(inverse_speed_sum, dtype=float)
     length = np.asarray(length_m, dtype=float)
@@ -151,17 +157,29 @@ def network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inver
     def total(weights=None) -> np.ndarray:
         return np.bincount(codes, weights=weights, minlength=len(values))
 
-    lengths, travel_times, segment_counts = total(length), total(length / speed), total()
-    mean_ttis = total(length * np.asarray(free_flow_kmh, dtype=float)[rated] / speed) / lengths
-    congested_km = total(np.where(congested, length, 0.0)) / 1000
+    keys = [value.to_pydatetime() if isinstance(value, pd.Timestamp) else value for value in values]
+    return network_measures_of_totals(keys, total(length), total(length / speed), total(),
+                                      total(length * np.asarray(free_flow_kmh, dtype=float)[rated] / speed),
+                                      total(np.where(congested, length, 0.0)))
+
+
+#: The totals of a key's rated segments (speeds and Σ 1/v above 0, a length above 0) the network KPIs are
+#: computed from: Σ L (m), Σ L / v, the segments, Σ L · free-flow / v and Σ L of the congested ones (m).
+NETWORK_TOTALS = ("length_m", "travel_time", "segments", "tti_length", "congested_m")
+
+
+def network_measures_of_totals(keys, length_m, travel_time, segments, tti_length, congested_m) -> dict:
+    """Network KPIs per key from the totals of its rated segments given as columns (:data:`NETWORK_TOTALS`)."""
     out = {}
-    for i, value in enumerate(values):
-        km, segments, mean_tti = float(lengths[i] / 1000), int(segment_counts[i]), float(mean_ttis[i])
-        out[value.to_pydatetime() if isinstance(value, pd.Timestamp) else value] = {
-            "traffic_tti": Measure(mean_tti, km, segments),
-            "traffic_tpi": Measure(float(tpi_from_tti(mean_tti)), km, segments),
-            "traffic_network_speed": Measure(float(lengths[i] / travel_times[i]), km, segments),
-            "traffic_congested_share": ratio(float(congested_km[i]), km),
+    for key, length, travel, count, weighted, congested in zip(
+        keys, length_m, travel_time, segments, tti_length, congested_m, strict=True
+    ):
+        km, segment_count, mean_tti = float(length / 1000), int(count), float(weighted / length)
+        out[key] = {
+            "traffic_tti": Measure(mean_tti, km, segment_count),
+            "traffic_tpi": Measure(float(tpi_from_tti(mean_tti)), km, segment_count),
+            "traffic_network_speed": Measure(float(length / travel), km, segment_count),
+            "traffic_congested_share": ratio(float(congested / 1000), km),
         }
     return out
 

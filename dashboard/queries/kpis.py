@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Engine,
+    Float,
     Table,
     and_,
     bindparam,
     case,
+    cast,
     false,
     func,
     or_,
@@ -85,7 +87,13 @@ from dashboard.kpis.periods import local_day, local_days, period_bounds
 from dashboard.kpis.ranking import rank_departments
 from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_admin_targets
 from dashboard.kpis.timespan import Span
-from dashboard.kpis.traffic import network_measures, network_measures_of, observation_measures
+from dashboard.kpis.traffic import (
+    CONGESTED_AT,
+    network_measures,
+    network_measures_of,
+    network_measures_of_totals,
+    observation_measures,
+)
 from dashboard.queries import environment, traffic
 from dashboard.queries.base import DatabaseUnavailable, read_frame, read_rows
 from dashboard.queries.edges import (
@@ -713,13 +721,30 @@ def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: d
     return frame.reset_index()
 
 
+@lru_cache(maxsize=16)
+def _daily_network_statement(shape):
+    """Per local day (as the driver returns it), the network totals of its rated segments
+    (:data:`~dashboard.kpis.traffic.NETWORK_TOTALS`), summed from the per-segment rows as
+    :func:`~dashboard.kpis.traffic.network_measures_of` sums them: a segment's speed is its harmonic mean."""
+    rows = _segments_statement(shape, True).subquery()
+    length, speed = rows.c.length_m, cast(rows.c.speeds, Float) / rows.c.inverse_speed_sum
+    congested_at = case(*((rows.c.road_class == road_class, bound) for road_class, bound in CONGESTED_AT.items()))
+    return (
+        select(
+            rows.c.day, func.sum(length), func.sum(length / speed), func.count(),
+            func.sum(length * rows.c.free_flow_kmh / speed), func.sum(case((speed <= congested_at, length), else_=0.0)),
+        )
+        .where(rows.c.speeds > 0, rows.c.inverse_speed_sum > 0, length > 0)
+        .group_by(rows.c.day)
+    )
+
+
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
-    """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums."""
-    rows = _read_rows(engine, _segments_statement, start, end, timezone, True)
-    if not rows:
-        return {}
-    columns = list(zip(*rows, strict=True))[:6]  # without the segment's code
-    return {_utc(day): measures for day, measures in network_measures_of(*columns).items()}
+    """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums totalled
+    by the database (one row a day)."""
+    rows = _read_rows(engine, _daily_network_statement, start, end, timezone)
+    columns = list(zip(*rows, strict=True)) or [()] * 6
+    return network_measures_of_totals([_utc(day) for day in columns[0]], *columns[1:])
 
 
 def _segment_days(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
