@@ -331,7 +331,7 @@ def build(path: Path, size: Size | None = None) -> int:
 
 #: Every query function an overview refresh calls (module, name); its view model imports rollup reads by name.
 READS = (
-    *((kpis, name) for name in ("admin_targets", "period_sums", "segment_sums", "duration_histograms", "open_tickets",
+    *((kpis, name) for name in ("admin_targets", "period_sums", "period_network", "duration_histograms", "open_tickets",
                                 "daily_measures", "department_sums", "domain_sums")),
     (feeds, "feed_status"),
     (traffic, "latest_observations"),

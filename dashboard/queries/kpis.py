@@ -89,7 +89,7 @@ from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_a
 from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import (
     CONGESTED_AT,
-    network_measures,
+    NETWORK_KPIS,
     network_measures_of,
     network_measures_of_totals,
     observation_measures,
@@ -414,10 +414,34 @@ def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) 
     return _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
 
 
-def _network(rows) -> dict[str, Measure]:
-    """The network KPIs of :func:`segment_sums` rows."""
-    columns = list(zip(*rows, strict=True)) or [()] * 6
-    return network_measures(*columns[1:])
+@lru_cache(maxsize=64)
+def _network_statement(shape, by_day: bool = False):
+    """The network totals (:data:`~dashboard.kpis.traffic.NETWORK_TOTALS`) of the rated segments of a period of
+    ``shape``, per local day (as the driver returns it) when ``by_day``, summed from its per-segment rows
+    (:func:`_segments_statement`) as :func:`~dashboard.kpis.traffic.network_measures_of` sums them: a segment's
+    speed is its harmonic mean."""
+    rows = _segments_statement(shape, by_day).subquery()
+    length, speed = rows.c.length_m, cast(rows.c.speeds, Float) / rows.c.inverse_speed_sum
+    congested_at = case(*((rows.c.road_class == road_class, bound) for road_class, bound in CONGESTED_AT.items()))
+    keys = [rows.c.day] if by_day else []
+    return (
+        select(
+            *keys, func.sum(length), func.sum(length / speed), func.count(),
+            func.sum(length * rows.c.free_flow_kmh / speed), func.sum(case((speed <= congested_at, length), else_=0.0)),
+        )
+        .where(rows.c.speeds > 0, rows.c.inverse_speed_sum > 0, length > 0)
+        .group_by(*keys)
+    )
+
+
+@cached
+def period_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, Measure]:
+    """The network KPIs over [start, end), with the observations at the period's edges, from the per-segment sums
+    of :func:`segment_sums` totalled by the database (no value without a rated segment)."""
+    (totals,) = _read_rows(engine, _network_statement, start, end, timezone)
+    if not totals[2]:
+        return {kpi: Measure(None, 0, 0) for kpi in NETWORK_KPIS}
+    return network_measures_of_totals([None], *([total] for total in totals))[None]
 
 
 #: The columns of a duration histogram's rows.
@@ -585,7 +609,7 @@ def period_measures(engine: Engine, start: datetime, end: datetime, timezone: st
         complaint_kpis.complaint_measures(sums["complaints"], days, sums["population"])
         | hall_kpis.hall_measures(sums["halls"])
         | environment_kpis.environment_measures(sums["environment"])
-        | _network(segment_sums(engine, start, end, timezone))
+        | period_network(engine, start, end, timezone)
         | duration_measures(duration_histograms(engine, start, end, timezone))
     )
 
@@ -721,28 +745,10 @@ def _with_edge_days(frame: pd.DataFrame, engine: Engine, start: datetime, end: d
     return frame.reset_index()
 
 
-@lru_cache(maxsize=16)
-def _daily_network_statement(shape):
-    """Per local day (as the driver returns it), the network totals of its rated segments
-    (:data:`~dashboard.kpis.traffic.NETWORK_TOTALS`), summed from the per-segment rows as
-    :func:`~dashboard.kpis.traffic.network_measures_of` sums them: a segment's speed is its harmonic mean."""
-    rows = _segments_statement(shape, True).subquery()
-    length, speed = rows.c.length_m, cast(rows.c.speeds, Float) / rows.c.inverse_speed_sum
-    congested_at = case(*((rows.c.road_class == road_class, bound) for road_class, bound in CONGESTED_AT.items()))
-    return (
-        select(
-            rows.c.day, func.sum(length), func.sum(length / speed), func.count(),
-            func.sum(length * rows.c.free_flow_kmh / speed), func.sum(case((speed <= congested_at, length), else_=0.0)),
-        )
-        .where(rows.c.speeds > 0, rows.c.inverse_speed_sum > 0, length > 0)
-        .group_by(rows.c.day)
-    )
-
-
 def _daily_network(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[datetime, dict]:
     """The network KPIs of each local day of [start, end) (keyed by its UTC start), from per-segment sums totalled
     by the database (one row a day)."""
-    rows = _read_rows(engine, _daily_network_statement, start, end, timezone)
+    rows = _read_rows(engine, _network_statement, start, end, timezone, True)
     columns = list(zip(*rows, strict=True)) or [()] * 6
     return network_measures_of_totals([_utc(day) for day in columns[0]], *columns[1:])
 
@@ -800,7 +806,7 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
         day: ({d: past[d].get(day, {}) for d in LEVELS}, networks.get(day, {}), end)
         for day, end in local_days(start, today, timezone)
     }
-    by_day[today] = (current, _network(segment_sums(engine, today, now, timezone)), now)
+    by_day[today] = (current, period_network(engine, today, now, timezone), now)
     zone = ZoneInfo(timezone)
     rows = []
     for day, (sums, network, end) in by_day.items():

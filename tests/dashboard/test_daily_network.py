@@ -12,7 +12,7 @@ import shapely
 from sqlalchemy import insert
 
 from dashboard.db.models import RoadSegment, TrafficDaily
-from dashboard.kpis.traffic import network_measures_of
+from dashboard.kpis.traffic import network_measures, network_measures_of
 from dashboard.queries import kpis
 
 TZ = "Asia/Shanghai"
@@ -92,3 +92,25 @@ def test_a_day_worked_by_hand(engine):
     assert measures["traffic_network_speed"].value == pytest.approx(1500 / (1000 / 30 + 500 / 20))
     assert measures["traffic_congested_share"].value == pytest.approx(1 / 3)
     assert (measures["traffic_tti"].numerator, measures["traffic_tti"].denominator) == (pytest.approx(1.5), 2)
+
+
+def test_a_periods_network_is_that_of_its_per_segment_sums(engine):
+    """Over a period (a whole day and the hours of the next, edges included), the totals the database sums give
+    the KPIs of :func:`network_measures` over the per-segment sums of :func:`kpis.segment_sums`; a period without a
+    rated segment has no value."""
+    rng = np.random.default_rng(8)
+    segments = _segments(40, rng)
+    with engine.begin() as conn:
+        conn.execute(insert(RoadSegment), segments)
+        conn.execute(insert(TrafficDaily), _days(segments, rng))
+    start, end = FIRST + timedelta(days=1), FIRST + timedelta(days=3)
+    got = kpis.period_network(engine, start, end, TZ)
+    expected = network_measures(*list(zip(*kpis.segment_sums(engine, start, end, TZ), strict=True))[1:])
+    assert got["traffic_tti"].value is not None
+    for kpi, measure in got.items():
+        want = expected[kpi]
+        assert (measure.value, measure.numerator, measure.denominator) == pytest.approx(
+            (want.value, want.numerator, want.denominator), rel=1e-12), kpi
+    quiet = kpis.period_network(engine, FIRST + timedelta(days=DAYS), FIRST + timedelta(days=DAYS + 1), TZ)
+    assert {kpi: m.value for kpi, m in quiet.items()} == dict.fromkeys(quiet, None)
+    assert set(quiet) == set(got)
