@@ -50,13 +50,18 @@ def _copy(source: sqlite3.Connection, target, table: str) -> None:
         target.execute(f"ALTER TABLE sorted RENAME TO {table}")
 
 
+def copy_path(sqlite_path: Path, version: int) -> Path:
+    """The DuckDB copy of the facts of ``sqlite_path`` built at ``version``."""
+    return sqlite_path.with_suffix(f".v{version}.duckdb")
+
+
 def load(sqlite_path: Path, version: int, threads: int):
     """A read-only DuckDB connection on the copy of ``sqlite_path``'s facts and the seconds the copy took; the
     copy is made if absent (its name carries the benchmark database's ``version``, so a rebuild of that
     database removes it with its other markers)."""
     import duckdb
 
-    path = sqlite_path.with_suffix(f".v{version}.duckdb")
+    path = copy_path(sqlite_path, version)
     marker = path.with_suffix(".duckdb-load-seconds")
     if not marker.exists():
         path.unlink(missing_ok=True)
