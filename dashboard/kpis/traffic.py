@@ -184,8 +184,13 @@ def network_measures_of_totals(keys, length_m, travel_time, segments, tti_length
     return out
 
 
+def no_network() -> dict[str, Measure]:
+    """The network KPIs of a period without a rated segment: no value, over 0 km and 0 segments."""
+    return {k: Measure(None, 0, 0) for k in NETWORK_KPIS}
+
+
 def network_measures(length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum) -> dict[str, Measure]:
     """Network KPIs over a period from per-segment rollup sums given as columns (see :func:`network_measures_of`)."""
-    empty = {k: Measure(None, 0, 0) for k in NETWORK_KPIS}
     keys = np.zeros(len(length_m), dtype=int)
-    return network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum).get(0, empty)
+    measures = network_measures_of(keys, length_m, free_flow_kmh, road_class, speeds, inverse_speed_sum)
+    return measures.get(0) or no_network()

@@ -89,9 +89,9 @@ from dashboard.kpis.registry import AdminTarget, Registry, load_registry, with_a
 from dashboard.kpis.timespan import Span
 from dashboard.kpis.traffic import (
     CONGESTED_AT,
-    NETWORK_KPIS,
     network_measures_of,
     network_measures_of_totals,
+    no_network,
     observation_measures,
 )
 from dashboard.queries import environment, traffic
@@ -440,7 +440,7 @@ def period_network(engine: Engine, start: datetime, end: datetime, timezone: str
     of :func:`segment_sums` totalled by the database (no value without a rated segment)."""
     (totals,) = _read_rows(engine, _network_statement, start, end, timezone)
     if not totals[2]:
-        return {kpi: Measure(None, 0, 0) for kpi in NETWORK_KPIS}
+        return no_network()
     return network_measures_of_totals([None], *([total] for total in totals))[None]
 
 
