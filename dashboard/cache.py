@@ -7,11 +7,13 @@ import functools
 import hashlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from flask_caching import Cache
+from sqlalchemy import Engine
 
 from dashboard.settings import Settings
 
@@ -38,6 +40,19 @@ def _active() -> bool:
     return has_app_context() and cache in current_app.extensions.get("cache", {})
 
 
+#: Each engine's ``repr`` (its URL without the password), kept: rendering a URL costs more than the rest of a key.
+_ENGINE_NAMES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _named(arg: Any) -> Any:
+    """``arg`` as a key names it: an engine by its kept ``repr``."""
+    if not isinstance(arg, Engine):
+        return arg
+    if (name := _ENGINE_NAMES.get(arg)) is None:
+        name = _ENGINE_NAMES[arg] = repr(arg)
+    return name
+
+
 def cached(func: F) -> F:
     """Memoize a query by its arguments inside an app with the cache; call it directly elsewhere. The key is the
     function's qualified name and a digest of its arguments' ``repr`` (an engine's names its URL, without its
@@ -48,7 +63,8 @@ def cached(func: F) -> F:
     def wrapper(*args, **kwargs):
         if not _active():
             return func(*args, **kwargs)
-        key = f"{name}:{hashlib.blake2b(repr((args, sorted(kwargs.items()))).encode(), digest_size=16).hexdigest()}"
+        named = (tuple(_named(arg) for arg in args), sorted(kwargs.items()))
+        key = f"{name}:{hashlib.blake2b(repr(named).encode(), digest_size=16).hexdigest()}"
         kept = cache.get(key)
         if kept is not None:
             return kept[0]

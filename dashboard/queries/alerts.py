@@ -4,10 +4,11 @@ open alerts. Each observation reads an index range or a rollup window, never a w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, case, func, null, or_, select
+from sqlalchemy import Engine, bindparam, case, func, null, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, TrafficObservation
@@ -153,16 +154,17 @@ def observe(engine: Engine, rule_id: str, now: datetime, timezone: str, stale_fa
     raise KeyError(rule_id)
 
 
-@cached
-def open_alerts(engine: Engine, limit: int = 50, at: datetime | None = None) -> pd.DataFrame:
-    """Open alerts, unacknowledged first, then critical before warning, newest first. With ``at``: those open at
-    that moment (opened by then, not closed by then), acknowledged only if acknowledged by then."""
+@lru_cache(maxsize=2)
+def _open_alerts_statement(past: bool):
+    """The open alerts in the order of :func:`open_alerts`, up to the bound ``limit``: now, or (``past``) at the
+    bound moment ``at``."""
+    at = bindparam("at")
     severity = func.coalesce(func.nullif(Alert.severity, "critical"), "")  # '' sorts first
-    open_then = Alert.closed_at.is_(None) if at is None else (
-        (Alert.opened_at <= at) & (Alert.closed_at.is_(None) | (Alert.closed_at > at))
+    open_then = (Alert.opened_at <= at) & (Alert.closed_at.is_(None) | (Alert.closed_at > at)) if past else (
+        Alert.closed_at.is_(None)
     )
-    acknowledged = Alert.acknowledged_at.is_not(None) if at is None else (Alert.acknowledged_at <= at)
-    stmt = (
+    acknowledged = (Alert.acknowledged_at <= at) if past else Alert.acknowledged_at.is_not(None)
+    return (
         select(
             Alert.id,
             Alert.rule,
@@ -177,9 +179,15 @@ def open_alerts(engine: Engine, limit: int = 50, at: datetime | None = None) -> 
         )
         .where(open_then)
         .order_by(case((acknowledged, 1), else_=0), severity, Alert.opened_at.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return read_frame(engine, stmt)
+
+
+@cached
+def open_alerts(engine: Engine, limit: int = 50, at: datetime | None = None) -> pd.DataFrame:
+    """Open alerts, unacknowledged first, then critical before warning, newest first. With ``at``: those open at
+    that moment (opened by then, not closed by then), acknowledged only if acknowledged by then."""
+    return read_frame(engine, _open_alerts_statement(at is not None), {"limit": limit, "at": at})
 
 
 def alerts_between(engine: Engine, start: datetime, end: datetime) -> tuple[dict[str, int], pd.DataFrame]:

@@ -65,8 +65,7 @@ def feed_status(engine: Engine) -> pd.DataFrame:
     The last run's counts, the last successful run's end, the newest source time over all runs and the number
     of failed runs since the last success, as ``feed_state`` keeps them.
     """
-    frame = read_frame(engine, FEED_STATUS).astype(dict.fromkeys(COUNTS, int))
-    return frame.sort_values("name", ignore_index=True)
+    return read_frame(engine, FEED_STATUS, integers=COUNTS).sort_values("name", ignore_index=True)
 
 
 def _newest_run(feed, at: datetime, *conditions):

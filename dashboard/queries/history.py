@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Complaint, HallTicket, SensorReading, TrafficObservation
@@ -21,6 +21,11 @@ EVENT_TIMES = {
 
 NEWEST = select(*(select(func.max(column)).scalar_subquery().label(name) for name, column in EVENT_TIMES.items()))
 OLDEST = select(*(select(func.min(column)).scalar_subquery().label(name) for name, column in EVENT_TIMES.items()))
+#: :data:`NEWEST` at or before the bound ``moment``.
+NEWEST_UNTIL = select(
+    *(select(func.max(column)).where(column <= bindparam("moment")).scalar_subquery().label(name)
+      for name, column in EVENT_TIMES.items())
+)
 
 
 def _utc(value) -> datetime | None:
@@ -47,11 +52,7 @@ def oldest_facts(engine: Engine) -> dict[str, datetime | None]:
 @cached
 def newest_facts_until(engine: Engine, moment: datetime) -> dict[str, datetime | None]:
     """The newest event time of each domain's facts at or before ``moment`` (None: none by then)."""
-    stmt = select(
-        *(select(func.max(column)).where(column <= moment).scalar_subquery().label(name)
-          for name, column in EVENT_TIMES.items())
-    )
-    (row,) = read_rows(engine, stmt)
+    (row,) = read_rows(engine, NEWEST_UNTIL, {"moment": moment})
     return {name: _utc(value) for name, value in row._mapping.items()}
 
 

@@ -277,10 +277,13 @@ def _sums(rows, names):
     return [func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names]
 
 
-def _read(engine: Engine, build, start: datetime, end: datetime, timezone: str, *args) -> pd.DataFrame:
-    """Run the statement ``build(shape, *args)`` (built once per shape) for the period [start, end)."""
+def _read(
+    engine: Engine, build, start: datetime, end: datetime, timezone: str, *args, integers: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Run the statement ``build(shape, *args)`` (built once per shape) for the period [start, end) (``integers``:
+    see :func:`read_frame`)."""
     span = _span(start, end, timezone)
-    return read_frame(engine, build(span.shape, *args), span.params(timezone))
+    return read_frame(engine, build(span.shape, *args), span.params(timezone), integers)
 
 
 def _read_rows(engine: Engine, build, start: datetime, end: datetime, timezone: str, *args) -> list:
@@ -551,6 +554,14 @@ def _hour_so_far_statement(by_district: bool):
     ).where(c.id.in_(select(touched.c.id)), *extra)
 
 
+@lru_cache(maxsize=2)
+def _open_tickets_statement(by_district: bool):
+    """:func:`_running_statement` and :func:`_hour_so_far_statement` side by side, in one row."""
+    running = _running_statement(by_district).subquery()
+    so_far = _hour_so_far_statement(by_district).subquery()
+    return select(*running.c, *so_far.c).select_from(running.join(so_far, true()))
+
+
 #: The hourly rollup of each KPI domain: the hours it holds are the hours the domain has data for.
 DOMAIN_HOURS = {
     "complaints": ComplaintHourly,
@@ -591,11 +602,10 @@ def open_tickets(engine: Engine, now: datetime, district: str | None = None) -> 
     any moment of the past."""
     params = {"hour": hour_start(now.astimezone(UTC)), "now": now}
     params |= {"district": district} if district is not None else {}
-    (running,) = read_rows(engine, _running_statement(district is not None), params)
-    (so_far,) = read_rows(engine, _hour_so_far_statement(district is not None), params)
-    backlog = int(running.received) - int(running.closed) + int(so_far[0])
-    overdue = int(running.overdue_from) - int(running.overdue_to) + int(so_far[1])
-    return backlog, overdue
+    ((received, closed, overdue_from, overdue_to, open_so_far, overdue_so_far),) = read_rows(
+        engine, _open_tickets_statement(district is not None), params
+    )
+    return int(received) - int(closed) + int(open_so_far), int(overdue_from) - int(overdue_to) + int(overdue_so_far)
 
 
 # --- KPI tables -------------------------------------------------------------------------------------------
@@ -939,7 +949,7 @@ def department_sums(engine: Engine, start: datetime, end: datetime, timezone: st
     to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
     received in the period are left out."""
     end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
-    return _read(engine, _department_statement, start, end, timezone).astype(dict.fromkeys(DEPARTMENT_SUMS, int))
+    return _read(engine, _department_statement, start, end, timezone, integers=DEPARTMENT_SUMS)
 
 
 def department_ranking(

@@ -24,14 +24,18 @@ from dashboard.queries.reference import road_segments
 DEFAULT_PERIOD_S = 900
 
 
-#: The newest observation time and the longest interval stated by the observations ending then (two index reads).
-def _latest_interval(at: datetime | None):
+def _latest_interval(by_moment: bool):
+    """The newest observation time (by the bound ``at`` when ``by_moment``) and the longest interval stated by the
+    observations ending then (two index reads)."""
     newest = select(func.max(TrafficObservation.observed_at))
-    if at is not None:
-        newest = newest.where(TrafficObservation.observed_at <= at)
+    if by_moment:
+        newest = newest.where(TrafficObservation.observed_at <= bindparam("at"))
     return select(func.max(TrafficObservation.observed_at), func.max(TrafficObservation.period_s)).where(
         TrafficObservation.observed_at == newest.scalar_subquery()
     )
+
+
+LATEST_INTERVAL = {by_moment: _latest_interval(by_moment) for by_moment in (False, True)}
 
 
 @cached
@@ -42,7 +46,7 @@ def latest_observations(engine: Engine, at: datetime | None = None) -> pd.DataFr
     Columns: segment_code, observed_at, speed_kmh, free_flow_kmh (the segment's when the observation has
     none), length_m, road_class. Empty before any observation.
     """
-    ((latest, period),) = read_rows(engine, _latest_interval(at))
+    ((latest, period),) = read_rows(engine, LATEST_INTERVAL[at is not None], {"at": at})
     columns = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
     if latest is None:
         return pd.DataFrame(columns=columns)

@@ -1,14 +1,16 @@
 """Every read query on the synthetic city (hand-computed values, see ``synthetic_city``), on both dialects."""
 
 from datetime import timedelta
+from decimal import Decimal
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import complaints, environment, feeds, halls, reference, traffic
-from dashboard.queries.base import DatabaseUnavailable, ping
+from dashboard.queries.base import DatabaseUnavailable, frame_of, ping
 from dashboard.queries.kpis import kpi_values
 from layouts.viewmodels import overview
 from tests.dashboard.synthetic_city import HTML_PAYLOAD, NOW
@@ -129,3 +131,17 @@ def test_database_errors_become_database_unavailable(tmp_path):
         ping(broken)
     with pytest.raises(DatabaseUnavailable):
         feeds.feed_status(broken)
+
+
+@pytest.mark.parametrize("rows", [[], [("a", Decimal("3"), 2.5), ("b", 4.0, None)]])
+def test_integer_columns_are_int64_with_or_without_rows(rows):
+    """``frame_of``: the integer columns are int64 whatever the driver returns (PostgreSQL's sums are decimals,
+    SQLite's may be floats), an empty result included; the other columns as pandas infers them."""
+    frame = frame_of(rows, ["name", "count", "share"], integers=("count",))
+    assert list(frame.columns) == ["name", "count", "share"]
+    assert frame["count"].dtype == np.int64
+    assert frame["count"].tolist() == [3, 4][: len(rows)]
+    if rows:
+        assert frame["share"].dtype == np.float64 and frame["share"].isna().tolist() == [False, True]
+    else:
+        assert frame["name"].dtype == object and frame["share"].dtype == object

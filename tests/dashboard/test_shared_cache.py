@@ -11,8 +11,10 @@ import uuid
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
 
-from dashboard.cache import cached, init_cache, shared
+from dashboard.cache import _named, cached, init_cache, shared
+from dashboard.db.engine import make_engine
 from dashboard.settings import Settings
 
 REDIS_URL = os.environ.get("CITYOPS_TEST_REDIS_URL")
@@ -228,3 +230,23 @@ def test_a_cached_query_runs_once_per_function_and_arguments_and_keeps_none(tmp_
     assert len(calls) == (7 if backend == "redis" else 8)
     rows("engine-a", 1)  # outside an app: called directly
     assert len(calls) == (8 if backend == "redis" else 9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_cached_query_is_kept_per_database(tmp_path, backend):
+    """``cached`` keys a query by the database its engine names: two engines of one database share a value, an
+    engine of another database does not; a password in the URL is not part of the key's text."""
+    calls: list[str] = []
+
+    @cached
+    def count(engine):
+        calls.append(engine.url.database)
+        return f"{engine.url.database}:{len(calls)}"
+
+    first, same, other = (make_engine(f"sqlite:///{tmp_path / name}") for name in ("a.db", "a.db", "b.db"))
+    with _app(tmp_path, backend).app_context():
+        assert count(first) == count(first) == count(same) == f"{tmp_path / 'a.db'}:1"
+        assert count(other) == f"{tmp_path / 'b.db'}:2"
+    assert "secret" not in _named(create_engine("postgresql+psycopg://u:secret@db/city"))
+    for engine in (first, same, other):
+        engine.dispose()
