@@ -40,16 +40,23 @@ def _active() -> bool:
     return has_app_context() and cache in current_app.extensions.get("cache", {})
 
 
-#: Each engine's ``repr`` (its URL without the password), kept: rendering a URL costs more than the rest of a key.
-_ENGINE_NAMES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+class _EngineName(str):
+    """An engine's ``repr`` (its URL without the password) standing for it in a key, written as the engine
+    writes itself: a key holds the same text as with the engine, and no string argument can take its place."""
+
+    __repr__ = str.__str__
+
+
+#: Each engine's :class:`_EngineName`, kept: rendering a URL costs more than the rest of a key.
+_ENGINE_NAMES: weakref.WeakKeyDictionary[Engine, _EngineName] = weakref.WeakKeyDictionary()
 
 
 def _named(arg: Any) -> Any:
-    """``arg`` as a key names it: an engine by its kept ``repr``."""
+    """``arg`` as a key names it: an engine by its kept :class:`_EngineName`."""
     if not isinstance(arg, Engine):
         return arg
     if (name := _ENGINE_NAMES.get(arg)) is None:
-        name = _ENGINE_NAMES[arg] = repr(arg)
+        name = _ENGINE_NAMES[arg] = _EngineName(repr(arg))
     return name
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, bindparam, case, func, null, or_, select
+from sqlalchemy import Engine, Integer, bindparam, case, func, null, or_, select
 
 from dashboard.cache import cached
 from dashboard.db.models import Alert, ComplaintHourly, HallTicket, RoadSegment, TrafficObservation
@@ -179,7 +179,7 @@ def _open_alerts_statement(past: bool):
         )
         .where(open_then)
         .order_by(case((acknowledged, 1), else_=0), severity, Alert.opened_at.desc())
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit", type_=Integer))
     )
 
 

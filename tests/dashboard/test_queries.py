@@ -1,9 +1,9 @@
 """Every read query on the synthetic city (hand-computed values, see ``synthetic_city``), on both dialects."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine
 
@@ -133,15 +133,21 @@ def test_database_errors_become_database_unavailable(tmp_path):
         feeds.feed_status(broken)
 
 
-@pytest.mark.parametrize("rows", [[], [("a", Decimal("3"), 2.5), ("b", 4.0, None)]])
+#: Rows as the drivers return them: a name, a sum (a decimal on PostgreSQL, a float or an int on SQLite), a
+#: share or none, an aware time or none, a flag or none.
+MIXED_ROWS = [
+    ("a", Decimal("3"), 2.5, datetime(2026, 3, 1, 8, tzinfo=UTC), True),
+    ("b", 4.0, None, None, None),
+    (None, 5, 0.5, datetime(2026, 3, 1, 9, tzinfo=UTC), False),
+]
+
+
+@pytest.mark.parametrize("rows", [[], MIXED_ROWS[:1], MIXED_ROWS])
 def test_integer_columns_are_int64_with_or_without_rows(rows):
-    """``frame_of``: the integer columns are int64 whatever the driver returns (PostgreSQL's sums are decimals,
-    SQLite's may be floats), an empty result included; the other columns as pandas infers them."""
-    frame = frame_of(rows, ["name", "count", "share"], integers=("count",))
-    assert list(frame.columns) == ["name", "count", "share"]
-    assert frame["count"].dtype == np.int64
-    assert frame["count"].tolist() == [3, 4][: len(rows)]
-    if rows:
-        assert frame["share"].dtype == np.float64 and frame["share"].isna().tolist() == [False, True]
-    else:
-        assert frame["name"].dtype == object and frame["share"].dtype == object
+    """``frame_of``: the frame pandas builds from the rows with the integer columns cast by ``astype`` (the
+    independent reference), an empty result included."""
+    columns = ["name", "count", "share", "at", "enabled"]
+    frame = frame_of(rows, columns, integers=("count",))
+    expected = pd.DataFrame(rows, columns=columns).astype({"count": int})
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["count"].tolist() == [3, 4, 5][: len(rows)]

@@ -247,6 +247,9 @@ def test_a_cached_query_is_kept_per_database(tmp_path, backend):
     with _app(tmp_path, backend).app_context():
         assert count(first) == count(first) == count(same) == f"{tmp_path / 'a.db'}:1"
         assert count(other) == f"{tmp_path / 'b.db'}:2"
-    assert "secret" not in _named(create_engine("postgresql+psycopg://u:secret@db/city"))
+    with_password = create_engine("postgresql+psycopg://u:secret@db/city")
+    assert repr((_named(with_password), 1)) == repr((with_password, 1))  # the key's text: the engine's own repr
+    assert "secret" not in repr(_named(with_password))
+    assert repr(_named(first)) != repr(str(first))  # a string argument does not name the engine
     for engine in (first, same, other):
         engine.dispose()
