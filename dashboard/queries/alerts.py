@@ -4,7 +4,6 @@ open alerts. Each observation reads an index range or a rollup window, never a w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -154,8 +153,7 @@ def observe(engine: Engine, rule_id: str, now: datetime, timezone: str, stale_fa
     raise KeyError(rule_id)
 
 
-@lru_cache(maxsize=2)
-def _open_alerts_statement(past: bool):
+def _open_alerts(past: bool):
     """The open alerts in the order of :func:`open_alerts`, up to the bound ``limit``: now, or (``past``) at the
     bound moment ``at``."""
     at = bindparam("at")
@@ -183,11 +181,14 @@ def _open_alerts_statement(past: bool):
     )
 
 
+OPEN_ALERTS = {past: _open_alerts(past) for past in (False, True)}
+
+
 @cached
 def open_alerts(engine: Engine, limit: int = 50, at: datetime | None = None) -> pd.DataFrame:
     """Open alerts, unacknowledged first, then critical before warning, newest first. With ``at``: those open at
     that moment (opened by then, not closed by then), acknowledged only if acknowledged by then."""
-    return read_frame(engine, _open_alerts_statement(at is not None), {"limit": limit, "at": at})
+    return read_frame(engine, OPEN_ALERTS[at is not None], {"limit": limit, "at": at})
 
 
 def alerts_between(engine: Engine, start: datetime, end: datetime) -> tuple[dict[str, int], pd.DataFrame]:
