@@ -461,6 +461,18 @@ def facts_hourly(domain: str, ranges: list[tuple[datetime, datetime]]):
     return HOURLY[domain][0][1](ranges)
 
 
+def facts_sums(domain: str, ranges: list[tuple[datetime, datetime]], by: tuple[str, ...] = ()):
+    """:func:`facts_hourly` summed over its hours: a row per value of the dimensions ``by`` (one row when none),
+    with the same sums. A read that totals a period needs no hourly groups (sorting the facts by hour would cost
+    more than summing them)."""
+    table, build, _ = HOURLY[domain][0]
+    hourly = build(ranges)
+    keys = set(table.primary_key.columns.keys())
+    kept = [c for c in hourly.selected_columns if c.name in by]
+    sums = [c for c in hourly.selected_columns if c.name not in keys]
+    return hourly.with_only_columns(*kept, *sums).group_by(None).group_by(*kept)
+
+
 def facts_histograms(ranges: list[tuple[datetime, datetime]]):
     """The rows of ``duration_hourly`` (both kinds) computed from the facts in ``ranges`` (half-open, not
     necessarily on the hour): the durations of a period's partial hours, bucketed as the rollup buckets them.

@@ -70,7 +70,7 @@ from dashboard.db.rollups import (
     MONTHLY_OF,
     block_start,
     facts_histograms,
-    facts_hourly,
+    facts_sums,
     math_functions,
     whole_dekads,
 )
@@ -251,7 +251,7 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
             parts.append(select(*day, *(hourly.c[c] for c in columns)).where(in_edge))
     if facts is not None and not by_day:
         for sign, bounds in zip(signs, edge_bounds(len(signs)), strict=True):
-            edge = facts_hourly(facts, [bounds]).subquery()
+            edge = facts_sums(facts, [bounds], tuple(c for c in columns if c in DIMENSIONS)).subquery()
             parts.append(select(*(edge.c[c] if c in DIMENSIONS else (edge.c[c] * sign).label(c) for c in columns)))
     if not parts:  # an empty period: no rows, the same columns
         day = [hourly.c.hour.label("day")] if by_day else []
