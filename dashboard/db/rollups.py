@@ -139,6 +139,26 @@ def _seconds_postgresql(element, compiler, **kw):
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
+class not_negative(FunctionElement):  # noqa: N801 - SQL function naming
+    """The number, or 0.0 when it is negative (NULL when it is NULL)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(not_negative, "sqlite")
+def _not_negative_sqlite(element, compiler, **kw):
+    (arg,) = element.clauses
+    return f"max({compiler.process(arg, **kw)}, 0.0)"  # the scalar max: NULL when its argument is, computed once
+
+
+@compiles(not_negative, "postgresql")
+def _not_negative_postgresql(element, compiler, **kw):
+    (arg,) = element.clauses
+    value = compiler.process(arg, **kw)
+    return f"(CASE WHEN {value} < 0 THEN 0.0 ELSE {value} END)"  # greatest() would make NULL 0.0
+
+
 class duration_bucket(FunctionElement):  # noqa: N801 - SQL function naming
     """The histogram bucket of a duration in seconds (see :mod:`dashboard.kpis.durations`)."""
 
@@ -158,7 +178,12 @@ def _bucket_sql(seconds: str, log2: str) -> str:
 def _bucket_sqlite(element, compiler, **kw):
     (arg,) = element.clauses
     seconds = compiler.process(arg, **kw)
-    return _bucket_sql(seconds, f"log2({seconds})")
+    # the CASE's buckets with the duration written once (SQLite computes it at each mention; a wait clipped at
+    # zero is two julianday() pairs each time): under 1 s the floor is below zero, and 0.5 s stands for none
+    # and less (bucket -16), so the least bucket is -1; from 2^25 s the floor is at least the last bucket
+    first, last = durations.UNDER_ONE_SECOND, durations.LAST_BUCKET
+    return (f"CAST(min(max(floor({durations.PER_DOUBLING} * log2(max({seconds}, 0.5))), {first}), {last}) "
+            "AS INTEGER)")
 
 
 @compiles(duration_bucket, "postgresql")
@@ -433,7 +458,7 @@ def _handling_histogram(ranges):
 def _wait_histogram(ranges):
     h = HallTicket.__table__.c
     wait = seconds_between(h.issued_at, h.called_at)
-    clipped = case((wait < 0, 0.0), else_=wait)  # a call logged before the ticket waited no time
+    clipped = not_negative(wait)  # a call logged before the ticket waited no time
     return _histogram(
         h.issued_at, clipped, and_(h.called_at.is_not(None), _within(h.issued_at, ranges)), durations.WAIT
     )
@@ -461,23 +486,28 @@ def facts_hourly(domain: str, ranges: list[tuple[datetime, datetime]]):
     return HOURLY[domain][0][1](ranges)
 
 
-def facts_sums(domain: str, ranges: list[tuple[datetime, datetime]], by: tuple[str, ...] = ()):
-    """:func:`facts_hourly` summed over its hours: a row per value of the dimensions ``by`` (one row when none),
-    with the same sums. A read that totals a period needs no hourly groups (sorting the facts by hour would cost
-    more than summing them)."""
-    table, build, _ = HOURLY[domain][0]
-    hourly = build(ranges)
-    keys = set(table.primary_key.columns.keys())
+def _over_hours(hourly, keys, by: tuple[str, ...]):
+    """The rows of ``hourly`` (a row per hour and value of ``keys``) aggregated over its hours: a row per value
+    of the keys in ``by`` (one row when none). A read that totals a period needs no hourly groups (sorting the
+    facts by hour would cost more than aggregating them)."""
     kept = [c for c in hourly.selected_columns if c.name in by]
-    sums = [c for c in hourly.selected_columns if c.name not in keys]
-    return hourly.with_only_columns(*kept, *sums).group_by(None).group_by(*kept)
+    values = [c for c in hourly.selected_columns if c.name not in keys]
+    return hourly.with_only_columns(*kept, *values).group_by(None).group_by(*kept)
+
+
+def facts_sums(domain: str, ranges: list[tuple[datetime, datetime]], by: tuple[str, ...] = ()):
+    """:func:`facts_hourly` summed over its hours, per value of the dimensions ``by``: the same sums."""
+    table, build, _ = HOURLY[domain][0]
+    return _over_hours(build(ranges), set(table.primary_key.columns.keys()), by)
 
 
 def facts_histograms(ranges: list[tuple[datetime, datetime]]):
-    """The rows of ``duration_hourly`` (both kinds) computed from the facts in ``ranges`` (half-open, not
-    necessarily on the hour): the durations of a period's partial hours, bucketed as the rollup buckets them.
-    On SQLite the connection needs :func:`math_functions`."""
-    return union_all(_handling_histogram(ranges), _wait_histogram(ranges))
+    """The histograms of ``duration_hourly`` (both kinds) over their hours, from the facts in ``ranges``
+    (half-open, not necessarily on the hour): a row per kind and bucket of a period's partial hours' durations,
+    bucketed as the rollup buckets them. On SQLite the connection needs :func:`math_functions`."""
+    keys = {"hour", "bucket"}
+    return union_all(*(_over_hours(build(ranges), keys, ("bucket",)) for build in (_handling_histogram,
+                                                                                   _wait_histogram)))
 
 
 #: The hourly sums of each domain (kept for the reads and the CLI, which name the domains by them).

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Float, delete, insert, literal, select, union_all
 
 from collectors.records import ComplaintRecord, HallTicketRecord, SensorRecord, TrafficRecord
 from collectors.sinks import store
@@ -752,3 +752,28 @@ def test_a_run_of_consecutive_periods_is_read_as_one_range_and_a_gap_is_kept():
 
     blocks = [(at(8), at(12)), (at(0), at(4)), (at(4), at(8)), (at(16), at(20)), (at(18), at(19))]
     assert rollups._joined(blocks) == [(at(0), at(12)), (at(16), at(20))]
+
+
+#: Durations (seconds) at the buckets' edges and the bucket each falls in by the definition in
+#: dashboard.kpis.durations (bucket k holds [2^(k/16), 2^((k+1)/16)) s; under 1 s: -1; from 2^25 s: 400),
+#: worked by hand at exact powers of two and well inside buckets: 3 s is 2^1.585, bucket floor(25.36) = 25. (The
+#: facts' durations are never unknown where they are bucketed: the statements read closed or called tickets.)
+BUCKET_EDGES = [
+    (-7.5, -1), (0.0, -1), (0.5, -1), (0.999, -1), (1.0, 0), (2.0, 16), (3.0, 25), (4.0, 32),
+    (1024.0, 160), (2400.0, 179), (2.0**24, 384), (2.0**25 - 1, 399), (2.0**25, 400), (2.0**26, 400), (1e12, 400),
+]
+
+
+def test_durations_fall_in_the_buckets_their_definition_gives_on_both_databases(engine):
+    values = union_all(*(select(literal(s, Float).label("seconds")) for s, _ in BUCKET_EDGES)).subquery()
+    with engine.connect() as conn:
+        rollups.math_functions(conn)
+        rows = conn.execute(select(values.c.seconds, rollups.duration_bucket(values.c.seconds))).all()
+    assert sorted(rows) == sorted(BUCKET_EDGES)
+
+
+def test_a_negative_wait_counts_as_none_and_an_unknown_one_stays_unknown_on_both_databases(engine):
+    values = union_all(*(select(literal(s, Float).label("seconds")) for s in (-3.0, 0.0, 2.5, None))).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(values.c.seconds, rollups.not_negative(values.c.seconds))).all()
+    assert sorted(rows, key=lambda r: (r[0] is not None, r[0])) == [(None, None), (-3.0, 0.0), (0.0, 0.0), (2.5, 2.5)]
