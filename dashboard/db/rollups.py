@@ -159,6 +159,25 @@ def _not_negative_postgresql(element, compiler, **kw):
     return f"(CASE WHEN {value} < 0 THEN 0.0 ELSE {value} END)"  # greatest() would make NULL 0.0
 
 
+class by_value(FunctionElement):  # noqa: N801 - SQL function naming
+    """A column to group by its values, not in the order of an index on it: SQLite would rather walk an index
+    on it (skipping through every one of its values) than sort the few rows of a period's partial hours."""
+
+    inherit_cache = True
+
+
+@compiles(by_value, "sqlite")
+def _by_value_sqlite(element, compiler, **kw):
+    (arg,) = element.clauses
+    return f"+{compiler.process(arg, **kw)}"  # SQLite's unary plus: the same value, no index for its order
+
+
+@compiles(by_value, "postgresql")
+def _by_value_postgresql(element, compiler, **kw):
+    (arg,) = element.clauses
+    return compiler.process(arg, **kw)
+
+
 class duration_bucket(FunctionElement):  # noqa: N801 - SQL function naming
     """The histogram bucket of a duration in seconds (see :mod:`dashboard.kpis.durations`)."""
 
@@ -492,7 +511,7 @@ def _over_hours(hourly, keys, by: tuple[str, ...]):
     facts by hour would cost more than aggregating them)."""
     kept = [c for c in hourly.selected_columns if c.name in by]
     values = [c for c in hourly.selected_columns if c.name not in keys]
-    return hourly.with_only_columns(*kept, *values).group_by(None).group_by(*kept)
+    return hourly.with_only_columns(*kept, *values).group_by(None).group_by(*(by_value(c) for c in kept))
 
 
 def facts_sums(domain: str, ranges: list[tuple[datetime, datetime]], by: tuple[str, ...] = ()):
