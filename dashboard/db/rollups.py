@@ -160,8 +160,9 @@ def _not_negative_postgresql(element, compiler, **kw):
 
 
 class by_value(FunctionElement):  # noqa: N801 - SQL function naming
-    """A column to group by its values, not in the order of an index on it: SQLite would rather walk an index
-    on it (skipping through every one of its values) than sort the few rows of a period's partial hours."""
+    """A column to group or partition by its values, not in the order of an index on it: SQLite would rather
+    walk an index led by it (skipping through every one of its values) than sort the few rows of a partial hour
+    or of an interval read through a time index."""
 
     inherit_cache = True
 

@@ -34,17 +34,22 @@ def latest_full_hour(at: datetime) -> datetime:
 def _air_hours():
     """Each of the city's air stations' (:func:`~dashboard.db.rollups.city_air_stations`) hourly mean
     concentrations of its latest hour with air readings among the hours from ``earliest`` (``anchor`` −
-    :data:`STATION_HOURS_BACK`) to ``anchor``."""
+    :data:`STATION_HOURS_BACK`) to ``anchor``: each station's latest hour, then its rows of that hour (two reads
+    of the hourly key; a window over the hours' rows would sort them)."""
     s = SensorHourly
     anchor, earliest = (bindparam(name, type_=UTCDateTime()) for name in ("anchor", "earliest"))
-    hours = select(
-        s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean"),
-        func.max(s.hour).over(partition_by=s.station_code).label("latest"),
-    ).where(s.quantity.in_(POLLUTANTS), s.readings > 0, s.hour >= earliest, s.hour <= anchor,
-            s.station_code.in_(city_air_stations()))
-    hours = hours.subquery()
-    return select(hours.c.hour, hours.c.station_code, hours.c.quantity, hours.c.mean).where(
-        hours.c.hour == hours.c.latest
+    air = (s.quantity.in_(POLLUTANTS), s.readings > 0)
+    latest = (
+        select(s.station_code, func.max(s.hour).label("hour"))
+        .where(*air, s.hour >= earliest, s.hour <= anchor, s.station_code.in_(city_air_stations()))
+        .group_by(s.station_code)
+        .subquery()
+    )
+    return (
+        select(s.hour, s.station_code, s.quantity, (s.value_sum / s.readings).label("mean"))
+        .select_from(latest)
+        .join(s, (s.station_code == latest.c.station_code) & (s.hour == latest.c.hour))
+        .where(*air)
     )
 
 

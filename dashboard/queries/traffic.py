@@ -14,6 +14,7 @@ from dashboard.db.models import (
     TrafficHourly,
     TrafficObservation,
 )
+from dashboard.db.rollups import by_value
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
 from dashboard.queries.base import read_frame, read_rows
@@ -58,7 +59,8 @@ def _newest_each():
     """Each segment's newest observation in (window_start, latest], with its road's free-flow speed (when the
     observation states none), length and class, by segment code."""
     o = TrafficObservation
-    newest_first = func.row_number().over(partition_by=o.segment_code, order_by=(o.observed_at.desc(), o.id.desc()))
+    newest_first = func.row_number().over(partition_by=by_value(o.segment_code),
+                                          order_by=(o.observed_at.desc(), o.id.desc()))
     window = (
         select(o.segment_code, o.observed_at, o.speed_kmh, o.free_flow_kmh, newest_first.label("rank"))
         .where(o.observed_at > bindparam("window_start", type_=UTCDateTime()),
