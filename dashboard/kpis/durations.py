@@ -54,15 +54,16 @@ def _scaled(measure: Measure, scale: float) -> Measure:
     return Measure(None if measure.value is None else measure.value * scale, measure.numerator, measure.denominator)
 
 
+def _columns(histograms, kind: str) -> tuple[tuple, tuple, tuple]:
+    """The ``tickets``, ``min_seconds`` and ``max_seconds`` of the rows of ``kind``, as three columns."""
+    rows = [row[2:] for row in histograms if row[0] == kind]
+    return tuple(zip(*rows, strict=True)) if rows else ((), (), ())
+
+
 def duration_measures(histograms) -> dict[str, Measure]:
     """Handling-time median and P90 (hours) and the hall wait P90 (minutes) from a period's histograms: rows of
     (``kind``, ``bucket``, ``tickets``, ``min_seconds``, ``max_seconds``) in bucket order."""
-    columns = {kind: ([], [], []) for kind in (HANDLING, WAIT)}
-    for kind, _, tickets, least, most in histograms:
-        if kind in columns:
-            for column, value in zip(columns[kind], (tickets, least, most), strict=True):
-                column.append(value)
-    handling, waits = columns[HANDLING], columns[WAIT]
+    handling, waits = (_columns(histograms, kind) for kind in (HANDLING, WAIT))
     return {
         "complaint_handling_hours_median": _scaled(percentile(*handling, 50), 1 / 3600),
         "complaint_handling_hours_p90": _scaled(percentile(*handling, 90), 1 / 3600),

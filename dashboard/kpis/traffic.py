@@ -85,9 +85,8 @@ def observation_measures(frame: pd.DataFrame) -> dict[str, Measure]:
     """Network KPIs (:func:`network_measures`) of one observation per segment: rows with ``speed_kmh``,
     ``free_flow_kmh``, ``length_m`` and optionally ``road_class``; each segment's harmonic mean speed is its one
     speed (Σ 1/v = 1/v). Rows without a positive speed, a free-flow speed or a length are not rated."""
-    speed = pd.to_numeric(frame["speed_kmh"]).astype(float).to_numpy()
-    free = pd.to_numeric(frame["free_flow_kmh"]).astype(float).to_numpy()
-    length = pd.to_numeric(frame["length_m"]).astype(float).to_numpy()
+    speed, free, length = (frame[c].to_numpy(dtype=float, na_value=np.nan)
+                           for c in ("speed_kmh", "free_flow_kmh", "length_m"))
     classes = frame["road_class"].to_numpy(dtype=object) if "road_class" in frame else np.full(len(frame), None)
     with np.errstate(divide="ignore", invalid="ignore"):
         rated = (speed > 0) & np.isfinite(free) & (length > 0)

@@ -485,7 +485,7 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
     try:
         with engine.connect() as conn:
             math_functions(conn)  # the partial hours' buckets need log2 and floor
-            return [tuple(row) for row in conn.execute(statement, params)]
+            return _tuples(conn.execute(statement, params).all())  # fetched at once: iterating fetches row by row
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
