@@ -51,7 +51,7 @@ from dashboard.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 LOADS = 5
-REPAINTS = 10
+REPAINTS = 20
 TARGET_RENDER_MS = 2000.0
 TARGET_REPAINT_MS = 200.0
 PAGES = {
@@ -283,7 +283,9 @@ def _naive_repaints(page, url: str) -> list[float]:
 
 
 def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
+    """The 95th percentile as the KPI reads take it (numpy's linear interpolation): within the times measured, where
+    ``statistics.quantiles`` (exclusive) would put the p95 of ten repaints beyond the slowest of them."""
+    return float(np.percentile(values, 95))
 
 
 def _render_result(name: str, facts: int, samples: list[float], how: str, shown: str = "") -> Result:
@@ -354,7 +356,8 @@ def run(scale: float = 1) -> list[Result]:
             ratio=TARGET_REPAINT_MS / p95,
             target=f"p95 ≤ {TARGET_REPAINT_MS:.0f} ms",
             met=p95 <= TARGET_REPAINT_MS,
-            detail=f"p95 {p95:.0f} ms, median {statistics.median(painted):.0f} ms over {REPAINTS}; the server's "
+            detail=f"p95 {p95:.0f} ms, median {statistics.median(painted):.0f} ms, slowest {max(painted):.0f} ms over "
+            f"{REPAINTS}; the server's "
             f"answer in after {statistics.median(answered):.0f} ms (median); one frame of the map takes {frame:.0f} "
             f"ms in this browser (software WebGL without a GPU); a repaint draws one, once the new data's sources "
             f"have loaded ({held} frames held while they loaded, over {REPAINTS + 1} repaints); {shown_at_end:,} "

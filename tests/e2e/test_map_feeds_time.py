@@ -145,7 +145,10 @@ def test_map_replays_a_year_month_by_month(context, live_url, facts, city_moment
         page.locator("#map-play").click()
         page.wait_for_function("() => location.search.includes('hour=1')", timeout=15_000)
         page.locator("#map-play").click()
-        page.wait_for_timeout(1500)  # a step already on its way when paused, and its redraw
+        page.wait_for_timeout(1500)  # a step already on its way when paused
+        page.wait_for_function(  # and its redraw (slower on a loaded machine)
+            "() => document.querySelector('#map-hour-label').textContent.endsWith('whole month')", timeout=15_000
+        )
         label = page.locator("#map-hour-label").inner_text()
         assert label.endswith("whole month") and ("Feb" in label or "Mar" in label), label
         step = int(parse_qs(urlparse(page.url).query)["hour"][0])
