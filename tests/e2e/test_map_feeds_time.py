@@ -153,9 +153,10 @@ def test_map_replays_a_year_month_by_month(context, live_url, facts, city_moment
         page.wait_for_timeout(1500)  # a step already on its way when paused
         step = int(parse_qs(urlparse(page.url).query)["hour"][0])
         assert step in (1, 2), step  # February or March
+        month = datetime(local.year, 1 + step, 1, tzinfo=TZ)
         # the label follows the slider once that step's answer is in (later on a loaded machine)
-        page.wait_for_function(MONTH_IS, arg=datetime(local.year, 1 + step, 1).strftime("%b"), timeout=15_000)
-        start = datetime(local.year, 1 + step, 1, tzinfo=TZ).astimezone(UTC)
+        page.wait_for_function(MONTH_IS, arg=month.strftime("%b"), timeout=15_000)
+        start = month.astimezone(UTC)
         end = min(datetime(local.year, 2 + step, 1, tzinfo=TZ).astimezone(UTC), as_of.astimezone(UTC))
         page.wait_for_function(COUNT_IS, arg=_received(facts, start, end, city_moment))
         assert_clean(problems, callbacks, page)
