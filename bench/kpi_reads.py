@@ -336,8 +336,8 @@ READS = (
     *((kpis, name) for name in ("admin_targets", "period_sums", "period_network", "duration_histograms", "open_tickets",
                                 "daily_measures", "department_sums", "domain_sums")),
     (feeds, "feed_status"),
-    (traffic, "latest_observations"),
-    (environment, "air_station_hours"),
+    (traffic, "latest_observation_rows"),
+    (environment, "air_station_rows"),
     (alerts, "open_alerts"),
 )
 

@@ -83,11 +83,19 @@ def segment_tpi(frame: pd.DataFrame) -> pd.DataFrame:
 
 def observation_measures(frame: pd.DataFrame) -> dict[str, Measure]:
     """Network KPIs (:func:`network_measures`) of one observation per segment: rows with ``speed_kmh``,
-    ``free_flow_kmh``, ``length_m`` and optionally ``road_class``; each segment's harmonic mean speed is its one
-    speed (Σ 1/v = 1/v). Rows without a positive speed, a free-flow speed or a length are not rated."""
+    ``free_flow_kmh``, ``length_m`` and optionally ``road_class`` (see :func:`observed_measures`)."""
     speed, free, length = (frame[c].to_numpy(dtype=float, na_value=np.nan)
                            for c in ("speed_kmh", "free_flow_kmh", "length_m"))
     classes = frame["road_class"].to_numpy(dtype=object) if "road_class" in frame else np.full(len(frame), None)
+    return observed_measures(speed, free, length, classes)
+
+
+def observed_measures(speed, free_flow, length, classes) -> dict[str, Measure]:
+    """Network KPIs of one observation per segment given as columns (speed, free-flow speed, length and road
+    class; NaN where unknown): each segment's harmonic mean speed is its one speed (Σ 1/v = 1/v). Rows without a
+    positive speed, a free-flow speed or a length are not rated."""
+    speed, free, length = (np.asarray(c, dtype=float) for c in (speed, free_flow, length))
+    classes = np.asarray(classes, dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         rated = (speed > 0) & np.isfinite(free) & (length > 0)
     return network_measures(length[rated], free[rated], classes[rated], np.ones(rated.sum()), 1 / speed[rated])

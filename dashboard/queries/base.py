@@ -57,6 +57,12 @@ def read_rows(engine: Engine, statement: Executable, params: Mapping[str, Any] |
         raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
 
+def plain_tuples(rows: Sequence[Row]) -> list[tuple]:
+    """Rows as plain tuples, for results kept in the query cache: pickling rows (each through its result's
+    metadata) costs more than their query."""
+    return [tuple(row) for row in rows]
+
+
 def read_scalar(engine: Engine, statement: Executable):
     """The single value of ``statement``."""
     try:

@@ -3,6 +3,7 @@ hourly AQI trend and per-station series from the rollup."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,7 @@ from dashboard.db.rollups import city_air_stations
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values
 from dashboard.kpis.environment import hour_aqi
-from dashboard.queries.base import read_frame
+from dashboard.queries.base import plain_tuples, read_frame, read_rows
 from dashboard.queries.reference import stations
 
 #: How far back from the latest full hour a station's latest hour may lie (that hour and the two before it).
@@ -56,15 +57,23 @@ def _air_hours():
 AIR_HOURS = _air_hours()
 
 
+#: The columns of an air station's hourly mean (:func:`air_station_rows`, :func:`air_station_hours`).
+AIR_COLUMNS = ["hour", "station_code", "quantity", "mean"]
+
+
 @cached
-def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
+def air_station_rows(engine: Engine, at: datetime) -> list[tuple]:
     """Each of the city's air stations' hourly mean concentrations (HJ 633: the mean of the hour's readings,
     from the hourly rollup) of its latest full hour at or before ``at`` (the city as it was then), among the
-    latest full hour and the two before it. Columns: hour, station_code, quantity, mean."""
+    latest full hour and the two before it: tuples of :data:`AIR_COLUMNS` (the hour UTC-aware), for the reads
+    of a few rows on every refresh (the city AQI card)."""
     anchor = latest_full_hour(at)
-    frame = read_frame(engine, AIR_HOURS, {"anchor": anchor, "earliest": anchor - STATION_HOURS_BACK})
-    if frame.empty:
-        return pd.DataFrame(columns=["hour", "station_code", "quantity", "mean"])
+    return plain_tuples(read_rows(engine, AIR_HOURS, {"anchor": anchor, "earliest": anchor - STATION_HOURS_BACK}))
+
+
+def air_station_hours(engine: Engine, at: datetime) -> pd.DataFrame:
+    """:func:`air_station_rows` as a frame of :data:`AIR_COLUMNS` (``hour`` as UTC timestamps)."""
+    frame = pd.DataFrame(air_station_rows(engine, at), columns=AIR_COLUMNS)
     frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
     return frame
 
@@ -95,14 +104,18 @@ class CityAqi:
 
 def city_aqi(engine: Engine, timezone: str, at: datetime) -> CityAqi | None:
     """The hourly city AQI of the newest full hour with air readings at or before ``at``, as the environment
-    rollup rates each hour (:func:`dashboard.kpis.environment.hourly_city_aqi`); None without data."""
-    hours = air_station_hours(engine, at)
-    if hours.empty:
+    rollup rates each hour (:func:`dashboard.kpis.environment.hourly_city_aqi`: per pollutant, the mean over
+    stations of their hourly means); None without data."""
+    rows = air_station_rows(engine, at)
+    if not rows:
         return None
-    hour = hours["hour"].max()
-    newest = hours[hours["hour"] == hour]
-    result = hour_aqi(newest.groupby("quantity")["mean"].mean().to_dict(), hour, timezone)
-    return None if result is None else CityAqi(result, hour.to_pydatetime(), newest["station_code"].nunique())
+    hour = max(row[0] for row in rows)
+    newest = [row for row in rows if row[0] == hour]
+    means: dict[str, list[float]] = {}
+    for _hour, _station, quantity, mean in newest:
+        means.setdefault(quantity, []).append(mean)
+    result = hour_aqi({q: math.fsum(values) / len(values) for q, values in means.items()}, hour, timezone)
+    return None if result is None else CityAqi(result, hour, len({row[1] for row in newest}))
 
 
 def station_aqi(engine: Engine, timezone: str, at: datetime) -> pd.DataFrame:

@@ -92,10 +92,10 @@ from dashboard.kpis.traffic import (
     network_measures_of,
     network_measures_of_totals,
     no_network,
-    observation_measures,
+    observed_measures,
 )
 from dashboard.queries import environment, traffic
-from dashboard.queries.base import DatabaseUnavailable, read_frame, read_rows
+from dashboard.queries.base import DatabaseUnavailable, plain_tuples, read_frame, read_rows
 from dashboard.queries.edges import (
     boundary_sums,
     edge_bounds,
@@ -292,12 +292,6 @@ def _read_rows(engine: Engine, build, start: datetime, end: datetime, timezone: 
     return read_rows(engine, build(span.shape, *args), span.params(timezone))
 
 
-def _tuples(rows) -> list[tuple]:
-    """Rows as plain tuples, for results kept in the query cache: pickling rows (each through its result's
-    metadata) costs more than their query."""
-    return [tuple(row) for row in rows]
-
-
 # --- a period's reads ------------------------------------------------------------------------------------
 
 
@@ -414,7 +408,7 @@ def _with_segment_edges(engine: Engine, frame: pd.DataFrame, edges: pd.DataFrame
 def segment_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> list:
     """Per road segment over [start, end): tuples of its code, length, free-flow speed, class, speeds and Σ 1/v,
     with the observations at the period's edges (:mod:`dashboard.queries.edges`)."""
-    return _tuples(_read_rows(engine, _segments_statement, start, end, timezone))
+    return plain_tuples(_read_rows(engine, _segments_statement, start, end, timezone))
 
 
 @lru_cache(maxsize=64)
@@ -485,7 +479,7 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
     try:
         with engine.connect() as conn:
             math_functions(conn)  # the partial hours' buckets need log2 and floor
-            return _tuples(conn.execute(statement, params).all())  # fetched at once: iterating fetches row by row
+            return plain_tuples(conn.execute(statement, params).all())  # fetched at once: iterating fetches row by row
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
@@ -877,12 +871,13 @@ def _last_days(engine: Engine, now: datetime, timezone: str) -> Read:
 def _latest_interval(engine: Engine, now: datetime, timezone: str) -> Read:
     """The network KPIs of the segments' newest observations of the latest interval by ``now`` (what the traffic
     page and its map show); the interval ends at its newest observation."""
-    observations = traffic.latest_observations(engine, now)
-    measures = observation_measures(observations)
+    rows = traffic.latest_observation_rows(engine, now)
+    _codes, observed, speed, free, length, classes = zip(*rows, strict=True) if rows else [()] * 6
+    measures = observed_measures(np.array(speed, dtype=float), np.array(free, dtype=float),
+                                 np.array(length, dtype=float), classes)
     tpi = measures["traffic_tpi"]
-    newest = pd.to_datetime(observations["observed_at"], utc=True).max().to_pydatetime() if len(observations) else None
     return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
-                                      "length_km": float(tpi.numerator or 0)}}, newest
+                                      "length_km": float(tpi.numerator or 0)}}, max(observed, default=None)
 
 
 def _latest_hour(engine: Engine, now: datetime, timezone: str) -> Read:

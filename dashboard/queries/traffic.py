@@ -17,7 +17,7 @@ from dashboard.db.models import (
 from dashboard.db.rollups import by_value
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
-from dashboard.queries.base import read_frame, read_rows
+from dashboard.queries.base import plain_tuples, read_frame, read_rows
 from dashboard.queries.edges import edge_sums
 from dashboard.queries.reference import road_segments
 
@@ -39,20 +39,25 @@ def _latest_interval(by_moment: bool):
 LATEST_INTERVAL = {by_moment: _latest_interval(by_moment) for by_moment in (False, True)}
 
 
-@cached
-def latest_observations(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
-    """Each segment's newest observation within the last observation interval (the last by ``at``, when given:
-    the city as it was then).
+#: The columns of each segment's newest observation (:func:`latest_observation_rows`).
+OBSERVATION_COLUMNS = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
 
-    Columns: segment_code, observed_at, speed_kmh, free_flow_kmh (the segment's when the observation has
-    none), length_m, road_class. Empty before any observation.
-    """
+
+@cached
+def latest_observation_rows(engine: Engine, at: datetime | None = None) -> list[tuple]:
+    """Each segment's newest observation within the last observation interval (the last by ``at``, when given:
+    the city as it was then), by segment code: tuples of :data:`OBSERVATION_COLUMNS` (``observed_at`` UTC-aware,
+    ``free_flow_kmh`` the segment's when the observation has none). Empty before any observation."""
     ((latest, period),) = read_rows(engine, LATEST_INTERVAL[at is not None], {"at": at})
-    columns = ["segment_code", "observed_at", "speed_kmh", "free_flow_kmh", "length_m", "road_class"]
     if latest is None:
-        return pd.DataFrame(columns=columns)
+        return []
     window_start = latest - timedelta(seconds=period or DEFAULT_PERIOD_S)
-    return read_frame(engine, NEWEST_EACH, {"window_start": window_start, "latest": latest})
+    return plain_tuples(read_rows(engine, NEWEST_EACH, {"window_start": window_start, "latest": latest}))
+
+
+def latest_observations(engine: Engine, at: datetime | None = None) -> pd.DataFrame:
+    """:func:`latest_observation_rows` as a frame of :data:`OBSERVATION_COLUMNS`; empty before any observation."""
+    return pd.DataFrame(latest_observation_rows(engine, at), columns=OBSERVATION_COLUMNS)
 
 
 def _newest_each():

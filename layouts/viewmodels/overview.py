@@ -69,15 +69,18 @@ def overview_kpis(
 ) -> list[KpiValue]:
     """The registry's headline KPIs at ``now``, in display order (rates in per cent)."""
     status = feeds.feed_status(engine)
+    freshness: dict[tuple[str, ...], Freshness] = {}  # by the feeds of a card: cards share them
     cards = []
     for headline in headline_values(engine, registry or load_registry(), now, timezone):
         kpi, value = headline.kpi, headline.measure.value
         value = value * 100 if kpi.percent and value is not None else value
         level, color = _level(kpi.id, value)
+        if kpi.feeds not in freshness:
+            freshness[kpi.feeds] = freshness_of(engine, status, kpi.feeds, now, stale_factor)
         cards.append(
             KpiValue(
-                kpi.id, value, freshness_of(engine, status, kpi.feeds, now, stale_factor), level, color,
-                headline.facts if value is not None else {}, headline.read_at,
+                kpi.id, value, freshness[kpi.feeds], level, color, headline.facts if value is not None else {},
+                headline.read_at,
             )
         )
     return cards
