@@ -13,7 +13,8 @@ maintained by ``dashboard.db.rollups``); a period's KPIs are ratios of their sum
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -45,6 +46,16 @@ def hour_aqi(concentrations: Mapping[str, float], hour, timezone: str) -> AqiRes
     with the breakpoint set in force on the hour's local date; None without any value."""
     moment = pd.Timestamp(hour).to_pydatetime()
     return hourly_aqi(concentrations, breakpoints_for(moment.astimezone(ZoneInfo(timezone)).date()))
+
+
+def city_hour_aqi(station_means: Iterable[tuple[str, float]], hour, timezone: str) -> AqiResult | None:
+    """The city's HJ 633 AQI of one hour from its air stations' hourly means ((pollutant, mean) pairs): per
+    pollutant the mean over the stations, then :func:`hour_aqi`; :func:`hourly_city_aqi` rates each hour of a
+    frame the same way. None without any value."""
+    by_pollutant: dict[str, list[float]] = {}
+    for pollutant, mean in station_means:
+        by_pollutant.setdefault(pollutant, []).append(mean)
+    return hour_aqi({p: math.fsum(means) / len(means) for p, means in by_pollutant.items()}, hour, timezone)
 
 
 def hourly_city_aqi(hourly: pd.DataFrame, timezone: str) -> pd.DataFrame:

@@ -3,7 +3,6 @@ hourly AQI trend and per-station series from the rollup."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +17,7 @@ from dashboard.db.models import (
 from dashboard.db.rollups import city_air_stations
 from dashboard.db.types import UTCDateTime
 from dashboard.kpis.aqi import POLLUTANTS, AqiResult, breakpoints_for, daily_aqi, daily_values
-from dashboard.kpis.environment import hour_aqi
+from dashboard.kpis.environment import city_hour_aqi, hour_aqi
 from dashboard.queries.base import plain_tuples, read_frame, read_rows
 from dashboard.queries.reference import stations
 
@@ -104,17 +103,13 @@ class CityAqi:
 
 def city_aqi(engine: Engine, timezone: str, at: datetime) -> CityAqi | None:
     """The hourly city AQI of the newest full hour with air readings at or before ``at``, as the environment
-    rollup rates each hour (:func:`dashboard.kpis.environment.hourly_city_aqi`: per pollutant, the mean over
-    stations of their hourly means); None without data."""
+    rollup rates each hour (:func:`dashboard.kpis.environment.city_hour_aqi`); None without data."""
     rows = air_station_rows(engine, at)
     if not rows:
         return None
     hour = max(row[0] for row in rows)
     newest = [row for row in rows if row[0] == hour]
-    means: dict[str, list[float]] = {}
-    for _hour, _station, quantity, mean in newest:
-        means.setdefault(quantity, []).append(mean)
-    result = hour_aqi({q: math.fsum(values) / len(values) for q, values in means.items()}, hour, timezone)
+    result = city_hour_aqi(((quantity, mean) for _hour, _station, quantity, mean in newest), hour, timezone)
     return None if result is None else CityAqi(result, hour, len({row[1] for row in newest}))
 
 

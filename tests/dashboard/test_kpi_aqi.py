@@ -1,6 +1,6 @@
 """AQI after HJ 633: hand-computed IAQI per pollutant, breakpoint edges, the SO2 1-hour rule, versions."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -15,6 +15,7 @@ from dashboard.kpis.aqi import (
     hourly_iaqi,
     level_of,
 )
+from dashboard.kpis.environment import city_hour_aqi
 from dashboard.kpis.published import compare, primary_of
 
 
@@ -145,3 +146,15 @@ def test_us_aqi_takes_the_highest_pollutant_and_names_it_above_50():
     clean = epa_aqi({"pm25": 5.0})  # 50/9*5 = 27.8
     assert (clean.aqi, clean.primary) == (28, ())
     assert epa_aqi({"pm25": float("nan")}) is None and epa_aqi({}) is None
+
+
+def test_the_city_hour_rates_the_mean_over_stations_of_each_pollutant():
+    """Hand calculation (HJ 633-2026, in force from 2026-03-01: PM2.5 nodes 35 → IAQI 50, 60 → 100): PM2.5 40 and
+    50 µg/m³ at two stations is a city mean of 45, IAQI 50 + 10/25 × 50 = 70; NO2 40 and 60 a mean of 50, IAQI
+    25; O3 100 at both, IAQI 100/160 × 50 = 31.25 → 32. The AQI is 70 with PM2.5 primary; rating each station's
+    worst (50: IAQI 80) or the first station's (40: IAQI 60) would give another number."""
+    hour = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+    means = [("pm25", 40.0), ("no2", 40.0), ("o3", 100.0), ("pm25", 50.0), ("no2", 60.0), ("o3", 100.0)]
+    result = city_hour_aqi(means, hour, "Asia/Shanghai")
+    assert result.aqi == 70 and result.iaqi == {"pm25": 70, "no2": 25, "o3": 32} and result.primary == ("pm25",)
+    assert city_hour_aqi([], hour, "Asia/Shanghai") is None
