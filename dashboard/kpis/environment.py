@@ -50,8 +50,8 @@ def hour_aqi(concentrations: Mapping[str, float], hour, timezone: str) -> AqiRes
 
 def city_hour_aqi(station_means: Iterable[tuple[str, float]], hour, timezone: str) -> AqiResult | None:
     """The city's HJ 633 AQI of one hour from its air stations' hourly means ((pollutant, mean) pairs): per
-    pollutant the mean over the stations, then :func:`hour_aqi`; :func:`hourly_city_aqi` rates each hour of a
-    frame the same way. None without any value."""
+    pollutant the mean over the stations, then :func:`hour_aqi`, as the environment rollup rates each hour
+    (:func:`hourly_city_aqi`). None without any value."""
     by_pollutant: dict[str, list[float]] = {}
     for pollutant, mean in station_means:
         by_pollutant.setdefault(pollutant, []).append(mean)

@@ -46,16 +46,16 @@ def test_a_segment_observed_twice_in_the_interval_is_rated_by_its_newest(sqlite_
 
 
 def test_the_traffic_card_reads_the_interval_up_to_its_newest_observation(sqlite_engine):
-    """The same late report of R1: the headline TPI card's reading rates all three segments (1 + 2 + 1 km) and
-    its window ends at the newest observation of the interval (now-2 min), not at the older ones (now-5 min)."""
+    """R3, the last segment by code, reports again 3 minutes after the interval's observations (45 km/h at a free
+    flow of 60): the headline TPI card's reading rates all three segments (1 + 2 + 1 km) and its window ends at the
+    newest observation of the interval (now-2 min), not at the older ones (now-5 min)."""
     populate(sqlite_engine)
     with sqlite_engine.begin() as conn:
         conn.execute(insert(TrafficObservation), [{
-            "source": "traffic-ngsi", "source_id": "R1@again", "segment_code": "R1",
+            "source": "traffic-ngsi", "source_id": "R3@again", "segment_code": "R3",
             "observed_at": NOW - timedelta(minutes=2), "period_s": 900, "speed_kmh": 45.0, "free_flow_kmh": 60.0,
         }])
     registry = load_registry()
     (card,) = [h for h in kpis.headline_values(sqlite_engine, registry, NOW, TZ) if h.kpi.window == "latest_interval"]
     assert card.read_at == NOW - timedelta(minutes=2)
     assert card.facts["segments"] == 3 and card.facts["length_km"] == 4.0
-    assert kpis.latest_reading(sqlite_engine, card.kpi, NOW, TZ).ended == NOW - timedelta(minutes=2)
