@@ -873,8 +873,7 @@ def _latest_interval(engine: Engine, now: datetime, timezone: str) -> Read:
     page and its map show); the interval ends at its newest observation."""
     rows = traffic.latest_observation_rows(engine, now)
     _codes, observed, speed, free, length, classes = zip(*rows, strict=True) if rows else [()] * 6
-    measures = observed_measures(np.array(speed, dtype=float), np.array(free, dtype=float),
-                                 np.array(length, dtype=float), classes)
+    measures = observed_measures(speed, free, length, classes)
     tpi = measures["traffic_tpi"]
     return measures, {"traffic_tpi": {"tti": measures["traffic_tti"].value, "segments": int(tpi.denominator or 0),
                                       "length_km": float(tpi.numerator or 0)}}, max(observed, default=None)
