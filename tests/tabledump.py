@@ -10,11 +10,11 @@ from dashboard.db.models import Base, FeedRun
 #: Tables a run writes, compared row by row (the ``feed_run`` accounting is compared as sums per feed).
 WRITTEN = (
     "complaint", "complaint_event", "traffic_observation", "sensor_reading", "hall_ticket",
-    "complaint_hourly", "complaint_block", "complaint_daily", "complaint_area_daily", "complaint_department_daily",
-    "complaint_monthly", "traffic_hourly", "traffic_block", "traffic_daily", "traffic_dekad", "traffic_monthly",
-    "sensor_hourly", "environment_hourly", "environment_daily", "hall_hourly", "hall_block", "hall_daily",
-    "hall_monthly", "duration_hourly", "duration_block", "duration_daily", "duration_dekad", "duration_monthly",
-    "quarantine", "feed_cursor",
+    "complaint_hourly", "complaint_city_hourly", "complaint_block", "complaint_daily", "complaint_area_daily",
+    "complaint_department_daily", "complaint_monthly", "traffic_hourly", "traffic_block", "traffic_daily",
+    "traffic_dekad", "traffic_monthly", "sensor_hourly", "environment_hourly", "environment_daily", "hall_hourly",
+    "hall_city_hourly", "hall_block", "hall_daily", "hall_monthly", "duration_hourly", "duration_block",
+    "duration_daily", "duration_dekad", "duration_monthly", "quarantine", "feed_cursor",
 )
 
 #: Columns that differ between two equal pulls: surrogate keys and when a row was written.

@@ -365,6 +365,17 @@ class ComplaintBlock(ComplaintMeasures, Base):
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class ComplaintCityHourly(ComplaintMeasures, Base):
+    """Complaint measures per UTC hour, summed over its districts, categories and departments (city totals): the
+    city-wide reads of a period's hours at its edges, and the backlog's running counts of today's hours, read one
+    row an hour instead of one per district, category and department."""
+
+    __tablename__ = "complaint_city_hourly"
+    __table_args__ = CLUSTERED
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+
+
 class ComplaintDepartmentDaily(ComplaintMeasures, Base):
     """Complaint measures per local day × department named × category (the department ranking)."""
 
@@ -539,6 +550,16 @@ class HallMonthly(HallMeasures, Base):
 
     month: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     hall_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class HallCityHourly(HallMeasures, Base):
+    """Service-hall measures per UTC hour of issue, summed over its halls and service items (city totals): the
+    city-wide reads of a period's hours at its edges, one row an hour."""
+
+    __tablename__ = "hall_city_hourly"
+    __table_args__ = CLUSTERED
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
 
 
 class HallBlock(HallMeasures, Base):

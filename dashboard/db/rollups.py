@@ -1,11 +1,13 @@
 """Rollups of the fact tables, maintained at ingest inside the same transaction as the facts.
 
-Four levels, so that no KPI read touches the facts:
+Five levels, so that no KPI read touches the facts:
 
 - **hourly**, per UTC hour: the sums of each domain (``*_hourly``), the duration histograms of complaint
   handling times (by hour of closure) and hall waits (by hour of issue) (``duration_hourly``, see
   :mod:`dashboard.kpis.durations`), and the city's environment (``environment_hourly``: hourly city AQI, noise
   station-hours within their class limit, computed in Python from ``sensor_hourly`` and the stations' classes);
+  and, for the rollups with hundreds of rows an hour, their city totals per hour (``complaint_city_hourly``,
+  ``hall_city_hourly``): sums of the hourly level, one row an hour, for the city-wide reads of a period's hours;
 - **four-hour blocks**, per UTC block (00, 04, … 20 UTC), for the city-wide rollups with many rows an hour
   (``complaint_block``, ``hall_block``, ``traffic_block``, ``duration_block``, keyed as their daily tables):
   sums of the hourly level, so that the hours of a period's partial days (today so far) are read a block at a
@@ -21,8 +23,8 @@ Four levels, so that no KPI read touches the facts:
 
 Maintenance is by recomputation: the hours a batch touches (the hours of its rows' event times, before and
 after the change) are deleted and recomputed from the facts with ``INSERT … SELECT … GROUP BY``, then the
-blocks and the local days holding those hours are recomputed from the hourly level, and the local dekads and
-months holding those days from the daily level. A rollup therefore always equals a
+city totals, the blocks and the local days holding those hours are recomputed from the hourly level, and the
+local dekads and months holding those days from the daily level. A rollup therefore always equals a
 recomputation from the facts, whatever order inserts, updates and re-pulls come in; ``rebuild`` recomputes a
 domain from scratch (after a backfill, an import done outside the collectors, a change of the city's time
 zone), ``rebuild_environment`` the city's environment from the station hours (after a change of the stations'
@@ -50,6 +52,7 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintBlock,
+    ComplaintCityHourly,
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintHourly,
@@ -62,6 +65,7 @@ from dashboard.db.models import (
     EnvironmentDaily,
     EnvironmentHourly,
     HallBlock,
+    HallCityHourly,
     HallDaily,
     HallHourly,
     HallMonthly,
@@ -552,6 +556,29 @@ def _refresh_hourly(conn: Connection, table: Table, build: Callable, kind: str |
         conn.execute(table.insert().from_select([c.name for c in query.selected_columns], query))
 
 
+#: domain -> (city-totals table, hourly table): the hourly rows summed over every dimension, per hour.
+CITY_HOURLY: dict[str, list[tuple[Table, Table]]] = {
+    "complaints": [(ComplaintCityHourly.__table__, ComplaintHourly.__table__)],
+    "halls": [(HallCityHourly.__table__, HallHourly.__table__)],
+    "traffic": [],
+    "sensors": [],
+}
+#: The city-totals table of each hourly table that has one.
+CITY_OF: dict[Table, Table] = {hourly: city for levels in CITY_HOURLY.values() for city, hourly in levels}
+
+
+def _refresh_city_hours(conn: Connection, domain: str, ranges: list[tuple[datetime, datetime]]) -> None:
+    """Recompute the city totals of ``domain``'s hourly rows over the hour ``ranges``."""
+    for city, hourly in CITY_HOURLY[domain]:
+        measures = [c.name for c in city.columns if c.name != "hour"]
+
+        def build(part, hourly=hourly, measures=measures):
+            return (select(hourly.c.hour, *(_aggregate(hourly.c[m]).label(m) for m in measures))
+                    .where(_within(hourly.c.hour, part)).group_by(hourly.c.hour))
+
+        _refresh_hourly(conn, city, build, None, ranges)
+
+
 def city_air_stations():
     """The codes of the city's air stations (the station registry's kind "air"): the city AQI rates the mean of
     their hourly means. Readings of stations the registry does not hold (a national file's other cities) are
@@ -713,6 +740,18 @@ def _rebuild_level(conn: Connection, levels: dict[str, list[tuple[Table, Table, 
     return len(periods)
 
 
+def rebuild_city_hours(conn: Connection) -> int:
+    """Recompute the city totals per hour from the hourly level (after the level was added); returns the number of
+    hour ranges."""
+    ranges = 0
+    for domain, levels in CITY_HOURLY.items():
+        for _, hourly in levels:
+            found = hour_ranges(conn.execute(select(hourly.c.hour).distinct()).scalars())
+            _refresh_city_hours(conn, domain, found)
+            ranges += len(found)
+    return ranges
+
+
 def rebuild_blocks(conn: Connection) -> int:
     """Recompute the block level from the hourly one (after the block level was added); returns the number of
     blocks."""
@@ -756,9 +795,9 @@ def stored_hours(conn: Connection, domain: str, source: str, source_ids: list[st
 
 
 def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: str, later_levels: bool = True) -> int:
-    """Recompute every rollup of ``domain`` for ``hours``, their blocks, local days, dekads and months (in the
-    city's ``timezone``; the blocks, dekads and months left out unless ``later_levels``: for the migrations that
-    run before those levels exist); returns the number of hour ranges refreshed."""
+    """Recompute every rollup of ``domain`` for ``hours``, their city totals, blocks, local days, dekads and months
+    (in the city's ``timezone``; the city totals, blocks, dekads and months left out unless ``later_levels``: for
+    the migrations that run before those levels exist); returns the number of hour ranges refreshed."""
     ranges = hour_ranges(hours)
     if not ranges:
         return 0
@@ -769,6 +808,7 @@ def refresh(conn: Connection, domain: str, hours: Iterable[datetime], timezone: 
     if domain == "sensors":
         _refresh_environment(conn, ranges, timezone)
     if later_levels:
+        _refresh_city_hours(conn, domain, ranges)
         _refresh_upper(conn, BLOCKS[domain], utc_blocks(ranges))
     _refresh_daily(conn, domain, local_days(_hours_in(ranges), timezone), timezone, later_levels)
     return len(ranges)
@@ -821,8 +861,8 @@ def rebuild_environment(conn: Connection, timezone: str | None = None) -> int:
 
 def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_levels: bool = True) -> int:
     """Recompute every rollup of ``domain`` from its facts (local days in ``timezone``, default the
-    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the block, dekad
-    and monthly levels too if ``later_levels`` (see :func:`refresh`).
+    ``city_timezone`` setting: maintenance commands and migrations run without a city at hand); the city totals,
+    block, dekad and monthly levels too if ``later_levels`` (see :func:`refresh`).
 
     When retention has dropped the raw facts of older months, only the hours from the retention horizon on are
     recomputed: the rollups of the months before it are all that is left of them and are kept as they are."""
@@ -831,6 +871,8 @@ def rebuild(conn: Connection, domain: str, timezone: str | None = None, later_le
     kept_from = _raw_facts_kept_from(conn, domain)
     for rollup, _, kind in HOURLY[domain]:
         conn.execute(_deleting(rollup, kind, rollup.c.hour, kept_from))
+    for city, _ in CITY_HOURLY[domain] if later_levels else ():
+        conn.execute(_deleting(city, None, city.c.hour, kept_from))
     for blocks, _, kind in BLOCKS[domain] if later_levels else ():
         # A block straddling the horizon is summed again from its hours, those before the horizon kept.
         conn.execute(_deleting(blocks, kind, blocks.c.block, kept_from and block_start(kept_from) - BLOCK))

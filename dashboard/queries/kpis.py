@@ -66,6 +66,7 @@ from dashboard.db.models import (
 from dashboard.db.rollups import (
     BLOCK,
     BLOCK_OF,
+    CITY_OF,
     DEKAD_OF,
     MONTHLY_OF,
     block_start,
@@ -222,12 +223,15 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
     when the daily table has a monthly one above it (:data:`~dashboard.db.rollups.MONTHLY_OF`), dekad rows of the
     whole dekads among its other days when it has a dekad one (:data:`~dashboard.db.rollups.DEKAD_OF`) and block
     rows of the whole blocks among its edge hours when it has a block table beside it
-    (:data:`~dashboard.db.rollups.BLOCK_OF`); with ``day`` (the UTC start of each row's local day) when
-    ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at the period's edges, signed
-    (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are bound parameters, so one
-    statement serves every period of the shape."""
+    (:data:`~dashboard.db.rollups.BLOCK_OF`); the edge hours from the hourly table's city totals instead (a row an
+    hour, :data:`~dashboard.db.rollups.CITY_OF`) when ``columns`` name no dimension; with ``day`` (the UTC start
+    of each row's local day) when ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at
+    the period's edges, signed (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are
+    bound parameters, so one statement serves every period of the shape."""
     hourly, daily = levels
     monthly, dekads, blocks = MONTHLY_OF.get(daily), DEKAD_OF.get(daily), BLOCK_OF.get(daily)
+    if hourly in CITY_OF and DIMENSIONS.isdisjoint(columns):  # a row an hour: no block to read
+        hourly, blocks = CITY_OF[hourly], None
     has_days, has_head, has_tail, signs, has_months, wholes = shape
     parts = []
     if has_days and has_months and monthly is not None and not by_day:
@@ -508,8 +512,8 @@ _RUNNING = ("received", "closed", "overdue_from", "overdue_to")
 def _running_statement(by_district: bool):
     """The sums of :data:`_RUNNING` over every hour before ``hour``, of the city or of ``district``: the local
     days before the day split from a daily rollup (the city's whole months before it from the monthly one), the
-    hours from it on from the hourly one."""
-    hourly, daily = AREAS if by_district else LEVELS["complaints"][:2]
+    hours from it on from the hourly one (the city's from its city totals)."""
+    hourly, daily = AREAS if by_district else (CITY_OF[ComplaintHourly.__table__], ComplaintDaily.__table__)
 
     def where(table: Table) -> tuple:
         return (table.c.district_code == bindparam("district"),) if by_district else ()

@@ -28,6 +28,8 @@ SUMMARIES = {
     "traffic_monthly": "count(*), sum(observations), sum(speeds)",
     "duration_monthly": "count(*), sum(tickets)",
     "complaint_block": "count(*), sum(received), sum(closed), sum(due_met)",
+    "complaint_city_hourly": "count(*), sum(received), sum(closed), sum(overdue_from)",
+    "hall_city_hourly": "count(*), sum(issued), sum(waited_over_30min)",
     "traffic_block": "count(*), sum(observations), sum(speeds)",
     "duration_block": "count(*), sum(tickets)",
     "traffic_dekad": "count(*), sum(observations), sum(speeds)",

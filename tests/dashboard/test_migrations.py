@@ -168,3 +168,37 @@ def test_block_rollups_are_filled_from_the_hourly_level(engine):
     assert _by_block(engine, "complaint_block", "block", "category", "received") == hourly["complaint"]
     assert _by_block(engine, "duration_block", "block", "kind, bucket", "tickets") == hourly["duration"]
     assert _by_block(engine, "traffic_block", "block", "segment_code", "observations") == hourly["traffic"]
+
+
+def _by_hour(engine, table: str, measures: tuple[str, ...]) -> dict:
+    """Per hour, the sums of ``measures`` of ``table``, summed in pandas from the rows as stored."""
+    import pandas as pd
+
+    with engine.connect() as conn:
+        frame = pd.read_sql(f"SELECT hour, {', '.join(measures)} FROM {table}", conn)
+    frame["hour"] = pd.to_datetime(frame["hour"], utc=True)
+    sums = frame.groupby("hour")[list(measures)].sum()
+    return {hour: tuple(round(float(v), 6) for v in row) for hour, row in sums.iterrows()}
+
+
+def test_city_hourly_rollups_are_filled_from_the_hourly_level(engine):
+    """0024 adds the city totals per hour and fills them from the hourly rows already stored: each hour's sums are
+    its rows' sums over every district, category and department (or hall and service item); the downgrade drops
+    the tables."""
+    from dashboard.db.migrate import upgrade
+    from tests.dashboard.synthetic_city import populate
+
+    complaint = ("received", "closed", "due_met", "handling_seconds", "overdue_from")
+    hall = ("issued", "called", "wait_seconds")
+    populate(engine)
+    hourly = {"complaint": _by_hour(engine, "complaint_hourly", complaint),
+              "hall": _by_hour(engine, "hall_hourly", hall)}
+    with engine.connect() as conn:  # the synthetic city has hours of several rows to sum
+        most = conn.exec_driver_sql("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM complaint_hourly GROUP BY hour) t")
+        assert most.scalar() > 1
+    assert len(hourly["complaint"]) >= 12 and len(hourly["hall"]) >= 4, {k: len(v) for k, v in hourly.items()}
+    _downgrade(engine, "0023_dekad_rollups")
+    assert "complaint_city_hourly" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert _by_hour(engine, "complaint_city_hourly", complaint) == hourly["complaint"]
+    assert _by_hour(engine, "hall_city_hourly", hall) == hourly["hall"]

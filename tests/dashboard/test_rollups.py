@@ -22,6 +22,7 @@ from dashboard.db.models import (
     Complaint,
     ComplaintAreaDaily,
     ComplaintBlock,
+    ComplaintCityHourly,
     ComplaintDaily,
     ComplaintDepartmentDaily,
     ComplaintEvent,
@@ -35,6 +36,7 @@ from dashboard.db.models import (
     EnvironmentDaily,
     EnvironmentHourly,
     HallBlock,
+    HallCityHourly,
     HallDaily,
     HallHourly,
     HallMonthly,
@@ -65,10 +67,11 @@ EXAMPLES = settings(max_examples=min(25, settings.default.max_examples), deadlin
 
 #: The tables of each domain's rollups (hourly level first).
 TABLES = {
-    "complaints": (ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily, ComplaintDepartmentDaily,
-                   ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationDekad, DurationMonthly),
-    "halls": (HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock, DurationDaily,
-              DurationDekad, DurationMonthly),
+    "complaints": (ComplaintHourly, ComplaintCityHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily,
+                   ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily,
+                   DurationDekad, DurationMonthly),
+    "halls": (HallHourly, HallCityHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock,
+              DurationDaily, DurationDekad, DurationMonthly),
     "sensors": (SensorHourly, EnvironmentHourly, EnvironmentDaily),
     "traffic": (TrafficHourly, TrafficBlock, TrafficDaily, TrafficDekad, TrafficMonthly),
 }
@@ -205,6 +208,13 @@ def _assert_blocks_sum_hourly(hourly: pd.DataFrame, blocks: pd.DataFrame, dims: 
     _assert_sums(hourly, blocks, "block", blocks_of, dims)
 
 
+def _assert_city_hours_sum_hourly(hourly: pd.DataFrame, city: pd.DataFrame) -> None:
+    """The city rows are the hourly rows summed per hour over every dimension."""
+    measures = [c for c in city.columns if c != "hour"]
+    by_hour = hourly[["hour", *measures]] if not hourly.empty else hourly
+    _assert_sums(by_hour, city, "hour", None if hourly.empty else pd.to_datetime(hourly["hour"], utc=True), [])
+
+
 def _assert_monthly_sums_daily(daily: pd.DataFrame, monthly: pd.DataFrame, dims: list[str]) -> None:
     """The monthly rows are the daily rows summed per local month."""
     if daily.empty:
@@ -308,7 +318,8 @@ def _pull(engine, domain: str, source: str, batches: list[list]) -> None:
 @given(batches=st.lists(st.lists(complaint_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _clear(
-        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintBlock, ComplaintDaily, ComplaintAreaDaily,
+        sqlite_engine, Complaint, ComplaintEvent, ComplaintHourly, ComplaintCityHourly, ComplaintBlock, ComplaintDaily,
+        ComplaintAreaDaily,
         ComplaintDepartmentDaily, ComplaintMonthly, DurationHourly, DurationBlock, DurationDaily, DurationDekad,
         DurationMonthly,
     )
@@ -328,6 +339,7 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
     _assert_daily_sums_hourly(by_department, tables[ComplaintDepartmentDaily], ["department_code", "category"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
     _assert_blocks_sum_hourly(by_category, tables[ComplaintBlock], ["category"])
+    _assert_city_hours_sum_hourly(incremental, tables[ComplaintCityHourly])
     _assert_blocks_sum_hourly(tables[DurationHourly], tables[DurationBlock], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[ComplaintDaily], tables[ComplaintMonthly], ["category"])
     _assert_monthly_sums_daily(tables[DurationDaily], tables[DurationMonthly], ["kind", "bucket"])
@@ -341,12 +353,13 @@ def test_complaint_rollups_equal_recomputation(sqlite_engine, batches):
 @EXAMPLES
 @given(batches=st.lists(st.lists(hall_versions(), min_size=1, max_size=6), min_size=1, max_size=5))
 def test_hall_rollups_equal_recomputation(sqlite_engine, batches):
-    _clear(sqlite_engine, HallTicket, HallHourly, HallBlock, HallDaily, HallMonthly, DurationHourly, DurationBlock,
-           DurationDaily, DurationDekad, DurationMonthly)
+    _clear(sqlite_engine, HallTicket, HallHourly, HallCityHourly, HallBlock, HallDaily, HallMonthly, DurationHourly,
+           DurationBlock, DurationDaily, DurationDekad, DurationMonthly)
     _pull(sqlite_engine, "halls", "queue", batches)
     tables = _assert_equals_rebuild(sqlite_engine, "halls")
     _assert_daily_sums_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallDaily], ["hall_code"])
     _assert_blocks_sum_hourly(tables[HallHourly].drop(columns="service_item"), tables[HallBlock], ["hall_code"])
+    _assert_city_hours_sum_hourly(tables[HallHourly], tables[HallCityHourly])
     _assert_blocks_sum_hourly(tables[DurationHourly], tables[DurationBlock], ["kind", "bucket"])
     _assert_daily_sums_hourly(tables[DurationHourly], tables[DurationDaily], ["kind", "bucket"])
     _assert_monthly_sums_daily(tables[HallDaily], tables[HallMonthly], ["hall_code"])
