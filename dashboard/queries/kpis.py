@@ -864,8 +864,11 @@ def _today(engine: Engine, now: datetime, timezone: str) -> Read:
 
 
 def _last_days(engine: Engine, now: datetime, timezone: str) -> Read:
-    start = local_day(now, timezone, days_back=LAST_DAYS - 1)[0]
-    sums = domain_sums(engine, start, now, timezone, "complaints")
+    """The window's whole days from the daily level, today so far from the very read of today's KPIs."""
+    start, today = local_day(now, timezone, days_back=LAST_DAYS - 1)[0], local_day(now, timezone)[0]
+    past = domain_sums(engine, start, today, timezone, "complaints")
+    so_far = period_sums(engine, today, now, timezone)["complaints"]
+    sums = {name: past[name] + so_far[name] for name in past}
     measures = complaint_kpis.complaint_measures(sums, (now - start).total_seconds() / 86400, None)
     rate = measures["complaint_on_time_rate"]
     return measures, {"complaint_on_time_rate": {"on_time": int(rate.numerator), "due": int(rate.denominator),
