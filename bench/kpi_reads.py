@@ -14,7 +14,10 @@ to the database — each call of a query function (:data:`READS`) that ran a sta
 all of them. The page-level calls and the whole refresh are reported too.
 
 Two baselines compute the same numbers of a day-period refresh from the facts, as a competent engineer would
-without rollups, and are checked equal to the rollups' before their ratios are printed:
+without rollups, and are checked equal to the rollups' before their ratios are printed. Each runs at
+``NAIVE_REPEATS`` of the moments spread over the loop (:data:`BASELINE_AT`), right after that moment's refreshes,
+so that both sides of a ratio are timed over the same seconds: on a shared host whose speed drifts (the same
+refresh taking 28 ms or 44 ms from one minute to the next), both are slowed alike.
 
 - the fair SQLite baseline (:class:`SQLiteScans`): the app's file with its indexes and its 32 MB page cache,
   range predicates on the bare time columns (every range reads an index), one statement per event time grouped
@@ -82,6 +85,8 @@ TZ = "Asia/Shanghai"
 SEED = 20261122
 REPEATS = 25
 NAIVE_REPEATS = 3
+#: The moments (their index among the ``REPEATS``) the baselines run at, right after those moments' refreshes.
+BASELINE_AT = frozenset(np.linspace(0, REPEATS - 1, NAIVE_REPEATS).round().astype(int).tolist())
 TREND_DAYS = 14
 ON_TIME_DAYS = 30
 STALE_FACTOR = 2.0
@@ -971,24 +976,27 @@ def run(scale: float = 1) -> list[Result]:
     ]
     reads: dict[str, list[tuple[str, float]]] = {p: [] for p in PERIODS}
     calls: dict[str, dict[str, list[float]]] = {p: {} for p in PERIODS}
+    peer, load_seconds = duckdb_peer.load(path, VERSION, DUCKDB_THREADS)
     warmed = warm_files(path)
+    warm_files(duckdb_peer.copy_path(path, VERSION))
+    baselines = {"fair": lambda: SQLiteScans(path), "duckdb": lambda: DuckDBScans(peer, DUCKDB_THREADS)}
+    runs: dict[str, list[tuple[float, dict[str, float]]]] = {name: [] for name in baselines}
     with page_cache().app_context():
         overview_refresh(engine, moments[0], "day")  # warm-up: imports, page cache, statements
-        for now in moments[1:]:
+        for index, now in enumerate(moments[1:]):
             for period in PERIODS:
                 cache.clear()
                 with timed_reads(engine, reads[period]):
                     for name, seconds in overview_refresh(engine, now, period).items():
                         calls[period].setdefault(name, []).append(seconds)
+            if index in BASELINE_AT:  # between the refreshes: both sides of a ratio see the machine alike
+                for name, scans in baselines.items():
+                    runs[name].append(_baseline_run(scans, engine, now))
+    peer.close()
+    (fair, fair_parts), (duck, duck_parts) = (_median_run(runs[name]) for name in baselines)
     ranges = _range_refreshes(engine, moments[1:])
     floor = statement_floor(engine, moments[1:])
-    warm_files(path)
-    fair, fair_parts = _baseline(lambda: SQLiteScans(path), engine, moments)
     plans = _plans(path, moments[1])
-    peer, load_seconds = duckdb_peer.load(path, VERSION, DUCKDB_THREADS)
-    warm_files(duckdb_peer.copy_path(path, VERSION))
-    duck, duck_parts = _baseline(lambda: DuckDBScans(peer, DUCKDB_THREADS), engine, moments)
-    peer.close()
     warm_files(path)
     range_fair = range_baselines(path, engine, moments[1:], started + RANGE_BASELINES_UNTIL_S)
     engine.dispose()
@@ -1106,19 +1114,21 @@ def _range_row(kind: str, refreshes: list[float], baseline: list[float] | None, 
     )
 
 
-def _baseline(scans, engine, moments: list[datetime]) -> tuple[list[float], dict[str, float]]:
-    """Seconds of ``NAIVE_REPEATS`` baseline refreshes (each checked against the rollups) and the parts of the
-    median one."""
-    runs = []
-    for now in moments[1 : NAIVE_REPEATS + 1]:
-        q = scans()
-        started = time.perf_counter()
-        numbers = baseline_overview(q, engine, now)
-        runs.append((time.perf_counter() - started, q.parts))
-        q.close()
-        check_equal(numbers, engine, now)
-    runs.sort(key=lambda run: run[0])
-    return [seconds for seconds, _ in runs], runs[len(runs) // 2][1]
+def _baseline_run(scans, engine, now: datetime) -> tuple[float, dict[str, float]]:
+    """Seconds of one baseline refresh at ``now`` (checked against the rollups) and its parts."""
+    q = scans()
+    started = time.perf_counter()
+    numbers = baseline_overview(q, engine, now)
+    seconds = time.perf_counter() - started
+    q.close()
+    check_equal(numbers, engine, now)
+    return seconds, q.parts
+
+
+def _median_run(runs: list[tuple[float, dict[str, float]]]) -> tuple[list[float], dict[str, float]]:
+    """The seconds of baseline ``runs`` and the parts of the median one."""
+    ordered = sorted(runs, key=lambda run: run[0])
+    return [seconds for seconds, _ in ordered], ordered[len(ordered) // 2][1]
 
 
 def _parts(parts: dict[str, float]) -> str:
