@@ -224,14 +224,15 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
     whole dekads among its other days when it has a dekad one (:data:`~dashboard.db.rollups.DEKAD_OF`) and block
     rows of the whole blocks among its edge hours when it has a block table beside it
     (:data:`~dashboard.db.rollups.BLOCK_OF`); the edge hours from the hourly table's city totals instead (a row an
-    hour, :data:`~dashboard.db.rollups.CITY_OF`) when ``columns`` name no dimension; with ``day`` (the UTC start
+    hour, :data:`~dashboard.db.rollups.CITY_OF`) when they hold every one of ``columns``; with ``day`` (the UTC start
     of each row's local day) when ``by_day``; with the rows of ``facts``' hourly rollup computed from the facts at
     the period's edges, signed (:mod:`dashboard.queries.edges`), when ``facts`` names the domain. The bounds are
     bound parameters, so one statement serves every period of the shape."""
     hourly, daily = levels
     monthly, dekads, blocks = MONTHLY_OF.get(daily), DEKAD_OF.get(daily), BLOCK_OF.get(daily)
-    if hourly in CITY_OF and DIMENSIONS.isdisjoint(columns):  # a row an hour: no block to read
-        hourly, blocks = CITY_OF[hourly], None
+    city = CITY_OF.get(hourly)
+    if city is not None and all(c in city.c for c in columns):  # a row an hour: no block to read
+        hourly, blocks = city, None
     has_days, has_head, has_tail, signs, has_months, wholes = shape
     parts = []
     if has_days and has_months and monthly is not None and not by_day:
