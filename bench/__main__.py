@@ -14,8 +14,8 @@ still run and are published.
 
 The run is bounded by construction: every stage runs in a child process of its own (its own process group, so the
 servers it starts go with it) under a time limit — its cap (:data:`STAGE_CAPS`) or what is left of the whole
-run's budget (``--budget-minutes``, default 14, so that ``make bench`` from a fresh clone, with the minute of
-creating ``.venv``, ends within 15 minutes), whichever is less. A stage stopped at its limit, or not started
+run's budget (``--budget-minutes``, default 13.5, so that ``make bench`` from a fresh clone, with the minute or
+so of creating ``.venv``, ends within 15 minutes), whichever is less. A stage stopped at its limit, or not started
 because the budget is spent, is a row saying so, and the table is published all the same.
 """
 
@@ -147,8 +147,8 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=int, default=30, help="duration of the short load run (0: skip it)")
     parser.add_argument("--load-layouts", default="production",
                         help="layouts of the short load run (production, single or both; `make load` runs both)")
-    parser.add_argument("--budget-minutes", type=float, default=14,
-                        help="the whole run's time limit (default 14: with .venv, `make bench` ends within 15 min)")
+    parser.add_argument("--budget-minutes", type=float, default=13.5,
+                        help="the whole run's time limit (default 13.5: with .venv, `make bench` ends within 15 min)")
     args = parser.parse_args()
     started = time.perf_counter()
     budget = Budget(args.budget_minutes)
