@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browsing import READY, assert_clean, open_page, settle
+from sqlalchemy import func, select
+
+from dashboard.db.models import Complaint
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +49,15 @@ def test_overview_year_on_year_without_last_years_data(context, live_url, screen
         page.close()
 
 
+def _received(engine, start, end) -> int:
+    """Complaints requested in [start, end), counted straight from the fixture's facts."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).where(Complaint.requested_at >= start,
+                                                       Complaint.requested_at < end)).scalar()
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_overview_against_the_previous_period(context, live_url, screenshots, lang):
+def test_overview_against_the_previous_period(context, live_url, live_engine, city_moment, screenshots, lang):
     page, problems, callbacks = open_page(context, live_url, f"/?lang={lang}&compare=previous")
     try:
         settle(page, READY["overview"])
@@ -58,10 +68,17 @@ def test_overview_against_the_previous_period(context, live_url, screenshots, la
         assert changed, cards  # the fixture's complaints of yesterday: changes with a comparison value
         for card in changed:  # a number, an arrow, the comparison value in the tooltip
             assert re.search(r"[+−±][\d.,]+.*[▲▼＝]", card["text"]) and card["title"], card
-        # complaints received: lower is better, and today has more than yesterday up to now (+, red)
+        # complaints received: lower is better; the arrow and colour follow today so far against yesterday by now,
+        # both counted from the facts (just after the city's midnight the two can be equal: ＝, neutral)
+        midnight = city_moment.astimezone(ZoneInfo("Asia/Shanghai")).replace(hour=0, minute=0, second=0,
+                                                                              microsecond=0)
+        today = _received(live_engine, midnight, city_moment)
+        yesterday = _received(live_engine, midnight - timedelta(days=1), city_moment - timedelta(days=1))
         received = page.locator("a[href*='kpi=complaints_received'] .change")
         text, cls = received.inner_text(), received.get_attribute("class")
-        assert ("▲" in text and "text-danger" in cls) or ("▼" in text and "text-success" in cls), (text, cls)
+        expected = ("▲", "text-danger") if today > yesterday else ("▼", "text-success") if today < yesterday else (
+            "＝", "text-body-secondary")
+        assert expected[0] in text and expected[1] in cls, (text, cls, today, yesterday)
         page.screenshot(path=str(screenshots / f"overview-compare-previous-{lang}.png"))
         assert_clean(problems, callbacks, page)
     finally:
