@@ -28,16 +28,19 @@ DRAWN = """() => !document.querySelector('[data-dash-is-loading]')
       && !(g._fullLayout && g._fullLayout.map && !g._fullLayout.map._subplot.map.loaded()))"""
 
 
-def open_page(context, live_url, path, theme="light", viewport=(1920, 1080)):
+def open_page(context, live_url, path, theme="light", viewport=(1920, 1080), init_script=None):
     """A new tab of the worker's browser context (its cache shared: scripts load once per worker) on ``path``,
-    with its console errors, outside requests and callback statuses recorded."""
+    with its console errors (page errors with their stack), outside requests and callback statuses recorded;
+    ``init_script`` runs in the page before its own scripts."""
     page = context.new_page()
+    if init_script:
+        page.add_init_script(init_script)
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
     page.emulate_media(color_scheme=theme)
     problems: list[str] = []
     callbacks: list[int] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}\n{e.stack}"))
     host = urlparse(live_url).netloc
 
     def check_request(request):

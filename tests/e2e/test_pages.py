@@ -95,6 +95,36 @@ def test_wall_rotates_and_marks_stale_panels(context, live_url, screenshots):
         page.close()
 
 
+#: The maps' style takes 3 s to load (a busy screen machine).
+SLOW_STYLE = """(() => {
+  const fetchNow = window.fetch;
+  window.fetch = (resource, options) => String(resource.url || resource).includes("/assets/map-blank-")
+    ? new Promise(done => setTimeout(done, 3000)).then(() => fetchNow(resource, options))
+    : fetchNow(resource, options);
+})();"""
+
+
+def test_wall_map_resized_while_its_style_loads(context, live_url):
+    """Plotly fails on a map resized before its style has loaded (page errors reading the style's layers); the
+    wall's next scene takes its size while its figures arrive, later on a busy machine: such a resize waits."""
+    page, problems, callbacks = open_page(
+        context, live_url, "/wall?scenes=halls,city&rotate=600&lang=en", "dark", init_script=SLOW_STYLE
+    )
+    try:
+        graph = "document.querySelector('.wall-panel-city_map .js-plotly-plot')"
+        page.wait_for_selector(".wall-panel-city_map .maplibregl-canvas", state="attached", timeout=30_000)
+        assert page.evaluate(f"{graph}._fullLayout.map._subplot.map.getStyle() === undefined")  # still loading
+        # the graph takes another size now, as one shown late does
+        page.evaluate(f"{graph}.closest('.wall-graph').style.width = '80%'")
+        page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded()", timeout=10_000)
+        page.wait_for_function(f"Math.abs({graph}._fullLayout.width - {graph}.clientWidth) <= 1", timeout=10_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(f"{graph}.data.length") > 0
+        assert_clean(problems, callbacks, page)
+    finally:
+        page.close()
+
+
 def test_overview_card_drills_to_its_page(context, live_url):
     page, problems, callbacks = open_page(context, live_url, "/complaints?kpi=complaint_on_time_rate&lang=en")
     try:
