@@ -104,18 +104,28 @@ SLOW_STYLE = """(() => {
 })();"""
 
 
-def test_wall_map_resized_while_its_style_loads(context, live_url):
-    """Plotly fails on a map resized before its style has loaded (page errors reading the style's layers); the
-    wall's next scene takes its size while its figures arrive, later on a busy machine: such a resize waits."""
+#: Where a map may be resized while its style loads: the wall's next scene (prepared hidden, its figures sent
+#: as it takes its size) and the pages whose map is drawn as they open.
+LOADING_MAPS = {
+    "wall": ("/wall?scenes=halls,city&rotate=600", ".wall-panel-city_map"),
+    "map": ("/map", "#map-graph"),
+    "district": ("/district/339901", "#district-map"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOADING_MAPS))
+def test_map_resized_while_its_style_loads(context, live_url, name):
+    """Plotly fails on a map resized before its style has loaded (page errors reading the style's layers); a
+    graph takes its size a while after it shows, later on a busy machine: such a resize waits for the style."""
+    path, place = LOADING_MAPS[name]
     page, problems, callbacks = open_page(
-        context, live_url, "/wall?scenes=halls,city&rotate=600&lang=en", "dark", init_script=SLOW_STYLE
+        context, live_url, f"{path}{'&' if '?' in path else '?'}lang=en", "dark", init_script=SLOW_STYLE
     )
     try:
-        graph = "document.querySelector('.wall-panel-city_map .js-plotly-plot')"
-        page.wait_for_selector(".wall-panel-city_map .maplibregl-canvas", state="attached", timeout=30_000)
+        graph = f"document.querySelector('{place} .js-plotly-plot')"
+        page.wait_for_selector(f"{place} .maplibregl-canvas", state="attached", timeout=30_000)
         assert page.evaluate(f"{graph}._fullLayout.map._subplot.map.getStyle() === undefined")  # still loading
-        # the graph takes another size now, as one shown late does
-        page.evaluate(f"{graph}.closest('.wall-graph').style.width = '80%'")
+        page.evaluate(f"{graph}.parentElement.style.width = '80%'")  # the graph takes another size meanwhile
         page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded()", timeout=10_000)
         page.wait_for_function(f"Math.abs({graph}._fullLayout.width - {graph}.clientWidth) <= 1", timeout=10_000)
         page.wait_for_timeout(500)
