@@ -25,6 +25,36 @@ def _local(hours: pd.Series, timezone: str) -> pd.Series:
     return pd.to_datetime(hours, utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
 
 
+#: The longest an interval of each grain lasts (a local day of 25 hours where clocks go back, a month of 31
+#: days and that hour): points further apart have an interval between them that holds no value.
+LONGEST = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(hours=25), "month": pd.Timedelta(days=31, hours=1)}
+
+
+def _gaps_broken(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """``frame`` (column ``hour``: each interval's start in UTC) in time order, with a row of no value an hour
+    after each point that intervals without a value follow: a line breaks there instead of being drawn across
+    what was not measured (a hall closed at night, a feed down)."""
+    hours = pd.to_datetime(frame["hour"], utc=True)
+    ordered = frame.assign(hour=hours).sort_values("hour", kind="stable", ignore_index=True)
+    before_gap = ordered["hour"][ordered["hour"].diff().shift(-1) > LONGEST[grain]]
+    if before_gap.empty:
+        return ordered
+    gaps = pd.DataFrame({"hour": before_gap + pd.Timedelta(hours=1)})
+    return pd.concat([ordered, gaps], ignore_index=True).sort_values("hour", kind="stable", ignore_index=True)
+
+
+def _points_marked(values: pd.Series | None, sparse: bool) -> dict:
+    """A line's mode and markers: every point marked on a line of few points; on others the points with no
+    value on either side (they would not show as a line)."""
+    if sparse or values is None:
+        return {"mode": "lines+markers", "marker": {"size": 5}}
+    known = values.notna()
+    alone = known & ~known.shift(1, fill_value=False) & ~known.shift(-1, fill_value=False)
+    if not alone.any():
+        return {"mode": "lines"}
+    return {"mode": "lines+markers", "marker": {"size": [5 if point else 0 for point in alone]}}
+
+
 def _axes(theme: str, x: dict | None = None, y: dict | None = None) -> dict:
     """The x and y axes of a chart: a y grid from zero, both in the muted colour, with ``x``/``y`` added."""
     colours = palette(theme)
@@ -118,11 +148,14 @@ def overlay_traces(
     right: dict | None = None,
     width: float = 1.5,
     colours: tuple[str, ...] = SERIES_COLOURS,
+    grain: str = "hour",
 ) -> list[go.Scatter]:
-    """Dashed lines of the comparison period's series, moved onto the current period's time axis."""
+    """Dashed lines of the comparison period's series per ``grain``, moved onto the current period's time
+    axis (broken where it has no value)."""
     frame, shift, label = overlay
     if frame.empty:
         return []
+    frame = _gaps_broken(frame, grain)
     x = _local(frame["hour"], timezone) + shift
     return [
         go.Scatter(
@@ -192,34 +225,34 @@ def time_lines(
     if not _has_values(frame, series) and (overlay is None or not _has_values(overlay[0], series)):
         return empty(t("fresh.none", lang), theme, font_size)
     x = _local(frame["hour"], timezone) if not frame.empty else []
+    lines = _gaps_broken(frame, grain) if not frame.empty else frame  # bars keep their spacing
+    x_lines = _local(lines["hour"], timezone) if not frame.empty else []
     ticks, hover = _time_formats(grain, _other_year(frame, span, timezone))
     traces = []
     for i, (column, label) in enumerate(series.items()):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         kind = go.Bar if column in bars else go.Scatter
+        drawn = frame if column in bars else lines
         sparse = len(frame) <= SPARSE_POINTS
         extra = (
             {"marker_color": colour, "opacity": 0.75 if overlay is not None else 1}
             if column in bars
-            else {
-                "line": {"color": colour, "width": 2.5},
-                "mode": "lines+markers" if sparse else "lines",
-                "marker": {"size": 5},
-            }
+            else {"line": {"color": colour, "width": 2.5}}
+            | _points_marked(drawn[column] if column in drawn else None, sparse)
         )
         if right and column in right:
             extra["yaxis"] = "y2"
         traces.append(
             kind(
-                x=x,
-                y=frame[column] if column in frame else [],
+                x=x if column in bars else x_lines,
+                y=drawn[column] if column in drawn else [],
                 name=label,
                 hovertemplate="%{x|" + hover + "} %{y:.1f}<extra>" + html.escape(label) + "</extra>",
                 **extra,
             )
         )
     if overlay is not None:
-        traces += overlay_traces(overlay, series, timezone, right, overlay_width)
+        traces += overlay_traces(overlay, series, timezone, right, overlay_width, grain=grain)
     left = [c for c in series if c in frame and c not in (right or {})]
     values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0

@@ -155,3 +155,43 @@ def test_day_and_month_axes_tick_on_whole_days_and_months():
     assert dtick(two_days, "day") == 86_400_000  # one tick a day, not four of the same day
     assert dtick(quarter, "day") == 10 * 86_400_000  # 92 days: a tick every 10 days
     assert dtick(year, "month") == "M2"  # 12 months and a day: every other month
+
+
+def test_time_lines_break_where_intervals_hold_no_value():
+    """A line is not drawn across intervals nothing was measured in (a hall closed at night): hand-made points
+    with a gap of 7 hours, and local days of New York around its clocks going back (a 25-hour day is no gap)."""
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from layouts.figures.charts import time_lines
+
+    hours = pd.to_datetime(["2026-12-06T00:00Z", "2026-12-06T01:00Z", "2026-12-06T09:00Z", "2026-12-06T10:00Z"])
+    frame = pd.DataFrame({"hour": hours, "issued": [5, 6, 7, 8], "wait": [12.0, 14.0, 30.0, 20.0]})
+    span = (datetime(2026, 12, 5, 12, tzinfo=UTC), datetime(2026, 12, 6, 12, tzinfo=UTC))
+    fig = time_lines(frame, {"issued": "n", "wait": "min"}, "en", "dark", "Asia/Shanghai", bars=("issued",), span=span)
+    bars, line = fig.data
+    assert list(bars.y) == [5, 6, 7, 8]  # bars as they are
+    assert [None if pd.isna(v) else v for v in line.y] == [12.0, 14.0, None, 30.0, 20.0]
+    assert pd.Timestamp(line.x[2]) == pd.Timestamp("2026-12-06T10:00")  # local: an hour after 09:00 (01:00Z)
+    # days of New York: Oct 31 (24 h), Nov 1 (25 h: clocks go back), Nov 2, then Nov 4 after a day without data
+    days = pd.to_datetime(["2026-10-31T04:00Z", "2026-11-01T04:00Z", "2026-11-02T05:00Z", "2026-11-04T05:00Z"])
+    daily = time_lines(pd.DataFrame({"hour": days, "wait": [1.0, 2.0, 3.0, 4.0]}), {"wait": "min"}, "en", "dark",
+                       "America/New_York", grain="day")
+    assert [None if pd.isna(v) else v for v in daily.data[0].y] == [1.0, 2.0, 3.0, None, 4.0]
+
+
+def test_a_long_line_marks_the_points_it_cannot_join():
+    """On a line of many points (no markers), a point with no value on either side would not show: it is marked."""
+    import pandas as pd
+
+    from layouts.figures.charts import SPARSE_POINTS, time_lines
+
+    hours = pd.date_range("2026-12-01T00:00Z", periods=SPARSE_POINTS + 12, freq="h")
+    values = [float(i) for i in range(len(hours))]
+    values[29] = values[31] = None  # the point of 30 stands alone
+    fig = time_lines(pd.DataFrame({"hour": hours, "wait": values}), {"wait": "min"}, "en", "dark", "UTC")
+    sizes = list(fig.data[0].marker.size)
+    assert fig.data[0].mode == "lines+markers" and sizes[30] == 5 and sum(sizes) == 5
+    joined = time_lines(pd.DataFrame({"hour": hours, "wait": range(len(hours))}), {"wait": "min"}, "en", "dark", "UTC")
+    assert joined.data[0].mode == "lines"
