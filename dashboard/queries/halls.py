@@ -133,7 +133,7 @@ def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | N
     numeric = [c for c in frame.columns if c not in ("code", "name_zh", "name_en", "lon", "lat", "district_code")]
     frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0).astype(float)
     edges = _edges(engine, start, end, "hall_code").groupby("hall_code")[numeric].sum()
-    frame[numeric] += edges.reindex(frame["code"], fill_value=0.0).to_numpy()
+    frame[numeric] += edges.reindex(frame["code"], fill_value=0.0).to_numpy(dtype=float)  # none: object zeros
     return _hall_rates(frame.astype(dict.fromkeys(COUNTS, int)))
 
 

@@ -41,7 +41,7 @@ class HallsView:
 
 def totals(stats: pd.DataFrame) -> dict:
     """Totals over the halls shown (zero when no hall matches, e.g. a district without halls)."""
-    sums = stats.sum(numeric_only=True).reindex(SUMMED, fill_value=0)
+    sums = stats.reindex(columns=SUMMED, fill_value=0).astype(float).sum()
 
     def ratio(num, den, scale):
         return sums[num] / sums[den] * scale if sums[den] else None

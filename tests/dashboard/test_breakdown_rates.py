@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from dashboard.db.models import (
     HallDaily,
     HallHourly,
     HallTicket,
+    ServiceHall,
 )
 from dashboard.queries import complaints as complaint_queries
 from dashboard.queries import halls as hall_queries
@@ -121,3 +123,31 @@ def test_no_breakdown_rate_above_100(sqlite_engine, complaints, halls):
     stats = hall_queries.hall_stats(sqlite_engine, START, NOW)
     for rate in RATES:
         assert (stats[rate].dropna() <= 100).all(), rate
+
+
+@EXAMPLES
+@given(halls=st.lists(hall_tickets(), min_size=1, max_size=10), edges=st.sampled_from([(0, 0), (17, 23)]))
+def test_hall_tiles_equal_the_tickets_by_hand(sqlite_engine, halls, edges):
+    """The halls page's average wait and handling time over the halls (its tiles) equal the tickets issued in the
+    period averaged here, for a period of whole hours (no edge facts to add) and one that starts and ends inside
+    an hour."""
+    from layouts.viewmodels.halls import totals
+
+    _store(sqlite_engine, [], halls)
+    with sqlite_engine.begin() as conn:
+        if not conn.execute(ServiceHall.__table__.select()).first():
+            conn.execute(insert(ServiceHall), [{"code": code, "name_zh": code, "name_en": code, "lon": 120.0,
+                                                "lat": 30.0, "district_code": "339901"} for code in ("H1", "H2")])
+    start, end = START + timedelta(minutes=edges[0]), NOW - timedelta(minutes=edges[1])
+    facts = pd.DataFrame(halls)
+    issued = facts[(facts["issued_at"] >= start) & (facts["issued_at"] < end)]
+    called, finished = issued[issued["called_at"].notna()], issued[issued["finished_at"].notna()]
+    tiles = totals(hall_queries.hall_stats(sqlite_engine, start, end))
+    if called.empty:
+        assert tiles["wait_min"] is None
+    else:
+        wait = (called["called_at"] - called["issued_at"]).dt.total_seconds().sum() / len(called) / 60
+        assert tiles["wait_min"] == pytest.approx(wait)
+    if not finished.empty:
+        handling = (finished["finished_at"] - finished["called_at"]).dt.total_seconds().sum() / len(finished) / 60
+        assert tiles["handling_min"] == pytest.approx(handling)
