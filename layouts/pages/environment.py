@@ -24,7 +24,7 @@ from layouts.components.frame import page_request
 from layouts.figures.air_months import level_days
 from layouts.figures.charts import empty, ranked_bars, time_lines
 from layouts.figures.city_map import city_map
-from layouts.format import number
+from layouts.format import local_time, number
 from layouts.i18n import t
 from layouts.viewmodels.domain import latest_tile_change
 from layouts.viewmodels.environment import AQI_BANDS, EnvironmentView, environment_view
@@ -59,7 +59,9 @@ def _values(data: EnvironmentView) -> dict[str, float | None]:
     return {"exceed": data.exceed_hours}
 
 
-def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
+def _tiles(data: EnvironmentView, lang: str, timezone: str) -> list[Tile]:
+    """The AQI and primary pollutant of the newest hour (its detail says which, whatever the period), the
+    period's hours over 100, the stations reporting."""
     city = data.city
     primary = (
         "、".join(t(f"pollutant.{p}", lang) for p in city.result.primary)
@@ -71,7 +73,14 @@ def _tiles(data: EnvironmentView, lang: str) -> list[Tile]:
             "aqi",
             t("kpi.city_aqi.title", lang),
             number(city.result.aqi if city else None, lang),
-            t(f"aqi.{city.result.level.key}", lang) if city else t("fresh.none", lang),
+            t(
+                "environment.tile.aqi.detail",
+                lang,
+                level=t(f"aqi.{city.result.level.key}", lang),
+                hour=local_time(city.observed_at, timezone, lang=lang),
+            )
+            if city
+            else t("fresh.none", lang),
         ),
         Tile("primary", t("environment.tile.primary", lang), primary, t("environment.tile.primary.detail", lang)),
         Tile(
@@ -123,7 +132,7 @@ def draw(view: View) -> Drawn:
     note = t("environment.month.note", lang) if grain == "month" else None
     return Drawn(
         with_latest(
-            with_changes(_tiles(data, lang), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
+            with_changes(_tiles(data, lang, tz), view, _values(data), base, _values, DIRECTIONS, whole=("exceed",)),
             "aqi", "city_aqi", _latest(view), view, digits=0,
         ),
         {

@@ -115,7 +115,7 @@ def test_the_exceedance_tile_counts_over_the_rated_hours_not_the_span(engine, tm
     day = DAYS[1]
     span = resolve(TimeSelection("custom", day, day), NOW, TZ)
     data = environment_view(View(_context(engine, tmp_path, lang), span, None))
-    (tile,) = [tile for tile in _tiles(data, lang) if tile.key == "exceed"]
+    (tile,) = [tile for tile in _tiles(data, lang, TZ) if tile.key == "exceed"]
     assert data.rated_hours > 0
     assert phrase.format(n=data.rated_hours) in tile.detail
     assert "所选时段" not in tile.detail
@@ -156,3 +156,23 @@ def test_the_monthly_panels_say_what_they_show(engine, tmp_path):
     aqi = drawn.figures["aqi"]()
     assert [tr.name for tr in aqi.data] == ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
     assert aqi.layout.barmode == "stack" and [a.text for a in aqi.layout.annotations] == ["同比：无数据"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_aqi_tile_names_its_hour_whatever_the_period(engine, tmp_path, lang):
+    """The AQI tile is the newest hour's reading, not the period's: over last week its detail says so and names
+    that hour (the newest whole hour of air readings by the page's moment, found here with plain SQL)."""
+    from dashboard.web.app import create_app
+
+    create_app(engine, Settings(var_dir=tmp_path, auth_mode="open"))
+    from layouts.pages.environment import draw
+
+    span = resolve(TimeSelection("last_week"), NOW, TZ)
+    drawn = draw(View(_context(engine, tmp_path, lang), span, None))
+    (tile,) = [tile for tile in drawn.tiles if tile.key == "aqi"]
+    with engine.connect() as conn:
+        newest = pd.read_sql(text("SELECT observed_at FROM sensor_reading WHERE quantity = 'pm25'"), conn)
+    moments = pd.to_datetime(newest["observed_at"], utc=True)
+    hour = moments[moments <= pd.Timestamp(NOW)].max().floor("h").tz_convert(TZ)
+    named = f"{hour.month}月{hour.day}日 {hour:%H:%M}" if lang == "zh" else f"{hour.day} {hour:%b}, {hour:%H:%M}"
+    assert ("最近一小时" if lang == "zh" else "newest hour") in tile.detail and named in tile.detail, tile.detail
