@@ -285,6 +285,7 @@ def time_lines(
             "overlaying": "y",
             "side": "right",
             "showgrid": False,
+            "tickmode": "auto",  # round values (an overlaying axis syncs to the left one's grid: 3.68, 7.35, …)
             "rangemode": "tozero",
             "automargin": True,
             "color": palette(theme).muted,

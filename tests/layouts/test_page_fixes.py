@@ -48,6 +48,9 @@ def test_halls_wait_is_drawn_against_a_second_axis(engine, tmp_path):
     assert wait.yaxis == "y2" and issued.yaxis in (None, "y")
     axis = trend_figure.layout.yaxis2
     assert axis.overlaying == "y" and axis.side == "right"
+    # its own round ticks: by default plotly puts an overlaying axis's ticks on the left axis's grid lines, at
+    # values such as 3.68, 7.35, 11.02 minutes
+    assert axis.tickmode == "auto"
     # the waits are minutes of the same order as the tickets' waits, not a flat line at the counts' zero
     assert pd.Series(wait.y, dtype=float).max() > 0
 
