@@ -155,6 +155,7 @@ def overlay_traces(
     frame, shift, label = overlay
     if frame.empty:
         return []
+    sparse = len(frame) <= SPARSE_POINTS
     frame = _gaps_broken(frame, grain)
     x = _local(frame["hour"], timezone) + shift
     return [
@@ -162,8 +163,8 @@ def overlay_traces(
             x=x,
             y=frame[column],
             name=f"{name} · {label}",
-            mode="lines",
             line={"color": colours[i % len(colours)], "width": width, "dash": "dash"},
+            **_points_marked(frame[column], sparse),
             hovertemplate="%{y:.1f}<extra>" + html.escape(f"{name} · {label}") + "</extra>",
             **({"yaxis": "y2"} if column in (right or {}) else {}),
         )

@@ -142,7 +142,9 @@ def test_hall_tiles_equal_the_tickets_by_hand(sqlite_engine, halls, edges):
     facts = pd.DataFrame(halls)
     issued = facts[(facts["issued_at"] >= start) & (facts["issued_at"] < end)]
     called, finished = issued[issued["called_at"].notna()], issued[issued["finished_at"].notna()]
-    tiles = totals(hall_queries.hall_stats(sqlite_engine, start, end))
+    stats = hall_queries.hall_stats(sqlite_engine, start, end)
+    assert all(pd.api.types.is_float_dtype(stats[c]) for c in ("wait_seconds", "handling_seconds"))  # never objects
+    tiles = totals(stats)
     if called.empty:
         assert tiles["wait_min"] is None
     else:

@@ -113,10 +113,19 @@ LOADING_MAPS = {
 }
 
 
+#: What may reach a map while its style loads: a new size (its graph shown late) or new data (a refresh).
+WHILE_LOADING = {
+    "resize": "{graph}.parentElement.style.width = '80%'",
+    "update": "Plotly.react({graph}, {graph}.data.slice(), Object.assign({{}}, {graph}.layout))",
+}
+
+
+@pytest.mark.parametrize("change", list(WHILE_LOADING))
 @pytest.mark.parametrize("name", list(LOADING_MAPS))
-def test_map_resized_while_its_style_loads(context, live_url, name):
-    """Plotly fails on a map resized before its style has loaded (page errors reading the style's layers); a
-    graph takes its size a while after it shows, later on a busy machine: such a resize waits for the style."""
+def test_map_changed_while_its_style_loads(context, live_url, name, change):
+    """Plotly fails on a map resized or updated before its style has loaded (page errors reading the style's
+    layers); a graph takes its size a while after it shows, and a refresh may come meanwhile, later on a busy
+    machine: such a change waits for the style."""
     path, place = LOADING_MAPS[name]
     page, problems, callbacks = open_page(
         context, live_url, f"{path}{'&' if '?' in path else '?'}lang=en", "dark", init_script=SLOW_STYLE
@@ -125,7 +134,7 @@ def test_map_resized_while_its_style_loads(context, live_url, name):
         graph = f"document.querySelector('{place} .js-plotly-plot')"
         page.wait_for_selector(f"{place} .maplibregl-canvas", state="attached", timeout=30_000)
         assert page.evaluate(f"{graph}._fullLayout.map._subplot.map.getStyle() === undefined")  # still loading
-        page.evaluate(f"{graph}.parentElement.style.width = '80%'")  # the graph takes another size meanwhile
+        page.evaluate(WHILE_LOADING[change].format(graph=graph))
         page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded()", timeout=10_000)
         page.wait_for_function(f"Math.abs({graph}._fullLayout.width - {graph}.clientWidth) <= 1", timeout=10_000)
         page.wait_for_timeout(500)

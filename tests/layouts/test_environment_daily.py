@@ -172,7 +172,7 @@ def test_the_aqi_tile_names_its_hour_whatever_the_period(engine, tmp_path, lang)
     (tile,) = [tile for tile in drawn.tiles if tile.key == "aqi"]
     with engine.connect() as conn:
         newest = pd.read_sql(text("SELECT observed_at FROM sensor_reading WHERE quantity = 'pm25'"), conn)
-    moments = pd.to_datetime(newest["observed_at"], utc=True)
-    hour = moments[moments <= pd.Timestamp(NOW)].max().floor("h").tz_convert(TZ)
+    hours = pd.to_datetime(newest["observed_at"], utc=True).dt.floor("h")
+    hour = hours[hours < pd.Timestamp(NOW).floor("h")].max().tz_convert(TZ)  # the newest whole hour by NOW
     named = f"{hour.month}月{hour.day}日 {hour:%H:%M}" if lang == "zh" else f"{hour.day} {hour:%b}, {hour:%H:%M}"
     assert ("最近一小时" if lang == "zh" else "newest hour") in tile.detail and named in tile.detail, tile.detail

@@ -195,3 +195,8 @@ def test_a_long_line_marks_the_points_it_cannot_join():
     assert fig.data[0].mode == "lines+markers" and sizes[30] == 5 and sum(sizes) == 5
     joined = time_lines(pd.DataFrame({"hour": hours, "wait": range(len(hours))}), {"wait": "min"}, "en", "dark", "UTC")
     assert joined.data[0].mode == "lines"
+    # a comparison line too: three days two days apart are three marked points, not an invisible line
+    days = pd.to_datetime(["2026-11-01T16:00Z", "2026-11-03T16:00Z", "2026-11-05T16:00Z"])
+    base = (pd.DataFrame({"hour": days, "wait": [1.0, 2.0, 3.0]}), pd.DateOffset(days=7), "WoW")
+    compared = time_lines(base[0], {"wait": "min"}, "en", "dark", "UTC", grain="day", overlay=base)
+    assert "markers" in compared.data[1].mode and [v for v in compared.data[1].y if v == v] == [1.0, 2.0, 3.0]
