@@ -6,9 +6,16 @@
    A data change of a source (plotly's setData, or a source added; not a tile of a pan or zoom) holds the map's
    frames while its sources load, for at most HOLD_MS, after which a frame is drawn whatever has loaded; a held
    frame draws nothing, so the canvas keeps the last one. Never held: a pan or zoom, a frame after the canvas was
-   resized (a resized canvas is blank), a frame after a source failed. */
+   resized (a resized canvas is blank), a frame after a source failed.
+
+   Plotly fails on a map updated or resized while its style is still loading (it reads the style's layers, not
+   there yet). A graph takes its size a while after its page or scene shows (the wall's next scene, a scroll bar
+   appearing), and a refresh can bring new data, both later on a busy machine: such an update of a map (plotly's
+   updateMap, which resizes also go through) waits for the map's load, for at most WAIT_MS (a style that does not
+   load: the update is given up, the graph keeps what it has). */
 (function () {
   var HOLD_MS = 400;
+  var WAIT_MS = 10000;
 
   function wrapPainter(map, state) {
     var painter = map.painter;
@@ -46,10 +53,42 @@
     wrapPainter(map, state);
   }
 
+  function styleLoading(map) {
+    return map.getStyle() === undefined;
+  }
+
+  function loaded(map) {
+    /* settles when the map has loaded, or after WAIT_MS */
+    return new Promise(function (settle) {
+      var timer = window.setTimeout(done, WAIT_MS);
+      function done() {
+        window.clearTimeout(timer);
+        map.off("load", done);
+        settle();
+      }
+      map.on("load", done);
+    });
+  }
+
+  function holdUpdates(subplot) {
+    if (subplot.__cityopsHeld || typeof subplot.updateMap !== "function") { return; }
+    subplot.__cityopsHeld = true;
+    var update = subplot.updateMap;
+    subplot.updateMap = function (calcData, fullLayout, resolve) {
+      var self = this, args = arguments;
+      if (!self.map || !styleLoading(self.map)) { return update.apply(self, args); }
+      loaded(self.map).then(function () {
+        if (styleLoading(self.map)) { resolve(); } else { update.apply(self, args); }
+      });
+      return undefined;
+    };
+  }
+
   function holdMapsOf(graph) {
     var layout = graph._fullLayout || {};
     Object.keys(layout).forEach(function (key) {
       var subplot = /^map\d*$/.test(key) && layout[key] && layout[key]._subplot;
+      if (subplot) { holdUpdates(subplot); }
       if (subplot && subplot.map) { hold(subplot.map); }
     });
   }
