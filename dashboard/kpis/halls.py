@@ -4,6 +4,9 @@ P90 comes from the duration histograms, :mod:`dashboard.kpis.durations`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
 
 from dashboard.kpis.measure import Measure, ratio
 
@@ -23,14 +26,41 @@ SUMS = (
 )
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A hall KPI: ``numerator`` / ``denominator`` × ``scale``, named ``kpi`` in the registry and ``column`` in
+    the per-hall, per-item and per-interval tables (where shares are percentages)."""
+
+    kpi: str
+    column: str
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+    percent: bool = False
+
+
+RATES = (
+    Rate("hall_wait_minutes", "wait_min", "wait_seconds", "called", 1 / 60),
+    Rate("hall_long_wait_share", "over_30_pct", "waited_over_30min", "called", percent=True),
+    Rate("hall_handling_minutes", "handling_min", "handling_seconds", "finished", 1 / 60),
+    Rate("hall_online_rate", "online_pct", "online", "issued", percent=True),
+    Rate("hall_one_visit_rate", "single_visit_pct", "single_visit", "with_visits", percent=True),
+    Rate("hall_good_rating_rate", "good_pct", "rated_good", "rated", percent=True),
+)
+
+
 def hall_measures(sums: Mapping[str, float]) -> dict[str, Measure]:
     """KPI id → measure, from the period's hall rollup sums (tickets by their hour of issue)."""
-    return {
-        "hall_wait_minutes": ratio(sums.get("wait_seconds"), sums.get("called"), 1 / 60),
-        "hall_long_wait_share": ratio(sums.get("waited_over_30min"), sums.get("called")),
-        "hall_handling_minutes": ratio(sums.get("handling_seconds"), sums.get("finished"), 1 / 60),
-        "hall_online_rate": ratio(sums.get("online"), sums.get("issued")),
-        "hall_one_visit_rate": ratio(sums.get("single_visit"), sums.get("with_visits")),
-        "hall_good_rating_rate": ratio(sums.get("rated_good"), sums.get("rated")),
-    }
+    return {r.kpi: ratio(sums.get(r.numerator), sums.get(r.denominator), r.scale) for r in RATES}
 
+
+def hall_rates(sums: pd.DataFrame) -> pd.DataFrame:
+    """``sums`` (one row per hall, item or interval, columns :data:`SUMS`) with each rate's column added: the
+    same ratios as :func:`hall_measures`, shares as percentages, NaN where the denominator is 0."""
+
+    def rate(r: Rate) -> pd.Series:
+        denominator = sums[r.denominator].astype(float)
+        scale = r.scale * (100 if r.percent else 1)
+        return sums[r.numerator].astype(float) / denominator.where(denominator > 0) * scale
+
+    return sums.assign(**{r.column: rate(r) for r in RATES})

@@ -76,44 +76,18 @@ def long_waits(engine: Engine, start: datetime, now: datetime, threshold_minutes
 
 
 def _hall_measures(h):
-    return (
-        func.sum(h.issued).label("issued"),
-        func.sum(h.called).label("called"),
-        func.sum(h.wait_seconds).label("wait_seconds"),
-        func.sum(h.waited_over_30min).label("over_30"),
-        func.sum(h.finished).label("finished"),
-        func.sum(h.handling_seconds).label("handling_seconds"),
-        func.sum(h.online).label("online"),
-        func.sum(h.with_visits).label("with_visits"),
-        func.sum(h.single_visit).label("single_visit"),
-        func.sum(h.rated).label("rated"),
-        func.sum(h.rated_good).label("rated_good"),
-    )
+    """The hall rollup's sums (:data:`dashboard.kpis.halls.SUMS`), each labelled by its column."""
+    return tuple(func.sum(getattr(h, column)).label(column) for column in hall_kpis.SUMS)
 
 
 #: The per-hall and per-item sums that count tickets (the others sum seconds).
-COUNTS = ("issued", "called", "over_30", "finished", "online", "with_visits", "single_visit", "rated", "rated_good")
+COUNTS = tuple(column for column in hall_kpis.SUMS if not column.endswith("_seconds"))
 
 
 def _edges(engine: Engine, start: datetime, end: datetime, key: str) -> pd.DataFrame:
     """The signed sums of the hall tickets at the edges of [start, end) per ``key`` (hall_code or service_item, ''
     when none), named as :func:`_hall_measures` names them."""
-    edges = edge_sums(engine, start, end, "halls", hall_kpis.SUMS, (key,))
-    return edges.rename(columns={"waited_over_30min": "over_30"})
-
-
-def _hall_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    def ratio(num: str, den: str, scale: float) -> pd.Series:
-        return (frame[num] / frame[den].where(frame[den] > 0) * scale).astype(float)
-
-    return frame.assign(
-        wait_min=ratio("wait_seconds", "called", 1 / 60),
-        over_30_pct=ratio("over_30", "called", 100),
-        handling_min=ratio("handling_seconds", "finished", 1 / 60),
-        online_pct=ratio("online", "issued", 100),
-        single_visit_pct=ratio("single_visit", "with_visits", 100),
-        good_pct=ratio("rated_good", "rated", 100),
-    )
+    return edge_sums(engine, start, end, "halls", hall_kpis.SUMS, (key,))
 
 
 @cached
@@ -134,7 +108,7 @@ def hall_stats(engine: Engine, start: datetime, end: datetime, district: str | N
     frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0).astype(float)
     edges = _edges(engine, start, end, "hall_code").groupby("hall_code")[numeric].sum()
     frame[numeric] += edges.reindex(frame["code"], fill_value=0.0).to_numpy(dtype=float)  # none: object zeros
-    return _hall_rates(frame.astype(dict.fromkeys(COUNTS, int)))
+    return hall_kpis.hall_rates(frame.astype(dict.fromkeys(COUNTS, int)))
 
 
 @cached
@@ -148,15 +122,16 @@ def hall_trend(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
     sums = both.astype(dict.fromkeys(numeric, float)).groupby("hour", as_index=False)[numeric].sum()
     frame = sums[sums["issued"] > 0].astype(dict.fromkeys(COUNTS, int))
-    return _hall_rates(frame)[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
+    rates = hall_kpis.hall_rates(frame)
+    return rates[["hour", "issued", "wait_min", "over_30_pct"]].sort_values("hour", ignore_index=True)
 
 
 def hall_series(engine: Engine, start: datetime, end: datetime, timezone: str, grain: str) -> pd.DataFrame:
     """:func:`hall_trend` per hour, local day or month (``grain``; days and months from the daily rollup)."""
     if grain == "hour":
         return hall_trend(engine, start, end)
-    sums = domain_series(engine, start, end, timezone, grain, "halls").rename(columns={"waited_over_30min": "over_30"})
-    return _hall_rates(sums)[["hour", "issued", "wait_min", "over_30_pct"]]
+    sums = domain_series(engine, start, end, timezone, grain, "halls")
+    return hall_kpis.hall_rates(sums)[["hour", "issued", "wait_min", "over_30_pct"]]
 
 
 @cached
@@ -171,7 +146,7 @@ def hall_items(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     numeric = [c for c in frame.columns if c != "service_item"]
     both = pd.concat([frame.astype({c: float for c in numeric}), _edges(engine, start, end, "service_item")])
     sums = both.groupby("service_item", as_index=False)[numeric].sum().astype(dict.fromkeys(COUNTS, int))
-    frame = _hall_rates(sums[sums["issued"] > 0])
+    frame = hall_kpis.hall_rates(sums[sums["issued"] > 0])
     frame = frame[["service_item", "issued", "wait_min", "online_pct", "single_visit_pct"]].sort_values(
         "issued", ascending=False, ignore_index=True
     )

@@ -7,24 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.kpis import halls as hall_kpis
 from dashboard.queries import halls, reference
 from layouts.components.domain import View
 from layouts.figures.explorer_map import ExplorerLayers
-
-#: The counts the tiles add up over halls.
-SUMMED = (
-    "wait_seconds",
-    "over_30",
-    "handling_seconds",
-    "finished",
-    "online",
-    "issued",
-    "called",
-    "single_visit",
-    "with_visits",
-    "rated_good",
-    "rated",
-)
 
 
 @dataclass(frozen=True)
@@ -40,19 +26,12 @@ class HallsView:
 
 
 def totals(stats: pd.DataFrame) -> dict:
-    """Totals over the halls shown (zero when no hall matches, e.g. a district without halls)."""
-    sums = stats.reindex(columns=SUMMED, fill_value=0).astype(float).sum()
-
-    def ratio(num, den, scale):
-        return sums[num] / sums[den] * scale if sums[den] else None
-
+    """The rates of :func:`dashboard.kpis.halls.hall_rates` over the halls shown, summed (None where a
+    denominator is 0, e.g. a district without halls), and the tickets issued and called."""
+    sums = stats.reindex(columns=hall_kpis.SUMS, fill_value=0).astype(float).sum()
+    rates = hall_kpis.hall_rates(sums.to_frame().T).iloc[0]
     return {
-        "wait_min": ratio("wait_seconds", "called", 1 / 60),
-        "over_30_pct": ratio("over_30", "called", 100),
-        "handling_min": ratio("handling_seconds", "finished", 1 / 60),
-        "online_pct": ratio("online", "issued", 100),
-        "single_visit_pct": ratio("single_visit", "with_visits", 100),
-        "good_pct": ratio("rated_good", "rated", 100),
+        **{rate.column: None if pd.isna(rates[rate.column]) else float(rates[rate.column]) for rate in hall_kpis.RATES},
         "called": int(sums["called"]),
         "issued": int(sums["issued"]),
     }
