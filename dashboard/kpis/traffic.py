@@ -121,9 +121,14 @@ SPEED_GRADES = {
 }
 
 
+#: Relative slack of a grade's bound: a segment's speed is computed from sums (count / Σ 1/v, less the parts
+#: outside the period), whose rounding (about 1e-15) must not take a speed at a bound, such as 20 km/h on an
+#: arterial, past it; speeds are reported to 0.01 km/h at best.
+GRADE_SLACK = 1e-9
+
 #: The speed at or below which a road of each class is graded moderate or heavy congestion: the lower bound of
-#: its 轻度拥堵 grade.
-CONGESTED_AT = {road_class: grades[2] for road_class, grades in SPEED_GRADES.items()}
+#: its 轻度拥堵 grade (with :data:`GRADE_SLACK`).
+CONGESTED_AT = {road_class: grades[2] * (1 + GRADE_SLACK) for road_class, grades in SPEED_GRADES.items()}
 
 
 def congested_speeds(road_class, speed) -> np.ndarray:

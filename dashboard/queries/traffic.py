@@ -16,7 +16,7 @@ from dashboard.db.models import (
 )
 from dashboard.db.rollups import by_value
 from dashboard.db.types import UTCDateTime
-from dashboard.kpis.traffic import NetworkTpi, network_tpi, segment_tpi, tpi_from_tti, tpi_level
+from dashboard.kpis.traffic import NetworkTpi, network_measures_by, network_tpi, segment_tpi, tpi_level
 from dashboard.queries.base import plain_tuples, read_frame, read_rows
 from dashboard.queries.edges import edge_sums
 from dashboard.queries.reference import road_segments
@@ -114,33 +114,32 @@ def network(engine: Engine, at: datetime | None = None) -> NetworkTpi | None:
 
 @cached
 def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str | None = None) -> pd.DataFrame:
-    """Hourly network figures from the rollup, the first and last hour from ``start`` and up to ``end`` only (see
-    :mod:`dashboard.queries.edges`): hour, speed_kmh (space-mean), tti (length-weighted), tpi, congested share (%)
-    of the observations, over the segment-hours with a moving observation."""
+    """The network KPIs of each hour from the rollup (:func:`dashboard.kpis.traffic.network_measures_by`), the first
+    and last hour from ``start`` and up to ``end`` only (see :mod:`dashboard.queries.edges`): hour, speed_kmh
+    (space-mean), tti (length-weighted), tpi and congested_pct (the length graded moderate or heavy congestion by
+    its road class, %), over the hours with a rated segment."""
     t, r = TrafficHourly, RoadSegment
-    names = ("observations", "speeds", "inverse_speed_sum", "congested")
+    names = ("speeds", "inverse_speed_sum")
     rolled = read_frame(engine, select(t.hour, t.segment_code, *(t.__table__.c[n] for n in names))
                         .where(t.hour >= start, t.hour < end))
     both = pd.concat([rolled, edge_sums(engine, start, end, "traffic", names, ("hour", "segment_code"))])
     both["hour"] = pd.to_datetime(both["hour"], utc=True, format="ISO8601")
     sums = both.astype(dict.fromkeys(names, float)).groupby(["hour", "segment_code"], as_index=False)[list(names)].sum()
-    roads = read_frame(engine, select(r.code.label("segment_code"), r.length_m, r.free_flow_kmh, r.district_code))
-    rows = sums[sums["speeds"] > 0].merge(roads, on="segment_code")
+    roads = read_frame(engine, select(r.code.label("segment_code"), r.length_m, r.free_flow_kmh, r.road_class,
+                                      r.district_code))
+    rows = sums.merge(roads, on="segment_code")
     if district:
         rows = rows[rows["district_code"] == district]
-    columns = ["hour", "speed_kmh", "tti", "tpi", "congested_pct"]
-    if rows.empty:
-        return pd.DataFrame(columns=columns)
-    length = rows["length_m"].astype(float)
-    rows = rows.assign(length=length, len_tti=length * rows["free_flow_kmh"].astype(float) * rows["inverse_speed_sum"]
-                       / rows["speeds"])
-    frame = rows.groupby("hour", as_index=False)[["length", "len_tti", "speeds", "inverse_speed_sum", "congested",
-                                                  "observations"]].sum()
-    frame["speed_kmh"] = frame["speeds"] / frame["inverse_speed_sum"]
-    frame["tti"] = frame["len_tti"] / frame["length"]
-    frame["tpi"] = [float(tpi_from_tti(v)) for v in frame["tti"]]
-    frame["congested_pct"] = frame["congested"] / frame["observations"].where(frame["observations"] > 0) * 100
-    return frame[columns].sort_values("hour", ignore_index=True)
+    measures = network_measures_by(rows, "hour")
+    hours = sorted(measures)
+    return pd.DataFrame({
+        "hour": pd.to_datetime(hours, utc=True),
+        "speed_kmh": [measures[h]["traffic_network_speed"].value for h in hours],
+        "tti": [measures[h]["traffic_tti"].value for h in hours],
+        "tpi": [measures[h]["traffic_tpi"].value for h in hours],
+        "congested_pct": [measures[h]["traffic_congested_share"].value * 100 for h in hours],
+    }, columns=["hour", "speed_kmh", "tti", "tpi", "congested_pct"]).astype(
+        dict.fromkeys(["speed_kmh", "tti", "tpi", "congested_pct"], float))
 
 
 @cached

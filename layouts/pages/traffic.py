@@ -56,7 +56,8 @@ DIRECTIONS = tile_directions(SPEC)
 
 
 def _values(data: TrafficView) -> dict[str, float | None]:
-    """The values of the tiles read over the period (the congested share in percent); the TPI and TTI tiles
+    """The values of the speed and congested tiles: the network KPIs of the period's newest hour with a rated
+    segment (the congested share in percent), compared with the compared period's newest; the TPI and TTI tiles
     are the latest interval's, whatever the period: the TPI is compared as the overview's card (``with_latest``),
     the TTI is not."""
     return {"speed": data.speed, "congested": data.congested}

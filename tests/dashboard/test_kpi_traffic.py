@@ -77,6 +77,9 @@ def test_per_segment_index_and_congestion_by_road_class():
     assert congested_speeds(
         ["arterial", "arterial", "expressway", "arterial", "track"], [20.0, 21.0, 35.0, float("nan"), 1.0]
     ).tolist() == [True, False, True, False, False]
+    # a speed from sums, one observation at 20 km/h left of two (Σ 1/v = 1/20 + 1/5 − 1/5): still at the bound
+    at_bound, above = 1 / ((1 / 20 + 1 / 5) - 1 / 5), 20.01
+    assert at_bound != 20.0 and congested_speeds(["arterial", "arterial"], [at_bound, above]).tolist() == [True, False]
     segments = segment_tpi(pd.DataFrame({"code": ["S1", "S2"], "free_flow_kmh": [60.0, 60.0], "speed_kmh": [30, 40]}))
     assert segments[["code", "tti", "tpi"]].values.tolist() == [["S1", 2.0, 4.0], ["S2", 1.5, 2.0]]
     assert type(tpi_from_tti(2.0)) is float and tpi_from_tti(2.0) == 4.0

@@ -233,9 +233,13 @@ def test_hourly_traffic_trend_counts_from_the_start_and_up_to_the_end(edges_city
     first = traffic.traffic_trend(engine, START, START + 2 * H)
     # 02:00 from 02:30: R1 at 30 km/h (and a standing observation), R2 at 60 (not R1's 10 nor R3's 12 before 02:30)
     assert first["hour"].tolist() == [pd.Timestamp("2026-11-18T02:00Z")]
-    assert first["speed_kmh"].iloc[0] == pytest.approx(2 / (1 / 30 + 1 / 60))
+    # the network speed is total length over total travel time (1000 m of R1, 2000 m of R2); neither is congested
+    # by its class's grade (arterial at or below 20 km/h, expressway at or below 35)
+    assert first["speed_kmh"].iloc[0] == pytest.approx(3000 / (1000 / 30 + 2000 / 60))
     assert first["tti"].iloc[0] == pytest.approx((1000 * 60 / 30 + 2000 * 80 / 60) / 3000)
+    assert first["congested_pct"].iloc[0] == 0
     last = traffic.traffic_trend(engine, END - H, END)
     # 05:00 up to 05:20: R1 at 20 km/h (not 5 at 05:30, nor R2's 10 at 05:40)
     assert last["hour"].tolist() == [pd.Timestamp("2026-11-21T05:00Z")]
     assert last["speed_kmh"].tolist() == pytest.approx([20.0])
+    assert last["congested_pct"].tolist() == pytest.approx([100.0])  # an arterial at 20 km/h: moderate congestion
