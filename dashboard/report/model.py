@@ -35,13 +35,6 @@ HOT_SPOTS = 5
 SECTIONS = {"complaints": "complaints", "traffic": "traffic", "sensors": "environment", "halls": "halls"}
 
 
-def change(current: float | None, before: float | None) -> float | None:
-    """Relative change of ``current`` against ``before`` (0.062 = +6.2 %); None without both or from zero."""
-    if current is None or before is None or before == 0 or pd.isna(current) or pd.isna(before):
-        return None
-    return (current - before) / abs(before)
-
-
 def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 

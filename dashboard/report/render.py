@@ -31,7 +31,7 @@ from dashboard.privacy import mask_text
 from dashboard.report import figures
 from dashboard.report import sentences as s
 from dashboard.report.fonts import find_font, font_face
-from dashboard.report.model import Report, change
+from dashboard.report.model import Report
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -63,8 +63,8 @@ def _kpi_rows(report: Report, registry: Registry, lang: str) -> list[dict]:
                 "target": s.kpi_value(row.target, kpi.percent, lang) if row.target is not None else "—",
                 "rag": row.rag or "none",
                 "rag_text": t(f"report.rag.{row.rag or 'none'}", lang),
-                "previous": s.signed(change(row.value, row.previous), lang),
-                "year": s.signed(change(row.value, row.year_before), lang),
+                "previous": s.kpi_change(row.value, row.previous, kpi.percent, lang),
+                "year": s.kpi_change(row.value, row.year_before, kpi.percent, lang),
             }
         )
     return rows
@@ -181,7 +181,7 @@ def context(report: Report, registry: Registry, lang: str) -> dict:
         "as_of": t("report.as_of", lang, end=_local(period.end, period.timezone), timezone=period.timezone),
         "incomplete": report.incomplete,
         "incomplete_text": s.incomplete_notes(report, lang),
-        "score_text": s.number(report.score * 100, 1) if report.score is not None else "—",
+        "score_text": s.number(report.score, 2) if report.score is not None else "—",  # as the overview shows it
         "sentences": {
             "score": s.score_sentence(report, lang),
             "movers": s.movers_sentence(report, names, lang),

@@ -4,8 +4,9 @@ model); every number is formatted here, once, in the report's language."""
 from __future__ import annotations
 
 from dashboard.i18n import t
+from dashboard.kpis.compare import change
 from dashboard.kpis.traffic import tpi_level
-from dashboard.report.model import SECTIONS, Report, change
+from dashboard.report.model import SECTIONS, Report
 
 
 def number(value: float | None, digits: int = 0) -> str:
@@ -20,12 +21,34 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None or value != value else f"{value * 100:.{digits}f}%"
 
 
-def signed(value: float | None, lang: str) -> str:
-    """A relative change as ``+6.2%`` / ``−3.1%`` (true minus sign); a dash when there is nothing to compare."""
-    if value is None:
+def _signed(value: float, unit: str) -> str:
+    """``value`` at one decimal with its sign (true minus; ``±`` when it shows as 0) and ``unit``."""
+    shown = f"{abs(value):.1f}"
+    sign = "±" if float(shown) == 0 else "+" if value > 0 else "−"
+    return f"{sign}{shown}{unit}"
+
+
+def signed(current: float | None, base: float | None, lang: str) -> str:
+    """The relative change of ``current`` against ``base`` (:func:`dashboard.kpis.compare.change`) as ``+6.2%`` /
+    ``−3.1%`` (true minus sign); a dash when there is nothing to compare or the base is 0."""
+    percent = change(current, base).percent
+    if percent is None:
         return t("report.change.none", lang)
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{abs(value) * 100:.1f}%"
+    return _signed(percent, "%")
+
+
+def points(current: float | None, base: float | None, lang: str) -> str:
+    """The change of a share (0–1) in percentage points, as the dashboard shows a rate's change: ``+8.0 pt`` /
+    ``+8.0 个百分点``; a dash when either side has no value."""
+    absolute = change(current, base).absolute
+    if absolute is None:
+        return t("report.change.none", lang)
+    return _signed(absolute * 100, t("score.pt", lang))
+
+
+def kpi_change(current: float | None, base: float | None, percent_kpi: bool, lang: str) -> str:
+    """A KPI's change as the dashboard states it: a rate's in percentage points, any other value's relative."""
+    return points(current, base, lang) if percent_kpi else signed(current, base, lang)
 
 
 def kpi_value(value: float | None, percent_kpi: bool, lang: str) -> str:
@@ -52,10 +75,10 @@ def score_sentence(report: Report, lang: str) -> str:
     return t(
         "report.sentence.score",
         lang,
-        score=number(report.score * 100, 1),
+        score=number(report.score, 2),  # as the overview shows it
         previous_label=t(f"report.compare.previous.{report.period.kind}", lang),
-        previous=signed(change(report.score, report.score_previous), lang),
-        year=signed(change(report.score, report.score_year_before), lang),
+        previous=signed(report.score, report.score_previous, lang),
+        year=signed(report.score, report.score_year_before, lang),
     )
 
 
@@ -81,8 +104,8 @@ def complaints_sentence(report: Report, lang: str) -> str:
         "report.sentence.complaints",
         lang,
         received=number(report.received),
-        previous=signed(change(report.received, report.received_previous), lang),
-        year=signed(change(report.received, report.received_year_before), lang),
+        previous=signed(report.received, report.received_previous, lang),
+        year=signed(report.received, report.received_year_before, lang),
         growth=growth,
         on_time=percent(report.kpi("complaint_on_time_rate").value),
         backlog=number(report.backlog),

@@ -17,6 +17,7 @@ from collectors.runner import FeedRunner
 from dashboard.kpis.registry import load_registry
 from dashboard.report.model import build_report
 from dashboard.report.periods import report_period
+from dashboard.report.render import context
 from tests.oracle import aqi as oracle_aqi
 from tests.oracle import oracle
 from tests.oracle.harness import assert_no_differences, differences
@@ -321,3 +322,23 @@ def test_published_agreement_equals_the_oracle_on_cnemc_figures(sqlite_engine, r
         checked += sum(v["compared"] for v in expected.values()) if kind == "daily" else 0
     assert_no_differences(lines)
     assert checked == 43  # every published station-hour falls in one day
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_kpi_table_states_a_rates_change_in_points_and_a_counts_relative(demo_city, lang):
+    """As the dashboard's cards do: the on-time rate's change against the day before in percentage points, the
+    complaints received relative to the day before; both from the oracle's numbers of the two days, by hand."""
+    engine, facts, _ = demo_city
+    report = _report(engine, "daily", DAY)
+    period = report.period
+    now, before = _expected(facts, period.start, period.end), _expected(facts, *period.previous)
+    rows = {row["name"]: row for row in context(report, load_registry(), lang)["kpi_rows"]}
+    names = {k.id: k.name_zh if lang == "zh" else k.name_en for k in load_registry()}
+    points = (now["on_time_rate"] - before["on_time_rate"]) * 100
+    relative = (now["received"] - before["received"]) / before["received"] * 100
+    assert abs(points) >= 0.05 and abs(relative) >= 0.05  # neither shows as ±0.0
+    unit = " 个百分点" if lang == "zh" else " pt"
+    sign = {True: "+", False: "−"}
+    assert rows[names["complaint_on_time_rate"]]["previous"] == f"{sign[points > 0]}{abs(points):.1f}{unit}"
+    assert rows[names["complaints_received"]]["previous"] == f"{sign[relative > 0]}{abs(relative):.1f}%"
+    assert context(report, load_registry(), lang)["score_text"] == f"{report.score:.2f}"
