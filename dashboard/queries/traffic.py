@@ -144,7 +144,8 @@ def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str 
 
 @cached
 def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
-    """Space-mean speed per road class over the period, the observations at its edges included (see
+    """The network speed of each road class over the period (total length over total travel time of its segments,
+    as :func:`dashboard.kpis.traffic.network_measures_by` defines it), the observations at its edges included (see
     :mod:`dashboard.queries.edges`): road_class, speed_kmh, segments (those with a moving observation)."""
     t, r = TrafficHourly, RoadSegment
     names = ("speeds", "inverse_speed_sum")
@@ -155,11 +156,16 @@ def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.Data
     )
     rolled = read_frame(engine, stmt).astype(dict.fromkeys(names, float))
     parts = [p for p in (rolled, edge_sums(engine, start, end, "traffic", names, ("segment_code",))) if not p.empty]
+    columns = ["road_class", "speed_kmh", "segments"]
     if not parts:
-        return pd.DataFrame(columns=["road_class", "speed_kmh", "segments"])
+        return pd.DataFrame(columns=columns)
     sums = pd.concat(parts).groupby("segment_code", as_index=False)[list(names)].sum()
-    sums = sums[sums["speeds"] > 0].merge(read_frame(engine, select(r.code.label("segment_code"), r.road_class)))
-    classes = sums.groupby("road_class").agg(speeds=("speeds", "sum"), inverse=("inverse_speed_sum", "sum"),
-                                            segments=("segment_code", "count"))
-    return pd.DataFrame({"road_class": classes.index, "speed_kmh": classes["speeds"] / classes["inverse"],
-                         "segments": classes["segments"]}).reset_index(drop=True)
+    roads = read_frame(engine, select(r.code.label("segment_code"), r.road_class, r.length_m, r.free_flow_kmh))
+    rows = sums.merge(roads[roads["road_class"].notna()], on="segment_code")
+    measures = network_measures_by(rows, "road_class")
+    speeds = [measures[c]["traffic_network_speed"] for c in sorted(measures)]
+    return pd.DataFrame(
+        {"road_class": sorted(measures), "speed_kmh": [m.value for m in speeds],
+         "segments": [int(m.denominator) for m in speeds]},
+        columns=columns,
+    )

@@ -114,30 +114,34 @@ def ranked_bars(
     font_size: int = 13,
     limit: int = 12,
 ) -> go.Figure:
-    """Horizontal bars, largest on top, each labelled with its value (at most ``limit``)."""
+    """Horizontal bars, largest on top, each labelled with its value (at most ``limit``). Bars stand at positions
+    0, 1, … named by their labels, so that two with the same label (two segments of one road) stay two bars."""
     frame = pd.DataFrame({"label": labels, "value": values, "color": colors or [palette(theme).accent] * len(labels)})
     frame = frame.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable").head(limit).iloc[::-1]
     if frame.empty:
         return empty(t("fresh.none", lang), theme, font_size)
     # room for at least five bars, so that one or two bars do not fill the panel
     rows = {"range": [len(frame) - 5.5, len(frame) - 0.5]} if len(frame) < 5 else {}
+    labels, positions = [html.escape(str(v)) for v in frame["label"]], list(range(len(frame)))
+    names = {"tickmode": "array", "tickvals": positions, "ticktext": labels}
     return figure(
         [
             go.Bar(
                 x=frame["value"],
-                y=[html.escape(str(v)) for v in frame["label"]],
+                y=positions,
+                customdata=labels,
                 orientation="h",
                 marker_color=list(frame["color"]),
                 text=[f"{number(v, lang, digits)}{unit}" for v in frame["value"]],
                 textposition="auto",
-                hovertemplate="%{y}: %{text}<extra></extra>",
+                hovertemplate="%{customdata}: %{text}<extra></extra>",
             )
         ],
         theme,
         font_size,
         showlegend=False,
         bargap=0.25,
-        **_axes(theme, x={"showgrid": True, "gridcolor": palette(theme).grid}, y={"showgrid": False} | rows),
+        **_axes(theme, x={"showgrid": True, "gridcolor": palette(theme).grid}, y={"showgrid": False} | names | rows),
     )
 
 

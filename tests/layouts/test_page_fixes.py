@@ -176,7 +176,7 @@ def test_every_service_item_bar_has_a_label(engine, tmp_path, lang, unnamed):
     items = pd.DataFrame({"service_item": named, "name_zh": named, "name_en": named, "issued": [4, 1]})
     context = RequestContext(engine, settings, lang, "light", "public", None)
     figure = _items(items, View(context, resolve(TimeSelection("24h"), NOW, "Asia/Shanghai"), None))
-    labels = [label for trace in figure.data for label in trace.y]
+    labels = list(figure.layout.yaxis.ticktext)
     assert sorted(labels) == sorted(["社保业务", unnamed])
 
 

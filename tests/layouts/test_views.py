@@ -98,7 +98,13 @@ def test_charts_label_values_and_sides():
     assert list(fig.data[0].y) == ["受理", "派单", "签收", "办结", "回访"]
     assert "退回 1" in fig.layout.annotations[0].text
     bars = ranked_bars(["<b>x</b>", "y"], [3, 5], "en", "light")
-    assert list(bars.data[0].y) == ["&lt;b&gt;x&lt;/b&gt;", "y"]  # largest (y) drawn last, on top
+    assert list(bars.layout.yaxis.ticktext) == ["&lt;b&gt;x&lt;/b&gt;", "y"]  # largest (y) drawn last, on top
+    assert list(bars.data[0].y) == list(bars.layout.yaxis.tickvals) == [0, 1]
+    # two segments of one road are two bars under the same name, not one bar of their sum
+    roads = ranked_bars(["中山大道", "中山大道", "光明路"], [0.5, 0.45, 0.3], "zh", "dark", digits=1)
+    assert list(roads.data[0].x) == [0.3, 0.45, 0.5]
+    assert list(roads.layout.yaxis.ticktext) == ["光明路", "中山大道", "中山大道"]
+    assert len(set(roads.data[0].y)) == 3 and list(roads.data[0].customdata) == ["光明路", "中山大道", "中山大道"]
     hours = pd.DataFrame({"hour": pd.to_datetime(["2026-11-21T03:00Z"]), "aqi": [120]})
     lines = time_lines(
         hours, {"aqi": "AQI"}, "zh", "dark", "Asia/Shanghai", bands=((0, 50, "#0f0"), (300, 500, "#f00"))

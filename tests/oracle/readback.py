@@ -41,12 +41,13 @@ def series(trace: dict) -> dict:
 
 
 def bars(figure: dict, counts: bool = False) -> dict[str, float]:
-    """A ranked bar chart's bars: label -> value (``counts``: without bars of 0, the oracle's categories with
-    nothing received have none; a category with tickets due but none received is drawn at 0)."""
+    """A ranked bar chart's bars: label (the name at the bar's position) -> value (``counts``: without bars of 0,
+    the oracle's categories with nothing received have none; a category with tickets due but none received is
+    drawn at 0)."""
     if not figure["data"]:
         return {}
-    trace = figure["data"][0]
-    labels = [html.unescape(str(y)) for y in pages.values(trace["y"])]
+    trace, names = figure["data"][0], figure["layout"]["yaxis"]["ticktext"]
+    labels = [html.unescape(str(names[int(y)])) for y in pages.values(trace["y"])]
     return {k: v for k, v in zip(labels, pages.values(trace["x"]), strict=True) if v or not counts}
 
 

@@ -15,7 +15,7 @@ import pytest
 from dashboard.kpis.registry import load_registry
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from tests.oracle import oracle, pages, served
+from tests.oracle import oracle, pages, readback, served
 from tests.oracle.test_oracle import TZ, _headline_expected
 
 LANGUAGES = ("zh", "en")
@@ -140,8 +140,7 @@ def test_district_categories_as_shown(city, client, lang):
         keys = received["category"].where(known, received["category_name"].fillna(received["category"]))
         expected = {names.get(k, k): float(n) for k, n in keys.fillna("").value_counts().items()}
         figure = _district(http, app, code, lang)["district-categories"]["figure"]
-        bars = figure["data"][0] if figure["data"] else {"y": [], "x": []}
-        shown = dict(zip(pages.values(bars["y"]), pages.values(bars["x"]), strict=True))
+        shown = readback.bars(figure)
         top = sorted(expected.values(), reverse=True)[:12]
         lines += [f"/district/{code} ({lang}) {label}: shows {value}, oracle {expected.get(label)}"
                   for label, value in shown.items() if expected.get(label) != value]
