@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
@@ -24,11 +25,12 @@ from dashboard.kpis.complaints import (
     REACHES,
     SHOWN_BY,
     SIDE_STEPS,
+    complaint_measures,
     funnel_counts,
-    on_time_rate,
     on_time_rates,
     per_10k_a_day,
 )
+from dashboard.kpis.measure import Measure
 from dashboard.queries.base import read_frame, read_scalar
 from dashboard.queries.edges import edge_sums, with_edges
 from dashboard.queries.reference import area, districts
@@ -78,10 +80,11 @@ def filtered(stmt, sel: ComplaintFilter, located: bool = False, time=Complaint.r
 
 
 def _filters(stmt, district: str | None, category: str | None):
+    """``stmt`` restricted to a district and a category (by code or name, :func:`category_is`)."""
     if district:
         stmt = stmt.where(Complaint.district_code == district)
     if category:
-        stmt = stmt.where(Complaint.category == category)
+        stmt = stmt.where(category_is(category))
     return stmt
 
 
@@ -165,23 +168,34 @@ class DistrictComplaints:
     population: int | None
     days: float
 
+    @cached_property
+    def measures(self) -> dict[str, Measure]:
+        """The complaint KPIs of these sums, as every surface computes them
+        (:func:`dashboard.kpis.complaints.complaint_measures`)."""
+        sums = {name: getattr(self, name) for name in ("received", "closed", "due", "due_met", "rated", "satisfied",
+                                                       "handling_seconds")}
+        return complaint_measures(sums, self.days, self.population)
+
+    def _percent(self, kpi: str) -> float | None:
+        value = self.measures[kpi].value
+        return None if value is None else value * 100
+
     @property
     def per_10k(self) -> float | None:
         """Per 10,000 residents a day."""
-        rate = per_10k_a_day(self.received, self.days, self.population)
-        return None if rate != rate else rate
+        return self.measures["complaints_per_10k"].value
 
     @property
     def on_time(self) -> float | None:
-        return on_time_rate(self.due_met, self.due, 100).value
+        return self._percent("complaint_on_time_rate")
 
     @property
     def satisfaction(self) -> float | None:
-        return self.satisfied / self.rated * 100 if self.rated else None
+        return self._percent("complaint_satisfaction")
 
     @property
     def handling_hours(self) -> float | None:
-        return self.handling_seconds / self.closed / 3600 if self.closed else None
+        return self.measures["complaint_handling_hours"].value
 
 
 @cached

@@ -5,15 +5,16 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, insert
 
+from dashboard.db.models import Complaint
 from dashboard.kpis.periods import local_day
 from dashboard.kpis.registry import load_registry
 from dashboard.queries import complaints, environment, feeds, halls, reference, traffic
 from dashboard.queries.base import DatabaseUnavailable, frame_of, ping
 from dashboard.queries.kpis import kpi_values
 from layouts.viewmodels import overview
-from tests.dashboard.synthetic_city import HTML_PAYLOAD, NOW
+from tests.dashboard.synthetic_city import HTML_PAYLOAD, NOW, _complaint
 
 TZ = "Asia/Shanghai"
 DAY = local_day(NOW, TZ)
@@ -59,6 +60,19 @@ def test_per_district_rate(city):
     assert frame.loc["339903", "per_10k"] == pytest.approx(0.2)
     road = complaints.per_district(city, NOW - timedelta(days=1), NOW, category="road").set_index("code")
     assert list(road["count"]) == [0, 1, 0]
+
+
+def test_a_category_filter_counts_tickets_naming_it_by_name_only(city):
+    """A hotline ticket that names its category only (道路破损, the Chinese name of "road", with no code, as stored
+    before the city's reference knew it) is a "road" ticket for the map's districts and points, as for every other
+    category filter (``category_is``)."""
+    named = _complaint(30, NOW - timedelta(hours=1), category=None, category_name="道路破损", district_code="339903")
+    with city.begin() as conn:
+        conn.execute(insert(Complaint), [named])
+    road = complaints.per_district(city, NOW - timedelta(days=1), NOW, category="road").set_index("code")
+    assert list(road["count"]) == [0, 1, 1]
+    points = complaints.points(city, DAY[0], NOW, category="road")
+    assert sorted(points["source_id"]) == ["C0002", "C0030"]
 
 
 def test_halls(city):
