@@ -134,6 +134,7 @@ def ranked_bars(
                 marker_color=list(frame["color"]),
                 text=[f"{number(v, lang, digits)}{unit}" for v in frame["value"]],
                 textposition="auto",
+                textangle=0,  # level, however thin the bar (plotly turns a label that does not fit upright)
                 hovertemplate="%{customdata}: %{text}<extra></extra>",
             )
         ],
@@ -219,7 +220,8 @@ def time_lines(
     """Series of ``frame`` per hour, day or month (``grain``; column ``hour``: each interval's start in UTC)
     drawn in local time; ``series`` maps column → label; columns in ``bars`` are bars. ``right`` maps columns of
     another unit to the title of a second y axis on the right that they are drawn against (e.g. minutes beside
-    a count). ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to the data's top only.
+    a count). ``bands`` shade (low, high, colour) ranges of the y axis (e.g. levels), up to the data's top only;
+    the lowest band is always on the axis, whole.
     ``span`` (UTC) is the time axis's range: the whole period, however little data came; a series of few
     points is drawn with markers (a single point would not show as a line). Dates carry the year when it is not
     the current one. ``overlay`` (frame, shift, label) draws the comparison period's series dashed, its local
@@ -261,6 +263,8 @@ def time_lines(
     left = [c for c in series if c in frame and c not in (right or {})]
     values = pd.concat([pd.to_numeric(frame[c]) for c in left]) if not frame.empty and left else pd.Series()
     top = float(values.max()) * 1.1 if values.notna().any() else 0.0
+    if bands:  # the lowest band shows whole: a TPI of 0.01 is drawn low in 畅通, not as a peak of its own axis
+        top = max(top, bands[0][1])
     shaded = [
         {
             "type": "rect",
@@ -283,7 +287,8 @@ def time_lines(
         x={"tickformat": ticks, "type": "date"}
         | ({"range": _time_range(span, timezone, grain)} if span else {})
         | _date_ticks(grain, span),
-        y={"title": {"text": y_title}} if y_title else {},
+        y=({"title": {"text": y_title}} if y_title else {})
+        | ({"autorangeoptions": {"include": [bands[0][0], bands[0][1]]}} if bands else {}),
     )
     if right:
         axes["yaxis2"] = {

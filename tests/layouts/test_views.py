@@ -110,3 +110,8 @@ def test_charts_label_values_and_sides():
         hours, {"aqi": "AQI"}, "zh", "dark", "Asia/Shanghai", bands=((0, 50, "#0f0"), (300, 500, "#f00"))
     )
     assert len(lines.layout.shapes) == 1  # bands above the data are left out
+    # a network TPI of 0.01 at night lies low in the smooth band (0–2), the band whole on the axis
+    night = pd.DataFrame({"hour": pd.to_datetime(["2026-11-21T03:00Z", "2026-11-21T04:00Z"]), "tpi": [0.009, 0.015]})
+    calm = time_lines(night, {"tpi": "TPI"}, "zh", "dark", "Asia/Shanghai", bands=((0, 2, "#0f0"), (2, 4, "#ff0")))
+    assert list(calm.layout.yaxis.autorangeoptions.include) == [0, 2]
+    assert [(shape.y0, shape.y1) for shape in calm.layout.shapes] == [(0, 2)]
