@@ -20,7 +20,6 @@ from dashboard.db.models import (
     District,
     ServiceType,
 )
-from dashboard.db.rollups import seconds_between
 from dashboard.kpis.complaints import (
     REACHES,
     SHOWN_BY,
@@ -298,18 +297,16 @@ def funnel(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
 
 
 def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.DataFrame:
-    """Per ``key``: received, closed, overdue and handling hours over the tickets received in the period;
+    """Per ``key``: received, closed and overdue over the tickets received in the period;
     ``due`` and ``on_time`` over one other cohort, the tickets whose deadline fell in the period (up to
     ``now``), overdue ones still open included (DESIGN §6), so that ``on_time_rate`` never exceeds 100 %."""
     closed = func.sum(case((Complaint.closed_at.is_not(None), 1), else_=0))
     overdue = func.sum(case((Complaint.closed_at.is_(None) & (Complaint.due_at < now), 1), else_=0))
-    hours = func.avg(seconds_between(Complaint.requested_at, Complaint.closed_at)) / 3600
     received = select(
         key.label("key"),
         func.count().label("received"),
         closed.label("closed"),
         overdue.label("overdue"),
-        hours.label("handling_hours"),
     ).group_by(key)
     met = func.sum(case((Complaint.closed_at.is_not(None) & (Complaint.closed_at <= Complaint.due_at), 1), else_=0))
     due = (
@@ -324,7 +321,6 @@ def _breakdown(engine: Engine, sel: ComplaintFilter, key, now: datetime) -> pd.D
     for column in ("received", "closed", "overdue", "on_time", "due"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
     frame["on_time_rate"] = on_time_rates(frame["on_time"], frame["due"])
-    frame["handling_hours"] = pd.to_numeric(frame["handling_hours"]).astype(float)
     return frame.sort_values("received", ascending=False, ignore_index=True)
 
 
@@ -369,7 +365,7 @@ def handling_departments(engine: Engine, named: pd.Series, category: pd.Series) 
 @cached
 def by_category(engine: Engine, sel: ComplaintFilter, now: datetime) -> pd.DataFrame:
     """Per category (code, named in both languages; see :func:`_named`): received, closed, overdue (open past
-    deadline), on_time_rate, handling_hours."""
+    deadline), on_time_rate."""
     frame = _breakdown(engine, sel, CATEGORY_KEY, now)
     return _named(frame, read_frame(engine, select(ServiceType.code, ServiceType.name_zh, ServiceType.name_en)))
 

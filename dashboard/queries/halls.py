@@ -4,7 +4,6 @@ measures from the rollup (per hall and per item with the tickets at the period's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -24,14 +23,6 @@ from dashboard.queries.kpis import domain_series
 from dashboard.queries.reference import HALL_COLUMNS, halls
 
 
-@dataclass(frozen=True)
-class HallWait:
-    """Mean wait in minutes over ``called`` tickets (None when none was called yet)."""
-
-    mean_minutes: float | None
-    called: int
-
-
 def _tickets(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     stmt = select(HallTicket.hall_code, HallTicket.issued_at, HallTicket.called_at).where(
         HallTicket.issued_at >= start, HallTicket.issued_at < end
@@ -42,16 +33,6 @@ def _tickets(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
 def _minutes_waited(issued: pd.Series, called: pd.Series) -> pd.Series:
     """Minutes from issue to call; both parsed as UTC times (a column of only None comes back as objects)."""
     return (pd.to_datetime(called, utc=True) - pd.to_datetime(issued, utc=True)).dt.total_seconds() / 60
-
-
-@cached
-def wait_stats(engine: Engine, start: datetime, end: datetime) -> HallWait:
-    """Mean wait of tickets issued in [start, end) that have been called."""
-    tickets = _tickets(engine, start, end).dropna(subset=["called_at"])
-    if tickets.empty:
-        return HallWait(None, 0)
-    minutes = _minutes_waited(tickets["issued_at"], tickets["called_at"])
-    return HallWait(float(minutes.clip(lower=0).mean()), len(tickets))
 
 
 @cached

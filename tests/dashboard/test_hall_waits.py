@@ -14,7 +14,7 @@ from sqlalchemy import select
 from collectors.config import load_feeds
 from collectors.runner import FeedRunner
 from dashboard.db.models import HallTicket
-from dashboard.queries import halls
+from dashboard.queries import halls, kpis
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # 10:00 in the city, halls open
@@ -59,7 +59,7 @@ def test_queue_still_waiting_counts_as_long_waits(engine, tickets):
     frame = halls.long_waits(engine, start, NOW, threshold_minutes=3)
     assert _observed(frame) == _expected(tickets, start, 3)
     assert list(frame["max_wait_minutes"]) == sorted(frame["max_wait_minutes"], reverse=True)
-    assert halls.wait_stats(engine, start, NOW) == halls.HallWait(None, 0)
+    assert kpis.domain_sums(engine, start, NOW, "Asia/Shanghai", "halls")["called"] == 0  # no mean wait yet
 
 
 def test_the_morning_mixes_called_and_waiting_tickets(engine, tickets):
@@ -67,4 +67,4 @@ def test_the_morning_mixes_called_and_waiting_tickets(engine, tickets):
     frame = halls.long_waits(engine, start, NOW, threshold_minutes=10)
     assert len(frame) >= 1
     assert _observed(frame) == _expected(tickets, start, 10)
-    assert halls.wait_stats(engine, start, NOW).called > 0
+    assert kpis.domain_sums(engine, start, NOW, "Asia/Shanghai", "halls")["called"] > 0
