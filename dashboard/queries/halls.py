@@ -1,4 +1,4 @@
-"""Service-hall queries: waiting times (called − issued) and long waits, and per-hall, hourly and per-item
+"""Service-hall queries: long waits (called − issued, or still waiting), and per-hall, hourly and per-item
 measures from the rollup (per hall and per item with the tickets at the period's edges, see
 :mod:`dashboard.queries.edges`)."""
 

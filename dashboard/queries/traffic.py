@@ -146,7 +146,8 @@ def traffic_trend(engine: Engine, start: datetime, end: datetime, district: str 
 def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
     """The network speed of each road class over the period (total length over total travel time of its segments,
     as :func:`dashboard.kpis.traffic.network_measures_by` defines it), the observations at its edges included (see
-    :mod:`dashboard.queries.edges`): road_class, speed_kmh, segments (those with a moving observation)."""
+    :mod:`dashboard.queries.edges`): road_class, speed_kmh, segments (those rated: a moving observation and a
+    length)."""
     t, r = TrafficHourly, RoadSegment
     names = ("speeds", "inverse_speed_sum")
     stmt = (
@@ -161,7 +162,7 @@ def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.Data
         return pd.DataFrame(columns=columns)
     sums = pd.concat(parts).groupby("segment_code", as_index=False)[list(names)].sum()
     roads = read_frame(engine, select(r.code.label("segment_code"), r.road_class, r.length_m, r.free_flow_kmh))
-    rows = sums.merge(roads[roads["road_class"].notna()], on="segment_code")
+    rows = sums.merge(roads, on="segment_code")  # every road has a class (NOT NULL)
     measures = network_measures_by(rows, "road_class")
     speeds = [measures[c]["traffic_network_speed"] for c in sorted(measures)]
     return pd.DataFrame(

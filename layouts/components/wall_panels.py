@@ -13,15 +13,15 @@ import pandas as pd
 from dash import html
 
 from dashboard.context import RequestContext
-from dashboard.kpis.aqi import LEVELS
 from dashboard.kpis.freshness import row_freshness
-from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.components.complaints import labels
 from layouts.figures.charts import funnel, ranked_bars, time_lines
 from layouts.figures.city_map import MapLayers, city_map
 from layouts.figures.trend import hourly_trend
 from layouts.format import local_time
 from layouts.i18n import t
+from layouts.viewmodels.environment import AQI_BANDS
+from layouts.viewmodels.traffic import TPI_BANDS
 
 #: Base font size of the wall's figures in pixels at 1920 × 1080 (scaled with the screen's width).
 WALL_FONT = 20
@@ -123,14 +123,11 @@ def _trend(ctx: RequestContext, now: datetime, trend: Trend, series: dict, **opt
 
 
 def _traffic_trend(ctx: RequestContext, now: datetime, trend: Trend):
-    bands = tuple((lv.upper - 2, lv.upper, lv.color) for lv in TPI_LEVELS)
-    return _trend(ctx, now, trend, {"tpi": t("traffic.series.tpi", ctx.language)}, bands=bands)
+    return _trend(ctx, now, trend, {"tpi": t("traffic.series.tpi", ctx.language)}, bands=TPI_BANDS)
 
 
 def _environment_aqi(ctx: RequestContext, now: datetime, trend: Trend):
-    lows = (0, *[lv.upper for lv in LEVELS[:-1]])
-    bands = tuple((low, lv.upper, lv.color) for low, lv in zip(lows, LEVELS, strict=True))
-    return _trend(ctx, now, trend, {"aqi": "AQI"}, bands=bands)
+    return _trend(ctx, now, trend, {"aqi": "AQI"}, bands=AQI_BANDS)
 
 
 def _halls_ranking(ctx: RequestContext, _now: datetime, stats: pd.DataFrame):

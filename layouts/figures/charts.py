@@ -122,14 +122,14 @@ def ranked_bars(
         return empty(t("fresh.none", lang), theme, font_size)
     # room for at least five bars, so that one or two bars do not fill the panel
     rows = {"range": [len(frame) - 5.5, len(frame) - 0.5]} if len(frame) < 5 else {}
-    labels, positions = [html.escape(str(v)) for v in frame["label"]], list(range(len(frame)))
-    names = {"tickmode": "array", "tickvals": positions, "ticktext": labels}
+    names, positions = [html.escape(str(v)) for v in frame["label"]], list(range(len(frame)))
+    ticks = {"tickmode": "array", "tickvals": positions, "ticktext": names}
     return figure(
         [
             go.Bar(
                 x=frame["value"],
                 y=positions,
-                customdata=labels,
+                customdata=names,
                 orientation="h",
                 marker_color=list(frame["color"]),
                 text=[f"{number(v, lang, digits)}{unit}" for v in frame["value"]],
@@ -142,7 +142,7 @@ def ranked_bars(
         font_size,
         showlegend=False,
         bargap=0.25,
-        **_axes(theme, x={"showgrid": True, "gridcolor": palette(theme).grid}, y={"showgrid": False} | names | rows),
+        **_axes(theme, x={"showgrid": True, "gridcolor": palette(theme).grid}, y={"showgrid": False} | ticks | rows),
     )
 
 

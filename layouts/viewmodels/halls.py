@@ -1,4 +1,5 @@
-"""The service halls page's view model: totals over the halls shown, their trend, ranking, items and map."""
+"""The service halls page's view model: the tiles' totals (the city's every ticket, a district's its halls'), the
+trend, the halls' ranking, the service items and the map."""
 
 from __future__ import annotations
 

@@ -133,11 +133,13 @@ def test_hall_tiles_equal_the_tickets_by_hand(sqlite_engine, halls, edges):
     issued = facts[(facts["issued_at"] >= start) & (facts["issued_at"] < end)]
     stats = hall_queries.hall_stats(sqlite_engine, start, end)
     assert all(pd.api.types.is_float_dtype(stats[c]) for c in ("wait_seconds", "handling_seconds"))  # never objects
-    city = SimpleNamespace(district=None, start=start, now=end,
-                           context=SimpleNamespace(engine=sqlite_engine, timezone="Asia/Shanghai"))
+    context = SimpleNamespace(engine=sqlite_engine, timezone="Asia/Shanghai")
+    city = SimpleNamespace(district=None, start=start, now=end, context=context)
+    district = SimpleNamespace(district="339901", start=start, now=end, context=context)  # H1 and H2 are in it
+    in_district = hall_queries.hall_stats(sqlite_engine, start, end, "339901")
     listed = issued[issued["hall_code"] != "H9"]
-    # over a district's halls, those of the reference; over the city, every ticket, as the overview's KPIs count
-    for tiles, tickets in ((totals(stats.sum(numeric_only=True)), listed), (totals(_sums(city, stats)), issued)):
+    # over a district, its halls of the reference; over the city, every ticket, as the overview's KPIs count them
+    for tiles, tickets in ((totals(_sums(district, in_district)), listed), (totals(_sums(city, stats)), issued)):
         called, finished = tickets[tickets["called_at"].notna()], tickets[tickets["finished_at"].notna()]
         if called.empty:
             assert tiles["wait_min"] is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -239,7 +240,8 @@ def tpi(tti: float) -> float:
 
 
 def _network(per_segment: pd.DataFrame) -> dict[str, float | None]:
-    """Network numbers of rows of a segment's harmonic-mean ``speed``, ``free`` speed, ``length_m``, class."""
+    """Network numbers of rows of a segment's harmonic-mean ``speed``, ``free`` speed, ``length_m``, class; graded
+    by ``exact`` (the speed as a fraction, no rounding at a grade's bound) when given."""
     s = per_segment[(per_segment["speed"] > 0) & (per_segment["length_m"] > 0) & per_segment["free"].notna()]
     if s.empty:
         return {"tti": None, "tpi": None, "network_speed": None, "congested_share": None, "segments": 0.0,
@@ -247,7 +249,8 @@ def _network(per_segment: pd.DataFrame) -> dict[str, float | None]:
     length = s["length_m"]
     tti = float((length * s["free"] / s["speed"]).sum() / length.sum())
     bound = s["road_class"].map(MODERATE_AT)
-    congested = length[bound.notna() & (s["speed"] <= bound)].sum()
+    graded = s["exact"] if "exact" in s else s["speed"]
+    congested = length[[pd.notna(b) and v <= b for v, b in zip(graded, bound, strict=True)]].sum()
     return {
         "tti": tti,
         "tpi": tpi(tti),
@@ -262,7 +265,9 @@ def traffic_numbers(facts: Facts, start: datetime, end: datetime, now: datetime)
     """Network numbers over the observations of [start, end) so far: each segment's speed the harmonic mean of
     its moving observations, its free-flow speed the road's, TTI length-weighted."""
     t = facts.traffic[_in(facts.traffic["observed_at"], start, end, now) & (facts.traffic["speed_kmh"] > 0)]
-    per = t.groupby("segment_code")["speed_kmh"].agg(lambda v: len(v) / (1 / v).sum()).rename("speed")
+    speeds = t.groupby("segment_code")["speed_kmh"]
+    per = pd.DataFrame({"speed": speeds.agg(lambda v: len(v) / (1 / v).sum()),
+                        "exact": speeds.agg(lambda v: Fraction(len(v)) / sum(1 / Fraction(x) for x in v))})
     per = facts.segments.merge(per, left_on="code", right_index=True)
     return _network(per.assign(free=per["free_flow_kmh"]))
 

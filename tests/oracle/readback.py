@@ -48,6 +48,7 @@ def bars(figure: dict, counts: bool = False) -> dict[str, float]:
         return {}
     trace, names = figure["data"][0], figure["layout"]["yaxis"]["ticktext"]
     labels = [html.unescape(str(names[int(y)])) for y in pages.values(trace["y"])]
+    assert len(set(labels)) == len(labels), f"bars sharing a label, which a mapping would merge: {labels}"
     return {k: v for k, v in zip(labels, pages.values(trace["x"]), strict=True) if v or not counts}
 
 

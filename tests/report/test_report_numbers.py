@@ -341,4 +341,13 @@ def test_kpi_table_states_a_rates_change_in_points_and_a_counts_relative(demo_ci
     sign = {True: "+", False: "−"}
     assert rows[names["complaint_on_time_rate"]]["previous"] == f"{sign[points > 0]}{abs(points):.1f}{unit}"
     assert rows[names["complaints_received"]]["previous"] == f"{sign[relative > 0]}{abs(relative):.1f}%"
-    assert context(report, load_registry(), lang)["score_text"] == f"{report.score:.2f}"
+    # the city score, by DESIGN §6 here (actual/target, target/actual when lower is better, capped at 1.25, the
+    # mean over the scored KPIs with a value), shown with two decimals as the overview shows it (0.93, not 93.0)
+    values, scores = {row.id: row.value for row in report.kpis}, []
+    for kpi in load_registry().scored:
+        value = values.get(kpi.id)
+        if value is not None and kpi.target is not None:
+            higher = kpi.direction == "higher"
+            whole = (value / kpi.target if kpi.target else 1.25) if higher else (kpi.target / value if value else 1.25)
+            scores.append(min(max(whole, 0.0), 1.25))
+    assert context(report, load_registry(), lang)["score_text"] == f"{sum(scores) / len(scores):.2f}"
