@@ -47,7 +47,7 @@ class MapLayers:
     subject: str | None = None
 
 
-def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.Choroplethmap]:
+def _choropleth(layers: MapLayers, lang: str, theme: str, bar_below: bool) -> list[go.Choroplethmap]:
     frame = layers.districts.merge(layers.rates[["code", "count", "per_10k"]], how="left", on="code")
     hover = [
         t(
@@ -64,7 +64,7 @@ def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.Choroplethm
         "per_10k",
         hover,
         theme,
-        colorbar(t("map.layer.choropleth", lang), theme, length=0.5),
+        colorbar(t("map.layer.choropleth", lang), theme, length=0.5, below=bar_below),
         marker={"line": {"color": palette(theme).outline, "width": 1.5}, "opacity": 0.75},
         name=t("map.layer.choropleth", lang),
     )
@@ -79,14 +79,18 @@ def city_map(
     show_legend: bool = True,
     font_size: int = 13,
     fit_px: tuple[int, int] = (600, 400),
+    bar_below: bool = False,
 ) -> go.Figure:
     """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style (or is a
-    style itself)."""
+    style itself); ``bar_below`` puts the districts' colour bar across the map's foot."""
     unseen = nothing_to_draw(lang, theme, font_size, layers.districts, layers.points, layers.roads, layers.stations)
     if unseen is not None:
         return unseen
     layers = replace(layers, districts=drawable_areas(layers.districts))
-    traces = _choropleth(layers, lang, theme) if layers.rates is not None else [outline_trace(layers.districts, theme)]
+    if layers.rates is not None:
+        traces = _choropleth(layers, lang, theme, bar_below)
+    else:
+        traces = [outline_trace(layers.districts, theme)]
     if present(layers.roads):
         traces += road_traces(layers.roads, lang)
     if present(layers.points):

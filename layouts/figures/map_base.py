@@ -235,17 +235,19 @@ def value_choropleths(
     return traces
 
 
-def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:
-    """A slim colour bar at the map's right edge, its top at ``y``."""
+def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4, below: bool = False) -> dict:
+    """A slim colour bar at the map's right edge, its top at ``y``; ``below``: across the map's foot instead (a
+    narrow panel, whose right edge would cover the city)."""
     dark = palette(theme).name == "dark"
+    place = (
+        {"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0.01, "yanchor": "bottom", "len": 0.9}
+        if below
+        else {"x": 0.99, "xanchor": "right", "y": y, "yanchor": "top", "len": length}
+    )
     return {
         "title": {"text": title},
         "thickness": 12,
-        "len": length,
-        "x": 0.99,
-        "xanchor": "right",
-        "y": y,
-        "yanchor": "top",
+        **place,
         "bgcolor": "rgba(0,0,0,0.35)" if dark else "rgba(255,255,255,0.7)",
     }
 

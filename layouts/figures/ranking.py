@@ -26,6 +26,7 @@ def ranking_bars(ranking: pd.DataFrame, lang: str, theme: str, hover: str, none:
                 marker_color=colours.accent,
                 text=[f"{s * 100:.1f}" for s in rows["score"]],
                 textposition="inside",
+                constraintext="none",  # a bar thinner than its label's line keeps the label readable (not shrunk)
                 customdata=(rows[["on_time_rate", "satisfaction", "return_rate"]].astype(float) * 100).to_numpy(),
                 hovertemplate=hover + "<extra></extra>",
             )

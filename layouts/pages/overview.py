@@ -30,8 +30,9 @@ from layouts.viewmodels.overview import DEFAULT_COMPARE, TREND_DAYS, OverviewVie
 dash.register_page(__name__, path="/", name="overview", title="CityOps")
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
-#: Size of the small map's panel in pixels at 1920 × 1080, for fitting the city into it.
-MAP_PX = (440, 400)
+#: The small map's panel at its narrowest, for fitting the city into it: the row's last column from a 1200-px
+#: window (254 × 742 px) to 1920 × 1080 (434 × 454), so that a laptop's narrower panel shows the city whole.
+MAP_PX = (250, 450)
 #: Height of the score breakdown and department ranking graphs (the open alerts scroll within the same).
 TOP_ROW_HEIGHT = "212px"
 
@@ -158,6 +159,7 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
                 show_legend=False,
                 font_size=11,
                 fit_px=MAP_PX,
+                bar_below=True,  # the panel is narrow: a bar at its right edge would cover the city
             ),
             t("overview.map.title", lang),
         ),

@@ -6,7 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+import shapely
 from browsing import READY, assert_clean, open_page, settle
+
+from dashboard.queries import reference
 
 pytestmark = pytest.mark.e2e
 
@@ -139,6 +142,29 @@ def test_map_changed_while_its_style_loads(context, live_url, name, change):
         page.wait_for_function(f"Math.abs({graph}._fullLayout.width - {graph}.clientWidth) <= 1", timeout=10_000)
         page.wait_for_timeout(500)
         assert page.evaluate(f"{graph}.data.length") > 0
+        assert_clean(problems, callbacks, page)
+    finally:
+        page.close()
+
+
+#: Windows a leader opens the overview in: its small map's panel at its narrowest (the row's last column from
+#: 1200 px), on a laptop and on a 1920 × 1080 screen.
+WINDOWS = ((1200, 800), (1440, 900), (1920, 1080))
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS])
+def test_the_overview_map_shows_the_whole_city(context, live_url, live_engine, window):
+    """The small map's view holds every district whole, whatever the window (drawn for 1920 × 1080 only, it cut
+    off the city's sides in a laptop's narrower panel)."""
+    west, south, east, north = shapely.total_bounds(reference.districts(live_engine)["geometry"])
+    page, problems, callbacks = open_page(context, live_url, "/?lang=en", "dark", viewport=window)
+    try:
+        graph = "document.querySelector('#overview-map .js-plotly-plot')"
+        page.wait_for_selector("#overview-map .maplibregl-canvas", state="attached", timeout=30_000)
+        page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded()", timeout=30_000)
+        shown = page.evaluate(f"(() => {{ const b = {graph}._fullLayout.map._subplot.map.getBounds(); "
+                              "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+        assert shown[0] <= west and shown[1] <= south and shown[2] >= east and shown[3] >= north, (shown, window)
         assert_clean(problems, callbacks, page)
     finally:
         page.close()

@@ -200,3 +200,16 @@ def test_a_long_line_marks_the_points_it_cannot_join():
     base = (pd.DataFrame({"hour": days, "wait": [1.0, 2.0, 3.0]}), pd.DateOffset(days=7), "WoW")
     compared = time_lines(base[0], {"wait": "min"}, "en", "dark", "UTC", grain="day", overlay=base)
     assert "markers" in compared.data[1].mode and [v for v in compared.data[1].y if v == v] == [1.0, 2.0, 3.0]
+
+
+def test_a_narrow_maps_colour_bar_lies_across_its_foot():
+    """The overview's small map is a narrow column on a laptop: its districts' colour bar lies across the map's
+    foot (at its right edge, as on the wider maps, it covered a third of the city)."""
+    boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)]
+    areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes})
+    layers = MapLayers(districts=areas, rates=areas[["code"]].assign(count=[3, 7], per_10k=[0.2, 0.5]))
+    (wide,) = [trace.colorbar for trace in city_map(layers, "en", "dark", "UTC").data if trace.showscale]
+    (narrow,) = [trace.colorbar for trace in city_map(layers, "en", "dark", "UTC", bar_below=True).data
+                 if trace.showscale]
+    assert (wide.orientation, wide.xanchor) in ((None, "right"), ("v", "right"))
+    assert (narrow.orientation, narrow.yanchor, narrow.y) == ("h", "bottom", 0.01)
