@@ -38,6 +38,11 @@ def period_of(value: str | None, default: str = "7d") -> str:
     return value if value in WINDOWS else default
 
 
+#: The narrowest window a panel's map is fitted for (a small laptop's), and what a panel's graph is narrower than
+#: its share of the window (the gutters and the card's padding, 53–54 px measured in Chromium from 992 to 1920 px).
+FIT_WINDOW_PX, PANEL_INSET_PX = 1200, 53
+
+
 class Slot(NamedTuple):
     """A panel: the graph ``{page}-{key}`` titled ``title`` (an i18n key; ``{page}.{key}`` when None), ``lg``
     of twelve columns wide."""
@@ -60,6 +65,12 @@ class DomainSpec:
     domains: tuple[str, ...]
     district: str | None = "value"
     highlight: Mapping[str, str] = field(default_factory=dict)
+
+    def fit_px(self, key: str) -> tuple[int, int]:
+        """The size (width, height) in pixels a map in panel ``key`` is fitted for: its graph in a
+        :data:`FIT_WINDOW_PX` window, so that every wider window shows the whole area, with room around it."""
+        slot = next(s for row in self.rows for s in row if s.key == key)
+        return round(slot.lg / 12 * FIT_WINDOW_PX) - PANEL_INSET_PX, int(slot.height.removesuffix("px"))
 
 
 @dataclass(frozen=True)

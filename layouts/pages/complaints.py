@@ -92,7 +92,7 @@ def draw(view: View) -> Drawn:
                 tz,
                 view.context.settings.map_style_url,
                 show_legend=False,
-                fit_px=(560, 340),
+                fit_px=SPEC.fit_px("map"),
             ),
         },
     )

@@ -81,7 +81,7 @@ def draw(view: View) -> Drawn:
                 theme,
                 tz,
                 view.context.settings.map_style_url,
-                fit_px=(800, 420),
+                fit_px=SPEC.fit_px("map"),
                 show_legend=False,
             ),
             "trend": lambda: complaint_lines(data.trend(), view, base),

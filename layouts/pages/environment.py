@@ -145,7 +145,7 @@ def draw(view: View) -> Drawn:
                 grain=grain,
             ),
             "map": lambda: city_map(
-                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=SPEC.fit_px("map")
             ),
             "pollutants": lambda: empty(t("environment.aqi.no_daily", lang), theme)
             if grain != "hour" and data.trend.empty

@@ -115,7 +115,7 @@ def draw(view: View) -> Drawn:
                 overlay=base.overlay(lambda d: d.trend()) if base else None,
             ),
             "map": lambda: explorer_map(
-                data.map_layers, lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers, lang, theme, tz, view.context.settings.map_style_url, fit_px=SPEC.fit_px("map")
             ),
             "ranking": lambda: ranked_bars(
                 list(ranked[view.name]),

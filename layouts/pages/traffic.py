@@ -128,7 +128,7 @@ def draw(view: View) -> Drawn:
                 grain=view.span.grain,
             ),
             "map": lambda: city_map(
-                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=(560, 340)
+                data.map_layers(), lang, theme, tz, view.context.settings.map_style_url, fit_px=SPEC.fit_px("map")
             ),
             "worst": lambda: _worst(data.worst, view),
             "classes": lambda: _classes(data.classes(), view),
