@@ -153,6 +153,10 @@ def per_district(engine: Engine, start: datetime, end: datetime, category: str |
     return frame.drop(columns="district_code")
 
 
+#: The rollup sums a district's complaint summary keeps (:class:`DistrictComplaints`).
+SUMMARY_SUMS = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
+
+
 @dataclass(frozen=True)
 class DistrictComplaints:
     """A district's complaint measures over a period (each in its own event time, as the rollup counts)."""
@@ -171,8 +175,7 @@ class DistrictComplaints:
     def measures(self) -> dict[str, Measure]:
         """The complaint KPIs of these sums, as every surface computes them
         (:func:`dashboard.kpis.complaints.complaint_measures`)."""
-        sums = {name: getattr(self, name) for name in ("received", "closed", "due", "due_met", "rated", "satisfied",
-                                                       "handling_seconds")}
+        sums = {name: getattr(self, name) for name in SUMMARY_SUMS}
         return complaint_measures(sums, self.days, self.population)
 
     def _percent(self, kpi: str) -> float | None:
@@ -202,7 +205,7 @@ def complaint_summary(engine: Engine, code: str | None, start: datetime, end: da
     """A district's (None: the whole city's) complaint measures in [start, end) from the hourly rollup and the
     facts at the period's edges (see :mod:`dashboard.queries.edges`)."""
     h = ComplaintHourly
-    names = ("received", "closed", "due", "due_met", "rated", "satisfied", "handling_seconds")
+    names = SUMMARY_SUMS
     stmt = select(*(func.coalesce(func.sum(getattr(h, n)), 0).label(n) for n in names)).where(
         h.hour >= start, h.hour < end
     )

@@ -164,9 +164,10 @@ def road_class_speeds(engine: Engine, start: datetime, end: datetime) -> pd.Data
     roads = read_frame(engine, select(r.code.label("segment_code"), r.road_class, r.length_m, r.free_flow_kmh))
     rows = sums.merge(roads, on="segment_code")  # every road has a class (NOT NULL)
     measures = network_measures_by(rows, "road_class")
-    speeds = [measures[c]["traffic_network_speed"] for c in sorted(measures)]
+    classes = sorted(measures)
+    speeds = [measures[c]["traffic_network_speed"] for c in classes]
     return pd.DataFrame(
-        {"road_class": sorted(measures), "speed_kmh": [m.value for m in speeds],
+        {"road_class": classes, "speed_kmh": [m.value for m in speeds],
          "segments": [int(m.denominator) for m in speeds]},
         columns=columns,
     )
