@@ -806,7 +806,7 @@ def _utc(moment: str | datetime) -> datetime:
 
 def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, days: int = 14) -> pd.DataFrame:
     """Per local day of the last ``days`` (today so far last): ``day`` (local date), ``city_score`` and one
-    column per period KPI (percentile KPIs and the as-of-now counts are left out)."""
+    float column per registry KPI (NaN: no value; percentile KPIs and the as-of-now counts have none)."""
     today = period_bounds(now, timezone, "day")[0]
     start = period_bounds(now, timezone, "day", back=days - 1)[0]
     past, networks = daily_measures(engine, start, today, timezone)  # whole days: the daily level only
@@ -817,7 +817,7 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
     }
     by_day[today] = (current, period_network(engine, today, now, timezone), now)
     zone = ZoneInfo(timezone)
-    rows = []
+    days, rows = [], []
     for day, (sums, network, end) in by_day.items():
         length = (end - day).total_seconds() / 86400
         measures = (
@@ -827,8 +827,13 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
             | network
         )
         values, score = values_and_score(registry, measures)
-        rows.append({"day": day.astimezone(zone).date(), "city_score": score, **values})
-    return pd.DataFrame(rows)
+        days.append(day.astimezone(zone).date())
+        rows.append([score, *values.values()])
+    # one float block (None: NaN), built at once: a frame of per-day dicts costs more than the trend's reads
+    columns = ["city_score", *(kpi.id for kpi in registry)]
+    frame = pd.DataFrame(np.array(rows, dtype=float).reshape(len(rows), len(columns)), columns=columns)
+    frame.insert(0, "day", days)
+    return frame
 
 
 # --- headline KPIs ----------------------------------------------------------------------------------------
@@ -929,13 +934,19 @@ DEPARTMENT_SUMS = ("due", "due_met", "rated", "satisfied", "received", "returned
 @lru_cache(maxsize=64)
 def _department_statement(shape):
     """Per handling department (the department a row names, else its category's service type's; rows of neither
-    are left out), named: the sums of the department rollups and of the facts at the period's edges."""
+    are left out), named (by its code when it has none): the sums of the department rollups and of the facts at
+    the period's edges."""
     rows = _rows(DEPARTMENTS, ("department_code", "category", *DEPARTMENT_SUMS), shape, facts="complaints")
     by_category = select(ServiceType.department_code).where(ServiceType.code == rows.c.category).scalar_subquery()
     handling = func.coalesce(func.nullif(rows.c.department_code, ""), by_category).label("department_code")
     sums = select(handling, *_sums(rows, DEPARTMENT_SUMS)).group_by(handling).subquery()
     return (
-        select(sums.c.department_code, Department.name_zh, Department.name_en, *(sums.c[n] for n in DEPARTMENT_SUMS))
+        select(
+            sums.c.department_code,
+            *(func.coalesce(name, sums.c.department_code).label(name.key) for name in (Department.name_zh,
+                                                                                       Department.name_en)),
+            *(sums.c[n] for n in DEPARTMENT_SUMS),
+        )
         .select_from(sums)
         .outerjoin(Department, Department.code == sums.c.department_code)
         .where(sums.c.department_code.is_not(None), sums.c.due + sums.c.rated + sums.c.received > 0)
@@ -944,29 +955,27 @@ def _department_statement(shape):
 
 
 @cached
-def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> pd.DataFrame:
+def department_sums(engine: Engine, start: datetime, end: datetime, timezone: str) -> dict[str, list]:
     """Complaint sums per handling department (:data:`dashboard.queries.complaints.DEPARTMENT_KEY`, as the
-    per-department breakdown of the complaints page) over [start, end), names included, from the department
+    per-department breakdown of the complaints page) over [start, end), as columns by name: ``department_code``,
+    ``name_zh`` and ``name_en`` (its code when it has none) and :data:`DEPARTMENT_SUMS`, from the department
     rollups and the facts at the period's edges; deadlines count once they have passed (the period is read up
     to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
     received in the period are left out."""
     end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
-    return _read(engine, _department_statement, start, end, timezone, integers=DEPARTMENT_SUMS)
+    rows = _read_rows(engine, _department_statement, start, end, timezone)
+    names = ("department_code", "name_zh", "name_en", *DEPARTMENT_SUMS)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {name: [int(v) for v in column] if name in DEPARTMENT_SUMS else list(column)
+            for name, column in zip(names, columns, strict=True)}
 
 
 def department_ranking(
     engine: Engine, registry: Registry, start: datetime, end: datetime, timezone: str
 ) -> pd.DataFrame:
-    """Departments ranked by the weighted score of ``registry.ranking_weights`` (see kpis.ranking)."""
+    """Departments ranked by the weighted score of ``registry.ranking_weights`` (see kpis.ranking), named."""
     sums = department_sums(engine, start, end, timezone)
-    ranked = rank_departments(sums, registry.ranking_weights)
-    codes = ranked["department_code"].tolist()
-
-    def names(column: str) -> np.ndarray:  # the department's name, its code when it has none
-        by_code = dict(zip(sums["department_code"].tolist(), sums[column].tolist(), strict=True))
-        return np.array([code if pd.isna(by_code[code]) else by_code[code] for code in codes], dtype=object)
-
-    return ranked.assign(name_zh=names("name_zh"), name_en=names("name_en"))
+    return rank_departments(sums, registry.ranking_weights, keep=("name_zh", "name_en"))
 
 
 # --- the registry of a request ----------------------------------------------------------------------------

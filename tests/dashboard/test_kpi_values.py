@@ -129,6 +129,22 @@ def test_department_score_is_the_weighted_mean_of_the_components_each_has():
     assert str(unscored["rank"].dtype) == "Int64" and unscored["rank"].isna().all()
 
 
+def test_a_department_returning_more_tickets_than_it_received_scores_no_less_than_zero_on_returns():
+    """Returns count every time a ticket comes back, so they can outnumber the tickets received: D received 2
+    and had 3 returns, a return rate of 1.5, whose inverted component is 0 (not −0.5). D has no other data, so
+    its score is 0; E (on time 1 of 2, weight 0.5 alone) scores 0.5 and ranks first. Same scores rank alike,
+    then by tickets due: F ties D at 0 with 1 ticket due (and none met), and comes before it. Both rank 2."""
+    sums = {
+        "department_code": ["D", "E", "F"], "due": [0, 2, 1], "due_met": [0, 1, 0], "rated": [0, 0, 0],
+        "satisfied": [0, 0, 0], "received": [2, 0, 0], "returned": [3, 0, 0], "name_zh": ["丁", "戊", "己"],
+    }
+    ranked = rank_departments(sums, {"on_time_rate": 0.5, "satisfaction": 0.3, "return_rate": 0.2}, keep=("name_zh",))
+    assert list(ranked["department_code"]) == ["E", "F", "D"]
+    assert ranked["score"].tolist() == [0.5, 0.0, 0.0]
+    assert ranked["return_rate"].iloc[2] == 1.5 and ranked["rank"].tolist() == [1, 2, 2]
+    assert ranked["name_zh"].tolist() == ["戊", "己", "丁"] and list(ranked.columns)[-1] == "name_zh"
+
+
 def test_a_feed_turns_stale_when_its_runs_are_late_or_its_data_too_old():
     """Newest data 08:00, last success 08:05, interval 60 s, factor 2: late after 08:07; with a data age of
     600 s, too old after 08:10; stale since the earlier of the limits passed."""

@@ -166,7 +166,7 @@ def test_department_ranking_counts_the_partial_hours_and_only_deadlines_passed(e
     engine, facts = edges_city
     monkeypatch.setattr("dashboard.clock.now", lambda: END)
     registry = load_registry()
-    sums = kpis.department_sums(engine, START, DAY_END, TZ).set_index("department_code")
+    sums = pd.DataFrame(kpis.department_sums(engine, START, DAY_END, TZ)).set_index("department_code")
     # D1: due 8 (late), 6 and 9 (met); rated 1, 8, 9 (not 6: revisited after now); received 9
     # D2: due 2 (met) and 3 (open); rated 2 and 4; received 2, 3, 4 (ticket 3 returned once)
     assert sums.loc["D1", ["due", "due_met", "rated", "satisfied", "received"]].tolist() == [3, 2, 3, 2, 1]
