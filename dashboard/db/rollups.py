@@ -41,10 +41,10 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Connection, Table, and_, case, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.types import Float, Integer
+from sqlalchemy.types import Float, Integer, String
 
 from dashboard.db import partitions
 from dashboard.db.locks import take_turns
@@ -343,8 +343,21 @@ def _within(column, ranges) -> ColumnElement[bool]:
     return or_(*(and_(column >= start, column < end) for start, end in ranges))
 
 
-def _flag(condition) -> ColumnElement[int]:
-    return case((condition, 1), else_=0)
+def inline(value: int) -> ColumnElement[int]:
+    """The integer ``value`` written into the statement's text, not bound: each bound value is processed again at
+    every execution, and the rollups' statements (and the reads built on them) repeat their zeros and ones by the
+    hundred."""
+    return literal_column(str(int(value)), Integer())
+
+
+ZERO, ONE = inline(0), inline(1)
+#: The empty string, written into the statement's text: a dimension's key when the fact has none.
+NONE = literal_column("''", String())
+
+
+def flag(condition) -> ColumnElement[int]:
+    """1 where ``condition`` holds, else 0."""
+    return case((condition, ONE), else_=ZERO)
 
 
 def _period_of(column, periods: list[tuple[datetime, datetime]]) -> ColumnElement:
@@ -358,15 +371,21 @@ COMPLAINT_MEASURES = ("received", "received_closed", "returned", "closed", "clos
                       "due", "due_met", "rated", "satisfied", "reopened", "overdue_from", "overdue_to")
 
 
+#: The satisfaction answers counted as satisfied.
+SATISFIED_ANSWERS = ("satisfied", "basically_satisfied")
+
+
 def _complaint_parts(ranges):
     c = Complaint.__table__.c
-    zero = literal(0)
-    dims = (func.coalesce(c.district_code, "").label("district_code"), func.coalesce(c.category, "").label("category"),
-            func.coalesce(c.department_code, "").label("department_code"))
-    rating = {"rated": literal(1), "satisfied": _flag(c.satisfaction.in_(("satisfied", "basically_satisfied")))}
+    dims = tuple(func.coalesce(column, NONE).label(column.key) for column in (c.district_code, c.category,
+                                                                            c.department_code))
+    # the answers as bound values, not an expanding list: every statement holding the edge facts would render
+    # its whole text again at each execution to expand it
+    satisfied = c.satisfaction.in_([literal(answer) for answer in SATISFIED_ANSWERS])
+    rating = {"rated": ONE, "satisfied": flag(satisfied)}
 
     def part(time_col, where, **measures):
-        columns = {name: measures.get(name, zero) for name in COMPLAINT_MEASURES}
+        columns = {name: measures.get(name, ZERO) for name in COMPLAINT_MEASURES}
         return select(hour_floor(time_col).label("hour"), *dims, *(v.label(k) for k, v in columns.items())).where(
             where
         )
@@ -374,25 +393,25 @@ def _complaint_parts(ranges):
     # overdue_from counts in the hour of max(requested_at, due_at), overdue_to in that of max(due_at, closed_at) (a
     # closure never precedes its request: collectors.records), each in the part of the later of its two times
     return [
-        part(c.requested_at, _within(c.requested_at, ranges), received=literal(1),
-             received_closed=_flag(c.closed_at.is_not(None)), returned=c.returned_count,
-             overdue_from=_flag(c.due_at < c.requested_at)),
+        part(c.requested_at, _within(c.requested_at, ranges), received=ONE,
+             received_closed=flag(c.closed_at.is_not(None)), returned=c.returned_count,
+             overdue_from=flag(c.due_at < c.requested_at)),
         part(
             c.closed_at,
             _within(c.closed_at, ranges),
-            closed=literal(1),
-            closed_on_time=_flag(c.closed_at <= c.due_at),
+            closed=ONE,
+            closed_on_time=flag(c.closed_at <= c.due_at),
             handling_seconds=seconds_between(c.requested_at, c.closed_at),
-            reopened=_flag(c.reopened_count > 0),
-            overdue_to=_flag(c.closed_at >= c.due_at),
+            reopened=flag(c.reopened_count > 0),
+            overdue_to=flag(c.closed_at >= c.due_at),
         ),
-        part(c.due_at, _within(c.due_at, ranges), due=literal(1),
-             due_met=_flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at)),
-             overdue_from=_flag(c.due_at >= c.requested_at), overdue_to=_flag(c.closed_at < c.due_at)),
+        part(c.due_at, _within(c.due_at, ranges), due=ONE,
+             due_met=flag(and_(c.closed_at.is_not(None), c.closed_at <= c.due_at)),
+             overdue_from=flag(c.due_at >= c.requested_at), overdue_to=flag(c.closed_at < c.due_at)),
         # rated at the revisit, else at the closure: two parts, each read through its own index (not revisited
         # as a flag, which no index serves: SQLite would read every ticket not revisited through the revisit's)
         part(c.revisited_at, and_(c.satisfaction.is_not(None), _within(c.revisited_at, ranges)), **rating),
-        part(c.closed_at, and_(c.satisfaction.is_not(None), _flag(c.revisited_at.is_(None)) == 1,
+        part(c.closed_at, and_(c.satisfaction.is_not(None), flag(c.revisited_at.is_(None)) == 1,
                                _within(c.closed_at, ranges)), **rating),
     ]
 
@@ -411,12 +430,12 @@ def _traffic_select(ranges):
         hour,
         t.segment_code,
         func.count().label("observations"),
-        func.coalesce(func.sum(t.speed_kmh), 0).label("speed_sum"),
+        func.coalesce(func.sum(t.speed_kmh), ZERO).label("speed_sum"),
         func.sum(case((moving, 1.0 / t.speed_kmh), else_=0.0)).label("inverse_speed_sum"),
-        func.sum(_flag(moving)).label("speeds"),
-        func.coalesce(func.sum(t.volume), 0).label("volume_sum"),
-        func.coalesce(func.sum(t.occupancy), 0).label("occupancy_sum"),
-        func.sum(_flag(t.congested.is_(True))).label("congested"),
+        func.sum(flag(moving)).label("speeds"),
+        func.coalesce(func.sum(t.volume), ZERO).label("volume_sum"),
+        func.coalesce(func.sum(t.occupancy), ZERO).label("occupancy_sum"),
+        func.sum(flag(t.congested.is_(True))).label("congested"),
     ).where(_within(t.observed_at, ranges)).group_by(hour, t.segment_code)
 
 
@@ -428,7 +447,7 @@ def _sensor_select(ranges):
         s.station_code,
         s.quantity,
         func.count(s.value).label("readings"),
-        func.coalesce(func.sum(s.value), 0).label("value_sum"),
+        func.coalesce(func.sum(s.value), ZERO).label("value_sum"),
         func.min(s.value).label("value_min"),
         func.max(s.value).label("value_max"),
     ).where(_within(s.observed_at, ranges)).group_by(hour, s.station_code, s.quantity)
@@ -445,15 +464,15 @@ def _hall_select(ranges):
         item,
         func.count().label("issued"),
         func.count(h.called_at).label("called"),
-        func.coalesce(func.sum(wait), 0).label("wait_seconds"),
-        func.sum(_flag(wait > 1800)).label("waited_over_30min"),
+        func.coalesce(func.sum(wait), ZERO).label("wait_seconds"),
+        func.sum(flag(wait > 1800)).label("waited_over_30min"),
         func.count(h.finished_at).label("finished"),
-        func.coalesce(func.sum(seconds_between(h.called_at, h.finished_at)), 0).label("handling_seconds"),
-        func.sum(_flag(h.channel == "online")).label("online"),
+        func.coalesce(func.sum(seconds_between(h.called_at, h.finished_at)), ZERO).label("handling_seconds"),
+        func.sum(flag(h.channel == "online")).label("online"),
         func.count(h.visits).label("with_visits"),
-        func.sum(_flag(h.visits == 1)).label("single_visit"),
+        func.sum(flag(h.visits == 1)).label("single_visit"),
         func.count(h.rating).label("rated"),
-        func.sum(_flag(h.rating >= 4)).label("rated_good"),
+        func.sum(flag(h.rating >= 4)).label("rated_good"),
     ).where(_within(h.issued_at, ranges)).group_by(hour, h.hall_code, item)
 
 

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Engine, bindparam, func, literal, select, union_all
+from sqlalchemy import Engine, bindparam, func, select, union_all
 
 from dashboard.cache import cached
-from dashboard.db.rollups import facts_hourly
+from dashboard.db.rollups import ZERO, facts_hourly, inline
 from dashboard.db.types import UTCDateTime
 from dashboard.queries.base import read_frame
 
@@ -75,10 +75,10 @@ def _edge_sums_statement(domain: str, names: tuple[str, ...], by: tuple[str, ...
     parts = []
     for bounds, sign in zip(edge_bounds(len(signs)), signs, strict=True):
         rows = facts_hourly(domain, [bounds]).subquery()
-        parts.append(select(*(rows.c[k] for k in by), *((rows.c[n] * sign).label(n) for n in names)))
+        parts.append(select(*(rows.c[k] for k in by), *((rows.c[n] * inline(sign)).label(n) for n in names)))
     signed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [signed.c[k] for k in by]
-    return select(*keys, *(func.coalesce(func.sum(signed.c[n]), 0).label(n) for n in names)).group_by(*keys)
+    return select(*keys, *(func.coalesce(func.sum(signed.c[n]), ZERO).label(n) for n in names)).group_by(*keys)
 
 
 @cached
@@ -114,10 +114,10 @@ def _boundary_sums_statement(domain: str, names: tuple[str, ...], by: tuple[str,
     parts = []
     for i, bounds in zip(indexes, edge_bounds(len(indexes)), strict=True):
         rows = facts_hourly(domain, [bounds]).subquery()
-        parts.append(select(literal(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
+        parts.append(select(inline(i).label("boundary"), *(rows.c[k] for k in by), *(rows.c[n] for n in names)))
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [rows.c.boundary, *(rows.c[k] for k in by)]
-    return select(*keys, *(func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names)).group_by(*keys)
+    return select(*keys, *(func.coalesce(func.sum(rows.c[n]), ZERO).label(n) for n in names)).group_by(*keys)
 
 
 @cached

@@ -69,9 +69,12 @@ from dashboard.db.rollups import (
     CITY_OF,
     DEKAD_OF,
     MONTHLY_OF,
+    ZERO,
     block_start,
     facts_histograms,
     facts_sums,
+    flag,
+    inline,
     math_functions,
     whole_dekads,
 )
@@ -257,7 +260,8 @@ def _rows(levels: tuple[Table, Table], columns, shape, by_day: bool = False, fac
     if facts is not None and not by_day:
         for sign, bounds in zip(signs, edge_bounds(len(signs)), strict=True):
             edge = facts_sums(facts, [bounds], tuple(c for c in columns if c in DIMENSIONS)).subquery()
-            parts.append(select(*(edge.c[c] if c in DIMENSIONS else (edge.c[c] * sign).label(c) for c in columns)))
+            signed = inline(sign)
+            parts.append(select(*(edge.c[c] if c in DIMENSIONS else (edge.c[c] * signed).label(c) for c in columns)))
     if not parts:  # an empty period: no rows, the same columns
         day = [hourly.c.hour.label("day")] if by_day else []
         parts.append(select(*day, *(hourly.c[c] for c in columns)).where(false()))
@@ -279,7 +283,7 @@ def _split(fine: Table, coarse: Table | None, columns, name: str, low, high) -> 
 
 
 def _sums(rows, names):
-    return [func.coalesce(func.sum(rows.c[n]), 0).label(n) for n in names]
+    return [func.coalesce(func.sum(rows.c[n]), ZERO).label(n) for n in names]
 
 
 def _read(
@@ -489,10 +493,6 @@ def duration_histograms(engine: Engine, start: datetime, end: datetime, timezone
         raise DatabaseUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
 
-def _flag(condition):
-    return case((condition, 1), else_=0)
-
-
 #: The start of the last local day of the daily rollup beginning by ``hour``: the days before it hold only hours
 #: before it, and the hourly rollup holds the rest up to ``hour`` (in whatever zone the days were kept).
 _DAY_SPLIT = func.coalesce(
@@ -543,13 +543,13 @@ def _hour_so_far_statement(by_district: bool):
     touched = union(*(select(c.id).where(column >= hour, column <= now)
                       for column in (c.requested_at, c.due_at, c.closed_at))).subquery()
     is_open = and_(c.requested_at <= now, or_(c.closed_at.is_(None), c.closed_at > now))
-    counted_open = _flag(c.requested_at < hour) - _flag(c.closed_at < hour)
-    counted_overdue = (_flag(and_(c.requested_at < hour, c.due_at < hour))
-                       - _flag(and_(c.due_at < hour, c.closed_at < hour)))
+    counted_open = flag(c.requested_at < hour) - flag(c.closed_at < hour)
+    counted_overdue = (flag(and_(c.requested_at < hour, c.due_at < hour))
+                       - flag(and_(c.due_at < hour, c.closed_at < hour)))
     extra = (c.district_code == bindparam("district"),) if by_district else ()
     return select(
-        func.coalesce(func.sum(_flag(is_open) - counted_open), 0),
-        func.coalesce(func.sum(_flag(and_(is_open, c.due_at < now)) - counted_overdue), 0),
+        func.coalesce(func.sum(flag(is_open) - counted_open), ZERO),
+        func.coalesce(func.sum(flag(and_(is_open, c.due_at < now)) - counted_overdue), ZERO),
     ).where(c.id.in_(select(touched.c.id)), *extra)
 
 

@@ -196,6 +196,15 @@ class OverviewView:
         return int(scored["score"].notna().sum()), len(scored)
 
 
+def _registry_freshness(
+    engine: Engine, status: pd.DataFrame, registry: Registry, now: datetime, stale_factor: float
+) -> list[Freshness]:
+    """The freshness of each registry KPI's feeds, in registry order (judged once per set of feeds: the KPIs of a
+    domain share theirs)."""
+    judged = {names: freshness_of(engine, status, names, now, stale_factor) for names in {k.feeds for k in registry}}
+    return [judged[k.feeds] for k in registry]
+
+
 def overview_view(context: RequestContext, span: Span) -> OverviewView:
     """The overview page's data, read in the request ``context``, for ``span`` (see
     :mod:`dashboard.kpis.timespan`): the registry over it and over
@@ -224,7 +233,7 @@ def overview_view(context: RequestContext, span: Span) -> OverviewView:
         before=comparison_values(engine, registry, base),
         trend=kpi_trend(engine, registry, span.end, tz, TREND_DAYS),
         trend_before=trend_before(engine, registry, span.end, tz, compare),
-        freshness=[freshness_of(engine, status, k.feeds, now, settings.stale_after_intervals) for k in registry],
+        freshness=_registry_freshness(engine, status, registry, now, settings.stale_after_intervals),
         score=city_score(table),
         ranking=department_ranking(engine, registry, span.start, span.end, tz),
         alerts=open_alerts(engine, at=now),

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dashboard.db import rollups
 from dashboard.db.models import (
@@ -243,3 +244,17 @@ def test_hourly_traffic_trend_counts_from_the_start_and_up_to_the_end(edges_city
     assert last["hour"].tolist() == [pd.Timestamp("2026-11-21T05:00Z")]
     assert last["speed_kmh"].tolist() == pytest.approx([20.0])
     assert last["congested_pct"].tolist() == pytest.approx([100.0])  # an arterial at 20 km/h: moderate congestion
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "postgresql"])
+def test_the_period_sums_statement_writes_its_constants_into_its_text(dialect):
+    """Every bound value is processed again at each execution of a statement, and an expanding list renders its
+    whole text again. The period's sums (three rollups, with the facts at both partial hours) bound 322 constants
+    (zeros, ones, signs, empty keys) and expanded the satisfied answers when they were bound; its constants are
+    now in its text, but for the few compared with (a threshold, a channel, an answer)."""
+    span = kpis._span(START, END, TZ)
+    compiled = kpis._period_sums_statement(span.shape).compile(dialect=dialect)
+    period = set(span.params(TZ))
+    constants = [bind.value for bind in compiled.binds.values() if bind.key not in period]
+    assert not compiled.post_compile_params
+    assert len(constants) <= 40, constants
