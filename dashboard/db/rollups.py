@@ -34,6 +34,7 @@ acoustic classes or of the registry's air stations).
 from __future__ import annotations
 
 import math
+import operator
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -347,7 +348,7 @@ def inline(value: int) -> ColumnElement[int]:
     """The integer ``value`` written into the statement's text, not bound: each bound value is processed again at
     every execution, and the rollups' statements (and the reads built on them) repeat their zeros and ones by the
     hundred."""
-    return literal_column(str(int(value)), Integer())
+    return literal_column(str(operator.index(value)), Integer())  # an int, or a TypeError
 
 
 ZERO, ONE = inline(0), inline(1)
@@ -456,7 +457,7 @@ def _sensor_select(ranges):
 def _hall_select(ranges):
     h = HallTicket.__table__.c
     hour = hour_floor(h.issued_at).label("hour")
-    item = func.coalesce(h.service_item, "").label("service_item")
+    item = func.coalesce(h.service_item, NONE).label("service_item")
     wait = seconds_between(h.issued_at, h.called_at)
     return select(
         hour,
@@ -609,7 +610,7 @@ def _refresh_environment(conn: Connection, ranges, timezone: str) -> None:
     """Recompute the city's environment for the hour ranges from the station hours and acoustic classes."""
     s = SensorHourly.__table__.c
     # rows are read by position; air: the mean over the city's air stations, as the city AQI rates
-    air = select(s.hour, literal(""), s.quantity, func.avg(s.value_sum / s.readings)).where(
+    air = select(s.hour, NONE, s.quantity, func.avg(s.value_sum / s.readings)).where(
         s.quantity.in_(POLLUTANTS), s.readings > 0, s.station_code.in_(city_air_stations())
     ).group_by(s.hour, s.quantity)
     noise = select(s.hour, s.station_code, s.quantity, s.value_sum / s.readings).where(

@@ -817,7 +817,7 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
     }
     by_day[today] = (current, period_network(engine, today, now, timezone), now)
     zone = ZoneInfo(timezone)
-    days, rows = [], []
+    dates, rows = [], []
     for day, (sums, network, end) in by_day.items():
         length = (end - day).total_seconds() / 86400
         measures = (
@@ -827,12 +827,12 @@ def kpi_trend(engine: Engine, registry: Registry, now: datetime, timezone: str, 
             | network
         )
         values, score = values_and_score(registry, measures)
-        days.append(day.astimezone(zone).date())
+        dates.append(day.astimezone(zone).date())
         rows.append([score, *values.values()])
     # one float block (None: NaN), built at once: a frame of per-day dicts costs more than the trend's reads
     columns = ["city_score", *(kpi.id for kpi in registry)]
     frame = pd.DataFrame(np.array(rows, dtype=float).reshape(len(rows), len(columns)), columns=columns)
-    frame.insert(0, "day", days)
+    frame.insert(0, "day", dates)
     return frame
 
 
@@ -963,8 +963,10 @@ def department_sums(engine: Engine, start: datetime, end: datetime, timezone: st
     to now at most), so that on-time closure stays within 100 %. Departments without a ticket due, rated or
     received in the period are left out."""
     end = max(start, min(end, clock.now()))  # a period still to come: nothing yet
-    rows = _read_rows(engine, _department_statement, start, end, timezone)
-    names = ("department_code", "name_zh", "name_en", *DEPARTMENT_SUMS)
+    span = _span(start, end, timezone)
+    statement = _department_statement(span.shape)
+    rows = read_rows(engine, statement, span.params(timezone))
+    names = tuple(statement.selected_columns.keys())
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return {name: [int(v) for v in column] if name in DEPARTMENT_SUMS else list(column)
             for name, column in zip(names, columns, strict=True)}
