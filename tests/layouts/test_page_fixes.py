@@ -1,5 +1,5 @@
 """What a user noticed on the pages: the halls chart's wait on its own axis, the map explorer's breakdown of the
-selection beside the map, the department ranking without departments."""
+selection beside the map, the department ranking without departments and with names too long for its labels."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from dashboard.queries.complaints import ComplaintFilter
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from layouts.components.domain import View
-from layouts.figures.ranking import ranking_bars
+from layouts.figures.ranking import ranking_bars, tick_name
 from layouts.viewmodels.map import selection, span_for, step_bounds, steps
 from tests.dashboard.synthetic_city import NOW, populate
 from tests.e2e.city import enrich
@@ -61,6 +61,37 @@ def test_ranking_without_departments_says_so():
     assert not figure.data
     assert [a.text for a in figure.layout.annotations] == ["本期没有可排名的部门"]
     assert figure.layout.xaxis.visible is False and figure.layout.yaxis.visible is False
+
+
+def test_a_name_too_long_for_its_label_is_cut_at_a_word_and_whole_in_the_hover():
+    # counted by hand (24 columns): the name takes 42; 23 fit beside the "…" and the 24th is the space after
+    # "Urban-Rural"; "Market Supervision Admin" stops inside a word, cut back to the space before it
+    assert tick_name("Housing and Urban-Rural Development Bureau") == "Housing and Urban-Rural…"
+    assert tick_name("Market Supervision Administration") == "Market Supervision…"
+    assert tick_name("Urban Management Bureau") == "Urban Management Bureau"  # 23 columns: fits
+    assert tick_name("Ecology and Environment Bureau", 30) == "Ecology and Environment Bureau"  # 30 of 30
+    # a CJK character takes two columns and a name without spaces is cut between characters
+    assert tick_name("人力资源和社会保障局") == "人力资源和社会保障局"  # 20 columns
+    assert tick_name("某某市人力资源和社会保障局城乡建设管理办公室") == "某某市人力资源和社会保…"  # 11 × 2 + 1
+    ranking = pd.DataFrame({
+        "rank": [1, 1, 3],
+        "score": [0.95, 0.95, 0.5],
+        "name_zh": ["甲", "甲", "乙"],
+        "name_en": ["Housing and Urban-Rural Development Bureau", "Housing and Urban-Rural Development Bureau",
+                    "Water <Affairs> Bureau"],
+        "on_time_rate": [0.9, 0.8, 0.5], "satisfaction": [0.9, 0.9, 0.4], "return_rate": [0.0, 0.1, 0.2],
+    })
+    drawn = ranking_bars(ranking, "en", "dark", "%{customdata[3]}", "none")
+    bars, ticks = drawn.data[0], drawn.layout.yaxis
+    # best on top, two departments of one name stay two bars, a name is escaped for plotly's text
+    assert list(bars.y) == list(ticks.tickvals) == [0, 1, 2]
+    assert list(ticks.ticktext) == ["3. Water &lt;Affairs&gt; Bureau", "1. Housing and Urban-Rural…",
+                                    "1. Housing and Urban-Rural…"]
+    assert [row[3] for row in bars.customdata] == ["3. Water &lt;Affairs&gt; Bureau",
+                                                   "1. Housing and Urban-Rural Development Bureau",
+                                                   "1. Housing and Urban-Rural Development Bureau"]
+    rates = [rate for row in bars.customdata for rate in row[:3]]
+    assert rates == pytest.approx([50, 40, 20, 80, 90, 10, 90, 90, 0])
 
 
 def _raw(engine) -> pd.DataFrame:
