@@ -60,6 +60,7 @@ def test_the_department_ranking_keeps_every_name_inside_a_laptop_overview(contex
     page, problems, callbacks = open_page(context, live_url, f"/?lang={lang}", "light", viewport=(1280, 800))
     try:
         settle(page, READY["overview"])
+        page.wait_for_selector("#overview-ranking .main-svg", timeout=30_000)  # may follow the KPI cards
         panel = page.evaluate("document.querySelector('#overview-ranking .main-svg').getBoundingClientRect().toJSON()")
         page.evaluate(
             """([figure, width, height]) => {
