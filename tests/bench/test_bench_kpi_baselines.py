@@ -86,3 +86,13 @@ def test_the_floor_replays_every_statement_a_refresh_runs(small_year):
     assert all(n > 10 for n in statements)  # the overview's reads, not a cached refresh
     assert counts == [n * (1 + kpi_reads.FLOOR_REPLAYS) for n in statements]
     assert all(floor.seconds[0] > 0 for floor in floors)
+
+
+def test_the_baselines_run_at_moments_spread_over_the_whole_loop():
+    """Each baseline's runs span the refreshes' loop from its first moment to its last, at the counts the output
+    names; the fair baseline runs at moments where DuckDB runs too, so both ratios share those minutes."""
+    last = kpi_reads.REPEATS - 1
+    fair, duckdb = kpi_reads.BASELINE_AT["fair"], kpi_reads.BASELINE_AT["duckdb"]
+    assert (len(fair), len(duckdb)) == (kpi_reads.NAIVE_REPEATS, kpi_reads.PEER_REPEATS) == (3, 9)
+    assert sorted(fair) == [0, 12, 24] and fair <= duckdb  # 25 moments: the 1st, 13th and 25th
+    assert sorted(duckdb) == [0, 3, 6, 9, 12, 15, 18, 21, 24] and max(duckdb) == last
