@@ -45,10 +45,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     togglePlay: function (_clicks, disabled) {
       return !disabled;
     },
-    step: function (_n, hour, hourMax) {
+    step: function (_n, hour, hourMax, paused) {
+      /* only the last step stops the replay; a tick that was on its way when the replay was paused moves
+         nothing (re-enabling here would undo the pause, as a busy page runs a tick after the click) */
+      var nc = window.dash_clientside.no_update;
+      if (paused) { return [nc, nc]; }
       if (hour === hourMax - 1) { return [hourMax, true]; }
-      if (hour === null || hour >= hourMax) { return [0, false]; }
-      return [hour + 1, false];
+      if (hour === null || hour >= hourMax) { return [0, nc]; }
+      return [hour + 1, nc];
     }
   }
 });

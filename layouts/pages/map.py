@@ -410,6 +410,7 @@ def _register_replay(app: dash.Dash) -> None:
         Input("map-play-interval", "n_intervals"),
         State("map-hour", "value"),
         State("map-hour", "max"),
+        State("map-play-interval", "disabled"),
         prevent_initial_call=True,
     )
 

@@ -27,12 +27,34 @@ DRAWN = """() => !document.querySelector('[data-dash-is-loading]')
     .every(g => g.querySelector('.main-svg') && g._fullLayout && !g._fullLayout._replotting
       && !(g._fullLayout && g._fullLayout.map && !g._fullLayout.map._subplot.map.loaded()))"""
 
+#: Counts the page's callback requests in flight (``window.cityopsPending``): run before the page's scripts.
+COUNT_PENDING = """(() => {
+  const fetch = window.fetch;
+  window.cityopsPending = 0;
+  window.fetch = function (resource, ...rest) {
+    if (!String((resource && resource.url) || resource).includes('_dash-update-component')) {
+      return fetch.call(this, resource, ...rest);
+    }
+    window.cityopsPending += 1;
+    return fetch.call(this, resource, ...rest).finally(() => { window.cityopsPending -= 1; });
+  };
+})();"""
+#: True once the page has been drawn (:data:`DRAWN`) with no callback request in flight for ``ms`` in a row:
+#: a control's change reaches the server a moment after its own redraw, longer on a busy machine.
+QUIET = f"""(ms) => {{
+  const now = performance.now();
+  if ((window.cityopsPending || 0) !== 0 || !({DRAWN})()) {{ window.cityopsQuietSince = null; return false; }}
+  if (window.cityopsQuietSince == null) {{ window.cityopsQuietSince = now; }}
+  return now - window.cityopsQuietSince >= ms;
+}}"""
+
 
 def open_page(context, live_url, path, theme="light", viewport=(1920, 1080), init_script=None):
     """A new tab of the worker's browser context (its cache shared: scripts load once per worker) on ``path``,
     with its console errors (page errors with their stack), outside requests and callback statuses recorded;
     ``init_script`` runs in the page before its own scripts."""
     page = context.new_page()
+    page.add_init_script(COUNT_PENDING)
     if init_script:
         page.add_init_script(init_script)
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
@@ -54,11 +76,30 @@ def open_page(context, live_url, path, theme="light", viewport=(1920, 1080), ini
 
 
 def settle(page, selector):
-    """Wait for ``selector``, then until the page is drawn and quiet (and its fades are over)."""
+    """Wait for ``selector``, then until the page is drawn and quiet (its fades over): half a second with no
+    callback request in flight."""
     page.wait_for_selector(selector, timeout=30_000)
-    page.wait_for_function(DRAWN, timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)
+    page.evaluate("window.cityopsQuietSince = null")
+    page.wait_for_function(QUIET, arg=500, timeout=30_000)
+
+
+#: Clicks the map's replay button (pausing the replay) in the first frame whose slider stands at step ``n``:
+#: polled by the page itself, as a round trip to the test would let a loaded machine play on.
+PAUSE_AT_STEP = """(n) => {
+  const handle = document.querySelector('#map-hour [role=slider]');
+  if (!handle || handle.getAttribute('aria-valuenow') !== String(n)) { return false; }
+  document.querySelector('#map-play').click();
+  return true;
+}"""
+
+
+def replay_paused_at(page, step: int) -> int:
+    """Play the map's replay, pause it as its slider reaches ``step``, wait until the page is drawn and quiet,
+    and return the step the slider stands at: ``step``, or the next one when a tick was already on its way."""
+    page.locator("#map-play").click()
+    page.wait_for_function(PAUSE_AT_STEP, arg=step, timeout=30_000)
+    settle(page, READY["map"])
+    return int(page.locator("#map-hour [role=slider]").get_attribute("aria-valuenow"))
 
 
 #: How a panel that could not be drawn says so (``panel.error``), in either language.
