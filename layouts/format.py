@@ -6,6 +6,7 @@ Chinese is CLDR's ``zh_Hans_CN``; English is ``en_001`` (international English: 
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -86,6 +87,11 @@ def duration(seconds: float | None, lang: str) -> str:
         return t("kpi.no_value", lang)
     unit, scale = next(((u, s) for limit, u, s in DURATION_UNITS if seconds < limit), ("duration-day", 86400))
     return format_unit(seconds / scale, unit, length="short", format="#,##0", locale=_locale(lang))
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` takes in a proportional font, roughly: a wide (CJK) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
 
 
 def text_or_empty(value) -> str:

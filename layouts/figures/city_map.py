@@ -47,7 +47,7 @@ class MapLayers:
     subject: str | None = None
 
 
-def _choropleth(layers: MapLayers, lang: str, theme: str, bar_below: bool) -> list[go.Choroplethmap]:
+def _choropleth(layers: MapLayers, lang: str, theme: str) -> list[go.Choroplethmap]:
     frame = layers.districts.merge(layers.rates[["code", "count", "per_10k"]], how="left", on="code")
     hover = [
         t(
@@ -64,7 +64,7 @@ def _choropleth(layers: MapLayers, lang: str, theme: str, bar_below: bool) -> li
         "per_10k",
         hover,
         theme,
-        colorbar(t("map.layer.choropleth", lang), theme, length=0.5, below=bar_below),
+        colorbar(t("map.layer.choropleth", lang), theme, length=0.5),
         marker={"line": {"color": palette(theme).outline, "width": 1.5}, "opacity": 0.75},
         name=t("map.layer.choropleth", lang),
     )
@@ -79,16 +79,15 @@ def city_map(
     show_legend: bool = True,
     font_size: int = 13,
     fit_px: tuple[int, int] = (600, 400),
-    bar_below: bool = False,
 ) -> go.Figure:
     """The map figure; its base is blank (offline) unless ``style_url`` names an intranet style (or is a
-    style itself); ``bar_below`` puts the districts' colour bar across the map's foot."""
+    style itself), fitted to a panel of ``fit_px`` pixels."""
     unseen = nothing_to_draw(lang, theme, font_size, layers.districts, layers.points, layers.roads, layers.stations)
     if unseen is not None:
         return unseen
     layers = replace(layers, districts=drawable_areas(layers.districts))
     if layers.rates is not None:
-        traces = _choropleth(layers, lang, theme, bar_below)
+        traces = _choropleth(layers, lang, theme)
     else:
         traces = [outline_trace(layers.districts, theme)]
     if present(layers.roads):

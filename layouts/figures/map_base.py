@@ -18,7 +18,7 @@ from dashboard.geo.geometry import polygonal, simplified
 from dashboard.kpis.traffic import TPI_LEVELS
 from layouts.figures.base import figure
 from layouts.figures.charts import empty
-from layouts.format import local_time, number
+from layouts.format import columns, local_time, number
 from layouts.i18n import TRANSLATIONS, t
 from layouts.themes import palette
 
@@ -70,16 +70,57 @@ def area_geojson(districts: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int]) -> tuple[dict, float]:
-    """Centre and zoom that fit the districts into a panel of ``fit_px`` (width, height) pixels."""
+def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int], room: tuple[int, int] = (0, 0)) -> tuple[dict, float]:
+    """Centre and zoom that fit the districts into a panel of ``fit_px`` (width, height) pixels, less ``room``
+    (pixels at its right and at its foot, where colour bars lie over the map): they sit in the rest."""
     if districts.empty:
         return {"lon": 120.6, "lat": 30.9}, 9.0
     minx, miny, maxx, maxy = shapely.total_bounds(districts["geometry"].to_numpy())
     dx, dy = max(maxx - minx, 1e-3), max(maxy - miny, 1e-3)
+    width, height = max(fit_px[0] - room[0], fit_px[0] / 2), max(fit_px[1] - room[1], fit_px[1] / 2)
     # at zoom z the world is 512·2^z pixels wide; latitude degrees are longer by 1/cos(lat)
     stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
-    zoom = min(math.log2(fit_px[0] * 360 / (512 * dx)), math.log2(fit_px[1] * 360 / (512 * dy * stretch))) - 0.15
-    return {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}, zoom
+    zoom = min(math.log2(width * 360 / (512 * dx)), math.log2(height * 360 / (512 * dy * stretch))) - 0.15
+    per_degree = 512 * 2**zoom / 360  # pixels per degree of longitude
+    shift_x, shift_y = (fit_px[0] - width) / 2, (fit_px[1] - height) / 2
+    return {
+        "lon": (minx + maxx) / 2 + shift_x / per_degree,
+        "lat": (miny + maxy) / 2 - shift_y / (per_degree * stretch),
+    }, zoom
+
+
+def _shows_bar(trace) -> bool:
+    return getattr(trace, "showscale", None) is not False and bool(getattr(trace, "colorbar", None) and
+                                                                   trace.colorbar.title.text)
+
+
+def _bar_rooms(traces: list, font_size: int) -> tuple[int, int]:
+    """Pixels the traces' colour bars (see :func:`colorbar`) take standing at the map's right edge (the widest,
+    with its ticks and title) and lying across its foot (stacked, each with its ticks and title)."""
+    right = foot = 0
+    for trace in traces:
+        bar, pad = trace.colorbar, 10
+        ticks = 0.6 * font_size * len(f"{trace.zmax:,.0f}" if trace.zmax is not None else "0000")
+        title = 0.6 * font_size * columns(bar.title.text)
+        right = max(right, round(max(bar.thickness + pad / 2 + ticks, title) + 2 * pad))
+        foot += round(bar.thickness + 2 * pad + 2.6 * font_size)
+    return right, foot
+
+
+def place_bars(traces: list, focus: pd.DataFrame, fit_px: tuple[int, int], font_size: int) -> tuple[int, int]:
+    """Leave the traces' colour bars at the map's right edge, or lay them across its foot when that leaves the
+    districts larger (a narrow panel); the room (right, foot) in pixels they take, to fit the view into the
+    rest."""
+    shown = [trace for trace in traces if _shows_bar(trace)]
+    if not shown:
+        return 0, 0
+    right, foot = _bar_rooms(shown, font_size)
+    if fit_view(focus, fit_px, (right, 0))[1] >= fit_view(focus, fit_px, (0, foot))[1]:
+        return right, 0
+    for i, trace in enumerate(shown):
+        y = 0.01 + i * (foot / len(shown)) / fit_px[1]
+        trace.colorbar.update(orientation="h", x=0.5, xanchor="center", y=y, yanchor="bottom", len=0.9)
+    return 0, foot
 
 
 def _paths(geom):
@@ -235,19 +276,18 @@ def value_choropleths(
     return traces
 
 
-def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4, below: bool = False) -> dict:
-    """A slim colour bar at the map's right edge, its top at ``y``; ``below``: across the map's foot instead (a
-    narrow panel, whose right edge would cover the city)."""
+def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:
+    """A slim colour bar at the map's right edge, its top at ``y`` (:func:`place_bars` lays it across the map's
+    foot instead where that leaves the city larger)."""
     dark = palette(theme).name == "dark"
-    place = (
-        {"orientation": "h", "x": 0.5, "xanchor": "center", "y": 0.01, "yanchor": "bottom", "len": 0.9}
-        if below
-        else {"x": 0.99, "xanchor": "right", "y": y, "yanchor": "top", "len": length}
-    )
     return {
         "title": {"text": title},
         "thickness": 12,
-        **place,
+        "x": 0.99,
+        "xanchor": "right",
+        "y": y,
+        "yanchor": "top",
+        "len": length,
         "bgcolor": "rgba(0,0,0,0.35)" if dark else "rgba(255,255,255,0.7)",
     }
 
@@ -379,12 +419,13 @@ def map_figure(
     absent: str | None = None,
     **layout,
 ) -> go.Figure:
-    """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, on ``style`` (default:
-    the blank offline base), the legend at the top left; ``uirevision`` keeps the user's pan and zoom while it
-    stays the same. Areas left out for want of polygonal geometry are named in the layout's ``meta`` and, in the
-    note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself; ``absent`` says, in its
-    middle, which of the layers the panel is for has nothing to show (the areas alone are drawn)."""
-    centre, zoom = fit_view(focus, fit_px)
+    """The map around ``traces``: fitted to ``focus`` in a panel of ``fit_px`` pixels, clear of its colour bars,
+    on ``style`` (default: the blank offline base), the legend at the top left; ``uirevision`` keeps the user's
+    pan and zoom while it stays the same. Areas left out for want of polygonal geometry are named in the layout's
+    ``meta`` and, in the note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself;
+    ``absent`` says, in its middle, which of the layers the panel is for has nothing to show (the areas alone are
+    drawn)."""
+    centre, zoom = fit_view(focus, fit_px, place_bars(traces, focus, fit_px, font_size))
     if skipped_areas:
         layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import html
-import unicodedata
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures.base import figure
 from layouts.figures.charts import empty
+from layouts.format import columns as text_columns
 from layouts.themes import palette
 
 #: The widest department name a tick label shows whole, in columns (a CJK character takes two): a longer one is
@@ -20,17 +20,13 @@ from layouts.themes import palette
 NAME_COLUMNS = 24
 
 
-def _columns(character: str) -> int:
-    return 2 if unicodedata.east_asian_width(character) in "WF" else 1
-
-
 def tick_name(name: str, columns: int = NAME_COLUMNS) -> str:
     """``name`` if it fits in ``columns``; else its start cut at a word where it has words, with "…"."""
-    if sum(map(_columns, name)) <= columns:
+    if text_columns(name) <= columns:
         return name
     kept, used = [], 1  # the "…" takes one column
     for character in name:
-        used += _columns(character)
+        used += text_columns(character)
         if used > columns:
             break
         kept.append(character)

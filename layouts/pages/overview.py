@@ -159,7 +159,6 @@ def _charts(view: OverviewView, lang: str, theme: str) -> dict[str, object]:
                 show_legend=False,
                 font_size=11,
                 fit_px=MAP_PX,
-                bar_below=True,  # the panel is narrow: a bar at its right edge would cover the city
             ),
             t("overview.map.title", lang),
         ),

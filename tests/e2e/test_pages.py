@@ -189,6 +189,56 @@ def test_a_domain_map_is_fitted_for_its_panel_in_the_narrowest_window(context, l
         page.close()
 
 
+#: A map's districts as drawn (the box around them, in the page's pixels), the map's own box and its colour bars'.
+CITY_AND_BARS = """(selector) => {
+  const graph = document.querySelector(selector + ' .js-plotly-plot');
+  const map = graph._fullLayout.map._subplot.map, frame = map.getContainer().getBoundingClientRect();
+  const xs = [], ys = [];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') { const p = map.project(c); xs.push(p.x); ys.push(p.y); } else { c.forEach(walk); }
+  };
+  graph.data.filter((d) => d.type === 'choroplethmap' && d.geojson)
+    .forEach((d) => d.geojson.features.forEach((f) => walk(f.geometry.coordinates)));
+  const box = (r) => [r.left, r.top, r.right, r.bottom];
+  return {
+    city: [frame.left + Math.min(...xs), frame.top + Math.min(...ys),
+           frame.left + Math.max(...xs), frame.top + Math.max(...ys)],
+    frame: box(frame),
+    bars: Array.from(graph.querySelectorAll('.colorbar')).map((b) => box(b.getBoundingClientRect())),
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "selector", "window"),
+    [
+        ("/wall?scenes=city&rotate=600&lang=zh", ".wall-panel-city_map", (1920, 1080)),
+        ("/wall?scenes=city&rotate=600&lang=en", ".wall-panel-city_map", (1920, 1080)),
+        ("/complaints?lang=en", "#complaints-map", (1200, 800)),
+        ("/?lang=zh", "#overview-map", (1280, 800)),  # its bar across the map's foot
+    ],
+)
+def test_a_maps_colour_bar_leaves_the_city_clear(context, live_url, path, selector, window):
+    """The districts are fitted into the map less the room its colour bars take: no bar lies over the city, and
+    the whole city is in view. On the zh wall the bar covered the city's top-right corner."""
+    page, problems, callbacks = open_page(context, live_url, path, "dark", viewport=window)
+    try:
+        graph = f"document.querySelector('{selector} .js-plotly-plot')"
+        page.wait_for_selector(f"{selector} .maplibregl-canvas", state="attached", timeout=30_000)
+        page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded() && {graph}.querySelector('.colorbar')",
+                               timeout=30_000)
+        drawn = page.evaluate(CITY_AND_BARS, selector)
+        (left, top, right, bottom), frame = drawn["city"], drawn["frame"]
+        assert frame[0] - 1 <= left and frame[1] - 1 <= top and right <= frame[2] + 1 and bottom <= frame[3] + 1, drawn
+        assert drawn["bars"], drawn
+        for bar in drawn["bars"]:
+            apart = bar[0] >= right or bar[2] <= left or bar[1] >= bottom or bar[3] <= top
+            assert apart, (bar, drawn["city"])
+        assert_clean(problems, callbacks, page)
+    finally:
+        page.close()
+
+
 def test_overview_card_drills_to_its_page(context, live_url):
     page, problems, callbacks = open_page(context, live_url, "/complaints?kpi=complaint_on_time_rate&lang=en")
     try:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import shapely
 
 from layouts.figures.city_map import MapLayers, city_map
@@ -204,12 +205,18 @@ def test_a_long_line_marks_the_points_it_cannot_join():
 
 def test_a_narrow_maps_colour_bar_lies_across_its_foot():
     """The overview's small map is a narrow column on a laptop: its districts' colour bar lies across the map's
-    foot (at its right edge, as on the wider maps, it covered a third of the city)."""
+    foot (at its right edge, as on the wider maps, it covered a third of the city), and the districts are fitted
+    above it; on a wide panel it stands at the right edge, where the city leaves room."""
     boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.box(120.6, 30.8, 120.7, 30.9)]
     areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes})
     layers = MapLayers(districts=areas, rates=areas[["code"]].assign(count=[3, 7], per_10k=[0.2, 0.5]))
-    (wide,) = [trace.colorbar for trace in city_map(layers, "en", "dark", "UTC").data if trace.showscale]
-    (narrow,) = [trace.colorbar for trace in city_map(layers, "en", "dark", "UTC", bar_below=True).data
-                 if trace.showscale]
-    assert (wide.orientation, wide.xanchor) in ((None, "right"), ("v", "right"))
+
+    def bar(fit_px):
+        figure = city_map(layers, "en", "dark", "UTC", fit_px=fit_px)
+        (shown,) = [trace.colorbar for trace in figure.data if trace.showscale]
+        return shown, figure.layout.map.center.lat
+
+    (wide, wide_lat), (narrow, narrow_lat) = bar((1050, 480)), bar((250, 450))
+    assert (wide.orientation, wide.xanchor) in ((None, "right"), ("v", "right")) and wide_lat == pytest.approx(30.85)
     assert (narrow.orientation, narrow.yanchor, narrow.y) == ("h", "bottom", 0.01)
+    assert narrow_lat < 30.85  # the view's centre below the districts': they sit above the bar
