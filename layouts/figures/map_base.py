@@ -100,7 +100,7 @@ def _bar_rooms(traces: list, font_size: int) -> tuple[int, int]:
     right = foot = 0
     for trace in traces:
         bar, pad = trace.colorbar, 10
-        ticks = 0.6 * font_size * len(f"{trace.zmax:,.0f}" if trace.zmax is not None else "0000")
+        ticks = 0.6 * font_size * len(f"{trace.zmax:.3g}" if trace.zmax is not None else "0000")
         title = 0.6 * font_size * columns(bar.title.text)
         right = max(right, round(max(bar.thickness + pad / 2 + ticks, title) + 2 * pad))
         foot += round(bar.thickness + 2 * pad + 2.6 * font_size)
@@ -425,7 +425,8 @@ def map_figure(
     ``meta`` and, in the note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself;
     ``absent`` says, in its middle, which of the layers the panel is for has nothing to show (the areas alone are
     drawn)."""
-    centre, zoom = fit_view(focus, fit_px, place_bars(traces, focus, fit_px, font_size))
+    room = place_bars(traces, focus, fit_px, font_size)
+    centre, zoom = fit_view(focus, fit_px, room)
     if skipped_areas:
         layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"
@@ -449,7 +450,7 @@ def map_figure(
             {
                 "text": html.escape(skipped),
                 "x": 0.01,
-                "y": 0.01,
+                "y": 0.01 + room[1] / fit_px[1],  # above colour bars lying across the foot
                 "xref": "paper",
                 "yref": "paper",
                 "xanchor": "left",

@@ -148,20 +148,22 @@ def test_map_changed_while_its_style_loads(context, live_url, name, change):
         page.close()
 
 
-#: Windows a leader opens the overview in: its small map's panel at its narrowest (the row's last column from
-#: 1200 px), on a laptop and on a 1920 × 1080 screen.
+#: Windows a leader or an analyst opens a page in: its map at its narrowest (the overview's small map is the
+#: row's last column from 1200 px), on a laptop and on a 1920 × 1080 screen.
 WINDOWS = ((1200, 800), (1440, 900), (1920, 1080))
 
 
+@pytest.mark.parametrize("path", ["/?lang=en", "/map?lang=en"], ids=["overview", "explorer"])
 @pytest.mark.parametrize("window", WINDOWS, ids=[f"{w}x{h}" for w, h in WINDOWS])
-def test_the_overview_map_shows_the_whole_city(context, live_url, live_engine, window):
-    """The small map's view holds every district whole, whatever the window (drawn for 1920 × 1080 only, it cut
-    off the city's sides in a laptop's narrower panel)."""
+def test_a_page_opens_its_map_on_the_whole_city(context, live_url, live_engine, window, path):
+    """The map's first view holds every district whole, whatever the window (the overview's small map, drawn
+    for 1920 × 1080 only, cut off the city's sides in a laptop's narrower panel; so did the explorer's)."""
     west, south, east, north = shapely.total_bounds(reference.districts(live_engine)["geometry"])
-    page, problems, callbacks = open_page(context, live_url, "/?lang=en", "dark", viewport=window)
+    page, problems, callbacks = open_page(context, live_url, path, "dark", viewport=window)
     try:
-        graph = "document.querySelector('#overview-map .js-plotly-plot')"
-        page.wait_for_selector("#overview-map .maplibregl-canvas", state="attached", timeout=30_000)
+        selector = "#map-graph" if path.startswith("/map") else "#overview-map"
+        graph = f"document.querySelector('{selector} .js-plotly-plot')"
+        page.wait_for_selector(f"{selector} .maplibregl-canvas", state="attached", timeout=30_000)
         page.wait_for_function(f"{graph}._fullLayout.map._subplot.map.loaded()", timeout=30_000)
         shown = page.evaluate(f"(() => {{ const b = {graph}._fullLayout.map._subplot.map.getBounds(); "
                               "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")

@@ -220,3 +220,19 @@ def test_a_narrow_maps_colour_bar_lies_across_its_foot():
     assert (wide.orientation, wide.xanchor) in ((None, "right"), ("v", "right")) and wide_lat == pytest.approx(30.85)
     assert (narrow.orientation, narrow.yanchor, narrow.y) == ("h", "bottom", 0.01)
     assert narrow_lat < 30.85  # the view's centre below the districts': they sit above the bar
+
+
+def test_the_note_of_skipped_areas_stands_above_a_colour_bar_across_the_foot():
+    """A narrow map's bar lies across its foot, where the note naming the areas it could not draw stood too."""
+    boxes = [shapely.box(120.5, 30.8, 120.6, 30.9), shapely.Point(120.65, 30.85)]
+    areas = pd.DataFrame({"code": ["1", "2"], "name_zh": ["甲区", "乙区"], "name_en": ["A", "B"], "geometry": boxes})
+    layers = MapLayers(districts=areas, rates=areas[["code"]].assign(count=[3, 7], per_10k=[0.2, 0.5]))
+    for fit_px in ((250, 450), (1050, 480)):
+        figure = city_map(layers, "en", "dark", "UTC", fit_px=fit_px, font_size=11)
+        (bar,) = [trace.colorbar for trace in figure.data if trace.showscale]
+        (note,) = [a for a in figure.layout.annotations if a.yanchor == "bottom"]
+        if bar.orientation == "h":  # the bar's own height: its thickness, pads, ticks and title, by hand
+            assert note.y >= bar.y + (12 + 2 * 10 + 11) / fit_px[1], (note.y, bar.y)
+        else:
+            assert fit_px == (1050, 480) and note.y == 0.01
+
