@@ -90,8 +90,9 @@ def fit_view(districts: pd.DataFrame, fit_px: tuple[int, int], room: tuple[int, 
 
 
 def _shows_bar(trace) -> bool:
-    return getattr(trace, "showscale", None) is not False and bool(getattr(trace, "colorbar", None) and
-                                                                   trace.colorbar.title.text)
+    """Whether ``trace`` draws a titled colour bar (as :func:`colorbar` makes them)."""
+    bar = getattr(trace, "colorbar", None)
+    return getattr(trace, "showscale", None) is not False and bar is not None and bool(bar.title.text)
 
 
 def _bar_rooms(traces: list, font_size: int) -> tuple[int, int]:
@@ -107,20 +108,23 @@ def _bar_rooms(traces: list, font_size: int) -> tuple[int, int]:
     return right, foot
 
 
-def place_bars(traces: list, focus: pd.DataFrame, fit_px: tuple[int, int], font_size: int) -> tuple[int, int]:
-    """Leave the traces' colour bars at the map's right edge, or lay them across its foot when that leaves the
-    districts larger (a narrow panel); the room (right, foot) in pixels they take, to fit the view into the
-    rest."""
+def fit_beside_bars(
+    traces: list, focus: pd.DataFrame, fit_px: tuple[int, int], font_size: int
+) -> tuple[dict, float, tuple[int, int]]:
+    """The view (centre, zoom) fitting ``focus`` clear of the traces' colour bars, and the room (right, foot) in
+    pixels they take: the bars stay at the map's right edge, or lie across its foot when that leaves the districts
+    larger (a narrow panel)."""
     shown = [trace for trace in traces if _shows_bar(trace)]
     if not shown:
-        return 0, 0
+        return *fit_view(focus, fit_px), (0, 0)
     right, foot = _bar_rooms(shown, font_size)
-    if fit_view(focus, fit_px, (right, 0))[1] >= fit_view(focus, fit_px, (0, foot))[1]:
-        return right, 0
+    beside, below = fit_view(focus, fit_px, (right, 0)), fit_view(focus, fit_px, (0, foot))
+    if beside[1] >= below[1]:
+        return *beside, (right, 0)
     for i, trace in enumerate(shown):
         y = 0.01 + i * (foot / len(shown)) / fit_px[1]
         trace.colorbar.update(orientation="h", x=0.5, xanchor="center", y=y, yanchor="bottom", len=0.9)
-    return 0, foot
+    return *below, (0, foot)
 
 
 def _paths(geom):
@@ -277,8 +281,8 @@ def value_choropleths(
 
 
 def colorbar(title: str, theme: str, y: float = 0.98, length: float = 0.4) -> dict:
-    """A slim colour bar at the map's right edge, its top at ``y`` (:func:`place_bars` lays it across the map's
-    foot instead where that leaves the city larger)."""
+    """A slim colour bar at the map's right edge, its top at ``y`` (:func:`fit_beside_bars` lays it across the
+    map's foot instead where that leaves the city larger)."""
     dark = palette(theme).name == "dark"
     return {
         "title": {"text": title},
@@ -425,8 +429,7 @@ def map_figure(
     ``meta`` and, in the note ``skipped`` (see :func:`skipped_note`), at the bottom left of the map itself;
     ``absent`` says, in its middle, which of the layers the panel is for has nothing to show (the areas alone are
     drawn)."""
-    room = place_bars(traces, focus, fit_px, font_size)
-    centre, zoom = fit_view(focus, fit_px, room)
+    centre, zoom, room = fit_beside_bars(traces, focus, fit_px, font_size)
     if skipped_areas:
         layout["meta"] = {"skipped_areas": sorted(skipped_areas)}
     dark = palette(theme).name == "dark"
