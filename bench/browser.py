@@ -37,7 +37,7 @@ import plotly
 import shapely
 from flask import Response, request, send_file
 
-from bench.kpi_reads import DATA, DISTRICTS, END, SEGMENTS, VERSION, Size, build
+from bench.kpi_reads import DATA, DISTRICTS, END, SEGMENTS, VERSION, Size, build, year_path
 from bench.map_payloads import naive_payload
 from bench.report import Result, publish
 from dashboard import clock
@@ -309,7 +309,7 @@ def run(scale: float = 1) -> list[Result]:
 
     if not CHROMIUM.exists():
         raise SystemExit(f"the browser benchmark needs {CHROMIUM}")
-    path = DATA / ("kpi-year.sqlite" if scale == 1 else f"kpi-year-x{scale:g}.sqlite")
+    path = year_path(scale)
     facts = build(path, Size.of(scale))
     engine = make_engine(f"sqlite:///{located(path)}")
     upgrade(engine)  # a cached copy gets the indexes of the migrations written since it was made
