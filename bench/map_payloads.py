@@ -48,6 +48,8 @@ REPEATS = 5
 TARGET_MS = 300.0
 TARGET_BYTES = 300_000
 TARGET_RATIO = 50.0
+#: The complaints the targets are set for (DESIGN.md §9); smaller counts draw the growth of the cost.
+TARGET_POINTS = 1_000_000
 CATEGORIES = [f"cat{i:02d}" for i in range(16)]
 TZ = "Asia/Shanghai"
 
@@ -180,20 +182,22 @@ def run(complaints: int) -> list[Result]:
     """Server time and bytes of the city-wide map for ``complaints`` points against the naive scatter."""
     m = measure(complaints)
     size_ratio = m["naive_bytes"] / m["ours_bytes"]
+    at_target = complaints == TARGET_POINTS
+    curve = f"curve (the target is at {TARGET_POINTS:,} complaints)"
     return [
         Result(
             name=f"map payload, {complaints:,} complaints city-wide: server time (H3 cells + districts)",
             ratio=m["naive_s"] / m["ours_s"],
-            target=f"≤ {TARGET_MS:.0f} ms",
-            met=m["ours_s"] * 1000 <= TARGET_MS,
+            target=f"≤ {TARGET_MS:.0f} ms" if at_target else curve,
+            met=m["ours_s"] * 1000 <= TARGET_MS if at_target else None,
             detail=f"CityOps {m['ours_s'] * 1000:.0f} ms (query + figure + JSON); naive scatter "
             f"{m['naive_s'] * 1000:.0f} ms",
         ),
         Result(
             name=f"map payload, {complaints:,} complaints city-wide: JSON bytes sent",
             ratio=size_ratio,
-            target=f"≤ {TARGET_BYTES // 1000} KB and ≥ {TARGET_RATIO:.0f}× smaller",
-            met=m["ours_bytes"] <= TARGET_BYTES and size_ratio >= TARGET_RATIO,
+            target=f"≤ {TARGET_BYTES // 1000} KB and ≥ {TARGET_RATIO:.0f}× smaller" if at_target else curve,
+            met=m["ours_bytes"] <= TARGET_BYTES and size_ratio >= TARGET_RATIO if at_target else None,
             detail=f"CityOps {m['ours_bytes'] / 1000:,.0f} KB; naive scatter {m['naive_bytes'] / 1e6:,.1f} MB",
         ),
     ]
