@@ -291,7 +291,9 @@ def funnel(engine: Engine, sel: ComplaintFilter) -> pd.DataFrame:
         )
         .select_from(Complaint)
         .outerjoin(ComplaintEvent, events)
-        .group_by(Complaint.id),
+        # grouped in the order of the requested_at index (its entries end with the id): by the id alone, SQLite
+        # walks the whole table in id order to spare a sort, reading every ticket ever stored for a week's funnel
+        .group_by(Complaint.requested_at, Complaint.id),
         sel,
     ).subquery()
     shown = [per_ticket.c[name] for name in ("history", "status", *SHOWN_BY, *SIDE_STEPS)]
