@@ -361,13 +361,17 @@ def flag(condition) -> ColumnElement[int]:
     return case((condition, ONE), else_=ZERO)
 
 
-def _periods(periods: list[tuple[datetime, datetime]]):
-    """``periods`` as a derived table of rows (start, end), to join a level's rows to the period holding them.
-    Joined, each period reads its range of the level's time key; a CASE over the periods instead tested each row
-    against the periods before its own (2.5× slower for a rebuild's 62 days a statement)."""
-    rows = [select(literal(start, UTCDateTime()).label("period_start"), literal(end, UTCDateTime()).label("period_end"))
-            for start, end in periods]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("periods")
+def _period_of(column, periods: list[tuple[datetime, datetime]]) -> ColumnElement:
+    """The UTC start of the block, local day, dekad or month (one of ``periods``, in order, none overlapping) that
+    ``column`` falls in, for a row within one of them: a balanced tree of comparisons, so that a row is tested
+    against log2(n) of the n periods' starts (six for a rebuild's 62 local days a statement), not against every
+    period before its own (31 on average: SQLite then took 1.6–2.0× as long to sum the complaints' year of hours into
+    blocks and days)."""
+    if len(periods) == 1:
+        return literal(periods[0][0], UTCDateTime())
+    middle = len(periods) // 2
+    return case((column < periods[middle][0], _period_of(column, periods[:middle])),
+                else_=_period_of(column, periods[middle:]))
 
 
 # --- hourly level: from the facts -----------------------------------------------------------------------
@@ -712,17 +716,17 @@ def _upper_select(upper: Table, lower: Table, kind: str | None, periods: list[tu
     key, lower_key = upper.primary_key.columns[0].name, lower.primary_key.columns[0].name
     dims = [c.name for c in upper.primary_key.columns if c.name != key]
     measures = [c.name for c in upper.columns if c.name not in dims and c.name != key]
-    bounds = _periods(periods)
-    at, start = lower.c[lower_key], bounds.c.period_start
-    condition = and_(at >= start, at < bounds.c.period_end)
+    # A run of consecutive periods is one range, which the lower level's key reads; an OR of dozens of ranges
+    # (a rebuild's blocks) made SQLite scan the whole level for each statement.
+    condition = _within(lower.c[lower_key], _joined(periods))
     if kind is not None:
         condition = and_(lower.c.kind == kind, condition)
-    keys = [lower.c[d] for d in dims]
-    return (
-        select(start.label(key), *keys, *(_aggregate(lower.c[m]).label(m) for m in measures))
-        .select_from(bounds.join(lower, condition))
-        .group_by(start, *keys)
-    )
+    rows = select(
+        _period_of(lower.c[lower_key], periods).label(key), *(lower.c[d] for d in dims), *(lower.c[m] for m in measures)
+    ).where(condition).subquery()
+    return select(
+        rows.c[key], *(rows.c[d] for d in dims), *(_aggregate(rows.c[m]).label(m) for m in measures)
+    ).group_by(rows.c[key], *(rows.c[d] for d in dims))
 
 
 def _refresh_upper(conn: Connection, levels: list[tuple[Table, Table, str | None]],
