@@ -17,16 +17,16 @@ TZ = "Asia/Shanghai"
 FIRST_DAY = datetime(2026, 1, 1, 16, tzinfo=UTC)  # 2026-01-02 00:00 in Shanghai
 DAYS = 124
 SEGMENTS = ("S1", "S2", "S3")
+HOURS = [FIRST_DAY + timedelta(hours=h) for h in range(DAYS * 24)]
 
 
 def _hourly_rows(path: str) -> None:
     """Every hour of the days, each segment one observation of speed 40 km/h."""
-    hours = [FIRST_DAY + timedelta(hours=h) for h in range(DAYS * 24)]
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO traffic_hourly (hour, segment_code, observations, speed_sum, inverse_speed_sum, speeds, "
             "volume_sum, occupancy_sum, congested) VALUES (?, ?, 1, 40.0, 0.025, 1, 0, 0, 0)",
-            [(hour.strftime("%Y-%m-%d %H:%M:%S.000000"), segment) for hour in hours for segment in SEGMENTS],
+            [(hour.strftime("%Y-%m-%d %H:%M:%S.000000"), segment) for hour in HOURS for segment in SEGMENTS],
         )
 
 
@@ -51,7 +51,7 @@ def _instructions_per_row(engine, days: list[tuple[datetime, datetime]]) -> tupl
 
 def test_the_work_per_lower_row_grows_with_the_logarithm_of_the_periods_of_a_statement(sqlite_engine):
     _hourly_rows(sqlite_engine.url.database)
-    days = rollups.local_days((FIRST_DAY + timedelta(hours=h) for h in range(DAYS * 24)), TZ)
+    days = rollups.local_days(HOURS, TZ)
     assert len(days) == DAYS
     two, _ = _instructions_per_row(sqlite_engine, days[:2])
     eight, _ = _instructions_per_row(sqlite_engine, days[:8])
@@ -62,4 +62,6 @@ def test_the_work_per_lower_row_grows_with_the_logarithm_of_the_periods_of_a_sta
     # and the sums are each local day's: 24 hours of one observation per segment
     assert len(rows) == rollups.DAYS_PER_STATEMENT * len(SEGMENTS)
     assert {(row.observations, row.speed_sum) for row in rows} == {(24, 24 * 40.0)}
-    assert sorted({row.day for row in rows}) == [start for start, _ in days[:rollups.DAYS_PER_STATEMENT]]
+    # Shanghai keeps UTC+8 all year: each local day starts at 16:00 UTC
+    starts = [FIRST_DAY + timedelta(days=d) for d in range(rollups.DAYS_PER_STATEMENT)]
+    assert sorted({row.day for row in rows}) == starts
